@@ -1,6 +1,15 @@
-/** The command table: each area registers its own subcommands here. */
+/** The command table: each area registers its own subcommands. */
 import type { Command } from 'commander';
+import { register as registerGolden } from '../golden/cli.ts';
+import { register as registerGenerator } from '../generator/cli.ts';
+import { register as registerSim } from '../sim/cli.ts';
+import { register as registerFpga } from '../fpga/cli.ts';
+import { register as registerReports } from '../reports/cli.ts';
 
 export function registerCommands(program: Command): void {
-  void program;
+  registerGolden(program);
+  registerGenerator(program);
+  registerSim(program);
+  registerFpga(program);
+  registerReports(program);
 }

@@ -1,0 +1,6 @@
+/** CLI commands of sim/ (see docs/ARCHITECTURE.md). */
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  void program;
+}
