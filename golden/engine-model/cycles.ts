@@ -1,0 +1,65 @@
+/**
+ * Cycle model of the engine ("Cycle model" of the engine contract): the ideal
+ * bound a perfectly pipelined engine with the configured lanes and stream widths
+ * could reach, used by reports as the denominator of efficiency.
+ */
+import type { EngineConfig } from './config.ts';
+import type { EngineJob, EngineMode } from './model.ts';
+
+/**
+ * Cycles from START to DONE that no amount of overlap can hide, apart from memory:
+ * AXI4-Lite START decode → threshold unit → index queue → AR issue (the first row's
+ * memory latency is added separately) → R data register → multiply → saturating add
+ * → result/write-back register → DONE. Agreed with generator/designs; when the RTL
+ * pipeline changes, change this number and the `cycles` test that measures it.
+ */
+export const PIPELINE_STAGES = 8;
+
+/**
+ * Fixed latency of one job: the pipeline, one memory round trip for the first row
+ * (nothing earlier to overlap it with), and in weight mode the last row's write
+ * round trip (DONE waits for the final B response).
+ */
+export function fixedLatency(mode: EngineMode, memLatency: number): number {
+  return PIPELINE_STAGES + memLatency + (mode === 'weight' ? memLatency + 1 : 0);
+}
+
+/**
+ * Busy cycles a vector needs at least: the MACs of its nonzero rows over N lanes,
+ * or the beats of its streams if those take longer (gradient beats always; the
+ * activation vector in weight mode; result beats in data mode).
+ */
+export function vectorBound(cfg: EngineConfig, mode: EngineMode, R: number, cols: number, nnz: number): number {
+  const rows = cfg.skipping ? nnz : R;
+  const perRow = Math.ceil(cols / cfg.N);
+  const streams = Math.max(Math.ceil(R / cfg.P), mode === 'weight' ? Math.ceil(cols / cfg.P) : perRow);
+  return Math.max(rows * perRow, streams);
+}
+
+export interface CycleEstimate {
+  /** Ideal cycles of each job, in plan order (bound + fixed latency). */
+  perJob: number[];
+  /** Sum over jobs. */
+  ideal: number;
+}
+
+export function idealCycles(
+  cfg: EngineConfig,
+  mode: EngineMode,
+  R: number,
+  jobs: readonly EngineJob[],
+  nnzPerVector: ArrayLike<number>,
+  memLatency: number,
+): CycleEstimate {
+  const perJob = jobs.map((job) => {
+    let c = fixedLatency(mode, memLatency);
+    for (let s = job.s0; s < job.s0 + job.vectors; s++) c += vectorBound(cfg, mode, R, job.cols, nnzPerVector[s]!);
+    return c;
+  });
+  return { perJob, ideal: perJob.reduce((a, b) => a + b, 0) };
+}
+
+/** ideal / measured; 1 means the engine met the bound. */
+export function efficiency(ideal: number, measured: number): number {
+  return measured > 0 ? ideal / measured : 0;
+}
