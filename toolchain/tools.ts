@@ -1,0 +1,128 @@
+/**
+ * Finding and running the external EDA tools.
+ *
+ * API
+ *   type ToolName = 'verilator' | 'iverilog' | 'vvp' | 'yosys' | 'nextpnr-ice40' | 'icepack' | 'icetime'
+ *   findTool(name)        => absolute path, or undefined when the tool is not installed
+ *   requireTool(name)     => absolute path; throws a one-line UserError saying how to install it
+ *   toolVersion(name)     => version string (e.g. '5.006'), probed once per process and cached
+ *   toolVersionLine(name) => the tool's full first version line (goes into cache keys)
+ *   runTool(name, args, opts) => execa result (never rejects on a non-zero exit; check exitCode)
+ *
+ * A tool is looked up as $SPARSEGRAD_<NAME> (upper case, '-' -> '_', e.g.
+ * SPARSEGRAD_NEXTPNR_ICE40) when set, which lets users point at a newer build
+ * than the distribution's, and otherwise on $PATH.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { execa, type Options, type Result } from 'execa';
+import { UserError } from '../cli/errors.ts';
+
+export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime'] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+/** Debian package providing each tool; scripts/setup installs the same ones. */
+const DEBIAN_PACKAGE: Record<ToolName, string> = {
+  verilator: 'verilator',
+  iverilog: 'iverilog',
+  vvp: 'iverilog',
+  yosys: 'yosys',
+  'nextpnr-ice40': 'nextpnr-ice40',
+  icepack: 'fpga-icestorm',
+  icetime: 'fpga-icestorm',
+};
+
+/** Arguments that print a version line, and how to pick the version out of it. */
+const VERSION_PROBE: Record<ToolName, { args: string[]; pattern: RegExp }> = {
+  verilator: { args: ['--version'], pattern: /Verilator\s+(\S+)/ },
+  iverilog: { args: ['-V'], pattern: /version\s+(\S+)/ },
+  vvp: { args: ['-V'], pattern: /version\s+(\S+)/ },
+  yosys: { args: ['-V'], pattern: /Yosys\s+(\S+)/ },
+  'nextpnr-ice40': { args: ['--version'], pattern: /Version\s+([^)\s]+)/ },
+  // icestorm tools have no version flag; their help banner is the best identity we get.
+  icepack: { args: ['-h'], pattern: /(icepack)/ },
+  icetime: { args: ['-h'], pattern: /(icetime)/ },
+};
+
+export function envOverrideName(name: ToolName): string {
+  return `SPARSEGRAD_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const pathCache = new Map<string, string | undefined>();
+
+/** Absolute path of the tool, or undefined. `env` defaults to process.env (tests pass their own). */
+export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const override = env[envOverrideName(name)];
+  if (override) {
+    const path = resolve(override);
+    if (!isExecutableFile(path)) {
+      throw new UserError(`${envOverrideName(name)}=${override} is not an executable file: fix the path or unset it`);
+    }
+    return path;
+  }
+  const searchPath = env.PATH ?? '';
+  const key = `${name}\0${searchPath}`;
+  if (pathCache.has(key)) return pathCache.get(key);
+  let found: string | undefined;
+  for (const dir of searchPath.split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const candidate = join(dir, name);
+    if (isExecutableFile(candidate)) {
+      found = candidate;
+      break;
+    }
+  }
+  pathCache.set(key, found);
+  return found;
+}
+
+export function notInstalledMessage(name: ToolName): string {
+  return `${name} is not installed: run scripts/setup (or apt-get install ${DEBIAN_PACKAGE[name]})`;
+}
+
+export function requireTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
+  const path = findTool(name, env);
+  if (!path) throw new UserError(notInstalledMessage(name));
+  return path;
+}
+
+const versionCache = new Map<string, Promise<{ line: string; version: string }>>();
+
+function probeVersion(name: ToolName): Promise<{ line: string; version: string }> {
+  const path = requireTool(name);
+  let probe = versionCache.get(path);
+  if (!probe) {
+    const { args, pattern } = VERSION_PROBE[name];
+    probe = execa(path, args, { reject: false, all: true }).then((r) => {
+      const text = String(r.all ?? '');
+      const line = text.split('\n').find((l) => pattern.test(l))?.trim();
+      if (!line) throw new UserError(`could not read the version of ${path} (ran '${name} ${args.join(' ')}'): reinstall ${name}`);
+      return { line, version: pattern.exec(line)![1]! };
+    });
+    versionCache.set(path, probe);
+  }
+  return probe;
+}
+
+export async function toolVersion(name: ToolName): Promise<string> {
+  return (await probeVersion(name)).version;
+}
+
+export async function toolVersionLine(name: ToolName): Promise<string> {
+  return (await probeVersion(name)).line;
+}
+
+/** Runs a tool found by requireTool. Resolves with the result whatever the exit status. */
+export async function runTool(name: ToolName, args: readonly string[], opts: Options = {}): Promise<Result> {
+  const path = requireTool(name);
+  return (await execa(path, args, { reject: false, all: true, ...opts })) as Result;
+}
