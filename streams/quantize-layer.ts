@@ -1,0 +1,162 @@
+/**
+ * One LSTM layer of a gradient dump → the engine's integer tensors, and the
+ * engine's integer results → float, checked against the float golden.
+ * Layouts (streams/QUANTIZATION.md): q_g [S = T·B, R = 4H] from dz_dense_l{k},
+ * q_W [R, K = D + H] = [weight_ih | weight_hh], q_a [S, K] from act_l{k}.
+ */
+import { UserError } from '../cli/errors.ts';
+import { floatData, readSafetensors, requireTensor, type SafetensorsFile } from './safetensors.ts';
+import {
+  concatColumns,
+  dequantize,
+  type ErrorStats,
+  floatBackwardData,
+  floatBackwardWeight,
+  type FloatArray,
+  quantize,
+  type QuantizedTensor,
+  quantizeTheta,
+  relativeError,
+} from './quantize.ts';
+
+/** The float tensors of one layer that the engine needs, with their sizes. */
+export interface LayerFloats {
+  layer: number;
+  T: number;
+  B: number;
+  H: number;
+  D: number;
+  theta: number;
+  /** dz before thresholding [T, B, 4H]: what the engine's threshold unit sees. */
+  dzDense: FloatArray;
+  /** dz after the trainer's thresholding [T, B, 4H]: the float reference for g'. */
+  dz: FloatArray;
+  weightIh: FloatArray;
+  weightHh: FloatArray;
+  /** [x_t; h_{t−1}] [T, B, D + H]. */
+  act: FloatArray;
+  /** The trainer's dW_ih, dW_hh (raw, before clipping), when the dump holds them. */
+  gradWeightIh?: FloatArray;
+  gradWeightHh?: FloatArray;
+}
+
+export interface Widths {
+  gBits: number;
+  wBits: number;
+  aBits: number;
+}
+
+export interface QuantizedLayer {
+  layer: number;
+  R: number;
+  K: number;
+  S: number;
+  g: QuantizedTensor;
+  W: QuantizedTensor;
+  a: QuantizedTensor;
+  theta: number;
+  thetaQ: number;
+  /** Fractional bits of y (= g.exp + W.exp) and of G (= g.exp + a.exp). */
+  yExp: number;
+  GExp: number;
+  /** Elements where the engine's threshold (on codes) and the trainer's (on floats) disagree about zero. */
+  thresholdDisagreements: number;
+}
+
+export interface ForcedExponents {
+  g?: number;
+  W?: number;
+  a?: number;
+}
+
+function firstMetadata(f: SafetensorsFile, keys: readonly string[]): string | undefined {
+  for (const k of keys) if (f.metadata[k] !== undefined) return f.metadata[k];
+  return undefined;
+}
+
+function sizeFromMeta(f: SafetensorsFile, file: string, keys: readonly string[], fallback: number | undefined): number {
+  const raw = firstMetadata(f, keys);
+  const v = raw !== undefined ? Number(raw) : fallback;
+  if (v === undefined || !Number.isInteger(v) || v < 1) throw new UserError(`${file}: cannot tell ${keys[0]} from the dump; is this a file from 'sparsegrad train --dump-streams'?`);
+  return v;
+}
+
+/** Reads layer `layer` of a gradient dump (layout of issue 2 / streams/gradient-dump.ts). */
+export function readDumpLayer(path: string, layer = 0): LayerFloats {
+  const f = readSafetensors(path);
+  return layerFromDump(f, path, layer);
+}
+
+export function layerFromDump(f: SafetensorsFile, file: string, layer = 0): LayerFloats {
+  const dzT = f.tensors.get(`dz_dense_l${layer}`);
+  if (!dzT) {
+    const layers = [...f.tensors.keys()].filter((n) => n.startsWith('dz_dense_l')).map((n) => n.slice('dz_dense_l'.length));
+    throw new UserError(`${file}: no tensor 'dz_dense_l${layer}'${layers.length ? ` (the dump has layers ${layers.join(', ')})` : ''}; pick an existing layer or dump with 'sparsegrad train --dump-streams'`);
+  }
+  if (dzT.shape.length !== 3 || dzT.shape[2]! % 4 !== 0) throw new UserError(`${file}: dz_dense_l${layer} has shape [${dzT.shape.join(', ')}], expected [T, B, 4H]`);
+  const [T, B, R] = dzT.shape as [number, number, number];
+  const H = R / 4;
+  const wih = f.tensors.get(`lstm.weight_ih_l${layer}`);
+  const D = sizeFromMeta(f, file, [`input_size_l${layer}`], wih?.shape[1]);
+  const F = [ 'F32', 'F64' ] as const;
+  const get = (name: string, shape: number[]) => floatData(requireTensor(f, file, name, shape, F), Float64Array);
+  const thetaRaw = firstMetadata(f, [`theta_l${layer}`, 'theta', 'threshold']);
+  const theta = thetaRaw === undefined ? NaN : Number(thetaRaw);
+  if (!(theta >= 0)) throw new UserError(`${file}: the dump records no valid θ (metadata 'theta'); re-dump with 'sparsegrad train --dump-streams'`);
+  const opt = (name: string, shape: number[]) => (f.tensors.has(name) ? get(name, shape) : undefined);
+  return {
+    layer, T, B, H, D, theta,
+    dzDense: get(`dz_dense_l${layer}`, [T, B, R]),
+    dz: get(`dz_l${layer}`, [T, B, R]),
+    weightIh: get(`lstm.weight_ih_l${layer}`, [R, D]),
+    weightHh: get(`lstm.weight_hh_l${layer}`, [R, H]),
+    act: get(`act_l${layer}`, [T, B, D + H]),
+    gradWeightIh: opt(`grad.lstm.weight_ih_l${layer}`, [R, D]),
+    gradWeightHh: opt(`grad.lstm.weight_hh_l${layer}`, [R, H]),
+  };
+}
+
+export function quantizeLayer(l: LayerFloats, w: Widths, forced: ForcedExponents = {}): QuantizedLayer {
+  const R = 4 * l.H;
+  const K = l.D + l.H;
+  const S = l.T * l.B;
+  const g = quantize(l.dzDense, [S, R], w.gBits, forced.g);
+  const W = quantize(concatColumns(l.weightIh, l.D, l.weightHh, l.H, R), [R, K], w.wBits, forced.W);
+  const a = quantize(l.act, [S, K], w.aBits, forced.a);
+  const thetaQ = quantizeTheta(l.theta, g.exp, w.gBits);
+  let thresholdDisagreements = 0;
+  for (let i = 0; i < g.q.length; i++) {
+    const engineZero = Math.abs(g.q[i]!) < thetaQ || g.q[i] === 0;
+    if (engineZero !== (l.dz[i] === 0)) thresholdDisagreements++;
+  }
+  return { layer: l.layer, R, K, S, g, W, a, theta: l.theta, thetaQ, yExp: g.exp + W.exp, GExp: g.exp + a.exp, thresholdDisagreements };
+}
+
+/** Float references: y = dz · [W_ih | W_hh] and G = Σ dz ⊗ act (or the trainer's own dW when dumped). */
+export function floatReferences(l: LayerFloats): { y: Float64Array; G: Float64Array } {
+  const R = 4 * l.H;
+  const K = l.D + l.H;
+  const S = l.T * l.B;
+  const W = concatColumns(l.weightIh, l.D, l.weightHh, l.H, R);
+  const y = floatBackwardData(l.dz, W, S, R, K);
+  const G = l.gradWeightIh && l.gradWeightHh
+    ? concatColumns(l.gradWeightIh, l.D, l.gradWeightHh, l.H, R)
+    : floatBackwardWeight(l.dz, l.act, S, R, K);
+  return { y, G };
+}
+
+export interface GoldenComparison {
+  /** dx_t and dh_{t−1} (y) against the float golden. */
+  data?: ErrorStats;
+  /** dW = [dW_ih | dW_hh] (G) against the float golden. */
+  weight?: ErrorStats;
+}
+
+/** Dequantizes engine results and measures their error against the float golden. */
+export function compareWithGolden(l: LayerFloats, q: QuantizedLayer, results: { y?: BigInt64Array; G?: BigInt64Array }): GoldenComparison {
+  const ref = floatReferences(l);
+  const out: GoldenComparison = {};
+  if (results.y) out.data = relativeError(dequantize(results.y, q.yExp), ref.y);
+  if (results.G) out.weight = relativeError(dequantize(results.G, q.GExp), ref.G);
+  return out;
+}
