@@ -1,0 +1,153 @@
+/**
+ * Both cores for the Float32 GEMM: worker threads instantiate the same
+ * WebAssembly kernel over the same shared memory and each computes a range of
+ * row blocks of C. Work is split by rows of C, never by k, and each C element
+ * is summed in the same order whoever computes it, so results are identical
+ * for any thread count (tested).
+ *
+ * Hand-off is through a control block at the start of the shared memory:
+ * the main thread writes each worker's row range, bumps a sequence number and
+ * notifies; workers Atomics.wait on it and count themselves done. Until the
+ * workers have started, the main thread just computes everything itself.
+ *
+ * Thread count: `setGemmThreads(n)`, or the environment variable
+ * SPARSEGRAD_THREADS (default 1: the machines are shared, and one core
+ * already runs the trainer's GEMMs faster than needed; see README.md).
+ */
+import { Worker } from 'node:worker_threads';
+import { CONTROL_BYTES, KC, mainKernel, runRowBlocks, sgemmModule, type PackedRunner, type Workspace } from './sgemm-wasm.ts';
+
+/** Int32 slots of the control block. */
+export const CTL = {
+  seq: 0,
+  done: 1,
+  ready: 2,
+  /** per worker w: [ib0, ib1] at JOB + 2w; the shared job at SHARED */
+  SHARED: 4, // ap, bp, c, nPanels, K, ldc (6 slots)
+  JOB: 10,
+} as const;
+const MAX_WORKERS = (CONTROL_BYTES / 4 - CTL.JOB) / 2;
+
+/** Below this many multiply-adds a product is not worth waking the workers for. */
+export const PARALLEL_MIN_MACS = 1 << 18;
+
+/**
+ * The worker's whole program. It is plain JavaScript evaluated from a string,
+ * with the compiled kernel module passed in workerData, so workers need no
+ * TypeScript loader (Node 20 does not apply tsx's hooks to worker threads).
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, index, CTL, KC, CONTROL_BYTES } = workerData;
+const sgemmPacked = new WebAssembly.Instance(module, { env: { memory } }).exports.sgemm_packed;
+const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
+let seen = Atomics.load(ctl, CTL.seq);
+Atomics.add(ctl, CTL.ready, 1);
+for (;;) {
+  Atomics.wait(ctl, CTL.seq, seen);
+  const seq = Atomics.load(ctl, CTL.seq);
+  if (seq === seen) continue;
+  seen = seq;
+  const ib0 = ctl[CTL.JOB + 2 * index], ib1 = ctl[CTL.JOB + 2 * index + 1];
+  if (ib1 > ib0) {
+    const s = CTL.SHARED;
+    sgemmPacked(ctl[s], ctl[s + 1], ctl[s + 2], ib0, ib1, ctl[s + 3], ctl[s + 4], ctl[s + 5], KC);
+  }
+  Atomics.add(ctl, CTL.done, 1);
+  Atomics.notify(ctl, CTL.done);
+}
+`;
+
+let workers: Worker[] = [];
+let threads = 0;
+
+function control(): Int32Array {
+  return new Int32Array(mainKernel().memory.buffer, 0, CONTROL_BYTES / 4);
+}
+
+function defaultThreads(): number {
+  const env = process.env.SPARSEGRAD_THREADS;
+  if (env === undefined || env === '') return 1;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`SPARSEGRAD_THREADS must be a positive integer, got "${env}"`);
+  return n;
+}
+
+/** Sets how many threads (main included) the Float32 GEMM uses; 1 stops the workers. */
+export function setGemmThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n - 1 > MAX_WORKERS) throw new RangeError(`gemm threads must be an integer in 1..${MAX_WORKERS + 1}, got ${n}`);
+  if (n === threads) return;
+  stopWorkers();
+  threads = n;
+  const memory = mainKernel().memory;
+  const ctl = control();
+  Atomics.store(ctl, CTL.ready, 0);
+  for (let w = 0; w < n - 1; w++) {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sgemmModule(), memory, index: w, CTL, KC, CONTROL_BYTES } });
+    worker.unref();
+    workers.push(worker);
+  }
+}
+
+export function gemmThreads(): number {
+  if (threads === 0) setGemmThreads(defaultThreads());
+  return threads;
+}
+
+/** Resolves once every worker is running (the GEMM never needs this; tests and benchmarks do). */
+export async function gemmThreadsReady(): Promise<void> {
+  const ctl = control();
+  while (Atomics.load(ctl, CTL.ready) < workers.length) await new Promise((r) => setTimeout(r, 5));
+}
+
+export function stopWorkers(): void {
+  for (const w of workers) void w.terminate();
+  workers = [];
+  threads = 0;
+}
+
+/** Splits [0, blocks) into `parts` contiguous ranges, the first ones one block larger. */
+export function splitRange(blocks: number, parts: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (let p = 0; p < parts; p++) {
+    const len = Math.floor(blocks / parts) + (p < blocks % parts ? 1 : 0);
+    out.push([start, start + len]);
+    start += len;
+  }
+  return out;
+}
+
+const parallel: PackedRunner = (ws: Workspace, K: number) => {
+  const k = mainKernel();
+  const ctl = control();
+  // Jobs go out only once every worker waits on the sequence number, so none can miss or replay one.
+  const active = Atomics.load(ctl, CTL.ready) < workers.length ? 0 : Math.min(workers.length, ws.mBlocks - 1);
+  if (active <= 0 || ws.mBlocks * ws.nPanels * K * 64 < PARALLEL_MIN_MACS) {
+    runRowBlocks(k, ws, K, 0, ws.mBlocks);
+    return;
+  }
+  const ranges = splitRange(ws.mBlocks, active + 1);
+  ctl.set([ws.ap * 4, ws.bp * 4, ws.c * 4, ws.nPanels, K, ws.ldc * 4], CTL.SHARED);
+  for (let w = 0; w < workers.length; w++) {
+    const [b0, b1] = w < active ? ranges[w + 1] : [0, 0];
+    ctl[CTL.JOB + 2 * w] = b0;
+    ctl[CTL.JOB + 2 * w + 1] = b1;
+  }
+  Atomics.store(ctl, CTL.done, 0);
+  Atomics.add(ctl, CTL.seq, 1);
+  Atomics.notify(ctl, CTL.seq);
+  runRowBlocks(k, ws, K, ranges[0][0], ranges[0][1]);
+  for (;;) {
+    const done = Atomics.load(ctl, CTL.done);
+    if (done >= workers.length) break;
+    Atomics.wait(ctl, CTL.done, done);
+  }
+};
+
+const inline: PackedRunner = (ws, K) => runRowBlocks(mainKernel(), ws, K, 0, ws.mBlocks);
+
+/** The runner `gemm` uses for the current thread setting. */
+export function sgemmRunner(): PackedRunner {
+  return gemmThreads() > 1 ? parallel : inline;
+}
