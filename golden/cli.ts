@@ -1,6 +1,76 @@
-/** CLI commands of golden/ (see docs/ARCHITECTURE.md). */
-import type { Command } from 'commander';
+/** CLI commands of golden/: `train` and `reproduce` (see golden/README.md). */
+import { Command, Option } from 'commander';
+import { UserError } from '../cli/errors.ts';
+import { parseTrainConfig, DEFAULT_CORPUS } from './config.ts';
+import { train } from './trainer.ts';
+import { reproduce, parseReproduceOptions } from './reproduce.ts';
+
+const num = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UserError(`${flag} expects a number, got '${v}'`);
+  return n;
+};
+
+const list = (flag: string) => (v: string) => v.split(',').filter((s) => s.trim() !== '').map(num(flag));
 
 export function register(program: Command): void {
-  void program;
+  program
+    .command('train')
+    .description('train the character LSTM with sparsified gate gradients (|dz| < θ zeroed); writes report.json and a checkpoint')
+    .option('--corpus <file>', 'training text (90/10 train/validation split)', DEFAULT_CORPUS)
+    .option('--hidden <n>', 'LSTM units H', num('--hidden'), 128)
+    .option('--layers <n>', 'stacked LSTM layers L', num('--layers'), 1)
+    .option('--batch <n>', 'streams per batch B', num('--batch'), 32)
+    .option('--seq <n>', 'truncated BPTT length T', num('--seq'), 64)
+    .option('--steps <n>', 'SGD steps', num('--steps'), 1000)
+    .option('--lr <x>', 'initial learning rate', num('--lr'), 1)
+    .option('--lr-decay <x>', 'final learning rate as a fraction of --lr (exponential decay)', num('--lr-decay'), 0.1)
+    .option('--clip <x>', 'global gradient-norm clipping threshold', num('--clip'), 5)
+    .option('--seed <n>', 'random seed (same seed, same bits)', num('--seed'), 1)
+    .option('--threshold <θ>', 'zero dz elements with |dz| < θ (0 = dense training)', num('--threshold'), 0)
+    .option('--target-sparsity <s>', 'instead of a fixed θ, pick θ per BPTT step to zero this fraction of dz (0..1)', num('--target-sparsity'))
+    .addOption(new Option('--precision <p>', 'arithmetic').choices(['float32', 'float64']).default('float32'))
+    .option('--eval-every <n>', 'validate every n steps (0: only at the end)', num('--eval-every'), 0)
+    .option('--valid-chars <n>', 'validation characters evaluated (0: the whole split)', num('--valid-chars'), 0)
+    .option('--init <file>', 'start from these weights (safetensors, PyTorch nn.LSTM names)')
+    .option('--out <dir>', 'output directory', 'out/train')
+    .option('--dump-streams <dir>', 'write a gradient dump (safetensors) per dumped step into <dir>')
+    .option('--dump-steps <list>', 'steps to dump, comma separated (default: first and last)', list('--dump-steps'))
+    .option('--quiet', 'no progress bar')
+    .action(async (o) => {
+      const cfg = parseTrainConfig({
+        corpus: o.corpus, hidden: o.hidden, layers: o.layers, batch: o.batch, seq: o.seq, steps: o.steps,
+        lr: o.lr, lrDecay: o.lrDecay, clip: o.clip, seed: o.seed, threshold: o.threshold,
+        targetSparsity: o.targetSparsity ?? null, precision: o.precision, evalEvery: o.evalEvery, validChars: o.validChars,
+        init: o.init ?? null, out: o.out, dumpStreams: o.dumpStreams ?? null, dumpSteps: o.dumpSteps ?? null, quiet: Boolean(o.quiet),
+      });
+      const r = await train(cfg);
+      const a = r.accounting.lstm;
+      process.stdout.write(
+        `validation ${r.final.validBpc.toFixed(4)} bpc (loss ${r.final.validLoss.toFixed(4)}), dz sparsity ${(100 * a.sparsityAfter).toFixed(1)}%, ` +
+        `${(100 * a.redundantFraction).toFixed(1)}% of LSTM training MACs redundant, ${Math.round(r.throughput.tokensPerSec)} tokens/s\n` +
+        `wrote ${cfg.out}/report.json and ${r.checkpoint}${r.dumps.length ? ` and ${r.dumps.length} gradient dump(s) in ${cfg.dumpStreams}` : ''}\n`,
+      );
+    });
+
+  program
+    .command('reproduce')
+    .description("the paper's experiment: dense baseline vs several θ and target sparsities on one seed and budget; prints and writes a table")
+    .option('--corpus <file>', 'training text', DEFAULT_CORPUS)
+    .option('--quick', 'a tiny model and budget (seconds; for tests)')
+    .option('--steps <n>', 'SGD steps per run (overrides the preset)', num('--steps'))
+    .option('--hidden <n>', 'LSTM units H (overrides the preset)', num('--hidden'))
+    .option('--layers <n>', 'LSTM layers (overrides the preset)', num('--layers'))
+    .option('--thetas <list>', 'fixed thresholds θ, comma separated (overrides the preset)', list('--thetas'))
+    .option('--targets <list>', 'target sparsities, comma separated (overrides the preset; empty string for none)', (v: string) => (v.trim() === '' ? [] : list('--targets')(v)))
+    .option('--seed <n>', 'random seed', num('--seed'), 1)
+    .option('--jobs <n>', 'runs trained in parallel (worker threads)', num('--jobs'), 1)
+    .option('--out <dir>', 'output directory', 'out/reproduce')
+    .option('--quiet', 'no progress output')
+    .action(async (o) => {
+      const opts = parseReproduceOptions(o);
+      const r = await reproduce(opts);
+      process.stdout.write(r.markdown);
+      process.stdout.write(`\nwrote ${opts.out}/reproduce.json and ${opts.out}/reproduce.md\n`);
+    });
 }

@@ -1,0 +1,71 @@
+/**
+ * The matrix products of an LSTM layer's backward pass that consume the
+ * thresholded gate gradients dz. They are the work the sparse engine does in
+ * hardware, so they sit behind an interface: the float implementation below is
+ * the default, and a co-simulated engine can replace it (`train --backward rtl`)
+ * without the trainer knowing. Implementations may be asynchronous.
+ *
+ * Layouts (row-major): dz [T·B, 4H] (time-major, gate order i, f, g, o),
+ * W = [W_ih | W_hh] [4H, D+H], act = [x_t; h_{t-1}] [T·B, D+H].
+ */
+import { gemm } from './kernels/gemm.ts';
+import type { Vec } from './model.ts';
+
+export interface HiddenGradArgs {
+  layer: number;
+  t: number;
+  B: number;
+  D: number;
+  H: number;
+  /** Thresholded dz of all steps; step t is rows [t·B, t·B+B). */
+  dz: Vec;
+  W: Vec;
+  /** Output [B, H]: dh_{t-1} = dz_t · W_hh (overwritten). */
+  dhPrev: Vec;
+}
+
+export interface InputWeightGradArgs {
+  layer: number;
+  T: number;
+  B: number;
+  D: number;
+  H: number;
+  dz: Vec;
+  W: Vec;
+  act: Vec;
+  /** Output [4H, D+H]: Σ_t dz_tᵀ · act_t, i.e. [dW_ih | dW_hh] (overwritten). */
+  dW: Vec;
+  /** Output [T·B, D]: dz · W_ih, the gradient sent to the layer below; null for layer 0 (one-hot input). */
+  dx: Vec | null;
+}
+
+export interface LayerBackwardProducts {
+  /** Backward-data for the recurrence; called for t = T-1 … 0, each before dz_{t-1} is computed. */
+  hiddenGrad(a: HiddenGradArgs): void | Promise<void>;
+  /** Backward-weight (and backward-data towards the layer below) for all T steps at once, after the time loop. */
+  inputWeightGrads(a: InputWeightGradArgs): void | Promise<void>;
+}
+
+/** Dense float products through the project's GEMM (zeros in dz are multiplied like any value). */
+export const floatBackwardProducts: LayerBackwardProducts = {
+  hiddenGrad({ t, B, D, H, dz, W, dhPrev }) {
+    gemm({
+      transA: false, transB: false, M: B, N: H, K: 4 * H, alpha: 1,
+      A: dz, aOffset: t * B * 4 * H, lda: 4 * H,
+      B: W, bOffset: D, ldb: D + H,
+      beta: 0, C: dhPrev, ldc: H,
+    });
+  },
+  inputWeightGrads({ T, B, D, H, dz, W, act, dW, dx }) {
+    gemm({
+      transA: true, transB: false, M: 4 * H, N: D + H, K: T * B, alpha: 1,
+      A: dz, lda: 4 * H, B: act, ldb: D + H, beta: 0, C: dW, ldc: D + H,
+    });
+    if (dx) {
+      gemm({
+        transA: false, transB: false, M: T * B, N: D, K: 4 * H, alpha: 1,
+        A: dz, lda: 4 * H, B: W, ldb: D + H, beta: 0, C: dx, ldc: D,
+      });
+    }
+  },
+};

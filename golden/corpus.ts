@@ -1,0 +1,72 @@
+/**
+ * Character corpus: vocabulary, 90/10 train/validation split, and the batcher
+ * for truncated BPTT. The batcher cuts the split into B contiguous streams, so
+ * consecutive batches continue the same text in every row and the LSTM state can
+ * be carried from one batch to the next.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { UserError } from '../cli/errors.ts';
+
+export interface Corpus {
+  path: string;
+  vocab: string[];
+  train: Int32Array;
+  valid: Int32Array;
+}
+
+export function loadCorpus(path: string, validFraction = 0.1): Corpus {
+  let text: string;
+  try {
+    if (!statSync(path).isFile()) throw new UserError(`corpus ${path} is not a file; pass a text file with --corpus`);
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`corpus ${path} not found; pass a text file with --corpus (default data/tinyshakespeare/input.txt)`);
+  }
+  const chars = Array.from(text);
+  if (chars.length === 0) throw new UserError(`corpus ${path} is empty; pass a non-empty text file with --corpus`);
+  const vocab = [...new Set(chars)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const index = new Map(vocab.map((c, i) => [c, i]));
+  const ids = Int32Array.from(chars, (c) => index.get(c)!);
+  const nTrain = Math.floor(ids.length * (1 - validFraction));
+  return { path, vocab, train: ids.subarray(0, nTrain), valid: ids.subarray(nTrain) };
+}
+
+/** B contiguous streams over a split; batch k covers positions [k·T, k·T+T) of each stream. */
+export class StreamBatcher {
+  readonly streamLen: number;
+  readonly batchesPerEpoch: number;
+  private cursor = 0;
+
+  constructor(private readonly ids: Int32Array, readonly B: number, readonly T: number, what: string) {
+    // Each batch needs T inputs plus the next character as the last target.
+    this.streamLen = Math.floor(ids.length / B);
+    this.batchesPerEpoch = Math.floor((this.streamLen - 1) / T);
+    if (this.batchesPerEpoch < 1) {
+      throw new UserError(`${what} split has ${ids.length} characters, too few for --batch ${B} × --seq ${T}; use a longer corpus or smaller --batch/--seq`);
+    }
+  }
+
+  /** True when the next batch starts a new pass, i.e. the carried state must be reset. */
+  get atEpochStart(): boolean {
+    return this.cursor === 0;
+  }
+
+  /** Fills inputs/targets laid out [T, B] (time-major) and advances. */
+  next(inputs: Int32Array, targets: Int32Array): void {
+    const { B, T, streamLen } = this;
+    const base = this.cursor * T;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const p = b * streamLen + base + t;
+        inputs[t * B + b] = this.ids[p];
+        targets[t * B + b] = this.ids[p + 1];
+      }
+    }
+    this.cursor = (this.cursor + 1) % this.batchesPerEpoch;
+  }
+
+  reset(): void {
+    this.cursor = 0;
+  }
+}

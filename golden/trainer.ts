@@ -1,0 +1,199 @@
+/**
+ * `train`: truncated-BPTT SGD on a character corpus with dz thresholding,
+ * writing report.json, a checkpoint and optional gradient dumps.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import cliProgress from 'cli-progress';
+import { UserError } from '../cli/errors.ts';
+import { loadCorpus, StreamBatcher, type Corpus } from './corpus.ts';
+import { Rng } from './rng.ts';
+import { zeroParams, initParams, loadParams, paramTensors, flatParams, parameterCount, type Params, type ModelShape } from './model.ts';
+import { Network } from './network.ts';
+import type { ThresholdMode } from './threshold.ts';
+import { floatBackwardProducts, type LayerBackwardProducts } from './backward-products.ts';
+import { accountLayer, summarise, type MacSummary } from './accounting.ts';
+import type { TrainConfig } from './config.ts';
+import { stableJson } from './json.ts';
+import { readSafetensors, writeSafetensors } from '../streams/safetensors.ts';
+import { writeGradientDump, dumpFileName } from '../streams/gradient-dump.ts';
+
+export interface TrainReport {
+  config: TrainConfig;
+  corpus: { path: string; vocabSize: number; trainChars: number; validChars: number; validCharsEvaluated: number };
+  model: ModelShape & { parameters: number; precision: string };
+  /** Training loss (nats, mean over the batch's T·B tokens) at every step: [step, loss]. */
+  trainLoss: [number, number][];
+  /** Validation at evalEvery and at the end: [step, loss (nats), bpc]. */
+  validation: [number, number, number][];
+  final: { step: number; trainLoss: number; validLoss: number; validBpc: number };
+  thresholdMode: { kind: string; theta: number | null; targetSparsity: number | null };
+  accounting: MacSummary;
+  throughput: { tokensPerSec: number; trainSeconds: number; tokens: number };
+  checkpoint: string;
+  dumps: string[];
+}
+
+export interface TrainOptions {
+  products?: LayerBackwardProducts;
+  /** Reuse a loaded corpus (reproduce trains several runs on one). */
+  corpus?: Corpus;
+  /** Written to report.json and the checkpoint when true (the default). */
+  writeFiles?: boolean;
+  /** Called after every step (reproduce drives one progress bar over all runs). */
+  onStep?: (step: number, loss: number) => void;
+}
+
+export function thresholdModeOf(cfg: TrainConfig): ThresholdMode {
+  return cfg.targetSparsity !== null ? { kind: 'target', sparsity: cfg.targetSparsity } : { kind: 'fixed', theta: cfg.threshold };
+}
+
+/** Mean cross-entropy (nats) of the model over the first `chars` of the validation split (all if 0). */
+export function evaluate(net: Network, ids: Int32Array, chars: number): { loss: number; tokens: number } {
+  const batcher = new StreamBatcher(ids, net.B, net.T, 'validation');
+  const perBatch = net.T * net.B;
+  const batches = chars > 0 ? Math.min(batcher.batchesPerEpoch, Math.max(1, Math.ceil(chars / perBatch))) : batcher.batchesPerEpoch;
+  net.resetState();
+  let sum = 0;
+  for (let k = 0; k < batches; k++) {
+    batcher.next(net.inputs, net.targets);
+    sum += net.forward() * perBatch;
+    net.carryState();
+  }
+  return { loss: sum / (batches * perBatch), tokens: batches * perBatch };
+}
+
+export function buildParams(cfg: TrainConfig, V: number): Params {
+  const shape: ModelShape = { V, H: cfg.hidden, L: cfg.layers };
+  const params = zeroParams(shape, cfg.precision);
+  initParams(params, new Rng(cfg.seed));
+  if (cfg.init) {
+    const f = readSafetensors(cfg.init);
+    for (const name of f.tensors.keys()) {
+      const m = /^lstm\.\w+_l(\d+)$/.exec(name);
+      if (m && Number(m[1]) >= cfg.layers) throw new UserError(`${cfg.init}: tensor '${name}' is for layer ${m[1]} but --layers is ${cfg.layers}; pass --layers ${Number(m[1]) + 1} or another --init file`);
+    }
+    loadParams(params, f, cfg.init);
+  }
+  return params;
+}
+
+export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainReport> {
+  const corpus = opts.corpus ?? loadCorpus(cfg.corpus, cfg.validFraction);
+  const products = opts.products ?? floatBackwardProducts;
+  const writeFiles = opts.writeFiles ?? true;
+  const V = corpus.vocab.length;
+  const params = buildParams(cfg, V);
+  const { H, L } = params.shape;
+  const T = cfg.seq, B = cfg.batch;
+  const net = new Network(params, T, B);
+  const evalNet = new Network(params, T, B);
+  const batcher = new StreamBatcher(corpus.train, B, T, 'training');
+  new StreamBatcher(corpus.valid, B, T, 'validation');
+  const mode = thresholdModeOf(cfg);
+  const dumpSteps = new Set(cfg.dumpSteps ?? [1, cfg.steps]);
+  const dumps: string[] = [];
+  if (writeFiles) mkdirSync(cfg.out, { recursive: true });
+
+  const bar = cfg.quiet ? null : new cliProgress.SingleBar({
+    format: 'train {bar} step {value}/{total} | loss {loss} | dz sparsity {sparsity}% | {tps} tok/s',
+    stream: process.stderr,
+    hideCursor: true,
+  }, cliProgress.Presets.shades_classic);
+  bar?.start(cfg.steps, 0, { loss: '-', sparsity: '-', tps: '-' });
+
+  const trainLoss: [number, number][] = [];
+  const validation: [number, number, number][] = [];
+  let trainSeconds = 0;
+  let validTokens = 0;
+  const validate = (step: number) => {
+    const r = evaluate(evalNet, corpus.valid, cfg.validChars);
+    validTokens = r.tokens;
+    validation.push([step, r.loss, r.loss / Math.LN2]);
+  };
+
+  for (let step = 1; step <= cfg.steps; step++) {
+    const t0 = performance.now();
+    if (batcher.atEpochStart) net.resetState();
+    batcher.next(net.inputs, net.targets);
+    const dumping = cfg.dumpStreams !== null && dumpSteps.has(step);
+    const before = dumping ? { params: paramTensors(params), h0: net.layers.map((w) => w.h0.slice()), c0: net.layers.map((w) => w.c0.slice()) } : null;
+    const zerosBefore = net.counts.reduce((a, c) => a + c.zerosAfter.reduce((x, y) => x + y, 0), 0);
+    const totalBefore = net.counts.reduce((a, c) => a + c.total.reduce((x, y) => x + y, 0), 0);
+
+    const loss = net.forward();
+    if (!Number.isFinite(loss)) throw new UserError(`training diverged at step ${step} (loss ${loss}); lower --lr or --clip`);
+    await net.backward(mode, products);
+
+    if (before) {
+      const file = join(cfg.dumpStreams!, dumpFileName(step));
+      writeGradientDump(file, {
+        meta: {
+          step, seed: cfg.seed, thresholdMode: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : 0,
+          targetSparsity: cfg.targetSparsity, T, B, H, L, V, precision: cfg.precision,
+        },
+        params: before.params,
+        grads: paramTensors(net.grads),
+        inputs: net.inputs.slice(), targets: net.targets.slice(), loss,
+        layers: net.layers.map((w, k) => ({ h0: before.h0[k], c0: before.c0[k], dzDense: w.dzDense, dz: w.dz, act: w.act, theta: w.thetas })),
+      });
+      dumps.push(file);
+    }
+
+    sgdUpdate(params, net.grads, cfg.lr * Math.pow(cfg.lrDecay, (step - 1) / cfg.steps), cfg.clip);
+    net.carryState();
+    trainSeconds += (performance.now() - t0) / 1000;
+    trainLoss.push([step, loss]);
+    opts.onStep?.(step, loss);
+
+    if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0 && step !== cfg.steps) validate(step);
+    if (bar) {
+      const zeros = net.counts.reduce((a, c) => a + c.zerosAfter.reduce((x, y) => x + y, 0), 0) - zerosBefore;
+      const total = net.counts.reduce((a, c) => a + c.total.reduce((x, y) => x + y, 0), 0) - totalBefore;
+      bar.update(step, { loss: loss.toFixed(3), sparsity: ((100 * zeros) / total).toFixed(1), tps: Math.round((step * T * B) / trainSeconds) });
+    }
+  }
+  bar?.stop();
+  validate(cfg.steps);
+
+  const accounting = summarise(
+    params.layers.map((l, k) => accountLayer(k, l.D, H, net.counts[k])),
+    cfg.steps * T * B, V, H,
+  );
+  const last = validation[validation.length - 1];
+  const tail = trainLoss.slice(-Math.min(trainLoss.length, 20));
+  const checkpoint = join(cfg.out, 'model.safetensors');
+  const report: TrainReport = {
+    config: cfg,
+    corpus: { path: corpus.path, vocabSize: V, trainChars: corpus.train.length, validChars: corpus.valid.length, validCharsEvaluated: validTokens },
+    model: { V, H, L, parameters: parameterCount(params.shape), precision: cfg.precision },
+    trainLoss,
+    validation,
+    final: { step: cfg.steps, trainLoss: tail.reduce((a, x) => a + x[1], 0) / tail.length, validLoss: last[1], validBpc: last[2] },
+    thresholdMode: { kind: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : null, targetSparsity: cfg.targetSparsity },
+    accounting,
+    throughput: { tokensPerSec: (cfg.steps * T * B) / trainSeconds, trainSeconds, tokens: cfg.steps * T * B },
+    checkpoint,
+    dumps,
+  };
+  if (writeFiles) {
+    writeSafetensors(checkpoint, paramTensors(params), { vocab: JSON.stringify(corpus.vocab), V: String(V), H: String(H), L: String(L) });
+    writeFileSync(join(cfg.out, 'report.json'), stableJson(report));
+  }
+  return report;
+}
+
+/** p ← p − lr·clip(g), clipping the global L2 norm of all gradients to `clip`. */
+export function sgdUpdate(params: Params, grads: Params, lr: number, clip: number): number {
+  const ps = flatParams(params), gs = flatParams(grads);
+  let sq = 0;
+  for (const g of gs) for (let i = 0; i < g.data.length; i++) sq += g.data[i] * g.data[i];
+  const norm = Math.sqrt(sq);
+  const step = norm > clip ? (lr * clip) / norm : lr;
+  for (let k = 0; k < ps.length; k++) {
+    const p = ps[k].data, g = gs[k].data;
+    for (let i = 0; i < p.length; i++) p[i] -= step * g[i];
+  }
+  return norm;
+}
