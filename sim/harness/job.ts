@@ -112,6 +112,8 @@ export interface SimResult {
   cycles: number;
   /** True when the cycle limit was reached before the script ended. */
   timedOut: boolean;
+  /** When timed out: where the script stood and which input streams were not fully taken. */
+  timeoutDetail?: string;
   /** AXI protocol violations seen by the harness's checkers (empty when clean). */
   protocolErrors: string[];
   streams: Record<string, StreamStats>;

@@ -1,0 +1,154 @@
+/**
+ * Moves a SimJob into a run directory the C++ testbench reads in bulk
+ * (job.txt, one binary file per stream and memory region, script.txt), and
+ * reads its results back. The directory is self-contained: running
+ * `<testbench> DIR/job.txt` again replays the job exactly.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LiteCommand, MemoryStats, SimJob, SimResult, StreamStats } from './job.ts';
+
+const NAME = /^[A-Za-z0-9_]+$/;
+
+export function scriptText(script: readonly LiteCommand[]): string {
+  const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
+  return script
+    .map((c) => {
+      switch (c.op) {
+        case 'write':
+          return `write ${hex(c.addr)} ${hex(c.data)}`;
+        case 'read':
+          return `read ${hex(c.addr)}`;
+        case 'wait':
+          return `wait ${hex(c.addr)} ${hex(c.mask)} ${hex(c.value)}`;
+        case 'idle':
+          return `idle ${c.cycles}`;
+      }
+    })
+    .join('\n')
+    .concat(script.length ? '\n' : '');
+}
+
+/** Parses the script text format back (the `--script` files users may write by hand). */
+export function parseScript(text: string): LiteCommand[] {
+  const out: LiteCommand[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) return;
+    const [op, ...args] = line.split(/\s+/);
+    const nums = args.map((a) => Number(a));
+    const bad = (): never => {
+      throw new RangeError(`script line ${i + 1}: cannot read "${raw.trim()}"`);
+    };
+    if (nums.some((n) => !Number.isInteger(n) || n < 0)) bad();
+    if (op === 'write' && nums.length === 2) out.push({ op, addr: nums[0], data: nums[1] });
+    else if (op === 'read' && nums.length === 1) out.push({ op, addr: nums[0] });
+    else if (op === 'wait' && nums.length === 3) out.push({ op, addr: nums[0], mask: nums[1], value: nums[2] });
+    else if (op === 'idle' && nums.length === 1) out.push({ op, cycles: nums[0] });
+    else bad();
+  });
+  return out;
+}
+
+function memorySize(job: SimJob): number {
+  if (job.memory.size !== undefined) return job.memory.size;
+  const ends = [...job.memory.load.map((l) => l.base + l.data.length), ...job.memory.dump.map((d) => d.base + d.bytes), 0];
+  return Math.ceil(Math.max(...ends) / 4096) * 4096;
+}
+
+/** Writes the job into `dir` (which must exist) and returns the path of job.txt. */
+export async function writeJobFiles(job: SimJob, dir: string, outputNames: readonly string[], withVcd: boolean): Promise<string> {
+  const lines = [
+    `seed ${job.seed >>> 0}`,
+    `backpressure ${job.backpressure}`,
+    `cycle_limit ${job.cycleLimit}`,
+    `drain ${job.drainCycles ?? 16}`,
+    `mem_size ${memorySize(job)}`,
+    `mem_latency ${job.memory.latency ?? 1}`,
+    `mem_stall ${job.memory.stallProbability ?? 0}`,
+    `mem_outstanding ${job.memory.maxOutstandingReads ?? 16}`,
+  ];
+  for (const [name, data] of Object.entries(job.inputs)) {
+    if (!NAME.test(name)) throw new RangeError(`stream name "${name}" must match ${NAME}`);
+    const file = join(dir, `in_${name}.bin`);
+    await writeFile(file, data);
+    lines.push(`in ${name} ${file}`);
+  }
+  for (const [i, region] of job.memory.load.entries()) {
+    const file = join(dir, `load_${i}.bin`);
+    await writeFile(file, region.data);
+    lines.push(`load ${region.base} ${file}`);
+  }
+  for (const d of job.memory.dump) {
+    if (!NAME.test(d.name)) throw new RangeError(`dump name "${d.name}" must match ${NAME}`);
+    lines.push(`dump ${d.name} ${d.base} ${d.bytes} ${join(dir, `dump_${d.name}.bin`)}`);
+  }
+  for (const n of outputNames) lines.push(`out ${n} ${join(dir, `out_${n}.bin`)}`);
+  const script = join(dir, 'script.txt');
+  await writeFile(script, scriptText(job.script));
+  lines.push(`script ${script}`, `reads ${join(dir, 'reads.txt')}`, `result ${join(dir, 'result.json')}`);
+  if (withVcd && job.vcd) lines.push(`vcd ${join(dir, 'window.vcd')} ${job.vcd.fromCycle} ${job.vcd.toCycle}`);
+  const jobFile = join(dir, 'job.txt');
+  await writeFile(jobFile, lines.join('\n') + '\n');
+  return jobFile;
+}
+
+interface RawResult {
+  cycles: number;
+  timed_out: boolean;
+  script_position: number;
+  script_length: number;
+  errors_total: number;
+  errors: string[];
+  inputs: Record<string, { beats: number; offered: number; stall_cycles: number }>;
+  outputs: Record<string, { beats: number; stall_cycles: number }>;
+  memory: { read_bursts: number; read_beats: number; write_bursts: number; write_beats: number; max_outstanding_reads: number };
+  sim_seconds: number;
+}
+
+export async function readJobResult(job: SimJob, dir: string, outputNames: readonly string[], withVcd: boolean): Promise<SimResult> {
+  const raw = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as RawResult;
+  const outputs: Record<string, Uint8Array> = {};
+  for (const name of outputNames) outputs[name] = new Uint8Array(await readFile(join(dir, `out_${name}.bin`)));
+  const reads = (await readFile(join(dir, 'reads.txt'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [a, d] = l.split(' ');
+      return { addr: Number(a), data: Number(d) };
+    });
+  const dumps: Record<string, Uint8Array> = {};
+  for (const d of job.memory.dump) dumps[d.name] = new Uint8Array(await readFile(join(dir, `dump_${d.name}.bin`)));
+
+  const protocolErrors = [...raw.errors];
+  if (raw.errors_total > raw.errors.length) protocolErrors.push(`... and ${raw.errors_total - raw.errors.length} more`);
+  const streams: Record<string, StreamStats> = {};
+  for (const [n, s] of Object.entries(raw.inputs)) streams[n] = { beats: s.beats, stallCycles: s.stall_cycles };
+  for (const [n, s] of Object.entries(raw.outputs)) streams[n] = { beats: s.beats, stallCycles: s.stall_cycles };
+  const memory: MemoryStats = {
+    readBursts: raw.memory.read_bursts,
+    readBeats: raw.memory.read_beats,
+    writeBursts: raw.memory.write_bursts,
+    writeBeats: raw.memory.write_beats,
+    maxOutstandingReads: raw.memory.max_outstanding_reads,
+  };
+  const result: SimResult = {
+    outputs,
+    reads,
+    dumps,
+    cycles: raw.cycles,
+    timedOut: raw.timed_out,
+    protocolErrors,
+    streams,
+    memory,
+    simSeconds: raw.sim_seconds,
+  };
+  if (raw.timed_out) {
+    const pending = Object.entries(raw.inputs)
+      .filter(([, s]) => s.beats < s.offered)
+      .map(([n, s]) => `s_axis_${n} took ${s.beats} of ${s.offered} beats`);
+    result.timeoutDetail = [`script at command ${raw.script_position + 1} of ${raw.script_length}`, ...pending].join('; ');
+  }
+  if (withVcd && job.vcd) result.vcdFile = join(dir, 'window.vcd');
+  return result;
+}

@@ -1,0 +1,326 @@
+// The testbench's main loop and job file. Included by the generated main,
+// which supplies kDesign and the port-binding functions drive/sample/tie_off.
+//
+// Usage of the built executable:
+//   tb JOB.txt        run the job (format written by sim/harness/run.ts)
+//   tb --bare N       reset, then N clock cycles with no I/O (the benchmark's baseline)
+#pragma once
+
+#include <map>
+
+#include "tb_runtime.h"
+#if VM_TRACE
+#include "verilated_vcd_c.h"
+#endif
+
+namespace tb {
+
+struct StreamDecl {
+  const char* name;
+  int width;
+};
+
+struct Design {
+  std::vector<StreamDecl> inputs, outputs;
+  bool has_lite;
+  int axi_data_bits;
+};
+
+struct Harness {
+  std::vector<InStream> in;
+  std::vector<OutStream> out;
+  LiteMaster lite;
+  AxiMem mem;
+  Errors err;
+};
+
+struct Job {
+  uint64_t seed = 1, cycle_limit = 1000000, drain = 16;
+  Pressure pressure = Pressure::None;
+  uint64_t mem_size = 0, mem_latency = 1, mem_outstanding = 16;
+  double mem_stall = 0;
+  std::vector<std::pair<uint64_t, std::string>> loads;
+  struct Dump {
+    std::string name;
+    uint64_t base, bytes;
+    std::string path;
+  };
+  std::vector<Dump> dumps;
+  std::map<std::string, std::string> ins, outs;
+  std::string script, reads, result, vcd;
+  uint64_t vcd_from = 0, vcd_to = 0;
+};
+
+[[noreturn]] inline void die(const std::string& msg) {
+  std::fprintf(stderr, "tb: %s\n", msg.c_str());
+  std::exit(2);
+}
+
+inline Job parse_job(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) die("cannot read job file " + path);
+  Job j;
+  std::string line;
+  while (std::getline(f, line)) {
+    std::istringstream ss(line);
+    std::string key;
+    if (!(ss >> key) || key[0] == '#') continue;
+    if (key == "seed") ss >> j.seed;
+    else if (key == "cycle_limit") ss >> j.cycle_limit;
+    else if (key == "drain") ss >> j.drain;
+    else if (key == "backpressure") {
+      std::string m;
+      ss >> m;
+      j.pressure = m == "random" ? Pressure::Random : m == "bursty" ? Pressure::Bursty : Pressure::None;
+    } else if (key == "mem_size") ss >> j.mem_size;
+    else if (key == "mem_latency") ss >> j.mem_latency;
+    else if (key == "mem_stall") ss >> j.mem_stall;
+    else if (key == "mem_outstanding") ss >> j.mem_outstanding;
+    else if (key == "load") {
+      uint64_t base;
+      std::string p;
+      ss >> base >> p;
+      j.loads.emplace_back(base, p);
+    } else if (key == "dump") {
+      Job::Dump d;
+      ss >> d.name >> d.base >> d.bytes >> d.path;
+      j.dumps.push_back(d);
+    } else if (key == "in") {
+      std::string n, p;
+      ss >> n >> p;
+      j.ins[n] = p;
+    } else if (key == "out") {
+      std::string n, p;
+      ss >> n >> p;
+      j.outs[n] = p;
+    } else if (key == "script") ss >> j.script;
+    else if (key == "reads") ss >> j.reads;
+    else if (key == "result") ss >> j.result;
+    else if (key == "vcd") ss >> j.vcd >> j.vcd_from >> j.vcd_to;
+    else die("unknown job key " + key);
+  }
+  return j;
+}
+
+inline std::vector<LiteCmd> parse_script(const std::string& path) {
+  std::vector<LiteCmd> cmds;
+  if (path.empty()) return cmds;
+  std::ifstream f(path);
+  if (!f) die("cannot read script " + path);
+  std::string line;
+  int n = 0;
+  while (std::getline(f, line)) {
+    ++n;
+    std::istringstream ss(line);
+    std::string op, a, b, c;
+    if (!(ss >> op) || op[0] == '#') continue;
+    ss >> a >> b >> c;
+    auto num = [&](const std::string& s) -> uint64_t {
+      if (s.empty()) die("script line " + std::to_string(n) + ": missing operand");
+      return std::strtoull(s.c_str(), nullptr, 0);
+    };
+    LiteCmd cmd{};
+    if (op == "write") cmd.op = LiteCmd::Write, cmd.addr = uint32_t(num(a)), cmd.data = uint32_t(num(b));
+    else if (op == "read") cmd.op = LiteCmd::Read, cmd.addr = uint32_t(num(a));
+    else if (op == "wait") cmd.op = LiteCmd::Wait, cmd.addr = uint32_t(num(a)), cmd.mask = uint32_t(num(b)), cmd.data = uint32_t(num(c));
+    else if (op == "idle") cmd.op = LiteCmd::Idle, cmd.cycles = num(a);
+    else die("script line " + std::to_string(n) + ": unknown command " + op);
+    if (cmd.op == LiteCmd::Idle && cmd.cycles == 0) continue;
+    cmds.push_back(cmd);
+  }
+  return cmds;
+}
+
+extern const Design kDesign;
+
+template <typename Top>
+void reset(Top* t, Harness& h) {
+  tie_off(t);
+  drive(t, h);
+  set_reset(t, true);
+  for (int i = 0; i < 8; ++i) {
+    set_clock(t, false);
+    t->eval();
+    set_clock(t, true);
+    t->eval();
+  }
+  set_clock(t, false);
+  set_reset(t, false);
+  t->eval();
+}
+
+template <typename Top>
+int bare_loop(uint64_t cycles) {
+  VerilatedContext ctx;
+  Top* t = new Top{&ctx};
+  Harness h;
+  for (auto& d : kDesign.inputs) h.in.emplace_back(d.name, d.width, Pressure::None, 0);
+  for (auto& d : kDesign.outputs) h.out.emplace_back(d.name, d.width, Pressure::None, 0);
+  if (kDesign.axi_data_bits) h.mem.init(kDesign.axi_data_bits);
+  reset(t, h);
+  const auto start = std::chrono::steady_clock::now();
+  for (uint64_t c = 0; c < cycles; ++c) {
+    set_clock(t, false);
+    t->eval();
+    set_clock(t, true);
+    t->eval();
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("{\"cycles\":%llu,\"sim_seconds\":%.6f}\n", (unsigned long long)cycles, secs);
+  t->final();
+  delete t;
+  return 0;
+}
+
+template <typename Top>
+int tb_main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--bare") return bare_loop<Top>(std::strtoull(argv[2], nullptr, 0));
+  if (argc != 2) die("usage: tb JOB.txt | tb --bare CYCLES");
+  const Job job = parse_job(argv[1]);
+
+  VerilatedContext ctx;
+  Top* t = new Top{&ctx};
+  Harness h;
+  for (size_t i = 0; i < kDesign.inputs.size(); ++i) {
+    const auto& d = kDesign.inputs[i];
+    h.in.emplace_back(d.name, d.width, job.pressure, job.seed * 1000003ull + i + 1);
+    auto it = job.ins.find(d.name);
+    if (it != job.ins.end()) {
+      h.in.back().buf = read_file(it->second);
+      const size_t stride = h.in.back().data_bytes + 1;
+      if (h.in.back().buf.size() % stride)
+        die("stream " + std::string(d.name) + ": file size is not a whole number of " + std::to_string(stride) + "-byte beats");
+      h.in.back().count = h.in.back().buf.size() / stride;
+    }
+  }
+  for (const auto& kv : job.ins) {
+    bool known = false;
+    for (auto& d : kDesign.inputs) known = known || kv.first == d.name;
+    if (!known) die("the top has no input stream s_axis_" + kv.first);
+  }
+  for (size_t i = 0; i < kDesign.outputs.size(); ++i) {
+    const auto& d = kDesign.outputs[i];
+    h.out.emplace_back(d.name, d.width, job.pressure, job.seed * 1000003ull + 500 + i);
+  }
+  h.lite.script = parse_script(job.script);
+  if (!kDesign.has_lite && !h.lite.script.empty()) die("the job has an AXI4-Lite script but the top has no s_axil_* port");
+  if (kDesign.axi_data_bits) {
+    h.mem.init(kDesign.axi_data_bits);
+    h.mem.mem.assign(job.mem_size, 0);
+    h.mem.latency = job.mem_latency < 1 ? 1 : job.mem_latency;
+    h.mem.stall = job.mem_stall;
+    h.mem.max_outstanding = job.mem_outstanding;
+    h.mem.rng = Rng(job.seed * 7919ull + 17);
+    for (const auto& [base, path] : job.loads) {
+      const auto bytes = read_file(path);
+      if (base + bytes.size() > h.mem.mem.size()) die("memory load at " + std::to_string(base) + " runs past the modelled memory");
+      std::memcpy(&h.mem.mem[base], bytes.data(), bytes.size());
+    }
+  }
+
+#if VM_TRACE
+  VerilatedVcdC* vcd = nullptr;
+  if (!job.vcd.empty()) {
+    ctx.traceEverOn(true);
+    vcd = new VerilatedVcdC;
+    t->trace(vcd, 99);
+    vcd->open(job.vcd.c_str());
+  }
+#endif
+
+  reset(t, h);
+  for (auto& s : h.in) s.advance();
+  for (auto& s : h.out) s.advance();
+  h.lite.drive();
+  if (kDesign.axi_data_bits) h.mem.advance(0);
+
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t cycle = 0, end_cycle = 0, drain = job.drain;
+  bool finished = false, timed_out = false;
+  auto inputs_taken = [&] {
+    for (auto& s : h.in)
+      if (s.next_beat < s.count) return false;
+    return true;
+  };
+  while (true) {
+    drive(t, h);
+    set_clock(t, false);
+    t->eval();
+#if VM_TRACE
+    if (vcd && cycle >= job.vcd_from && cycle <= job.vcd_to) vcd->dump(cycle * 10);
+#endif
+    sample(t, h);
+    for (auto& s : h.out) s.sample(cycle, h.err);
+    if (kDesign.has_lite) h.lite.sample(cycle, h.err);
+    if (kDesign.axi_data_bits) h.mem.sample(cycle, h.err);
+    set_clock(t, true);
+    t->eval();
+#if VM_TRACE
+    if (vcd && cycle >= job.vcd_from && cycle <= job.vcd_to) vcd->dump(cycle * 10 + 5);
+#endif
+    for (auto& s : h.in) s.advance();
+    for (auto& s : h.out) s.advance();
+    h.lite.advance(cycle, h.err);
+    if (kDesign.axi_data_bits) h.mem.advance(cycle + 1);
+    ++cycle;
+    if (!finished && h.lite.done() && inputs_taken()) finished = true, end_cycle = cycle;
+    if (finished && drain-- == 0) break;
+    if (!finished && cycle >= job.cycle_limit) {
+      timed_out = true;
+      end_cycle = cycle;
+      break;
+    }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+#if VM_TRACE
+  if (vcd) {
+    vcd->close();
+    delete vcd;
+  }
+#endif
+
+  for (auto& s : h.out) {
+    auto it = job.outs.find(s.name);
+    if (it != job.outs.end()) write_file(it->second, s.out.data(), s.out.size());
+  }
+  if (!job.reads.empty()) {
+    std::string text;
+    char line[64];
+    for (auto& [a, d] : h.lite.reads) {
+      std::snprintf(line, sizeof line, "0x%08x 0x%08x\n", a, d);
+      text += line;
+    }
+    write_file(job.reads, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  }
+  for (const auto& d : job.dumps) {
+    if (d.base + d.bytes > h.mem.mem.size()) die("memory dump " + d.name + " runs past the modelled memory");
+    write_file(d.path, h.mem.mem.data() + d.base, d.bytes);
+  }
+
+  std::ostringstream js;
+  js << "{\"cycles\":" << end_cycle << ",\"timed_out\":" << (timed_out ? "true" : "false");
+  js << ",\"script_position\":" << h.lite.pc << ",\"script_length\":" << h.lite.script.size();
+  js << ",\"errors_total\":" << h.err.total << ",\"errors\":[";
+  for (size_t i = 0; i < h.err.list.size(); ++i) js << (i ? "," : "") << json_str(h.err.list[i]);
+  js << "],\"inputs\":{";
+  for (size_t i = 0; i < h.in.size(); ++i)
+    js << (i ? "," : "") << json_str(h.in[i].name) << ":{\"beats\":" << h.in[i].next_beat << ",\"offered\":" << h.in[i].count
+       << ",\"stall_cycles\":" << h.in[i].stall_cycles << "}";
+  js << "},\"outputs\":{";
+  for (size_t i = 0; i < h.out.size(); ++i)
+    js << (i ? "," : "") << json_str(h.out[i].name) << ":{\"beats\":" << h.out[i].beats << ",\"stall_cycles\":" << h.out[i].stall_cycles << "}";
+  js << "},\"memory\":{\"read_bursts\":" << h.mem.read_bursts << ",\"read_beats\":" << h.mem.read_beats
+     << ",\"write_bursts\":" << h.mem.write_bursts << ",\"write_beats\":" << h.mem.write_beats
+     << ",\"max_outstanding_reads\":" << h.mem.max_in_flight << "}";
+  char secbuf[32];
+  std::snprintf(secbuf, sizeof secbuf, "%.6f", secs);
+  js << ",\"sim_seconds\":" << secbuf << ",\"loop_cycles\":" << cycle << "}\n";
+  const std::string out = js.str();
+  if (!job.result.empty()) write_file(job.result, reinterpret_cast<const uint8_t*>(out.data()), out.size());
+  else std::fputs(out.c_str(), stdout);
+  t->final();
+  delete t;
+  return 0;
+}
+
+}  // namespace tb
