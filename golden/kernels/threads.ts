@@ -21,6 +21,7 @@ import { CONTROL_BYTES, KC, mainKernel, runRowBlocks, sgemmModule, type PackedRu
 export const CTL = {
   seq: 0,
   done: 1,
+  /** pool generation in the high 16 bits, workers ready in the low 16 */
   ready: 2,
   /** per worker w: [ib0, ib1] at JOB + 2w; the shared job at SHARED */
   SHARED: 4, // ap, bp, c, nPanels, K, ldc (6 slots)
@@ -38,13 +39,20 @@ export const PARALLEL_MIN_MACS = 1 << 18;
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, index, CTL, KC, CONTROL_BYTES } = workerData;
+const { module, memory, index, generation, CTL, KC, CONTROL_BYTES } = workerData;
 const sgemmPacked = new WebAssembly.Instance(module, { env: { memory } }).exports.sgemm_packed;
 const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
+const current = () => (Atomics.load(ctl, CTL.ready) >>> 16) === generation;
 let seen = Atomics.load(ctl, CTL.seq);
-Atomics.add(ctl, CTL.ready, 1);
+for (;;) {
+  // A worker of a pool that has been replaced must neither count as ready nor take jobs.
+  const r = Atomics.load(ctl, CTL.ready);
+  if ((r >>> 16) !== generation) process.exit(0);
+  if (Atomics.compareExchange(ctl, CTL.ready, r, r + 1) === r) break;
+}
 for (;;) {
   Atomics.wait(ctl, CTL.seq, seen);
+  if (!current()) process.exit(0);
   const seq = Atomics.load(ctl, CTL.seq);
   if (seq === seen) continue;
   seen = seq;
@@ -60,6 +68,7 @@ for (;;) {
 
 let workers: Worker[] = [];
 let threads = 0;
+let generation = 0;
 
 function control(): Int32Array {
   return new Int32Array(mainKernel().memory.buffer, 0, CONTROL_BYTES / 4);
@@ -80,10 +89,8 @@ export function setGemmThreads(n: number): void {
   stopWorkers();
   threads = n;
   const memory = mainKernel().memory;
-  const ctl = control();
-  Atomics.store(ctl, CTL.ready, 0);
   for (let w = 0; w < n - 1; w++) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sgemmModule(), memory, index: w, CTL, KC, CONTROL_BYTES } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sgemmModule(), memory, index: w, generation, CTL, KC, CONTROL_BYTES } });
     worker.unref();
     workers.push(worker);
   }
@@ -97,10 +104,19 @@ export function gemmThreads(): number {
 /** Resolves once every worker is running (the GEMM never needs this; tests and benchmarks do). */
 export async function gemmThreadsReady(): Promise<void> {
   const ctl = control();
-  while (Atomics.load(ctl, CTL.ready) < workers.length) await new Promise((r) => setTimeout(r, 5));
+  while (readyWorkers(ctl) < workers.length) await new Promise((r) => setTimeout(r, 5));
 }
 
+function readyWorkers(ctl: Int32Array): number {
+  return Atomics.load(ctl, CTL.ready) & 0xffff;
+}
+
+/** Retires the current pool: a new generation makes its workers exit at their next wake-up. */
 export function stopWorkers(): void {
+  generation = (generation + 1) & 0xffff;
+  const ctl = control();
+  Atomics.store(ctl, CTL.ready, generation << 16);
+  Atomics.notify(ctl, CTL.seq);
   for (const w of workers) void w.terminate();
   workers = [];
   threads = 0;
@@ -122,7 +138,7 @@ const parallel: PackedRunner = (ws: Workspace, K: number) => {
   const k = mainKernel();
   const ctl = control();
   // Jobs go out only once every worker waits on the sequence number, so none can miss or replay one.
-  const active = Atomics.load(ctl, CTL.ready) < workers.length ? 0 : Math.min(workers.length, ws.mBlocks - 1);
+  const active = readyWorkers(ctl) < workers.length ? 0 : Math.min(workers.length, ws.mBlocks - 1);
   if (active <= 0 || ws.mBlocks * ws.nPanels * K * 64 < PARALLEL_MIN_MACS) {
     runRowBlocks(k, ws, K, 0, ws.mBlocks);
     return;
