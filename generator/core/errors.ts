@@ -1,0 +1,49 @@
+/**
+ * Hardware mistakes found while building or checking a design. Each diagnostic
+ * names the TypeScript line that made the offending signal or statement.
+ */
+import { UserError } from '../../cli/errors.ts';
+import { formatLoc, type SourceLoc } from './loc.ts';
+
+export type CheckKind =
+  | 'width'
+  | 'type'
+  | 'undriven'
+  | 'multiple-drivers'
+  | 'comb-loop'
+  | 'latch'
+  | 'unknown-port'
+  | 'unconnected-port'
+  | 'unused'
+  | 'structure';
+
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly kind: CheckKind;
+  readonly loc: SourceLoc;
+  /** One sentence, says what is wrong and what to do. */
+  readonly message: string;
+  readonly module?: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${formatLoc(d.loc)}: ${d.severity} [${d.kind}]${d.module ? ` in module ${d.module}` : ''}: ${d.message}`;
+}
+
+/**
+ * Thrown for design errors. Its message is one line per problem (the first line
+ * alone when there is one), so the CLI prints it as it stands.
+ */
+export class DesignError extends UserError {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'UserError';
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Fail at construction time: the stack is still the user's. */
+export function designError(kind: CheckKind, loc: SourceLoc, message: string, module?: string): never {
+  throw new DesignError([{ severity: 'error', kind, loc, message, module }]);
+}

@@ -1,0 +1,436 @@
+/**
+ * Modules: ports, wires, registers, memories, instances and the statement tree
+ * (when/elsewhen/otherwise, switch). A module is elaborated once by running an
+ * ordinary TypeScript function, so generators are parameterised by TS values.
+ */
+import { designError } from './errors.ts';
+import {
+  Expr, Signal, castTo, describeSignal, lift, resizeTo,
+  type Operand, type SignalKind, type SignalOwner,
+} from './expr.ts';
+import { captureLoc, formatLoc, type SourceLoc } from './loc.ts';
+import { Ground, log2Up, signedBitsFor, unsignedBitsFor, type BundleType, type HwType, type VecType } from './types.ts';
+
+// ---- statements -----------------------------------------------------------
+
+export interface AssignStmt { readonly kind: 'assign'; readonly target: Signal; readonly value: Expr; readonly loc: SourceLoc }
+export interface WhenBranch { readonly cond: Expr; readonly body: Stmt[]; readonly loc: SourceLoc }
+export interface WhenStmt { readonly kind: 'when'; readonly branches: WhenBranch[]; otherwise?: Stmt[]; readonly loc: SourceLoc }
+export interface SwitchCase { readonly values: readonly Expr[]; readonly body: Stmt[]; readonly loc: SourceLoc }
+export interface SwitchStmt { readonly kind: 'switch'; readonly sel: Expr; readonly cases: SwitchCase[]; default?: Stmt[]; readonly loc: SourceLoc }
+export interface MemWriteStmt { readonly kind: 'memWrite'; readonly mem: Memory; readonly addr: Expr; readonly data: Expr; readonly loc: SourceLoc }
+export interface MemReadStmt { readonly kind: 'memRead'; readonly port: MemReadPort; readonly loc: SourceLoc }
+export type Stmt = AssignStmt | WhenStmt | SwitchStmt | MemWriteStmt | MemReadStmt;
+
+// ---- aggregate shapes -----------------------------------------------------
+
+/** The TypeScript shape of hardware of type T: a Signal, an array, or an object of them. */
+export type Hw<T> = T extends Ground
+  ? Signal
+  : T extends VecType<infer E>
+    ? Hw<E>[]
+    : T extends BundleType<infer F>
+      ? { [K in keyof F]: Hw<F[K]> }
+      : never;
+
+function buildShape(type: HwType, name: string, leaf: (g: Ground, name: string) => Signal): unknown {
+  if (type instanceof Ground) return leaf(type, name);
+  if (type.kind === 'vec') return Array.from({ length: type.length }, (_, i) => buildShape(type.element, `${name}_${i}`, leaf));
+  const out: Record<string, unknown> = {};
+  for (const [k, t] of Object.entries(type.fields as Record<string, HwType>)) out[k] = buildShape(t, `${name}_${k}`, leaf);
+  return out;
+}
+
+/** Leaves of a shape (Signals or Exprs inside arrays/objects), in declaration order. */
+export function leaves(shape: unknown): Expr[] {
+  if (shape instanceof Expr) return [shape];
+  if (Array.isArray(shape)) return shape.flatMap(leaves);
+  if (shape && typeof shape === 'object') return Object.values(shape).flatMap(leaves);
+  return [];
+}
+
+/** Map the Signals of a shape, keeping its structure. */
+export function mapShape(shape: unknown, fn: (s: Signal) => unknown): unknown {
+  if (shape instanceof Signal) return fn(shape);
+  if (Array.isArray(shape)) return shape.map((x) => mapShape(x, fn));
+  if (shape && typeof shape === 'object' && !(shape instanceof Expr)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(shape)) out[k] = mapShape(v, fn);
+    return out;
+  }
+  return shape;
+}
+
+// ---- memories ---------------------------------------------------------------
+
+export interface MemReadPort { readonly mem: Memory; readonly data: Signal; readonly addr: Expr; readonly loc: SourceLoc }
+
+/**
+ * A synchronous-read memory (Verilog `reg [w-1:0] mem [0:depth-1]`). One write port
+ * and one or more read ports, all on the module clock, no reset: the form Yosys and
+ * Vivado map to block RAM. A read returns the old data when it hits a write.
+ */
+export class Memory {
+  readonly readPorts: MemReadPort[] = [];
+  readonly writeLocs: SourceLoc[] = [];
+  readonly addrWidth: number;
+  constructor(
+    private readonly m: ModuleBuilder,
+    readonly name: string,
+    readonly type: Ground,
+    readonly depth: number,
+    readonly loc: SourceLoc,
+    readonly init?: readonly bigint[],
+  ) {
+    this.addrWidth = log2Up(depth);
+  }
+  /** Registered read: data appears the cycle after `addr` (guarded by enclosing when()). */
+  read(addr: Expr, name?: string): Signal {
+    const loc = captureLoc();
+    this.checkAddr(addr, loc);
+    const data = this.m.newSignal(this.type, name ?? `${this.name}_rdata`, 'memRead', loc);
+    const port: MemReadPort = { mem: this, data, addr, loc };
+    this.readPorts.push(port);
+    this.m.pushStmt({ kind: 'memRead', port, loc });
+    return data;
+  }
+  /** Write `data` at `addr` on the next clock edge (guarded by enclosing when()). */
+  write(addr: Expr, data: Operand): void {
+    const loc = captureLoc();
+    this.checkAddr(addr, loc);
+    this.writeLocs.push(loc);
+    const value = this.m.coerce(data, this.type, `write data of memory ${this.name}`, loc);
+    this.m.pushStmt({ kind: 'memWrite', mem: this, addr, data: value, loc });
+  }
+  private checkAddr(addr: Expr, loc: SourceLoc): void {
+    if (addr.type.kind !== 'uint') designError('type', loc, `address of memory ${this.name} must be a UInt, got ${addr.type}`);
+    if (addr.width > this.addrWidth) {
+      designError('width', loc, `address of memory ${this.name} is ${addr.width} bits but ${this.depth} words need ${this.addrWidth}; use .bits(${this.addrWidth - 1}, 0) or .resize(${this.addrWidth})`);
+    }
+    if (addr.owner && addr.owner !== this.m) designError('structure', loc, `address of memory ${this.name} reads signals of module ${addr.owner.name}`);
+  }
+}
+
+// ---- instances --------------------------------------------------------------
+
+export interface PortInfo { readonly name: string; readonly direction: 'input' | 'output'; readonly type: Ground; readonly loc: SourceLoc }
+
+/** What an instance needs to know about the module it instantiates. */
+export interface ModuleDef<IO = unknown> {
+  readonly kind: 'module' | 'blackbox';
+  readonly name: string;
+  readonly io: IO;
+  readonly ports: readonly PortInfo[];
+  readonly loc: SourceLoc;
+  /** The generator's TypeScript parameters, recorded in the manifest. */
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  /** Present for DSL modules. */
+  readonly impl?: ModuleBuilder;
+  /** Verilog parameters passed to a black box instance. */
+  readonly verilogParams?: Readonly<Record<string, number | bigint | string>>;
+}
+
+export interface Instance {
+  readonly name: string;
+  readonly def: ModuleDef;
+  /** Child port name -> parent-side signal (instIn: parent drives it; instOut: the instance drives it). */
+  readonly connections: ReadonlyMap<string, Signal>;
+  readonly loc: SourceLoc;
+}
+
+// ---- the builder ------------------------------------------------------------
+
+const verilogKeywords = new Set(('always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config deassign default defparam design disable edge else end endcase endconfig endfunction endgenerate endmodule endprimitive endspecify endtable endtask event for force forever fork function generate genvar highz0 highz1 if ifnone incdir include initial inout input instance integer join large liblist library localparam macromodule medium module nand negedge nmos nor noshowcancelled not notif0 notif1 or output parameter pmos posedge primitive pull0 pull1 pulldown pullup pulsestyle_ondetect pulsestyle_onevent rcmos real realtime reg release repeat rnmos rpmos rtran rtranif0 rtranif1 scalared showcancelled signed small specify specparam strong0 strong1 supply0 supply1 table task time tran tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire vectored wait wand weak0 weak1 while wire wor xnor xor bit logic byte int shortint longint clk rst aclk aresetn').split(' '));
+const identRe = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export interface RegOptions {
+  /** Value loaded by the synchronous active-high reset; omit for a register without reset (e.g. a datapath pipeline). */
+  reset?: number | bigint | boolean;
+  /** The register only loads its next value while this is true. */
+  enable?: Expr;
+}
+
+export class ModuleBuilder implements SignalOwner {
+  readonly signals: Signal[] = [];
+  readonly ports: Signal[] = [];
+  readonly regs: Signal[] = [];
+  readonly memories: Memory[] = [];
+  readonly instances: Instance[] = [];
+  readonly body: Stmt[] = [];
+  readonly regEnables = new Map<Signal, Expr>();
+  /** Values read on purpose by nothing (see unused()). */
+  readonly sinks: Expr[] = [];
+  private readonly stack: Stmt[][] = [this.body];
+  private readonly usedNames = new Map<string, SourceLoc>();
+  private sealed = false;
+
+  constructor(readonly name: string, readonly loc: SourceLoc) {}
+
+  // ---- declarations ----
+  input<T extends HwType>(name: string, type: T): Hw<T> {
+    return this.port(name, type, 'input');
+  }
+  output<T extends HwType>(name: string, type: T): Hw<T> {
+    return this.port(name, type, 'output');
+  }
+  private port<T extends HwType>(name: string, type: T, kind: 'input' | 'output'): Hw<T> {
+    const loc = captureLoc();
+    return buildShape(type, name, (g, n) => {
+      const s = this.newSignal(g, n, kind, loc, { exact: true });
+      this.ports.push(s);
+      return s;
+    }) as Hw<T>;
+  }
+  /** A combinational signal; drive it with `.set()` (on every path, or it is a latch). */
+  wire<T extends HwType>(name: string, type: T): Hw<T> {
+    const loc = captureLoc();
+    return buildShape(type, name, (g, n) => this.newSignal(g, n, 'wire', loc)) as Hw<T>;
+  }
+  /** A named wire holding `value`: gives an intermediate result a readable Verilog name. */
+  named(name: string, value: Expr): Signal {
+    const loc = captureLoc();
+    const s = this.newSignal(value.type, name, 'wire', loc);
+    this.assign(s, value, loc);
+    return s;
+  }
+  /** A register on the module clock. */
+  reg<T extends HwType>(name: string, type: T, options: RegOptions = {}): Hw<T> {
+    const loc = captureLoc();
+    if (options.enable && options.enable.width !== 1) designError('width', loc, `register enable must be 1 bit wide, got ${options.enable.type}`);
+    return buildShape(type, name, (g, n) => {
+      const reset = options.reset === undefined ? undefined : this.coerce(options.reset, g, `reset value of register ${n}`, loc);
+      const s = this.newSignal(g, n, 'reg', loc, { resetValue: reset?.param.value });
+      this.regs.push(s);
+      if (options.enable) this.regEnables.set(s, options.enable);
+      return s;
+    }) as Hw<T>;
+  }
+  /** A register that takes `value` every cycle (a pipeline stage). */
+  regNext(name: string, value: Expr, options: RegOptions = {}): Signal {
+    const r = this.reg(name, value.type, options) as Signal;
+    this.assign(r, value, captureLoc());
+    return r;
+  }
+  memory(name: string, type: Ground, depth: number, options: { init?: readonly (number | bigint)[] } = {}): Memory {
+    const loc = captureLoc();
+    if (!Number.isInteger(depth) || depth < 2) designError('structure', loc, `memory ${name} needs a depth of at least 2, got ${depth}`);
+    const init = options.init?.map((v) => BigInt(v));
+    if (init && init.length > depth) designError('structure', loc, `memory ${name} has ${init.length} initial words but depth ${depth}`);
+    const mem = new Memory(this, this.uniqueName(name, loc), type, depth, loc, init);
+    this.memories.push(mem);
+    return mem;
+  }
+  /** Instantiate a module; returns its io with parent-side signals (drive its inputs, read its outputs). */
+  instance<IO>(name: string, def: ModuleDef<IO>): IO {
+    const loc = captureLoc();
+    this.checkOpen(loc);
+    const instName = this.uniqueName(name, loc);
+    const connections = new Map<string, Signal>();
+    for (const p of def.ports) {
+      connections.set(p.name, this.newSignal(p.type, `${instName}_${p.name}`, p.direction === 'input' ? 'instIn' : 'instOut', loc));
+    }
+    this.instances.push({ name: instName, def, connections, loc });
+    return mapShape(def.io, (s) => {
+      const c = connections.get(s.name);
+      if (!c) designError('unknown-port', loc, `io of module ${def.name} holds ${s.name}, which is not one of its ports`);
+      return c;
+    }) as IO;
+  }
+
+  /**
+   * Declare values that are intentionally not read (e.g. the low bits of a product
+   * below the rounding point). Silences the unused warning; emitted as Verilator's
+   * documented `*unused*` sink so -Wall stays clean without waivers.
+   */
+  unused(...values: Expr[]): void {
+    const loc = captureLoc();
+    this.checkOpen(loc);
+    for (const v of values) {
+      if (v.owner && v.owner !== this) designError('structure', loc, `unused() was given a value of module ${v.owner.name}`);
+      this.sinks.push(v);
+    }
+  }
+
+  // ---- control flow ----
+  /** `when(cond, body).elsewhen(cond, body).otherwise(body)`: later assignments win. */
+  when(cond: Expr, body: () => void): WhenChain {
+    const loc = captureLoc();
+    const stmt: WhenStmt = { kind: 'when', branches: [], loc };
+    this.pushStmt(stmt);
+    const chain = new WhenChain(this, stmt);
+    chain.addBranch(cond, body, loc);
+    return chain;
+  }
+  /** `switch(sel).is(v, body).is([v1, v2], body).default(body)`, a Verilog case. */
+  switch(sel: Expr): SwitchChain {
+    const loc = captureLoc();
+    if (sel.type.kind === 'sint') designError('type', loc, `switch on ${sel.type}; switch on .asUInt() and list unsigned patterns`);
+    const stmt: SwitchStmt = { kind: 'switch', sel, cases: [], loc };
+    this.pushStmt(stmt);
+    return new SwitchChain(this, stmt);
+  }
+
+  // ---- internals used by the rest of the core ----
+  /** @internal */
+  runIn(block: Stmt[], body: () => void): void {
+    this.stack.push(block);
+    try {
+      body();
+    } finally {
+      this.stack.pop();
+    }
+  }
+  /** @internal */
+  pushStmt(s: Stmt): void {
+    this.checkOpen(s.loc);
+    this.stack[this.stack.length - 1]!.push(s);
+  }
+  /** @internal */
+  seal(): void {
+    this.sealed = true;
+  }
+  private checkOpen(loc: SourceLoc): void {
+    if (this.sealed) designError('structure', loc, `module ${this.name} is already built; drive its signals inside its defineModule() body`);
+  }
+  /** @internal */
+  uniqueName(wanted: string, loc: SourceLoc, exact = false): string {
+    if (!identRe.test(wanted) || verilogKeywords.has(wanted)) {
+      designError('structure', loc, `"${wanted}" is not a usable Verilog name (letters, digits, _; starting with a letter; not a keyword or clk/rst/aclk/aresetn)`);
+    }
+    let name = wanted;
+    if (this.usedNames.has(name)) {
+      if (exact) designError('structure', loc, `port name ${name} is already used at ${formatLoc(this.usedNames.get(name)!)}`);
+      for (let i = 1; this.usedNames.has(name); i++) name = `${wanted}_${i}`;
+    }
+    this.usedNames.set(name, loc);
+    return name;
+  }
+  /** @internal */
+  newSignal(type: Ground, name: string, kind: SignalKind, loc: SourceLoc, opts: { exact?: boolean; resetValue?: bigint } = {}): Signal {
+    this.checkOpen(loc);
+    const s = new Signal(type, this.uniqueName(name, loc, opts.exact), kind, this, loc, opts.resetValue);
+    this.signals.push(s);
+    return s;
+  }
+  /** @internal Check and convert a value for a target of `type` (widening only). */
+  coerce(v: Operand, type: Ground, what: string, loc: SourceLoc): Expr {
+    const value = lift(v, type, loc);
+    if (value.owner && value.owner !== this) {
+      designError('structure', loc, `${what} reads signals of module ${value.owner.name}; pass values between modules through ports`);
+    }
+    const tk = type.kind;
+    const vk = value.type.kind;
+    if (value.op === 'const') {
+      // Constants are checked by value, not by the width they happen to be written with.
+      const n = value.param.value!;
+      if (tk !== 'sint' && n < 0n) designError('type', loc, `${what}: negative constant ${n} for ${type}`);
+      const fits = tk === 'sint' ? signedBitsFor(n) <= type.width : unsignedBitsFor(n) <= type.width;
+      if (!fits) designError('width', loc, `${what}: constant ${n} does not fit in ${type}`);
+      return new Expr(type, 'const', [], loc, { value: n });
+    }
+    const compatible = tk === vk || (tk !== 'sint' && vk !== 'sint');
+    if (!compatible) {
+      designError('type', loc, `${what} is ${type} but the value is ${value.type}; convert with ${tk === 'sint' ? '.toSInt()' : '.asUInt()'} first`);
+    }
+    if (value.width > type.width) {
+      const extra = value.width - type.width;
+      designError('width', loc, `${what} is ${type} but the value is ${value.type} (${extra} bit${extra > 1 ? 's' : ''} wider); drop bits explicitly with .resize(${type.width}), or use addWrap/subWrap`);
+    }
+    return castTo(resizeTo(value, type.width, loc), tk, loc);
+  }
+  /** @internal The target of every `.set()`. */
+  assign(target: Signal, v: Operand, loc: SourceLoc): void {
+    this.checkOpen(loc);
+    if (target.signalOwner !== this) designError('structure', loc, `${describeSignal(target)} belongs to module ${target.signalOwner.name}; drive it there or through a port`);
+    const reason: Partial<Record<SignalKind, string>> = {
+      input: 'it is an input port of this module, driven by the parent',
+      instOut: 'it is an output of an instance, driven by that instance',
+      memRead: 'it is the read data of a memory, driven by the memory',
+    };
+    const why = reason[target.kind];
+    if (why) designError('multiple-drivers', loc, `cannot drive ${describeSignal(target)}: ${why}`);
+    const value = this.coerce(v, target.type, `${target.name}`, loc);
+    this.pushStmt({ kind: 'assign', target, value, loc });
+  }
+}
+
+export class WhenChain {
+  private closed = false;
+  constructor(private readonly m: ModuleBuilder, private readonly stmt: WhenStmt) {}
+  /** @internal */
+  addBranch(cond: Expr, body: () => void, loc: SourceLoc): void {
+    if (this.closed) designError('structure', loc, 'elsewhen() after otherwise() never runs; reorder the branches');
+    if (cond.width !== 1) designError('width', loc, `when() condition must be 1 bit wide, got ${cond.type}; compare it, e.g. x.ne(0)`);
+    if (cond.owner && cond.owner !== this.m) designError('structure', loc, `when() condition reads signals of module ${cond.owner.name}`);
+    const branch: WhenBranch = { cond, body: [], loc };
+    this.stmt.branches.push(branch);
+    this.m.runIn(branch.body, body);
+  }
+  elsewhen(cond: Expr, body: () => void): WhenChain {
+    this.addBranch(cond, body, captureLoc());
+    return this;
+  }
+  otherwise(body: () => void): void {
+    const loc = captureLoc();
+    if (this.closed) designError('structure', loc, 'otherwise() given twice');
+    this.closed = true;
+    this.stmt.otherwise = [];
+    this.m.runIn(this.stmt.otherwise, body);
+  }
+}
+
+export class SwitchChain {
+  private readonly seen = new Map<bigint, SourceLoc>();
+  constructor(private readonly m: ModuleBuilder, private readonly stmt: SwitchStmt) {}
+  is(values: Operand | readonly Operand[], body: () => void): SwitchChain {
+    const loc = captureLoc();
+    if (this.stmt.default) designError('structure', loc, 'is() after default() never runs; reorder the cases');
+    const list = Array.isArray(values) ? values : [values as Operand];
+    const exprs = list.map((v) => {
+      const e = lift(v, this.stmt.sel.type, loc);
+      if (e.op !== 'const') designError('structure', loc, 'switch cases must be constants; use when() for computed conditions');
+      const c = this.m.coerce(e, this.stmt.sel.type, `case value of switch on ${this.stmt.sel.type}`, loc);
+      const prev = this.seen.get(e.param.value!);
+      if (prev) designError('structure', loc, `case ${e.param.value} is already handled at ${formatLoc(prev)}`);
+      this.seen.set(e.param.value!, loc);
+      return c;
+    });
+    const c: SwitchCase = { values: exprs, body: [], loc };
+    this.stmt.cases.push(c);
+    this.m.runIn(c.body, body);
+    return this;
+  }
+  default(body: () => void): void {
+    const loc = captureLoc();
+    if (this.stmt.default) designError('structure', loc, 'default() given twice');
+    this.stmt.default = [];
+    this.m.runIn(this.stmt.default, body);
+  }
+  /** True when the listed cases cover every value of the selector. */
+  get complete(): boolean {
+    return this.seen.size === 2 ** this.stmt.sel.width;
+  }
+}
+
+/**
+ * Define a module by running `body` once. The value it returns is the module's io:
+ * the ports (any shape of them) that a parent sees through `m.instance()`.
+ */
+export function defineModule<IO>(
+  name: string,
+  body: (m: ModuleBuilder) => IO,
+  params: Record<string, string | number | boolean> = {},
+): ModuleDef<IO> {
+  const loc = captureLoc();
+  if (!identRe.test(name) || verilogKeywords.has(name)) designError('structure', loc, `"${name}" is not a usable Verilog module name`);
+  const m = new ModuleBuilder(name, loc);
+  const io = body(m);
+  m.seal();
+  for (const s of leaves(io)) {
+    if (!(s instanceof Signal) || !m.ports.includes(s)) {
+      designError('unknown-port', s.loc, `the io returned by module ${name} holds ${s instanceof Signal ? s.name : 'an expression'}, which is not a port of ${name}; return only m.input()/m.output() signals`);
+    }
+  }
+  const ports: PortInfo[] = m.ports.map((p) => ({ name: p.name, direction: p.kind === 'input' ? 'input' : 'output', type: p.type, loc: p.loc }));
+  return { kind: 'module', name, io, ports, loc, params: { ...params }, impl: m };
+}
