@@ -60,14 +60,15 @@ export class Network {
       const o = r * V;
       let max = -Infinity;
       for (let v = 0; v < V; v++) if (probs[o + v] > max) max = probs[o + v];
+      // log-softmax form: stays finite even when the target's probability underflows.
+      const targetLogit = probs[o + this.targets[r]] - max;
       let sum = 0;
       for (let v = 0; v < V; v++) {
         const e = Math.exp(probs[o + v] - max);
         probs[o + v] = e;
         sum += e;
       }
-      const target = this.targets[r];
-      loss -= Math.log(probs[o + target] / sum);
+      loss += Math.log(sum) - targetLogit;
       const inv = 1 / sum;
       for (let v = 0; v < V; v++) probs[o + v] *= inv;
     }
