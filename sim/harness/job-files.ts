@@ -93,6 +93,12 @@ export async function writeJobFiles(job: SimJob, dir: string, outputNames: reado
   return jobFile;
 }
 
+function u64s(buf: Buffer): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 8 <= buf.length; i += 8) out.push(Number(buf.readBigUInt64LE(i)));
+  return out;
+}
+
 interface RawResult {
   cycles: number;
   timed_out: boolean;
@@ -109,13 +115,20 @@ interface RawResult {
 export async function readJobResult(job: SimJob, dir: string, outputNames: readonly string[], withVcd: boolean): Promise<SimResult> {
   const raw = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as RawResult;
   const outputs: Record<string, Uint8Array> = {};
-  for (const name of outputNames) outputs[name] = new Uint8Array(await readFile(join(dir, `out_${name}.bin`)));
+  const outputCycles: Record<string, number[]> = {};
+  for (const name of outputNames) {
+    outputs[name] = new Uint8Array(await readFile(join(dir, `out_${name}.bin`)));
+    outputCycles[name] = u64s(await readFile(join(dir, `out_${name}.bin.cycles`)));
+  }
+  const log = u64s(await readFile(join(dir, 'reads.txt.writes')));
+  const writeBursts: SimResult['writeBursts'] = [];
+  for (let i = 0; i + 2 < log.length; i += 3) writeBursts.push({ cycle: log[i]!, addr: log[i + 1]!, beats: log[i + 2]! });
   const reads = (await readFile(join(dir, 'reads.txt'), 'utf8').catch(() => ''))
     .split('\n')
     .filter(Boolean)
     .map((l) => {
-      const [a, d] = l.split(' ');
-      return { addr: Number(a), data: Number(d) };
+      const [a, d, c] = l.split(' ');
+      return { addr: Number(a), data: Number(d), cycle: Number(c) };
     });
   const dumps: Record<string, Uint8Array> = {};
   for (const d of job.memory.dump) dumps[d.name] = new Uint8Array(await readFile(join(dir, `dump_${d.name}.bin`)));
@@ -135,6 +148,8 @@ export async function readJobResult(job: SimJob, dir: string, outputNames: reado
   const result: SimResult = {
     outputs,
     reads,
+    outputCycles,
+    writeBursts,
     dumps,
     cycles: raw.cycles,
     timedOut: raw.timed_out,

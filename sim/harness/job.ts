@@ -104,8 +104,12 @@ export interface MemoryStats {
 export interface SimResult {
   /** Captured beats of each `m_axis_<name>` port group, keyed by `<name>`, same format as inputs. */
   outputs: Record<string, Uint8Array>;
-  /** Results of the script's `read` commands, in order. */
-  reads: { addr: number; data: number }[];
+  /** Results of the script's `read` commands, in order, with the cycle each completed. */
+  reads: { addr: number; data: number; cycle: number }[];
+  /** Cycle in which each captured output beat was taken, per output stream. */
+  outputCycles: Record<string, number[]>;
+  /** Every AXI4 write burst: cycle of its last W beat, byte address, beats. */
+  writeBursts: { cycle: number; addr: number; beats: number }[];
   /** Memory dumps, keyed by `MemoryDump.name`. */
   dumps: Record<string, Uint8Array>;
   /** Cycles from the end of reset to the end of the script (drain cycles excluded). */

@@ -281,16 +281,19 @@ int tb_main(int argc, char** argv) {
 
   for (auto& s : h.out) {
     auto it = job.outs.find(s.name);
-    if (it != job.outs.end()) write_file(it->second, s.out.data(), s.out.size());
+    if (it == job.outs.end()) continue;
+    write_file(it->second, s.out.data(), s.out.size());
+    write_file(it->second + ".cycles", reinterpret_cast<const uint8_t*>(s.beat_cycles.data()), s.beat_cycles.size() * 8);
   }
   if (!job.reads.empty()) {
     std::string text;
-    char line[64];
-    for (auto& [a, d] : h.lite.reads) {
-      std::snprintf(line, sizeof line, "0x%08x 0x%08x\n", a, d);
+    char line[80];
+    for (auto& r : h.lite.reads) {
+      std::snprintf(line, sizeof line, "0x%08x 0x%08x %llu\n", r.addr, r.data, (unsigned long long)r.cycle);
       text += line;
     }
     write_file(job.reads, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+    write_file(job.reads + ".writes", reinterpret_cast<const uint8_t*>(h.mem.write_log.data()), h.mem.write_log.size() * 8);
   }
   for (const auto& d : job.dumps) {
     if (d.base + d.bytes > h.mem.mem.size()) die("memory dump " + d.name + " runs past the modelled memory");

@@ -167,6 +167,7 @@ struct OutStream {
   int width;
   size_t data_bytes;
   std::vector<uint8_t> out;
+  std::vector<uint64_t> beat_cycles;  // when each beat was taken: locates a mismatch for the VCD window
   std::vector<uint8_t> scratch;
   Gate gate;
   Stability stable;
@@ -181,6 +182,7 @@ struct OutStream {
     stable.check(cycle, valid, ready, scratch.data(), scratch.size(), err);
     if (valid && ready) {
       out.insert(out.end(), scratch.begin(), scratch.end());
+      beat_cycles.push_back(cycle);
       ++beats;
     } else if (valid) {
       ++stall_cycles;
@@ -208,7 +210,11 @@ struct LiteMaster {
   // Progress of the current command
   bool aw_done = false, w_done = false, ar_done = false, started = false;
   uint64_t idle_left = 0;
-  std::vector<std::pair<uint32_t, uint32_t>> reads;
+  struct ReadLog {
+    uint32_t addr, data;
+    uint64_t cycle;
+  };
+  std::vector<ReadLog> reads;
   Stability b_stable{"s_axil_b"}, r_stable{"s_axil_r"};
 
   bool done() const { return pc >= script.size(); }
@@ -328,6 +334,8 @@ struct AxiMem {
   Stability ar_stable{"m_axi_ar"}, aw_stable{"m_axi_aw"}, w_stable{"m_axi_w"};
   std::vector<uint8_t> w_payload;
   uint64_t read_bursts = 0, read_beats = 0, write_bursts = 0, write_beats = 0, max_in_flight = 0;
+  // (cycle of the last W beat, address, beats) of every write burst: locates a wrong G row in time.
+  std::vector<uint64_t> write_log;
 
   void init(int bits) {
     data_bits = bits;
@@ -405,6 +413,7 @@ struct AxiMem {
       ++write_beats;
       if (++b.beat > b.len || wlast) {
         bresps.push_back({b.addr, b.len, cycle + latency});
+        write_log.insert(write_log.end(), {cycle, b.addr, uint64_t(b.beat)});
         writes.pop_front();
       }
     }
