@@ -96,11 +96,54 @@ class ExprEmitter {
     const name = this.name(e);
     const sign = e.width === 1 ? name : `${name}[${e.width - 1}]`;
     this.markUsed(name, e.width - 1, e.width - 1);
-    return `{{${k}{${sign}}}, ${name}}`;
+    return k === 1 ? `{${sign}, ${name}}` : `{{${k}{${sign}}}, ${name}}`;
+  }
+
+  /** `e` extended or truncated (low bits kept) to `width`. */
+  private fit(e: Expr, width: number): string {
+    return e.width >= width ? this.low(e, width) : this.ext(e, width);
+  }
+
+  /**
+   * The low `w` bits of `e` without a spill wire where the operator allows it
+   * (carries and products only flow upwards), so truncations cost no extra wire.
+   */
+  private low(e: Expr, w: number): string {
+    if (w === e.width) return this.emit(e);
+    const a = e.args;
+    switch (e.op) {
+      case 'const': return verilogConst(e.param.value! & ((1n << BigInt(w)) - 1n), w);
+      case 'add': case 'sub': case 'and': case 'or': case 'xor': {
+        const sym = { add: '+', sub: '-', and: '&', or: '|', xor: '^' }[e.op];
+        return `(${this.fit(a[0]!, w)} ${sym} ${this.fit(a[1]!, w)})`;
+      }
+      case 'mul': return `(${this.fit(a[0]!, w)} * ${this.fit(a[1]!, w)})`;
+      case 'not': return `(~${this.low(a[0]!, w)})`;
+      case 'mux': return `(${this.emit(a[0]!)} ? ${this.fit(a[1]!, w)} : ${this.fit(a[2]!, w)})`;
+      case 'extend': return this.fit(a[0]!, w);
+      case 'cast': return this.low(a[0]!, w);
+      case 'shlDyn': return `(${this.low(a[0]!, w)} << ${this.emit(a[1]!)})`;
+      case 'slice': return this.slice(a[0]!, e.param.lo! + w - 1, e.param.lo!);
+      case 'concat': {
+        const parts: string[] = [];
+        let need = w;
+        for (let i = a.length - 1; i >= 0 && need > 0; i--) {
+          const p = a[i]!;
+          parts.unshift(p.width <= need ? this.emit(p) : this.low(p, need));
+          need -= Math.min(need, p.width);
+        }
+        return parts.length === 1 ? parts[0]! : `{${parts.join(', ')}}`;
+      }
+      default: {
+        const name = this.name(e, w - 1, 0);
+        return w === 1 ? `${name}[0]` : `${name}[${w - 1}:0]`;
+      }
+    }
   }
 
   private slice(e: Expr, hi: number, lo: number): string {
     if (e.width === 1) return this.emit(e);
+    if (lo === 0 && e.op !== 'ref') return this.low(e, hi + 1);
     const name = this.name(e, hi, lo);
     return hi === lo ? `${name}[${hi}]` : `${name}[${hi}:${lo}]`;
   }
@@ -218,10 +261,11 @@ export function emitModule(def: ModuleDef, moduleName: string, ctx: EmitContext)
       decls.push(`  initial begin\n${lines.join('\n')}\n  end`);
     }
   }
+  const sinkDecl: string[] = [];
   const sink = [...m.sinks.map((e) => x.emit(e)), ...x.unusedSpillBits()];
   if (sink.length) {
     // Verilator's documented convention: signals named *unused* collect bits dropped on purpose.
-    decls.push(`  // Bits the design drops on purpose (e.g. fraction bits below a rounding point).\n  wire _unused_bits;\n  assign _unused_bits = ^{${sink.join(', ')}};`);
+    sinkDecl.push(`  // Bits the design drops on purpose (e.g. fraction bits below a rounding point).\n  wire _unused_bits;\n  assign _unused_bits = ^{${sink.join(', ')}};`);
   }
 
   const header = [
@@ -231,7 +275,7 @@ export function emitModule(def: ModuleDef, moduleName: string, ctx: EmitContext)
       ? `// Parameters: ${Object.entries(def.params).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(', ')}`
       : undefined,
   ].filter(Boolean).join('\n');
-  const sections = [decls, x.spillDecls, combBlocks, seqBlocks, instances].filter((s) => s.length).map((s) => s.join('\n'));
+  const sections = [decls, x.spillDecls, sinkDecl, combBlocks, seqBlocks, instances].filter((s) => s.length).map((s) => s.join('\n'));
   return `${header}\n${attr(def.loc)}\nmodule ${moduleName} (\n${portDecls.join(',\n')}\n);\n${sections.join('\n\n')}\nendmodule\n`;
 }
 

@@ -3,7 +3,7 @@
  * names the TypeScript line that made the offending signal or statement.
  */
 import { UserError } from '../../cli/errors.ts';
-import { formatLoc, type SourceLoc } from './loc.ts';
+import { describeLoc, type SourceLoc } from './loc.ts';
 
 export type CheckKind =
   | 'width'
@@ -27,7 +27,7 @@ export interface Diagnostic {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${formatLoc(d.loc)}: ${d.severity} [${d.kind}]${d.module ? ` in module ${d.module}` : ''}: ${d.message}`;
+  return `${describeLoc(d.loc)}: ${d.severity} [${d.kind}]${d.module ? ` in module ${d.module}` : ''}: ${d.message}`;
 }
 
 /**

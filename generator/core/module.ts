@@ -45,7 +45,7 @@ function buildShape(type: HwType, name: string, leaf: (g: Ground, name: string) 
 export function leaves(shape: unknown): Expr[] {
   if (shape instanceof Expr) return [shape];
   if (Array.isArray(shape)) return shape.flatMap(leaves);
-  if (shape && typeof shape === 'object') return Object.values(shape).flatMap(leaves);
+  if (shape && typeof shape === 'object' && Object.getPrototypeOf(shape) === Object.prototype) return Object.values(shape).flatMap(leaves);
   return [];
 }
 
@@ -53,7 +53,8 @@ export function leaves(shape: unknown): Expr[] {
 export function mapShape(shape: unknown, fn: (s: Signal) => unknown): unknown {
   if (shape instanceof Signal) return fn(shape);
   if (Array.isArray(shape)) return shape.map((x) => mapShape(x, fn));
-  if (shape && typeof shape === 'object' && !(shape instanceof Expr)) {
+  // Only plain objects are shapes; class instances (types, configs) pass through as they are.
+  if (shape && typeof shape === 'object' && Object.getPrototypeOf(shape) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(shape)) out[k] = mapShape(v, fn);
     return out;
