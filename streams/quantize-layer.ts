@@ -5,7 +5,9 @@
  * q_W [R, K = D + H] = [weight_ih | weight_hh], q_a [S, K] from act_l{k}.
  */
 import { UserError } from '../cli/errors.ts';
-import { floatData, readSafetensors, requireTensor, type SafetensorsFile } from './safetensors.ts';
+import type { EngineProblem } from '../golden/engine-model/model.ts';
+import { readFileSync } from 'node:fs';
+import { decodeSafetensors, floatData, requireTensor, type SafetensorsFile } from './safetensors.ts';
 import {
   concatColumns,
   dequantize,
@@ -26,7 +28,8 @@ export interface LayerFloats {
   B: number;
   H: number;
   D: number;
-  theta: number;
+  /** θ of every BPTT time step (length T); all equal for a fixed threshold. */
+  theta: Float64Array;
   /** dz before thresholding [T, B, 4H]: what the engine's threshold unit sees. */
   dzDense: FloatArray;
   /** dz after the trainer's thresholding [T, B, 4H]: the float reference for g'. */
@@ -48,14 +51,17 @@ export interface Widths {
 
 export interface QuantizedLayer {
   layer: number;
+  T: number;
+  B: number;
   R: number;
   K: number;
   S: number;
   g: QuantizedTensor;
   W: QuantizedTensor;
   a: QuantizedTensor;
-  theta: number;
-  thetaQ: number;
+  /** θ and θ_q of every time step (length T). */
+  theta: Float64Array;
+  thetaQ: number[];
   /** Fractional bits of y (= g.exp + W.exp) and of G (= g.exp + a.exp). */
   yExp: number;
   GExp: number;
@@ -83,8 +89,15 @@ function sizeFromMeta(f: SafetensorsFile, file: string, keys: readonly string[],
 
 /** Reads layer `layer` of a gradient dump (layout of issue 2 / streams/gradient-dump.ts). */
 export function readDumpLayer(path: string, layer = 0): LayerFloats {
-  const f = readSafetensors(path);
-  return layerFromDump(f, path, layer);
+  let bytes: Uint8Array;
+  try {
+    // A plain Uint8Array copy: Buffer.slice shares memory, and decodeSafetensors slices
+    // its input expecting copies (readSafetensors passes the Buffer straight through).
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UserError(`${path}: cannot read gradient dump (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
+  }
+  return layerFromDump(decodeSafetensors(bytes, path), path, layer);
 }
 
 export function layerFromDump(f: SafetensorsFile, file: string, layer = 0): LayerFloats {
@@ -98,11 +111,14 @@ export function layerFromDump(f: SafetensorsFile, file: string, layer = 0): Laye
   const H = R / 4;
   const wih = f.tensors.get(`lstm.weight_ih_l${layer}`);
   const D = sizeFromMeta(f, file, [`input_size_l${layer}`], wih?.shape[1]);
-  const F = [ 'F32', 'F64' ] as const;
+  const F = ['F32', 'F64'] as const;
   const get = (name: string, shape: number[]) => floatData(requireTensor(f, file, name, shape, F), Float64Array);
-  const thetaRaw = firstMetadata(f, [`theta_l${layer}`, 'theta', 'threshold']);
-  const theta = thetaRaw === undefined ? NaN : Number(thetaRaw);
-  if (!(theta >= 0)) throw new UserError(`${file}: the dump records no valid θ (metadata 'theta'); re-dump with 'sparsegrad train --dump-streams'`);
+  // θ per time step (tensor theta_l{k}, target-sparsity mode varies it); older dumps: metadata 'theta'.
+  let theta: Float64Array;
+  if (f.tensors.has(`theta_l${layer}`)) theta = get(`theta_l${layer}`, [T]);
+  else theta = new Float64Array(T).fill(Number(firstMetadata(f, ['theta']) ?? NaN));
+  const badTheta = theta.findIndex((v) => !(v >= 0) || !Number.isFinite(v));
+  if (badTheta >= 0) throw new UserError(`${file}: the dump records no valid θ for time step ${badTheta} (tensor theta_l${layer} or metadata 'theta'); re-dump with 'sparsegrad train --dump-streams'`);
   const opt = (name: string, shape: number[]) => (f.tensors.has(name) ? get(name, shape) : undefined);
   return {
     layer, T, B, H, D, theta,
@@ -123,13 +139,25 @@ export function quantizeLayer(l: LayerFloats, w: Widths, forced: ForcedExponents
   const g = quantize(l.dzDense, [S, R], w.gBits, forced.g);
   const W = quantize(concatColumns(l.weightIh, l.D, l.weightHh, l.H, R), [R, K], w.wBits, forced.W);
   const a = quantize(l.act, [S, K], w.aBits, forced.a);
-  const thetaQ = quantizeTheta(l.theta, g.exp, w.gBits);
+  const thetaQ = [...l.theta].map((th) => quantizeTheta(th, g.exp, w.gBits));
   let thresholdDisagreements = 0;
   for (let i = 0; i < g.q.length; i++) {
-    const engineZero = Math.abs(g.q[i]!) < thetaQ || g.q[i] === 0;
+    const t = Math.floor(i / (l.B * R));
+    const engineZero = Math.abs(g.q[i]!) < thetaQ[t]! || g.q[i] === 0;
     if (engineZero !== (l.dz[i] === 0)) thresholdDisagreements++;
   }
-  return { layer: l.layer, R, K, S, g, W, a, theta: l.theta, thetaQ, yExp: g.exp + W.exp, GExp: g.exp + a.exp, thresholdDisagreements };
+  return { layer: l.layer, T: l.T, B: l.B, R, K, S, g, W, a, theta: l.theta, thetaQ, yExp: g.exp + W.exp, GExp: g.exp + a.exp, thresholdDisagreements };
+}
+
+/** θ_q of every vector (s = t·B + b), as the engine problem takes it; a single number when θ is fixed. */
+export function thetaPerVector(q: QuantizedLayer): number | number[] {
+  if (q.thetaQ.every((v) => v === q.thetaQ[0])) return q.thetaQ[0]!;
+  return Array.from({ length: q.S }, (_, s) => q.thetaQ[Math.floor(s / q.B)]!);
+}
+
+/** The engine's input for this layer (both modes: g, W and a). */
+export function toEngineProblem(q: QuantizedLayer): EngineProblem {
+  return { R: q.R, K: q.K, S: q.S, theta: thetaPerVector(q), g: q.g.q, W: q.W.q, a: q.a.q };
 }
 
 /** Float references: y = dz · [W_ih | W_hh] and G = Σ dz ⊗ act (or the trainer's own dW when dumped). */

@@ -17,8 +17,12 @@ export interface EngineProblem {
   R: number;
   K: number;
   S: number;
-  /** θ_q, unsigned gBits. */
-  theta: number;
+  /**
+   * θ_q, unsigned gBits: one for all vectors, or one per vector (length S) when the
+   * trainer chose θ per time step (target-sparsity mode); the driver then gives each
+   * run of equal θ its own jobs, since THETA is a per-job register.
+   */
+  theta: number | ArrayLike<number>;
   /** g [S, R], signed gBits. */
   g: Int32Array;
   /** W [R, K], signed wBits (data mode). */
@@ -38,6 +42,8 @@ export interface EngineJob {
   /** First vector and number of vectors (the VECTORS register). */
   s0: number;
   vectors: number;
+  /** θ_q of every vector of the job (the THETA register). */
+  theta: number;
 }
 
 export interface EngineCounters {
@@ -66,19 +72,28 @@ export interface EngineResult {
 /** Largest S·R·K a single job may have so MACS_ISSUED (and its peers) stay below 2^31. */
 export const COUNTER_LIMIT = 2 ** 31;
 
+export function thetaOf(theta: EngineProblem['theta'], s: number): number {
+  return typeof theta === 'number' ? theta : theta[s]!;
+}
+
 /**
- * Column tiles outer, vector chunks inner. The driver emits jobs in this order and
- * decodes outputs in this order, so both sides must use this one function.
+ * Column tiles outer, vector chunks inner; a chunk ends where θ changes or where a
+ * counter could pass 2^31. The driver emits jobs in this order and decodes outputs
+ * in this order, so both sides must use this one function.
  */
-export function planJobs(cfg: EngineConfig, R: number, K: number, S: number): EngineJob[] {
+export function planJobs(cfg: EngineConfig, R: number, K: number, S: number, theta: EngineProblem['theta'] = 0): EngineJob[] {
   const jobs: EngineJob[] = [];
   const tiles = Math.ceil(K / cfg.kMax);
   for (let t = 0; t < tiles; t++) {
     const c0 = t * cfg.kMax;
     const cols = Math.min(cfg.kMax, K - c0);
     const chunk = Math.max(1, Math.floor((COUNTER_LIMIT - 1) / (R * cols)));
-    for (let s0 = 0; s0 < S; s0 += chunk) {
-      jobs.push({ tile: t, c0, cols, s0, vectors: Math.min(chunk, S - s0) });
+    for (let s0 = 0; s0 < S; ) {
+      const th = thetaOf(theta, s0);
+      let n = 1;
+      while (n < chunk && s0 + n < S && thetaOf(theta, s0 + n) === th) n++;
+      jobs.push({ tile: t, c0, cols, s0, vectors: n, theta: th });
+      s0 += n;
     }
   }
   return jobs;
@@ -121,8 +136,12 @@ export function validateProblem(cfg: EngineConfig, p: EngineProblem, mode: Engin
     throw new UserError(`R = ${R} gradient rows exceed rMax = ${cfg.rMax} of this engine; use a larger preset (e.g. --preset wide) or a smaller layer`);
   }
   const thetaMax = geometry(cfg).thetaMax;
-  if (!Number.isInteger(p.theta) || p.theta < 0 || p.theta > thetaMax) {
-    throw new UserError(`θ_q = ${p.theta} must be an integer in 0..${thetaMax} (unsigned gBits)`);
+  if (typeof p.theta !== 'number' && p.theta.length !== S) throw new UserError(`θ_q has ${p.theta.length} values, expected one or S = ${S}`);
+  for (let s = 0; s < (typeof p.theta === 'number' ? 1 : S); s++) {
+    const th = thetaOf(p.theta, s);
+    if (!Number.isInteger(th) || th < 0 || th > thetaMax) {
+      throw new UserError(`θ_q = ${th} must be an integer in 0..${thetaMax} (unsigned gBits)`);
+    }
   }
   if (p.g.length !== S * R) throw new UserError(`g has ${p.g.length} values, expected S·R = ${S}·${R}`);
   checkRange('g', p.g, cfg.gBits);
@@ -148,7 +167,7 @@ export function thresholdAll(p: EngineProblem): { gt: Int32Array; nnz: Int32Arra
   for (let s = 0; s < p.S; s++) {
     let n = 0;
     for (let j = 0; j < p.R; j++) {
-      const v = thresholdValue(p.g[s * p.R + j]!, p.theta);
+      const v = thresholdValue(p.g[s * p.R + j]!, thetaOf(p.theta, s));
       gt[s * p.R + j] = v;
       if (v !== 0) n++;
     }
@@ -225,7 +244,7 @@ export function runEngine(cfg: EngineConfig, p: EngineProblem, mode: EngineMode)
   validateProblem(cfg, p, mode);
   const { R, K, S } = p;
   const { gt, nnz } = thresholdAll(p);
-  const plan = planJobs(cfg, R, K, S);
+  const plan = planJobs(cfg, R, K, S, p.theta);
   const axpy = makeAxpy(cfg);
   const jobs = plan.map((job) => ({ job, counters: jobCounters(cfg, job, R, nnz) }));
   const totals = jobs.reduce((t, j) => addCounters(t, j.counters), ZERO_COUNTERS);

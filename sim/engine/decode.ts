@@ -68,7 +68,7 @@ function decodeY(ej: EngineSimJob, bytes: Uint8Array | undefined, errors: string
 
 export function decodeEngineResult(ej: EngineSimJob, r: SimResult): DecodedEngineResult {
   const errors: string[] = [];
-  if (r.timedOut) errors.push(`simulation hit the cycle limit (${ej.job.cycleLimit}) before the script finished: the engine hung or is far slower than the model allows`);
+  if (r.timedOut) errors.push(`simulation hit the cycle limit (${ej.job.cycleLimit}) before the script finished (${r.timeoutDetail ?? 'no detail'}): the engine hung or is far slower than the model allows`);
   for (const p of r.protocolErrors) errors.push(`protocol: ${p}`);
   const g = geometry(ej.cfg);
   const expectReads = IDENT_READS.length + ej.plan.length * COUNTER_READS.length;

@@ -49,7 +49,6 @@ export interface EngineSimJob {
   R: number;
   K: number;
   S: number;
-  theta: number;
   plan: EngineJob[];
   layout: MemoryLayout;
 }
@@ -71,15 +70,15 @@ export function cycleLimitFor(cfg: EngineConfig, R: number, plan: readonly Engin
   return Math.ceil((3 * c) / (1 - Math.min(stall, 0.9)));
 }
 
-function scriptFor(mode: EngineMode, R: number, theta: number, plan: readonly EngineJob[], l: MemoryLayout): LiteCommand[] {
+function scriptFor(mode: EngineMode, R: number, plan: readonly EngineJob[], l: MemoryLayout): LiteCommand[] {
   const s: LiteCommand[] = IDENT_READS.map((addr) => ({ op: 'read', addr }));
   s.push(
     { op: 'write', addr: REG.MODE, data: mode === 'data' ? MODE_DATA : MODE_WEIGHT },
-    { op: 'write', addr: REG.THETA, data: theta },
     { op: 'write', addr: REG.ROWS, data: R },
   );
   for (const job of plan) {
     s.push(
+      { op: 'write', addr: REG.THETA, data: job.theta },
       { op: 'write', addr: REG.COLS, data: job.cols },
       { op: 'write', addr: REG.VECTORS, data: job.vectors },
       // A tile starts at its first column; kMax·2 and kMax·8 are bus multiples (config check).
@@ -99,7 +98,7 @@ function scriptFor(mode: EngineMode, R: number, theta: number, plan: readonly En
 export function buildEngineJob(cfg: EngineConfig, p: EngineProblem, mode: EngineMode, opts: DriverOptions = {}): EngineSimJob {
   validateProblem(cfg, p, mode);
   const { R, K, S } = p;
-  const plan = planJobs(cfg, R, K, S);
+  const plan = planJobs(cfg, R, K, S, p.theta);
   const layout = planLayout(cfg, R, K, opts);
   const grad: Uint8Array[] = [];
   const act: Uint8Array[] = [];
@@ -113,7 +112,7 @@ export function buildEngineJob(cfg: EngineConfig, p: EngineProblem, mode: Engine
   const stall = opts.stallProbability ?? 0;
   const job: SimJob = {
     inputs,
-    script: scriptFor(mode, R, p.theta, plan, layout),
+    script: scriptFor(mode, R, plan, layout),
     memory: {
       load: mode === 'data'
         ? [{ base: layout.wBase, data: encodeW(p.W!, R, K, layout) }]
@@ -127,5 +126,5 @@ export function buildEngineJob(cfg: EngineConfig, p: EngineProblem, mode: Engine
     cycleLimit: opts.cycleLimit ?? cycleLimitFor(cfg, R, plan, memLatency, stall),
   };
   if (opts.vcd) job.vcd = opts.vcd;
-  return { job, cfg, mode, R, K, S, theta: p.theta, plan, layout };
+  return { job, cfg, mode, R, K, S, plan, layout };
 }

@@ -52,7 +52,8 @@ export function problem(cfg: EngineConfig, maxR = 12, maxK = 30, maxS = 4): fc.A
         R: fc.constant(R),
         K: fc.constant(K),
         S: fc.constant(S),
-        theta: theta(cfg.gBits),
+        // Sometimes one θ per vector (target-sparsity dumps), drawn from few values so runs repeat.
+        theta: fc.oneof(theta(cfg.gBits), fc.array(fc.constantFrom(0, 1, 3, 2 ** (cfg.gBits - 1)), { minLength: S, maxLength: S })) as fc.Arbitrary<number | number[]>,
         g: int32s(S * R, signedValue(cfg.gBits)),
         W: int32s(R * K, signedValue(cfg.wBits)),
         a: int32s(S * K, signedValue(cfg.aBits)),

@@ -22,12 +22,12 @@ function perfectResult(ej: EngineSimJob, m: EngineResult): SimResult {
   const { cfg, K } = ej;
   const reads: SimResult['reads'] = [];
   const g = geometry(cfg);
-  for (const [addr, data] of [[REG.ID, ENGINE_ID], [REG.GEOMETRY, g.geometryReg], [REG.RMAX, cfg.rMax], [REG.KMAX, cfg.kMax]] as const) reads.push({ addr, data });
+  for (const [addr, data] of [[REG.ID, ENGINE_ID], [REG.GEOMETRY, g.geometryReg], [REG.RMAX, cfg.rMax], [REG.KMAX, cfg.kMax]] as const) reads.push({ addr, data, cycle: 0 });
   m.jobs.forEach(({ counters: c }) => {
     for (const [addr, data] of [
       [REG.CYCLES_BUSY, 1000], [REG.MACS_ISSUED, c.macsIssued], [REG.MACS_SKIPPED, c.macsSkipped], [REG.ROWS_FETCHED, c.rowsFetched],
       [REG.STALL_CYCLES, 7], [REG.NONZEROS, c.nonzeros], [REG.ZEROS, c.zeros],
-    ] as const) reads.push({ addr, data });
+    ] as const) reads.push({ addr, data, cycle: 0 });
   });
   const outputs: Record<string, Uint8Array> = {};
   const dumps: Record<string, Uint8Array> = {};
@@ -51,7 +51,7 @@ function perfectResult(ej: EngineSimJob, m: EngineResult): SimResult {
     dumps[G_DUMP] = img;
   }
   return {
-    outputs, reads, dumps, cycles: 1, timedOut: false, protocolErrors: [], streams: {},
+    outputs, outputCycles: {}, writeBursts: [], reads, dumps, cycles: 1, timedOut: false, protocolErrors: [], streams: {},
     memory: { readBursts: 0, readBeats: 0, writeBursts: 0, writeBeats: 0, maxOutstandingReads: 0 }, simSeconds: 0,
   };
 }
@@ -112,6 +112,9 @@ describe('engine-model: simulation driver', () => {
       for (let j = 0; j < p.R; j++) for (let k = 0; k < p.K; k++) assert.equal(dv.getInt16(j * l.wStride + 2 * k, true), p.W![j * p.K + k]);
       const wBases = ej.job.script.filter((c) => c.op === 'write' && c.addr === REG.W_BASE).map((c) => (c as { data: number }).data);
       assert.deepEqual(wBases, ej.plan.map((j) => l.wBase + 2 * j.c0));
+      const thetas = ej.job.script.filter((c) => c.op === 'write' && c.addr === REG.THETA).map((c) => (c as { data: number }).data);
+      assert.deepEqual(thetas, ej.plan.map((j) => j.theta));
+      for (const j of ej.plan) for (let s = j.s0; s < j.s0 + j.vectors; s++) assert.equal(typeof p.theta === 'number' ? p.theta : p.theta[s], j.theta);
       const starts = ej.job.script.filter((c) => c.op === 'write' && c.addr === REG.CTRL && c.data === 1).length;
       const waits = ej.job.script.filter((c) => c.op === 'wait' && c.addr === REG.STATUS && c.mask === STATUS_DONE).length;
       assert.equal(starts, ej.plan.length);
@@ -156,7 +159,7 @@ describe('engine-model: simulation driver', () => {
     beats[at]!.data ^= 1n << BigInt(cfg.accBits);
     beats[0]!.last = true;
     bad.outputs.res = encodeBeats(beats, cfg.N * cfg.accBits);
-    bad.reads[0] = { addr: REG.ID, data: 0 };
+    bad.reads[0] = { addr: REG.ID, data: 0, cycle: 0 };
     bad.reads[bad.reads.length - 2]!.data += 1;
     c = compareEngine(ej, m, decodeEngineResult(ej, bad), { batch: B });
     assert.equal(c.pass, false);
