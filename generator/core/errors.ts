@@ -43,7 +43,20 @@ export class DesignError extends UserError {
   }
 }
 
+/** Names of the modules whose defineModule() body is running, innermost last. */
+const elaborating: string[] = [];
+
+/** Run a module body with its name on the elaboration stack (for error messages). */
+export function withModule<T>(name: string, body: () => T): T {
+  elaborating.push(name);
+  try {
+    return body();
+  } finally {
+    elaborating.pop();
+  }
+}
+
 /** Fail at construction time: the stack is still the user's. */
 export function designError(kind: CheckKind, loc: SourceLoc, message: string, module?: string): never {
-  throw new DesignError([{ severity: 'error', kind, loc, message, module }]);
+  throw new DesignError([{ severity: 'error', kind, loc, message, module: module ?? elaborating[elaborating.length - 1] }]);
 }

@@ -3,7 +3,7 @@
  * (when/elsewhen/otherwise, switch). A module is elaborated once by running an
  * ordinary TypeScript function, so generators are parameterised by TS values.
  */
-import { designError } from './errors.ts';
+import { designError, withModule } from './errors.ts';
 import {
   Expr, Signal, castTo, describeSignal, lift, resizeTo,
   type Operand, type SignalKind, type SignalOwner,
@@ -425,11 +425,11 @@ export function defineModule<IO>(
   const loc = captureLoc();
   if (!identRe.test(name) || verilogKeywords.has(name)) designError('structure', loc, `"${name}" is not a usable Verilog module name`);
   const m = new ModuleBuilder(name, loc);
-  const io = body(m);
+  const io = withModule(name, () => body(m));
   m.seal();
   for (const s of leaves(io)) {
     if (!(s instanceof Signal) || !m.ports.includes(s)) {
-      designError('unknown-port', s.loc, `the io returned by module ${name} holds ${s instanceof Signal ? s.name : 'an expression'}, which is not a port of ${name}; return only m.input()/m.output() signals`);
+      designError('unknown-port', s.loc, `the io returned by module ${name} holds ${s instanceof Signal ? s.name : 'an expression'}, which is not a port of ${name}; return only m.input()/m.output() signals`, name);
     }
   }
   const ports: PortInfo[] = m.ports.map((p) => ({ name: p.name, direction: p.kind === 'input' ? 'input' : 'output', type: p.type, loc: p.loc }));
