@@ -10,8 +10,8 @@
  *   op(A) is A[M×K] (transA=false, lda ≥ K) or Aᵀ where A is [K×M] (transA=true, lda ≥ M)
  *   op(B) is B[K×N] (transB=false, ldb ≥ N) or Bᵀ where B is [N×K] (transB=true, ldb ≥ K)
  */
-import { gemmJs } from './gemm-js.ts';
-import { sgemmWasm } from './sgemm-wasm.ts';
+import { gemmJs, gemmJsPrepacked, packBt } from './gemm-js.ts';
+import { PackedB32, sgemmWasm, sgemmWasmPrepacked } from './sgemm-wasm.ts';
 import { sgemmRunner } from './threads.ts';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -66,20 +66,87 @@ export const SMALL_GEMM = 4096;
 
 /** Index bounds of every operand, so a wrong ld or offset fails loudly instead of reading undefined as NaN. */
 export function checkGemmArgs<T extends FloatArray>(g: GemmArgs<T>): void {
-  const { transA, transB, M, N, K, lda, ldb, ldc } = g;
-  for (const [name, v] of Object.entries({ M, N, K, lda, ldb, ldc, aOffset: g.aOffset ?? 0, bOffset: g.bOffset ?? 0, cOffset: g.cOffset ?? 0 })) {
+  const { transA, transB, M, N, K } = g;
+  checkIntegers({ M, N, K, lda: g.lda, ldb: g.ldb, ldc: g.ldc, aOffset: g.aOffset ?? 0, bOffset: g.bOffset ?? 0, cOffset: g.cOffset ?? 0 });
+  if (M === 0 || N === 0) return;
+  checkOperand('a', transA ? K : M, transA ? M : K, g.lda, g.aOffset ?? 0, g.A.length);
+  checkOperand('b', transB ? N : K, transB ? K : N, g.ldb, g.bOffset ?? 0, g.B.length);
+  checkOperand('c', M, N, g.ldc, g.cOffset ?? 0, g.C.length);
+}
+
+function checkIntegers(values: Record<string, number>): void {
+  for (const [name, v] of Object.entries(values)) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
   }
-  if (M === 0 || N === 0) return;
-  const need = (what: string, rows: number, cols: number, ld: number, off: number, len: number): void => {
-    if (rows === 0 || cols === 0) return;
-    if (ld < cols) throw new RangeError(`gemm: ld${what} = ${ld} is smaller than the row width ${cols}`);
-    const last = off + (rows - 1) * ld + cols - 1;
-    if (last >= len) throw new RangeError(`gemm: ${what} needs index ${last} but has length ${len}`);
+}
+
+function checkOperand(what: string, rows: number, cols: number, ld: number, off: number, len: number): void {
+  if (rows === 0 || cols === 0) return;
+  if (ld < cols) throw new RangeError(`gemm: ld${what} = ${ld} is smaller than the row width ${cols}`);
+  const last = off + (rows - 1) * ld + cols - 1;
+  if (last >= len) throw new RangeError(`gemm: ${what} needs index ${last} but has length ${len}`);
+}
+
+/** The op(B) fields of GemmArgs: what `packB` takes. */
+export type BOperand<T extends FloatArray> = Pick<GemmArgs<T>, 'transB' | 'N' | 'K' | 'B' | 'bOffset' | 'ldb'>;
+/** GemmArgs without op(B): what `gemmPacked` takes besides the pack. */
+export type PackedGemmArgs<T extends FloatArray> = Omit<GemmArgs<T>, 'transB' | 'N' | 'K' | 'B' | 'bOffset' | 'ldb'>;
+
+/**
+ * op(B) packed once for many products with different A (the recurrent GEMMs
+ * multiply the same W_hh at each of the T time steps). A snapshot: after B
+ * changes, call `repack`. Float32 packs live in WebAssembly memory: `free()`
+ * them when done (or keep one per layer and repack it every pass).
+ */
+export interface PackedB<T extends FloatArray> {
+  readonly N: number;
+  readonly K: number;
+  readonly precision: 'float32' | 'float64';
+  repack(b: BOperand<T>): void;
+  free(): void;
+  /** @internal the kernel-specific pack */
+  readonly impl: PackedB32 | Float64Array;
+}
+
+export function packB<T extends FloatArray>(b: BOperand<T>): PackedB<T> {
+  checkIntegers({ N: b.N, K: b.K, ldb: b.ldb, bOffset: b.bOffset ?? 0 });
+  if (b.N === 0 || b.K === 0) throw new RangeError(`packB: op(B) must not be empty, got ${b.K}×${b.N}`);
+  const check = (x: BOperand<T>) => checkOperand('b', x.transB ? x.N : x.K, x.transB ? x.K : x.N, x.ldb, x.bOffset ?? 0, x.B.length);
+  check(b);
+  if (b.B instanceof Float32Array) {
+    const impl = new PackedB32(b as BOperand<Float32Array>);
+    return { N: b.N, K: b.K, precision: 'float32', impl, repack: (x) => { check(x); impl.repack(x as BOperand<Float32Array>); }, free: () => impl.free() };
+  }
+  const impl = new Float64Array(b.N * b.K);
+  packBt(b, impl);
+  return {
+    N: b.N, K: b.K, precision: 'float64', impl,
+    repack: (x) => {
+      if (x.N !== b.N || x.K !== b.K) throw new RangeError(`repack needs a ${b.K}×${b.N} op(B), got ${x.K}×${x.N}`);
+      check(x);
+      packBt(x, impl);
+    },
+    free: () => {},
   };
-  need('a', transA ? K : M, transA ? M : K, lda, g.aOffset ?? 0, g.A.length);
-  need('b', transB ? N : K, transB ? K : N, ldb, g.bOffset ?? 0, g.B.length);
-  need('c', M, N, ldc, g.cOffset ?? 0, g.C.length);
+}
+
+/**
+ * C = alpha·op(A)·op(B) + beta·C with op(B) from `packB`. Float64: bit-identical
+ * to `gemm`. Float32: always the WebAssembly kernel, so bit-identical to `gemm`
+ * whenever M·N·K ≥ SMALL_GEMM (below that `gemm` uses the exact-order JS kernel).
+ */
+export function gemmPacked<T extends FloatArray>(g: PackedGemmArgs<T>, b: PackedB<T>): void {
+  const { N, K } = b;
+  checkIntegers({ M: g.M, lda: g.lda, ldc: g.ldc, aOffset: g.aOffset ?? 0, cOffset: g.cOffset ?? 0 });
+  if (g.M === 0) return;
+  checkOperand('a', g.transA ? K : g.M, g.transA ? g.M : K, g.lda, g.aOffset ?? 0, g.A.length);
+  checkOperand('c', g.M, N, g.ldc, g.cOffset ?? 0, g.C.length);
+  if (b.impl instanceof PackedB32) {
+    if (!(g.A instanceof Float32Array && g.C instanceof Float32Array)) throw new TypeError('gemmPacked: a Float32 pack needs Float32Array A and C');
+    sgemmWasmPrepacked(g as unknown as PackedGemmArgs<Float32Array>, b.impl, sgemmRunner());
+  } else {
+    gemmJsPrepacked({ ...g, N, K }, b.impl);
+  }
 }
 
 /** Reference implementation: plain loops, exact summation order k = 0..K-1. */

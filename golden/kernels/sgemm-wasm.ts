@@ -4,7 +4,7 @@
  * dimensions are absorbed), run the kernel, then apply alpha/beta while
  * copying C back. Packing is O(MK + KN), the kernel O(MNK).
  */
-import type { GemmArgs } from './gemm.ts';
+import type { GemmArgs, PackedGemmArgs } from './gemm.ts';
 import { emitSgemmModule } from './sgemm-wasm-module.ts';
 
 /** Register block: 4 rows × 16 columns = 16 f32x4 accumulators. */
@@ -44,12 +44,13 @@ export function mainKernel(): SgemmKernel {
   return kernel;
 }
 
-function ensureBytes(bytes: number): Float32Array {
+/** A Float32 view of the whole memory, after growing it to at least `floats` elements. */
+function memoryView(floats: number): Float32Array {
   const k = mainKernel();
-  const have = k.memory.buffer.byteLength;
+  const bytes = floats * 4, have = k.memory.buffer.byteLength;
   if (bytes > have) {
     const pages = Math.ceil((bytes - have) / PAGE);
-    if (have / PAGE + pages > MAX_PAGES) throw new Error(`sgemm workspace of ${bytes} bytes exceeds ${MAX_PAGES * PAGE} bytes`);
+    if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`sgemm needs ${bytes} bytes of WebAssembly memory, more than the ${MAX_PAGES * PAGE} reserved`);
     k.memory.grow(pages);
   }
   if (view.buffer !== k.memory.buffer || view.length * 4 !== k.memory.buffer.byteLength) view = new Float32Array(k.memory.buffer);
@@ -58,7 +59,42 @@ function ensureBytes(bytes: number): Float32Array {
 
 const align16 = (floats: number): number => Math.ceil(floats / 16) * 16;
 
-/** Workspace layout (float indices) for an M×N×K product. */
+/**
+ * Memory layout, in floats: [control block | pre-packed operands (first-fit
+ * heap) | per-call workspace from heapTop]. The workspace is only live during
+ * one call, so it can always start at the current top of the heap.
+ */
+let heapTop = CONTROL_BYTES / 4;
+const freeBlocks: Array<{ at: number; size: number }> = [];
+
+function heapAlloc(floats: number): number {
+  const size = align16(floats);
+  const i = freeBlocks.findIndex((b) => b.size >= size);
+  if (i >= 0) {
+    const b = freeBlocks[i], at = b.at;
+    if (b.size === size) freeBlocks.splice(i, 1);
+    else { b.at += size; b.size -= size; }
+    return at;
+  }
+  const at = heapTop;
+  heapTop += size;
+  memoryView(heapTop);
+  return at;
+}
+
+function heapFree(at: number, floats: number): void {
+  freeBlocks.push({ at, size: align16(floats) });
+  freeBlocks.sort((a, b) => a.at - b.at);
+  // Merge neighbours, then give a free block at the top back to the workspace.
+  for (let i = freeBlocks.length - 1; i > 0; i--) {
+    const a = freeBlocks[i - 1], b = freeBlocks[i];
+    if (a.at + a.size === b.at) { a.size += b.size; freeBlocks.splice(i, 1); }
+  }
+  const last = freeBlocks[freeBlocks.length - 1];
+  if (last && last.at + last.size === heapTop) { heapTop = last.at; freeBlocks.pop(); }
+}
+
+/** Workspace layout (float indices) of one product. */
 export interface Workspace {
   mBlocks: number;
   nPanels: number;
@@ -68,13 +104,15 @@ export interface Workspace {
   ldc: number;
 }
 
-export function workspaceFor(M: number, N: number, K: number): Workspace {
+/** Lays out Ap, Bp (unless pre-packed at `packedB`) and C from heapTop and grows memory to hold them. */
+function workspaceFor(M: number, N: number, K: number, packedB?: number): { ws: Workspace; mem: Float32Array } {
   const mBlocks = Math.ceil(M / MR), nPanels = Math.ceil(N / NR);
-  const ap = CONTROL_BYTES / 4;
-  const bp = ap + align16(mBlocks * MR * K);
-  const c = bp + align16(nPanels * NR * K);
+  const ap = heapTop;
+  const bp = packedB ?? ap + align16(mBlocks * MR * K);
+  const c = (packedB === undefined ? bp + align16(nPanels * NR * K) : ap + align16(mBlocks * MR * K));
   const ldc = nPanels * NR;
-  return { mBlocks, nPanels, ap, bp, c, ldc };
+  const mem = memoryView(c + mBlocks * MR * ldc);
+  return { ws: { mBlocks, nPanels, ap, bp, c, ldc }, mem };
 }
 
 function packA(g: GemmArgs<Float32Array>, mem: Float32Array, ws: Workspace): void {
@@ -103,11 +141,15 @@ function packA(g: GemmArgs<Float32Array>, mem: Float32Array, ws: Workspace): voi
   }
 }
 
-function packB(g: GemmArgs<Float32Array>, mem: Float32Array, ws: Workspace): void {
+/** The op(B) operand of a product: what pre-packing needs from GemmArgs. */
+export type BOperand = Pick<GemmArgs<Float32Array>, 'transB' | 'N' | 'K' | 'B' | 'bOffset' | 'ldb'>;
+
+function packB(g: BOperand, mem: Float32Array, bp: number): void {
   const { transB, N, K, B, ldb } = g;
   const bo = g.bOffset ?? 0;
-  for (let jp = 0; jp < ws.nPanels; jp++) {
-    const base = ws.bp + jp * K * NR;
+  const nPanels = Math.ceil(N / NR);
+  for (let jp = 0; jp < nPanels; jp++) {
+    const base = bp + jp * K * NR;
     const cols = Math.min(NR, N - jp * NR);
     if (transB) {
       for (let cc = 0; cc < NR; cc++) {
@@ -121,30 +163,69 @@ function packB(g: GemmArgs<Float32Array>, mem: Float32Array, ws: Workspace): voi
     } else {
       for (let k = 0; k < K; k++) {
         const src = bo + k * ldb + jp * NR, dst = base + k * NR;
-        if (cols === NR) mem.set(B.subarray(src, src + NR), dst);
-        else {
-          let cc = 0;
-          for (; cc < cols; cc++) mem[dst + cc] = B[src + cc];
-          for (; cc < NR; cc++) mem[dst + cc] = 0;
-        }
+        let cc = 0;
+        for (; cc < cols; cc++) mem[dst + cc] = B[src + cc];
+        for (; cc < NR; cc++) mem[dst + cc] = 0;
       }
     }
   }
 }
 
-function unpackC(g: GemmArgs<Float32Array>, mem: Float32Array, ws: Workspace): void {
-  const { M, N, alpha, beta, C, ldc } = g;
+function unpackC(g: GemmArgs<Float32Array> | PrepackedArgs, mem: Float32Array, ws: Workspace, N: number): void {
+  const { M, alpha, beta, C, ldc } = g;
   const co = g.cOffset ?? 0;
   for (let i = 0; i < M; i++) {
     const src = ws.c + i * ws.ldc, dst = co + i * ldc;
     if (beta === 0) {
-      if (alpha === 1) C.set(mem.subarray(src, src + N), dst);
+      if (alpha === 1) for (let j = 0; j < N; j++) C[dst + j] = mem[src + j];
       else for (let j = 0; j < N; j++) C[dst + j] = alpha * mem[src + j];
     } else {
       for (let j = 0; j < N; j++) C[dst + j] = alpha * mem[src + j] + beta * C[dst + j];
     }
   }
 }
+
+/**
+ * op(B) packed once into WebAssembly memory for many products, e.g. W_hh for
+ * the T recurrent steps of one pass: it saves re-packing B on every call.
+ * The pack is a snapshot: after B changes, `repack` it. `free` releases it.
+ */
+export class PackedB32 {
+  private at: number;
+  private floats: number;
+  readonly N: number;
+  readonly K: number;
+
+  constructor(b: BOperand) {
+    this.N = b.N;
+    this.K = b.K;
+    this.floats = Math.ceil(b.N / NR) * NR * b.K;
+    this.at = heapAlloc(this.floats);
+    packB(b, memoryView(heapTop), this.at);
+  }
+
+  /** Packs new contents of the same N×K shape into the same memory. */
+  repack(b: BOperand): void {
+    if (this.at < 0) throw new Error('PackedB used after free()');
+    if (b.N !== this.N || b.K !== this.K) throw new RangeError(`repack needs a ${this.K}×${this.N} op(B), got ${b.K}×${b.N}`);
+    packB(b, memoryView(heapTop), this.at);
+  }
+
+  /** Float index of the packed panels in WebAssembly memory. */
+  get offset(): number {
+    if (this.at < 0) throw new Error('PackedB used after free()');
+    return this.at;
+  }
+
+  free(): void {
+    if (this.at < 0) return;
+    heapFree(this.at, this.floats);
+    this.at = -1;
+  }
+}
+
+/** A product whose op(B) is pre-packed: GemmArgs without the B fields. */
+export type PrepackedArgs = PackedGemmArgs<Float32Array>;
 
 /** Computes row blocks [ib0, ib1) of the packed product (on whichever thread runs it). */
 export function runRowBlocks(k: SgemmKernel, ws: Workspace, K: number, ib0: number, ib1: number): void {
@@ -159,10 +240,17 @@ const inline: PackedRunner = (ws, K) => runRowBlocks(mainKernel(), ws, K, 0, ws.
 /** C = alpha·op(A)·op(B) + beta·C in Float32 arithmetic (K ≥ 1, M, N ≥ 1). */
 export function sgemmWasm(g: GemmArgs<Float32Array>, runner: PackedRunner = inline): void {
   const { M, N, K } = g;
-  const ws = workspaceFor(M, N, K);
-  const mem = ensureBytes((ws.c + ws.mBlocks * MR * ws.ldc) * 4);
+  const { ws, mem } = workspaceFor(M, N, K);
   packA(g, mem, ws);
-  packB(g, mem, ws);
+  packB(g, mem, ws.bp);
   runner(ws, K);
-  unpackC(g, mem, ws);
+  unpackC(g, mem, ws, N);
+}
+
+/** The same product with op(B) from a pack (A is [M×K] or its transpose as in GemmArgs). */
+export function sgemmWasmPrepacked(g: PrepackedArgs, b: PackedB32, runner: PackedRunner = inline): void {
+  const { ws, mem } = workspaceFor(g.M, b.N, b.K, b.offset);
+  packA({ ...g, K: b.K } as GemmArgs<Float32Array>, mem, ws);
+  runner(ws, b.K);
+  unpackC(g, mem, ws, b.N);
 }
