@@ -188,3 +188,24 @@ export function compareWithGolden(l: LayerFloats, q: QuantizedLayer, results: { 
   if (results.G) out.weight = relativeError(dequantize(results.G, q.GExp), ref.G);
   return out;
 }
+
+/**
+ * The first `steps` time steps of a layer, for shorter simulations. The dumped dW covers
+ * all steps, so it is dropped and the reference is recomputed from the kept dz and act.
+ */
+export function firstTimeSteps(l: LayerFloats, steps: number): LayerFloats {
+  if (steps >= l.T) return l;
+  const R = 4 * l.H;
+  const K = l.D + l.H;
+  const n = steps * l.B;
+  return {
+    ...l,
+    T: steps,
+    theta: l.theta.slice(0, steps),
+    dzDense: l.dzDense.slice(0, n * R),
+    dz: l.dz.slice(0, n * R),
+    act: l.act.slice(0, n * K),
+    gradWeightIh: undefined,
+    gradWeightHh: undefined,
+  };
+}
