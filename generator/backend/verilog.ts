@@ -7,7 +7,7 @@
 import { Expr, Signal } from '../core/expr.ts';
 import { srcAttr, type SourceLoc } from '../core/loc.ts';
 import type { Instance, ModuleDef, Stmt } from '../core/module.ts';
-import { pruneStmts } from '../core/stmt-tree.ts';
+import { pruneStmts, walkStmts } from '../core/stmt-tree.ts';
 
 export interface ClockNeeds {
   clock: boolean;
@@ -50,7 +50,17 @@ class ExprEmitter {
   private readonly spillUse = new Map<string, { width: number; used: boolean[] }>();
   private n = 0;
 
+  /** `shared`: nodes read more than once, computed once in a spill wire instead of twice inline. */
+  constructor(private readonly shared: ReadonlySet<Expr> = new Set()) {}
+
   emit(e: Expr): string {
+    if ((this.shared.has(e) || this.spills.has(e)) && !this.defining.has(e)) return this.name(e);
+    return this.emitInline(e);
+  }
+
+  private readonly defining = new Set<Expr>();
+
+  private emitInline(e: Expr): string {
     const a = e.args;
     switch (e.op) {
       case 'ref': return (e as Signal).name;
@@ -93,10 +103,21 @@ class ExprEmitter {
     if (k === 0) return this.emit(e);
     if (e.op === 'const') return verilogConst(e.param.value!, width);
     if (!e.type.signed) return `{${verilogConst(0n, k)}, ${this.emit(e)}}`;
-    const name = this.name(e);
-    const sign = e.width === 1 ? name : `${name}[${e.width - 1}]`;
-    this.markUsed(name, e.width - 1, e.width - 1);
-    return k === 1 ? `{${sign}, ${name}}` : `{{${k}{${sign}}}, ${name}}`;
+    const sign = this.signBit(e);
+    const body = this.emit(e);
+    return k === 1 ? `{${sign}, ${body}}` : `{{${k}{${sign}}}, ${body}}`;
+  }
+
+  /** The most significant bit of `e`, found without a spill wire where the structure shows it. */
+  private signBit(e: Expr): string {
+    // Structural sign bits are plain bit references, cheaper than naming the whole value.
+    if (e.op === 'const') return verilogConst((e.param.value! >> BigInt(e.width - 1)) & 1n, 1);
+    if (e.op === 'cast' || e.op === 'concat') return this.signBit(e.args[0]!);
+    if (e.op === 'slice' && e.args[0]!.op === 'ref') return this.slice(e.args[0]!, e.param.hi!, e.param.hi!);
+    if (e.op === 'extend') return e.args[0]!.type.signed ? this.signBit(e.args[0]!) : "1'b0";
+    if (e.width === 1) return this.emit(e);
+    const name = this.name(e, e.width - 1, e.width - 1);
+    return `${name}[${e.width - 1}]`;
   }
 
   /** `e` extended or truncated (low bits kept) to `width`. */
@@ -110,6 +131,7 @@ class ExprEmitter {
    */
   private low(e: Expr, w: number): string {
     if (w === e.width) return this.emit(e);
+    if (this.shared.has(e)) return this.slice(e, w - 1, 0);
     const a = e.args;
     switch (e.op) {
       case 'const': return verilogConst(e.param.value! & ((1n << BigInt(w)) - 1n), w);
@@ -143,7 +165,7 @@ class ExprEmitter {
 
   private slice(e: Expr, hi: number, lo: number): string {
     if (e.width === 1) return this.emit(e);
-    if (lo === 0 && e.op !== 'ref') return this.low(e, hi + 1);
+    if (lo === 0 && e.op !== 'ref' && !this.shared.has(e)) return this.low(e, hi + 1);
     const name = this.name(e, hi, lo);
     return hi === lo ? `${name}[${hi}]` : `${name}[${hi}:${lo}]`;
   }
@@ -153,7 +175,9 @@ class ExprEmitter {
     if (e.op === 'ref') return (e as Signal).name;
     let name = this.spills.get(e);
     if (!name) {
-      const text = this.emit(e);
+      this.defining.add(e);
+      const text = this.emitInline(e);
+      this.defining.delete(e);
       name = `_GEN_${this.n++}`;
       this.spills.set(e, name);
       this.spillUse.set(name, { width: e.width, used: new Array<boolean>(e.width).fill(false) });
@@ -195,7 +219,7 @@ interface EmitContext {
 export function emitModule(def: ModuleDef, moduleName: string, ctx: EmitContext): string {
   const m = def.impl;
   if (!m) throw new Error(`emitModule called on black box ${def.name}`);
-  const x = new ExprEmitter();
+  const x = new ExprEmitter(sharedNodes(m));
   const needs = ctx.needs(def);
   const clk = ctx.isTop ? 'aclk' : 'clk';
 
@@ -277,6 +301,33 @@ export function emitModule(def: ModuleDef, moduleName: string, ctx: EmitContext)
   ].filter(Boolean).join('\n');
   const sections = [decls, x.spillDecls, sinkDecl, combBlocks, seqBlocks, instances].filter((s) => s.length).map((s) => s.join('\n'));
   return `${header}\n${attr(def.loc)}\nmodule ${moduleName} (\n${portDecls.join(',\n')}\n);\n${sections.join('\n\n')}\nendmodule\n`;
+}
+
+/** Operator nodes read from more than one place in the module. */
+function sharedNodes(m: NonNullable<ModuleDef['impl']>): Set<Expr> {
+  const uses = new Map<Expr, number>();
+  const shared = new Set<Expr>();
+  const visit = (e: Expr): void => {
+    const n = (uses.get(e) ?? 0) + 1;
+    uses.set(e, n);
+    if (n > 1) {
+      if (e.op !== 'ref' && e.op !== 'const' && e.op !== 'cast' && e.op !== 'slice') shared.add(e);
+      return;
+    }
+    for (const a of e.args) visit(a);
+  };
+  walkStmts(m.body, (st) => {
+    if (st.kind === 'assign') visit(st.value);
+    else if (st.kind === 'when') st.branches.forEach((b) => visit(b.cond));
+    else if (st.kind === 'switch') visit(st.sel);
+    else if (st.kind === 'memWrite') {
+      visit(st.addr);
+      visit(st.data);
+    } else visit(st.port.addr);
+  });
+  for (const en of m.regEnables.values()) visit(en);
+  for (const e of m.sinks) visit(e);
+  return shared;
 }
 
 function printStmts(stmts: readonly Stmt[], x: ExprEmitter, ind: string, op: '=' | '<='): string {

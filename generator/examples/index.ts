@@ -3,6 +3,8 @@ import type { ModuleDef } from '../core/module.ts';
 import { counter } from './counter.ts';
 import { byteFifo } from './fifo.ts';
 import { offsetStage } from './stream-stage.ts';
+import { satMac } from './sat-mac.ts';
+import { SFix } from '../lib/fixed.ts';
 
 export interface ExampleDesign {
   readonly name: string;
@@ -15,4 +17,8 @@ export const exampleDesigns: readonly ExampleDesign[] = [
   { name: 'fifo', build: () => byteFifo(16) },
   { name: 'fifo-odd-depth', build: () => byteFifo(5) },
   { name: 'stream-stage', build: () => offsetStage(12) },
+  { name: 'sat-mac', build: () => satMac(macExample) },
 ];
+
+/** Q3.5 x Q3.5 into a Q8.10 accumulator, read out as Q4.4 rounded half-to-even. */
+export const macExample = { a: SFix(3, 5), b: SFix(3, 5), acc: SFix(8, 10), out: SFix(4, 4), rounding: 'half-even' } as const;
