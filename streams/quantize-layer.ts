@@ -65,7 +65,9 @@ export interface QuantizedLayer {
   /** Fractional bits of y (= g.exp + W.exp) and of G (= g.exp + a.exp). */
   yExp: number;
   GExp: number;
-  /** Elements where the engine's threshold (on codes) and the trainer's (on floats) disagree about zero. */
+  /** Codes moved by threshold-consistent rounding (see alignWithThreshold). */
+  boundaryAdjusted: number;
+  /** Elements where the engine's threshold (on codes) and the trainer's (on floats) still disagree about zero (0 unless θ_q saturates). */
   thresholdDisagreements: number;
 }
 
@@ -140,13 +142,45 @@ export function quantizeLayer(l: LayerFloats, w: Widths, forced: ForcedExponents
   const W = quantize(concatColumns(l.weightIh, l.D, l.weightHh, l.H, R), [R, K], w.wBits, forced.W);
   const a = quantize(l.act, [S, K], w.aBits, forced.a);
   const thetaQ = [...l.theta].map((th) => quantizeTheta(th, g.exp, w.gBits));
+  const boundaryAdjusted = alignWithThreshold(g, l.dzDense, l.theta, thetaQ, l.B * R);
   let thresholdDisagreements = 0;
   for (let i = 0; i < g.q.length; i++) {
     const t = Math.floor(i / (l.B * R));
     const engineZero = Math.abs(g.q[i]!) < thetaQ[t]! || g.q[i] === 0;
     if (engineZero !== (l.dz[i] === 0)) thresholdDisagreements++;
   }
-  return { layer: l.layer, T: l.T, B: l.B, R, K, S, g, W, a, theta: l.theta, thetaQ, yExp: g.exp + W.exp, GExp: g.exp + a.exp, thresholdDisagreements };
+  return {
+    layer: l.layer, T: l.T, B: l.B, R, K, S, g, W, a, theta: l.theta, thetaQ,
+    yExp: g.exp + W.exp, GExp: g.exp + a.exp, boundaryAdjusted, thresholdDisagreements,
+  };
+}
+
+/**
+ * Threshold-consistent rounding. A value within half an LSB of θ can round to the other
+ * side of θ_q (θ·2^e = 3221.2, θ_q = 3222, x·2^e = 3221.3 → 3221: kept by the trainer,
+ * zeroed by the engine). Such codes are moved to the nearest code on the float's side
+ * (±θ_q or ±(θ_q − 1)), an error below one LSB, so the engine zeroes exactly what the
+ * trainer zeroed. Returns how many codes moved.
+ */
+function alignWithThreshold(g: QuantizedTensor, x: FloatArray, theta: Float64Array, thetaQ: number[], perStep: number): number {
+  const hi = 2 ** (g.bits - 1) - 1;
+  let moved = 0;
+  for (let i = 0; i < g.q.length; i++) {
+    const t = Math.floor(i / perStep);
+    const tq = thetaQ[t]!;
+    if (tq === 0) continue;
+    const q = g.q[i]!;
+    const sign = x[i]! < 0 ? -1 : 1;
+    const floatKeeps = !(Math.abs(x[i]!) < theta[t]!);
+    if (floatKeeps && Math.abs(q) < tq && tq <= hi) {
+      g.q[i] = sign * tq;
+      moved++;
+    } else if (!floatKeeps && Math.abs(q) >= tq) {
+      g.q[i] = sign * (tq - 1);
+      moved++;
+    }
+  }
+  return moved;
 }
 
 /** θ_q of every vector (s = t·B + b), as the engine problem takes it; a single number when θ is fixed. */
