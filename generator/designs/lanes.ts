@@ -1,0 +1,180 @@
+/**
+ * The N-lane MAC datapath. Each lane group of a row runs through three stages:
+ *   C0  take N operands from the bus beat, read the y word (data) or a word (weight)
+ *   C1  full-width products g'·W or g'·a
+ *   C2  saturating add; write y back, or on the vector's last row send y to the
+ *       result stream; in weight mode send the updated G word to the write-back.
+ * The whole pipeline stalls only when C2 has a beat to send and the output FIFO is full.
+ */
+import { Expr, cat, lit, mux, select } from '../core/expr.ts';
+import { defineModule } from '../core/module.ts';
+import { Bool, SInt, UInt, Vec, log2Up } from '../core/types.ts';
+import { lane, popcount, regFifo, saturate } from './hw.ts';
+import type { EngineParams } from './params.ts';
+import { laneToken } from './row-fetch.ts';
+
+export function lanes(p: EngineParams, prefix: string) {
+  const tok = laneToken(p);
+  const N = p.N;
+  const xBits = Math.max(16, p.aBits);
+  const yDepth = Math.max(2, p.groupsMax);
+  const yAddrBits = log2Up(yDepth);
+  const aAddrBits = log2Up(2 * yDepth);
+  const sbBits = log2Up(p.wGroupsPerBeat);
+  const macBits = log2Up(N + 1);
+  const gCntBits = p.groupBits + 1;
+  return defineModule(`${prefix}_lanes`, (m) => {
+    const io = {
+      lt_valid: m.input('lt_valid', Bool()),
+      lt_data: m.input('lt_data', UInt(tok.width)),
+      lt_pop: m.output('lt_pop', Bool()),
+      r_valid: m.input('r_valid', Bool()),
+      r_ready: m.output('r_ready', Bool()),
+      r_data: m.input('r_data', UInt(p.busBits)),
+      weight: m.input('weight', Bool()),
+      cols: m.input('cols', UInt(p.kCntBits)),
+      restart: m.input('restart', Bool()),
+      a_we: m.input('a_we', Bool()),
+      a_waddr: m.input('a_waddr', UInt(aAddrBits)),
+      a_wdata: m.input('a_wdata', UInt(N * p.aBits)),
+      a_bank_full: m.input('a_bank_full', UInt(2)),
+      a_release: m.output('a_release', Bool()),
+      o_valid: m.output('o_valid', Bool()),
+      o_ready: m.input('o_ready', Bool()),
+      o_data: m.output('o_data', UInt(N * 64)),
+      o_last: m.output('o_last', Bool()),
+      row_done: m.output('row_done', Bool()),
+      vec_done: m.output('vec_done', Bool()),
+      mac_count: m.output('mac_count', UInt(macBits)),
+      idle: m.output('idle', Bool()),
+    };
+    const rq = regFifo(m, 'rbeat', p.busBits, 2);
+    rq.push.set(io.r_valid.and(rq.full.not()));
+    rq.wdata.set(io.r_data);
+    io.r_ready.set(rq.full.not());
+
+    const oq = regFifo(m, 'out', N * 64 + 1, 2);
+    oq.pop.set(io.o_ready.and(oq.valid));
+    io.o_valid.set(oq.valid);
+    io.o_data.set(oq.data.bits(N * 64 - 1, 0));
+    io.o_last.set(oq.data.bit(N * 64));
+
+    const ymem = m.memory('y_ram', UInt(N * p.accBits), yDepth);
+    const amem = m.memory('a_ram', UInt(N * p.aBits), 2 * yDepth);
+    m.when(io.a_we, () => amem.write(io.a_waddr, io.a_wdata));
+
+    // ---- C0: walk the groups of the head token's row ----
+    const c2v = m.reg('c2_valid', Bool(), { reset: false });
+    const c2push = m.reg('c2_push', Bool());
+    const adv = m.named('advance', c2v.and(c2push).and(oq.full).not());
+
+    const c = m.reg('group', UInt(p.groupBits), { reset: 0 });
+    const sb = m.reg('sub_beat', UInt(sbBits), { reset: 0 });
+    const vecBank = m.reg('a_bank', Bool(), { reset: false });
+    const touched = m.reg('touched', Vec(p.groupsMax, Bool()), { reset: false });
+
+    const G = m.named('groups', io.cols.add(N - 1).shr(log2Up(N)).resize(gCntBits));
+    const span = m.named('span', mux(io.weight.not().and(G.lt(3)), lit(3, UInt(gCntBits)), G));
+    const g = tok.field(io.lt_data, 'g');
+    const eov = tok.field(io.lt_data, 'eov').asBool();
+    const rowless = tok.field(io.lt_data, 'rowless').asBool();
+    const cx = c.resize(gCntBits);
+    const inRow = m.named('in_row', cx.lt(G));
+    const lastCol = m.named('last_col', cx.eq(G.subWrap(1)));
+    const needR = m.named('need_r', rowless.not().and(inRow));
+    const bankOk = m.named('bank_ok', io.weight.not().or(select(vecBank.asUInt(), [io.a_bank_full.bit(0), io.a_bank_full.bit(1)])));
+    const go = m.named('go', adv.and(io.lt_valid).and(needR.not().or(rq.valid)).and(bankOk));
+    const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), cx.eq(span.subWrap(1))));
+    const active = m.named('active', go.and(inRow).and(io.weight.and(rowless).not()));
+    const real = m.named('fetch_group', go.and(needR));
+    const beatGroups = m.named('beat_groups', mux(io.weight, lit(p.gGroupsPerBeat - 1, UInt(sbBits)), lit(p.wGroupsPerBeat - 1, UInt(sbBits))));
+    const popBeat = m.named('pop_beat', real.and(sb.eq(beatGroups).or(lastCol)));
+    rq.pop.set(popBeat);
+    m.when(io.restart, () => sb.set(0)).elsewhen(real, () => sb.set(mux(popBeat, lit(0, UInt(sbBits)), sb.addWrap(1))));
+    m.when(io.restart, () => c.set(0)).elsewhen(go, () => c.set(mux(lastGroup, lit(0, UInt(p.groupBits)), c.addWrap(1))));
+    io.lt_pop.set(go.and(lastGroup));
+    io.row_done.set(real.and(lastCol));
+    const vecEnd = m.named('vec_end', go.and(lastGroup).and(eov).and(io.weight));
+    io.vec_done.set(vecEnd);
+    io.a_release.set(vecEnd);
+    m.when(io.restart, () => vecBank.set(false)).elsewhen(vecEnd, () => vecBank.set(vecBank.not()));
+
+    const fresh = m.named('fresh', select(c, touched).not());
+    touched.forEach((t, i) => {
+      m.when(io.restart, () => t.set(false))
+        .elsewhen(go.and(inRow).and(io.weight.not()).and(c.eq(lit(i, UInt(p.groupBits)))), () => t.set(eov.not()));
+    });
+    let yRd: Expr = lit(0, UInt(N * p.accBits));
+    let aRd: Expr = lit(0, UInt(N * p.aBits));
+    m.when(adv, () => {
+      yRd = ymem.read(c.resize(yAddrBits), 'y_old');
+      aRd = amem.read(cat(vecBank.asUInt(), c.resize(yAddrBits)), 'a_word');
+    });
+
+    const pick = (bits: number, per: number): Expr => {
+      const groups = Array.from({ length: per }, (_, s) => lane(rq.data, s, N * bits));
+      return per === 1 ? groups[0]! : select(sb.resize(log2Up(per)), groups);
+    };
+    // W is int16 in memory whatever wBits is (the driver sign-extends narrower values).
+    const wGroup = pick(16, p.wGroupsPerBeat);
+    const gGroup = pick(64, p.gGroupsPerBeat);
+    const kIn = Array.from({ length: N }, (_, i) => m.named(`k_in_${i}`, (N > 1 ? cat(c, lit(i, UInt(log2Up(N)))) : c).lt(io.cols)));
+    io.mac_count.set(mux(real, popcount(kIn, macBits), lit(0, UInt(macBits))));
+
+    // ---- C1 ----
+    const en = { enable: adv };
+    const c1v = m.reg('c1_valid', Bool(), { reset: false, enable: adv });
+    const c1g = m.reg('c1_g', UInt(p.gBits), en);
+    const c1w = m.reg('c1_w', UInt(N * 16), en);
+    const c1gw = m.reg('c1_gword', UInt(N * 64), en);
+    const c1mask = m.reg('c1_mask', UInt(N), en);
+    const c1c = m.reg('c1_group', UInt(yAddrBits), en);
+    const c1eov = m.reg('c1_eov', Bool(), en);
+    const c1fresh = m.reg('c1_fresh', Bool(), en);
+    const c1last = m.reg('c1_last', Bool(), en);
+    c1v.set(active);
+    c1g.set(mux(rowless, lit(0, UInt(p.gBits)), g));
+    c1w.set(wGroup);
+    c1gw.set(gGroup);
+    c1mask.set(cat(...[...kIn].reverse()));
+    c1c.set(c.resize(yAddrBits));
+    c1eov.set(eov);
+    c1fresh.set(fresh);
+    c1last.set(lastCol);
+
+    // ---- C2 ----
+    const c2prod = Array.from({ length: N }, (_, i) => m.reg(`c2_prod_${i}`, SInt(p.gBits + xBits), en));
+    const c2old = Array.from({ length: N }, (_, i) => m.reg(`c2_old_${i}`, SInt(p.accBits), en));
+    const c2pass = m.reg('c2_gword', UInt(N * 64), en);
+    const c2mask = m.reg('c2_mask', UInt(N), en);
+    const c2c = m.reg('c2_group', UInt(yAddrBits), en);
+    const c2last = m.reg('c2_last', Bool(), en);
+    m.when(adv, () => {
+      c2v.set(c1v);
+      c2push.set(io.weight.or(c1eov));
+    });
+    for (let i = 0; i < N; i++) {
+      const x = mux(io.weight, lane(aRd, i, p.aBits).asSInt().resize(xBits), lane(c1w, i, 16).asSInt().resize(xBits));
+      c2prod[i]!.set(c1g.asSInt().mul(x));
+      const gOld = lane(c1gw, i, 64).bits(p.accBits - 1, 0).asSInt();
+      const yOld = mux(c1fresh, lit(0, SInt(p.accBits)), lane(yRd, i, p.accBits).asSInt());
+      c2old[i]!.set(mux(io.weight, gOld, yOld));
+    }
+    c2pass.set(c1gw);
+    c2mask.set(c1mask);
+    c2c.set(c1c);
+    c2last.set(c1last);
+
+    const sums = Array.from({ length: N }, (_, i) => m.named(`sum_${i}`, saturate(c2old[i]!.add(c2prod[i]!), p.accBits)));
+    const outLanes = sums.map((s, i) => {
+      const on = c2mask.bit(i);
+      return mux(on, s.resize(64).asUInt(), mux(io.weight, lane(c2pass, i, 64), lit(0, UInt(64))));
+    });
+    oq.push.set(c2v.and(c2push).and(oq.full.not()));
+    oq.wdata.set(cat(io.weight.not().and(c2last).asUInt(), ...[...outLanes].reverse()));
+    m.when(c2v.and(c2push.not()), () => ymem.write(c2c, cat(...sums.map((s) => s.asUInt()).reverse())));
+
+    io.idle.set(c1v.not().and(c2v.not()).and(oq.valid.not()));
+    return io;
+  }, { N, accBits: p.accBits, groupsMax: p.groupsMax });
+}

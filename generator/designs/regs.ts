@@ -1,0 +1,162 @@
+/**
+ * AXI4-Lite register block (map in docs/ARCHITECTURE.md): job parameters,
+ * START/BUSY/DONE, the 32-bit event counters and the identification registers.
+ * A write needs its address and data together; one transaction at a time in
+ * each direction, which is all a control port needs.
+ */
+import { Expr, cat, lit, mux } from '../core/expr.ts';
+import { defineModule } from '../core/module.ts';
+import { Bool, UInt, log2Up } from '../core/types.ts';
+import type { EngineParams } from './params.ts';
+import { ENGINE_ID, REG, geometry } from '../../golden/engine-model/config.ts';
+
+export const LITE_ADDR_BITS = 8;
+
+export function engineRegs(p: EngineParams, prefix: string) {
+  const cntBits = log2Up(p.P + 1);
+  const macBits = log2Up(p.N + 1);
+  const A = LITE_ADDR_BITS;
+  return defineModule(`${prefix}_regs`, (m) => {
+    const io = {
+      awaddr: m.input('awaddr', UInt(A)),
+      awvalid: m.input('awvalid', Bool()),
+      awready: m.output('awready', Bool()),
+      wdata: m.input('wdata', UInt(32)),
+      wstrb: m.input('wstrb', UInt(4)),
+      wvalid: m.input('wvalid', Bool()),
+      wready: m.output('wready', Bool()),
+      bresp: m.output('bresp', UInt(2)),
+      bvalid: m.output('bvalid', Bool()),
+      bready: m.input('bready', Bool()),
+      araddr: m.input('araddr', UInt(A)),
+      arvalid: m.input('arvalid', Bool()),
+      arready: m.output('arready', Bool()),
+      rdata: m.output('rdata', UInt(32)),
+      rresp: m.output('rresp', UInt(2)),
+      rvalid: m.output('rvalid', Bool()),
+      rready: m.input('rready', Bool()),
+      job_done: m.input('job_done', Bool()),
+      axi_error: m.input('axi_error', Bool()),
+      cnt_valid: m.input('cnt_valid', Bool()),
+      cnt_nonzero: m.input('cnt_nonzero', UInt(cntBits)),
+      cnt_zero: m.input('cnt_zero', UInt(cntBits)),
+      mac_count: m.input('mac_count', UInt(macBits)),
+      fetched: m.input('fetched', Bool()),
+      start: m.output('start', Bool()),
+      busy: m.output('busy', Bool()),
+      weight: m.output('weight', Bool()),
+      theta: m.output('theta', UInt(p.gBits)),
+      rows: m.output('rows', UInt(p.rCntBits)),
+      cols: m.output('cols', UInt(p.kCntBits)),
+      vectors: m.output('vectors', UInt(32)),
+      w_base: m.output('w_base', UInt(p.addrBits)),
+      w_stride: m.output('w_stride', UInt(p.addrBits)),
+      g_base: m.output('g_base', UInt(p.addrBits)),
+      g_stride: m.output('g_stride', UInt(p.addrBits)),
+    };
+    const reg = (name: string, bits: number, reset = 0) => m.reg(name, UInt(bits), { reset });
+    const mode = m.reg('mode', Bool(), { reset: false });
+    const theta = reg('theta_q', p.gBits);
+    const rows = reg('rows_r', p.rCntBits, 1);
+    const cols = reg('cols_r', p.kCntBits, 1);
+    const vectors = reg('vectors_r', 32);
+    const wBase = reg('w_base_r', p.addrBits);
+    const wStride = reg('w_stride_r', p.addrBits);
+    const gBase = reg('g_base_r', p.addrBits);
+    const gStride = reg('g_stride_r', p.addrBits);
+    const busy = m.reg('busy_r', Bool(), { reset: false });
+    const done = m.reg('done_r', Bool(), { reset: false });
+    const error = m.reg('error_r', Bool(), { reset: false });
+    const start = m.reg('start_r', Bool(), { reset: false });
+
+    // ---- write channel ----
+    const bvalid = m.reg('bvalid_r', Bool(), { reset: false });
+    const wFire = m.named('w_fire', io.awvalid.and(io.wvalid).and(bvalid.not()));
+    io.awready.set(wFire);
+    io.wready.set(wFire);
+    io.bvalid.set(bvalid);
+    io.bresp.set(lit(0, UInt(2)));
+    m.when(wFire, () => bvalid.set(true)).elsewhen(io.bready, () => bvalid.set(false));
+    const strobeMask = cat(...[3, 2, 1, 0].map((b) => mux(io.wstrb.bit(b), lit(0xff, UInt(8)), lit(0, UInt(8)))));
+    /** The register's next value under byte strobes, at its own width. */
+    const merged = (r: Expr): Expr => r.resize(32).and(strobeMask.not()).or(io.wdata.and(strobeMask)).resize(r.width);
+    const writes = (addr: number): Expr => wFire.and(io.awaddr.eq(lit(addr, UInt(A))));
+    for (const [addr, r] of [[REG.THETA, theta], [REG.ROWS, rows], [REG.COLS, cols], [REG.VECTORS, vectors], [REG.W_BASE, wBase],
+      [REG.W_STRIDE, wStride], [REG.G_BASE, gBase], [REG.G_STRIDE, gStride]] as const) {
+      m.when(writes(addr), () => r.set(merged(r)));
+    }
+    m.when(writes(REG.MODE), () => mode.set(merged(mode.asUInt()).asBool()));
+    const ctrl = m.named('ctrl_write', writes(REG.CTRL).and(io.wstrb.bit(0)));
+    const startNow = m.named('start_now', ctrl.and(io.wdata.bit(0)).and(busy.not()));
+    const clearCounters = m.named('clear_counters', ctrl.and(io.wdata.bit(1)));
+    start.set(startNow);
+    m.when(startNow, () => {
+      busy.set(true);
+      done.set(false);
+      error.set(false);
+    }).elsewhen(busy.and(io.job_done), () => {
+      busy.set(false);
+      done.set(true);
+    });
+    m.when(busy.and(io.axi_error), () => error.set(true));
+
+    // ---- counters ----
+    const counter = (name: string, inc: Expr): Expr => {
+      const c = m.reg(name, UInt(32), { reset: 0 });
+      m.when(clearCounters, () => c.set(0)).otherwise(() => c.set(c.addWrap(inc.resize(32))));
+      return c;
+    };
+    const on = (cond: Expr, v: Expr): Expr => mux(cond, v, lit(0, UInt(v.width)));
+    const macs = io.mac_count;
+    const skipped = p.skipping ? io.cnt_zero.mul(cols) : lit(0, UInt(1));
+    const counters: [number, Expr][] = [
+      [REG.CYCLES_BUSY, counter('cycles_busy', busy.asUInt())],
+      [REG.MACS_ISSUED, counter('macs_issued', macs)],
+      [REG.MACS_SKIPPED, counter('macs_skipped', on(io.cnt_valid, skipped))],
+      [REG.ROWS_FETCHED, counter('rows_fetched', io.fetched.asUInt())],
+      [REG.STALL_CYCLES, counter('stall_cycles', busy.and(macs.eq(0)).asUInt())],
+      [REG.NONZEROS, counter('nonzeros', on(io.cnt_valid, io.cnt_nonzero))],
+      [REG.ZEROS, counter('zeros', on(io.cnt_valid, io.cnt_zero))],
+    ];
+
+    // ---- read channel ----
+    const rvalid = m.reg('rvalid_r', Bool(), { reset: false });
+    const rdata = m.reg('rdata_r', UInt(32));
+    const arFire = m.named('ar_fire', io.arvalid.and(rvalid.not()));
+    io.arready.set(rvalid.not());
+    io.rvalid.set(rvalid);
+    io.rdata.set(rdata);
+    io.rresp.set(lit(0, UInt(2)));
+    m.when(arFire, () => rvalid.set(true)).elsewhen(io.rready, () => rvalid.set(false));
+    const geo = geometry(p.cfg);
+    const readable: [number, Expr][] = [
+      [REG.STATUS, cat(error.asUInt(), done.asUInt(), busy.asUInt())],
+      [REG.MODE, mode.asUInt()],
+      [REG.THETA, theta], [REG.ROWS, rows], [REG.COLS, cols], [REG.VECTORS, vectors],
+      [REG.W_BASE, wBase], [REG.W_STRIDE, wStride], [REG.G_BASE, gBase], [REG.G_STRIDE, gStride],
+      ...counters,
+      [REG.ID, lit(ENGINE_ID, UInt(32))],
+      [REG.GEOMETRY, lit(geo.geometryReg, UInt(32))],
+      [REG.RMAX, lit(p.cfg.rMax, UInt(32))],
+      [REG.KMAX, lit(p.cfg.kMax, UInt(32))],
+    ];
+    m.when(arFire, () => {
+      const sw = m.switch(io.araddr);
+      for (const [addr, v] of readable) sw.is(lit(addr, UInt(A)), () => rdata.set(v.resize(32)));
+      sw.default(() => rdata.set(0));
+    });
+
+    io.start.set(start);
+    io.busy.set(busy);
+    io.weight.set(mode);
+    io.theta.set(theta);
+    io.rows.set(rows);
+    io.cols.set(cols);
+    io.vectors.set(vectors);
+    io.w_base.set(wBase);
+    io.w_stride.set(wStride);
+    io.g_base.set(gBase);
+    io.g_stride.set(gStride);
+    return io;
+  }, { skipping: p.skipping });
+}

@@ -1,0 +1,106 @@
+/**
+ * Row fetcher: turns tokens into AXI4 row reads ahead of the lanes. Up to
+ * maxOutstanding rows may be read but not yet consumed, which is the prefetch
+ * that hides memory latency. In weight mode it also guards the read-after-write
+ * hazard on G: a row still being written back (read issued, last B not seen)
+ * is never read again until its write completes.
+ */
+import { Expr, lit } from '../core/expr.ts';
+import { defineModule } from '../core/module.ts';
+import { Bool, UInt, Vec, log2Up } from '../core/types.ts';
+import { Packing, burstSplitter, regFifo } from './hw.ts';
+import type { EngineParams } from './params.ts';
+
+/** What the lanes need of a token: the value, and where it sits in its vector. */
+export function laneToken(p: EngineParams) {
+  return new Packing([['g', p.gBits], ['eov', 1], ['rowless', 1]] as const);
+}
+
+export function rowFetch(p: EngineParams, prefix: string) {
+  const tok = laneToken(p);
+  const outBits = log2Up(p.maxOutstanding + 1);
+  const camBits = log2Up(p.inflightRows);
+  return defineModule(`${prefix}_row_fetch`, (m) => {
+    const io = {
+      tok_valid: m.input('tok_valid', Bool()),
+      tok_ready: m.output('tok_ready', Bool()),
+      tok_j: m.input('tok_j', UInt(p.jBits)),
+      tok_g: m.input('tok_g', UInt(p.gBits)),
+      tok_eov: m.input('tok_eov', Bool()),
+      tok_rowless: m.input('tok_rowless', Bool()),
+      weight: m.input('weight', Bool()),
+      base: m.input('base', UInt(p.addrBits)),
+      stride: m.input('stride', UInt(p.addrBits)),
+      row_beats: m.input('row_beats', UInt(p.rowBeatBits)),
+      /** The lanes consumed the last beat of a row. */
+      row_done: m.input('row_done', Bool()),
+      /** The write-back of the oldest row in flight has its last B (weight mode). */
+      row_retired: m.input('row_retired', Bool()),
+      ar_valid: m.output('ar_valid', Bool()),
+      ar_ready: m.input('ar_ready', Bool()),
+      ar_addr: m.output('ar_addr', UInt(p.addrBits)),
+      ar_len: m.output('ar_len', UInt(8)),
+      lt_valid: m.output('lt_valid', Bool()),
+      lt_pop: m.input('lt_pop', Bool()),
+      lt_data: m.output('lt_data', UInt(tok.width)),
+      /** A row read was issued: its address, for the write-back (weight mode). */
+      wb_valid: m.output('wb_valid', Bool()),
+      wb_addr: m.output('wb_addr', UInt(p.addrBits)),
+      fetched: m.output('fetched', Bool()),
+    };
+    const tq = regFifo(m, 'lane_tokens', tok.width, p.tokenDepth);
+    const split = burstSplitter(m, 'ar', p.addrBits, p.rowBeatBits, p.busBytes);
+    const outstanding = m.reg('outstanding', UInt(outBits), { reset: 0 });
+
+    // In-flight row CAM: allocated in issue order, retired in the same order.
+    const camRow = m.reg('cam_row', Vec(p.inflightRows, UInt(p.jBits)));
+    const camLive = m.reg('cam_live', Vec(p.inflightRows, Bool()), { reset: false });
+    const camHead = m.reg('cam_head', UInt(camBits), { reset: 0 });
+    const camTail = m.reg('cam_tail', UInt(camBits), { reset: 0 });
+    const hits: Expr[] = camRow.map((r, i) => camLive[i]!.and(r.eq(io.tok_j)));
+    const hit = m.named('raw_hazard', hits.reduce((a, b) => a.or(b)).and(io.weight));
+    const camFull = m.named('cam_full', camLive.map((l): Expr => l).reduce((a, b) => a.and(b)));
+
+    const tqRoom = m.named('token_room', tq.full.not());
+    const canRow = m.named('can_row', split.busy.not().and(outstanding.lt(p.maxOutstanding)).and(tqRoom)
+      .and(io.weight.not().or(hit.not().and(camFull.not()))));
+    const takeRow = m.named('take_row', io.tok_valid.and(io.tok_rowless.not()).and(canRow));
+    const takeRowless = m.named('take_rowless', io.tok_valid.and(io.tok_rowless).and(tqRoom));
+    io.tok_ready.set(m.named('tok_accept', io.tok_rowless.and(tqRoom).or(io.tok_rowless.not().and(canRow))));
+
+    const rowAddr = m.named('row_addr', io.base.addWrap(io.tok_j.mul(io.stride).resize(p.addrBits)));
+    tq.push.set(takeRow.or(takeRowless));
+    tq.wdata.set(tok.pack({ g: io.tok_g, eov: io.tok_eov, rowless: io.tok_rowless }));
+    tq.pop.set(io.lt_pop);
+    io.lt_valid.set(tq.valid);
+    io.lt_data.set(tq.data);
+
+    split.start.set(takeRow);
+    split.startAddr.set(rowAddr);
+    split.startBeats.set(io.row_beats);
+    split.fire.set(split.busy.and(io.ar_ready));
+    io.ar_valid.set(split.busy);
+    io.ar_addr.set(split.addr);
+    io.ar_len.set(split.len);
+
+    m.when(takeRow.and(io.row_done.not()), () => outstanding.set(outstanding.addWrap(1)))
+      .elsewhen(io.row_done.and(takeRow.not()), () => outstanding.set(outstanding.subWrap(1)));
+
+    const alloc = m.named('cam_alloc', takeRow.and(io.weight));
+    m.when(alloc, () => {
+      camRow.forEach((r, i) => m.when(camTail.eq(lit(i, UInt(camBits))), () => r.set(io.tok_j)));
+      camTail.set(camTail.addWrap(1));
+    });
+    camLive.forEach((l, i) => {
+      const idx = lit(i, UInt(camBits));
+      m.when(alloc.and(camTail.eq(idx)), () => l.set(true))
+        .elsewhen(io.row_retired.and(camHead.eq(idx)), () => l.set(false));
+    });
+    m.when(io.row_retired, () => camHead.set(camHead.addWrap(1)));
+
+    io.wb_valid.set(alloc);
+    io.wb_addr.set(rowAddr);
+    io.fetched.set(takeRow);
+    return io;
+  }, { maxOutstanding: p.maxOutstanding, inflightRows: p.inflightRows });
+}

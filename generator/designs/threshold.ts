@@ -1,0 +1,91 @@
+/**
+ * Threshold unit: takes one gradient beat (P values) per cycle, zeroes the
+ * values below θ, and hands the whole beat on with a bitmap of the rows to
+ * visit. Beats with nothing to visit are dropped here, so they never occupy the
+ * index queue; a vector's last beat always goes on, to carry its end.
+ */
+import { Expr, cat, lit, mux } from '../core/expr.ts';
+import { defineModule } from '../core/module.ts';
+import { Bool, SInt, UInt, log2Up } from '../core/types.ts';
+import { lane, popcount } from './hw.ts';
+import type { EngineParams } from './params.ts';
+
+export function thresholdUnit(p: EngineParams, prefix: string) {
+  const cntBits = log2Up(p.P + 1);
+  return defineModule(`${prefix}_threshold`, (m) => {
+    const io = {
+      grad_valid: m.input('grad_valid', Bool()),
+      grad_ready: m.output('grad_ready', Bool()),
+      grad_data: m.input('grad_data', UInt(p.P * p.gBits)),
+      grad_last: m.input('grad_last', Bool()),
+      /** The job still expects gradient beats (busy, fewer than VECTORS vectors taken). */
+      accept: m.input('accept', Bool()),
+      /** START: the next beat is beat 0 of a vector. */
+      restart: m.input('restart', Bool()),
+      theta: m.input('theta', UInt(p.gBits)),
+      rows: m.input('rows', UInt(p.rCntBits)),
+      out_valid: m.output('out_valid', Bool()),
+      out_ready: m.input('out_ready', Bool()),
+      out_vals: m.output('out_vals', UInt(p.P * p.gBits)),
+      out_visit: m.output('out_visit', UInt(p.P)),
+      out_beat: m.output('out_beat', UInt(p.beatBits)),
+      out_last: m.output('out_last', Bool()),
+      /** Per accepted beat (one cycle later): g' ≠ 0 and g' = 0 among rows < R. */
+      cnt_valid: m.output('cnt_valid', Bool()),
+      cnt_nonzero: m.output('cnt_nonzero', UInt(cntBits)),
+      cnt_zero: m.output('cnt_zero', UInt(cntBits)),
+    };
+    const held = m.reg('held', Bool(), { reset: false });
+    const vals = m.reg('vals', UInt(p.P * p.gBits));
+    const visit = m.reg('visit', UInt(p.P));
+    const beatOut = m.reg('beat_out', UInt(p.beatBits));
+    const last = m.reg('last', Bool());
+    const beat = m.reg('beat', UInt(p.beatBits), { reset: 0 });
+
+    const needsQueue = m.named('needs_queue', visit.orR().or(last));
+    const leaving = m.named('leaving', held.and(needsQueue.not().or(io.out_ready)));
+    const canTake = m.named('can_take', io.accept.and(held.not().or(leaving)));
+    const take = m.named('take', canTake.and(io.grad_valid));
+    io.grad_ready.set(canTake);
+
+    const pw = log2Up(p.P);
+    const kept: Expr[] = [];
+    const nonzero: Expr[] = [];
+    const zero: Expr[] = [];
+    const visitBits: Expr[] = [];
+    for (let i = 0; i < p.P; i++) {
+      const g = lane(io.grad_data, i, p.gBits).asSInt();
+      // |g| as an unsigned gBits number: |−2^(gBits−1)| = 2^(gBits−1) still fits.
+      const mag = mux(g.msb(), g.neg().asUInt().resize(p.gBits), g.asUInt());
+      const keep = m.named(`keep_${i}`, mag.ge(io.theta));
+      const j = p.P > 1 ? cat(beat, lit(i, UInt(pw))) : beat;
+      const inRange = m.named(`in_range_${i}`, j.lt(io.rows));
+      const nz = m.named(`nonzero_${i}`, keep.and(g.ne(lit(0, SInt(p.gBits)))).and(inRange));
+      kept.push(mux(keep, g, lit(0, SInt(p.gBits))).asUInt());
+      nonzero.push(nz);
+      zero.push(inRange.and(nz.not()));
+      visitBits.push(p.skipping ? nz : inRange);
+    }
+
+    m.when(io.restart, () => beat.set(0)).elsewhen(take, () => {
+      m.when(io.grad_last, () => beat.set(0)).otherwise(() => beat.set(beat.addWrap(1)));
+    });
+    m.when(take, () => {
+      held.set(true);
+      vals.set(cat(...[...kept].reverse()));
+      visit.set(cat(...[...visitBits].reverse()));
+      beatOut.set(beat);
+      last.set(io.grad_last);
+    }).elsewhen(leaving, () => held.set(false));
+
+    io.out_valid.set(held.and(needsQueue));
+    io.out_vals.set(vals);
+    io.out_visit.set(visit);
+    io.out_beat.set(beatOut);
+    io.out_last.set(last);
+    io.cnt_valid.set(m.regNext('cnt_fire', take, { reset: false }));
+    io.cnt_nonzero.set(m.regNext('cnt_nz', popcount(nonzero, cntBits)));
+    io.cnt_zero.set(m.regNext('cnt_z', popcount(zero, cntBits)));
+    return io;
+  }, { P: p.P, gBits: p.gBits, skipping: p.skipping });
+}
