@@ -13,6 +13,8 @@ export { DesignError, formatDiagnostic } from './core/errors.ts';
 export type { Diagnostic, CheckKind } from './core/errors.ts';
 export type { SourceLoc } from './core/loc.ts';
 export { formatLoc } from './core/loc.ts';
+export { blackBox } from './core/blackbox.ts';
+export type { BlackBoxSpec } from './core/blackbox.ts';
 export { checkDesign } from './checks/index.ts';
 export type { CheckResult } from './checks/index.ts';
 export { emitDesign, emitVerilog } from './backend/design.ts';

@@ -11,6 +11,7 @@ import { checkDesign, type CheckResult } from '../checks/index.ts';
 import { DesignError } from '../core/errors.ts';
 import type { ModuleDef } from '../core/module.ts';
 import { srcAttr } from '../core/loc.ts';
+import { blackBoxOf } from '../core/blackbox.ts';
 import { clockNeeds, emitModule, type ClockNeeds } from './verilog.ts';
 
 export interface ManifestPort {
@@ -30,8 +31,8 @@ export interface ManifestModule {
 export interface Manifest {
   top: string;
   modules: ManifestModule[];
-  /** Black boxes the design instantiates; their Verilog must be supplied alongside. */
-  blackBoxes: string[];
+  /** Black boxes the design instantiates, with the Verilog file that must be supplied alongside. */
+  blackBoxes: { module: string; file: string }[];
   /** sha256 over the TypeScript files that built the design (paths and contents). */
   sourceHash: string;
   sources: string[];
@@ -67,13 +68,13 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
   const textByName = new Map<string, string>();
   const files = new Map<string, string>();
   const modules: ManifestModule[] = [];
-  const blackBoxes = new Set<string>();
+  const blackBoxes = new Map<string, string>();
   const sources = new Set<string>();
 
   for (const def of order) {
     if (!def.impl) {
       finalName.set(def, def.name);
-      blackBoxes.add(def.name);
+      blackBoxes.set(def.name, blackBoxOf(def)?.file ?? '');
       continue;
     }
     const ctx = { isTop: def === top, nameOf: (d: ModuleDef) => finalName.get(d)!, needs };
@@ -112,7 +113,7 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
   const manifest: Manifest = {
     top: finalName.get(top)!,
     modules,
-    blackBoxes: [...blackBoxes].sort(),
+    blackBoxes: [...blackBoxes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([module, file]) => ({ module, file })),
     sourceHash: hash.digest('hex'),
     sources: sortedSources,
   };

@@ -8,6 +8,7 @@ import { Expr, Signal } from '../core/expr.ts';
 import { srcAttr, type SourceLoc } from '../core/loc.ts';
 import type { Instance, ModuleDef, Stmt } from '../core/module.ts';
 import { pruneStmts, walkStmts } from '../core/stmt-tree.ts';
+import { blackBoxOf } from '../core/blackbox.ts';
 
 export interface ClockNeeds {
   clock: boolean;
@@ -20,6 +21,11 @@ export function clockNeeds(def: ModuleDef, cache = new Map<ModuleDef, ClockNeeds
   if (hit) return hit;
   const m = def.impl;
   const needs: ClockNeeds = { clock: false, reset: false };
+  const bb = blackBoxOf(def);
+  if (bb) {
+    needs.clock = bb.clock !== undefined;
+    needs.reset = bb.reset !== undefined;
+  }
   if (m) {
     needs.clock = m.regs.length > 0 || m.memories.length > 0;
     needs.reset = m.regs.some((r) => r.resetValue !== undefined);
@@ -368,13 +374,17 @@ function printStmts(stmts: readonly Stmt[], x: ExprEmitter, ind: string, op: '='
 function printInstance(inst: Instance, ctx: EmitContext, clk: string): string {
   const conns: string[] = [];
   const needs = ctx.needs(inst.def);
-  if (inst.def.impl) {
+  const bb = blackBoxOf(inst.def);
+  if (bb) {
+    if (bb.clock) conns.push(`    .${bb.clock}(${clk})`);
+    if (bb.reset) conns.push(`    .${bb.reset.port}(${bb.reset.activeLow ? '~rst' : 'rst'})`);
+  } else {
     if (needs.clock) conns.push(`    .clk(${clk})`);
     if (needs.reset) conns.push('    .rst(rst)');
   }
   for (const p of inst.def.ports) conns.push(`    .${p.name}(${inst.connections.get(p.name)!.name})`);
   const params = inst.def.verilogParams && Object.keys(inst.def.verilogParams).length
-    ? ` #(\n${Object.entries(inst.def.verilogParams).map(([k, v]) => `    .${k}(${typeof v === 'string' ? v : String(v)})`).join(',\n')}\n  )`
+    ? ` #(\n${Object.entries(inst.def.verilogParams).map(([k, v]) => `    .${k}(${typeof v === 'string' ? JSON.stringify(v) : String(v)})`).join(',\n')}\n  )`
     : '';
   return `  ${attr(inst.loc)}\n  ${ctx.nameOf(inst.def)}${params} ${inst.name} (\n${conns.join(',\n')}\n  );`;
 }
