@@ -1,6 +1,59 @@
-/** CLI commands of fpga/ (see docs/ARCHITECTURE.md). */
+/** CLI commands of fpga/ (see docs/ARCHITECTURE.md): `sparsegrad fpga`. */
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { UserError } from '../cli/errors.ts';
+import { designsFromDir } from './designs.ts';
+import { presetDesigns, type ResolvedDesigns } from './preset-rtl.ts';
+import { runFpgaFlow } from './flow.ts';
+import { formatReportTable } from './table.ts';
+import { boardNames, parseTarget, resolveBoard, resolveDevices, TARGET_NAMES } from './targets.ts';
+
+const optionsSchema = z.object({
+  preset: z.string().optional(),
+  rtl: z.string().optional(),
+  top: z.array(z.string()).optional(),
+  target: z.string(),
+  device: z.array(z.string()).optional(),
+  board: z.string().optional(),
+  clock: z.number({ message: '--clock must be a number of MHz, e.g. --clock 25' }).gt(0, '--clock must be above 0 MHz').max(1000, '--clock above 1000 MHz is not an FPGA clock'),
+  out: z.string().min(1),
+  progress: z.boolean(),
+});
+
+function splitList(v: string, prev: string[] = []): string[] {
+  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+}
 
 export function register(program: Command): void {
-  void program;
+  program
+    .command('fpga')
+    .description('write an FPGA bundle (sources, .f, EDAM, SDC/XDC/PCF, Vivado Tcl, Yosys script, nextpnr command) and measure area and Fmax of the sparse engine against the dense baseline')
+    .option('--preset <name>', 'engine preset whose emitted RTL to bundle (tiny, default, wide)', 'default')
+    .option('--rtl <dir>', 'bundle the Verilog in this folder instead of a preset (hand-edited RTL)')
+    .option('--top <names>', 'top module(s), comma separated (default: sparse_bwd_engine and dense_bwd_engine)', splitList)
+    .option('--target <name>', `FPGA target: ${TARGET_NAMES.join(', ')}`, 'ice40')
+    .option('--device <names...>', 'devices of the target (ice40: up5k hx8k; xilinx7: xc7a35t xc7a100t), space or comma separated', (v: string, prev: string[] = []) => splitList(v, prev))
+    .option('--board <name>', `write a PCF and a bitstream for a board: ${boardNames().join(', ')}`)
+    .option('--clock <mhz>', 'target clock frequency in MHz', (v: string) => Number(v), 25)
+    .requiredOption('--out <dir>', 'bundle folder to write')
+    .option('--no-progress', 'no progress bar')
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = optionsSchema.safeParse(raw);
+      if (!parsed.success) throw new UserError(parsed.error.issues[0]!.message);
+      const o = parsed.data;
+      const target = parseTarget(o.target);
+      const devices = resolveDevices(target, o.device);
+      const board = resolveBoard(o.board, devices);
+      const designs: ResolvedDesigns = o.rtl ? { specs: await designsFromDir(o.rtl, o.top, o.rtl) } : await presetDesigns(o.preset ?? 'default', o.top);
+      const report = await runFpgaFlow({
+        designs: designs.specs,
+        settings: { target, devices, clockMHz: o.clock, ...(board ? { board } : {}) },
+        outDir: o.out,
+        ...(o.rtl ? {} : { preset: o.preset }),
+        ...(designs.provenance ? { provenance: designs.provenance } : {}),
+        progress: o.progress && process.stderr.isTTY,
+      });
+      process.stdout.write(formatReportTable(report));
+      process.stdout.write(`\nwrote ${o.out}/ (README.md, manifest.json, report.json)\n`);
+    });
 }

@@ -1,0 +1,293 @@
+/**
+ * `sparsegrad fpga`: write the bundle of every design, then run what can run
+ * here (Yosys synthesis per device, nextpnr place and route of the harness on
+ * iCE40), and write report.json. A missing tool never stops the bundle: the
+ * step is recorded as not run, with how to install the tool.
+ *
+ * The bundle is assembled in a temporary sibling folder and renamed at the
+ * end, so an interrupted run leaves no half-written bundle behind.
+ */
+import { chmod, mkdir, readFile, rename, rm, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { findTool, notInstalledMessage, toolVersion, type ToolName } from '../toolchain/index.ts';
+import { isUserError, UserError } from '../cli/errors.ts';
+import { stableJson } from '../golden/json.ts';
+import { designBundle, rtlPath, type BundleSettings, type DesignSpec } from './bundle.ts';
+import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
+import { runYosysScript, synthPaths } from './synth.ts';
+import { runNextpnr } from './pnr.ts';
+import { mapCriticalPath, NetlistSrc, VerilogSrcIndex, type MappedPath } from './srcmap.ts';
+import { percentChange, type Resources } from './resources.ts';
+import { sha256, treeHash } from './hashes.ts';
+import { bundleReadme } from './readme.ts';
+import type { Device } from './targets.ts';
+
+export const REPORT_KIND = 'sparsegrad-fpga-report';
+const MANIFEST_KIND = 'sparsegrad-fpga-manifest';
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Goals of issue 6 for the cost of zero skipping against the dense baseline. */
+export const LUT_OVERHEAD_GOAL_PCT = 10;
+export const FMAX_LOSS_GOAL_PCT = 5;
+
+export type StepStatus = 'ok' | 'not-run' | 'failed';
+
+export interface DeviceResult {
+  top: string;
+  role: DesignSpec['role'];
+  device: string;
+  deviceLabel: string;
+  synth: { status: StepStatus; reason?: string; resources?: Resources; cellsByType?: Record<string, number>; capacity: Device['capacity'] };
+  pnr: {
+    status: StepStatus;
+    reason?: string;
+    fmaxMHz?: number;
+    constraintMHz?: number;
+    meetsTiming?: boolean;
+    /** Device-level use including the harness, as nextpnr reports it. */
+    utilization?: Record<string, { used: number; available: number }>;
+    harnessFlops?: number;
+    criticalPath?: MappedPath;
+  };
+}
+
+export interface Comparison {
+  device: string;
+  sparseTop: string;
+  denseTop: string;
+  luts: { sparse: number; dense: number; deltaPct?: number; goalMet?: boolean };
+  ffs: { sparse: number; dense: number; deltaPct?: number };
+  brams: { sparse: number; dense: number };
+  dsps: { sparse: number; dense: number };
+  fmax?: { sparse: number; dense: number; deltaPct?: number; goalMet?: boolean };
+}
+
+export interface FpgaReport {
+  kind: typeof REPORT_KIND;
+  version: 1;
+  preset?: string;
+  target: BundleSettings['target'];
+  clockMHz: number;
+  board?: string;
+  tools: Record<string, { version?: string; missing?: string }>;
+  notRun: string[];
+  designs: Array<{ role: DesignSpec['role']; top: string; origin: string; sources: number }>;
+  results: DeviceResult[];
+  comparisons: Comparison[];
+  goals: { lutOverheadPct: number; fmaxLossPct: number };
+}
+
+export interface FpgaRun {
+  designs: DesignSpec[];
+  settings: BundleSettings;
+  outDir: string;
+  preset?: string;
+  /** Extra facts for the manifest (engine configuration, generator manifest). */
+  provenance?: Record<string, unknown>;
+  progress?: boolean;
+}
+
+async function prepareOutDir(outDir: string): Promise<string> {
+  if (existsSync(outDir)) {
+    const entries = await readdir(outDir);
+    const isBundle = entries.includes('manifest.json') && (await readFile(join(outDir, 'manifest.json'), 'utf8')).includes(MANIFEST_KIND);
+    if (entries.length > 0 && !isBundle) {
+      throw new UserError(`${outDir} exists and is not an FPGA bundle; give --out an empty or new folder`);
+    }
+  }
+  const tmp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  return tmp;
+}
+
+async function writeBundleFiles(dir: string, d: DesignSpec, s: BundleSettings): Promise<string[]> {
+  const written: string[] = [];
+  for (const f of d.files) {
+    const to = join(dir, rtlPath(f));
+    await mkdir(dirname(to), { recursive: true });
+    await copyFile(f, to);
+    written.push(rtlPath(f));
+  }
+  for (const f of designBundle(d, s)) {
+    const to = join(dir, f.path);
+    await mkdir(dirname(to), { recursive: true });
+    await writeFile(to, f.text);
+    if (f.executable) await chmod(to, 0o755);
+    written.push(f.path);
+  }
+  for (const dev of s.devices) await mkdir(join(dir, 'build', dev.name), { recursive: true });
+  return written.sort();
+}
+
+async function toolInfo(name: ToolName): Promise<{ version?: string; missing?: string }> {
+  if (!findTool(name)) return { missing: notInstalledMessage(name) };
+  return { version: await toolVersion(name) };
+}
+
+function message(e: unknown): string {
+  if (isUserError(e)) return e.message;
+  throw e;
+}
+
+async function mapPath(dir: string, d: DesignSpec, dev: Device, cp: NonNullable<Awaited<ReturnType<typeof runNextpnr>>['criticalPath']>): Promise<MappedPath> {
+  const index = new VerilogSrcIndex();
+  for (const f of d.files) index.add(f, await readFile(f, 'utf8'));
+  const netlist = new NetlistSrc(await readFile(join(dir, synthPaths(dev, 'harness').netlist!), 'utf8'), harnessModuleName(d.top));
+  return mapCriticalPath(cp, netlist, index, d.files, HARNESS_INSTANCE);
+}
+
+async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSettings, tools: FpgaReport['tools'], tick: () => void): Promise<DeviceResult> {
+  const r: DeviceResult = {
+    top: d.top,
+    role: d.role,
+    device: dev.name,
+    deviceLabel: dev.label,
+    synth: { status: 'not-run', capacity: dev.capacity },
+    pnr: { status: 'not-run' },
+  };
+  if (!dev.nextpnrArgs) r.pnr.reason = `place and route for ${dev.label} runs in the vendor tool: vivado/build.tcl`;
+  if (tools.yosys!.missing) {
+    r.synth.reason = tools.yosys!.missing;
+    r.pnr.reason ??= tools.yosys!.missing;
+    tick();
+    if (dev.nextpnrArgs) tick();
+    return r;
+  }
+  try {
+    const out = await runYosysScript(dir, dev, 'engine');
+    r.synth = { status: 'ok', resources: out.resources, cellsByType: out.cellsByType, capacity: dev.capacity };
+  } catch (e) {
+    r.synth = { status: 'failed', reason: message(e), capacity: dev.capacity };
+  }
+  tick();
+  if (!dev.nextpnrArgs) return r;
+  const nextpnrMissing = tools['nextpnr-ice40']!.missing ?? (s.board?.device === dev.name ? tools.icepack!.missing : undefined);
+  if (r.synth.status !== 'ok') r.pnr.reason = 'synthesis did not succeed';
+  else if (nextpnrMissing) r.pnr.reason = nextpnrMissing;
+  else {
+    try {
+      await runYosysScript(dir, dev, 'harness');
+      const plan = planHarness(d.top, d.ports);
+      const p = await runNextpnr(dir, dev, s.clockMHz, s.board, harnessModuleName(d.top), plan.clock);
+      r.pnr = {
+        status: 'ok',
+        fmaxMHz: round(p.fmaxMHz, 2),
+        constraintMHz: p.constraintMHz,
+        meetsTiming: p.fmaxMHz >= p.constraintMHz,
+        utilization: p.utilization,
+        harnessFlops: plan.harnessFlops,
+        ...(p.criticalPath ? { criticalPath: await mapPath(dir, d, dev, p.criticalPath) } : {}),
+      };
+    } catch (e) {
+      r.pnr = { status: 'failed', reason: message(e) };
+    }
+  }
+  tick();
+  return r;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function compare(results: DeviceResult[], designs: DesignSpec[]): Comparison[] {
+  const sparse = designs.find((d) => d.role === 'sparse');
+  const dense = designs.find((d) => d.role === 'dense');
+  if (!sparse || !dense) return [];
+  const out: Comparison[] = [];
+  for (const sr of results.filter((r) => r.top === sparse.top)) {
+    const dr = results.find((r) => r.top === dense.top && r.device === sr.device);
+    const a = dr?.synth.resources;
+    const b = sr.synth.resources;
+    if (!a || !b) continue;
+    const lutPct = percentChange(a.luts, b.luts);
+    const c: Comparison = {
+      device: sr.device,
+      sparseTop: sparse.top,
+      denseTop: dense.top,
+      luts: { sparse: b.luts, dense: a.luts, ...(lutPct !== undefined ? { deltaPct: round(lutPct, 2), goalMet: lutPct <= LUT_OVERHEAD_GOAL_PCT } : {}) },
+      ffs: { sparse: b.ffs, dense: a.ffs, ...(percentChange(a.ffs, b.ffs) !== undefined ? { deltaPct: round(percentChange(a.ffs, b.ffs)!, 2) } : {}) },
+      brams: { sparse: b.brams, dense: a.brams },
+      dsps: { sparse: b.dsps, dense: a.dsps },
+    };
+    const fs = sr.pnr.fmaxMHz;
+    const fd = dr!.pnr.fmaxMHz;
+    if (fs !== undefined && fd !== undefined) {
+      const pct = percentChange(fd, fs)!;
+      c.fmax = { sparse: fs, dense: fd, deltaPct: round(pct, 2), goalMet: pct >= -FMAX_LOSS_GOAL_PCT };
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
+  const outDir = resolve(run.outDir);
+  const s = run.settings;
+  const tmp = await prepareOutDir(outDir);
+  try {
+    const tools: FpgaReport['tools'] = {
+      yosys: await toolInfo('yosys'),
+      'nextpnr-ice40': await toolInfo('nextpnr-ice40'),
+      icepack: await toolInfo('icepack'),
+    };
+    const manifestDesigns = [];
+    for (const d of run.designs) {
+      const files = await writeBundleFiles(join(tmp, d.top), d, s);
+      const sources = [];
+      for (const f of d.files) sources.push({ path: `${d.top}/${rtlPath(f)}`, sha256: sha256(await readFile(f)) });
+      const bundleFiles = [];
+      for (const f of files) bundleFiles.push({ path: `${d.top}/${f}`, sha256: sha256(await readFile(join(tmp, d.top, f))) });
+      manifestDesigns.push({ role: d.role, top: d.top, origin: d.origin, parameters: d.parameters, sources, files: bundleFiles });
+    }
+    const steps = run.designs.length * s.devices.reduce((n, dev) => n + (dev.nextpnrArgs ? 2 : 1), 0);
+    const bar = run.progress ? new cliProgress.SingleBar({ format: 'fpga {bar} {value}/{total} {step}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+    bar?.start(steps, 0, { step: '' });
+    const results: DeviceResult[] = [];
+    for (const d of run.designs) {
+      for (const dev of s.devices) {
+        bar?.update({ step: `${d.top} on ${dev.label}` });
+        results.push(await runDevice(join(tmp, d.top), d, dev, s, tools, () => bar?.increment()));
+      }
+    }
+    bar?.stop();
+    const notRun = [...new Set(results.flatMap((r) => [r.synth, r.pnr].filter((x) => x.status === 'not-run' && x.reason).map((x) => x.reason!)))];
+    const report: FpgaReport = {
+      kind: REPORT_KIND,
+      version: 1,
+      ...(run.preset ? { preset: run.preset } : {}),
+      target: s.target,
+      clockMHz: s.clockMHz,
+      ...(s.board ? { board: s.board.name } : {}),
+      tools,
+      notRun,
+      designs: run.designs.map((d) => ({ role: d.role, top: d.top, origin: d.origin, sources: d.files.length })),
+      results,
+      comparisons: compare(results, run.designs),
+      goals: { lutOverheadPct: LUT_OVERHEAD_GOAL_PCT, fmaxLossPct: FMAX_LOSS_GOAL_PCT },
+    };
+    const manifest = {
+      kind: MANIFEST_KIND,
+      version: 1,
+      generator: treeHash(REPO_ROOT, 'generator', (p) => p.endsWith('.ts')),
+      flow: treeHash(REPO_ROOT, 'fpga', (p) => p.endsWith('.ts')),
+      ...(run.provenance ? { provenance: run.provenance } : {}),
+      settings: { target: s.target, devices: s.devices.map((d) => d.name), clockMHz: s.clockMHz, ...(s.board ? { board: s.board.name } : {}) },
+      designs: manifestDesigns,
+    };
+    await writeFile(join(tmp, 'manifest.json'), stableJson(manifest));
+    await writeFile(join(tmp, 'report.json'), stableJson(report));
+    await writeFile(join(tmp, 'README.md'), bundleReadme(run, report));
+    await rm(outDir, { recursive: true, force: true });
+    await rename(tmp, outDir);
+    return report;
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,63 @@
+/** The printed summary of an FPGA run (also embedded in the bundle README). */
+import type { Comparison, DeviceResult, FpgaReport } from './flow.ts';
+
+function cell(r: DeviceResult, pick: (x: NonNullable<DeviceResult['synth']['resources']>) => number, cap?: number): string {
+  const res = r.synth.resources;
+  if (!res) return '-';
+  const v = pick(res);
+  return cap ? `${v} (${((100 * v) / cap).toFixed(0)}%)` : String(v);
+}
+
+function fmax(r: DeviceResult): string {
+  if (r.pnr.status === 'ok') return `${r.pnr.fmaxMHz!.toFixed(1)}${r.pnr.meetsTiming ? '' : ' (miss)'}`;
+  return r.pnr.status === 'failed' ? 'failed' : 'not run';
+}
+
+function pad(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+function pct(x: number | undefined): string {
+  return x === undefined ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
+function comparisonLine(c: Comparison, goals: FpgaReport['goals']): string {
+  const lut = `LUTs ${pct(c.luts.deltaPct)} (goal ≤ +${goals.lutOverheadPct}%: ${c.luts.goalMet ? 'met' : 'NOT met'})`;
+  const f = c.fmax ? `Fmax ${pct(c.fmax.deltaPct)} (goal ≥ -${goals.fmaxLossPct}%: ${c.fmax.goalMet ? 'met' : 'NOT met'})` : 'Fmax not measured';
+  return `  ${c.device}: zero skipping costs ${lut}, FFs ${pct(c.ffs.deltaPct)}, ${f}`;
+}
+
+export function formatReportTable(rep: FpgaReport): string {
+  const rows: string[][] = [['design', 'device', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP', `Fmax MHz @${rep.clockMHz}`, 'LCs with harness']];
+  for (const r of rep.results) {
+    const cap = r.synth.capacity;
+    const lc = r.pnr.utilization?.ICESTORM_LC;
+    rows.push([
+      r.top,
+      r.device,
+      cell(r, (x) => x.luts, cap.luts || undefined),
+      cell(r, (x) => x.ffs, cap.ffs || undefined),
+      cell(r, (x) => x.carries),
+      cell(r, (x) => x.brams, cap.brams || undefined),
+      cell(r, (x) => x.dsps, cap.dsps || undefined),
+      fmax(r),
+      lc ? `${lc.used}/${lc.available}` : '-',
+    ]);
+  }
+  const out = [pad(rows)];
+  if (rep.comparisons.length) out.push('', 'cost of zero skipping (sparse vs dense baseline):', ...rep.comparisons.map((c) => comparisonLine(c, rep.goals)));
+  const paths = rep.results.filter((r) => r.pnr.criticalPath);
+  if (paths.length) {
+    out.push('', 'critical paths, by TypeScript source (ns):');
+    for (const r of paths) {
+      const cp = r.pnr.criticalPath!;
+      const srcs = cp.sources.map((s) => `${s.src} (${s.delayNs.toFixed(2)})`).join(' → ');
+      out.push(`  ${r.top} on ${r.device}, ${cp.delayNs.toFixed(2)} ns: ${srcs}`);
+    }
+  }
+  const failed = rep.results.flatMap((r) => [r.synth, r.pnr].filter((x) => x.status === 'failed').map((x) => `  ${r.top} on ${r.device}: ${x.reason}`));
+  if (failed.length) out.push('', 'failed:', ...failed);
+  if (rep.notRun.length) out.push('', 'not run here:', ...rep.notRun.map((x) => `  ${x}`));
+  return out.join('\n') + '\n';
+}

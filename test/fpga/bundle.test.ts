@@ -1,0 +1,163 @@
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, stat, symlink, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { FpgaReport } from '../../fpga/flow.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(root, 'bin/sparsegrad');
+const fixture = join(root, 'test/fpga/fixtures/engine');
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(p)));
+    else out.push(p);
+  }
+  return out.sort();
+}
+
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  for (const f of await listFiles(dir)) m.set(relative(dir, f), createHash('sha256').update(await readFile(f)).digest('hex'));
+  return m;
+}
+
+describe('sparsegrad fpga on a fixture engine pair', function () {
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'sg-fpga-bundle-'));
+  });
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('writes the bundle, synthesises and places both designs, and is byte-identical when re-run', async () => {
+    const args = ['fpga', '--rtl', fixture, '--target', 'ice40', '--device', 'hx8k', '--board', 'ice40-hx8k-breakout', '--clock', '30', '--no-progress'];
+    const a = await execa(bin, [...args, '--out', join(work, 'a')], { cwd: root });
+    assert.match(a.stdout, /sparse_bwd_engine\s+hx8k/);
+    assert.match(a.stdout, /cost of zero skipping/);
+    const rep = JSON.parse(await readFile(join(work, 'a/report.json'), 'utf8')) as FpgaReport;
+    assert.equal(rep.kind, 'sparsegrad-fpga-report');
+    assert.deepEqual(rep.notRun, []);
+    assert.equal(rep.results.length, 2);
+    for (const r of rep.results) {
+      assert.equal(r.synth.status, 'ok', r.synth.reason);
+      assert.equal(r.pnr.status, 'ok', r.pnr.reason);
+      assert.ok(r.synth.resources!.luts > 0 && r.synth.resources!.ffs >= 33, 'the 32-bit accumulator and valid flag are flip-flops');
+      assert.ok(r.pnr.fmaxMHz! > 5 && r.pnr.fmaxMHz! < 500, `plausible Fmax ${r.pnr.fmaxMHz}`);
+      const lc = r.pnr.utilization!.ICESTORM_LC!;
+      assert.equal(lc.available, 7680);
+      assert.ok(lc.used >= r.synth.resources!.luts, 'placed logic cells include at least the design LUTs');
+      const srcs = r.pnr.criticalPath!.sources.map((s) => s.src);
+      assert.ok(srcs.some((s) => /^test\/fpga\/fixtures\/engine\/builder\.ts:\d+$/.test(s)), `critical path mapped to the TypeScript lines: ${srcs.join(', ')}`);
+    }
+    const c = rep.comparisons[0]!;
+    assert.equal(c.device, 'hx8k');
+    assert.equal(c.luts.sparse, rep.results.find((r) => r.role === 'sparse')!.synth.resources!.luts);
+    assert.equal(typeof c.fmax!.deltaPct, 'number');
+    // A board bundle ends in a bitstream.
+    assert.ok((await stat(join(work, 'a/sparse_bwd_engine/build/hx8k/harness.bin'))).size > 1000);
+
+    await execa(bin, [...args, '--out', join(work, 'b')], { cwd: root });
+    const sa = await snapshot(join(work, 'a'));
+    const sb = await snapshot(join(work, 'b'));
+    assert.deepEqual([...sb.keys()], [...sa.keys()]);
+    // The generator's hash covers generator/ as it is on disk, which may change between the runs while others edit it.
+    const manifest = async (d: string) => JSON.stringify({ ...JSON.parse(await readFile(join(work, d, 'manifest.json'), 'utf8')), generator: null });
+    assert.equal(await manifest('b'), await manifest('a'));
+    sa.delete('manifest.json');
+    for (const [k, h] of sa) assert.equal(sb.get(k), h, `${k} differs between two identical runs`);
+  });
+
+  it('holds every file a flow needs, with paths relative to the design folder', async () => {
+    const d = join(work, 'a/sparse_bwd_engine');
+    const f = (await readFile(join(d, 'sparse_bwd_engine.f'), 'utf8')).trim().split('\n');
+    assert.deepEqual(f, ['rtl/sparse_bwd_engine.v']);
+    for (const p of f) await stat(join(d, p));
+    const edam = JSON.parse(await readFile(join(d, 'sparse_bwd_engine.edam.json'), 'utf8'));
+    assert.equal(edam.toplevel, 'sparse_bwd_engine');
+    assert.deepEqual(
+      edam.files.map((x: { file_type: string }) => x.file_type),
+      ['verilogSource-2005', 'SDC', 'xdc', 'PCF'],
+    );
+    for (const x of edam.files) await stat(join(d, x.name));
+    assert.deepEqual(edam.tool_options.icestorm.nextpnr_options, ['--hx8k', '--package', 'ct256', '--freq', '30']);
+    assert.match(await readFile(join(d, 'constraints/sparse_bwd_engine.sdc'), 'utf8'), /create_clock -name aclk -period 33\.333 \[get_ports aclk\]/);
+    assert.match(await readFile(join(d, 'constraints/sparse_bwd_engine.xdc'), 'utf8'), /create_clock -period 33\.333 -name aclk \[get_ports aclk\]/);
+    assert.match(await readFile(join(d, 'constraints/ice40-hx8k-breakout.pcf'), 'utf8'), /set_io aclk J3/);
+    const tcl = await readFile(join(d, 'vivado/build.tcl'), 'utf8');
+    for (const step of ['read_verilog $root/rtl/sparse_bwd_engine.v', 'synth_design -top sparse_bwd_engine', 'place_design', 'route_design', 'report_utilization', 'report_timing_summary']) {
+      assert.ok(tcl.includes(step), `Vivado Tcl has ${step}`);
+    }
+    assert.match(await readFile(join(d, 'yosys/hx8k.ys'), 'utf8'), /synth_ice40 -device hx -top sparse_bwd_engine -json build\/hx8k\/engine\.json/);
+    assert.match(await readFile(join(d, 'nextpnr/hx8k.sh'), 'utf8'), /nextpnr-ice40 --hx8k --package ct256 .*--freq 30 --seed 1/);
+    const readme = await readFile(join(work, 'a/README.md'), 'utf8');
+    assert.match(readme, /nextpnr-ice40 --hx8k/);
+    // The manifest hashes are the hashes of the files as written.
+    const manifest = JSON.parse(await readFile(join(work, 'a/manifest.json'), 'utf8'));
+    assert.match(manifest.generator.sha256, /^[0-9a-f]{64}$/);
+    for (const design of manifest.designs) {
+      for (const s of [...design.sources, ...design.files]) {
+        const h = createHash('sha256').update(await readFile(join(work, 'a', s.path))).digest('hex');
+        assert.equal(h, s.sha256, s.path);
+      }
+    }
+  });
+
+  it('still writes the bundle when Yosys and nextpnr are missing, and says how to install them', async () => {
+    // A PATH holding only node and what bin/sparsegrad itself runs: the EDA tools are not found.
+    const onlyNode = join(work, 'bin-node-only');
+    await mkdir(onlyNode);
+    await symlink(process.execPath, join(onlyNode, 'node'));
+    for (const tool of ['dirname', 'readlink']) await symlink(`/usr/bin/${tool}`, join(onlyNode, tool));
+    const r = await execa(bin, ['fpga', '--rtl', fixture, '--device', 'up5k', '--out', join(work, 'c'), '--no-progress'], {
+      cwd: root,
+      env: { PATH: onlyNode },
+      extendEnv: false,
+    });
+    assert.match(r.stdout, /not run here:\n {2}yosys is not installed: run scripts\/setup \(or apt-get install yosys\)/);
+    const rep = JSON.parse(await readFile(join(work, 'c/report.json'), 'utf8')) as FpgaReport;
+    assert.equal(rep.results[0]!.synth.status, 'not-run');
+    assert.ok(rep.notRun.some((x) => /yosys is not installed/.test(x)));
+    assert.match(rep.tools['nextpnr-ice40']!.missing!, /apt-get install nextpnr-ice40/);
+    await stat(join(work, 'c/sparse_bwd_engine/vivado/build.tcl'));
+    await stat(join(work, 'c/dense_bwd_engine/harness/dense_bwd_engine_fpga_harness.v'));
+  });
+
+  it('gives one-line errors for bad flags and folders', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--target', 'stratix'], /unknown FPGA target 'stratix'; use one of: ice40, xilinx7, generic/],
+      [['--clock', 'fast'], /--clock must be a number of MHz/],
+      [['--rtl', join(work, 'nope')], /is not a folder of Verilog files/],
+      [['--rtl', fixture, '--top', 'no_such_top'], /no module 'no_such_top'/],
+    ];
+    for (const [extra, re] of cases) {
+      const r = await execa(bin, ['fpga', '--rtl', fixture, '--out', join(work, 'x'), ...extra], { cwd: root, reject: false });
+      assert.notEqual(r.exitCode, 0);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    }
+    const taken = join(work, 'taken');
+    await mkdir(taken);
+    await writeFile(join(taken, 'notes.txt'), 'mine');
+    const r = await execa(bin, ['fpga', '--rtl', fixture, '--out', taken], { cwd: root, reject: false });
+    assert.match(r.stderr, /exists and is not an FPGA bundle; give --out an empty or new folder/);
+    assert.equal(await readFile(join(taken, 'notes.txt'), 'utf8'), 'mine');
+  });
+
+  it('reports Xilinx 7-series resources from synth_xilinx', async () => {
+    const r = await execa(bin, ['fpga', '--rtl', fixture, '--top', 'sparse_bwd_engine', '--target', 'xilinx7', '--out', join(work, 'x7'), '--no-progress'], { cwd: root });
+    assert.match(r.stdout, /sparse_bwd_engine\s+xc7a35t/);
+    const rep = JSON.parse(await readFile(join(work, 'x7/report.json'), 'utf8')) as FpgaReport;
+    const res = rep.results[0]!.synth.resources!;
+    assert.ok(res.luts > 0 && res.ffs >= 1);
+    assert.equal(res.dsps, 1, 'the 16x16 product and its accumulator map to one DSP48E1');
+    assert.ok(!Object.keys(res.other).some((k) => /^[IO]BUF$/.test(k)), 'out of context: no I/O buffers');
+    assert.match(rep.results[0]!.pnr.reason!, /vivado\/build\.tcl/);
+  });
+});
