@@ -131,28 +131,30 @@ export function concatColumns(A: FloatArray, ca: number, B: FloatArray, cb: numb
   return out;
 }
 
-/** Float backward-data reference: y[s][k] = Σ_j g[s][j] · W[j][k], in float64. */
-export function floatBackwardData(g: ArrayLike<number>, W: ArrayLike<number>, S: number, R: number, K: number): Float64Array {
-  const y = new Float64Array(S * K);
+/**
+ * Σ over vectors s and rows j with g[s][j] ≠ 0 of g[s][j] · x[row] added into out[row'], in float64:
+ * backward-data reads W row j into y row s, backward-weight reads a row s into G row j.
+ */
+function sumOuter(g: ArrayLike<number>, x: ArrayLike<number>, S: number, R: number, K: number, weight: boolean): Float64Array {
+  const out = new Float64Array((weight ? R : S) * K);
   for (let s = 0; s < S; s++) {
     for (let j = 0; j < R; j++) {
       const gj = g[s * R + j]!;
       if (gj === 0) continue;
-      for (let k = 0; k < K; k++) y[s * K + k] += gj * W[j * K + k]!;
+      const o = (weight ? j : s) * K;
+      const xo = (weight ? s : j) * K;
+      for (let k = 0; k < K; k++) out[o + k] += gj * x[xo + k]!;
     }
   }
-  return y;
+  return out;
+}
+
+/** Float backward-data reference: y[s][k] = Σ_j g[s][j] · W[j][k], in float64. */
+export function floatBackwardData(g: ArrayLike<number>, W: ArrayLike<number>, S: number, R: number, K: number): Float64Array {
+  return sumOuter(g, W, S, R, K, false);
 }
 
 /** Float backward-weight reference: G[j][k] = Σ_s g[s][j] · a[s][k], in float64. */
 export function floatBackwardWeight(g: ArrayLike<number>, a: ArrayLike<number>, S: number, R: number, K: number): Float64Array {
-  const G = new Float64Array(R * K);
-  for (let s = 0; s < S; s++) {
-    for (let j = 0; j < R; j++) {
-      const gj = g[s * R + j]!;
-      if (gj === 0) continue;
-      for (let k = 0; k < K; k++) G[j * K + k] += gj * a[s * K + k]!;
-    }
-  }
-  return G;
+  return sumOuter(g, a, S, R, K, true);
 }
