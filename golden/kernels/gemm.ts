@@ -67,17 +67,18 @@ export const SMALL_GEMM = 4096;
 /** Index bounds of every operand, so a wrong ld or offset fails loudly instead of reading undefined as NaN. */
 export function checkGemmArgs<T extends FloatArray>(g: GemmArgs<T>): void {
   const { transA, transB, M, N, K } = g;
-  checkIntegers({ M, N, K, lda: g.lda, ldb: g.ldb, ldc: g.ldc, aOffset: g.aOffset ?? 0, bOffset: g.bOffset ?? 0, cOffset: g.cOffset ?? 0 });
+  checkInteger('M', M); checkInteger('N', N); checkInteger('K', K);
+  checkInteger('lda', g.lda); checkInteger('ldb', g.ldb); checkInteger('ldc', g.ldc);
+  checkInteger('aOffset', g.aOffset ?? 0); checkInteger('bOffset', g.bOffset ?? 0); checkInteger('cOffset', g.cOffset ?? 0);
   if (M === 0 || N === 0) return;
   checkOperand('a', transA ? K : M, transA ? M : K, g.lda, g.aOffset ?? 0, g.A.length);
   checkOperand('b', transB ? N : K, transB ? K : N, g.ldb, g.bOffset ?? 0, g.B.length);
   checkOperand('c', M, N, g.ldc, g.cOffset ?? 0, g.C.length);
 }
 
-function checkIntegers(values: Record<string, number>): void {
-  for (const [name, v] of Object.entries(values)) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
-  }
+/** Checked on every call (hundreds per training step), so nothing is allocated unless a value is bad. */
+function checkInteger(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
 }
 
 function checkOperand(what: string, rows: number, cols: number, ld: number, off: number, len: number): void {
@@ -109,7 +110,7 @@ export interface PackedB<T extends FloatArray> {
 }
 
 export function packB<T extends FloatArray>(b: BOperand<T>): PackedB<T> {
-  checkIntegers({ N: b.N, K: b.K, ldb: b.ldb, bOffset: b.bOffset ?? 0 });
+  checkInteger('N', b.N); checkInteger('K', b.K); checkInteger('ldb', b.ldb); checkInteger('bOffset', b.bOffset ?? 0);
   if (b.N === 0 || b.K === 0) throw new RangeError(`packB: op(B) must not be empty, got ${b.K}×${b.N}`);
   const check = (x: BOperand<T>) => checkOperand('b', x.transB ? x.N : x.K, x.transB ? x.K : x.N, x.ldb, x.bOffset ?? 0, x.B.length);
   check(b);
@@ -137,7 +138,8 @@ export function packB<T extends FloatArray>(b: BOperand<T>): PackedB<T> {
  */
 export function gemmPacked<T extends FloatArray>(g: PackedGemmArgs<T>, b: PackedB<T>): void {
   const { N, K } = b;
-  checkIntegers({ M: g.M, lda: g.lda, ldc: g.ldc, aOffset: g.aOffset ?? 0, cOffset: g.cOffset ?? 0 });
+  checkInteger('M', g.M); checkInteger('lda', g.lda); checkInteger('ldc', g.ldc);
+  checkInteger('aOffset', g.aOffset ?? 0); checkInteger('cOffset', g.cOffset ?? 0);
   if (g.M === 0) return;
   checkOperand('a', g.transA ? K : g.M, g.transA ? g.M : K, g.lda, g.aOffset ?? 0, g.A.length);
   checkOperand('c', g.M, N, g.ldc, g.cOffset ?? 0, g.C.length);

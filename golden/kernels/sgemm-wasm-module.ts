@@ -1,11 +1,15 @@
 /**
  * The Float32 GEMM micro-kernel as WebAssembly SIMD, emitted at load time.
  *
- * `sgemm_packed` computes C[rows of blocks ib0..ib1) = Ap · Bp over packed
- * operands in linear memory:
- *   Ap: [mBlocks][K][MR]  (MR consecutive rows of op(A), interleaved per k)
- *   Bp: [nPanels][K][NR]  (NR consecutive columns of op(B), contiguous per k)
- *   C : row-major, ldc bytes between rows, NR-aligned width
+ * `sgemm` computes the row blocks ib0..ib1 (MR rows each) of C = op(A)·op(B)
+ * over operands in linear memory, addressed through strides so that the
+ * caller only copies them in (no reordering) unless op(B) is transposed:
+ *   op(A)(i,k) at ap + i·rsA + k·csA       (row-major A: rsA = 4·lda, csA = 4; Aᵀ: swapped)
+ *   op(B)(k,j) at bp + ⌊j/NR⌋·psB + k·ksB + 4·(j mod NR)
+ *              (row-major B: psB = 4·NR, ksB = 4·ldb; packed NR-wide panels: psB = 4·NR·K, ksB = 4·NR)
+ *   C(i,j)     at c + i·ldc + 4j, for all mBlocks·MR rows and nPanels·NR columns
+ * Rows and columns past M and N compute garbage that the caller discards, so
+ * the operands need readable padding after them.
  *
  * Every C element is one f32 accumulator summed in increasing k (k-blocks of
  * KC reload the partial sum from C), so the result does not depend on the
@@ -25,10 +29,13 @@ export function emitSgemmModule(shape: MicroKernelShape, memory: { initialPages:
   const { MR, NR } = shape;
   if (NR % 4 !== 0) throw new Error(`NR must be a multiple of 4, got ${NR}`);
   const V = NR / 4;
-  const f = new FunctionBody([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [ap, bp, c, ib0, ib1, nPanels, K, ldc, KC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new FunctionBody(new Array(13).fill(I32));
+  // Byte addresses and strides: A(i,k) at ap + i·rsA + k·csA; B(k, jp·NR + c) at bp + jp·psB + k·ksB + 4c; C(i,j) at c + i·ldc + 4j.
+  const [ap, rsA, csA, bp, psB, ksB, c, ldc, ib0, ib1, nPanels, K, KC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const k0 = f.local(I32), kc = f.local(I32), jp = f.local(I32), ib = f.local(I32);
-  const pa = f.local(I32), pb = f.local(I32), pc = f.local(I32), end = f.local(I32), row = f.local(I32);
+  const pa = f.local(I32), pb = f.local(I32), pc = f.local(I32), kk = f.local(I32), row = f.local(I32);
+  // Row r of an A block is r·rsA bytes after row 0: computed once, not per k.
+  const rowOff = Array.from({ length: MR }, () => f.local(I32));
   const acc: number[][] = [];
   for (let r = 0; r < MR; r++) acc.push(Array.from({ length: V }, () => f.local(V128)));
   const bv = Array.from({ length: V }, () => f.local(V128));
@@ -36,7 +43,6 @@ export function emitSgemmModule(shape: MicroKernelShape, memory: { initialPages:
 
   const forEachAccRow = (body: (r: number) => void): void => {
     for (let r = 0; r < MR; r++) {
-      // row = pc + r·ldc
       f.get(pc);
       if (r > 0) f.get(ldc).i32(r).i32Mul().i32Add();
       f.set(row);
@@ -44,6 +50,7 @@ export function emitSgemmModule(shape: MicroKernelShape, memory: { initialPages:
     }
   };
 
+  for (let r = 0; r < MR; r++) f.get(rsA).i32(r).i32Mul().set(rowOff[r]);
   f.i32(0).set(k0);
   f.loop(() => {
     // kc = min(KC, K - k0)
@@ -52,24 +59,27 @@ export function emitSgemmModule(shape: MicroKernelShape, memory: { initialPages:
     f.loop(() => {
       f.get(ib0).set(ib);
       f.loop(() => {
-        // pa = ap + (ib·K + k0)·MR·4 ; pb = bp + (jp·K + k0)·NR·4
-        f.get(ap).get(ib).get(K).i32Mul().get(k0).i32Add().i32(MR * 4).i32Mul().i32Add().set(pa);
-        f.get(bp).get(jp).get(K).i32Mul().get(k0).i32Add().i32(NR * 4).i32Mul().i32Add().set(pb);
-        // pc = c + ib·MR·ldc + jp·NR·4
+        // pa = ap + ib·MR·rsA + k0·csA ; pb = bp + jp·psB + k0·ksB ; pc = c + ib·MR·ldc + jp·NR·4
+        f.get(ap).get(ib).i32(MR).i32Mul().get(rsA).i32Mul().i32Add().get(k0).get(csA).i32Mul().i32Add().set(pa);
+        f.get(bp).get(jp).get(psB).i32Mul().i32Add().get(k0).get(ksB).i32Mul().i32Add().set(pb);
         f.get(c).get(ib).i32(MR).i32Mul().get(ldc).i32Mul().i32Add().get(jp).i32(NR * 4).i32Mul().i32Add().set(pc);
+        // The first k-block starts from zero, later ones from the partial sums in C: one running sum per element.
         f.get(k0).i32Eqz().ifElse(
           () => { for (const rowAcc of acc) for (const x of rowAcc) f.v128Zero().set(x); },
           () => forEachAccRow((r) => { for (let v = 0; v < V; v++) f.get(row).v128Load(v * 16).set(acc[r][v]); }),
         );
-        f.get(pa).get(kc).i32(MR * 4).i32Mul().i32Add().set(end);
+        f.get(kc).set(kk);
         f.loop(() => {
           for (let v = 0; v < V; v++) f.get(pb).v128Load(v * 16).set(bv[v]);
           for (let r = 0; r < MR; r++) {
-            f.get(pa).v128Load32Splat(r * 4).set(a);
+            f.get(pa);
+            if (r > 0) f.get(rowOff[r]).i32Add();
+            f.v128Load32Splat().set(a);
             for (let v = 0; v < V; v++) f.get(acc[r][v]).get(a).get(bv[v]).f32x4Mul().f32x4Add().set(acc[r][v]);
           }
-          f.incr(pa, MR * 4).incr(pb, NR * 4);
-          f.get(pa).get(end).i32LtU().brIf(0);
+          f.get(pa).get(csA).i32Add().set(pa);
+          f.get(pb).get(ksB).i32Add().set(pb);
+          f.get(kk).i32(1).i32Sub().tee(kk).brIf(0);
         });
         forEachAccRow((r) => { for (let v = 0; v < V; v++) f.get(row).get(acc[r][v]).v128Store(v * 16); });
         f.incr(ib, 1).get(ib).get(ib1).i32LtU().brIf(0);
@@ -79,5 +89,5 @@ export function emitSgemmModule(shape: MicroKernelShape, memory: { initialPages:
     f.get(k0).get(KC).i32Add().tee(k0).get(K).i32LtU().brIf(0);
   });
 
-  return emitModule([{ name: 'sgemm_packed', body: f }], { ...memory, shared: true });
+  return emitModule([{ name: 'sgemm', body: f }], { ...memory, shared: true });
 }

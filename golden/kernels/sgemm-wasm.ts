@@ -1,8 +1,9 @@
 /**
- * Float32 GEMM through the WebAssembly SIMD micro-kernel: pack op(A) and op(B)
- * into linear memory (this is also where transposes, offsets and leading
- * dimensions are absorbed), run the kernel, then apply alpha/beta while
- * copying C back. Packing is O(MK + KN), the kernel O(MNK).
+ * Float32 GEMM through the WebAssembly SIMD micro-kernel: copy A and B into
+ * linear memory (row windows copied as they are, the kernel takes strides;
+ * only a transposed op(B) is reordered into NR-wide panels), run the kernel,
+ * then apply alpha/beta while copying C back. Copies are O(MK + KN), the
+ * kernel O(MNK).
  */
 import type { GemmArgs, PackedGemmArgs } from './gemm.ts';
 import { emitSgemmModule } from './sgemm-wasm-module.ts';
@@ -20,7 +21,7 @@ export const CONTROL_BYTES = 256;
 
 export interface SgemmKernel {
   memory: WebAssembly.Memory;
-  sgemmPacked: (ap: number, bp: number, c: number, ib0: number, ib1: number, nPanels: number, K: number, ldc: number, KC: number) => void;
+  sgemm: (ap: number, rsA: number, csA: number, bp: number, psB: number, ksB: number, c: number, ldc: number, ib0: number, ib1: number, nPanels: number, K: number, KC: number) => void;
 }
 
 let moduleCache: WebAssembly.Module | undefined;
@@ -33,7 +34,7 @@ export function sgemmModule(): WebAssembly.Module {
 /** Instantiates the kernel over `memory` (the main thread's, or shared with a worker). */
 export function instantiateSgemm(memory: WebAssembly.Memory): SgemmKernel {
   const instance = new WebAssembly.Instance(sgemmModule(), { env: { memory } });
-  return { memory, sgemmPacked: instance.exports.sgemm_packed as SgemmKernel['sgemmPacked'] };
+  return { memory, sgemm: instance.exports.sgemm as SgemmKernel['sgemm'] };
 }
 
 let kernel: SgemmKernel | undefined;
@@ -94,90 +95,119 @@ function heapFree(at: number, floats: number): void {
   if (last && last.at + last.size === heapTop) { heapTop = last.at; freeBlocks.pop(); }
 }
 
-/** Workspace layout (float indices) of one product. */
+/** Where one product's operands sit in memory: float indices and float strides (the kernel takes bytes). */
 export interface Workspace {
   mBlocks: number;
   nPanels: number;
+  K: number;
   ap: number;
+  rsA: number;
+  csA: number;
   bp: number;
+  psB: number;
+  ksB: number;
   c: number;
   ldc: number;
 }
 
-/** Lays out Ap, Bp (unless pre-packed at `packedB`) and C from heapTop and grows memory to hold them. */
-function workspaceFor(M: number, N: number, K: number, packedB?: number): { ws: Workspace; mem: Float32Array } {
-  const mBlocks = Math.ceil(M / MR), nPanels = Math.ceil(N / NR);
-  const ap = heapTop;
-  const bp = packedB ?? ap + align16(mBlocks * MR * K);
-  const c = (packedB === undefined ? bp + align16(nPanels * NR * K) : ap + align16(mBlocks * MR * K));
-  const ldc = nPanels * NR;
-  const mem = memoryView(c + mBlocks * MR * ldc);
-  return { ws: { mBlocks, nPanels, ap, bp, c, ldc }, mem };
+/** A row window is copied as one span (keeping ld) unless its rows are far apart, then compacted. */
+const keepsLd = (rows: number, cols: number, ld: number): boolean => rows === 1 || ld <= 2 * cols + 16;
+
+/**
+ * Copies rows×cols at src[off + r·ld + c] to mem[at…] and returns the leading
+ * dimension used there; zeroes [copied end, at + extent) so the kernel's
+ * over-reads past the last row or column see zeros, not stale data.
+ */
+function copyWindow(src: Float32Array, off: number, rows: number, cols: number, ld: number, mem: Float32Array, at: number, extent: number): number {
+  let ldOut: number, end: number;
+  if (keepsLd(rows, cols, ld)) {
+    ldOut = ld;
+    end = at + (rows - 1) * ld + cols;
+    mem.set(src.subarray(off, off + (rows - 1) * ld + cols), at);
+  } else {
+    ldOut = cols;
+    end = at + rows * cols;
+    for (let r = 0; r < rows; r++) mem.set(src.subarray(off + r * ld, off + r * ld + cols), at + r * cols);
+  }
+  if (at + extent > end) mem.fill(0, end, at + extent);
+  return ldOut;
 }
 
-function packA(g: GemmArgs<Float32Array>, mem: Float32Array, ws: Workspace): void {
-  const { transA, M, K, A, lda } = g;
-  const ao = g.aOffset ?? 0;
-  for (let ib = 0; ib < ws.mBlocks; ib++) {
-    const base = ws.ap + ib * K * MR;
-    const rows = Math.min(MR, M - ib * MR);
-    if (transA) {
-      for (let k = 0; k < K; k++) {
-        const src = ao + k * lda + ib * MR, dst = base + k * MR;
-        let r = 0;
-        for (; r < rows; r++) mem[dst + r] = A[src + r];
-        for (; r < MR; r++) mem[dst + r] = 0;
-      }
-    } else {
-      for (let r = 0; r < MR; r++) {
-        if (r < rows) {
-          const src = ao + (ib * MR + r) * lda;
-          for (let k = 0; k < K; k++) mem[base + k * MR + r] = A[src + k];
-        } else {
-          for (let k = 0; k < K; k++) mem[base + k * MR + r] = 0;
-        }
-      }
-    }
-  }
+interface APlacement { rsA: number; csA: number }
+type AOperand = Pick<GemmArgs<Float32Array>, 'transA' | 'M' | 'A' | 'aOffset' | 'lda'>;
+
+/** Floats the copy of op(A) needs, padding for the last row block included. */
+function aExtent(g: AOperand, K: number): number {
+  const rows = g.transA ? K : g.M, cols = g.transA ? g.M : K;
+  const ld = keepsLd(rows, cols, g.lda) ? g.lda : cols;
+  const mPad = Math.ceil(g.M / MR) * MR;
+  return g.transA ? (K - 1) * ld + mPad : (mPad - 1) * ld + K;
+}
+
+function placeA(g: AOperand, K: number, mem: Float32Array, at: number): APlacement {
+  const rows = g.transA ? K : g.M, cols = g.transA ? g.M : K;
+  const ld = copyWindow(g.A, g.aOffset ?? 0, rows, cols, g.lda, mem, at, aExtent(g, K));
+  return g.transA ? { rsA: 1, csA: ld } : { rsA: ld, csA: 1 };
 }
 
 /** The op(B) operand of a product: what pre-packing needs from GemmArgs. */
 export type BOperand = Pick<GemmArgs<Float32Array>, 'transB' | 'N' | 'K' | 'B' | 'bOffset' | 'ldb'>;
+interface BPlacement { psB: number; ksB: number }
 
-function packB(g: BOperand, mem: Float32Array, bp: number): void {
-  const { transB, N, K, B, ldb } = g;
-  const bo = g.bOffset ?? 0;
+function bExtent(b: BOperand): number {
+  const nPad = Math.ceil(b.N / NR) * NR;
+  if (b.transB) return nPad * b.K;
+  const ld = keepsLd(b.K, b.N, b.ldb) ? b.ldb : b.N;
+  return (b.K - 1) * ld + nPad;
+}
+
+/** Row-major op(B) is copied (rows are contiguous in j); a transposed one is packed into NR-wide panels. */
+function placeB(b: BOperand, mem: Float32Array, at: number): BPlacement {
+  const { N, K, B, ldb } = b;
+  const bo = b.bOffset ?? 0;
+  if (!b.transB) {
+    const ld = copyWindow(B, bo, K, N, ldb, mem, at, bExtent(b));
+    return { psB: NR, ksB: ld };
+  }
   const nPanels = Math.ceil(N / NR);
   for (let jp = 0; jp < nPanels; jp++) {
-    const base = bp + jp * K * NR;
+    const base = at + jp * K * NR;
     const cols = Math.min(NR, N - jp * NR);
-    if (transB) {
-      for (let cc = 0; cc < NR; cc++) {
-        if (cc < cols) {
-          const src = bo + (jp * NR + cc) * ldb;
-          for (let k = 0; k < K; k++) mem[base + k * NR + cc] = B[src + k];
-        } else {
-          for (let k = 0; k < K; k++) mem[base + k * NR + cc] = 0;
-        }
-      }
-    } else {
-      for (let k = 0; k < K; k++) {
-        const src = bo + k * ldb + jp * NR, dst = base + k * NR;
-        let cc = 0;
-        for (; cc < cols; cc++) mem[dst + cc] = B[src + cc];
-        for (; cc < NR; cc++) mem[dst + cc] = 0;
+    for (let cc = 0; cc < NR; cc++) {
+      if (cc < cols) {
+        const src = bo + (jp * NR + cc) * ldb;
+        for (let k = 0; k < K; k++) mem[base + k * NR + cc] = B[src + k];
+      } else {
+        for (let k = 0; k < K; k++) mem[base + k * NR + cc] = 0;
       }
     }
   }
+  return { psB: K * NR, ksB: NR };
 }
 
-function unpackC(g: GemmArgs<Float32Array> | PrepackedArgs, mem: Float32Array, ws: Workspace, N: number): void {
+interface PlacedB { at: number; psB: number; ksB: number }
+
+/** Lays out A, B (unless already placed) and C from heapTop, grows memory, and copies A and B in. */
+function prepare(g: AOperand, N: number, K: number, b: BOperand | PlacedB): { ws: Workspace; mem: Float32Array } {
+  const mBlocks = Math.ceil(g.M / MR), nPanels = Math.ceil(N / NR);
+  const ap = heapTop;
+  const placed = 'at' in b;
+  const bp = placed ? b.at : ap + align16(aExtent(g, K));
+  const c = placed ? ap + align16(aExtent(g, K)) : bp + align16(bExtent(b));
+  const ldc = nPanels * NR;
+  const mem = memoryView(c + mBlocks * MR * ldc);
+  const { rsA, csA } = placeA(g, K, mem, ap);
+  const { psB, ksB } = placed ? b : placeB(b, mem, bp);
+  return { ws: { mBlocks, nPanels, K, ap, rsA, csA, bp, psB, ksB, c, ldc }, mem };
+}
+
+function unpackC(g: PrepackedArgs, mem: Float32Array, ws: Workspace, N: number): void {
   const { M, alpha, beta, C, ldc } = g;
   const co = g.cOffset ?? 0;
   for (let i = 0; i < M; i++) {
     const src = ws.c + i * ws.ldc, dst = co + i * ldc;
     if (beta === 0) {
-      if (alpha === 1) for (let j = 0; j < N; j++) C[dst + j] = mem[src + j];
+      if (alpha === 1) C.set(mem.subarray(src, src + N), dst);
       else for (let j = 0; j < N; j++) C[dst + j] = alpha * mem[src + j];
     } else {
       for (let j = 0; j < N; j++) C[dst + j] = alpha * mem[src + j] + beta * C[dst + j];
@@ -186,71 +216,68 @@ function unpackC(g: GemmArgs<Float32Array> | PrepackedArgs, mem: Float32Array, w
 }
 
 /**
- * op(B) packed once into WebAssembly memory for many products, e.g. W_hh for
+ * op(B) placed once in WebAssembly memory for many products, e.g. W_hh for
  * the T recurrent steps of one pass: it saves re-packing B on every call.
  * The pack is a snapshot: after B changes, `repack` it. `free` releases it.
  */
 export class PackedB32 {
-  private at: number;
-  private floats: number;
+  private placed: PlacedB;
+  private readonly floats: number;
   readonly N: number;
   readonly K: number;
 
   constructor(b: BOperand) {
     this.N = b.N;
     this.K = b.K;
-    this.floats = Math.ceil(b.N / NR) * NR * b.K;
-    this.at = heapAlloc(this.floats);
-    packB(b, memoryView(heapTop), this.at);
+    this.floats = bExtent(b);
+    const at = heapAlloc(this.floats);
+    this.placed = { at, ...placeB(b, memoryView(heapTop), at) };
   }
 
-  /** Packs new contents of the same N×K shape into the same memory. */
+  /** Packs new contents of the same N×K shape (and layout) into the same memory. */
   repack(b: BOperand): void {
-    if (this.at < 0) throw new Error('PackedB used after free()');
+    if (this.placed.at < 0) throw new Error('PackedB used after free()');
     if (b.N !== this.N || b.K !== this.K) throw new RangeError(`repack needs a ${this.K}×${this.N} op(B), got ${b.K}×${b.N}`);
-    packB(b, memoryView(heapTop), this.at);
+    if (bExtent(b) !== this.floats) throw new RangeError('repack needs op(B) in the layout it was packed with (transB and ldb)');
+    this.placed = { at: this.placed.at, ...placeB(b, memoryView(heapTop), this.placed.at) };
   }
 
-  /** Float index of the packed panels in WebAssembly memory. */
-  get offset(): number {
-    if (this.at < 0) throw new Error('PackedB used after free()');
-    return this.at;
+  /** Where the pack sits (float index) and its strides. */
+  get placement(): PlacedB {
+    if (this.placed.at < 0) throw new Error('PackedB used after free()');
+    return this.placed;
   }
 
   free(): void {
-    if (this.at < 0) return;
-    heapFree(this.at, this.floats);
-    this.at = -1;
+    if (this.placed.at < 0) return;
+    heapFree(this.placed.at, this.floats);
+    this.placed = { at: -1, psB: 0, ksB: 0 };
   }
 }
 
 /** A product whose op(B) is pre-packed: GemmArgs without the B fields. */
 export type PrepackedArgs = PackedGemmArgs<Float32Array>;
 
-/** Computes row blocks [ib0, ib1) of the packed product (on whichever thread runs it). */
-export function runRowBlocks(k: SgemmKernel, ws: Workspace, K: number, ib0: number, ib1: number): void {
-  if (ib1 > ib0) k.sgemmPacked(ws.ap * 4, ws.bp * 4, ws.c * 4, ib0, ib1, ws.nPanels, K, ws.ldc * 4, KC);
+/** Computes row blocks [ib0, ib1) of a prepared product (on whichever thread runs it). */
+export function runRowBlocks(k: SgemmKernel, ws: Workspace, ib0: number, ib1: number): void {
+  if (ib1 > ib0) k.sgemm(ws.ap * 4, ws.rsA * 4, ws.csA * 4, ws.bp * 4, ws.psB * 4, ws.ksB * 4, ws.c * 4, ws.ldc * 4, ib0, ib1, ws.nPanels, ws.K, KC);
 }
 
-/** Runs all row blocks of a packed product, possibly split across threads. */
-export type PackedRunner = (ws: Workspace, K: number) => void;
+/** Runs all row blocks of a prepared product, possibly split across threads. */
+export type PackedRunner = (ws: Workspace) => void;
 
-const inline: PackedRunner = (ws, K) => runRowBlocks(mainKernel(), ws, K, 0, ws.mBlocks);
+const inline: PackedRunner = (ws) => runRowBlocks(mainKernel(), ws, 0, ws.mBlocks);
 
 /** C = alpha·op(A)·op(B) + beta·C in Float32 arithmetic (K ≥ 1, M, N ≥ 1). */
 export function sgemmWasm(g: GemmArgs<Float32Array>, runner: PackedRunner = inline): void {
-  const { M, N, K } = g;
-  const { ws, mem } = workspaceFor(M, N, K);
-  packA(g, mem, ws);
-  packB(g, mem, ws.bp);
-  runner(ws, K);
-  unpackC(g, mem, ws, N);
+  const { ws, mem } = prepare(g, g.N, g.K, g);
+  runner(ws);
+  unpackC(g, mem, ws, g.N);
 }
 
-/** The same product with op(B) from a pack (A is [M×K] or its transpose as in GemmArgs). */
+/** The same product with op(B) from a pack. */
 export function sgemmWasmPrepacked(g: PrepackedArgs, b: PackedB32, runner: PackedRunner = inline): void {
-  const { ws, mem } = workspaceFor(g.M, b.N, b.K, b.offset);
-  packA({ ...g, K: b.K } as GemmArgs<Float32Array>, mem, ws);
-  runner(ws, b.K);
+  const { ws, mem } = prepare(g, b.N, b.K, b.placement);
+  runner(ws);
   unpackC(g, mem, ws, b.N);
 }

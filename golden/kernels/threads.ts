@@ -24,8 +24,8 @@ export const CTL = {
   /** pool generation in the high 16 bits, workers ready in the low 16 */
   ready: 2,
   /** per worker w: [ib0, ib1] at JOB + 2w; the shared job at SHARED */
-  SHARED: 4, // ap, bp, c, nPanels, K, ldc (6 slots)
-  JOB: 10,
+  SHARED: 4, // the kernel's arguments before ib0: ap, rsA, csA, bp, psB, ksB, c, ldc (bytes); then nPanels, K
+  JOB: 14,
 } as const;
 const MAX_WORKERS = (CONTROL_BYTES / 4 - CTL.JOB) / 2;
 
@@ -40,7 +40,7 @@ export const PARALLEL_MIN_MACS = 1 << 18;
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, index, generation, CTL, KC, CONTROL_BYTES } = workerData;
-const sgemmPacked = new WebAssembly.Instance(module, { env: { memory } }).exports.sgemm_packed;
+const sgemm = new WebAssembly.Instance(module, { env: { memory } }).exports.sgemm;
 const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
 const current = () => (Atomics.load(ctl, CTL.ready) >>> 16) === generation;
 let seen = Atomics.load(ctl, CTL.seq);
@@ -59,7 +59,7 @@ for (;;) {
   const ib0 = ctl[CTL.JOB + 2 * index], ib1 = ctl[CTL.JOB + 2 * index + 1];
   if (ib1 > ib0) {
     const s = CTL.SHARED;
-    sgemmPacked(ctl[s], ctl[s + 1], ctl[s + 2], ib0, ib1, ctl[s + 3], ctl[s + 4], ctl[s + 5], KC);
+    sgemm(ctl[s], ctl[s + 1], ctl[s + 2], ctl[s + 3], ctl[s + 4], ctl[s + 5], ctl[s + 6], ctl[s + 7], ib0, ib1, ctl[s + 8], ctl[s + 9], KC);
   }
   Atomics.add(ctl, CTL.done, 1);
   Atomics.notify(ctl, CTL.done);
@@ -70,8 +70,12 @@ let workers: Worker[] = [];
 let threads = 0;
 let generation = 0;
 
+let ctlView: Int32Array | undefined;
+
+/** The control block; a view of shared memory stays valid when the memory grows. */
 function control(): Int32Array {
-  return new Int32Array(mainKernel().memory.buffer, 0, CONTROL_BYTES / 4);
+  ctlView ??= new Int32Array(mainKernel().memory.buffer, 0, CONTROL_BYTES / 4);
+  return ctlView;
 }
 
 function defaultThreads(): number {
@@ -134,17 +138,20 @@ export function splitRange(blocks: number, parts: number): Array<[number, number
   return out;
 }
 
-const parallel: PackedRunner = (ws: Workspace, K: number) => {
+const parallel: PackedRunner = (ws: Workspace) => {
   const k = mainKernel();
   const ctl = control();
   // Jobs go out only once every worker waits on the sequence number, so none can miss or replay one.
   const active = readyWorkers(ctl) < workers.length ? 0 : Math.min(workers.length, ws.mBlocks - 1);
-  if (active <= 0 || ws.mBlocks * ws.nPanels * K * 64 < PARALLEL_MIN_MACS) {
-    runRowBlocks(k, ws, K, 0, ws.mBlocks);
+  if (active <= 0 || ws.mBlocks * ws.nPanels * ws.K * 64 < PARALLEL_MIN_MACS) {
+    runRowBlocks(k, ws, 0, ws.mBlocks);
     return;
   }
   const ranges = splitRange(ws.mBlocks, active + 1);
-  ctl.set([ws.ap * 4, ws.bp * 4, ws.c * 4, ws.nPanels, K, ws.ldc * 4], CTL.SHARED);
+  const sh = CTL.SHARED;
+  ctl[sh] = ws.ap * 4; ctl[sh + 1] = ws.rsA * 4; ctl[sh + 2] = ws.csA * 4; ctl[sh + 3] = ws.bp * 4;
+  ctl[sh + 4] = ws.psB * 4; ctl[sh + 5] = ws.ksB * 4; ctl[sh + 6] = ws.c * 4; ctl[sh + 7] = ws.ldc * 4;
+  ctl[sh + 8] = ws.nPanels; ctl[sh + 9] = ws.K;
   for (let w = 0; w < workers.length; w++) {
     const [b0, b1] = w < active ? ranges[w + 1] : [0, 0];
     ctl[CTL.JOB + 2 * w] = b0;
@@ -153,7 +160,7 @@ const parallel: PackedRunner = (ws: Workspace, K: number) => {
   Atomics.store(ctl, CTL.done, 0);
   Atomics.add(ctl, CTL.seq, 1);
   Atomics.notify(ctl, CTL.seq);
-  runRowBlocks(k, ws, K, ranges[0][0], ranges[0][1]);
+  runRowBlocks(k, ws, ranges[0][0], ranges[0][1]);
   for (;;) {
     const done = Atomics.load(ctl, CTL.done);
     if (done >= workers.length) break;
@@ -161,7 +168,7 @@ const parallel: PackedRunner = (ws: Workspace, K: number) => {
   }
 };
 
-const inline: PackedRunner = (ws, K) => runRowBlocks(mainKernel(), ws, K, 0, ws.mBlocks);
+const inline: PackedRunner = (ws) => runRowBlocks(mainKernel(), ws, 0, ws.mBlocks);
 
 /** The runner `gemm` uses for the current thread setting. */
 export function sgemmRunner(): PackedRunner {
