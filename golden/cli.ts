@@ -25,6 +25,7 @@ export function register(program: Command): void {
     .option('--steps <n>', 'SGD steps', num('--steps'), 1000)
     .option('--lr <x>', 'initial learning rate', num('--lr'), 1)
     .option('--lr-decay <x>', 'final learning rate as a fraction of --lr (exponential decay)', num('--lr-decay'), 0.1)
+    .option('--momentum <μ>', 'SGD momentum (0: plain SGD)', num('--momentum'), 0)
     .option('--clip <x>', 'global gradient-norm clipping threshold', num('--clip'), 5)
     .option('--seed <n>', 'random seed (same seed, same bits)', num('--seed'), 1)
     .option('--threshold <θ>', 'zero dz elements with |dz| < θ (0 = dense training)', num('--threshold'), 0)
@@ -40,7 +41,7 @@ export function register(program: Command): void {
     .action(async (o) => {
       const cfg = parseTrainConfig({
         corpus: o.corpus, hidden: o.hidden, layers: o.layers, batch: o.batch, seq: o.seq, steps: o.steps,
-        lr: o.lr, lrDecay: o.lrDecay, clip: o.clip, seed: o.seed, threshold: o.threshold,
+        lr: o.lr, lrDecay: o.lrDecay, momentum: o.momentum, clip: o.clip, seed: o.seed, threshold: o.threshold,
         targetSparsity: o.targetSparsity ?? null, precision: o.precision, evalEvery: o.evalEvery, validChars: o.validChars,
         init: o.init ?? null, out: o.out, dumpStreams: o.dumpStreams ?? null, dumpSteps: o.dumpSteps ?? null, quiet: Boolean(o.quiet),
       });

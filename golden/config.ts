@@ -14,6 +14,8 @@ export const TrainConfigSchema = z.object({
   lr: z.number().positive().default(1),
   /** The learning rate decays exponentially from lr to lr·lrDecay over the run. */
   lrDecay: z.number().positive().max(1).default(0.1),
+  /** SGD momentum (torch.optim.SGD's; 0 is plain SGD). */
+  momentum: z.number().min(0).lt(1).default(0),
   /** Global gradient-norm clipping threshold. */
   clip: z.number().positive().default(5),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),

@@ -23,6 +23,8 @@ export interface TrainReport {
   config: TrainConfig;
   corpus: { path: string; vocabSize: number; trainChars: number; validChars: number; validCharsEvaluated: number };
   model: ModelShape & { parameters: number; precision: string };
+  /** Global gradient L2 norm before clipping, at every step. */
+  gradNorm: number[];
   /** Training loss (nats, mean over the batch's T·B tokens) at every step: [step, loss]. */
   trainLoss: [number, number][];
   /** Validation at evalEvery and at the end: [step, loss (nats), bpc]. */
@@ -30,6 +32,8 @@ export interface TrainReport {
   final: { step: number; trainLoss: number; validLoss: number; validBpc: number };
   thresholdMode: { kind: string; theta: number | null; targetSparsity: number | null };
   accounting: MacSummary;
+  /** Quantiles of |dz| before thresholding at the last step, per layer: a guide for choosing θ. */
+  dzMagnitudeQuantiles: { layer: number; quantiles: Record<string, number> }[];
   throughput: { tokensPerSec: number; trainSeconds: number; tokens: number };
   checkpoint: string;
   dumps: string[];
@@ -103,6 +107,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   }, cliProgress.Presets.shades_classic);
   bar?.start(cfg.steps, 0, { loss: '-', sparsity: '-', tps: '-' });
 
+  const velocity = cfg.momentum > 0 ? zeroParams(params.shape, cfg.precision) : null;
+  const gradNorms: number[] = [];
   const trainLoss: [number, number][] = [];
   const validation: [number, number, number][] = [];
   let trainSeconds = 0;
@@ -141,7 +147,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
       dumps.push(file);
     }
 
-    sgdUpdate(params, net.grads, cfg.lr * Math.pow(cfg.lrDecay, (step - 1) / cfg.steps), cfg.clip);
+    gradNorms.push(sgdUpdate(params, net.grads, cfg.lr * Math.pow(cfg.lrDecay, (step - 1) / cfg.steps), cfg.clip, cfg.momentum, velocity));
     net.carryState();
     trainSeconds += (performance.now() - t0) / 1000;
     trainLoss.push([step, loss]);
@@ -155,6 +161,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     }
   }
   bar?.stop();
+  const dzMagnitudeQuantiles = net.layers.map((w, layer) => ({ layer, quantiles: magnitudeQuantiles(w.dzDense, DZ_QUANTILES) }));
   validate(cfg.steps);
 
   const accounting = summarise(
@@ -168,11 +175,13 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     config: cfg,
     corpus: { path: corpus.path, vocabSize: V, trainChars: corpus.train.length, validChars: corpus.valid.length, validCharsEvaluated: validTokens },
     model: { V, H, L, parameters: parameterCount(params.shape), precision: cfg.precision },
+    gradNorm: gradNorms,
     trainLoss,
     validation,
     final: { step: cfg.steps, trainLoss: tail.reduce((a, x) => a + x[1], 0) / tail.length, validLoss: last[1], validBpc: last[2] },
     thresholdMode: { kind: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : null, targetSparsity: cfg.targetSparsity },
     accounting,
+    dzMagnitudeQuantiles,
     throughput: { tokensPerSec: (cfg.steps * T * B) / trainSeconds, trainSeconds, tokens: cfg.steps * T * B },
     checkpoint,
     dumps,
@@ -184,16 +193,36 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   return report;
 }
 
-/** p ← p − lr·clip(g), clipping the global L2 norm of all gradients to `clip`. */
-export function sgdUpdate(params: Params, grads: Params, lr: number, clip: number): number {
-  const ps = flatParams(params), gs = flatParams(grads);
+/**
+ * SGD step as torch.optim.SGD after clip_grad_norm_: g ← clip(g) to global L2
+ * norm `clip`; v ← μ·v + g (momentum μ, v absent when μ = 0); p ← p − lr·v.
+ * Returns the gradient norm before clipping.
+ */
+export function sgdUpdate(params: Params, grads: Params, lr: number, clip: number, momentum = 0, velocity: Params | null = null): number {
+  const ps = flatParams(params), gs = flatParams(grads), vs = velocity ? flatParams(velocity) : null;
   let sq = 0;
   for (const g of gs) for (let i = 0; i < g.data.length; i++) sq += g.data[i] * g.data[i];
   const norm = Math.sqrt(sq);
-  const step = norm > clip ? (lr * clip) / norm : lr;
+  const scale = norm > clip ? clip / norm : 1;
   for (let k = 0; k < ps.length; k++) {
     const p = ps[k].data, g = gs[k].data;
-    for (let i = 0; i < p.length; i++) p[i] -= step * g[i];
+    if (vs && momentum > 0) {
+      const v = vs[k].data;
+      for (let i = 0; i < p.length; i++) {
+        v[i] = momentum * v[i] + scale * g[i];
+        p[i] -= lr * v[i];
+      }
+    } else {
+      const step = lr * scale;
+      for (let i = 0; i < p.length; i++) p[i] -= step * g[i];
+    }
   }
   return norm;
+}
+
+const DZ_QUANTILES = [0.5, 0.8, 0.9, 0.95, 0.99];
+
+function magnitudeQuantiles(v: ArrayLike<number>, qs: number[]): Record<string, number> {
+  const m = Float64Array.from(v, Math.abs).sort();
+  return Object.fromEntries(qs.map((q) => [String(q), m[Math.min(m.length - 1, Math.floor(q * m.length))]]));
 }

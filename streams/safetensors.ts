@@ -132,9 +132,11 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
       throw new UserError(`${file}: truncated safetensors file: tensor '${name}' ends at byte ${e.end} of the data but the data section has ${dataLen} bytes`);
     }
     ranges.push({ name, begin: e.begin, end: e.end });
-    // Copy so the typed array is aligned and independent of the file buffer.
-    const slice = bytes.slice(dataStart + e.begin, dataStart + e.end);
-    tensors.set(name, { dtype: e.dtype, shape: e.shape, data: view(e.dtype, slice.buffer) });
+    // Copy so the typed array is aligned and independent of the file buffer
+    // (not bytes.slice: on a Node Buffer that is a view, not a copy).
+    const copy = new Uint8Array(e.end - e.begin);
+    copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
+    tensors.set(name, { dtype: e.dtype, shape: e.shape, data: view(e.dtype, copy.buffer) });
   }
   ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expect = 0;
