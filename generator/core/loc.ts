@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findSourceMap, type SourceMap } from 'node:module';
 
 export interface SourceLoc {
   /** Path relative to the repository root (forward slashes), or absolute outside it. */
@@ -24,11 +25,51 @@ const libraryDirs: string[] = [path.join(repoRoot, 'generator/lib/')];
 
 export const unknownLoc: SourceLoc = Object.freeze({ file: '<unknown>', line: 0, col: 0 });
 
-const frameRe = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?$/;
+type FrameKind = 'internal' | 'library' | 'user';
+interface FileInfo {
+  kind: FrameKind;
+  rel: string;
+  map: SourceMap | undefined;
+}
+const fileInfo = new Map<string, FileInfo>();
 
-function isInternal(file: string): boolean {
-  if (internalDirs.some((d) => file.startsWith(d))) return true;
-  return file.startsWith('node:') || file.includes('/node_modules/');
+function infoFor(fileName: string): FileInfo {
+  let info = fileInfo.get(fileName);
+  if (!info) {
+    const file = fileName.startsWith('file://') ? fileURLToPath(fileName) : fileName;
+    const internal = internalDirs.some((d) => file.startsWith(d)) || file.startsWith('node:') || file.includes('/node_modules/') || !path.isAbsolute(file);
+    const kind: FrameKind = internal ? 'internal' : libraryDirs.some((d) => file.startsWith(d)) ? 'library' : 'user';
+    // tsx registers inline source maps; mapping positions ourselves avoids formatting whole stacks.
+    info = { kind, rel: relativeToRepo(file), map: internal ? undefined : findSourceMap(fileName) ?? findSourceMap(file) };
+    fileInfo.set(fileName, info);
+  }
+  return info;
+}
+
+function locOf(site: NodeJS.CallSite, info: FileInfo): SourceLoc {
+  const line = site.getLineNumber() ?? 0;
+  const col = site.getColumnNumber() ?? 0;
+  const entry = info.map?.findEntry(line - 1, col - 1) as { originalLine?: number; originalColumn?: number } | undefined;
+  if (entry && entry.originalLine !== undefined && entry.originalColumn !== undefined) {
+    return { file: info.rel, line: entry.originalLine + 1, col: entry.originalColumn + 1 };
+  }
+  return { file: info.rel, line, col };
+}
+
+function callSites(): NodeJS.CallSite[] {
+  const savedPrepare = Error.prepareStackTrace;
+  const savedLimit = Error.stackTraceLimit;
+  Error.prepareStackTrace = (_e, sites) => sites;
+  Error.stackTraceLimit = 40;
+  try {
+    const holder = {} as { stack: NodeJS.CallSite[] };
+    Error.captureStackTrace(holder, captureLoc);
+    // V8 formats lazily: read the stack while our prepareStackTrace is installed.
+    return holder.stack;
+  } finally {
+    Error.prepareStackTrace = savedPrepare;
+    Error.stackTraceLimit = savedLimit;
+  }
 }
 
 /**
@@ -37,23 +78,17 @@ function isInternal(file: string): boolean {
  * `caller`, so messages can name both the library line and the user's line.
  */
 export function captureLoc(): SourceLoc {
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
   let primary: SourceLoc | undefined;
-  for (const raw of stack.split('\n').slice(1)) {
-    const m = frameRe.exec(raw.trim());
-    if (!m) continue;
-    let file = m[1]!;
-    if (file.startsWith('file://')) file = fileURLToPath(file);
-    if (isInternal(file)) continue;
-    const loc = { file: relativeToRepo(file), line: Number(m[2]), col: Number(m[3]) };
-    const inLibrary = libraryDirs.some((d) => file.startsWith(d));
+  for (const site of callSites()) {
+    const name = site.getFileName();
+    if (!name) continue;
+    const info = infoFor(name);
+    if (info.kind === 'internal') continue;
+    const loc = locOf(site, info);
     if (!primary) {
-      if (!inLibrary) return loc;
+      if (info.kind === 'user') return loc;
       primary = loc;
-    } else if (!inLibrary) {
+    } else if (info.kind === 'user') {
       return { ...primary, caller: loc };
     }
   }

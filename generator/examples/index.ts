@@ -4,6 +4,7 @@ import { counter } from './counter.ts';
 import { byteFifo } from './fifo.ts';
 import { offsetStage } from './stream-stage.ts';
 import { satMac } from './sat-mac.ts';
+import { laneDatapath } from './lane-datapath.ts';
 import { SFix } from '../lib/fixed.ts';
 
 export interface ExampleDesign {
@@ -18,6 +19,7 @@ export const exampleDesigns: readonly ExampleDesign[] = [
   { name: 'fifo-odd-depth', build: () => byteFifo(5) },
   { name: 'stream-stage', build: () => offsetStage(12) },
   { name: 'sat-mac', build: () => satMac(macExample) },
+  { name: 'lane-datapath', build: () => laneDatapath({ lanes: 3, perBeat: 2, gBits: 8, wBits: 8, accBits: 20, depth: 8 }) },
 ];
 
 /** Q3.5 x Q3.5 into a Q8.10 accumulator, read out as Q4.4 rounded half-to-even. */
