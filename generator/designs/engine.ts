@@ -100,7 +100,8 @@ export function engineTop(cfg: EngineConfig) {
 
     const weight = regs.weight;
     const restart = regs.start;
-    const busy = regs.busy;
+    // The START cycle resets the job's counters, so no stream is accepted in it.
+    const busy = m.named('running', regs.busy.and(regs.start.not()));
 
     // ---- job bookkeeping ----
     const vecCounter = (nm: string, inc: Expr): Expr => {
