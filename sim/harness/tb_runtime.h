@@ -254,7 +254,7 @@ struct LiteMaster {
         if (rready && rvalid) {
           if (rresp != 0) err.add(cycle, "s_axil: read of 0x" + hex(c.addr) + " answered RRESP=" + std::to_string(rresp));
           if (c.op == LiteCmd::Read) {
-            reads.emplace_back(c.addr, rdata);
+            reads.push_back({c.addr, rdata, cycle});
             finished = true;
           } else if ((rdata & c.mask) == c.data) {
             finished = true;

@@ -1,0 +1,130 @@
+/**
+ * The harness's TypeScript entry points.
+ *
+ *   const tb = await prepareTestbench({ top: 'axi_copy', rtlFiles: ['x.v'] });   // parse, generate, build (cached)
+ *   const result = await runSimJob(tb, job);                                     // one job, in bulk
+ *
+ * prepareTestbench reads the top's ports from the Verilog with the header
+ * parser, generates the C++ glue (testbench.ts), inlines the hand-written
+ * runtime (tb_runtime.h, tb_main.h) so the build cache's content hash covers
+ * every line of C++, and builds through sim/build. A job asking for a VCD runs
+ * on a separate --trace build, made on first use.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { UserError } from '../../cli/errors.ts';
+import { findModule, readVerilogHeaders } from '../../generator/verilog-header/index.ts';
+// Switch to '../build/index.ts' (and delete interim-build.ts) once sim/build lands.
+import { buildVerilated } from './interim-build.ts';
+import type { SimJob, SimResult } from './job.ts';
+import { readJobResult, writeJobFiles } from './job-files.ts';
+import { classifyPorts, type TopInterfaces } from './ports.ts';
+import { generateTestbench } from './testbench.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+export interface HarnessTarget {
+  top: string;
+  /** Verilog sources; the top's header is read from whichever file declares it. */
+  rtlFiles: string[];
+}
+
+export interface Testbench {
+  target: HarnessTarget;
+  interfaces: TopInterfaces;
+  /** The generated, self-contained C++ main. */
+  source: string;
+  exe: string;
+  traceExe?: string;
+}
+
+/** The generated main with the runtime headers pasted in, so one file carries all the C++. */
+export function testbenchSource(top: string, ifc: TopInterfaces): string {
+  const inline = (name: string): string => readFileSync(join(HERE, name), 'utf8').replace(/^#pragma once$/m, '').replace(/^#include "tb_runtime\.h"$/m, '');
+  return generateTestbench(top, ifc)
+    .replace('#include "tb_runtime.h"\n', `// ---- tb_runtime.h\n${inline('tb_runtime.h')}\n`)
+    .replace('#include "tb_main.h"\n', `// ---- tb_main.h\n${inline('tb_main.h')}\n`);
+}
+
+export function readTopInterfaces(target: HarnessTarget): TopInterfaces {
+  const headers = target.rtlFiles.flatMap((f) => readVerilogHeaders(f));
+  const top = findModule(headers, target.top);
+  return classifyPorts(target.top, top.ports);
+}
+
+async function build(target: HarnessTarget, source: string, trace: boolean): Promise<string> {
+  // The C++ lives at a content-addressed path: the build cache may key on
+  // paths as well as contents, and parallel preparers of different tops must
+  // not overwrite each other's file. Written by rename, so readers never see half a file.
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 20);
+  const dir = join(tmpdir(), `sparsegrad-tb-${hash}`);
+  const cpp = join(dir, `tb_${target.top}.cpp`);
+  await mkdir(dir, { recursive: true });
+  const part = `${cpp}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(part, source);
+  await rename(part, cpp);
+  const flags = ['-Wno-fatal', '-Wno-lint', '-Wno-style'];
+  if (trace) flags.push('--trace');
+  return await buildVerilated({ top: target.top, files: target.rtlFiles.map((f) => resolve(f)), cppFiles: [cpp], flags });
+}
+
+export async function prepareTestbench(target: HarnessTarget, opts: { trace?: boolean } = {}): Promise<Testbench> {
+  const interfaces = readTopInterfaces(target);
+  const source = testbenchSource(target.top, interfaces);
+  const tb: Testbench = { target, interfaces, source, exe: await build(target, source, false) };
+  if (opts.trace) tb.traceExe = await build(target, source, true);
+  return tb;
+}
+
+export interface RunOptions {
+  /** Keep the run directory (job.txt and every file) here instead of a temp dir that is removed. */
+  keepDir?: string;
+  /** Where the VCD goes when the job has a window (default: it stays in the run directory, which is then kept). */
+  vcdPath?: string;
+}
+
+export async function runSimJob(tb: Testbench, job: SimJob, opts: RunOptions = {}): Promise<SimResult> {
+  const wantVcd = job.vcd !== undefined;
+  if (wantVcd && !tb.traceExe) tb.traceExe = await build(tb.target, tb.source, true);
+  const exe = wantVcd ? tb.traceExe! : tb.exe;
+  const dir = opts.keepDir ?? (await mkdtemp(join(tmpdir(), 'sparsegrad-run-')));
+  const removeDir = !opts.keepDir && !(wantVcd && !opts.vcdPath);
+  if (opts.keepDir) await mkdir(dir, { recursive: true });
+  try {
+    const outputNames = tb.interfaces.outputs.map((s) => s.name);
+    for (const name of Object.keys(job.inputs)) {
+      if (!tb.interfaces.inputs.some((s) => s.name === name)) {
+        throw new UserError(`${tb.target.top} has no input stream s_axis_${name}_*: check the --rtl top or the job`);
+      }
+    }
+    const jobFile = await writeJobFiles(job, dir, outputNames, wantVcd);
+    const run = await execa(exe, [jobFile], { reject: false, stdin: 'ignore' });
+    if (run.exitCode !== 0) {
+      const why = (run.stderr || run.stdout || `exit code ${run.exitCode}`).split('\n').find(Boolean) ?? '';
+      throw new Error(`testbench of ${tb.target.top} failed: ${why}`);
+    }
+    const result = await readJobResult(job, dir, outputNames, wantVcd);
+    if (result.vcdFile && opts.vcdPath) {
+      await mkdir(dirname(opts.vcdPath), { recursive: true });
+      await rename(result.vcdFile, opts.vcdPath).catch(async () => {
+        await writeFile(opts.vcdPath!, await readFile(result.vcdFile!));
+      });
+      result.vcdFile = opts.vcdPath;
+    }
+    return result;
+  } finally {
+    if (removeDir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Simulated cycles per second of the bare model: reset, then `cycles` clock edges with no I/O. */
+export async function runBareLoop(tb: Testbench, cycles: number): Promise<{ cycles: number; simSeconds: number }> {
+  const run = await execa(tb.exe, ['--bare', String(cycles)], { stdin: 'ignore' });
+  const r = JSON.parse(run.stdout) as { cycles: number; sim_seconds: number };
+  return { cycles: r.cycles, simSeconds: r.sim_seconds };
+}
