@@ -8,20 +8,24 @@ import type { EngineJob, EngineMode } from './model.ts';
 
 /**
  * Cycles from START to DONE that no amount of overlap can hide, apart from memory:
- * AXI4-Lite START decode → threshold unit → index queue → AR issue (the first row's
- * memory latency is added separately) → R data register → multiply → saturating add
- * → result/write-back register → DONE. Agreed with generator/designs; when the RTL
- * pipeline changes, change this number and the `cycles` test that measures it.
+ * START decode → threshold register → beat queue write/read → picker → AR issue
+ * (the first row's memory latency is added separately) → R data register → C0 select
+ * → C1 multiply → C2 saturating add → DONE. Agreed with generator/designs
+ * (docs/engine-microarchitecture.md, "Cycle budget") and measured on rtl/tiny:
+ * a one-row job has CYCLES_BUSY = bound + fixedLatency exactly for L = 2..40
+ * (test/engine-model/rtl-latency.test.ts). When the RTL pipeline changes, change these.
  */
 export const PIPELINE_STAGES = 8;
+/** Data mode: the last row's C2 result goes out through the m_axis_res register before DONE. */
+export const DATA_DRAIN = 2;
 
 /**
  * Fixed latency of one job: the pipeline, one memory round trip for the first row
- * (nothing earlier to overlap it with), and in weight mode the last row's write
- * round trip (DONE waits for the final B response).
+ * (nothing earlier to overlap it with), and the mode's tail: the result drain (data)
+ * or the last row's write round trip, since DONE waits for the final B (weight).
  */
 export function fixedLatency(mode: EngineMode, memLatency: number): number {
-  return PIPELINE_STAGES + memLatency + (mode === 'weight' ? memLatency + 1 : 0);
+  return PIPELINE_STAGES + memLatency + (mode === 'weight' ? memLatency + 1 : DATA_DRAIN);
 }
 
 /**
