@@ -8,7 +8,7 @@
  * Layouts (row-major): dz [T·B, 4H] (time-major, gate order i, f, g, o),
  * W = [W_ih | W_hh] [4H, D+H], act = [x_t; h_{t-1}] [T·B, D+H].
  */
-import { gemm } from './kernels/gemm.ts';
+import { gemm, gemmPacked, packB, type PackedB } from './kernels/gemm.ts';
 import type { Vec } from './model.ts';
 
 export interface HiddenGradArgs {
@@ -39,24 +39,57 @@ export interface InputWeightGradArgs {
   dx: Vec | null;
 }
 
+export interface BeginLayerArgs {
+  layer: number;
+  T: number;
+  B: number;
+  D: number;
+  H: number;
+  W: Vec;
+}
+
 export interface LayerBackwardProducts {
+  /** Called once per layer and step before its time loop (W is fixed until inputWeightGrads): set-up such as packing W or loading it into the engine. */
+  beginLayer?(a: BeginLayerArgs): void | Promise<void>;
   /** Backward-data for the recurrence; called for t = T-1 … 0, each before dz_{t-1} is computed. */
   hiddenGrad(a: HiddenGradArgs): void | Promise<void>;
   /** Backward-weight (and backward-data towards the layer below) for all T steps at once, after the time loop. */
   inputWeightGrads(a: InputWeightGradArgs): void | Promise<void>;
 }
 
-/** Dense float products through the project's GEMM (zeros in dz are multiplied like any value). */
-export const floatBackwardProducts: LayerBackwardProducts = {
-  hiddenGrad({ t, B, D, H, dz, W, dhPrev }) {
+/**
+ * Dense float products through the project's GEMM (zeros in dz are multiplied
+ * like any value). W_hh is packed once per layer and step for the T recurrent
+ * products; the packs are kept per layer and repacked, never reallocated.
+ */
+export class FloatBackwardProducts implements LayerBackwardProducts {
+  private readonly whh = new Map<number, PackedB<Vec>>();
+
+  beginLayer({ layer, D, H, W }: BeginLayerArgs): void {
+    const operand = { transB: false, N: H, K: 4 * H, B: W, bOffset: D, ldb: D + H };
+    const pack = this.whh.get(layer);
+    if (pack && pack.N === H && pack.K === 4 * H && pack.precision === (W instanceof Float64Array ? 'float64' : 'float32')) pack.repack(operand);
+    else {
+      pack?.free();
+      this.whh.set(layer, packB(operand));
+    }
+  }
+
+  hiddenGrad({ layer, t, B, D, H, dz, W, dhPrev }: HiddenGradArgs): void {
+    const pack = this.whh.get(layer);
+    if (pack) {
+      gemmPacked({ transA: false, M: B, alpha: 1, A: dz, aOffset: t * B * 4 * H, lda: 4 * H, beta: 0, C: dhPrev, ldc: H }, pack);
+      return;
+    }
     gemm({
       transA: false, transB: false, M: B, N: H, K: 4 * H, alpha: 1,
       A: dz, aOffset: t * B * 4 * H, lda: 4 * H,
       B: W, bOffset: D, ldb: D + H,
       beta: 0, C: dhPrev, ldc: H,
     });
-  },
-  inputWeightGrads({ T, B, D, H, dz, W, act, dW, dx }) {
+  }
+
+  inputWeightGrads({ T, B, D, H, dz, W, act, dW, dx }: InputWeightGradArgs): void {
     gemm({
       transA: true, transB: false, M: 4 * H, N: D + H, K: T * B, alpha: 1,
       A: dz, lda: 4 * H, B: act, ldb: D + H, beta: 0, C: dW, ldc: D + H,
@@ -67,5 +100,5 @@ export const floatBackwardProducts: LayerBackwardProducts = {
         A: dz, lda: 4 * H, B: W, ldb: D + H, beta: 0, C: dx, ldc: D,
       });
     }
-  },
-};
+  }
+}

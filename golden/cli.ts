@@ -1,4 +1,5 @@
 /** CLI commands of golden/: `train` and `reproduce` (see golden/README.md). */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UserError } from '../cli/errors.ts';
 import { parseTrainConfig, DEFAULT_CORPUS } from './config.ts';
@@ -12,6 +13,27 @@ const num = (flag: string) => (v: string) => {
 };
 
 const list = (flag: string) => (v: string) => v.split(',').filter((s) => s.trim() !== '').map(num(flag));
+
+/** The settings the user typed (not commander defaults), so they override a --config file. */
+function explicitOnly(values: Record<string, unknown>, cmd: Command): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => cmd.getOptionValueSource(k) === 'cli'));
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`--config ${path}: cannot read the file; check the path`);
+  }
+  try {
+    const v = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error();
+    return v;
+  } catch {
+    throw new UserError(`--config ${path}: not a JSON object of train settings`);
+  }
+}
 
 export function register(program: Command): void {
   program
@@ -38,13 +60,15 @@ export function register(program: Command): void {
     .option('--dump-streams <dir>', 'write a gradient dump (safetensors) per dumped step into <dir>')
     .option('--dump-steps <list>', 'steps to dump, comma separated (default: first and last)', list('--dump-steps'))
     .option('--quiet', 'no progress bar')
-    .action(async (o) => {
-      const cfg = parseTrainConfig({
+    .option('--config <file>', 'JSON file with any of these settings (camelCase keys, e.g. {"hidden": 64, "lrDecay": 0.2}); flags given on the command line win')
+    .action(async (o, cmd: Command) => {
+      const fromFlags = {
         corpus: o.corpus, hidden: o.hidden, layers: o.layers, batch: o.batch, seq: o.seq, steps: o.steps,
         lr: o.lr, lrDecay: o.lrDecay, momentum: o.momentum, clip: o.clip, seed: o.seed, threshold: o.threshold,
         targetSparsity: o.targetSparsity ?? null, precision: o.precision, evalEvery: o.evalEvery, validChars: o.validChars,
         init: o.init ?? null, out: o.out, dumpStreams: o.dumpStreams ?? null, dumpSteps: o.dumpSteps ?? null, quiet: Boolean(o.quiet),
-      });
+      };
+      const cfg = parseTrainConfig(o.config ? { ...readConfigFile(o.config), ...explicitOnly(fromFlags, cmd) } : fromFlags);
       const r = await train(cfg);
       const a = r.accounting.lstm;
       process.stdout.write(
@@ -65,7 +89,7 @@ export function register(program: Command): void {
     .option('--thetas <list>', 'fixed thresholds θ, comma separated (overrides the preset)', list('--thetas'))
     .option('--targets <list>', 'target sparsities, comma separated (overrides the preset; empty string for none)', (v: string) => (v.trim() === '' ? [] : list('--targets')(v)))
     .option('--seed <n>', 'random seed', num('--seed'), 1)
-    .option('--jobs <n>', 'runs trained in parallel (worker threads)', num('--jobs'), 1)
+    .option('--jobs <n>', 'runs trained in parallel (one process each; results do not depend on it)', num('--jobs'), 1)
     .option('--out <dir>', 'output directory', 'out/reproduce')
     .option('--quiet', 'no progress output')
     .action(async (o) => {

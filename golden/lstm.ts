@@ -7,7 +7,7 @@
  * gradients, thresholding of dz, and dh_{t-1} = dz_t·W_hh; after the loop the
  * batched backward-weight GEMM (and dx for the layer below).
  */
-import { gemm } from './kernels/gemm.ts';
+import { gemm, gemmPacked, packB, type PackedB } from './kernels/gemm.ts';
 import { allocVec, type LayerParams, type Precision, type Vec } from './model.ts';
 import { thresholdStep, type ThresholdMode } from './threshold.ts';
 import type { LayerBackwardProducts } from './backward-products.ts';
@@ -52,6 +52,8 @@ export class LayerWorkspace {
   /** θ used at each BPTT step of the last backward pass. */
   readonly thetas: Float64Array;
   readonly rows: number;
+  /** W_hhᵀ packed once per forward pass for the T recurrent products. */
+  private whhT: PackedB<Vec> | null = null;
 
   constructor(readonly precision: Precision, readonly T: number, readonly B: number, readonly D: number, readonly H: number, needDx: boolean) {
     const n = T * B;
@@ -103,6 +105,14 @@ export class LayerWorkspace {
     this.h0.fill(0);
     this.c0.fill(0);
   }
+
+  packRecurrent(W: Vec): PackedB<Vec> {
+    const { D, H } = this;
+    const operand = { transB: true, N: 4 * H, K: H, B: W, bOffset: D, ldb: D + H };
+    if (this.whhT) this.whhT.repack(operand);
+    else this.whhT = packB(operand);
+    return this.whhT;
+  }
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -116,6 +126,7 @@ export function forwardLayer(p: LayerParams, ws: LayerWorkspace): void {
     for (let j = 0; j < G; j++) gates[o + j] = p.bIh[j] + p.bHh[j];
   }
   gemm({ transA: false, transB: true, M: T * B, N: G, K: D, alpha: 1, A: act, lda: DH, B: p.W, ldb: DH, beta: 1, C: gates, ldc: G });
+  const whhT = ws.packRecurrent(p.W);
   for (let t = 0; t < T; t++) {
     const row0 = t * B;
     for (let b = 0; b < B; b++) {
@@ -123,7 +134,7 @@ export function forwardLayer(p: LayerParams, ws: LayerWorkspace): void {
       const so = t === 0 ? b * H : (row0 - B + b) * H;
       act.set(src.subarray(so, so + H), (row0 + b) * DH + D);
     }
-    gemm({ transA: false, transB: true, M: B, N: G, K: H, alpha: 1, A: act, aOffset: row0 * DH + D, lda: DH, B: p.W, bOffset: D, ldb: DH, beta: 1, C: gates, cOffset: row0 * G, ldc: G });
+    gemmPacked({ transA: false, M: B, alpha: 1, A: act, aOffset: row0 * DH + D, lda: DH, beta: 1, C: gates, cOffset: row0 * G, ldc: G }, whhT);
     for (let b = 0; b < B; b++) {
       const r = row0 + b;
       const go = r * G, so = r * H;
@@ -158,6 +169,7 @@ export async function backwardLayer(layer: number, p: LayerParams, ws: LayerWork
   const G = 4 * H;
   dhRec.fill(0);
   dcRec.fill(0);
+  await products.beginLayer?.({ layer, T, B, D, H, W: p.W });
   for (let t = T - 1; t >= 0; t--) {
     const row0 = t * B;
     for (let b = 0; b < B; b++) {

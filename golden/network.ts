@@ -7,7 +7,7 @@ import { gemm } from './kernels/gemm.ts';
 import { allocVec, zeroParams, type Params, type Vec } from './model.ts';
 import { LayerWorkspace, forwardLayer, backwardLayer, emptyCounts, type LayerCounts } from './lstm.ts';
 import type { ThresholdMode } from './threshold.ts';
-import { floatBackwardProducts, type LayerBackwardProducts } from './backward-products.ts';
+import { FloatBackwardProducts, type LayerBackwardProducts } from './backward-products.ts';
 
 export class Network {
   readonly layers: LayerWorkspace[];
@@ -19,6 +19,7 @@ export class Network {
   readonly grads: Params;
   readonly counts: LayerCounts[];
   lastLoss = NaN;
+  private readonly floatProducts = new FloatBackwardProducts();
 
   constructor(readonly params: Params, readonly T: number, readonly B: number) {
     const { V, H, L } = params.shape;
@@ -77,7 +78,7 @@ export class Network {
   }
 
   /** Backward pass after forward(); fills this.grads and adds to this.counts. */
-  async backward(mode: ThresholdMode, products: LayerBackwardProducts = floatBackwardProducts): Promise<void> {
+  async backward(mode: ThresholdMode, products: LayerBackwardProducts = this.floatProducts): Promise<void> {
     const { params, T, B, grads } = this;
     const { V, H, L } = params.shape;
     const N = T * B;

@@ -7,7 +7,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { UserError } from '../cli/errors.ts';
@@ -127,7 +129,8 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     const worker = async () => {
       while (next < configs.length) {
         const i = next++;
-        reports[i] = await trainInWorker(configs[i], tick);
+        reports[i] = await trainInProcess(configs[i]);
+        stepsDone += configs[i].steps;
         done();
       }
     };
@@ -163,15 +166,14 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   return { runs, verdict: { holds, qualifying, text }, markdown, wallSeconds };
 }
 
-function trainInWorker(cfg: TrainConfig, onStep: () => void): Promise<TrainReport> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./reproduce-worker.ts', import.meta.url), { workerData: cfg });
-    w.on('message', (m: { step?: number; report?: TrainReport; error?: string }) => {
-      if (m.step !== undefined) onStep();
-      if (m.report) resolve(m.report);
-      if (m.error) reject(new UserError(m.error));
-    });
-    w.on('error', reject);
-    w.on('exit', (code) => { if (code !== 0) reject(new Error(`reproduce worker exited with code ${code}`)); });
-  });
+const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+
+/** One run in its own process (`train --config`), so --jobs uses several cores without sharing a heap. */
+async function trainInProcess(cfg: TrainConfig): Promise<TrainReport> {
+  mkdirSync(cfg.out, { recursive: true });
+  const file = join(cfg.out, 'config.json');
+  writeFileSync(file, stableJson(cfg));
+  const r = await execa(process.execPath, [...process.execArgv, MAIN, 'train', '--config', file, '--quiet'], { reject: false });
+  if (r.exitCode !== 0) throw new UserError(`reproduce run ${runName(cfg)} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  return JSON.parse(readFileSync(join(cfg.out, 'report.json'), 'utf8')) as TrainReport;
 }

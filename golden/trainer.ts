@@ -12,7 +12,7 @@ import { Rng } from './rng.ts';
 import { zeroParams, initParams, loadParams, paramTensors, flatParams, parameterCount, type Params, type ModelShape } from './model.ts';
 import { Network } from './network.ts';
 import type { ThresholdMode } from './threshold.ts';
-import { floatBackwardProducts, type LayerBackwardProducts } from './backward-products.ts';
+import type { LayerBackwardProducts } from './backward-products.ts';
 import { accountLayer, summarise, type MacSummary } from './accounting.ts';
 import type { TrainConfig } from './config.ts';
 import { stableJson } from './json.ts';
@@ -85,7 +85,6 @@ export function buildParams(cfg: TrainConfig, V: number): Params {
 
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainReport> {
   const corpus = opts.corpus ?? loadCorpus(cfg.corpus, cfg.validFraction);
-  const products = opts.products ?? floatBackwardProducts;
   const writeFiles = opts.writeFiles ?? true;
   const V = corpus.vocab.length;
   const params = buildParams(cfg, V);
@@ -130,7 +129,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
 
     const loss = net.forward();
     if (!Number.isFinite(loss)) throw new UserError(`training diverged at step ${step} (loss ${loss}); lower --lr or --clip`);
-    await net.backward(mode, products);
+    await net.backward(mode, opts.products);
 
     if (before) {
       const file = join(cfg.dumpStreams!, dumpFileName(step));
