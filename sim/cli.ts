@@ -37,6 +37,7 @@ const cosimSchema = z.strictObject({
   stall: z.number().min(0).max(0.95),
   seed: z.number().int().min(0).max(2 ** 32 - 1),
   dense: z.boolean(),
+  vcd: z.boolean(),
   vcdWindow: z.number().int().min(1),
   out: z.string().min(1),
 });
@@ -94,13 +95,14 @@ export function register(program: Command): void {
     .option('--mem-stall <p>', 'external memory: probability of a stall cycle on any channel', num('--mem-stall'), 0)
     .option('--seed <n>', 'seed of backpressure, stalls and synthetic data', int('--seed'), 1)
     .option('--no-dense', 'skip the dense baseline (no denseCycles/speedup)')
+    .option('--no-vcd', 'do not rerun a failing simulation with tracing')
     .option('--vcd-window <cycles>', 'cycles traced before the first mismatch', int('--vcd-window'), 2000)
     .requiredOption('--out <dir>', 'output folder (cosim-report.json, cosim-io.safetensors, cosim-mismatch.vcd)')
     .action(async (raw) => {
       if (raw.streams && raw.synthetic) throw new UserError('--streams and --synthetic exclude each other: pick one stimulus');
       const o = validateOptions(cosimSchema, {
         preset: raw.preset, streams: raw.streams, synthetic: raw.synthetic, layer: raw.layer, rtl: raw.rtl, mode: raw.mode,
-        backpressure: raw.backpressure, memLatency: raw.memLatency, stall: raw.memStall, seed: raw.seed, dense: raw.dense,
+        backpressure: raw.backpressure, memLatency: raw.memLatency, stall: raw.memStall, seed: raw.seed, dense: raw.dense, vcd: raw.vcd,
         vcdWindow: raw.vcdWindow, out: raw.out,
       }, (k) => (k === 'stall' ? '--mem-stall' : `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
       // Loaded on use: the simulation stack is not needed to start the CLI.

@@ -42,6 +42,8 @@ export interface CosimOptions {
   seed: number;
   /** Also simulate the dense baseline (default true): it gives denseCycles and speedup. */
   dense?: boolean;
+  /** Rerun the first failing simulation with tracing (default true). */
+  vcd?: boolean;
   /** Cycles of VCD before the first mismatch (default 2000). */
   vcdWindow?: number;
   out: string;
@@ -321,7 +323,7 @@ export async function runCosim(o: CosimOptions, prebuilt?: CosimTestbenches): Pr
     if (failed) {
       const m = failed.comparison.mismatches[0];
       firstMismatch = `${failed.summary.engine} ${failed.summary.mode} (${failed.summary.source}): ${m ? describeMismatch(m) : failed.comparison.formatErrors[0]}`;
-      vcd = await traceAround(failed, m, o, dir);
+      if (o.vcd !== false) vcd = await traceAround(failed, m, o, dir);
     }
 
     const report: CosimReport = {

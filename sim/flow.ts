@@ -114,10 +114,10 @@ export function flowTable(f: FlowReport): string {
   const c = f.cosim;
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const rows: [string, string][] = [
-    ['dz sparsity (trainer, float θ)', pct(f.train.dzSparsity)],
-    ['dz sparsity (engine, θ_q on codes)', pct(c.sparsity)],
-    ['LSTM training MACs redundant (trainer)', pct(f.train.macsRedundant)],
-    ['engine MACs redundant (skipped)', pct(c.macsRedundant)],
+    ['dz sparsity (whole training run, float θ)', pct(f.train.dzSparsity)],
+    ['dz sparsity (dumped step, engine θ_q)', pct(c.sparsity)],
+    ['LSTM training MACs redundant (whole run)', pct(f.train.macsRedundant)],
+    ['backward-product MACs skipped by the engine', pct(c.macsRedundant)],
     ['dense engine cycles', String(c.denseCycles ?? '-')],
     ['sparse engine cycles', String(c.cycles)],
     ['ideal cycles (cycle model)', String(c.idealCycles)],
