@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .option('--thetas <list>', 'fixed thresholds θ, comma separated (overrides the preset)', list('--thetas'))
     .option('--targets <list>', 'target sparsities, comma separated (overrides the preset; empty string for none)', (v: string) => (v.trim() === '' ? [] : list('--targets')(v)))
     .option('--seed <n>', 'random seed', num('--seed'), 1)
-    .option('--jobs <n>', 'runs trained in parallel (one process each; results do not depend on it)', num('--jobs'), 1)
+    .option('--jobs <n>', 'runs trained in parallel (one process each; results do not depend on it)', num('--jobs'), 2)
     .option('--out <dir>', 'output directory', 'out/reproduce')
     .option('--quiet', 'no progress output')
     .action(async (o) => {
