@@ -29,39 +29,33 @@
 namespace tb {
 
 // ---------------------------------------------------------------- port access
-// Ports up to 64 bits are plain integers; wider ones are VlWide<words>.
+// Ports up to 64 bits are plain integers; wider ones are VlWide<words> of
+// 32-bit words, least significant first. Hosts are little-endian (x86, arm64),
+// so bytes move with memcpy; the unused top bits are cleared as Verilator expects.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the testbench assumes a little-endian host");
 template <typename T>
 inline void put_port(T& port, const uint8_t* src, int width) {
   uint64_t v = 0;
-  const int bytes = (width + 7) / 8;
-  for (int b = bytes - 1; b >= 0; --b) v = (v << 8) | src[b];
+  std::memcpy(&v, src, size_t((width + 7) / 8));
   if (width < 64) v &= (uint64_t(1) << width) - 1;
   port = static_cast<T>(v);
 }
 template <std::size_t W>
 inline void put_port(VlWide<W>& port, const uint8_t* src, int width) {
-  const int bytes = (width + 7) / 8;
-  for (std::size_t w = 0; w < W; ++w) {
-    uint32_t v = 0;
-    for (int b = 3; b >= 0; --b) {
-      const int at = int(w) * 4 + b;
-      v = (v << 8) | (at < bytes ? src[at] : 0);
-    }
-    port.at(w) = v;
-  }
+  const size_t bytes = size_t((width + 7) / 8);
+  std::memset(port.data(), 0, W * 4);
+  std::memcpy(port.data(), src, bytes);
   const int top_bits = width - int(W - 1) * 32;
   if (top_bits < 32) port.at(W - 1) &= (uint32_t(1) << top_bits) - 1;
 }
 template <typename T>
 inline void get_port(const T& port, uint8_t* dst, int width) {
-  uint64_t v = static_cast<uint64_t>(port);
-  const int bytes = (width + 7) / 8;
-  for (int b = 0; b < bytes; ++b, v >>= 8) dst[b] = uint8_t(v & 0xff);
+  const uint64_t v = static_cast<uint64_t>(port);
+  std::memcpy(dst, &v, size_t((width + 7) / 8));
 }
 template <std::size_t W>
 inline void get_port(const VlWide<W>& port, uint8_t* dst, int width) {
-  const int bytes = (width + 7) / 8;
-  for (int b = 0; b < bytes; ++b) dst[b] = uint8_t((port.at(b / 4) >> (8 * (b % 4))) & 0xff);
+  std::memcpy(dst, port.data(), size_t((width + 7) / 8));
 }
 
 // ---------------------------------------------------------------- randomness
