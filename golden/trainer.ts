@@ -96,6 +96,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   new StreamBatcher(corpus.valid, B, T, 'validation');
   const mode = thresholdModeOf(cfg);
   const dumpSteps = new Set(cfg.dumpSteps ?? [1, cfg.steps]);
+  const late = [...dumpSteps].filter((s) => s > cfg.steps);
+  if (cfg.dumpStreams !== null && late.length > 0) throw new UserError(`--dump-steps ${late.join(',')}: beyond --steps ${cfg.steps}; dump steps are 1..${cfg.steps}`);
   const dumps: string[] = [];
   if (writeFiles) mkdirSync(cfg.out, { recursive: true });
 
