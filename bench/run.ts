@@ -68,11 +68,18 @@ function printTrain(r: TrainBenchResult): void {
   const { hidden, batch, seq, steps, warmup, rounds } = r.config;
   console.log(`\ntraining throughput  H=${hidden} L=1 B=${batch} T=${seq} V=65, SGD; median of ${rounds} round(s) of ${steps} steps after ${warmup} warm-up`);
   const tfjs = r.contenders.filter((c) => c.name.startsWith('tfjs'));
-  console.log(['contender'.padEnd(16), 'tokens/s'.padStart(10), ...tfjs.map((t) => `vs ${t.name}`.padStart(14))].join(''));
+  const vs = (x: number, y: number) => `${(x / y).toFixed(2)}×`.padStart(12);
+  console.log([
+    'contender'.padEnd(16), 'tokens/s'.padStart(10), ...tfjs.map((t) => `vs ${t.name}`.padStart(12)),
+    'tokens/CPU-s'.padStart(14), ...tfjs.map((t) => `vs ${t.name}`.padStart(12)),
+  ].join(''));
   for (const c of r.contenders) {
-    const ratios = tfjs.map((t) => `${(c.tokensPerSec / t.tokensPerSec).toFixed(2)}×`.padStart(14));
-    console.log([c.name.padEnd(16), c.tokensPerSec.toFixed(0).padStart(10), ...ratios].join(''));
+    console.log([
+      c.name.padEnd(16), c.tokensPerSec.toFixed(0).padStart(10), ...tfjs.map((t) => vs(c.tokensPerSec, t.tokensPerSec)),
+      c.tokensPerCpuSec.toFixed(0).padStart(14), ...tfjs.map((t) => vs(c.tokensPerCpuSec, t.tokensPerCpuSec)),
+    ].join(''));
   }
+  console.log('tokens/s: wall clock; tokens/CPU-s: per second of process CPU time (all threads), less affected by other jobs');
 }
 
 function printGemm(g: Awaited<ReturnType<typeof benchGemmShapes>>): void {

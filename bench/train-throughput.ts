@@ -38,9 +38,14 @@ export interface TrainBenchOptions {
 
 export interface ContenderResult {
   name: string;
+  /** median over rounds of tokens per wall-clock second */
   tokensPerSec: number;
-  /** every round's rate, in round order */
+  /** median over rounds of tokens per second of CPU time of the whole process (all threads) */
+  tokensPerCpuSec: number;
+  /** every round's wall-clock rate, in round order */
   rounds: number[];
+  /** every round's CPU-time rate, in round order */
+  cpuRounds: number[];
 }
 
 export interface TrainBenchResult {
@@ -48,12 +53,35 @@ export interface TrainBenchResult {
   contenders: ContenderResult[];
   /** sparsegrad contender → tfjs contender → sparsegrad/tfjs tokens/s */
   ratios: Record<string, Record<string, number>>;
+  /** the same ratios of tokens per CPU second: less sensitive to other jobs on the machine */
+  cpuRatios: Record<string, Record<string, number>>;
+}
+
+interface Timing {
+  seconds: number;
+  cpuSeconds: number;
 }
 
 interface Contender {
   name: string;
-  /** Runs warmup + steps training steps and returns the seconds of the timed steps. */
-  run(): Promise<number>;
+  /** Runs warmup + steps training steps and times the timed steps. */
+  run(): Promise<Timing>;
+}
+
+/**
+ * Wall-clock and process CPU time since `start()`. Under load from other jobs
+ * the wall clock includes time spent waiting for a core; CPU time does not
+ * (for the multi-threaded contender it counts every thread's time).
+ */
+function stopwatch(): { start(): void; read(): Timing } {
+  let wall = 0, cpu = { user: 0, system: 0 };
+  return {
+    start() { wall = performance.now(); cpu = process.cpuUsage(); },
+    read() {
+      const d = process.cpuUsage(cpu);
+      return { seconds: (performance.now() - wall) / 1000, cpuSeconds: (d.user + d.system) / 1e6 };
+    },
+  };
 }
 
 function sparsegradContender(o: TrainBenchOptions, corpus: Corpus, threads: number): Contender {
@@ -66,16 +94,17 @@ function sparsegradContender(o: TrainBenchOptions, corpus: Corpus, threads: numb
     async run() {
       setGemmThreads(threads);
       await gemmThreadsReady();
-      // The trainer's own per-step timing includes warm-up steps; timestamps from onStep exclude them.
-      let start = 0, end = 0;
+      // The trainer's own per-step timing includes warm-up steps; readings in onStep exclude them.
+      const watch = stopwatch();
+      let timing: Timing = { seconds: NaN, cpuSeconds: NaN };
       await train(cfg, {
         corpus, writeFiles: false,
         onStep: (step) => {
-          if (step === o.warmup) start = performance.now();
-          end = performance.now();
+          if (step === o.warmup) watch.start();
+          if (step === o.warmup + o.steps) timing = watch.read();
         },
       });
-      return (end - start) / 1000;
+      return timing;
     },
   };
 }
@@ -90,15 +119,15 @@ function tfjsContender(o: TrainBenchOptions, corpus: Corpus, backend: 'cpu' | 'w
       await tf.ready();
       const model = new TfjsLstm(tf, shape, o.lr, 5, o.seed);
       const batcher = new StreamBatcher(corpus.train, o.batch, o.seq, 'training');
-      let start = 0;
+      const watch = stopwatch();
       for (let s = 0; s < o.warmup + o.steps; s++) {
-        if (s === o.warmup) start = performance.now();
+        if (s === o.warmup) watch.start();
         batcher.next(inputs, targets);
         model.step(inputs, targets);
       }
-      const seconds = (performance.now() - start) / 1000;
+      const timing = watch.read();
       model.dispose();
-      return seconds;
+      return timing;
     },
   };
 }
@@ -112,21 +141,28 @@ export async function benchTrainThroughput(o: TrainBenchOptions): Promise<TrainB
     ...o.backends.map((b) => tfjsContender(o, corpus, b)),
   ];
   const tokens = o.steps * o.batch * o.seq;
-  const rates = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const wall = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < o.rounds; r++) {
     for (const c of contenders) {
-      const seconds = await c.run();
-      rates.get(c.name)!.push(tokens / seconds);
-      log(`round ${r + 1}/${o.rounds}  ${c.name.padEnd(14)} ${(tokens / seconds).toFixed(0).padStart(7)} tokens/s`);
+      const t = await c.run();
+      wall.get(c.name)!.push(tokens / t.seconds);
+      cpu.get(c.name)!.push(tokens / t.cpuSeconds);
+      log(`round ${r + 1}/${o.rounds}  ${c.name.padEnd(14)} ${(tokens / t.seconds).toFixed(0).padStart(7)} tokens/s  ${(tokens / t.cpuSeconds).toFixed(0).padStart(7)} tokens/CPU-s`);
     }
   }
   setGemmThreads(1);
-  const results = contenders.map((c) => ({ name: c.name, tokensPerSec: median(rates.get(c.name)!), rounds: rates.get(c.name)! }));
-  const ratios: TrainBenchResult['ratios'] = {};
-  for (const s of results.filter((x) => x.name.startsWith('sparsegrad'))) {
-    ratios[s.name] = Object.fromEntries(results.filter((x) => x.name.startsWith('tfjs')).map((t) => [t.name, s.tokensPerSec / t.tokensPerSec]));
-  }
+  const results: ContenderResult[] = contenders.map((c) => ({
+    name: c.name,
+    tokensPerSec: median(wall.get(c.name)!), tokensPerCpuSec: median(cpu.get(c.name)!),
+    rounds: wall.get(c.name)!, cpuRounds: cpu.get(c.name)!,
+  }));
+  const ratiosOf = (rate: (c: ContenderResult) => number): TrainBenchResult['ratios'] => Object.fromEntries(
+    results.filter((x) => x.name.startsWith('sparsegrad')).map((s) => [
+      s.name, Object.fromEntries(results.filter((x) => x.name.startsWith('tfjs')).map((t) => [t.name, rate(s) / rate(t)])),
+    ]),
+  );
   const { log: _log, ...config } = o;
   void _log;
-  return { config, contenders: results, ratios };
+  return { config, contenders: results, ratios: ratiosOf((c) => c.tokensPerSec), cpuRatios: ratiosOf((c) => c.tokensPerCpuSec) };
 }
