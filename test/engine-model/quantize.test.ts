@@ -7,7 +7,7 @@ import { getPreset } from '../../golden/engine-model/config.ts';
 import { runEngine } from '../../golden/engine-model/model.ts';
 import { chooseExponent, dequantize, quantize, quantizeTheta, relativeError, roundHalfEven } from '../../streams/quantize.ts';
 import { compareWithGolden, quantizeLayer, readDumpLayer, toEngineProblem } from '../../streams/quantize-layer.ts';
-import { writeSafetensors, type Tensor } from '../../streams/safetensors.ts';
+import { writeSyntheticDump } from './synthetic-dump.ts';
 import { announceSeed, seed } from './seed.ts';
 
 const finite32 = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).map(Math.fround);
@@ -94,23 +94,9 @@ describe('engine-model: quantization', () => {
   it('exports a dump layer in the engine layout and the engine results match the float golden', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-quant-'));
     try {
-      // A synthetic dump in the layout of issue 2: T=3, B=2, H=4 (R=16), D=5 (K=9).
-      const T = 3, B = 2, H = 4, D = 5, R = 4 * H, K = D + H;
-      let state = seed >>> 0;
-      const rnd = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
-      const f32 = (n: number, s: number) => Float32Array.from({ length: n }, () => rnd() * s);
-      // Target-sparsity dumps carry one θ per time step.
-      const thetas = Float64Array.from([0.02, 0.03, 0.02]);
-      const dzDense = f32(T * B * R, 0.1);
-      const dz = dzDense.map((v, i) => (Math.abs(v) < thetas[Math.floor(i / (B * R))]! ? 0 : v));
-      const wih = f32(R * D, 1), whh = f32(R * H, 0.5), act = f32(T * B * K, 2);
-      const t = (shape: number[], data: Float32Array): Tensor => ({ dtype: 'F32', shape, data });
       const file = join(dir, 'step-1.safetensors');
-      writeSafetensors(file, {
-        'dz_dense_l0': t([T, B, R], dzDense), 'dz_l0': t([T, B, R], dz), 'act_l0': t([T, B, K], act),
-        'lstm.weight_ih_l0': t([R, D], wih), 'lstm.weight_hh_l0': t([R, H], whh),
-        'theta_l0': { dtype: 'F64', shape: [T], data: thetas },
-      }, { theta: '0' });
+      // Target-sparsity dumps carry one θ per time step.
+      const { T, B, H, D, R, K, whh, act } = writeSyntheticDump(file, seed);
       const layer = readDumpLayer(file, 0);
       const cfg = getPreset('tiny');
       const q = quantizeLayer(layer, cfg);
