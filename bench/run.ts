@@ -80,6 +80,9 @@ function printTrain(r: TrainBenchResult): void {
     ].join(''));
   }
   console.log('tokens/s: wall clock; tokens/CPU-s: per second of process CPU time (all threads), less affected by other jobs');
+  for (const c of r.contenders) {
+    if (c.gemmShare !== undefined) console.log(`${c.name}: gemm ${(100 * c.gemmShare).toFixed(1)}% of step time, at ${c.gemmGflops!.toFixed(2)} GFLOP/s`);
+  }
 }
 
 function printGemm(g: Awaited<ReturnType<typeof benchGemmShapes>>): void {

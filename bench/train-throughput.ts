@@ -14,6 +14,7 @@ import { loadCorpus, StreamBatcher, type Corpus } from '../golden/corpus.ts';
 import { parseTrainConfig } from '../golden/config.ts';
 import { train } from '../golden/trainer.ts';
 import { setGemmThreads, gemmThreadsReady } from '../golden/kernels/threads.ts';
+import { startGemmStats, stopGemmStats, type GemmStats } from '../golden/kernels/gemm.ts';
 import { TfjsLstm } from './tfjs-lstm.ts';
 import { median, quietTfjs } from './util.ts';
 
@@ -46,6 +47,9 @@ export interface ContenderResult {
   rounds: number[];
   /** every round's CPU-time rate, in round order */
   cpuRounds: number[];
+  /** sparsegrad: median over rounds of the fraction of wall-clock step time spent in gemm, and the GFLOP/s it ran at */
+  gemmShare?: number;
+  gemmGflops?: number;
 }
 
 export interface TrainBenchResult {
@@ -60,6 +64,8 @@ export interface TrainBenchResult {
 interface Timing {
   seconds: number;
   cpuSeconds: number;
+  /** sparsegrad only: the products inside the timed steps */
+  gemm?: GemmStats;
 }
 
 interface Contender {
@@ -100,8 +106,8 @@ function sparsegradContender(o: TrainBenchOptions, corpus: Corpus, threads: numb
       await train(cfg, {
         corpus, writeFiles: false,
         onStep: (step) => {
-          if (step === o.warmup) watch.start();
-          if (step === o.warmup + o.steps) timing = watch.read();
+          if (step === o.warmup) { watch.start(); startGemmStats(); }
+          if (step === o.warmup + o.steps) timing = { ...watch.read(), gemm: stopGemmStats() };
         },
       });
       return timing;
@@ -143,11 +149,17 @@ export async function benchTrainThroughput(o: TrainBenchOptions): Promise<TrainB
   const tokens = o.steps * o.batch * o.seq;
   const wall = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const share = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const gflops = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < o.rounds; r++) {
     for (const c of contenders) {
       const t = await c.run();
       wall.get(c.name)!.push(tokens / t.seconds);
       cpu.get(c.name)!.push(tokens / t.cpuSeconds);
+      if (t.gemm) {
+        share.get(c.name)!.push(t.gemm.seconds / t.seconds);
+        gflops.get(c.name)!.push((2 * t.gemm.macs) / t.gemm.seconds / 1e9);
+      }
       log(`round ${r + 1}/${o.rounds}  ${c.name.padEnd(14)} ${(tokens / t.seconds).toFixed(0).padStart(7)} tokens/s  ${(tokens / t.cpuSeconds).toFixed(0).padStart(7)} tokens/CPU-s`);
     }
   }
@@ -156,6 +168,7 @@ export async function benchTrainThroughput(o: TrainBenchOptions): Promise<TrainB
     name: c.name,
     tokensPerSec: median(wall.get(c.name)!), tokensPerCpuSec: median(cpu.get(c.name)!),
     rounds: wall.get(c.name)!, cpuRounds: cpu.get(c.name)!,
+    ...(share.get(c.name)!.length ? { gemmShare: median(share.get(c.name)!), gemmGflops: median(gflops.get(c.name)!) } : {}),
   }));
   const ratiosOf = (rate: (c: ContenderResult) => number): TrainBenchResult['ratios'] => Object.fromEntries(
     results.filter((x) => x.name.startsWith('sparsegrad')).map((s) => [

@@ -54,11 +54,41 @@ export function gemm<T extends FloatArray>(g: GemmArgs<T>): void {
     gemmReference(g);
     return;
   }
+  const t0 = stats ? performance.now() : 0;
   if (g.C instanceof Float32Array && g.A instanceof Float32Array && g.B instanceof Float32Array && M * N * K >= SMALL_GEMM) {
     sgemmWasm(g as unknown as GemmArgs<Float32Array>, sgemmRunner());
   } else {
     gemmJs(g);
   }
+  if (stats) count(stats, t0, M, N, K);
+}
+
+/** Time spent in `gemm`/`gemmPacked` while counting is on: how much of a training step the products take. */
+export interface GemmStats {
+  calls: number;
+  seconds: number;
+  /** multiply-adds, M·N·K per call */
+  macs: number;
+}
+
+let stats: GemmStats | null = null;
+
+/** Starts counting from zero (off by default: the hot path then costs one null check). */
+export function startGemmStats(): void {
+  stats = { calls: 0, seconds: 0, macs: 0 };
+}
+
+/** Stops counting and returns the totals since `startGemmStats`. */
+export function stopGemmStats(): GemmStats {
+  const s = stats ?? { calls: 0, seconds: 0, macs: 0 };
+  stats = null;
+  return s;
+}
+
+function count(s: GemmStats, t0: number, M: number, N: number, K: number): void {
+  s.calls++;
+  s.seconds += (performance.now() - t0) / 1000;
+  s.macs += M * N * K;
 }
 
 /** Below this many multiply-adds the WebAssembly packing round trip costs more than it saves (measured crossover ≈ 8×8×8). */
@@ -143,12 +173,14 @@ export function gemmPacked<T extends FloatArray>(g: PackedGemmArgs<T>, b: Packed
   if (g.M === 0) return;
   checkOperand('a', g.transA ? K : g.M, g.transA ? g.M : K, g.lda, g.aOffset ?? 0, g.A.length);
   checkOperand('c', g.M, N, g.ldc, g.cOffset ?? 0, g.C.length);
+  const t0 = stats ? performance.now() : 0;
   if (b.impl instanceof PackedB32) {
     if (!(g.A instanceof Float32Array && g.C instanceof Float32Array)) throw new TypeError('gemmPacked: a Float32 pack needs Float32Array A and C');
     sgemmWasmPrepacked(g as unknown as PackedGemmArgs<Float32Array>, b.impl, sgemmRunner());
   } else {
     gemmJsPrepacked({ ...g, N, K }, b.impl);
   }
+  if (stats) count(stats, t0, g.M, N, K);
 }
 
 /** Reference implementation: plain loops, exact summation order k = 0..K-1. */
