@@ -11,6 +11,19 @@ import { availableParallelism } from 'node:os';
 /** Defaults of `sparsegrad flow`: a run of a few minutes on 2 cores with about 80 % dz sparsity. */
 const FLOW_DEFAULTS = { preset: 'default', hidden: 64, batch: 8, seq: 32, steps: 100, threshold: 5e-5, seed: 1, memLatency: 20 } as const;
 
+const trainRtlSchema = z.strictObject({
+  preset: z.enum(PRESET_NAMES),
+  rtl: z.string().optional(),
+  hidden: z.number().int().min(1).max(1024),
+  batch: z.number().int().min(1).max(1024),
+  seq: z.number().int().min(1).max(1024),
+  steps: z.number().int().min(1),
+  threshold: z.number().min(0),
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  memLatency: z.number().int().min(1).max(100000),
+  out: z.string().min(1),
+});
+
 const flowSchema = z.strictObject({
   preset: z.enum(PRESET_NAMES),
   hidden: z.number().int().min(1).max(1024),
@@ -193,5 +206,29 @@ export function register(program: Command): void {
       process.stdout.write(flowTable(report) + '\n');
       process.stdout.write(`wrote ${o.out}/flow-report.json (training in ${o.out}/train, streams in ${o.out}/streams, cosim in ${o.out}/cosim)\n`);
       if (!report.cosim.pass) process.exitCode = 1;
+    });
+
+  program
+    .command('train-rtl')
+    .description('RTL in the loop: train a small char-LSTM three times (float, engine model, Verilated engine computing the backward products) and compare the loss curves; the RTL must equal the model exactly')
+    .option('--preset <name>', `engine preset (${PRESET_NAMES.join(', ')})`, 'tiny')
+    .option('--rtl <dir>', 'Verilog to simulate instead of the committed rtl/')
+    .option('--hidden <n>', 'LSTM units H (4H must fit the preset rMax)', int('--hidden'), 8)
+    .option('--batch <n>', 'batch B', int('--batch'), 4)
+    .option('--seq <n>', 'BPTT length T', int('--seq'), 8)
+    .option('--steps <n>', 'SGD steps', int('--steps'), 20)
+    .option('--threshold <θ>', 'dz threshold θ', num('--threshold'), 1e-4)
+    .option('--seed <n>', 'seed', int('--seed'), 1)
+    .option('--mem-latency <cycles>', 'external memory latency', int('--mem-latency'), 20)
+    .option('--out <dir>', 'output folder', 'out/train-rtl')
+    .action(async (raw) => {
+      const o = validateOptions(trainRtlSchema, {
+        preset: raw.preset, rtl: raw.rtl, hidden: raw.hidden, batch: raw.batch, seq: raw.seq, steps: raw.steps,
+        threshold: raw.threshold, seed: raw.seed, memLatency: raw.memLatency, out: raw.out,
+      });
+      const { runTrainRtl, trainRtlTable } = await import('./train-rtl.ts');
+      const r = await runTrainRtl({ ...o, log: (l) => process.stderr.write(l + '\n') });
+      process.stdout.write(trainRtlTable(r) + `\nwrote ${o.out}/train-rtl-report.json\n`);
+      if (!r.pass) process.exitCode = 1;
     });
 }
