@@ -25,7 +25,11 @@ const program = new Command('engine-cycles')
   .option('--layer <k>', 'LSTM layer', (v) => Number(v), 0)
   .option('--steps <n>', 'time steps of the dump to run (0: all)', (v) => Number(v), 0)
   .option('--mode <m>', 'data, weight or both', 'both')
-  .option('--mem-latency <n>', 'memory latency in cycles', (v) => Number(v), 20)
+  .option('--mem-latency <list>', 'memory latencies in cycles, comma separated (one run each)', (v) => v.split(',').map(Number), [20])
+  .option('--stall <p>', 'probability that the memory withholds ready/valid in a cycle', (v) => Number(v), 0)
+  .option('--backpressure <kind>', 'none, random or bursty on every stream', 'none')
+  .option('--seed <n>', 'seed of backpressure and stalls', (v) => Number(v), 1)
+  .option('--no-dense', 'skip the dense baseline (it takes ~8× longer)')
   .option('--rtl <dir>', 'directory of rtl/<preset>/<top>/ folders', 'rtl')
   .option('--out <file>', 'JSON result', 'out/bench/engine-cycles.json');
 
@@ -35,7 +39,10 @@ function rtlFiles(dir: string): string[] {
 }
 
 async function main(): Promise<void> {
-  const o = program.parse().opts<{ dump: string; preset: string; layer: number; steps: number; mode: string; memLatency: number; rtl: string; out: string }>();
+  const o = program.parse().opts<{
+    dump: string; preset: string; layer: number; steps: number; mode: string; memLatency: number[]; stall: number;
+    backpressure: 'none' | 'random' | 'bursty'; seed: number; dense: boolean; rtl: string; out: string;
+  }>();
   const sparse = loadEngineConfig(o.preset);
   const presetName = /^[a-z]+$/.test(o.preset) ? o.preset : 'custom';
   const full = readDumpLayer(o.dump, o.layer);
@@ -45,37 +52,44 @@ async function main(): Promise<void> {
   const modes = o.mode === 'both' ? (['data', 'weight'] as const) : ([o.mode] as ('data' | 'weight')[]);
   const rows: Record<string, unknown>[] = [];
   const results: Record<string, LayerMeasurement> = {};
-  for (const cfg of [sparse, denseBaseline(sparse)]) {
+  for (const cfg of o.dense ? [sparse, denseBaseline(sparse)] : [sparse]) {
     const top = geometry(cfg).topName;
     const tb = await prepareTestbench({ top, rtlFiles: rtlFiles(join(o.rtl, presetName, top)) });
-    for (const mode of modes) {
-      const m = await measureLayer(cfg, p, mode, (job) => runSimJob(tb, job), { memLatency: o.memLatency, batch: q.B });
-      results[`${top}/${mode}`] = m;
+    for (const memLatency of o.memLatency) for (const mode of modes) {
+      const m = await measureLayer(cfg, p, mode, (job) => runSimJob(tb, job), {
+        memLatency, batch: q.B, stallProbability: o.stall, backpressure: o.backpressure, seed: o.seed,
+      });
+      results[`${top}/${mode}/${memLatency}`] = m;
       const golden = compareWithGolden(layer, q, mode === 'data' ? { y: m.decoded.y } : { G: m.decoded.G });
       const err = mode === 'data' ? golden.data : golden.weight;
       rows.push({
-        top, mode, pass: m.comparison.pass, mismatches: m.comparison.mismatchCount,
+        top, mode, memLatency, pass: m.comparison.pass, mismatches: m.comparison.mismatchCount,
         cyclesBusy: m.cyclesBusy, ideal: m.ideal, efficiency: m.efficiency, stallCycles: m.stallCycles,
         macsIssued: m.macsIssued, macsSkipped: m.macsSkipped, rowsFetched: m.rowsFetched,
         relErrVsFloat: err?.relative, simSeconds: m.simSeconds,
       });
-      console.log(`${top.padEnd(18)} ${mode.padEnd(6)} pass=${m.comparison.pass} busy=${m.cyclesBusy} ideal=${m.ideal} eff=${m.efficiency.toFixed(4)} stall=${m.stallCycles} relErr=${err?.relative.toExponential(3)} (${m.simSeconds.toFixed(1)} s)`);
+      console.log(`${top.padEnd(18)} ${mode.padEnd(6)} L=${String(memLatency).padEnd(3)} pass=${m.comparison.pass} busy=${m.cyclesBusy} ideal=${m.ideal} eff=${m.efficiency.toFixed(4)} stall=${m.stallCycles} relErr=${err?.relative.toExponential(3)} (${m.simSeconds.toFixed(1)} s)`);
       for (const e of m.comparison.formatErrors.slice(0, 5)) console.log(`  ${e}`);
       for (const x of m.comparison.mismatches.slice(0, 5)) console.log(`  ${describeMismatch(x)}`);
     }
   }
-  const sparsity = results[`sparse_bwd_engine/${modes[0]}`]!;
+  const sparsity = results[`sparse_bwd_engine/${modes[0]}/${o.memLatency[0]}`]!;
   const summary: Record<string, unknown> = {
-    dump: o.dump, layer: o.layer, preset: o.preset, memLatency: o.memLatency,
+    dump: o.dump, layer: o.layer, preset: o.preset, memLatency: o.memLatency, stall: o.stall, backpressure: o.backpressure, seed: o.seed,
     T: q.T, B: q.B, R: q.R, K: q.K, S: q.S, thetaQ: q.thetaQ[0], exponents: { g: q.g.exp, W: q.W.exp, a: q.a.exp },
     thresholdDisagreements: q.thresholdDisagreements,
     sparsity: sparsity.zeros / (sparsity.zeros + sparsity.nonzeros),
     rows,
   };
-  for (const mode of modes) {
-    summary[`speedup_${mode}`] = results[`dense_bwd_engine/${mode}`]!.cyclesBusy / results[`sparse_bwd_engine/${mode}`]!.cyclesBusy;
+  const speedups: string[] = [];
+  for (const L of o.memLatency) for (const mode of modes) {
+    const d = results[`dense_bwd_engine/${mode}/${L}`];
+    if (!d) continue;
+    const x = d.cyclesBusy / results[`sparse_bwd_engine/${mode}/${L}`]!.cyclesBusy;
+    summary[`speedup_${mode}_L${L}`] = x;
+    speedups.push(`speedup ${mode} L=${L} ${x.toFixed(3)}×`);
   }
-  console.log(`sparsity ${((summary.sparsity as number) * 100).toFixed(2)}%  ` + modes.map((m) => `speedup ${m} ${(summary[`speedup_${m}`] as number).toFixed(3)}×`).join('  '));
+  console.log(`sparsity ${((summary.sparsity as number) * 100).toFixed(2)}%  ${speedups.join('  ')}`);
   mkdirSync(join(o.out, '..'), { recursive: true });
   writeFileSync(o.out, stableJson(summary));
   if (rows.some((r) => !r.pass)) process.exitCode = 1;
