@@ -284,12 +284,17 @@ export function runEngine(cfg: EngineConfig, p: EngineProblem, mode: EngineMode)
         else acc[j * cols + k] = Number(v);
       }
     }
-    const at = new Int32Array(S * cols);
-    for (let s = 0; s < S; s++) at.set(a.subarray(s * K + job.c0, s * K + job.c0 + cols), s * cols);
-    for (let s = job.s0; s < job.s0 + job.vectors; s++) {
+    // The job's activation columns, contiguous per vector.
+    const at = new Int32Array(job.vectors * cols);
+    for (let v = 0; v < job.vectors; v++) {
+      const s = job.s0 + v;
+      at.set(a.subarray(s * K + job.c0, s * K + job.c0 + cols), v * cols);
+    }
+    for (let v = 0; v < job.vectors; v++) {
+      const s = job.s0 + v;
       for (let j = 0; j < R; j++) {
         const gj = gt[s * R + j]!;
-        if (gj !== 0) axpy(acc, j * cols, gj, at, s * cols, cols);
+        if (gj !== 0) axpy(acc, j * cols, gj, at, v * cols, cols);
       }
     }
     for (let j = 0; j < R; j++) toBigInt64(acc, G, j * K + job.c0, cols, j * cols);
