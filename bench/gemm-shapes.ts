@@ -2,13 +2,14 @@
  * Microbenchmark of the GEMMs the trainer issues for one LSTM layer and the
  * head, in the trainer's exact layouts (offsets and leading dimensions of the
  * [x; h] activations and the [W_ih | W_hh] weights), for every kernel behind
- * `gemm` and for tfjs matMul on its cpu and wasm backends.
+ * `gemm` and for tfjs matMul on its cpu and wasm backends. The two recurrent
+ * products go through `gemmPacked` on the wasm kernel, as in the trainer.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { gemmReference, type GemmArgs } from '../golden/kernels/gemm.ts';
 import { gemmJs } from '../golden/kernels/gemm-js.ts';
-import { gemm } from '../golden/kernels/gemm.ts';
+import { gemm, gemmPacked, packB } from '../golden/kernels/gemm.ts';
 import { setGemmThreads, gemmThreadsReady } from '../golden/kernels/threads.ts';
 import { quietTfjs, secondsPerCall } from './util.ts';
 
@@ -17,6 +18,8 @@ export interface GemmShape {
   /** calls per training step (T·B tokens), to weigh the shapes */
   callsPerStep: number;
   args: GemmArgs<Float32Array>;
+  /** the trainer packs op(B) once per pass for these (W_hh): the wasm kernels are timed through gemmPacked */
+  packed?: boolean;
 }
 
 /** The trainer's products (golden/lstm.ts, backward-products.ts, network.ts) for L = 1. */
@@ -31,8 +34,8 @@ export function trainerShapes(V: number, H: number, B: number, T: number): GemmS
   const g = (a: Omit<GemmArgs<Float32Array>, 'alpha'>): GemmArgs<Float32Array> => ({ alpha: 1, ...a });
   return [
     { name: 'input projection  x·W_ihᵀ', callsPerStep: 1, args: g({ transA: false, transB: true, M: N, N: G, K: D, A: act, lda: DH, B: W, ldb: DH, beta: 1, C: gates, ldc: G }) },
-    { name: 'recurrent  h·W_hhᵀ', callsPerStep: T, args: g({ transA: false, transB: true, M: B, N: G, K: H, A: act, aOffset: D, lda: DH, B: W, bOffset: D, ldb: DH, beta: 1, C: gates, ldc: G }) },
-    { name: 'backward data  dz·W_hh', callsPerStep: T, args: g({ transA: false, transB: false, M: B, N: H, K: G, A: dz, lda: G, B: W, bOffset: D, ldb: DH, beta: 0, C: f(B * H), ldc: H }) },
+    { name: 'recurrent  h·W_hhᵀ', callsPerStep: T, packed: true, args: g({ transA: false, transB: true, M: B, N: G, K: H, A: act, aOffset: D, lda: DH, B: W, bOffset: D, ldb: DH, beta: 1, C: gates, ldc: G }) },
+    { name: 'backward data  dz·W_hh', callsPerStep: T, packed: true, args: g({ transA: false, transB: false, M: B, N: H, K: G, A: dz, lda: G, B: W, bOffset: D, ldb: DH, beta: 0, C: f(B * H), ldc: H }) },
     { name: 'backward weight  dzᵀ·[x;h]', callsPerStep: 1, args: g({ transA: true, transB: false, M: G, N: DH, K: N, A: dz, lda: G, B: act, ldb: DH, beta: 0, C: f(G * DH), ldc: DH }) },
     { name: 'head  h·W_yᵀ', callsPerStep: 1, args: g({ transA: false, transB: true, M: N, N: V, K: H, A: h, lda: H, B: headW, ldb: H, beta: 1, C: d, ldc: V }) },
     { name: 'head weight  dyᵀ·h', callsPerStep: 1, args: g({ transA: true, transB: false, M: V, N: H, K: N, A: d, lda: V, B: h, ldb: H, beta: 0, C: f(V * H), ldc: H }) },
@@ -59,19 +62,30 @@ export interface GemmBenchRow {
   N: number;
   K: number;
   callsPerStep: number;
-  /** kernel → GFLOP/s (2·M·N·K per call) */
+  /** kernel → GFLOP/s (2·M·N·K per call), per wall-clock second */
   gflops: Record<string, number>;
+  /** kernel → GFLOP per second of process CPU time (all threads) */
+  gflopsPerCpuSec: Record<string, number>;
 }
 
-export async function benchGemmShapes(o: GemmBenchOptions): Promise<{ rows: GemmBenchRow[]; msPerStep: Record<string, number> }> {
+export interface GemmBenchResult {
+  rows: GemmBenchRow[];
+  /** kernel → GEMM milliseconds per training step (wall clock), weighing each shape by its calls per step */
+  msPerStep: Record<string, number>;
+  /** the same in CPU milliseconds */
+  cpuMsPerStep: Record<string, number>;
+}
+
+export async function benchGemmShapes(o: GemmBenchOptions): Promise<GemmBenchResult> {
   quietTfjs(tf);
   const shapes = trainerShapes(o.V, o.H, o.B, o.T);
   const timing = { warmup: 3, batches: 5, minSeconds: o.minSeconds };
-  const rows: GemmBenchRow[] = shapes.map((s) => ({ shape: s.name, M: s.args.M, N: s.args.N, K: s.args.K, callsPerStep: s.callsPerStep, gflops: {} }));
-  const record = (kernel: string, i: number, seconds: number) => {
+  const rows: GemmBenchRow[] = shapes.map((s) => ({ shape: s.name, M: s.args.M, N: s.args.N, K: s.args.K, callsPerStep: s.callsPerStep, gflops: {}, gflopsPerCpuSec: {} }));
+  const record = (kernel: string, i: number, t: { wall: number; cpu: number }) => {
     const { M, N, K } = shapes[i].args;
-    rows[i].gflops[kernel] = (2 * M * N * K) / seconds / 1e9;
-    o.log?.(`${shapes[i].name.padEnd(32)} ${kernel.padEnd(12)} ${rows[i].gflops[kernel].toFixed(2).padStart(7)} GFLOP/s`);
+    rows[i].gflops[kernel] = (2 * M * N * K) / t.wall / 1e9;
+    rows[i].gflopsPerCpuSec[kernel] = (2 * M * N * K) / t.cpu / 1e9;
+    o.log?.(`${shapes[i].name.padEnd(32)} ${kernel.padEnd(12)} ${rows[i].gflops[kernel].toFixed(2).padStart(7)} GFLOP/s  ${rows[i].gflopsPerCpuSec[kernel].toFixed(2).padStart(7)} GFLOP/CPU-s`);
   };
   const kernels: Array<[string, (g: GemmArgs<Float32Array>) => void]> = [];
   if (o.reference) kernels.push(['reference', gemmReference]);
@@ -80,7 +94,15 @@ export async function benchGemmShapes(o: GemmBenchOptions): Promise<{ rows: Gemm
   for (const t of o.threads) {
     setGemmThreads(t);
     await gemmThreadsReady();
-    shapes.forEach((s, i) => record(`wasm ${t}T`, i, secondsPerCall(() => gemm(s.args), timing)));
+    shapes.forEach((s, i) => {
+      if (!s.packed) {
+        record(`wasm ${t}T`, i, secondsPerCall(() => gemm(s.args), timing));
+        return;
+      }
+      const pack = packB(s.args);
+      record(`wasm ${t}T`, i, secondsPerCall(() => gemmPacked(s.args, pack), timing));
+      pack.free();
+    });
   }
   setGemmThreads(1);
   for (const backend of o.backends) {
@@ -94,9 +116,11 @@ export async function benchGemmShapes(o: GemmBenchOptions): Promise<{ rows: Gemm
       tf.dispose([a, b]);
     });
   }
-  const msPerStep: Record<string, number> = {};
-  for (const kernel of Object.keys(rows[0].gflops)) {
-    msPerStep[kernel] = rows.reduce((acc, r) => acc + (r.callsPerStep * 2 * r.M * r.N * r.K) / (r.gflops[kernel] * 1e9), 0) * 1000;
-  }
-  return { rows, msPerStep };
+  const perStep = (rate: (r: GemmBenchRow) => number) => rows.reduce((acc, r) => acc + (r.callsPerStep * 2 * r.M * r.N * r.K) / (rate(r) * 1e9), 0) * 1000;
+  const kernelNames = Object.keys(rows[0].gflops);
+  return {
+    rows,
+    msPerStep: Object.fromEntries(kernelNames.map((k) => [k, perStep((r) => r.gflops[k])])),
+    cpuMsPerStep: Object.fromEntries(kernelNames.map((k) => [k, perStep((r) => r.gflopsPerCpuSec[k])])),
+  };
 }

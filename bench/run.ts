@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { stableJson } from '../golden/json.ts';
 import { DEFAULT_CORPUS } from '../golden/config.ts';
 import { isUserError } from '../cli/errors.ts';
-import { benchGemmShapes } from './gemm-shapes.ts';
+import { benchGemmShapes, type GemmBenchResult } from './gemm-shapes.ts';
 import { benchTrainThroughput, type TrainBenchResult } from './train-throughput.ts';
 import { machine } from './util.ts';
 
@@ -85,14 +85,18 @@ function printTrain(r: TrainBenchResult): void {
   }
 }
 
-function printGemm(g: Awaited<ReturnType<typeof benchGemmShapes>>): void {
+function printGemm(g: GemmBenchResult): void {
   const kernels = Object.keys(g.rows[0].gflops);
-  console.log(`\ntrainer GEMM shapes, GFLOP/s (2·M·N·K per call); last line: GEMM ms per training step`);
-  console.log(['shape'.padEnd(30), 'M×N×K'.padEnd(16), 'calls'.padStart(6), ...kernels.map((k) => k.padStart(12))].join(''));
-  for (const r of g.rows) {
-    console.log([r.shape.padEnd(30), `${r.M}×${r.N}×${r.K}`.padEnd(16), String(r.callsPerStep).padStart(6), ...kernels.map((k) => r.gflops[k].toFixed(2).padStart(12))].join(''));
-  }
-  console.log(['ms per step'.padEnd(52), ...kernels.map((k) => g.msPerStep[k].toFixed(1).padStart(12))].join(''));
+  const table = (title: string, rate: (r: GemmBenchResult['rows'][number], k: string) => number, perStep: Record<string, number>) => {
+    console.log(`\n${title}`);
+    console.log(['shape'.padEnd(30), 'M×N×K'.padEnd(16), 'calls'.padStart(6), ...kernels.map((k) => k.padStart(12))].join(''));
+    for (const r of g.rows) {
+      console.log([r.shape.padEnd(30), `${r.M}×${r.N}×${r.K}`.padEnd(16), String(r.callsPerStep).padStart(6), ...kernels.map((k) => rate(r, k).toFixed(2).padStart(12))].join(''));
+    }
+    console.log(['ms per training step'.padEnd(52), ...kernels.map((k) => perStep[k].toFixed(1).padStart(12))].join(''));
+  };
+  table('trainer GEMM shapes, GFLOP/s (2·M·N·K per call, wall clock; wasm: recurrent products through gemmPacked as in the trainer)', (r, k) => r.gflops[k], g.msPerStep);
+  table('the same per second of process CPU time (all threads; less affected by other jobs)', (r, k) => r.gflopsPerCpuSec[k], g.cpuMsPerStep);
 }
 
 program.parseAsync(process.argv).then(

@@ -15,15 +15,17 @@ export function quietTfjs(tf: typeof TF): void {
 }
 
 /**
- * Median seconds per call of `fn`, over `batches` batches each lasting at least
- * `minSeconds` (after `warmup` untimed calls): the median resists the bursts
- * of load a shared machine produces.
+ * Median wall-clock and process-CPU seconds per call of `fn`, over `batches`
+ * batches each lasting at least `minSeconds` (after `warmup` untimed calls):
+ * the median resists the bursts of load a shared machine produces, and CPU
+ * time leaves out the time spent waiting for a core (but adds up all threads).
  */
-export function secondsPerCall(fn: () => void, o: { warmup: number; batches: number; minSeconds: number }): number {
+export function secondsPerCall(fn: () => void, o: { warmup: number; batches: number; minSeconds: number }): { wall: number; cpu: number } {
   for (let i = 0; i < o.warmup; i++) fn();
-  const per: number[] = [];
+  const wall: number[] = [], cpu: number[] = [];
   for (let b = 0; b < o.batches; b++) {
     let calls = 0;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     let t = t0;
     do {
@@ -31,9 +33,11 @@ export function secondsPerCall(fn: () => void, o: { warmup: number; batches: num
       calls++;
       t = performance.now();
     } while (t - t0 < o.minSeconds * 1000);
-    per.push((t - t0) / 1000 / calls);
+    const c = process.cpuUsage(c0);
+    wall.push((t - t0) / 1000 / calls);
+    cpu.push((c.user + c.system) / 1e6 / calls);
   }
-  return median(per);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 /** What the figures were measured on; the load average says how shared the machine was. */
