@@ -40,6 +40,6 @@ describe('golden: sparsegrad reproduce --quick', () => {
   it('rejects a negative θ in --thetas with one line', async () => {
     const r = await execa(bin, ['reproduce', '--quick', '--thetas', '0.1,-1', '--out', join(dir, 'bad')], { reject: false });
     assert.notEqual(r.exitCode, 0);
-    assert.match(r.stderr, /^sparsegrad: error: --thetas: threshold θ must be ≥ 0\n$/);
+    assert.match(r.stderr, /^sparsegrad: error: --thetas: threshold θ must be ≥ 0$/);
   });
 });

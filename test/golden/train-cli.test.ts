@@ -131,6 +131,8 @@ describe('golden: sparsegrad train', () => {
       ['truncated --init', () => { const p = join(dir, 'cut.safetensors'); writeFileSync(p, readFileSync(join(dir, 'run-a', 'model.safetensors')).subarray(0, 300)); return ['--init', p]; }, /cut\.safetensors: truncated/],
       ['unknown flag', () => ['--no-such-flag'], /unknown option '--no-such-flag'/],
       ['non-numeric flag', () => ['--steps', 'many'], /--steps expects a number, got 'many'/],
+      ['dump step beyond --steps', () => ['--dump-streams', join(dir, 'bad', 'd'), '--dump-steps', '1,9'], /--dump-steps 9: beyond --steps 1/],
+      ['unreadable --config', () => ['--config', join(dir, 'nope.json')], /--config .*nope\.json: cannot read/],
     ];
     for (const [what, args, msg] of cases) {
       it(what, async () => {
