@@ -1,0 +1,233 @@
+/**
+ * Cached Verilator builds.
+ *
+ * API
+ *   buildVerilated({ top, files, cppFiles, flags?, cacheDir?, trace? }) => Promise<string>
+ *     path of the executable (Verilator --cc --exe --build of the RTL `files` with the C++ main(s) `cppFiles`).
+ *   buildVerilatedInfo(same) => Promise<{ exe, key, dir, hit, seconds }>
+ *     the same, saying whether it was a cache hit and how long it took.
+ *   verilatorCacheRoot(cacheDir?) => the cache folder in use.
+ *
+ * The cache: `<root>/<key>/V<top>` with root = cacheDir, else $SPARSEGRAD_CACHE/verilator,
+ * else <repo>/.cache/verilator (gitignored). The key (cache-key.ts) covers every RTL and C++
+ * file's content (and their includes), the flags, the top, and the Verilator and compiler
+ * versions. `trace: true` adds --trace (a VCD-capable model), which is therefore its own key.
+ *
+ * Concurrency: a build happens in a private temp folder under the root and is
+ * renamed into place whole, so no reader ever sees half a build. Builders of the
+ * same key agree through a lock file (`<key>.lock`, holding the builder's pid):
+ * one builds, the others wait for its result; a lock whose process has died is
+ * taken over. Within one process, concurrent calls for a key share one promise.
+ *
+ * Recipe: -O3, --x-assign fast, --x-initial fast (X's become whatever is fastest:
+ * the designs reset everything they read), --build-jobs = min(2, cores) unless
+ * $SPARSEGRAD_BUILD_JOBS says otherwise. Object files are deleted after a
+ * successful build; the generated C++ and the executable stay.
+ */
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '../../cli/errors.ts';
+import { runTool } from '../../toolchain/index.ts';
+import { buildKey, verilatorCacheRoot } from './cache-key.ts';
+import { prepareRuntimeObjects } from './runtime-objects.ts';
+import { execa } from 'execa';
+
+export interface VerilatedBuild {
+  top: string;
+  /** Verilog sources (the top and everything below it). */
+  files: string[];
+  /** The testbench main and any other C++ to link. */
+  cppFiles: string[];
+  /** Extra Verilator flags, e.g. ['-Wno-fatal', '-GWIDTH=8', '-CFLAGS', '-DX']. */
+  flags?: string[];
+  cacheDir?: string;
+  /** Build a model that can write VCD (adds --trace). */
+  trace?: boolean;
+}
+
+export interface BuildInfo {
+  exe: string;
+  key: string;
+  dir: string;
+  hit: boolean;
+  seconds: number;
+}
+
+export { verilatorCacheRoot };
+
+function buildJobs(): number {
+  const env = Number(process.env.SPARSEGRAD_BUILD_JOBS);
+  return Number.isInteger(env) && env > 0 ? env : Math.max(1, Math.min(2, availableParallelism()));
+}
+
+/** Names Verilator gives the executable; a top name is a Verilog identifier, so it is safe in a path. */
+function exeName(top: string): string {
+  return `V${top}`;
+}
+
+const inFlight = new Map<string, Promise<BuildInfo>>();
+
+export async function buildVerilated(b: VerilatedBuild): Promise<string> {
+  return (await buildVerilatedInfo(b)).exe;
+}
+
+export async function buildVerilatedInfo(b: VerilatedBuild): Promise<BuildInfo> {
+  const started = performance.now();
+  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(b.top)) throw new UserError(`'${b.top}' is not a Verilog module name: pass the top module's name`);
+  if (b.files.length === 0) throw new UserError(`no Verilog files given for ${b.top}: pass the RTL files`);
+  const flags = [...(b.flags ?? []), ...(b.trace && !(b.flags ?? []).includes('--trace') ? ['--trace'] : [])];
+  const files = b.files.map((f) => resolve(f));
+  const cppFiles = b.cppFiles.map((f) => resolve(f));
+  const key = await buildKey({ top: b.top, files, cppFiles, flags });
+  const root = verilatorCacheRoot(b.cacheDir);
+  const dir = join(root, key);
+  const exe = join(dir, exeName(b.top));
+  const seconds = () => (performance.now() - started) / 1000;
+  if (existsSync(exe)) return { exe, key, dir, hit: true, seconds: seconds() };
+
+  let pending = inFlight.get(dir);
+  if (!pending) {
+    pending = buildUnderLock({ top: b.top, files, cppFiles, flags, root, key, dir, exe }).finally(() => inFlight.delete(dir));
+    inFlight.set(dir, pending);
+  }
+  const built = await pending;
+  return { ...built, seconds: seconds() };
+}
+
+interface Job {
+  top: string;
+  files: string[];
+  cppFiles: string[];
+  flags: string[];
+  root: string;
+  key: string;
+  dir: string;
+  exe: string;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function buildUnderLock(job: Job): Promise<BuildInfo> {
+  await mkdir(job.root, { recursive: true });
+  const lockPath = `${job.dir}.lock`;
+  const failedPath = `${job.dir}.failed`;
+  let waitedSince: number | undefined;
+  for (;;) {
+    if (existsSync(job.exe)) return { exe: job.exe, key: job.key, dir: job.dir, hit: true, seconds: 0 };
+    // The builder we waited for failed: its error is ours too (same inputs), rather than a second slow failure.
+    if (waitedSince !== undefined && !existsSync(lockPath)) {
+      const failed = await stat(failedPath).catch(() => undefined);
+      if (failed && failed.mtimeMs >= waitedSince) throw new UserError(readFileSync(failedPath, 'utf8').trim());
+    }
+    let lock;
+    try {
+      lock = await open(lockPath, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      waitedSince ??= Date.now() - 1000;
+      const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+      // Another builder: wait for its result, or take over when it has died.
+      if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
+        await rm(lockPath, { force: true });
+      } else {
+        // A lock without a pid is a builder between creating and writing it; give it a moment.
+        await sleep(150);
+      }
+      continue;
+    }
+    try {
+      await lock.writeFile(String(process.pid));
+      await lock.close();
+      if (existsSync(job.exe)) return { exe: job.exe, key: job.key, dir: job.dir, hit: true, seconds: 0 };
+      await rm(failedPath, { force: true });
+      try {
+        await runBuild(job);
+      } catch (e) {
+        if (e instanceof UserError) await writeFile(failedPath, e.message);
+        throw e;
+      }
+      return { exe: job.exe, key: job.key, dir: job.dir, hit: false, seconds: 0 };
+    } finally {
+      await rm(lockPath, { force: true });
+    }
+  }
+}
+
+async function runBuild(job: Job): Promise<void> {
+  const tmp = await mkdtemp(join(job.root, `.tmp-${job.key}-`));
+  const fail = async (what: string, command: string, log: string): Promise<never> => {
+    const logPath = join(tmpdir(), `sparsegrad-verilator-${job.top}-${job.key.slice(0, 12)}.log`);
+    await writeFile(logPath, `${command}\n\n${log}`);
+    const first = log.split('\n').find((l) => /^%Error|error:/i.test(l))?.trim() ?? what;
+    throw new UserError(`Verilator could not build ${job.top}: ${first} (full log: ${logPath})`);
+  };
+  try {
+    const args = [
+      '--cc', '--exe',
+      '-O3', '--x-assign', 'fast', '--x-initial', 'fast',
+      '--Mdir', tmp,
+      '--top-module', job.top,
+      '-o', exeName(job.top),
+      ...job.flags,
+      ...job.files,
+      ...job.cppFiles,
+    ];
+    const v = await runTool('verilator', args, { cwd: tmp });
+    if (v.exitCode !== 0) await fail(`verilator exited with ${v.exitCode}`, `verilator ${args.join(' ')}`, String(v.all ?? ''));
+
+    const runtime = await prepareRuntimeObjects(tmp, job.top);
+    const makeArgs = ['-C', tmp, '-f', `${exeName(job.top)}.mk`, '-j', String(buildJobs()), exeName(job.top)];
+    const m = await runMake(makeArgs);
+    if (m.exitCode !== 0 || !existsSync(join(tmp, exeName(job.top)))) await fail(`make exited with ${m.exitCode}`, `make ${makeArgs.join(' ')}`, m.log);
+    await runtime.store();
+
+    pruneObjects(tmp);
+    await writeFile(
+      join(tmp, 'build.json'),
+      `${JSON.stringify({ top: job.top, key: job.key, flags: job.flags, files: job.files, cppFiles: job.cppFiles }, null, 2)}\n`,
+    );
+    // The dir may hold a broken entry (its executable deleted): clear it so the rename can land.
+    if (existsSync(job.dir)) await rm(job.dir, { recursive: true, force: true });
+    await rename(tmp, job.dir);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function runMake(args: string[]): Promise<{ exitCode: number; log: string }> {
+  try {
+    const r = await execa('make', args, { reject: false, all: true });
+    return { exitCode: r.exitCode ?? 1, log: String(r.all ?? '') };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('make is not installed: run scripts/setup (or apt-get install make g++)');
+    throw e;
+  }
+}
+
+/** Object files and archives are most of a build's size and are never reused. */
+function pruneObjects(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (/\.(o|a|d|gch)$/.test(name)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** What a cache entry was built from (its build.json), for reports and debugging. */
+export async function readBuildManifest(dir: string): Promise<{ top: string; key: string; flags: string[]; files: string[]; cppFiles: string[] } | undefined> {
+  try {
+    await stat(join(dir, 'build.json'));
+    return JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
