@@ -111,6 +111,7 @@ class ExprEmitter {
     if (!e.type.signed) return `{${verilogConst(0n, k)}, ${this.emit(e)}}`;
     const sign = this.signBit(e);
     const body = this.emit(e);
+    if (sign === "1'b0") return `{${verilogConst(0n, k)}, ${body}}`;
     return k === 1 ? `{${sign}, ${body}}` : `{{${k}{${sign}}}, ${body}}`;
   }
 
