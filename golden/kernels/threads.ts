@@ -15,7 +15,7 @@
  * already runs the trainer's GEMMs faster than needed; see README.md).
  */
 import { Worker } from 'node:worker_threads';
-import { CONTROL_BYTES, KC, mainKernel, runRowBlocks, sgemmModule, type PackedRunner, type Workspace } from './sgemm-wasm.ts';
+import { CONTROL_BYTES, KC, MR, NR, mainKernel, runRowBlocks, sgemmModule, type PackedRunner, type Workspace } from './sgemm-wasm.ts';
 
 /** Int32 slots of the control block. */
 export const CTL = {
@@ -23,6 +23,8 @@ export const CTL = {
   done: 1,
   /** pool generation in the high 16 bits, workers ready in the low 16 */
   ready: 2,
+  /** set by a worker whose kernel threw: the job is lost and the pool must be replaced */
+  failed: 3,
   /** per worker w: [ib0, ib1] at JOB + 2w; the shared job at SHARED */
   SHARED: 4, // the kernel's arguments before ib0: ap, rsA, csA, bp, psB, ksB, c, ldc (bytes); then nPanels, K
   JOB: 14,
@@ -57,12 +59,20 @@ for (;;) {
   if (seq === seen) continue;
   seen = seq;
   const ib0 = ctl[CTL.JOB + 2 * index], ib1 = ctl[CTL.JOB + 2 * index + 1];
-  if (ib1 > ib0) {
-    const s = CTL.SHARED;
-    sgemm(ctl[s], ctl[s + 1], ctl[s + 2], ctl[s + 3], ctl[s + 4], ctl[s + 5], ctl[s + 6], ctl[s + 7], ib0, ib1, ctl[s + 8], ctl[s + 9], KC);
+  let error = null;
+  try {
+    if (ib1 > ib0) {
+      const s = CTL.SHARED;
+      sgemm(ctl[s], ctl[s + 1], ctl[s + 2], ctl[s + 3], ctl[s + 4], ctl[s + 5], ctl[s + 6], ctl[s + 7], ib0, ib1, ctl[s + 8], ctl[s + 9], KC);
+    }
+  } catch (e) {
+    // Count as done anyway, or the main thread would wait for this worker forever.
+    error = e;
+    Atomics.store(ctl, CTL.failed, 1);
   }
   Atomics.add(ctl, CTL.done, 1);
   Atomics.notify(ctl, CTL.done);
+  if (error) throw error;
 }
 `;
 
@@ -95,6 +105,8 @@ export function setGemmThreads(n: number): void {
   const memory = mainKernel().memory;
   for (let w = 0; w < n - 1; w++) {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sgemmModule(), memory, index: w, generation, CTL, KC, CONTROL_BYTES } });
+    // A kernel failure is reported through the control block (see `parallel`); the event only must not crash the process.
+    worker.on('error', () => {});
     worker.unref();
     workers.push(worker);
   }
@@ -160,12 +172,26 @@ const parallel: PackedRunner = (ws: Workspace) => {
   Atomics.store(ctl, CTL.done, 0);
   Atomics.add(ctl, CTL.seq, 1);
   Atomics.notify(ctl, CTL.seq);
-  runRowBlocks(k, ws, ranges[0][0], ranges[0][1]);
+  let mainError: unknown = null;
+  try {
+    runRowBlocks(k, ws, ranges[0][0], ranges[0][1]);
+  } catch (e) {
+    mainError = e;
+  }
+  // Even when this thread failed, the workers must finish before memory is reused for another job.
   for (;;) {
     const done = Atomics.load(ctl, CTL.done);
     if (done >= workers.length) break;
     Atomics.wait(ctl, CTL.done, done);
   }
+  if (Atomics.load(ctl, CTL.failed) !== 0) {
+    const n = threads;
+    stopWorkers();
+    Atomics.store(ctl, CTL.failed, 0);
+    setGemmThreads(n);
+    throw new Error(`a gemm worker thread failed on a ${ws.mBlocks * MR}×${ws.nPanels * NR}×${ws.K} product (the pool was restarted)`, { cause: mainError ?? undefined });
+  }
+  if (mainError) throw mainError;
 };
 
 const inline: PackedRunner = (ws) => runRowBlocks(mainKernel(), ws, 0, ws.mBlocks);

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkGemmArgs, gemm, gemmReference, SMALL_GEMM, type FloatArray, type GemmArgs } from '../../golden/kernels/gemm.ts';
 import { gemmJs } from '../../golden/kernels/gemm-js.ts';
-import { sgemmWasm, KC } from '../../golden/kernels/sgemm-wasm.ts';
-import { gemmThreadsReady, setGemmThreads, splitRange, stopWorkers } from '../../golden/kernels/threads.ts';
+import { sgemmWasm, KC, mainKernel } from '../../golden/kernels/sgemm-wasm.ts';
+import { gemmThreadsReady, setGemmThreads, sgemmRunner, splitRange, stopWorkers } from '../../golden/kernels/threads.ts';
 import { testSeed, seededFill, type Case, caseArb, makeArgs, outsideWindowUntouched } from './gemm-cases.ts';
 
 const seed = testSeed();
@@ -125,6 +125,24 @@ describe('kernels: gemm', function () {
     }
     for (const [key, outs] of results) for (const o of outs) assert.ok(bitsEqual(o, outs[0]), `${key} differs across thread counts`);
     setGemmThreads(1);
+  });
+
+  it('grows the shared memory under running workers, and survives a worker failure', async () => {
+    setGemmThreads(2);
+    await gemmThreadsReady();
+    const pages = mainKernel().memory.buffer.byteLength;
+    // Tall enough that A and C alone exceed the memory earlier tests (or files) left behind.
+    const M = Math.ceil(pages / 4 / (64 + 24)) + 512;
+    const big: Case = { M, N: 24, K: 64, transA: false, transB: false, alpha: 1, beta: 0, precision: 'float32', aOffset: 0, bOffset: 0, cOffset: 0, lda: 64, ldb: 24, ldc: 24, dataSeed: seed };
+    const two = run(big, gemm);
+    assert.ok(mainKernel().memory.buffer.byteLength > pages, 'the product should have grown memory');
+    // A job whose operands lie outside memory traps in every thread: an error, not a hang.
+    const bogus = { mBlocks: 64, nPanels: 8, K: 512, ap: 2 ** 28, rsA: 512, csA: 1, bp: 0, psB: 8, ksB: 64, c: 0, ldc: 64 };
+    assert.throws(() => sgemmRunner()(bogus), /gemm worker thread failed/);
+    await gemmThreadsReady();
+    assert.ok(bitsEqual(run(big, gemm), two), 'the restarted pool computes the same');
+    setGemmThreads(1);
+    assert.ok(bitsEqual(run(big, gemm), two), '1 thread computes the same');
   });
 
   it('splits row blocks into contiguous, covering ranges', () => {
