@@ -110,6 +110,7 @@ interface RawResult {
   outputs: Record<string, { beats: number; stall_cycles: number }>;
   memory: { read_bursts: number; read_beats: number; write_bursts: number; write_beats: number; max_outstanding_reads: number };
   sim_seconds: number;
+  cpu_seconds: number;
 }
 
 export async function readJobResult(job: SimJob, dir: string, outputNames: readonly string[], withVcd: boolean): Promise<SimResult> {
@@ -157,6 +158,7 @@ export async function readJobResult(job: SimJob, dir: string, outputNames: reado
     streams,
     memory,
     simSeconds: raw.sim_seconds,
+    simCpuSeconds: raw.cpu_seconds,
   };
   if (raw.timed_out) {
     const pending = Object.entries(raw.inputs)

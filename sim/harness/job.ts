@@ -126,4 +126,6 @@ export interface SimResult {
   vcdFile?: string;
   /** Wall-clock seconds spent in the simulator process (not an artifact: never written into reports that must be byte-identical). */
   simSeconds: number;
+  /** CPU seconds of the simulator's main loop: unlike simSeconds, not inflated by other jobs on the machine. */
+  simCpuSeconds: number;
 }

@@ -123,8 +123,8 @@ export async function runSimJob(tb: Testbench, job: SimJob, opts: RunOptions = {
 }
 
 /** Simulated cycles per second of the bare model: reset, then `cycles` clock edges with no I/O. */
-export async function runBareLoop(tb: Testbench, cycles: number): Promise<{ cycles: number; simSeconds: number }> {
+export async function runBareLoop(tb: Testbench, cycles: number): Promise<{ cycles: number; simSeconds: number; simCpuSeconds: number }> {
   const run = await execa(tb.exe, ['--bare', String(cycles)], { stdin: 'ignore' });
-  const r = JSON.parse(run.stdout) as { cycles: number; sim_seconds: number };
-  return { cycles: r.cycles, simSeconds: r.sim_seconds };
+  const r = JSON.parse(run.stdout) as { cycles: number; sim_seconds: number; cpu_seconds: number };
+  return { cycles: r.cycles, simSeconds: r.sim_seconds, simCpuSeconds: r.cpu_seconds };
 }

@@ -6,6 +6,7 @@
 //   tb --bare N       reset, then N clock cycles with no I/O (the benchmark's baseline)
 #pragma once
 
+#include <ctime>
 #include <map>
 
 #include "tb_runtime.h"
@@ -159,6 +160,7 @@ int bare_loop(uint64_t cycles) {
   if (kDesign.axi_data_bits) h.mem.init(kDesign.axi_data_bits);
   reset(t, h);
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   for (uint64_t c = 0; c < cycles; ++c) {
     set_clock(t, false);
     t->eval();
@@ -166,7 +168,8 @@ int bare_loop(uint64_t cycles) {
     t->eval();
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"cycles\":%llu,\"sim_seconds\":%.6f}\n", (unsigned long long)cycles, secs);
+  const double cpu = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  std::printf("{\"cycles\":%llu,\"sim_seconds\":%.6f,\"cpu_seconds\":%.6f}\n", (unsigned long long)cycles, secs, cpu);
   t->final();
   delete t;
   return 0;
@@ -235,6 +238,7 @@ int tb_main(int argc, char** argv) {
   if (kDesign.axi_data_bits) h.mem.advance(0);
 
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   uint64_t cycle = 0, end_cycle = 0, drain = job.drain;
   bool finished = false, timed_out = false;
   auto inputs_taken = [&] {
@@ -250,8 +254,10 @@ int tb_main(int argc, char** argv) {
     if (vcd && cycle >= job.vcd_from && cycle <= job.vcd_to) vcd->dump(cycle * 10);
 #endif
     sample(t, h);
-    for (auto& s : h.out) s.sample(cycle, h.err);
-    if (kDesign.has_lite) h.lite.sample(cycle, h.err);
+    // The checks only look at channels with something on them: this loop is the harness's whole cost.
+    for (auto& s : h.out)
+      if (s.valid || s.stable.pending) s.sample(cycle, h.err);
+    if (kDesign.has_lite && (h.lite.rvalid || h.lite.bvalid || h.lite.r_stable.pending || h.lite.b_stable.pending)) h.lite.sample(cycle, h.err);
     if (kDesign.axi_data_bits) h.mem.sample(cycle, h.err);
     set_clock(t, true);
     t->eval();
@@ -272,6 +278,7 @@ int tb_main(int argc, char** argv) {
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
 #if VM_TRACE
   if (vcd) {
     vcd->close();
@@ -317,7 +324,9 @@ int tb_main(int argc, char** argv) {
      << ",\"max_outstanding_reads\":" << h.mem.max_in_flight << "}";
   char secbuf[32];
   std::snprintf(secbuf, sizeof secbuf, "%.6f", secs);
-  js << ",\"sim_seconds\":" << secbuf << ",\"loop_cycles\":" << cycle << "}\n";
+  js << ",\"sim_seconds\":" << secbuf;
+  std::snprintf(secbuf, sizeof secbuf, "%.6f", cpu);
+  js << ",\"cpu_seconds\":" << secbuf << ",\"loop_cycles\":" << cycle << "}\n";
   const std::string out = js.str();
   if (!job.result.empty()) write_file(job.result, reinterpret_cast<const uint8_t*>(out.data()), out.size());
   else std::fputs(out.c_str(), stdout);
