@@ -77,6 +77,34 @@ export function bramFifo(m: ModuleBuilder, name: string, width: number, depthWan
   return { push, wdata, pop, valid: wptrSeen.ne(rptr), data: rdata, full: count.eq(depth), count, depth };
 }
 
+export interface Slot {
+  /** Driven by the caller: load `wdata` (only when ready). */
+  push: Signal;
+  wdata: Signal;
+  /** Driven by the caller: the consumer takes the held value this cycle. */
+  pop: Signal;
+  valid: Signal;
+  data: Signal;
+  /** Can take a value this cycle: empty, or emptied by this cycle's pop. */
+  ready: Expr;
+}
+
+/**
+ * A one-entry pipeline register with a pass-through ready: full throughput at
+ * half the flip-flops of a two-entry FIFO, for the wide bus-beat paths where
+ * every stored bit costs a logic cell.
+ */
+export function pipeSlot(m: ModuleBuilder, name: string, width: number): Slot {
+  const push = m.wire(`${name}_push`, Bool());
+  const pop = m.wire(`${name}_pop`, Bool());
+  const wdata = m.wire(`${name}_wdata`, UInt(width));
+  const valid = m.reg(`${name}_valid`, Bool(), { reset: false });
+  const data = m.reg(`${name}_data`, UInt(width), { enable: push });
+  data.set(wdata);
+  m.when(push, () => valid.set(true)).elsewhen(pop, () => valid.set(false));
+  return { push, wdata, pop, valid, data, ready: valid.not().or(pop) };
+}
+
 /** A record of named unsigned fields packed into one bit vector, first field in the low bits. */
 export class Packing<F extends string> {
   readonly width: number;
@@ -125,6 +153,11 @@ export function saturate(sum: Expr, width: number): Expr {
   const max = lit((1n << BigInt(width - 1)) - 1n, SInt(width));
   const min = lit(-(1n << BigInt(width - 1)), SInt(width));
   if (sum.width <= width) return sum.resize(width);
+  if (sum.width === width + 1) {
+    // One extra bit: it overflowed exactly when the two top bits differ, and the top bit is the true sign.
+    const sign = sum.bit(width);
+    return mux(sign.ne(sum.bit(width - 1)), mux(sign, min, max), sum.resize(width));
+  }
   return mux(sum.gt(max), max, mux(sum.lt(min), min, sum.resize(width)));
 }
 

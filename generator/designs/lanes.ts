@@ -9,7 +9,7 @@
 import { Expr, cat, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, SInt, UInt, Vec, log2Up } from '../core/types.ts';
-import { lane, popcount, regFifo, saturate } from './hw.ts';
+import { lane, pipeSlot, popcount, saturate } from './hw.ts';
 import type { EngineParams } from './params.ts';
 import { laneToken } from './row-fetch.ts';
 
@@ -48,12 +48,12 @@ export function lanes(p: EngineParams, prefix: string) {
       mac_count: m.output('mac_count', UInt(macBits)),
       idle: m.output('idle', Bool()),
     };
-    const rq = regFifo(m, 'rbeat', p.busBits, 2);
-    rq.push.set(io.r_valid.and(rq.full.not()));
+    const rq = pipeSlot(m, 'rbeat', p.busBits);
+    io.r_ready.set(rq.ready);
+    rq.push.set(io.r_valid.and(rq.ready));
     rq.wdata.set(io.r_data);
-    io.r_ready.set(rq.full.not());
 
-    const oq = regFifo(m, 'out', N * 64 + 1, 2);
+    const oq = pipeSlot(m, 'out', N * 64 + 1);
     oq.pop.set(io.o_ready.and(oq.valid));
     io.o_valid.set(oq.valid);
     io.o_data.set(oq.data.bits(N * 64 - 1, 0));
@@ -66,7 +66,7 @@ export function lanes(p: EngineParams, prefix: string) {
     // ---- C0: walk the groups of the head token's row ----
     const c2v = m.reg('c2_valid', Bool(), { reset: false });
     const c2push = m.reg('c2_push', Bool());
-    const adv = m.named('advance', c2v.and(c2push).and(oq.full).not());
+    const adv = m.named('advance', c2v.and(c2push).and(oq.ready.not()).not());
 
     const c = m.reg('group', UInt(p.groupBits), { reset: 0 });
     const sb = m.reg('sub_beat', UInt(sbBits), { reset: 0 });
@@ -126,7 +126,7 @@ export function lanes(p: EngineParams, prefix: string) {
     const c1v = m.reg('c1_valid', Bool(), { reset: false, enable: adv });
     const c1g = m.reg('c1_g', UInt(p.gBits), en);
     const c1w = m.reg('c1_w', UInt(N * 16), en);
-    const c1gw = m.reg('c1_gword', UInt(N * 64), en);
+    const c1gw = m.reg('c1_gold', UInt(N * p.accBits), en);
     const c1mask = m.reg('c1_mask', UInt(N), en);
     const c1c = m.reg('c1_group', UInt(yAddrBits), en);
     const c1eov = m.reg('c1_eov', Bool(), en);
@@ -135,7 +135,8 @@ export function lanes(p: EngineParams, prefix: string) {
     c1v.set(active);
     c1g.set(mux(rowless, lit(0, UInt(p.gBits)), g));
     c1w.set(wGroup);
-    c1gw.set(gGroup);
+    // G is int64 in memory; the accumulator is its low accBits (the driver stores sign-extended values).
+    c1gw.set(cat(...Array.from({ length: N }, (_, i) => lane(gGroup, i, 64).bits(p.accBits - 1, 0)).reverse()));
     c1mask.set(cat(...[...kIn].reverse()));
     c1c.set(c.resize(yAddrBits));
     c1eov.set(eov);
@@ -145,8 +146,6 @@ export function lanes(p: EngineParams, prefix: string) {
     // ---- C2 ----
     const c2prod = Array.from({ length: N }, (_, i) => m.reg(`c2_prod_${i}`, SInt(p.gBits + xBits), en));
     const c2old = Array.from({ length: N }, (_, i) => m.reg(`c2_old_${i}`, SInt(p.accBits), en));
-    const c2pass = m.reg('c2_gword', UInt(N * 64), en);
-    const c2mask = m.reg('c2_mask', UInt(N), en);
     const c2c = m.reg('c2_group', UInt(yAddrBits), en);
     const c2last = m.reg('c2_last', Bool(), en);
     m.when(adv, () => {
@@ -154,23 +153,20 @@ export function lanes(p: EngineParams, prefix: string) {
       c2push.set(io.weight.or(c1eov));
     });
     for (let i = 0; i < N; i++) {
-      const x = mux(io.weight, lane(aRd, i, p.aBits).asSInt().resize(xBits), lane(c1w, i, 16).asSInt().resize(xBits));
+      // Lanes past K multiply by 0, so they add nothing: y there reads 0, G there is rewritten as it was.
+      const on = c1mask.bit(i);
+      const x = mux(on, mux(io.weight, lane(aRd, i, p.aBits).asSInt().resize(xBits), lane(c1w, i, 16).asSInt().resize(xBits)), lit(0, SInt(xBits)));
       c2prod[i]!.set(c1g.asSInt().mul(x));
-      const gOld = lane(c1gw, i, 64).bits(p.accBits - 1, 0).asSInt();
-      const yOld = mux(c1fresh, lit(0, SInt(p.accBits)), lane(yRd, i, p.accBits).asSInt());
+      const gOld = lane(c1gw, i, p.accBits).asSInt();
+      const yOld = mux(c1fresh.or(on.not()), lit(0, SInt(p.accBits)), lane(yRd, i, p.accBits).asSInt());
       c2old[i]!.set(mux(io.weight, gOld, yOld));
     }
-    c2pass.set(c1gw);
-    c2mask.set(c1mask);
     c2c.set(c1c);
     c2last.set(c1last);
 
     const sums = Array.from({ length: N }, (_, i) => m.named(`sum_${i}`, saturate(c2old[i]!.add(c2prod[i]!), p.accBits)));
-    const outLanes = sums.map((s, i) => {
-      const on = c2mask.bit(i);
-      return mux(on, s.resize(64).asUInt(), mux(io.weight, lane(c2pass, i, 64), lit(0, UInt(64))));
-    });
-    oq.push.set(c2v.and(c2push).and(oq.full.not()));
+    const outLanes = sums.map((s) => s.resize(64).asUInt());
+    oq.push.set(c2v.and(c2push).and(oq.ready));
     oq.wdata.set(cat(io.weight.not().and(c2last).asUInt(), ...[...outLanes].reverse()));
     m.when(c2v.and(c2push.not()), () => ymem.write(c2c, cat(...sums.map((s) => s.asUInt()).reverse())));
 

@@ -5,7 +5,7 @@
  * hazard on G: a row still being written back (read issued, last B not seen)
  * is never read again until its write completes.
  */
-import { Expr, lit } from '../core/expr.ts';
+import { Expr, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, UInt, Vec, log2Up } from '../core/types.ts';
 import { Packing, burstSplitter, regFifo } from './hw.ts';
@@ -62,21 +62,48 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const camFull = m.named('cam_full', camLive.map((l): Expr => l).reduce((a, b) => a.and(b)));
 
     const tqRoom = m.named('token_room', tq.full.not());
-    const canRow = m.named('can_row', split.busy.not().and(outstanding.lt(p.maxOutstanding)).and(tqRoom)
+    // base + j·stride by shift-and-add, two bits of j per cycle: a full multiplier
+    // costs hundreds of LUTs on a DSP-less iCE40, and rows are several cycles apart anyway.
+    const mBits = Math.max(2, p.jBits);
+    const mulBusy = m.reg('addr_busy', Bool(), { reset: false });
+    const mulDone = m.reg('addr_done', Bool(), { reset: false });
+    const acc = m.reg('addr_acc', UInt(p.addrBits));
+    const mcand = m.reg('addr_mcand', UInt(p.addrBits));
+    const mplier = m.reg('addr_mplier', UInt(mBits));
+    const canRow = m.named('can_row', mulBusy.not().and(outstanding.lt(p.maxOutstanding)).and(tqRoom)
       .and(io.weight.not().or(hit.not().and(camFull.not()))));
     const takeRow = m.named('take_row', io.tok_valid.and(io.tok_rowless.not()).and(canRow));
     const takeRowless = m.named('take_rowless', io.tok_valid.and(io.tok_rowless).and(tqRoom));
     io.tok_ready.set(m.named('tok_accept', io.tok_rowless.and(tqRoom).or(io.tok_rowless.not().and(canRow))));
 
-    const rowAddr = m.named('row_addr', io.base.addWrap(io.tok_j.mul(io.stride).resize(p.addrBits)));
+    const zero = lit(0, UInt(p.addrBits));
+    const step = m.named('addr_step', mux(mplier.bit(0), mcand, zero).addWrap(mux(mplier.bit(1), mcand.shl(1).resize(p.addrBits), zero)));
+    const rest = m.named('addr_rest', mplier.shr(2).resize(mBits));
+    const issue = m.named('addr_issue', mulDone.and(split.busy.not()));
+    m.when(takeRow, () => {
+      mulBusy.set(true);
+      mulDone.set(false);
+      acc.set(io.base);
+      mcand.set(io.stride);
+      mplier.set(io.tok_j.resize(mBits));
+    }).elsewhen(mulBusy.and(mulDone.not()), () => {
+      acc.set(acc.addWrap(step));
+      mcand.set(mcand.shl(2).resize(p.addrBits));
+      mplier.set(rest);
+      m.when(rest.eq(0), () => mulDone.set(true));
+    }).elsewhen(issue, () => {
+      mulBusy.set(false);
+      mulDone.set(false);
+    });
+
     tq.push.set(takeRow.or(takeRowless));
     tq.wdata.set(tok.pack({ g: io.tok_g, eov: io.tok_eov, rowless: io.tok_rowless }));
     tq.pop.set(io.lt_pop);
     io.lt_valid.set(tq.valid);
     io.lt_data.set(tq.data);
 
-    split.start.set(takeRow);
-    split.startAddr.set(rowAddr);
+    split.start.set(issue);
+    split.startAddr.set(acc);
     split.startBeats.set(io.row_beats);
     split.fire.set(split.busy.and(io.ar_ready));
     io.ar_valid.set(split.busy);
@@ -98,8 +125,8 @@ export function rowFetch(p: EngineParams, prefix: string) {
     });
     m.when(io.row_retired, () => camHead.set(camHead.addWrap(1)));
 
-    io.wb_valid.set(alloc);
-    io.wb_addr.set(rowAddr);
+    io.wb_valid.set(issue.and(io.weight));
+    io.wb_addr.set(acc);
     io.fetched.set(takeRow);
     return io;
   }, { maxOutstanding: p.maxOutstanding, inflightRows: p.inflightRows });

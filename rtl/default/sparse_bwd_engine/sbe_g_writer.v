@@ -140,25 +140,25 @@ module sbe_g_writer (
   reg [3:0] ends_rptr;
   (* src = "generator/designs/hw.ts:40.19" *)
   reg [4:0] ends_count;
-  (* src = "generator/designs/hw.ts:161.19" *)
+  (* src = "generator/designs/hw.ts:194.19" *)
   wire aw_start;
-  (* src = "generator/designs/hw.ts:162.23" *)
+  (* src = "generator/designs/hw.ts:195.23" *)
   wire [31:0] aw_start_addr;
-  (* src = "generator/designs/hw.ts:163.24" *)
+  (* src = "generator/designs/hw.ts:196.24" *)
   wire [6:0] aw_start_beats;
-  (* src = "generator/designs/hw.ts:164.18" *)
+  (* src = "generator/designs/hw.ts:197.18" *)
   wire aw_fire;
-  (* src = "generator/designs/hw.ts:165.18" *)
+  (* src = "generator/designs/hw.ts:198.18" *)
   reg aw_busy;
-  (* src = "generator/designs/hw.ts:166.18" *)
+  (* src = "generator/designs/hw.ts:199.18" *)
   reg [31:0] aw_addr_1;
-  (* src = "generator/designs/hw.ts:167.18" *)
+  (* src = "generator/designs/hw.ts:200.18" *)
   reg [6:0] aw_left;
-  (* src = "generator/designs/hw.ts:169.20" *)
+  (* src = "generator/designs/hw.ts:202.20" *)
   wire [7:0] aw_to_page;
-  (* src = "generator/designs/hw.ts:172.19" *)
+  (* src = "generator/designs/hw.ts:205.19" *)
   wire [8:0] aw_burst;
-  (* src = "generator/designs/hw.ts:173.23" *)
+  (* src = "generator/designs/hw.ts:206.23" *)
   wire aw_last_of_row;
   (* src = "generator/designs/g-writer.ts:43.24" *)
   wire start_row;
@@ -187,13 +187,13 @@ module sbe_g_writer (
   (* src = "generator/designs/hw.ts:47.43" *)
   wire _GEN_3;
   assign _GEN_3 = (rows_count != 4'd0);
-  (* src = "generator/designs/hw.ts:172.57" *)
+  (* src = "generator/designs/hw.ts:205.57" *)
   wire [8:0] _GEN_4;
   assign _GEN_4 = {2'd0, aw_left};
-  (* src = "generator/designs/hw.ts:172.75" *)
+  (* src = "generator/designs/hw.ts:205.75" *)
   wire [8:0] _GEN_5;
   assign _GEN_5 = {1'b0, aw_to_page};
-  (* src = "generator/designs/hw.ts:134.10" *)
+  (* src = "generator/designs/hw.ts:167.10" *)
   wire [8:0] _GEN_6;
   assign _GEN_6 = ((_GEN_4 < _GEN_5) ? _GEN_4 : _GEN_5);
 
@@ -220,9 +220,9 @@ module sbe_g_writer (
   assign aw_start_addr = ((rows_rptr == 3'd0) ? rows_slot_0 : ((rows_rptr == 3'd1) ? rows_slot_1 : ((rows_rptr == 3'd2) ? rows_slot_2 : ((rows_rptr == 3'd3) ? rows_slot_3 : ((rows_rptr == 3'd4) ? rows_slot_4 : ((rows_rptr == 3'd5) ? rows_slot_5 : ((rows_rptr == 3'd6) ? rows_slot_6 : rows_slot_7)))))));  // generator/designs/g-writer.ts:46.21
   assign aw_start_beats = row_beats;  // generator/designs/g-writer.ts:47.22
   assign aw_fire = aw_fire_1;  // generator/designs/g-writer.ts:54.16
-  assign aw_to_page = (8'd128 - {1'b0, aw_addr_1[11:5]});  // generator/designs/hw.ts:169.20
-  assign aw_burst = ((_GEN_6 < 9'd128) ? _GEN_6 : 9'd128);  // generator/designs/hw.ts:172.19
-  assign aw_last_of_row = (aw_burst == {2'd0, aw_left});  // generator/designs/hw.ts:173.23
+  assign aw_to_page = (8'd128 - {1'b0, aw_addr_1[11:5]});  // generator/designs/hw.ts:202.20
+  assign aw_burst = ((_GEN_6 < 9'd128) ? _GEN_6 : 9'd128);  // generator/designs/hw.ts:205.19
+  assign aw_last_of_row = (aw_burst == {2'd0, aw_left});  // generator/designs/hw.ts:206.23
   assign start_row = (_GEN_3 & (~aw_busy));  // generator/designs/g-writer.ts:43.24
   assign room = ((~(lens_count == 5'd16)) & (~(ends_count == 5'd16)));  // generator/designs/g-writer.ts:49.20
   assign aw_fire_1 = ((aw_busy & room) & aw_ready);  // generator/designs/g-writer.ts:53.22
@@ -646,34 +646,34 @@ module sbe_g_writer (
       end
     end
   end
-  (* src = "generator/designs/hw.ts:165.18" *)
+  (* src = "generator/designs/hw.ts:198.18" *)
   always @(posedge clk) begin
     if (rst) begin
       aw_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:174.5" *) if (aw_start) begin
-        (* src = "generator/designs/hw.ts:175.10" *) aw_busy <= 1'b1;
+      (* src = "generator/designs/hw.ts:207.5" *) if (aw_start) begin
+        (* src = "generator/designs/hw.ts:208.10" *) aw_busy <= 1'b1;
       end else if (aw_fire) begin
-        (* src = "generator/designs/hw.ts:181.7" *) if (aw_last_of_row) begin
-          (* src = "generator/designs/hw.ts:181.34" *) aw_busy <= 1'b0;
+        (* src = "generator/designs/hw.ts:214.7" *) if (aw_last_of_row) begin
+          (* src = "generator/designs/hw.ts:214.34" *) aw_busy <= 1'b0;
         end
       end
     end
   end
-  (* src = "generator/designs/hw.ts:166.18" *)
+  (* src = "generator/designs/hw.ts:199.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:174.5" *) if (aw_start) begin
-      (* src = "generator/designs/hw.ts:176.10" *) aw_addr_1 <= aw_start_addr;
+    (* src = "generator/designs/hw.ts:207.5" *) if (aw_start) begin
+      (* src = "generator/designs/hw.ts:209.10" *) aw_addr_1 <= aw_start_addr;
     end else if (aw_fire) begin
-      (* src = "generator/designs/hw.ts:179.10" *) aw_addr_1 <= (aw_addr_1 + {{18'd0, aw_burst}, 5'd0});
+      (* src = "generator/designs/hw.ts:212.10" *) aw_addr_1 <= (aw_addr_1 + {{18'd0, aw_burst}, 5'd0});
     end
   end
-  (* src = "generator/designs/hw.ts:167.18" *)
+  (* src = "generator/designs/hw.ts:200.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:174.5" *) if (aw_start) begin
-      (* src = "generator/designs/hw.ts:177.10" *) aw_left <= aw_start_beats;
+    (* src = "generator/designs/hw.ts:207.5" *) if (aw_start) begin
+      (* src = "generator/designs/hw.ts:210.10" *) aw_left <= aw_start_beats;
     end else if (aw_fire) begin
-      (* src = "generator/designs/hw.ts:180.10" *) aw_left <= (aw_left - aw_burst[6:0]);
+      (* src = "generator/designs/hw.ts:213.10" *) aw_left <= (aw_left - aw_burst[6:0]);
     end
   end
   (* src = "generator/designs/g-writer.ts:60.20" *)

@@ -56,25 +56,25 @@ module sbe_row_fetch (
   reg [2:0] lane_tokens_rptr;
   (* src = "generator/designs/hw.ts:40.19" *)
   reg [3:0] lane_tokens_count;
-  (* src = "generator/designs/hw.ts:161.19" *)
+  (* src = "generator/designs/hw.ts:194.19" *)
   wire ar_start;
-  (* src = "generator/designs/hw.ts:162.23" *)
+  (* src = "generator/designs/hw.ts:195.23" *)
   wire [31:0] ar_start_addr;
-  (* src = "generator/designs/hw.ts:163.24" *)
+  (* src = "generator/designs/hw.ts:196.24" *)
   wire [6:0] ar_start_beats;
-  (* src = "generator/designs/hw.ts:164.18" *)
+  (* src = "generator/designs/hw.ts:197.18" *)
   wire ar_fire;
-  (* src = "generator/designs/hw.ts:165.18" *)
+  (* src = "generator/designs/hw.ts:198.18" *)
   reg ar_busy;
-  (* src = "generator/designs/hw.ts:166.18" *)
+  (* src = "generator/designs/hw.ts:199.18" *)
   reg [31:0] ar_addr_1;
-  (* src = "generator/designs/hw.ts:167.18" *)
+  (* src = "generator/designs/hw.ts:200.18" *)
   reg [6:0] ar_left;
-  (* src = "generator/designs/hw.ts:169.20" *)
+  (* src = "generator/designs/hw.ts:202.20" *)
   wire [7:0] ar_to_page;
-  (* src = "generator/designs/hw.ts:172.19" *)
+  (* src = "generator/designs/hw.ts:205.19" *)
   wire [8:0] ar_burst;
-  (* src = "generator/designs/hw.ts:173.23" *)
+  (* src = "generator/designs/hw.ts:206.23" *)
   wire ar_last_of_row;
   (* src = "generator/designs/row-fetch.ts:53.27" *)
   reg [2:0] outstanding;
@@ -120,57 +120,73 @@ module sbe_row_fetch (
   wire cam_full;
   (* src = "generator/designs/row-fetch.ts:64.22" *)
   wire token_room;
-  (* src = "generator/designs/row-fetch.ts:65.22" *)
+  (* src = "generator/designs/row-fetch.ts:68.23" *)
+  reg addr_busy;
+  (* src = "generator/designs/row-fetch.ts:69.23" *)
+  reg addr_done;
+  (* src = "generator/designs/row-fetch.ts:70.19" *)
+  reg [31:0] addr_acc;
+  (* src = "generator/designs/row-fetch.ts:71.21" *)
+  reg [31:0] addr_mcand;
+  (* src = "generator/designs/row-fetch.ts:72.22" *)
+  reg [9:0] addr_mplier;
+  (* src = "generator/designs/row-fetch.ts:73.22" *)
   wire can_row;
-  (* src = "generator/designs/row-fetch.ts:67.23" *)
+  (* src = "generator/designs/row-fetch.ts:75.23" *)
   wire take_row;
-  (* src = "generator/designs/row-fetch.ts:68.27" *)
+  (* src = "generator/designs/row-fetch.ts:76.27" *)
   wire take_rowless;
-  (* src = "generator/designs/row-fetch.ts:69.24" *)
+  (* src = "generator/designs/row-fetch.ts:77.24" *)
   wire tok_accept;
-  (* src = "generator/designs/row-fetch.ts:71.23" *)
-  wire [31:0] row_addr;
-  (* src = "generator/designs/row-fetch.ts:89.21" *)
+  (* src = "generator/designs/row-fetch.ts:80.20" *)
+  wire [31:0] addr_step;
+  (* src = "generator/designs/row-fetch.ts:81.20" *)
+  wire [9:0] addr_rest;
+  (* src = "generator/designs/row-fetch.ts:82.21" *)
+  wire addr_issue;
+  (* src = "generator/designs/row-fetch.ts:116.21" *)
   wire cam_alloc;
 
-  (* src = "generator/designs/hw.ts:172.57" *)
+  (* src = "generator/designs/hw.ts:205.57" *)
   wire [8:0] _GEN_0;
   assign _GEN_0 = {2'd0, ar_left};
-  (* src = "generator/designs/hw.ts:172.75" *)
+  (* src = "generator/designs/hw.ts:205.75" *)
   wire [8:0] _GEN_1;
   assign _GEN_1 = {1'b0, ar_to_page};
-  (* src = "generator/designs/hw.ts:134.10" *)
+  (* src = "generator/designs/hw.ts:167.10" *)
   wire [8:0] _GEN_2;
   assign _GEN_2 = ((_GEN_0 < _GEN_1) ? _GEN_0 : _GEN_1);
 
-  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:69.18
-  assign ar_valid = ar_busy;  // generator/designs/row-fetch.ts:82.17
-  assign ar_addr = ar_addr_1;  // generator/designs/row-fetch.ts:83.16
-  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:84.15
-  assign lt_valid = (lane_tokens_count != 4'd0);  // generator/designs/row-fetch.ts:75.17
-  assign lt_data = ((lane_tokens_rptr == 3'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 3'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 3'd2) ? lane_tokens_slot_2 : ((lane_tokens_rptr == 3'd3) ? lane_tokens_slot_3 : ((lane_tokens_rptr == 3'd4) ? lane_tokens_slot_4 : ((lane_tokens_rptr == 3'd5) ? lane_tokens_slot_5 : ((lane_tokens_rptr == 3'd6) ? lane_tokens_slot_6 : lane_tokens_slot_7)))))));  // generator/designs/row-fetch.ts:76.16
-  assign wb_valid = cam_alloc;  // generator/designs/row-fetch.ts:101.17
-  assign wb_addr = row_addr;  // generator/designs/row-fetch.ts:102.16
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:103.16
-  assign lane_tokens_push = (take_row | take_rowless);  // generator/designs/row-fetch.ts:72.13
-  assign lane_tokens_pop = lt_pop;  // generator/designs/row-fetch.ts:74.12
-  assign lane_tokens_wdata = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:73.14
-  assign ar_start = take_row;  // generator/designs/row-fetch.ts:78.17
-  assign ar_start_addr = row_addr;  // generator/designs/row-fetch.ts:79.21
-  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:80.22
-  assign ar_fire = (ar_busy & ar_ready);  // generator/designs/row-fetch.ts:81.16
-  assign ar_to_page = (8'd128 - {1'b0, ar_addr_1[11:5]});  // generator/designs/hw.ts:169.20
-  assign ar_burst = ((_GEN_2 < 9'd128) ? _GEN_2 : 9'd128);  // generator/designs/hw.ts:172.19
-  assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:173.23
+  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:77.18
+  assign ar_valid = ar_busy;  // generator/designs/row-fetch.ts:109.17
+  assign ar_addr = ar_addr_1;  // generator/designs/row-fetch.ts:110.16
+  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:111.15
+  assign lt_valid = (lane_tokens_count != 4'd0);  // generator/designs/row-fetch.ts:102.17
+  assign lt_data = ((lane_tokens_rptr == 3'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 3'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 3'd2) ? lane_tokens_slot_2 : ((lane_tokens_rptr == 3'd3) ? lane_tokens_slot_3 : ((lane_tokens_rptr == 3'd4) ? lane_tokens_slot_4 : ((lane_tokens_rptr == 3'd5) ? lane_tokens_slot_5 : ((lane_tokens_rptr == 3'd6) ? lane_tokens_slot_6 : lane_tokens_slot_7)))))));  // generator/designs/row-fetch.ts:103.16
+  assign wb_valid = (addr_issue & weight);  // generator/designs/row-fetch.ts:128.17
+  assign wb_addr = addr_acc;  // generator/designs/row-fetch.ts:129.16
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:130.16
+  assign lane_tokens_push = (take_row | take_rowless);  // generator/designs/row-fetch.ts:99.13
+  assign lane_tokens_pop = lt_pop;  // generator/designs/row-fetch.ts:101.12
+  assign lane_tokens_wdata = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:100.14
+  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:105.17
+  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:106.21
+  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:107.22
+  assign ar_fire = (ar_busy & ar_ready);  // generator/designs/row-fetch.ts:108.16
+  assign ar_to_page = (8'd128 - {1'b0, ar_addr_1[11:5]});  // generator/designs/hw.ts:202.20
+  assign ar_burst = ((_GEN_2 < 9'd128) ? _GEN_2 : 9'd128);  // generator/designs/hw.ts:205.19
+  assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:206.23
   assign raw_hazard = (((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) & weight);  // generator/designs/row-fetch.ts:61.19
   assign cam_full = (((((((cam_live_0 & cam_live_1) & cam_live_2) & cam_live_3) & cam_live_4) & cam_live_5) & cam_live_6) & cam_live_7);  // generator/designs/row-fetch.ts:62.23
   assign token_room = (~(lane_tokens_count == 4'd8));  // generator/designs/row-fetch.ts:64.22
-  assign can_row = ((((~ar_busy) & (outstanding < 3'd4)) & token_room) & ((~weight) | ((~raw_hazard) & (~cam_full))));  // generator/designs/row-fetch.ts:65.22
-  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:67.23
-  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:68.27
-  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:69.24
-  assign row_addr = (base + ({22'd0, tok_j} * stride));  // generator/designs/row-fetch.ts:71.23
-  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:89.21
+  assign can_row = ((((~addr_busy) & (outstanding < 3'd4)) & token_room) & ((~weight) | ((~raw_hazard) & (~cam_full))));  // generator/designs/row-fetch.ts:73.22
+  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:75.23
+  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:76.27
+  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:77.24
+  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:80.20
+  assign addr_rest = {2'd0, addr_mplier[9:2]};  // generator/designs/row-fetch.ts:81.20
+  assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:82.21
+  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:116.21
 
   (* src = "generator/designs/hw.ts:37.19" *)
   always @(posedge clk) begin
@@ -268,34 +284,34 @@ module sbe_row_fetch (
       end
     end
   end
-  (* src = "generator/designs/hw.ts:165.18" *)
+  (* src = "generator/designs/hw.ts:198.18" *)
   always @(posedge clk) begin
     if (rst) begin
       ar_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:174.5" *) if (ar_start) begin
-        (* src = "generator/designs/hw.ts:175.10" *) ar_busy <= 1'b1;
+      (* src = "generator/designs/hw.ts:207.5" *) if (ar_start) begin
+        (* src = "generator/designs/hw.ts:208.10" *) ar_busy <= 1'b1;
       end else if (ar_fire) begin
-        (* src = "generator/designs/hw.ts:181.7" *) if (ar_last_of_row) begin
-          (* src = "generator/designs/hw.ts:181.34" *) ar_busy <= 1'b0;
+        (* src = "generator/designs/hw.ts:214.7" *) if (ar_last_of_row) begin
+          (* src = "generator/designs/hw.ts:214.34" *) ar_busy <= 1'b0;
         end
       end
     end
   end
-  (* src = "generator/designs/hw.ts:166.18" *)
+  (* src = "generator/designs/hw.ts:199.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:174.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:176.10" *) ar_addr_1 <= ar_start_addr;
+    (* src = "generator/designs/hw.ts:207.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:209.10" *) ar_addr_1 <= ar_start_addr;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:179.10" *) ar_addr_1 <= (ar_addr_1 + {{18'd0, ar_burst}, 5'd0});
+      (* src = "generator/designs/hw.ts:212.10" *) ar_addr_1 <= (ar_addr_1 + {{18'd0, ar_burst}, 5'd0});
     end
   end
-  (* src = "generator/designs/hw.ts:167.18" *)
+  (* src = "generator/designs/hw.ts:200.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:174.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:177.10" *) ar_left <= ar_start_beats;
+    (* src = "generator/designs/hw.ts:207.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:210.10" *) ar_left <= ar_start_beats;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:180.10" *) ar_left <= (ar_left - ar_burst[6:0]);
+      (* src = "generator/designs/hw.ts:213.10" *) ar_left <= (ar_left - ar_burst[6:0]);
     end
   end
   (* src = "generator/designs/row-fetch.ts:53.27" *)
@@ -303,74 +319,74 @@ module sbe_row_fetch (
     if (rst) begin
       outstanding <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:86.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:86.62" *) outstanding <= (outstanding + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:113.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:113.62" *) outstanding <= (outstanding + 3'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:87.67" *) outstanding <= (outstanding - 3'd1);
+        (* src = "generator/designs/row-fetch.ts:114.67" *) outstanding <= (outstanding - 3'd1);
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:56.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:91.34" *) if ((cam_tail == 3'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:91.82" *) cam_row_0 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:118.34" *) if ((cam_tail == 3'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:118.82" *) cam_row_0 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:56.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:91.34" *) if ((cam_tail == 3'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:91.82" *) cam_row_1 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:118.34" *) if ((cam_tail == 3'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:118.82" *) cam_row_1 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:56.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:91.34" *) if ((cam_tail == 3'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:91.82" *) cam_row_2 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:118.34" *) if ((cam_tail == 3'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:118.82" *) cam_row_2 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:56.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:91.34" *) if ((cam_tail == 3'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:91.82" *) cam_row_3 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:118.34" *) if ((cam_tail == 3'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:118.82" *) cam_row_3 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:56.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:91.34" *) if ((cam_tail == 3'd4)) begin
-        (* src = "generator/designs/row-fetch.ts:91.82" *) cam_row_4 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:118.34" *) if ((cam_tail == 3'd4)) begin
+        (* src = "generator/designs/row-fetch.ts:118.82" *) cam_row_4 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:56.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:91.34" *) if ((cam_tail == 3'd5)) begin
-        (* src = "generator/designs/row-fetch.ts:91.82" *) cam_row_5 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:118.34" *) if ((cam_tail == 3'd5)) begin
+        (* src = "generator/designs/row-fetch.ts:118.82" *) cam_row_5 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:56.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:91.34" *) if ((cam_tail == 3'd6)) begin
-        (* src = "generator/designs/row-fetch.ts:91.82" *) cam_row_6 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:118.34" *) if ((cam_tail == 3'd6)) begin
+        (* src = "generator/designs/row-fetch.ts:118.82" *) cam_row_6 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:56.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:91.34" *) if ((cam_tail == 3'd7)) begin
-        (* src = "generator/designs/row-fetch.ts:91.82" *) cam_row_7 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:118.34" *) if ((cam_tail == 3'd7)) begin
+        (* src = "generator/designs/row-fetch.ts:118.82" *) cam_row_7 <= tok_j;
       end
     end
   end
@@ -379,10 +395,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:96.9" *) if ((cam_alloc & (cam_tail == 3'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:96.50" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:123.9" *) if ((cam_alloc & (cam_tail == 3'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:123.50" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:97.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:124.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
@@ -391,10 +407,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:96.9" *) if ((cam_alloc & (cam_tail == 3'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:96.50" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:123.9" *) if ((cam_alloc & (cam_tail == 3'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:123.50" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:97.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:124.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
@@ -403,10 +419,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:96.9" *) if ((cam_alloc & (cam_tail == 3'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:96.50" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:123.9" *) if ((cam_alloc & (cam_tail == 3'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:123.50" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:97.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:124.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
@@ -415,10 +431,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:96.9" *) if ((cam_alloc & (cam_tail == 3'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:96.50" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:123.9" *) if ((cam_alloc & (cam_tail == 3'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:123.50" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:97.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:124.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
@@ -427,10 +443,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:96.9" *) if ((cam_alloc & (cam_tail == 3'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:96.50" *) cam_live_4 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:123.9" *) if ((cam_alloc & (cam_tail == 3'd4))) begin
+        (* src = "generator/designs/row-fetch.ts:123.50" *) cam_live_4 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:97.64" *) cam_live_4 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:124.64" *) cam_live_4 <= 1'b0;
       end
     end
   end
@@ -439,10 +455,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:96.9" *) if ((cam_alloc & (cam_tail == 3'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:96.50" *) cam_live_5 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:123.9" *) if ((cam_alloc & (cam_tail == 3'd5))) begin
+        (* src = "generator/designs/row-fetch.ts:123.50" *) cam_live_5 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:97.64" *) cam_live_5 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:124.64" *) cam_live_5 <= 1'b0;
       end
     end
   end
@@ -451,10 +467,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:96.9" *) if ((cam_alloc & (cam_tail == 3'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:96.50" *) cam_live_6 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:123.9" *) if ((cam_alloc & (cam_tail == 3'd6))) begin
+        (* src = "generator/designs/row-fetch.ts:123.50" *) cam_live_6 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:97.64" *) cam_live_6 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:124.64" *) cam_live_6 <= 1'b0;
       end
     end
   end
@@ -463,10 +479,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:96.9" *) if ((cam_alloc & (cam_tail == 3'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:96.50" *) cam_live_7 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:123.9" *) if ((cam_alloc & (cam_tail == 3'd7))) begin
+        (* src = "generator/designs/row-fetch.ts:123.50" *) cam_live_7 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:97.64" *) cam_live_7 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:124.64" *) cam_live_7 <= 1'b0;
       end
     end
   end
@@ -475,8 +491,8 @@ module sbe_row_fetch (
     if (rst) begin
       cam_head <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:99.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:99.42" *) cam_head <= (cam_head + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:126.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:126.42" *) cam_head <= (cam_head + 3'd1);
       end
     end
   end
@@ -485,9 +501,62 @@ module sbe_row_fetch (
     if (rst) begin
       cam_tail <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:90.7" *) if (cam_alloc) begin
-        (* src = "generator/designs/row-fetch.ts:92.15" *) cam_tail <= (cam_tail + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:117.7" *) if (cam_alloc) begin
+        (* src = "generator/designs/row-fetch.ts:119.15" *) cam_tail <= (cam_tail + 3'd1);
       end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:68.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      addr_busy <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:83.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:84.15" *) addr_busy <= 1'b1;
+      end else if ((addr_busy & (~addr_done))) begin
+      end else if (addr_issue) begin
+        (* src = "generator/designs/row-fetch.ts:95.15" *) addr_busy <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:69.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      addr_done <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:83.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:85.15" *) addr_done <= 1'b0;
+      end else if ((addr_busy & (~addr_done))) begin
+        (* src = "generator/designs/row-fetch.ts:93.9" *) if ((addr_rest == 10'd0)) begin
+          (* src = "generator/designs/row-fetch.ts:93.40" *) addr_done <= 1'b1;
+        end
+      end else if (addr_issue) begin
+        (* src = "generator/designs/row-fetch.ts:96.15" *) addr_done <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:70.19" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:83.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:86.11" *) addr_acc <= base;
+    end else if ((addr_busy & (~addr_done))) begin
+      (* src = "generator/designs/row-fetch.ts:90.11" *) addr_acc <= (addr_acc + addr_step);
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:71.21" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:83.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:87.13" *) addr_mcand <= stride;
+    end else if ((addr_busy & (~addr_done))) begin
+      (* src = "generator/designs/row-fetch.ts:91.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:72.22" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:83.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:88.14" *) addr_mplier <= tok_j;
+    end else if ((addr_busy & (~addr_done))) begin
+      (* src = "generator/designs/row-fetch.ts:92.14" *) addr_mplier <= addr_rest;
     end
   end
 endmodule

@@ -28,38 +28,26 @@ module sbe_lanes (
   (* src = "generator/designs/lanes.ts:48.20" *) output wire [1:0] mac_count,
   (* src = "generator/designs/lanes.ts:49.15" *) output wire idle
 );
-  (* src = "generator/designs/hw.ts:34.18" *)
+  (* src = "generator/designs/hw.ts:98.18" *)
   wire rbeat_push;
-  (* src = "generator/designs/hw.ts:35.17" *)
+  (* src = "generator/designs/hw.ts:99.17" *)
   wire rbeat_pop;
-  (* src = "generator/designs/hw.ts:36.19" *)
+  (* src = "generator/designs/hw.ts:100.19" *)
   wire [127:0] rbeat_wdata;
-  (* src = "generator/designs/hw.ts:37.19" *)
-  reg [127:0] rbeat_slot_0;
-  (* src = "generator/designs/hw.ts:37.19" *)
-  reg [127:0] rbeat_slot_1;
-  (* src = "generator/designs/hw.ts:38.18" *)
-  reg rbeat_wptr;
-  (* src = "generator/designs/hw.ts:39.18" *)
-  reg rbeat_rptr;
-  (* src = "generator/designs/hw.ts:40.19" *)
-  reg [1:0] rbeat_count;
-  (* src = "generator/designs/hw.ts:34.18" *)
+  (* src = "generator/designs/hw.ts:101.19" *)
+  reg rbeat_valid;
+  (* src = "generator/designs/hw.ts:102.18" *)
+  reg [127:0] rbeat_data;
+  (* src = "generator/designs/hw.ts:98.18" *)
   wire out_push;
-  (* src = "generator/designs/hw.ts:35.17" *)
+  (* src = "generator/designs/hw.ts:99.17" *)
   wire out_pop;
-  (* src = "generator/designs/hw.ts:36.19" *)
+  (* src = "generator/designs/hw.ts:100.19" *)
   wire [128:0] out_wdata;
-  (* src = "generator/designs/hw.ts:37.19" *)
-  reg [128:0] out_slot_0;
-  (* src = "generator/designs/hw.ts:37.19" *)
-  reg [128:0] out_slot_1;
-  (* src = "generator/designs/hw.ts:38.18" *)
-  reg out_wptr;
-  (* src = "generator/designs/hw.ts:39.18" *)
-  reg out_rptr;
-  (* src = "generator/designs/hw.ts:40.19" *)
-  reg [1:0] out_count;
+  (* src = "generator/designs/hw.ts:101.19" *)
+  reg out_valid;
+  (* src = "generator/designs/hw.ts:102.18" *)
+  reg [128:0] out_data;
   (* src = "generator/designs/lanes.ts:67.19" *)
   reg c2_valid;
   (* src = "generator/designs/lanes.ts:68.22" *)
@@ -131,7 +119,7 @@ module sbe_lanes (
   (* src = "generator/designs/lanes.ts:128.19" *)
   reg [31:0] c1_w;
   (* src = "generator/designs/lanes.ts:129.20" *)
-  reg [127:0] c1_gword;
+  reg [95:0] c1_gold;
   (* src = "generator/designs/lanes.ts:130.22" *)
   reg [1:0] c1_mask;
   (* src = "generator/designs/lanes.ts:131.19" *)
@@ -142,94 +130,81 @@ module sbe_lanes (
   reg c1_fresh;
   (* src = "generator/designs/lanes.ts:134.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:148.22" *)
-  reg [127:0] c2_gword;
-  (* src = "generator/designs/lanes.ts:149.22" *)
-  reg [1:0] c2_mask;
-  (* src = "generator/designs/lanes.ts:150.19" *)
+  (* src = "generator/designs/lanes.ts:149.19" *)
   reg [2:0] c2_group;
-  (* src = "generator/designs/lanes.ts:151.22" *)
+  (* src = "generator/designs/lanes.ts:150.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_1;
   (* src = "generator/designs/lanes.ts:62.20" *)
   reg [95:0] y_ram [0:7];
   (* src = "generator/designs/lanes.ts:63.20" *)
   reg [31:0] a_ram [0:15];
 
-  (* src = "generator/designs/hw.ts:47.89" *)
+  (* src = "generator/designs/hw.ts:105.62" *)
   wire _GEN_0;
-  assign _GEN_0 = (rbeat_count == 2'd2);
-  (* src = "generator/designs/hw.ts:47.43" *)
+  assign _GEN_0 = ((~rbeat_valid) | rbeat_pop);
+  (* src = "generator/designs/hw.ts:105.62" *)
   wire _GEN_1;
-  assign _GEN_1 = (out_count != 2'd0);
-  (* src = "generator/designs/hw.ts:47.56" *)
-  wire [128:0] _GEN_2;
-  assign _GEN_2 = ((out_rptr == 1'b0) ? out_slot_0 : out_slot_1);
-  (* src = "generator/designs/hw.ts:47.89" *)
-  wire _GEN_3;
-  assign _GEN_3 = (out_count == 2'd2);
+  assign _GEN_1 = ((~out_valid) | out_pop);
   (* src = "generator/designs/lanes.ts:76.41" *)
-  wire [5:0] _GEN_4;
-  assign _GEN_4 = ({1'b0, cols} + 6'd1);
+  wire [5:0] _GEN_2;
+  assign _GEN_2 = ({1'b0, cols} + 6'd1);
   (* src = "generator/designs/lanes.ts:81.18" *)
-  wire [3:0] _GEN_5;
-  assign _GEN_5 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:168.93" *)
-  wire [48:0] _GEN_6;
-  assign _GEN_6 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:168.93" *)
-  wire [48:0] _GEN_7;
-  assign _GEN_7 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/hw.ts:47.56" *)
-  wire [127:0] _GEN_8;
-  assign _GEN_8 = ((rbeat_rptr == 1'b0) ? rbeat_slot_0 : rbeat_slot_1);
-  (* src = "generator/designs/lanes.ts:157.17" *)
-  wire [15:0] _GEN_9;
-  assign _GEN_9 = (weight ? a_word[15:0] : c1_w[15:0]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
-  wire [15:0] _GEN_10;
-  assign _GEN_10 = (weight ? a_word[31:16] : c1_w[31:16]);
+  wire [3:0] _GEN_3;
+  assign _GEN_3 = {1'b0, group};
+  (* src = "generator/designs/lanes.ts:167.93" *)
+  wire [48:0] _GEN_4;
+  assign _GEN_4 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
+  (* src = "generator/designs/lanes.ts:167.93" *)
+  wire [48:0] _GEN_5;
+  assign _GEN_5 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
+  (* src = "generator/designs/lanes.ts:158.17" *)
+  wire [15:0] _GEN_6;
+  assign _GEN_6 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
+  wire [15:0] _GEN_7;
+  assign _GEN_7 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
 
   // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
   wire _unused_bits;
-  assign _unused_bits = ^{_GEN_4[0], _GEN_4[5]};
+  assign _unused_bits = ^{_GEN_2[0], _GEN_2[5]};
 
   assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:95.15
-  assign r_ready = (~_GEN_0);  // generator/designs/lanes.ts:54.16
+  assign r_ready = _GEN_0;  // generator/designs/lanes.ts:52.16
   assign a_release = vec_end;  // generator/designs/lanes.ts:99.18
-  assign o_valid = _GEN_1;  // generator/designs/lanes.ts:58.16
-  assign o_data = _GEN_2[127:0];  // generator/designs/lanes.ts:59.15
-  assign o_last = _GEN_2[128];  // generator/designs/lanes.ts:60.15
+  assign o_valid = out_valid;  // generator/designs/lanes.ts:58.16
+  assign o_data = out_data[127:0];  // generator/designs/lanes.ts:59.15
+  assign o_last = out_data[128];  // generator/designs/lanes.ts:60.15
   assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:96.17
   assign vec_done = vec_end;  // generator/designs/lanes.ts:98.17
   assign mac_count = (fetch_group ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:122.18
-  assign idle = (((~c1_valid) & (~c2_valid)) & (~_GEN_1));  // generator/designs/lanes.ts:177.13
-  assign rbeat_push = (r_valid & (~_GEN_0));  // generator/designs/lanes.ts:52.13
+  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:173.13
+  assign rbeat_push = (r_valid & _GEN_0);  // generator/designs/lanes.ts:53.13
   assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:92.12
-  assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:53.14
-  assign out_push = ((c2_valid & c2_push) & (~_GEN_3));  // generator/designs/lanes.ts:173.13
-  assign out_pop = (o_ready & _GEN_1);  // generator/designs/lanes.ts:57.12
-  assign out_wdata = {((~weight) & c2_last), (c2_mask[1] ? {{16{sum_1[47]}}, sum_1} : (weight ? c2_gword[127:64] : 64'd0)), (c2_mask[0] ? {{16{sum_0[47]}}, sum_0} : (weight ? c2_gword[63:0] : 64'd0))};  // generator/designs/lanes.ts:174.14
-  assign advance = (~((c2_valid & c2_push) & _GEN_3));  // generator/designs/lanes.ts:69.19
-  assign groups = _GEN_4[4:1];  // generator/designs/lanes.ts:76.17
+  assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:54.14
+  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:169.13
+  assign out_pop = (o_ready & out_valid);  // generator/designs/lanes.ts:57.12
+  assign out_wdata = {((~weight) & c2_last), {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:170.14
+  assign advance = (~((c2_valid & c2_push) & (~_GEN_1)));  // generator/designs/lanes.ts:69.19
+  assign groups = _GEN_2[4:1];  // generator/designs/lanes.ts:76.17
   assign span = (((~weight) & (groups < 4'd3)) ? 4'd3 : groups);  // generator/designs/lanes.ts:77.20
-  assign in_row = (_GEN_5 < groups);  // generator/designs/lanes.ts:82.21
-  assign last_col = (_GEN_5 == (groups - 4'd1));  // generator/designs/lanes.ts:83.23
+  assign in_row = (_GEN_3 < groups);  // generator/designs/lanes.ts:82.21
+  assign last_col = (_GEN_3 == (groups - 4'd1));  // generator/designs/lanes.ts:83.23
   assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:84.21
   assign bank_ok = ((~weight) | ((a_bank == 1'b0) ? a_bank_full[0] : a_bank_full[1]));  // generator/designs/lanes.ts:85.22
-  assign go = (((advance & lt_valid) & ((~need_r) | (rbeat_count != 2'd0))) & bank_ok);  // generator/designs/lanes.ts:86.18
-  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_5 == (span - 4'd1)));  // generator/designs/lanes.ts:87.25
+  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:86.18
+  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_3 == (span - 4'd1)));  // generator/designs/lanes.ts:87.25
   assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:88.22
   assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:89.20
   assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:90.26
@@ -238,103 +213,43 @@ module sbe_lanes (
   assign fresh = (~((group == 3'd0) ? touched_0 : ((group == 3'd1) ? touched_1 : ((group == 3'd2) ? touched_2 : ((group == 3'd3) ? touched_3 : ((group == 3'd4) ? touched_4 : ((group == 3'd5) ? touched_5 : ((group == 3'd6) ? touched_6 : touched_7))))))));  // generator/designs/lanes.ts:102.21
   assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:121.55
   assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:121.55
-  assign sum_0 = (($signed(_GEN_6) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_6) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_6[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_1 = (($signed(_GEN_7) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_7) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_7[47:0]));  // generator/designs/lanes.ts:168.56
+  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:167.56
 
-  (* src = "generator/designs/hw.ts:37.19" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (rbeat_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((rbeat_wptr == 1'b0)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) rbeat_slot_0 <= rbeat_wdata;
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:37.19" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (rbeat_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((rbeat_wptr == 1'b1)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) rbeat_slot_1 <= rbeat_wdata;
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:38.18" *)
+  (* src = "generator/designs/hw.ts:101.19" *)
   always @(posedge clk) begin
     if (rst) begin
-      rbeat_wptr <= 1'b0;
+      rbeat_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:41.5" *) if (rbeat_push) begin
-        (* src = "generator/designs/hw.ts:43.10" *) rbeat_wptr <= (rbeat_wptr + 1'b1);
+      (* src = "generator/designs/hw.ts:104.5" *) if (rbeat_push) begin
+        (* src = "generator/designs/hw.ts:104.28" *) rbeat_valid <= 1'b1;
+      end else if (rbeat_pop) begin
+        (* src = "generator/designs/hw.ts:104.65" *) rbeat_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:39.18" *)
+  (* src = "generator/designs/hw.ts:102.18" *)
+  always @(posedge clk) begin
+    if (rbeat_push) begin
+      (* src = "generator/designs/hw.ts:103.8" *) rbeat_data <= rbeat_wdata;
+    end
+  end
+  (* src = "generator/designs/hw.ts:101.19" *)
   always @(posedge clk) begin
     if (rst) begin
-      rbeat_rptr <= 1'b0;
+      out_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:45.5" *) if (rbeat_pop) begin
-        (* src = "generator/designs/hw.ts:45.26" *) rbeat_rptr <= (rbeat_rptr + 1'b1);
+      (* src = "generator/designs/hw.ts:104.5" *) if (out_push) begin
+        (* src = "generator/designs/hw.ts:104.28" *) out_valid <= 1'b1;
+      end else if (out_pop) begin
+        (* src = "generator/designs/hw.ts:104.65" *) out_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:40.19" *)
+  (* src = "generator/designs/hw.ts:102.18" *)
   always @(posedge clk) begin
-    if (rst) begin
-      rbeat_count <= 2'd0;
-    end else begin
-      (* src = "generator/designs/hw.ts:46.5" *) if ((rbeat_push & (~rbeat_pop))) begin
-        (* src = "generator/designs/hw.ts:46.43" *) rbeat_count <= (rbeat_count + 2'd1);
-      end else if ((rbeat_pop & (~rbeat_push))) begin
-        (* src = "generator/designs/hw.ts:46.108" *) rbeat_count <= (rbeat_count - 2'd1);
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:37.19" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (out_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((out_wptr == 1'b0)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) out_slot_0 <= out_wdata;
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:37.19" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (out_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((out_wptr == 1'b1)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) out_slot_1 <= out_wdata;
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:38.18" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      out_wptr <= 1'b0;
-    end else begin
-      (* src = "generator/designs/hw.ts:41.5" *) if (out_push) begin
-        (* src = "generator/designs/hw.ts:43.10" *) out_wptr <= (out_wptr + 1'b1);
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:39.18" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      out_rptr <= 1'b0;
-    end else begin
-      (* src = "generator/designs/hw.ts:45.5" *) if (out_pop) begin
-        (* src = "generator/designs/hw.ts:45.26" *) out_rptr <= (out_rptr + 1'b1);
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:40.19" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      out_count <= 2'd0;
-    end else begin
-      (* src = "generator/designs/hw.ts:46.5" *) if ((out_push & (~out_pop))) begin
-        (* src = "generator/designs/hw.ts:46.43" *) out_count <= (out_count + 2'd1);
-      end else if ((out_pop & (~out_push))) begin
-        (* src = "generator/designs/hw.ts:46.108" *) out_count <= (out_count - 2'd1);
-      end
+    if (out_push) begin
+      (* src = "generator/designs/hw.ts:103.8" *) out_data <= out_wdata;
     end
   end
   (* src = "generator/designs/lanes.ts:67.19" *)
@@ -342,15 +257,15 @@ module sbe_lanes (
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:152.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:153.11" *) c2_valid <= c1_valid;
+      (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:152.11" *) c2_valid <= c1_valid;
       end
     end
   end
   (* src = "generator/designs/lanes.ts:68.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:152.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:154.14" *) c2_push <= (weight | c1_eov);
+    (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:153.14" *) c2_push <= (weight | c1_eov);
     end
   end
   (* src = "generator/designs/lanes.ts:71.17" *)
@@ -504,97 +419,85 @@ module sbe_lanes (
   (* src = "generator/designs/lanes.ts:128.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:137.9" *) c1_w <= ((sub_beat == 2'd0) ? _GEN_8[31:0] : ((sub_beat == 2'd1) ? _GEN_8[63:32] : ((sub_beat == 2'd2) ? _GEN_8[95:64] : _GEN_8[127:96])));
+      (* src = "generator/designs/lanes.ts:137.9" *) c1_w <= ((sub_beat == 2'd0) ? rbeat_data[31:0] : ((sub_beat == 2'd1) ? rbeat_data[63:32] : ((sub_beat == 2'd2) ? rbeat_data[95:64] : rbeat_data[127:96])));
     end
   end
   (* src = "generator/designs/lanes.ts:129.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:138.10" *) c1_gword <= _GEN_8;
+      (* src = "generator/designs/lanes.ts:139.10" *) c1_gold <= {rbeat_data[111:64], rbeat_data[47:0]};
     end
   end
   (* src = "generator/designs/lanes.ts:130.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:139.12" *) c1_mask <= {k_in_1, k_in_0};
+      (* src = "generator/designs/lanes.ts:140.12" *) c1_mask <= {k_in_1, k_in_0};
     end
   end
   (* src = "generator/designs/lanes.ts:131.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:140.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:141.9" *) c1_group <= group;
     end
   end
   (* src = "generator/designs/lanes.ts:132.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:141.11" *) c1_eov <= lt_data[16];
+      (* src = "generator/designs/lanes.ts:142.11" *) c1_eov <= lt_data[16];
     end
   end
   (* src = "generator/designs/lanes.ts:133.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:142.13" *) c1_fresh <= fresh;
+      (* src = "generator/designs/lanes.ts:143.13" *) c1_fresh <= fresh;
     end
   end
   (* src = "generator/designs/lanes.ts:134.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:143.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:144.12" *) c1_last <= last_col;
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_9[15]}}, _GEN_9}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_10[15]}}, _GEN_10}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_7[15]}}, _GEN_7}));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_0 <= (weight ? c1_gword[47:0] : (c1_fresh ? 48'd0 : y_old[47:0]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_0 <= (weight ? c1_gold[47:0] : ((c1_fresh | (~c1_mask[0])) ? 48'd0 : y_old[47:0]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_1 <= (weight ? c1_gword[111:64] : (c1_fresh ? 48'd0 : y_old[95:48]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_1 <= (weight ? c1_gold[95:48] : ((c1_fresh | (~c1_mask[1])) ? 48'd0 : y_old[95:48]));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.22" *)
+  (* src = "generator/designs/lanes.ts:149.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:163.12" *) c2_gword <= c1_gword;
+      (* src = "generator/designs/lanes.ts:164.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:149.22" *)
+  (* src = "generator/designs/lanes.ts:150.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.12" *) c2_mask <= c1_mask;
-    end
-  end
-  (* src = "generator/designs/lanes.ts:150.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) c2_group <= c1_group;
-    end
-  end
-  (* src = "generator/designs/lanes.ts:151.22" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:166.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:165.12" *) c2_last <= c1_last;
     end
   end
   (* src = "generator/designs/lanes.ts:62.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:175.7" *) if ((c2_valid & (~c2_push))) begin
-      (* src = "generator/designs/lanes.ts:175.46" *) y_ram[c2_group] <= {sum_1, sum_0};
+    (* src = "generator/designs/lanes.ts:171.7" *) if ((c2_valid & (~c2_push))) begin
+      (* src = "generator/designs/lanes.ts:171.46" *) y_ram[c2_group] <= {sum_1, sum_0};
     end
   end
   (* src = "generator/designs/lanes.ts:110.18" *)

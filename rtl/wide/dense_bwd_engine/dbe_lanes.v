@@ -28,38 +28,26 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:48.20" *) output wire [4:0] mac_count,
   (* src = "generator/designs/lanes.ts:49.15" *) output wire idle
 );
-  (* src = "generator/designs/hw.ts:34.18" *)
+  (* src = "generator/designs/hw.ts:98.18" *)
   wire rbeat_push;
-  (* src = "generator/designs/hw.ts:35.17" *)
+  (* src = "generator/designs/hw.ts:99.17" *)
   wire rbeat_pop;
-  (* src = "generator/designs/hw.ts:36.19" *)
+  (* src = "generator/designs/hw.ts:100.19" *)
   wire [1023:0] rbeat_wdata;
-  (* src = "generator/designs/hw.ts:37.19" *)
-  reg [1023:0] rbeat_slot_0;
-  (* src = "generator/designs/hw.ts:37.19" *)
-  reg [1023:0] rbeat_slot_1;
-  (* src = "generator/designs/hw.ts:38.18" *)
-  reg rbeat_wptr;
-  (* src = "generator/designs/hw.ts:39.18" *)
-  reg rbeat_rptr;
-  (* src = "generator/designs/hw.ts:40.19" *)
-  reg [1:0] rbeat_count;
-  (* src = "generator/designs/hw.ts:34.18" *)
+  (* src = "generator/designs/hw.ts:101.19" *)
+  reg rbeat_valid;
+  (* src = "generator/designs/hw.ts:102.18" *)
+  reg [1023:0] rbeat_data;
+  (* src = "generator/designs/hw.ts:98.18" *)
   wire out_push;
-  (* src = "generator/designs/hw.ts:35.17" *)
+  (* src = "generator/designs/hw.ts:99.17" *)
   wire out_pop;
-  (* src = "generator/designs/hw.ts:36.19" *)
+  (* src = "generator/designs/hw.ts:100.19" *)
   wire [1024:0] out_wdata;
-  (* src = "generator/designs/hw.ts:37.19" *)
-  reg [1024:0] out_slot_0;
-  (* src = "generator/designs/hw.ts:37.19" *)
-  reg [1024:0] out_slot_1;
-  (* src = "generator/designs/hw.ts:38.18" *)
-  reg out_wptr;
-  (* src = "generator/designs/hw.ts:39.18" *)
-  reg out_rptr;
-  (* src = "generator/designs/hw.ts:40.19" *)
-  reg [1:0] out_count;
+  (* src = "generator/designs/hw.ts:101.19" *)
+  reg out_valid;
+  (* src = "generator/designs/hw.ts:102.18" *)
+  reg [1024:0] out_data;
   (* src = "generator/designs/lanes.ts:67.19" *)
   reg c2_valid;
   (* src = "generator/designs/lanes.ts:68.22" *)
@@ -271,7 +259,7 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:128.19" *)
   reg [255:0] c1_w;
   (* src = "generator/designs/lanes.ts:129.20" *)
-  reg [1023:0] c1_gword;
+  reg [767:0] c1_gold;
   (* src = "generator/designs/lanes.ts:130.22" *)
   reg [15:0] c1_mask;
   (* src = "generator/designs/lanes.ts:131.19" *)
@@ -282,262 +270,249 @@ module dbe_lanes (
   reg c1_fresh;
   (* src = "generator/designs/lanes.ts:134.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_2;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_3;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_4;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_5;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_6;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_7;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_8;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_9;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_10;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_11;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_12;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_13;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_14;
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   reg [31:0] c2_prod_15;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_2;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_3;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_4;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_5;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_6;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_7;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_8;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_9;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_10;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_11;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_12;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_13;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_14;
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   reg [47:0] c2_old_15;
-  (* src = "generator/designs/lanes.ts:148.22" *)
-  reg [1023:0] c2_gword;
-  (* src = "generator/designs/lanes.ts:149.22" *)
-  reg [15:0] c2_mask;
-  (* src = "generator/designs/lanes.ts:150.19" *)
+  (* src = "generator/designs/lanes.ts:149.19" *)
   reg [5:0] c2_group;
-  (* src = "generator/designs/lanes.ts:151.22" *)
+  (* src = "generator/designs/lanes.ts:150.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_2;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_3;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_4;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_5;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_6;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_7;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_8;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_9;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_10;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_11;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_12;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_13;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_14;
-  (* src = "generator/designs/lanes.ts:168.56" *)
+  (* src = "generator/designs/lanes.ts:167.56" *)
   wire [47:0] sum_15;
   (* src = "generator/designs/lanes.ts:62.20" *)
   reg [767:0] y_ram [0:63];
   (* src = "generator/designs/lanes.ts:63.20" *)
   reg [255:0] a_ram [0:127];
 
-  (* src = "generator/designs/hw.ts:47.89" *)
+  (* src = "generator/designs/hw.ts:105.62" *)
   wire _GEN_0;
-  assign _GEN_0 = (rbeat_count == 2'd2);
-  (* src = "generator/designs/hw.ts:47.43" *)
+  assign _GEN_0 = ((~rbeat_valid) | rbeat_pop);
+  (* src = "generator/designs/hw.ts:105.62" *)
   wire _GEN_1;
-  assign _GEN_1 = (out_count != 2'd0);
-  (* src = "generator/designs/hw.ts:47.56" *)
-  wire [1024:0] _GEN_2;
-  assign _GEN_2 = ((out_rptr == 1'b0) ? out_slot_0 : out_slot_1);
-  (* src = "generator/designs/hw.ts:47.89" *)
-  wire _GEN_3;
-  assign _GEN_3 = (out_count == 2'd2);
+  assign _GEN_1 = ((~out_valid) | out_pop);
   (* src = "generator/designs/lanes.ts:76.41" *)
-  wire [11:0] _GEN_4;
-  assign _GEN_4 = ({1'b0, cols} + 12'd15);
+  wire [11:0] _GEN_2;
+  assign _GEN_2 = ({1'b0, cols} + 12'd15);
   (* src = "generator/designs/lanes.ts:81.18" *)
-  wire [6:0] _GEN_5;
-  assign _GEN_5 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  wire [6:0] _GEN_3;
+  assign _GEN_3 = {1'b0, group};
+  (* src = "generator/designs/lanes.ts:167.93" *)
+  wire [48:0] _GEN_4;
+  assign _GEN_4 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
+  (* src = "generator/designs/lanes.ts:167.93" *)
+  wire [48:0] _GEN_5;
+  assign _GEN_5 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_6;
-  assign _GEN_6 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_6 = ({c2_old_2[47], c2_old_2} + {{17{c2_prod_2[31]}}, c2_prod_2});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_7;
-  assign _GEN_7 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_7 = ({c2_old_3[47], c2_old_3} + {{17{c2_prod_3[31]}}, c2_prod_3});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_8;
-  assign _GEN_8 = ({c2_old_2[47], c2_old_2} + {{17{c2_prod_2[31]}}, c2_prod_2});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_8 = ({c2_old_4[47], c2_old_4} + {{17{c2_prod_4[31]}}, c2_prod_4});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_9;
-  assign _GEN_9 = ({c2_old_3[47], c2_old_3} + {{17{c2_prod_3[31]}}, c2_prod_3});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_9 = ({c2_old_5[47], c2_old_5} + {{17{c2_prod_5[31]}}, c2_prod_5});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_10;
-  assign _GEN_10 = ({c2_old_4[47], c2_old_4} + {{17{c2_prod_4[31]}}, c2_prod_4});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_10 = ({c2_old_6[47], c2_old_6} + {{17{c2_prod_6[31]}}, c2_prod_6});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_11;
-  assign _GEN_11 = ({c2_old_5[47], c2_old_5} + {{17{c2_prod_5[31]}}, c2_prod_5});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_11 = ({c2_old_7[47], c2_old_7} + {{17{c2_prod_7[31]}}, c2_prod_7});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_12;
-  assign _GEN_12 = ({c2_old_6[47], c2_old_6} + {{17{c2_prod_6[31]}}, c2_prod_6});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_12 = ({c2_old_8[47], c2_old_8} + {{17{c2_prod_8[31]}}, c2_prod_8});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_13;
-  assign _GEN_13 = ({c2_old_7[47], c2_old_7} + {{17{c2_prod_7[31]}}, c2_prod_7});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_13 = ({c2_old_9[47], c2_old_9} + {{17{c2_prod_9[31]}}, c2_prod_9});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_14;
-  assign _GEN_14 = ({c2_old_8[47], c2_old_8} + {{17{c2_prod_8[31]}}, c2_prod_8});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_14 = ({c2_old_10[47], c2_old_10} + {{17{c2_prod_10[31]}}, c2_prod_10});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_15;
-  assign _GEN_15 = ({c2_old_9[47], c2_old_9} + {{17{c2_prod_9[31]}}, c2_prod_9});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_15 = ({c2_old_11[47], c2_old_11} + {{17{c2_prod_11[31]}}, c2_prod_11});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_16;
-  assign _GEN_16 = ({c2_old_10[47], c2_old_10} + {{17{c2_prod_10[31]}}, c2_prod_10});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_16 = ({c2_old_12[47], c2_old_12} + {{17{c2_prod_12[31]}}, c2_prod_12});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_17;
-  assign _GEN_17 = ({c2_old_11[47], c2_old_11} + {{17{c2_prod_11[31]}}, c2_prod_11});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_17 = ({c2_old_13[47], c2_old_13} + {{17{c2_prod_13[31]}}, c2_prod_13});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_18;
-  assign _GEN_18 = ({c2_old_12[47], c2_old_12} + {{17{c2_prod_12[31]}}, c2_prod_12});
-  (* src = "generator/designs/lanes.ts:168.93" *)
+  assign _GEN_18 = ({c2_old_14[47], c2_old_14} + {{17{c2_prod_14[31]}}, c2_prod_14});
+  (* src = "generator/designs/lanes.ts:167.93" *)
   wire [48:0] _GEN_19;
-  assign _GEN_19 = ({c2_old_13[47], c2_old_13} + {{17{c2_prod_13[31]}}, c2_prod_13});
-  (* src = "generator/designs/lanes.ts:168.93" *)
-  wire [48:0] _GEN_20;
-  assign _GEN_20 = ({c2_old_14[47], c2_old_14} + {{17{c2_prod_14[31]}}, c2_prod_14});
-  (* src = "generator/designs/lanes.ts:168.93" *)
-  wire [48:0] _GEN_21;
-  assign _GEN_21 = ({c2_old_15[47], c2_old_15} + {{17{c2_prod_15[31]}}, c2_prod_15});
-  (* src = "generator/designs/hw.ts:47.56" *)
-  wire [1023:0] _GEN_22;
-  assign _GEN_22 = ((rbeat_rptr == 1'b0) ? rbeat_slot_0 : rbeat_slot_1);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_19 = ({c2_old_15[47], c2_old_15} + {{17{c2_prod_15[31]}}, c2_prod_15});
+  (* src = "generator/designs/lanes.ts:158.17" *)
+  wire [15:0] _GEN_20;
+  assign _GEN_20 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
+  wire [15:0] _GEN_21;
+  assign _GEN_21 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
+  wire [15:0] _GEN_22;
+  assign _GEN_22 = (c1_mask[2] ? (weight ? a_word[47:32] : c1_w[47:32]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_23;
-  assign _GEN_23 = (weight ? a_word[15:0] : c1_w[15:0]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_23 = (c1_mask[3] ? (weight ? a_word[63:48] : c1_w[63:48]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_24;
-  assign _GEN_24 = (weight ? a_word[31:16] : c1_w[31:16]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_24 = (c1_mask[4] ? (weight ? a_word[79:64] : c1_w[79:64]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_25;
-  assign _GEN_25 = (weight ? a_word[47:32] : c1_w[47:32]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_25 = (c1_mask[5] ? (weight ? a_word[95:80] : c1_w[95:80]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_26;
-  assign _GEN_26 = (weight ? a_word[63:48] : c1_w[63:48]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_26 = (c1_mask[6] ? (weight ? a_word[111:96] : c1_w[111:96]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_27;
-  assign _GEN_27 = (weight ? a_word[79:64] : c1_w[79:64]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_27 = (c1_mask[7] ? (weight ? a_word[127:112] : c1_w[127:112]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_28;
-  assign _GEN_28 = (weight ? a_word[95:80] : c1_w[95:80]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_28 = (c1_mask[8] ? (weight ? a_word[143:128] : c1_w[143:128]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_29;
-  assign _GEN_29 = (weight ? a_word[111:96] : c1_w[111:96]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_29 = (c1_mask[9] ? (weight ? a_word[159:144] : c1_w[159:144]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_30;
-  assign _GEN_30 = (weight ? a_word[127:112] : c1_w[127:112]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_30 = (c1_mask[10] ? (weight ? a_word[175:160] : c1_w[175:160]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_31;
-  assign _GEN_31 = (weight ? a_word[143:128] : c1_w[143:128]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_31 = (c1_mask[11] ? (weight ? a_word[191:176] : c1_w[191:176]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_32;
-  assign _GEN_32 = (weight ? a_word[159:144] : c1_w[159:144]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_32 = (c1_mask[12] ? (weight ? a_word[207:192] : c1_w[207:192]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_33;
-  assign _GEN_33 = (weight ? a_word[175:160] : c1_w[175:160]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_33 = (c1_mask[13] ? (weight ? a_word[223:208] : c1_w[223:208]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_34;
-  assign _GEN_34 = (weight ? a_word[191:176] : c1_w[191:176]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
+  assign _GEN_34 = (c1_mask[14] ? (weight ? a_word[239:224] : c1_w[239:224]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:158.17" *)
   wire [15:0] _GEN_35;
-  assign _GEN_35 = (weight ? a_word[207:192] : c1_w[207:192]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
-  wire [15:0] _GEN_36;
-  assign _GEN_36 = (weight ? a_word[223:208] : c1_w[223:208]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
-  wire [15:0] _GEN_37;
-  assign _GEN_37 = (weight ? a_word[239:224] : c1_w[239:224]);
-  (* src = "generator/designs/lanes.ts:157.17" *)
-  wire [15:0] _GEN_38;
-  assign _GEN_38 = (weight ? a_word[255:240] : c1_w[255:240]);
+  assign _GEN_35 = (c1_mask[15] ? (weight ? a_word[255:240] : c1_w[255:240]) : 16'd0);
 
   // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
   wire _unused_bits;
-  assign _unused_bits = ^{_GEN_4[3:0], _GEN_4[11]};
+  assign _unused_bits = ^{_GEN_2[3:0], _GEN_2[11]};
 
   assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:95.15
-  assign r_ready = (~_GEN_0);  // generator/designs/lanes.ts:54.16
+  assign r_ready = _GEN_0;  // generator/designs/lanes.ts:52.16
   assign a_release = vec_end;  // generator/designs/lanes.ts:99.18
-  assign o_valid = _GEN_1;  // generator/designs/lanes.ts:58.16
-  assign o_data = _GEN_2[1023:0];  // generator/designs/lanes.ts:59.15
-  assign o_last = _GEN_2[1024];  // generator/designs/lanes.ts:60.15
+  assign o_valid = out_valid;  // generator/designs/lanes.ts:58.16
+  assign o_data = out_data[1023:0];  // generator/designs/lanes.ts:59.15
+  assign o_last = out_data[1024];  // generator/designs/lanes.ts:60.15
   assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:96.17
   assign vec_done = vec_end;  // generator/designs/lanes.ts:98.17
   assign mac_count = (fetch_group ? ((((((((((((((({4'd0, k_in_0} + {4'd0, k_in_1}) + {4'd0, k_in_2}) + {4'd0, k_in_3}) + {4'd0, k_in_4}) + {4'd0, k_in_5}) + {4'd0, k_in_6}) + {4'd0, k_in_7}) + {4'd0, k_in_8}) + {4'd0, k_in_9}) + {4'd0, k_in_10}) + {4'd0, k_in_11}) + {4'd0, k_in_12}) + {4'd0, k_in_13}) + {4'd0, k_in_14}) + {4'd0, k_in_15}) : 5'd0);  // generator/designs/lanes.ts:122.18
-  assign idle = (((~c1_valid) & (~c2_valid)) & (~_GEN_1));  // generator/designs/lanes.ts:177.13
-  assign rbeat_push = (r_valid & (~_GEN_0));  // generator/designs/lanes.ts:52.13
+  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:173.13
+  assign rbeat_push = (r_valid & _GEN_0);  // generator/designs/lanes.ts:53.13
   assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:92.12
-  assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:53.14
-  assign out_push = ((c2_valid & c2_push) & (~_GEN_3));  // generator/designs/lanes.ts:173.13
-  assign out_pop = (o_ready & _GEN_1);  // generator/designs/lanes.ts:57.12
-  assign out_wdata = {((~weight) & c2_last), (c2_mask[15] ? {{16{sum_15[47]}}, sum_15} : (weight ? c2_gword[1023:960] : 64'd0)), (c2_mask[14] ? {{16{sum_14[47]}}, sum_14} : (weight ? c2_gword[959:896] : 64'd0)), (c2_mask[13] ? {{16{sum_13[47]}}, sum_13} : (weight ? c2_gword[895:832] : 64'd0)), (c2_mask[12] ? {{16{sum_12[47]}}, sum_12} : (weight ? c2_gword[831:768] : 64'd0)), (c2_mask[11] ? {{16{sum_11[47]}}, sum_11} : (weight ? c2_gword[767:704] : 64'd0)), (c2_mask[10] ? {{16{sum_10[47]}}, sum_10} : (weight ? c2_gword[703:640] : 64'd0)), (c2_mask[9] ? {{16{sum_9[47]}}, sum_9} : (weight ? c2_gword[639:576] : 64'd0)), (c2_mask[8] ? {{16{sum_8[47]}}, sum_8} : (weight ? c2_gword[575:512] : 64'd0)), (c2_mask[7] ? {{16{sum_7[47]}}, sum_7} : (weight ? c2_gword[511:448] : 64'd0)), (c2_mask[6] ? {{16{sum_6[47]}}, sum_6} : (weight ? c2_gword[447:384] : 64'd0)), (c2_mask[5] ? {{16{sum_5[47]}}, sum_5} : (weight ? c2_gword[383:320] : 64'd0)), (c2_mask[4] ? {{16{sum_4[47]}}, sum_4} : (weight ? c2_gword[319:256] : 64'd0)), (c2_mask[3] ? {{16{sum_3[47]}}, sum_3} : (weight ? c2_gword[255:192] : 64'd0)), (c2_mask[2] ? {{16{sum_2[47]}}, sum_2} : (weight ? c2_gword[191:128] : 64'd0)), (c2_mask[1] ? {{16{sum_1[47]}}, sum_1} : (weight ? c2_gword[127:64] : 64'd0)), (c2_mask[0] ? {{16{sum_0[47]}}, sum_0} : (weight ? c2_gword[63:0] : 64'd0))};  // generator/designs/lanes.ts:174.14
-  assign advance = (~((c2_valid & c2_push) & _GEN_3));  // generator/designs/lanes.ts:69.19
-  assign groups = _GEN_4[10:4];  // generator/designs/lanes.ts:76.17
+  assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:54.14
+  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:169.13
+  assign out_pop = (o_ready & out_valid);  // generator/designs/lanes.ts:57.12
+  assign out_wdata = {((~weight) & c2_last), {{16{sum_15[47]}}, sum_15}, {{16{sum_14[47]}}, sum_14}, {{16{sum_13[47]}}, sum_13}, {{16{sum_12[47]}}, sum_12}, {{16{sum_11[47]}}, sum_11}, {{16{sum_10[47]}}, sum_10}, {{16{sum_9[47]}}, sum_9}, {{16{sum_8[47]}}, sum_8}, {{16{sum_7[47]}}, sum_7}, {{16{sum_6[47]}}, sum_6}, {{16{sum_5[47]}}, sum_5}, {{16{sum_4[47]}}, sum_4}, {{16{sum_3[47]}}, sum_3}, {{16{sum_2[47]}}, sum_2}, {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:170.14
+  assign advance = (~((c2_valid & c2_push) & (~_GEN_1)));  // generator/designs/lanes.ts:69.19
+  assign groups = _GEN_2[10:4];  // generator/designs/lanes.ts:76.17
   assign span = (((~weight) & (groups < 7'd3)) ? 7'd3 : groups);  // generator/designs/lanes.ts:77.20
-  assign in_row = (_GEN_5 < groups);  // generator/designs/lanes.ts:82.21
-  assign last_col = (_GEN_5 == (groups - 7'd1));  // generator/designs/lanes.ts:83.23
+  assign in_row = (_GEN_3 < groups);  // generator/designs/lanes.ts:82.21
+  assign last_col = (_GEN_3 == (groups - 7'd1));  // generator/designs/lanes.ts:83.23
   assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:84.21
   assign bank_ok = ((~weight) | ((a_bank == 1'b0) ? a_bank_full[0] : a_bank_full[1]));  // generator/designs/lanes.ts:85.22
-  assign go = (((advance & lt_valid) & ((~need_r) | (rbeat_count != 2'd0))) & bank_ok);  // generator/designs/lanes.ts:86.18
-  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_5 == (span - 7'd1)));  // generator/designs/lanes.ts:87.25
+  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:86.18
+  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_3 == (span - 7'd1)));  // generator/designs/lanes.ts:87.25
   assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:88.22
   assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:89.20
   assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:90.26
@@ -560,117 +535,57 @@ module dbe_lanes (
   assign k_in_13 = ({1'b0, {group, 4'd13}} < cols);  // generator/designs/lanes.ts:121.55
   assign k_in_14 = ({1'b0, {group, 4'd14}} < cols);  // generator/designs/lanes.ts:121.55
   assign k_in_15 = ({1'b0, {group, 4'd15}} < cols);  // generator/designs/lanes.ts:121.55
-  assign sum_0 = (($signed(_GEN_6) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_6) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_6[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_1 = (($signed(_GEN_7) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_7) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_7[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_2 = (($signed(_GEN_8) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_8) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_8[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_3 = (($signed(_GEN_9) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_9) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_9[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_4 = (($signed(_GEN_10) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_10) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_10[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_5 = (($signed(_GEN_11) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_11) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_11[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_6 = (($signed(_GEN_12) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_12) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_12[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_7 = (($signed(_GEN_13) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_13) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_13[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_8 = (($signed(_GEN_14) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_14) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_14[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_9 = (($signed(_GEN_15) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_15) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_15[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_10 = (($signed(_GEN_16) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_16) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_16[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_11 = (($signed(_GEN_17) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_17) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_17[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_12 = (($signed(_GEN_18) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_18) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_18[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_13 = (($signed(_GEN_19) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_19) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_19[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_14 = (($signed(_GEN_20) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_20) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_20[47:0]));  // generator/designs/lanes.ts:168.56
-  assign sum_15 = (($signed(_GEN_21) > $signed(49'h7FFFFFFFFFFF)) ? 48'h7FFFFFFFFFFF : (($signed(_GEN_21) < $signed(49'h1800000000000)) ? 48'h800000000000 : _GEN_21[47:0]));  // generator/designs/lanes.ts:168.56
+  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_2 = ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_6[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_3 = ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_7[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_4 = ((_GEN_8[48] != _GEN_8[47]) ? (_GEN_8[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_8[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_5 = ((_GEN_9[48] != _GEN_9[47]) ? (_GEN_9[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_9[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_6 = ((_GEN_10[48] != _GEN_10[47]) ? (_GEN_10[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_10[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_7 = ((_GEN_11[48] != _GEN_11[47]) ? (_GEN_11[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_11[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_8 = ((_GEN_12[48] != _GEN_12[47]) ? (_GEN_12[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_12[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_9 = ((_GEN_13[48] != _GEN_13[47]) ? (_GEN_13[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_13[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_10 = ((_GEN_14[48] != _GEN_14[47]) ? (_GEN_14[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_14[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_11 = ((_GEN_15[48] != _GEN_15[47]) ? (_GEN_15[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_15[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_12 = ((_GEN_16[48] != _GEN_16[47]) ? (_GEN_16[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_16[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_13 = ((_GEN_17[48] != _GEN_17[47]) ? (_GEN_17[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_17[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_14 = ((_GEN_18[48] != _GEN_18[47]) ? (_GEN_18[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_18[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_15 = ((_GEN_19[48] != _GEN_19[47]) ? (_GEN_19[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_19[47:0]);  // generator/designs/lanes.ts:167.56
 
-  (* src = "generator/designs/hw.ts:37.19" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (rbeat_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((rbeat_wptr == 1'b0)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) rbeat_slot_0 <= rbeat_wdata;
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:37.19" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (rbeat_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((rbeat_wptr == 1'b1)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) rbeat_slot_1 <= rbeat_wdata;
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:38.18" *)
+  (* src = "generator/designs/hw.ts:101.19" *)
   always @(posedge clk) begin
     if (rst) begin
-      rbeat_wptr <= 1'b0;
+      rbeat_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:41.5" *) if (rbeat_push) begin
-        (* src = "generator/designs/hw.ts:43.10" *) rbeat_wptr <= (rbeat_wptr + 1'b1);
+      (* src = "generator/designs/hw.ts:104.5" *) if (rbeat_push) begin
+        (* src = "generator/designs/hw.ts:104.28" *) rbeat_valid <= 1'b1;
+      end else if (rbeat_pop) begin
+        (* src = "generator/designs/hw.ts:104.65" *) rbeat_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:39.18" *)
+  (* src = "generator/designs/hw.ts:102.18" *)
+  always @(posedge clk) begin
+    if (rbeat_push) begin
+      (* src = "generator/designs/hw.ts:103.8" *) rbeat_data <= rbeat_wdata;
+    end
+  end
+  (* src = "generator/designs/hw.ts:101.19" *)
   always @(posedge clk) begin
     if (rst) begin
-      rbeat_rptr <= 1'b0;
+      out_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:45.5" *) if (rbeat_pop) begin
-        (* src = "generator/designs/hw.ts:45.26" *) rbeat_rptr <= (rbeat_rptr + 1'b1);
+      (* src = "generator/designs/hw.ts:104.5" *) if (out_push) begin
+        (* src = "generator/designs/hw.ts:104.28" *) out_valid <= 1'b1;
+      end else if (out_pop) begin
+        (* src = "generator/designs/hw.ts:104.65" *) out_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:40.19" *)
+  (* src = "generator/designs/hw.ts:102.18" *)
   always @(posedge clk) begin
-    if (rst) begin
-      rbeat_count <= 2'd0;
-    end else begin
-      (* src = "generator/designs/hw.ts:46.5" *) if ((rbeat_push & (~rbeat_pop))) begin
-        (* src = "generator/designs/hw.ts:46.43" *) rbeat_count <= (rbeat_count + 2'd1);
-      end else if ((rbeat_pop & (~rbeat_push))) begin
-        (* src = "generator/designs/hw.ts:46.108" *) rbeat_count <= (rbeat_count - 2'd1);
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:37.19" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (out_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((out_wptr == 1'b0)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) out_slot_0 <= out_wdata;
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:37.19" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (out_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((out_wptr == 1'b1)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) out_slot_1 <= out_wdata;
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:38.18" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      out_wptr <= 1'b0;
-    end else begin
-      (* src = "generator/designs/hw.ts:41.5" *) if (out_push) begin
-        (* src = "generator/designs/hw.ts:43.10" *) out_wptr <= (out_wptr + 1'b1);
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:39.18" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      out_rptr <= 1'b0;
-    end else begin
-      (* src = "generator/designs/hw.ts:45.5" *) if (out_pop) begin
-        (* src = "generator/designs/hw.ts:45.26" *) out_rptr <= (out_rptr + 1'b1);
-      end
-    end
-  end
-  (* src = "generator/designs/hw.ts:40.19" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      out_count <= 2'd0;
-    end else begin
-      (* src = "generator/designs/hw.ts:46.5" *) if ((out_push & (~out_pop))) begin
-        (* src = "generator/designs/hw.ts:46.43" *) out_count <= (out_count + 2'd1);
-      end else if ((out_pop & (~out_push))) begin
-        (* src = "generator/designs/hw.ts:46.108" *) out_count <= (out_count - 2'd1);
-      end
+    if (out_push) begin
+      (* src = "generator/designs/hw.ts:103.8" *) out_data <= out_wdata;
     end
   end
   (* src = "generator/designs/lanes.ts:67.19" *)
@@ -678,15 +593,15 @@ module dbe_lanes (
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:152.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:153.11" *) c2_valid <= c1_valid;
+      (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:152.11" *) c2_valid <= c1_valid;
       end
     end
   end
   (* src = "generator/designs/lanes.ts:68.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:152.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:154.14" *) c2_push <= (weight | c1_eov);
+    (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:153.14" *) c2_push <= (weight | c1_eov);
     end
   end
   (* src = "generator/designs/lanes.ts:71.17" *)
@@ -1512,265 +1427,253 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:128.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:137.9" *) c1_w <= ((sub_beat == 2'd0) ? _GEN_22[255:0] : ((sub_beat == 2'd1) ? _GEN_22[511:256] : ((sub_beat == 2'd2) ? _GEN_22[767:512] : _GEN_22[1023:768])));
+      (* src = "generator/designs/lanes.ts:137.9" *) c1_w <= ((sub_beat == 2'd0) ? rbeat_data[255:0] : ((sub_beat == 2'd1) ? rbeat_data[511:256] : ((sub_beat == 2'd2) ? rbeat_data[767:512] : rbeat_data[1023:768])));
     end
   end
   (* src = "generator/designs/lanes.ts:129.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:138.10" *) c1_gword <= _GEN_22;
+      (* src = "generator/designs/lanes.ts:139.10" *) c1_gold <= {rbeat_data[1007:960], rbeat_data[943:896], rbeat_data[879:832], rbeat_data[815:768], rbeat_data[751:704], rbeat_data[687:640], rbeat_data[623:576], rbeat_data[559:512], rbeat_data[495:448], rbeat_data[431:384], rbeat_data[367:320], rbeat_data[303:256], rbeat_data[239:192], rbeat_data[175:128], rbeat_data[111:64], rbeat_data[47:0]};
     end
   end
   (* src = "generator/designs/lanes.ts:130.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:139.12" *) c1_mask <= {k_in_15, k_in_14, k_in_13, k_in_12, k_in_11, k_in_10, k_in_9, k_in_8, k_in_7, k_in_6, k_in_5, k_in_4, k_in_3, k_in_2, k_in_1, k_in_0};
+      (* src = "generator/designs/lanes.ts:140.12" *) c1_mask <= {k_in_15, k_in_14, k_in_13, k_in_12, k_in_11, k_in_10, k_in_9, k_in_8, k_in_7, k_in_6, k_in_5, k_in_4, k_in_3, k_in_2, k_in_1, k_in_0};
     end
   end
   (* src = "generator/designs/lanes.ts:131.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:140.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:141.9" *) c1_group <= group;
     end
   end
   (* src = "generator/designs/lanes.ts:132.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:141.11" *) c1_eov <= lt_data[16];
+      (* src = "generator/designs/lanes.ts:142.11" *) c1_eov <= lt_data[16];
     end
   end
   (* src = "generator/designs/lanes.ts:133.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:142.13" *) c1_fresh <= fresh;
+      (* src = "generator/designs/lanes.ts:143.13" *) c1_fresh <= fresh;
     end
   end
   (* src = "generator/designs/lanes.ts:134.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:143.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:144.12" *) c1_last <= last_col;
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_23[15]}}, _GEN_23}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_20[15]}}, _GEN_20}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_24[15]}}, _GEN_24}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_21[15]}}, _GEN_21}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_25[15]}}, _GEN_25}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_22[15]}}, _GEN_22}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_26[15]}}, _GEN_26}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_23[15]}}, _GEN_23}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_4 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_27[15]}}, _GEN_27}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_4 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_24[15]}}, _GEN_24}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_5 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_28[15]}}, _GEN_28}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_5 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_25[15]}}, _GEN_25}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_6 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_29[15]}}, _GEN_29}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_6 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_26[15]}}, _GEN_26}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_7 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_30[15]}}, _GEN_30}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_7 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_27[15]}}, _GEN_27}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_8 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_31[15]}}, _GEN_31}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_8 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_28[15]}}, _GEN_28}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_9 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_32[15]}}, _GEN_32}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_9 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_29[15]}}, _GEN_29}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_10 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_33[15]}}, _GEN_33}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_10 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_30[15]}}, _GEN_30}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_11 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_34[15]}}, _GEN_34}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_11 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_31[15]}}, _GEN_31}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_12 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_35[15]}}, _GEN_35}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_12 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_32[15]}}, _GEN_32}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_13 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_36[15]}}, _GEN_36}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_13 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_33[15]}}, _GEN_33}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_14 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_37[15]}}, _GEN_37}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_14 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_34[15]}}, _GEN_34}));
     end
   end
-  (* src = "generator/designs/lanes.ts:146.58" *)
+  (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:158.18" *) c2_prod_15 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_38[15]}}, _GEN_38}));
+      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_15 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_35[15]}}, _GEN_35}));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_0 <= (weight ? c1_gword[47:0] : (c1_fresh ? 48'd0 : y_old[47:0]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_0 <= (weight ? c1_gold[47:0] : ((c1_fresh | (~c1_mask[0])) ? 48'd0 : y_old[47:0]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_1 <= (weight ? c1_gword[111:64] : (c1_fresh ? 48'd0 : y_old[95:48]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_1 <= (weight ? c1_gold[95:48] : ((c1_fresh | (~c1_mask[1])) ? 48'd0 : y_old[95:48]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_2 <= (weight ? c1_gword[175:128] : (c1_fresh ? 48'd0 : y_old[143:96]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_2 <= (weight ? c1_gold[143:96] : ((c1_fresh | (~c1_mask[2])) ? 48'd0 : y_old[143:96]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_3 <= (weight ? c1_gword[239:192] : (c1_fresh ? 48'd0 : y_old[191:144]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_3 <= (weight ? c1_gold[191:144] : ((c1_fresh | (~c1_mask[3])) ? 48'd0 : y_old[191:144]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_4 <= (weight ? c1_gword[303:256] : (c1_fresh ? 48'd0 : y_old[239:192]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_4 <= (weight ? c1_gold[239:192] : ((c1_fresh | (~c1_mask[4])) ? 48'd0 : y_old[239:192]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_5 <= (weight ? c1_gword[367:320] : (c1_fresh ? 48'd0 : y_old[287:240]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_5 <= (weight ? c1_gold[287:240] : ((c1_fresh | (~c1_mask[5])) ? 48'd0 : y_old[287:240]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_6 <= (weight ? c1_gword[431:384] : (c1_fresh ? 48'd0 : y_old[335:288]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_6 <= (weight ? c1_gold[335:288] : ((c1_fresh | (~c1_mask[6])) ? 48'd0 : y_old[335:288]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_7 <= (weight ? c1_gword[495:448] : (c1_fresh ? 48'd0 : y_old[383:336]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_7 <= (weight ? c1_gold[383:336] : ((c1_fresh | (~c1_mask[7])) ? 48'd0 : y_old[383:336]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_8 <= (weight ? c1_gword[559:512] : (c1_fresh ? 48'd0 : y_old[431:384]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_8 <= (weight ? c1_gold[431:384] : ((c1_fresh | (~c1_mask[8])) ? 48'd0 : y_old[431:384]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_9 <= (weight ? c1_gword[623:576] : (c1_fresh ? 48'd0 : y_old[479:432]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_9 <= (weight ? c1_gold[479:432] : ((c1_fresh | (~c1_mask[9])) ? 48'd0 : y_old[479:432]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_10 <= (weight ? c1_gword[687:640] : (c1_fresh ? 48'd0 : y_old[527:480]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_10 <= (weight ? c1_gold[527:480] : ((c1_fresh | (~c1_mask[10])) ? 48'd0 : y_old[527:480]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_11 <= (weight ? c1_gword[751:704] : (c1_fresh ? 48'd0 : y_old[575:528]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_11 <= (weight ? c1_gold[575:528] : ((c1_fresh | (~c1_mask[11])) ? 48'd0 : y_old[575:528]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_12 <= (weight ? c1_gword[815:768] : (c1_fresh ? 48'd0 : y_old[623:576]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_12 <= (weight ? c1_gold[623:576] : ((c1_fresh | (~c1_mask[12])) ? 48'd0 : y_old[623:576]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_13 <= (weight ? c1_gword[879:832] : (c1_fresh ? 48'd0 : y_old[671:624]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_13 <= (weight ? c1_gold[671:624] : ((c1_fresh | (~c1_mask[13])) ? 48'd0 : y_old[671:624]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_14 <= (weight ? c1_gword[943:896] : (c1_fresh ? 48'd0 : y_old[719:672]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_14 <= (weight ? c1_gold[719:672] : ((c1_fresh | (~c1_mask[14])) ? 48'd0 : y_old[719:672]));
     end
   end
-  (* src = "generator/designs/lanes.ts:147.57" *)
+  (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.17" *) c2_old_15 <= (weight ? c1_gword[1007:960] : (c1_fresh ? 48'd0 : y_old[767:720]));
+      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_15 <= (weight ? c1_gold[767:720] : ((c1_fresh | (~c1_mask[15])) ? 48'd0 : y_old[767:720]));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.22" *)
+  (* src = "generator/designs/lanes.ts:149.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:163.12" *) c2_gword <= c1_gword;
+      (* src = "generator/designs/lanes.ts:164.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:149.22" *)
+  (* src = "generator/designs/lanes.ts:150.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.12" *) c2_mask <= c1_mask;
-    end
-  end
-  (* src = "generator/designs/lanes.ts:150.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) c2_group <= c1_group;
-    end
-  end
-  (* src = "generator/designs/lanes.ts:151.22" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:166.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:165.12" *) c2_last <= c1_last;
     end
   end
   (* src = "generator/designs/lanes.ts:62.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:175.7" *) if ((c2_valid & (~c2_push))) begin
-      (* src = "generator/designs/lanes.ts:175.46" *) y_ram[c2_group] <= {sum_15, sum_14, sum_13, sum_12, sum_11, sum_10, sum_9, sum_8, sum_7, sum_6, sum_5, sum_4, sum_3, sum_2, sum_1, sum_0};
+    (* src = "generator/designs/lanes.ts:171.7" *) if ((c2_valid & (~c2_push))) begin
+      (* src = "generator/designs/lanes.ts:171.46" *) y_ram[c2_group] <= {sum_15, sum_14, sum_13, sum_12, sum_11, sum_10, sum_9, sum_8, sum_7, sum_6, sum_5, sum_4, sum_3, sum_2, sum_1, sum_0};
     end
   end
   (* src = "generator/designs/lanes.ts:110.18" *)
