@@ -5,6 +5,7 @@ import { byteFifo } from './fifo.ts';
 import { offsetStage } from './stream-stage.ts';
 import { satMac } from './sat-mac.ts';
 import { laneDatapath } from './lane-datapath.ts';
+import { arbiter } from './arbiter.ts';
 import { SFix } from '../lib/fixed.ts';
 
 export interface ExampleDesign {
@@ -19,6 +20,8 @@ export const exampleDesigns: readonly ExampleDesign[] = [
   { name: 'fifo-odd-depth', build: () => byteFifo(5) },
   { name: 'stream-stage', build: () => offsetStage(12) },
   { name: 'sat-mac', build: () => satMac(macExample) },
+  { name: 'arbiter', build: () => arbiter(5) },
+  { name: 'arbiter-pow2', build: () => arbiter(4, 3) },
   { name: 'lane-datapath', build: () => laneDatapath({ lanes: 3, perBeat: 2, gBits: 8, wBits: 8, accBits: 20, depth: 8 }) },
 ];
 
