@@ -8,14 +8,16 @@ import type { EngineJob, EngineMode } from './model.ts';
 
 /**
  * Cycles from START to DONE that no amount of overlap can hide, apart from memory:
- * START decode → threshold register → beat queue write/read → picker → AR issue
- * (the first row's memory latency is added separately) → R data register → C0 select
- * → C1 multiply → C2 saturating add → DONE. Agreed with generator/designs
+ * the START cycle itself (it clears the job's counters, so no stream beat is taken in
+ * it) → threshold register → beat queue write/read → picker → AR issue (the first
+ * row's memory latency is added separately) → R data register → C0 select → C1
+ * multiply → C2 saturating add → DONE. Agreed with generator/designs
  * (docs/engine-microarchitecture.md, "Cycle budget") and measured on rtl/tiny:
  * a one-row job has CYCLES_BUSY = bound + fixedLatency exactly for L = 2..40
- * (test/engine-model/rtl-latency.test.ts). When the RTL pipeline changes, change these.
+ * (test/engine-model/rtl-latency.test.ts, which fails when the RTL pipeline changes;
+ * it went from 8 to 10 when the streams started waiting out the START cycle).
  */
-export const PIPELINE_STAGES = 8;
+export const PIPELINE_STAGES = 10;
 /** Data mode: the last row's C2 result goes out through the m_axis_res register before DONE. */
 export const DATA_DRAIN = 2;
 
