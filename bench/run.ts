@@ -68,10 +68,10 @@ function printTrain(r: TrainBenchResult): void {
   const { hidden, batch, seq, steps, warmup, rounds } = r.config;
   console.log(`\ntraining throughput  H=${hidden} L=1 B=${batch} T=${seq} V=65, SGD; median of ${rounds} round(s) of ${steps} steps after ${warmup} warm-up`);
   const tfjs = r.contenders.filter((c) => c.name.startsWith('tfjs'));
-  const vs = (x: number, y: number) => `${(x / y).toFixed(2)}×`.padStart(12);
+  const vs = (x: number, y: number) => `${(x / y).toFixed(2)}×`.padStart(14);
   console.log([
-    'contender'.padEnd(16), 'tokens/s'.padStart(10), ...tfjs.map((t) => `vs ${t.name}`.padStart(12)),
-    'tokens/CPU-s'.padStart(14), ...tfjs.map((t) => `vs ${t.name}`.padStart(12)),
+    'contender'.padEnd(16), 'tokens/s'.padStart(10), ...tfjs.map((t) => `vs ${t.name}`.padStart(14)),
+    'tokens/CPU-s'.padStart(14), ...tfjs.map((t) => `vs ${t.name}`.padStart(14)),
   ].join(''));
   for (const c of r.contenders) {
     console.log([
