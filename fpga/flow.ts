@@ -18,7 +18,7 @@ import { stableJson } from '../golden/json.ts';
 import { designBundle, rtlPath, type BundleSettings, type DesignSpec } from './bundle.ts';
 import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
 import { runYosysScript, synthPaths } from './synth.ts';
-import { runNextpnr } from './pnr.ts';
+import { DoesNotFitError, runNextpnr } from './pnr.ts';
 import { mapCriticalPath, NetlistSrc, VerilogSrcIndex, type MappedPath } from './srcmap.ts';
 import { percentChange, type Resources } from './resources.ts';
 import { sha256, treeHash } from './hashes.ts';
@@ -40,7 +40,17 @@ export interface DeviceResult {
   role: DesignSpec['role'];
   device: string;
   deviceLabel: string;
-  synth: { status: StepStatus; reason?: string; resources?: Resources; cellsByType?: Record<string, number>; capacity: Device['capacity'] };
+  synth: {
+    status: StepStatus;
+    reason?: string;
+    resources?: Resources;
+    cellsByType?: Record<string, number>;
+    capacity: Device['capacity'];
+    /** Whether the design alone fits by count: LUTs, FFs, BRAMs and DSPs within the device's (iCE40: one LUT and one FF per logic cell). */
+    fitsAlone?: boolean;
+    /** Share of the device's LUTs the design alone uses (undefined for the generic target). */
+    lutUtilization?: number;
+  };
   pnr: {
     status: StepStatus;
     reason?: string;
@@ -49,6 +59,8 @@ export interface DeviceResult {
     meetsTiming?: boolean;
     /** Device-level use including the harness, as nextpnr reports it. */
     utilization?: Record<string, { used: number; available: number }>;
+    /** false when placement ran out of sites (design + harness too big for the device). */
+    fits?: boolean;
     harnessFlops?: number;
     criticalPath?: MappedPath;
   };
@@ -159,7 +171,7 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
   }
   try {
     const out = await runYosysScript(dir, dev, 'engine');
-    r.synth = { status: 'ok', resources: out.resources, cellsByType: out.cellsByType, capacity: dev.capacity };
+    r.synth = { status: 'ok', resources: out.resources, cellsByType: out.cellsByType, capacity: dev.capacity, ...fitByCount(out.resources, dev) };
   } catch (e) {
     r.synth = { status: 'failed', reason: message(e), capacity: dev.capacity };
   }
@@ -168,13 +180,24 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
   const nextpnrMissing = tools['nextpnr-ice40']!.missing ?? (s.board?.device === dev.name ? tools.icepack!.missing : undefined);
   if (r.synth.status !== 'ok') r.pnr.reason = 'synthesis did not succeed';
   else if (nextpnrMissing) r.pnr.reason = nextpnrMissing;
-  else {
+  else if (!harnessCanFit(r.synth.resources!, d, dev)) {
+    // Placement of an over-full device can take many minutes before it gives up; the count already says no.
+    const plan = planHarness(d.top, d.ports);
+    const need = lcLowerBound(r.synth.resources!, d);
+    r.pnr = {
+      status: 'failed',
+      fits: false,
+      harnessFlops: plan.harnessFlops,
+      reason: `does not fit ${dev.label}: needs at least ${need} logic cells (design ${r.synth.resources!.luts} LUTs / ${r.synth.resources!.ffs} FFs plus harness ${plan.harnessFlops} flip-flops), the device has ${dev.capacity.luts}; place and route skipped`,
+    };
+  } else {
     try {
       await runYosysScript(dir, dev, 'harness');
       const plan = planHarness(d.top, d.ports);
       const p = await runNextpnr(dir, dev, s.clockMHz, s.board, harnessModuleName(d.top), plan.clock);
       r.pnr = {
         status: 'ok',
+        fits: true,
         fmaxMHz: round(p.fmaxMHz, 2),
         constraintMHz: p.constraintMHz,
         meetsTiming: p.fmaxMHz >= p.constraintMHz,
@@ -183,11 +206,35 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
         ...(p.criticalPath ? { criticalPath: await mapPath(dir, d, dev, p.criticalPath) } : {}),
       };
     } catch (e) {
-      r.pnr = { status: 'failed', reason: message(e) };
+      r.pnr = { status: 'failed', reason: message(e), ...(e instanceof DoesNotFitError ? { fits: false, harnessFlops: planHarness(d.top, d.ports).harnessFlops } : {}) };
     }
   }
   tick();
   return r;
+}
+
+/**
+ * A lower bound on the iCE40 logic cells the design plus harness needs: every
+ * LUT and every flip-flop takes a cell's LUT or FF, and the harness adds one
+ * FF per input bit and a LUT+FF per XOR-tree node.
+ */
+function lcLowerBound(res: Resources, d: DesignSpec): number {
+  const plan = planHarness(d.top, d.ports);
+  const treeLuts = plan.treeLevels.reduce((a, b) => a + b, 0);
+  return Math.max(res.luts + treeLuts, res.ffs + plan.harnessFlops);
+}
+
+function harnessCanFit(res: Resources, d: DesignSpec, dev: Device): boolean {
+  return lcLowerBound(res, d) <= dev.capacity.luts && res.brams <= dev.capacity.brams && res.dsps <= dev.capacity.dsps;
+}
+
+function fitByCount(res: Resources, dev: Device): Pick<DeviceResult['synth'], 'fitsAlone' | 'lutUtilization'> {
+  const c = dev.capacity;
+  if (!c.luts) return {};
+  return {
+    fitsAlone: res.luts <= c.luts && res.ffs <= c.ffs && res.brams <= c.brams && res.dsps <= c.dsps,
+    lutUtilization: round(res.luts / c.luts, 4),
+  };
 }
 
 function round(x: number, digits: number): number {

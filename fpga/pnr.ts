@@ -4,7 +4,7 @@
  * JSON gives Fmax, utilization and the critical paths.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { runTool } from '../toolchain/index.ts';
 import { UserError } from '../cli/errors.ts';
 import { synthPaths } from './synth.ts';
@@ -44,6 +44,16 @@ export function nextpnrScript(device: Device, clockMHz: number, board: Board | u
   lines.push(`nextpnr-ice40 ${args.join(' ')}`);
   if (board && board.device === device.name) lines.push(`icepack ${pnrPaths(device).asc} build/${device.name}/harness.bin`);
   return lines.join('\n') + '\n';
+}
+
+/** Placement ran out of sites: a result about the design (it is too big), not a tool failure. */
+export class DoesNotFitError extends UserError {
+  constructor(
+    device: Device,
+    readonly cellType: string,
+  ) {
+    super(`does not fit ${device.label}: nextpnr ran out of ${cellType} sites while placing the design with its harness`);
+  }
 }
 
 export interface PathSegment {
@@ -108,8 +118,11 @@ export async function runNextpnr(designDir: string, device: Device, clockMHz: nu
   const log = String(r.all ?? '');
   await writeFile(join(designDir, p.log), sanitizeLog(log));
   if (r.exitCode !== 0) {
-    const err = log.split('\n').find((l) => /^ERROR:/.test(l)) ?? log.trim().split('\n').pop();
-    throw new UserError(`nextpnr-ice40 failed on ${device.label}: ${err}; see ${join(designDir, p.log)}`);
+    const err = log.split('\n').find((l) => /^ERROR:/.test(l)) ?? log.trim().split('\n').pop() ?? '';
+    // The HeAP placer and the legaliser word "too big" differently.
+    const full = /no BELs remaining to implement cell type '(\w+)'/.exec(err) ?? /Failed to expand region .* of \d+ (\w+)s/.exec(err);
+    if (full) throw new DoesNotFitError(device, full[1]!);
+    throw new UserError(`nextpnr-ice40 failed on ${device.label}: ${err}; see ${basename(designDir)}/${p.log} in the bundle`);
   }
   if (board && board.device === device.name) {
     const pack = await runTool('icepack', [p.asc, `build/${device.name}/harness.bin`], { cwd: designDir });

@@ -36,6 +36,10 @@ export function bundleReadme(run: FpgaRun, rep: FpgaReport): string {
     `The engine's AXI ports are far more bits than an iCE40 package has pins, and nextpnr-ice40 has no out-of-context mode. \`${harnessModuleName(first?.top ?? 'top')}\` drives every input bit from its own flip-flop of a scan chain and folds every output bit into a registered XOR tree, so nothing can be optimised away and every path is register to register. LUT/FF/BRAM/DSP figures in the table come from synthesising the design alone; Fmax and the "LCs with harness" column come from place and route of the harness.`,
     '',
   );
+  L.push(
+    'In the table, "fits" compares the design alone with the device by count (LUTs, FFs, BRAMs, DSPs; an iCE40 logic cell holds one LUT and one FF). "does not fit" under Fmax means placement of the design with its harness ran out of sites, so no Fmax could be measured on that device.',
+    '',
+  );
   L.push('## Results', '', '```', formatReportTable(rep).trimEnd(), '```', '');
   return L.join('\n');
 }

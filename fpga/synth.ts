@@ -8,7 +8,7 @@
  * src attributes, so it drives Yosys through its own scripts.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseYosysOutput, runTool } from '../toolchain/index.ts';
 import { UserError } from '../cli/errors.ts';
 import { classifyCells, type Resources } from './resources.ts';
@@ -88,7 +88,7 @@ export async function runYosysScript(designDir: string, device: Device, what: 'e
   if (r.exitCode !== 0) {
     const first = diagnostics.find((d) => d.severity === 'error');
     const where = first?.file ? `${first.file}:${first.line}: ` : '';
-    throw new UserError(`yosys failed on ${p.script} (${device.label}): ${where}${first?.message ?? log.trim().split('\n').pop()}; see ${join(designDir, p.log)}`);
+    throw new UserError(`yosys failed on ${p.script} (${device.label}): ${where}${first?.message ?? log.trim().split('\n').pop()}; see ${basename(designDir)}/${p.log} in the bundle`);
   }
   const stat = JSON.parse(await readFile(join(designDir, p.stat), 'utf8')) as YosysStatJson;
   const cells = stat.design?.num_cells_by_type ?? Object.values(stat.modules)[0]?.num_cells_by_type ?? {};

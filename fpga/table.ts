@@ -10,7 +10,12 @@ function cell(r: DeviceResult, pick: (x: NonNullable<DeviceResult['synth']['reso
 
 function fmax(r: DeviceResult): string {
   if (r.pnr.status === 'ok') return `${r.pnr.fmaxMHz!.toFixed(1)}${r.pnr.meetsTiming ? '' : ' (miss)'}`;
+  if (r.pnr.fits === false) return 'does not fit';
   return r.pnr.status === 'failed' ? 'failed' : 'not run';
+}
+
+function fitsAlone(r: DeviceResult): string {
+  return r.synth.fitsAlone === undefined ? '-' : r.synth.fitsAlone ? 'yes' : 'NO';
 }
 
 function pad(rows: string[][]): string {
@@ -29,7 +34,7 @@ function comparisonLine(c: Comparison, goals: FpgaReport['goals']): string {
 }
 
 export function formatReportTable(rep: FpgaReport): string {
-  const rows: string[][] = [['design', 'device', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP', `Fmax MHz @${rep.clockMHz}`, 'LCs with harness']];
+  const rows: string[][] = [['design', 'device', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP', 'fits', `Fmax MHz @${rep.clockMHz}`, 'LCs with harness']];
   for (const r of rep.results) {
     const cap = r.synth.capacity;
     const lc = r.pnr.utilization?.ICESTORM_LC;
@@ -41,6 +46,7 @@ export function formatReportTable(rep: FpgaReport): string {
       cell(r, (x) => x.carries),
       cell(r, (x) => x.brams, cap.brams || undefined),
       cell(r, (x) => x.dsps, cap.dsps || undefined),
+      fitsAlone(r),
       fmax(r),
       lc ? `${lc.used}/${lc.available}` : '-',
     ]);
@@ -56,7 +62,9 @@ export function formatReportTable(rep: FpgaReport): string {
       out.push(`  ${r.top} on ${r.device}, ${cp.delayNs.toFixed(2)} ns: ${srcs}`);
     }
   }
-  const failed = rep.results.flatMap((r) => [r.synth, r.pnr].filter((x) => x.status === 'failed').map((x) => `  ${r.top} on ${r.device}: ${x.reason}`));
+  const failed = rep.results.flatMap((r) =>
+    [r.synth, r.pnr].filter((x) => x.status === 'failed').map((x) => `  ${r.top} on ${r.device}: ${x.reason}${'fits' in x && x.fits === false ? ` (design alone ${r.synth.resources?.luts} LUTs + harness ${x.harnessFlops} flip-flops)` : ''}`),
+  );
   if (failed.length) out.push('', 'failed:', ...failed);
   if (rep.notRun.length) out.push('', 'not run here:', ...rep.notRun.map((x) => `  ${x}`));
   return out.join('\n') + '\n';

@@ -247,7 +247,13 @@ function areaSection(inp: StudyInputs): Section {
       const res = r.synth.resources;
       const cap = r.synth.capacity;
       const of = (v: number, c: number) => (c ? `${v} <span class="dim">/ ${c}</span>` : String(v));
-      const fmax = r.pnr.status === 'ok' ? `${r.pnr.fmaxMHz!.toFixed(1)}${r.pnr.meetsTiming ? '' : ' <span class="bad">(misses ' + rep.clockMHz + ')</span>'}` : `<span class="dim">${esc(r.pnr.status === 'failed' ? 'failed' : 'not run')}</span>`;
+      const fmax =
+        r.pnr.status === 'ok'
+          ? `${r.pnr.fmaxMHz!.toFixed(1)}${r.pnr.meetsTiming ? '' : ' <span class="bad">(misses ' + rep.clockMHz + ')</span>'}`
+          : r.pnr.fits === false
+            ? '<span class="bad">does not fit</span>'
+            : `<span class="dim">${esc(r.pnr.status === 'failed' ? 'failed' : 'not run')}</span>`;
+      const fits = r.synth.fitsAlone === undefined ? '—' : r.synth.fitsAlone ? '<span class="ok">yes</span>' : '<span class="bad">no</span>';
       return [
         esc(r.top),
         esc(r.deviceLabel),
@@ -256,11 +262,14 @@ function areaSection(inp: StudyInputs): Section {
         res ? String(res.carries) : '—',
         res ? of(res.brams, cap.brams) : '—',
         res ? of(res.dsps, cap.dsps) : '—',
+        fits,
         fmax,
       ];
     });
     parts.push(`<h3>${esc(f.file)} <span class="dim">(clock target ${rep.clockMHz} MHz)</span></h3>`);
-    parts.push(table(['design', 'device', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP', 'Fmax (MHz)'], rows));
+    parts.push(table(['design', 'device', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP', 'fits (alone)', 'Fmax (MHz)'], rows));
+    const unfit = rep.results.filter((r) => r.pnr.fits === false || r.pnr.status === 'failed');
+    if (unfit.length) parts.push(`<ul class="warn">${unfit.map((r) => `<li>${esc(r.top)} on ${esc(r.device)}: ${esc(r.pnr.reason ?? 'place and route failed')}</li>`).join('')}</ul>`);
     const comps = rep.comparisons as Array<{ device: string; luts: { sparse: number; dense: number; deltaPct?: number; goalMet?: boolean }; ffs: { sparse: number; dense: number }; fmax?: { sparse: number; dense: number; deltaPct?: number; goalMet?: boolean } }>;
     if (comps.length) {
       parts.push(

@@ -109,7 +109,7 @@ export function linePlot(p: LinePlot): string {
   const fx = p.xFormat ?? defaultFormat;
   const fy = p.yFormat ?? defaultFormat;
   const L: string[] = [];
-  L.push(`<svg class="plot" id="${esc(p.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${esc(p.id)}-title" xmlns="http://www.w3.org/2000/svg">`);
+  L.push(`<svg class="plot" id="${esc(p.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${esc(p.id)}-title">`);
   L.push(`<title id="${esc(p.id)}-title">${esc(p.title)}</title>`);
   L.push(`<text class="title" x="${W / 2}" y="20" text-anchor="middle">${esc(p.title)}</text>`);
   const x0 = M.left;
@@ -182,7 +182,7 @@ export function barChart(b: BarChart): string {
   const groupW = (x1 - x0) / Math.max(1, b.groups.length);
   const barW = (groupW * 0.7) / Math.max(1, b.series.length);
   const L: string[] = [];
-  L.push(`<svg class="plot" id="${esc(b.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${esc(b.id)}-title" xmlns="http://www.w3.org/2000/svg">`);
+  L.push(`<svg class="plot" id="${esc(b.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${esc(b.id)}-title">`);
   L.push(`<title id="${esc(b.id)}-title">${esc(b.title)}</title>`);
   L.push(`<text class="title" x="${W / 2}" y="20" text-anchor="middle">${esc(b.title)}</text>`);
   for (const t of Y.ticks) {
