@@ -19,8 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../../cli/errors.ts';
 import { findModule, readVerilogHeaders } from '../../generator/verilog-header/index.ts';
-// Switch to '../build/index.ts' (and delete interim-build.ts) once sim/build lands.
-import { buildVerilated } from './interim-build.ts';
+import { buildVerilated } from '../build/index.ts';
 import type { SimJob, SimResult } from './job.ts';
 import { readJobResult, writeJobFiles } from './job-files.ts';
 import { classifyPorts, type TopInterfaces } from './ports.ts';
@@ -68,9 +67,9 @@ async function build(target: HarnessTarget, source: string, trace: boolean): Pro
   const part = `${cpp}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   await writeFile(part, source);
   await rename(part, cpp);
+  // The harness runs hand-edited RTL too: Verilator's lint belongs to the lint checks, not here.
   const flags = ['-Wno-fatal', '-Wno-lint', '-Wno-style'];
-  if (trace) flags.push('--trace');
-  return await buildVerilated({ top: target.top, files: target.rtlFiles.map((f) => resolve(f)), cppFiles: [cpp], flags });
+  return await buildVerilated({ top: target.top, files: target.rtlFiles.map((f) => resolve(f)), cppFiles: [cpp], flags, trace });
 }
 
 export async function prepareTestbench(target: HarnessTarget, opts: { trace?: boolean } = {}): Promise<Testbench> {
