@@ -1,0 +1,239 @@
+/**
+ * Per-cycle port vectors through a Verilated model, for unit tests of any module.
+ *
+ * API
+ *   runVectors({ files, top, clock?, reset?, inputs, params?, cacheDir?, vcd? }) => Promise<Array<Record<string, bigint>>>
+ *   prepareVectors({ files, top, clock?, reset?, params?, cacheDir?, trace? }) => Promise<VectorRunner>
+ *     builds once (through the sim/build cache); runner.run(inputs, { vcd? }) runs many vector sets.
+ *
+ * Timing of cycle i (the clock starts low; time advances 10 units a cycle):
+ *   1. falling edge: clock 1 -> 0 with the inputs of cycle i-1 still applied (skipped for i = 0);
+ *   2. the inputs of cycle i are applied and the model settles;
+ *   3. every output is sampled: that is outputs[i];
+ *   4. rising edge: clock 0 -> 1.
+ * So outputs[i] shows the registers after i rising edges, and whatever combinational
+ * logic makes of them and of inputs[i]. A port missing from inputs[i] keeps its value
+ * from cycle i-1 (0 at the start; the inactive level for the reset port).
+ *
+ * Reset (optional): `reset: 'rst'` or { name, activeLow?, cycles? }. Before cycle 0 the
+ * reset is held active for `cycles` (default 2) rising edges with every other input 0;
+ * those cycles are not in the result. activeLow defaults to true for names ending in
+ * n / _n / _b (aresetn, rst_n) and false otherwise.
+ *
+ * Values: bigint. An input may be given as its unsigned bits or, for a signed port, as a
+ * negative number; anything that does not fit the port is an error. Outputs come back
+ * sign-interpreted for ports declared signed, unsigned otherwise. Any width works
+ * (ports wider than 64 bits are VlWide words in the model).
+ *
+ * The clock is `clock` or, when not given, the first of clk, aclk, clock, clk_i among the
+ * inputs. Files move in bulk: one binary file of all inputs in, one of all outputs out,
+ * with no crossing between JavaScript and C++ per cycle.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '../../cli/errors.ts';
+import { findModule, readVerilogHeaders, type ModuleHeader, type ParamOverrides, type PortInfo } from '../../generator/verilog-header/index.ts';
+import { buildVerilated } from '../build/index.ts';
+import { execa } from 'execa';
+import { generateVectorMain, layout, words, type TestbenchPlan } from './testbench.ts';
+
+export interface ResetSpec {
+  name: string;
+  activeLow?: boolean;
+  /** Rising edges with the reset active before cycle 0 (default 2). */
+  cycles?: number;
+}
+
+export interface VectorSetup {
+  files: string[];
+  top: string;
+  clock?: string;
+  reset?: string | ResetSpec;
+  /** Parameter overrides, passed to Verilator as -G and used for the port widths. */
+  params?: ParamOverrides;
+  cacheDir?: string;
+  /** Build the model with --trace so that runs can write a VCD. */
+  trace?: boolean;
+  /** Extra Verilator flags. */
+  flags?: string[];
+}
+
+export type Vector = Record<string, bigint>;
+
+export interface VectorRunner {
+  header: ModuleHeader;
+  plan: TestbenchPlan;
+  exe: string;
+  run(inputs: readonly Vector[], opts?: { vcd?: string }): Promise<Vector[]>;
+}
+
+const CLOCK_NAMES = ['clk', 'aclk', 'clock', 'clk_i'];
+const DEFAULT_RESET_CYCLES = 2;
+
+function resolveReset(reset: VectorSetup['reset'], header: ModuleHeader): (Required<ResetSpec>) | undefined {
+  if (reset === undefined) return undefined;
+  const spec = typeof reset === 'string' ? { name: reset } : reset;
+  const port = header.ports.find((p) => p.name === spec.name);
+  if (!port || port.direction !== 'input') throw new UserError(`reset '${spec.name}' is not an input of ${header.name}: name one of its inputs`);
+  if (port.width !== 1) throw new UserError(`reset '${spec.name}' of ${header.name} is ${port.width} bits wide: a reset must be 1 bit`);
+  const cycles = spec.cycles ?? DEFAULT_RESET_CYCLES;
+  if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`reset cycles must be a whole number >= 0, got ${cycles}`);
+  return { name: spec.name, activeLow: spec.activeLow ?? /(n|_n|_b)$/.test(spec.name), cycles };
+}
+
+function planFor(header: ModuleHeader, setup: VectorSetup): { plan: TestbenchPlan; resetCycles: number } {
+  const inouts = header.ports.filter((p) => p.direction === 'inout');
+  if (inouts.length > 0) throw new UserError(`${header.name} has inout port '${inouts[0]!.name}', which the vector runner cannot drive: wrap the module`);
+  const inputs = header.ports.filter((p) => p.direction === 'input');
+  const clock = setup.clock ?? CLOCK_NAMES.find((n) => inputs.some((p) => p.name === n));
+  if (!clock) throw new UserError(`${header.name} has no input named ${CLOCK_NAMES.join(', ')}: pass the clock port name`);
+  const clockPort = inputs.find((p) => p.name === clock);
+  if (!clockPort) throw new UserError(`clock '${clock}' is not an input of ${header.name}`);
+  if (clockPort.width !== 1) throw new UserError(`clock '${clock}' of ${header.name} is ${clockPort.width} bits wide: a clock must be 1 bit`);
+  const bad = header.ports.find((p) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name));
+  if (bad) throw new UserError(`port '${bad.name}' of ${header.name} has a name the C++ model cannot use: rename it`);
+  const reset = resolveReset(setup.reset, header);
+  const plan: TestbenchPlan = {
+    top: header.name,
+    clock,
+    inputs: inputs.filter((p) => p.name !== clock),
+    outputs: header.ports.filter((p) => p.direction === 'output'),
+    ...(reset ? { reset: { name: reset.name, activeLow: reset.activeLow } } : {}),
+  };
+  return { plan, resetCycles: reset?.cycles ?? 0 };
+}
+
+/** Writes a file whose name is its content hash, atomically: parallel preparers never see half of it. */
+async function writeContentAddressed(prefix: string, name: string, text: string): Promise<string> {
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 20);
+  const dir = join(tmpdir(), `${prefix}-${hash}`);
+  const path = join(dir, name);
+  await mkdir(dir, { recursive: true });
+  const part = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(part, text);
+  await rename(part, path);
+  return path;
+}
+
+function paramFlag(name: string, v: number | bigint | string): string {
+  return `-G${name}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`;
+}
+
+export async function prepareVectors(setup: VectorSetup): Promise<VectorRunner> {
+  const files = setup.files.map((f) => resolve(f));
+  const header = readTopHeader(files, setup.top, setup.params);
+  const { plan, resetCycles } = planFor(header, setup);
+  const cpp = await writeContentAddressed('sparsegrad-vectors', `vectors_${header.name}.cpp`, generateVectorMain(plan));
+  const flags = ['-Wno-fatal', ...Object.entries(setup.params ?? {}).map(([k, v]) => paramFlag(k, v)), ...(setup.flags ?? [])];
+  const exe = await buildVerilated({ top: header.name, files, cppFiles: [cpp], flags, cacheDir: setup.cacheDir, trace: setup.trace });
+  return {
+    header,
+    plan,
+    exe,
+    run: (inputs, opts = {}) => {
+      if (opts.vcd && !setup.trace) throw new UserError('a VCD needs a model built with tracing: prepare it with trace: true');
+      return runPrepared(exe, plan, resetCycles, inputs, opts.vcd);
+    },
+  };
+}
+
+/** The top's header; parameter overrides apply to the top only, as Verilator's -G does. */
+function readTopHeader(files: string[], top: string, params: ParamOverrides | undefined): ModuleHeader {
+  const found = findModule(files.flatMap((f) => readVerilogHeaders(f)), top);
+  if (!params || Object.keys(params).length === 0) return found;
+  return findModule(readVerilogHeaders(found.file, params), top);
+}
+
+export async function runVectors(setup: VectorSetup & { inputs: readonly Vector[]; vcd?: string }): Promise<Vector[]> {
+  const runner = await prepareVectors({ ...setup, trace: setup.trace ?? setup.vcd !== undefined });
+  return runner.run(setup.inputs, { vcd: setup.vcd });
+}
+
+/** "SGVI", u32 inWords, u32 outWords, u32 resetCycles, u32 reserved (0), u64 cycles. */
+const HEADER_BYTES = 28;
+
+/** Packs the held-over input matrix: every cycle, every input port's words. */
+export function encodeInputs(plan: TestbenchPlan, resetCycles: number, inputs: readonly Vector[]): Buffer {
+  const { offsets, total } = layout(plan.inputs);
+  const known = new Map(plan.inputs.map((p, i) => [p.name, i]));
+  const buf = Buffer.alloc(HEADER_BYTES + inputs.length * total * 4);
+  buf.write('SGVI', 0, 'latin1');
+  buf.writeUInt32LE(total, 4);
+  buf.writeUInt32LE(layout(plan.outputs).total, 8);
+  buf.writeUInt32LE(resetCycles, 12);
+  buf.writeBigUInt64LE(BigInt(inputs.length), 20);
+  const held: bigint[] = plan.inputs.map((p) => (plan.reset && p.name === plan.reset.name && plan.reset.activeLow ? 1n : 0n));
+  inputs.forEach((vec, cycle) => {
+    for (const [name, value] of Object.entries(vec)) {
+      const i = known.get(name);
+      if (i === undefined) {
+        const why = name === plan.clock ? 'the clock is driven by the runner' : `${plan.top} has no input '${name}'`;
+        throw new UserError(`cycle ${cycle}: ${why} (inputs: ${plan.inputs.map((p) => p.name).join(', ')})`);
+      }
+      held[i] = toBits(plan.inputs[i]!, value, cycle);
+    }
+    let at = HEADER_BYTES + cycle * total * 4;
+    plan.inputs.forEach((p, i) => {
+      let v = held[i]!;
+      for (let k = 0; k < words(p.width); k++) {
+        buf.writeUInt32LE(Number(v & 0xffffffffn), at + (offsets[i]! + k) * 4);
+        v >>= 32n;
+      }
+    });
+    at += total * 4;
+  });
+  return buf;
+}
+
+function toBits(p: PortInfo, value: bigint, cycle: number): bigint {
+  if (typeof value !== 'bigint') throw new UserError(`cycle ${cycle}: input '${p.name}' must be a bigint, got ${typeof value}`);
+  const w = BigInt(p.width);
+  const min = p.signed ? -(1n << (w - 1n)) : 0n;
+  const max = (1n << w) - 1n;
+  if (value < min || value > max) throw new UserError(`cycle ${cycle}: ${value} does not fit input '${p.name}' (${p.width} bits${p.signed ? ', signed' : ''})`);
+  return BigInt.asUintN(p.width, value);
+}
+
+export function decodeOutputs(plan: TestbenchPlan, buf: Buffer): Vector[] {
+  const { offsets, total } = layout(plan.outputs);
+  if (buf.length < 16 || buf.toString('latin1', 0, 4) !== 'SGVO' || buf.readUInt32LE(4) !== total) {
+    throw new Error(`vector runner of ${plan.top} wrote a malformed output file`);
+  }
+  const cycles = Number(buf.readBigUInt64LE(8));
+  const out: Vector[] = [];
+  for (let c = 0; c < cycles; c++) {
+    const base = 16 + c * total * 4;
+    const vec: Vector = {};
+    plan.outputs.forEach((p, i) => {
+      let v = 0n;
+      for (let k = words(p.width) - 1; k >= 0; k--) v = (v << 32n) | BigInt(buf.readUInt32LE(base + (offsets[i]! + k) * 4));
+      v = BigInt.asUintN(p.width, v);
+      vec[p.name] = p.signed ? BigInt.asIntN(p.width, v) : v;
+    });
+    out.push(vec);
+  }
+  return out;
+}
+
+async function runPrepared(exe: string, plan: TestbenchPlan, resetCycles: number, inputs: readonly Vector[], vcd?: string): Promise<Vector[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'sparsegrad-vectors-run-'));
+  try {
+    const inPath = join(dir, 'in.bin');
+    const outPath = join(dir, 'out.bin');
+    await writeFile(inPath, encodeInputs(plan, resetCycles, inputs));
+    const r = await execa(exe, [inPath, outPath, ...(vcd ? [resolve(vcd)] : [])], { reject: false, all: true });
+    if (r.exitCode !== 0) {
+      const first = String(r.all ?? '').split('\n').find((l) => l.trim()) ?? `exit code ${r.exitCode}`;
+      throw new UserError(`the model of ${plan.top} failed: ${first.trim()}`);
+    }
+    const outputs = decodeOutputs(plan, await readFile(outPath));
+    if (outputs.length !== inputs.length) {
+      throw new UserError(`${plan.top} called $finish after ${outputs.length} of ${inputs.length} cycles: remove the $finish or shorten the vectors`);
+    }
+    return outputs;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

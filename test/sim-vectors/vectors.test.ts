@@ -1,0 +1,113 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { prepareVectors, runVectors, type Vector, type VectorRunner } from '../../sim/vectors/index.ts';
+import { testSeed } from '../verilog-header/seed.ts';
+
+const DUT = fileURLToPath(new URL('./fixtures/vec_dut.v', import.meta.url));
+const ACC_W = 20;
+const mask = (w: number) => (1n << BigInt(w)) - 1n;
+
+/** The fixture, cycle by cycle, in TypeScript: outputs sampled before each rising edge. */
+function model(inputs: Vector[], resetCycles: number): Vector[] {
+  let count = 0n;
+  let acc = 0n;
+  let w130 = 0n;
+  const held: Vector = { rst_n: 1n, en: 0n, a: 0n, s: 0n, q48: 0n, w130: 0n, w256: 0n };
+  // Reset cycles clear the registers (every other input is 0 meanwhile).
+  if (resetCycles > 0) [count, acc, w130] = [0n, 0n, 0n];
+  return inputs.map((vec) => {
+    Object.assign(held, vec);
+    const s = BigInt.asUintN(16, held.s!);
+    const out: Vector = {
+      sum_comb: (held.a! + (s & 0xffn)) & mask(9),
+      count,
+      acc: BigInt.asIntN(ACC_W, acc),
+      q48_inv: ~held.q48! & mask(48),
+      w130_reg: w130,
+      w256_rot: ((held.w256! & 1n) << 255n) | (held.w256! >> 1n),
+      s_neg: BigInt.asIntN(16, -held.s!),
+    };
+    if (held.rst_n === 0n) [count, acc, w130] = [0n, 0n, 0n];
+    else {
+      if (held.en === 1n) {
+        count = (count + 1n) & mask(32);
+        acc = BigInt.asUintN(ACC_W, acc + BigInt.asIntN(16, s));
+      }
+      w130 = held.w130! ^ (held.w256! & mask(128));
+    }
+    return out;
+  });
+}
+
+/** Random cycles; each input present with probability 3/4, so held values are exercised too. */
+function randomVectors(seed: number, cycles: number): Vector[] {
+  const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { freq: 3, nil: undefined });
+  const cycle = fc.record({
+    rst_n: maybe(fc.constantFrom(1n, 1n, 1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n)),
+    en: maybe(fc.constantFrom(0n, 1n)),
+    a: maybe(fc.bigInt(0n, 255n)),
+    // Signed ports take negative numbers or their unsigned bits.
+    s: maybe(fc.oneof(fc.bigInt(-(1n << 15n), (1n << 15n) - 1n), fc.bigInt(0n, 0x7fffn))),
+    q48: maybe(fc.bigInt(0n, mask(48))),
+    w130: maybe(fc.bigInt(0n, mask(130))),
+    w256: maybe(fc.bigInt(0n, mask(256))),
+  });
+  return fc.sample(cycle, { seed, numRuns: cycles }).map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Vector);
+}
+
+describe('sim/vectors: per-cycle port vectors through Verilator', () => {
+  let runner: VectorRunner;
+  before(async () => {
+    runner = await prepareVectors({ files: [DUT], top: 'vec_dut', reset: 'rst_n', params: { ACC_W } });
+  });
+
+  it('matches the TypeScript model bit for bit on random vectors (ports up to 256 bits, signed, held inputs)', async () => {
+    const seed = testSeed('vectors');
+    const inputs = randomVectors(seed, 600);
+    const got = await runner.run(inputs);
+    const want = model(inputs, 2);
+    assert.equal(got.length, inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      assert.deepEqual(got[i], want[i], `cycle ${i} (seed ${seed}); inputs ${JSON.stringify(inputs[i], (_, v) => (typeof v === 'bigint' ? v.toString(16) : v))}`);
+    }
+  });
+
+  it('documents its timing: outputs[i] shows the registers after i rising edges and the combinational result of inputs[i]', async () => {
+    const out = await runner.run([{ en: 1n, a: 5n, s: 1n }, { en: 1n, a: 6n }, { en: 0n }, {}]);
+    assert.deepEqual(out.map((o) => o.count), [0n, 1n, 2n, 2n]);
+    assert.deepEqual(out.map((o) => o.sum_comb), [6n, 7n, 7n, 7n]);
+    assert.deepEqual(out.map((o) => o.acc), [0n, 1n, 2n, 2n]);
+    // The parameter override reached both the model (-G) and the header the runner read.
+    assert.equal(runner.header.ports.find((p) => p.name === 'acc')!.width, ACC_W);
+  });
+
+  it('reuses the cached build and rejects inputs that do not fit', async () => {
+    const again = await prepareVectors({ files: [DUT], top: 'vec_dut', reset: 'rst_n', params: { ACC_W } });
+    assert.equal(again.exe, runner.exe);
+    await assert.rejects(runner.run([{ a: 256n }]), /cycle 0: 256 does not fit input 'a' \(8 bits\)/);
+    await assert.rejects(runner.run([{}, { s: -32769n }]), /cycle 1: -32769 does not fit input 's' \(16 bits, signed\)/);
+    await assert.rejects(runner.run([{ clk: 1n }]), /cycle 0: the clock is driven by the runner/);
+    await assert.rejects(runner.run([{ nope: 1n }]), /vec_dut has no input 'nope'/);
+    await assert.rejects(prepareVectors({ files: [DUT], top: 'vec_dut', clock: 'a' }), /clock 'a' of vec_dut is 8 bits wide/);
+    await assert.rejects(prepareVectors({ files: [DUT], top: 'vec_dut', params: { WIDTH: 3 } }), /no module has a parameter 'WIDTH'/);
+    assert.deepEqual(await runner.run([]), []);
+  });
+
+  it('writes a VCD when built with tracing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-vectors-vcd-'));
+    try {
+      const vcd = join(dir, 'run.vcd');
+      const out = await runVectors({ files: [DUT], top: 'vec_dut', reset: { name: 'rst_n', cycles: 1 }, params: { ACC_W }, inputs: [{ en: 1n }, { en: 1n }, {}], vcd });
+      assert.deepEqual(out.map((o) => o.count), [0n, 1n, 2n]);
+      const text = readFileSync(vcd, 'utf8');
+      assert.match(text, /\$var wire\s+32 \S+ count \[31:0\] \$end/);
+      assert.match(text, /^#25$/m, 'rising edge of the first vector cycle after one reset cycle');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
