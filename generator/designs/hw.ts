@@ -196,7 +196,7 @@ export function burstSplitter(m: ModuleBuilder, name: string, addrBits: number, 
   const startBeats = m.wire(`${name}_start_beats`, UInt(beatBits));
   const fire = m.wire(`${name}_fire`, Bool());
   const busy = m.reg(`${name}_busy`, Bool(), { reset: false });
-  const addr = m.reg(`${name}_addr`, UInt(addrBits));
+  const addr = m.reg(`${name}_next_addr`, UInt(addrBits));
   const left = m.reg(`${name}_left`, UInt(beatBits));
   // Beats to the next 4 KiB boundary: a full page when aligned.
   const toPage = m.named(`${name}_to_page`, lit(pageBeats, UInt(pageBits + 1)).subWrap(addr.bits(11, offBits).resize(pageBits + 1)));

@@ -67,7 +67,7 @@ module sbe_row_fetch (
   (* src = "generator/designs/hw.ts:198.18" *)
   reg ar_busy;
   (* src = "generator/designs/hw.ts:199.18" *)
-  reg [31:0] ar_addr_1;
+  reg [31:0] ar_next_addr;
   (* src = "generator/designs/hw.ts:200.18" *)
   reg [6:0] ar_left;
   (* src = "generator/designs/hw.ts:202.20" *)
@@ -159,7 +159,7 @@ module sbe_row_fetch (
 
   assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:77.18
   assign ar_valid = ar_busy;  // generator/designs/row-fetch.ts:109.17
-  assign ar_addr = ar_addr_1;  // generator/designs/row-fetch.ts:110.16
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:110.16
   assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:111.15
   assign lt_valid = (lane_tokens_count != 4'd0);  // generator/designs/row-fetch.ts:102.17
   assign lt_data = ((lane_tokens_rptr == 3'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 3'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 3'd2) ? lane_tokens_slot_2 : ((lane_tokens_rptr == 3'd3) ? lane_tokens_slot_3 : ((lane_tokens_rptr == 3'd4) ? lane_tokens_slot_4 : ((lane_tokens_rptr == 3'd5) ? lane_tokens_slot_5 : ((lane_tokens_rptr == 3'd6) ? lane_tokens_slot_6 : lane_tokens_slot_7)))))));  // generator/designs/row-fetch.ts:103.16
@@ -173,7 +173,7 @@ module sbe_row_fetch (
   assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:106.21
   assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:107.22
   assign ar_fire = (ar_busy & ar_ready);  // generator/designs/row-fetch.ts:108.16
-  assign ar_to_page = (8'd128 - {1'b0, ar_addr_1[11:5]});  // generator/designs/hw.ts:202.20
+  assign ar_to_page = (8'd128 - {1'b0, ar_next_addr[11:5]});  // generator/designs/hw.ts:202.20
   assign ar_burst = ((_GEN_2 < 9'd128) ? _GEN_2 : 9'd128);  // generator/designs/hw.ts:205.19
   assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:206.23
   assign raw_hazard = (((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) & weight);  // generator/designs/row-fetch.ts:61.19
@@ -301,9 +301,9 @@ module sbe_row_fetch (
   (* src = "generator/designs/hw.ts:199.18" *)
   always @(posedge clk) begin
     (* src = "generator/designs/hw.ts:207.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:209.10" *) ar_addr_1 <= ar_start_addr;
+      (* src = "generator/designs/hw.ts:209.10" *) ar_next_addr <= ar_start_addr;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:212.10" *) ar_addr_1 <= (ar_addr_1 + {{18'd0, ar_burst}, 5'd0});
+      (* src = "generator/designs/hw.ts:212.10" *) ar_next_addr <= (ar_next_addr + {{18'd0, ar_burst}, 5'd0});
     end
   end
   (* src = "generator/designs/hw.ts:200.18" *)

@@ -59,7 +59,7 @@ module sbe_row_fetch (
   (* src = "generator/designs/hw.ts:198.18" *)
   reg ar_busy;
   (* src = "generator/designs/hw.ts:199.18" *)
-  reg [31:0] ar_addr_1;
+  reg [31:0] ar_next_addr;
   (* src = "generator/designs/hw.ts:200.18" *)
   reg [3:0] ar_left;
   (* src = "generator/designs/hw.ts:202.20" *)
@@ -132,7 +132,7 @@ module sbe_row_fetch (
 
   assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:77.18
   assign ar_valid = ar_busy;  // generator/designs/row-fetch.ts:109.17
-  assign ar_addr = ar_addr_1;  // generator/designs/row-fetch.ts:110.16
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:110.16
   assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:111.15
   assign lt_valid = (lane_tokens_count != 3'd0);  // generator/designs/row-fetch.ts:102.17
   assign lt_data = ((lane_tokens_rptr == 2'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 2'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 2'd2) ? lane_tokens_slot_2 : lane_tokens_slot_3)));  // generator/designs/row-fetch.ts:103.16
@@ -146,7 +146,7 @@ module sbe_row_fetch (
   assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:106.21
   assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:107.22
   assign ar_fire = (ar_busy & ar_ready);  // generator/designs/row-fetch.ts:108.16
-  assign ar_to_page = (9'd256 - {1'b0, ar_addr_1[11:4]});  // generator/designs/hw.ts:202.20
+  assign ar_to_page = (9'd256 - {1'b0, ar_next_addr[11:4]});  // generator/designs/hw.ts:202.20
   assign ar_burst = ((_GEN_1 < 9'd256) ? _GEN_1 : 9'd256);  // generator/designs/hw.ts:205.19
   assign ar_last_of_row = (ar_burst == {5'd0, ar_left});  // generator/designs/hw.ts:206.23
   assign raw_hazard = (((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) & weight);  // generator/designs/row-fetch.ts:61.19
@@ -242,9 +242,9 @@ module sbe_row_fetch (
   (* src = "generator/designs/hw.ts:199.18" *)
   always @(posedge clk) begin
     (* src = "generator/designs/hw.ts:207.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:209.10" *) ar_addr_1 <= ar_start_addr;
+      (* src = "generator/designs/hw.ts:209.10" *) ar_next_addr <= ar_start_addr;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:212.10" *) ar_addr_1 <= (ar_addr_1 + {{19'd0, ar_burst}, 4'd0});
+      (* src = "generator/designs/hw.ts:212.10" *) ar_next_addr <= (ar_next_addr + {{19'd0, ar_burst}, 4'd0});
     end
   end
   (* src = "generator/designs/hw.ts:200.18" *)

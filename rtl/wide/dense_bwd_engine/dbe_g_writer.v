@@ -231,7 +231,7 @@ module dbe_g_writer (
   (* src = "generator/designs/hw.ts:198.18" *)
   reg aw_busy;
   (* src = "generator/designs/hw.ts:199.18" *)
-  reg [31:0] aw_addr_1;
+  reg [31:0] aw_next_addr;
   (* src = "generator/designs/hw.ts:200.18" *)
   reg [6:0] aw_left;
   (* src = "generator/designs/hw.ts:202.20" *)
@@ -279,7 +279,7 @@ module dbe_g_writer (
 
   assign d_ready = (_GEN_0 & w_ready);  // generator/designs/g-writer.ts:67.16
   assign aw_valid = (aw_busy & room);  // generator/designs/g-writer.ts:50.17
-  assign aw_addr = aw_addr_1;  // generator/designs/g-writer.ts:51.16
+  assign aw_addr = aw_next_addr;  // generator/designs/g-writer.ts:51.16
   assign aw_len = (aw_burst[7:0] - 8'd1);  // generator/designs/g-writer.ts:52.15
   assign w_valid = w_go;  // generator/designs/g-writer.ts:64.16
   assign w_data = d_data;  // generator/designs/g-writer.ts:65.15
@@ -300,7 +300,7 @@ module dbe_g_writer (
   assign aw_start_addr = ((rows_rptr == 4'd0) ? rows_slot_0 : ((rows_rptr == 4'd1) ? rows_slot_1 : ((rows_rptr == 4'd2) ? rows_slot_2 : ((rows_rptr == 4'd3) ? rows_slot_3 : ((rows_rptr == 4'd4) ? rows_slot_4 : ((rows_rptr == 4'd5) ? rows_slot_5 : ((rows_rptr == 4'd6) ? rows_slot_6 : ((rows_rptr == 4'd7) ? rows_slot_7 : ((rows_rptr == 4'd8) ? rows_slot_8 : ((rows_rptr == 4'd9) ? rows_slot_9 : ((rows_rptr == 4'd10) ? rows_slot_10 : ((rows_rptr == 4'd11) ? rows_slot_11 : ((rows_rptr == 4'd12) ? rows_slot_12 : ((rows_rptr == 4'd13) ? rows_slot_13 : ((rows_rptr == 4'd14) ? rows_slot_14 : rows_slot_15)))))))))))))));  // generator/designs/g-writer.ts:46.21
   assign aw_start_beats = row_beats;  // generator/designs/g-writer.ts:47.22
   assign aw_fire = aw_fire_1;  // generator/designs/g-writer.ts:54.16
-  assign aw_to_page = (6'd32 - {1'b0, aw_addr_1[11:7]});  // generator/designs/hw.ts:202.20
+  assign aw_to_page = (6'd32 - {1'b0, aw_next_addr[11:7]});  // generator/designs/hw.ts:202.20
   assign aw_burst = ((_GEN_6 < 9'd32) ? _GEN_6 : 9'd32);  // generator/designs/hw.ts:205.19
   assign aw_last_of_row = (aw_burst == {2'd0, aw_left});  // generator/designs/hw.ts:206.23
   assign start_row = (_GEN_3 & (~aw_busy));  // generator/designs/g-writer.ts:43.24
@@ -1063,9 +1063,9 @@ module dbe_g_writer (
   (* src = "generator/designs/hw.ts:199.18" *)
   always @(posedge clk) begin
     (* src = "generator/designs/hw.ts:207.5" *) if (aw_start) begin
-      (* src = "generator/designs/hw.ts:209.10" *) aw_addr_1 <= aw_start_addr;
+      (* src = "generator/designs/hw.ts:209.10" *) aw_next_addr <= aw_start_addr;
     end else if (aw_fire) begin
-      (* src = "generator/designs/hw.ts:212.10" *) aw_addr_1 <= (aw_addr_1 + {{16'd0, aw_burst}, 7'd0});
+      (* src = "generator/designs/hw.ts:212.10" *) aw_next_addr <= (aw_next_addr + {{16'd0, aw_burst}, 7'd0});
     end
   end
   (* src = "generator/designs/hw.ts:200.18" *)

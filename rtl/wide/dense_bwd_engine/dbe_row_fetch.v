@@ -83,7 +83,7 @@ module dbe_row_fetch (
   (* src = "generator/designs/hw.ts:198.18" *)
   reg ar_busy;
   (* src = "generator/designs/hw.ts:199.18" *)
-  reg [31:0] ar_addr_1;
+  reg [31:0] ar_next_addr;
   (* src = "generator/designs/hw.ts:200.18" *)
   reg [6:0] ar_left;
   (* src = "generator/designs/hw.ts:202.20" *)
@@ -207,7 +207,7 @@ module dbe_row_fetch (
 
   assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:77.18
   assign ar_valid = ar_busy;  // generator/designs/row-fetch.ts:109.17
-  assign ar_addr = ar_addr_1;  // generator/designs/row-fetch.ts:110.16
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:110.16
   assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:111.15
   assign lt_valid = (lane_tokens_count != 5'd0);  // generator/designs/row-fetch.ts:102.17
   assign lt_data = ((lane_tokens_rptr == 4'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 4'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 4'd2) ? lane_tokens_slot_2 : ((lane_tokens_rptr == 4'd3) ? lane_tokens_slot_3 : ((lane_tokens_rptr == 4'd4) ? lane_tokens_slot_4 : ((lane_tokens_rptr == 4'd5) ? lane_tokens_slot_5 : ((lane_tokens_rptr == 4'd6) ? lane_tokens_slot_6 : ((lane_tokens_rptr == 4'd7) ? lane_tokens_slot_7 : ((lane_tokens_rptr == 4'd8) ? lane_tokens_slot_8 : ((lane_tokens_rptr == 4'd9) ? lane_tokens_slot_9 : ((lane_tokens_rptr == 4'd10) ? lane_tokens_slot_10 : ((lane_tokens_rptr == 4'd11) ? lane_tokens_slot_11 : ((lane_tokens_rptr == 4'd12) ? lane_tokens_slot_12 : ((lane_tokens_rptr == 4'd13) ? lane_tokens_slot_13 : ((lane_tokens_rptr == 4'd14) ? lane_tokens_slot_14 : lane_tokens_slot_15)))))))))))))));  // generator/designs/row-fetch.ts:103.16
@@ -221,7 +221,7 @@ module dbe_row_fetch (
   assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:106.21
   assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:107.22
   assign ar_fire = (ar_busy & ar_ready);  // generator/designs/row-fetch.ts:108.16
-  assign ar_to_page = (6'd32 - {1'b0, ar_addr_1[11:7]});  // generator/designs/hw.ts:202.20
+  assign ar_to_page = (6'd32 - {1'b0, ar_next_addr[11:7]});  // generator/designs/hw.ts:202.20
   assign ar_burst = ((_GEN_2 < 9'd32) ? _GEN_2 : 9'd32);  // generator/designs/hw.ts:205.19
   assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:206.23
   assign raw_hazard = (((((((((((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) | (cam_live_8 & (cam_row_8 == tok_j))) | (cam_live_9 & (cam_row_9 == tok_j))) | (cam_live_10 & (cam_row_10 == tok_j))) | (cam_live_11 & (cam_row_11 == tok_j))) | (cam_live_12 & (cam_row_12 == tok_j))) | (cam_live_13 & (cam_row_13 == tok_j))) | (cam_live_14 & (cam_row_14 == tok_j))) | (cam_live_15 & (cam_row_15 == tok_j))) & weight);  // generator/designs/row-fetch.ts:61.19
@@ -413,9 +413,9 @@ module dbe_row_fetch (
   (* src = "generator/designs/hw.ts:199.18" *)
   always @(posedge clk) begin
     (* src = "generator/designs/hw.ts:207.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:209.10" *) ar_addr_1 <= ar_start_addr;
+      (* src = "generator/designs/hw.ts:209.10" *) ar_next_addr <= ar_start_addr;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:212.10" *) ar_addr_1 <= (ar_addr_1 + {{16'd0, ar_burst}, 7'd0});
+      (* src = "generator/designs/hw.ts:212.10" *) ar_next_addr <= (ar_next_addr + {{16'd0, ar_burst}, 7'd0});
     end
   end
   (* src = "generator/designs/hw.ts:200.18" *)

@@ -1,0 +1,44 @@
+/**
+ * Every emitted engine goes through the tools an FPGA engineer will use:
+ * Verilator -Wall with no waivers, Icarus in Verilog-2005 mode, Yosys generic
+ * synthesis, and synth_ice40 (tiny both engines; default, the preset that must
+ * fit a UP5K/HX8K, once). Wide is linted and elaborated; its synthesis is a
+ * `sparsegrad fpga` run, too long for the test budget.
+ */
+import { strict as assert } from 'node:assert';
+import { presetNames } from '../../golden/engine-model/config.ts';
+import { checkIverilog, lintVerilator, synthYosys } from '../../toolchain/lint.ts';
+import { rtlFiles } from './helpers.ts';
+
+const TOPS = ['sparse_bwd_engine', 'dense_bwd_engine'] as const;
+
+describe('engine RTL: lint, elaboration and synthesis', () => {
+  for (const preset of presetNames()) {
+    for (const top of TOPS) {
+      it(`${preset}/${top}: verilator --lint-only -Wall is clean, iverilog -g2005 elaborates`, async () => {
+        const files = rtlFiles(preset, top);
+        const lint = await lintVerilator(files, top);
+        assert.deepEqual(lint.diagnostics.filter((d) => d.tool === 'verilator'), [], 'no Verilator warnings at all');
+        await checkIverilog(files, top);
+      });
+    }
+  }
+
+  for (const top of TOPS) {
+    it(`tiny/${top}: yosys synth and synth_ice40 pass, with block RAM for the queues and accumulators`, async () => {
+      const files = rtlFiles('tiny', top);
+      const generic = await synthYosys(files, top);
+      assert.ok(generic.stat.cells > 0);
+      const ice = await synthYosys(files, top, { target: 'ice40' });
+      assert.ok((ice.stat.cellsByType.SB_RAM40_4K ?? 0) >= 3, `expected the index queue, y and a memories in SB_RAM40_4K, got ${JSON.stringify(ice.stat.cellsByType)}`);
+    });
+  }
+
+  it('default/sparse_bwd_engine: synth_ice40 passes and stays within an HX8K (7680 LUT4, 32 RAM)', async () => {
+    const ice = await synthYosys(rtlFiles('default', 'sparse_bwd_engine'), 'sparse_bwd_engine', { target: 'ice40' });
+    const c = ice.stat.cellsByType;
+    console.log(`      default sparse on iCE40: ${c.SB_LUT4} LUT4, ${c.SB_RAM40_4K} RAM40_4K, ${Object.entries(c).filter(([k]) => k.startsWith('SB_DFF')).reduce((s, [, v]) => s + v, 0)} DFF`);
+    assert.ok((c.SB_LUT4 ?? 0) <= 7680, `${c.SB_LUT4} LUT4 do not fit an HX8K`);
+    assert.ok((c.SB_RAM40_4K ?? 0) <= 32, `${c.SB_RAM40_4K} block RAMs do not fit an HX8K`);
+  });
+});
