@@ -6,6 +6,11 @@
  * results for the same inputs on every run (determinism is a project rule).
  * See golden/kernels/README.md for the kernels behind `gemm` and their measured speed.
  *
+ * Exports: `gemm` (the product), `packB` + `gemmPacked` (op(B) placed once for
+ * many products, e.g. W_hh over the T steps), `gemmReference` (the definition),
+ * `checkGemmArgs`, `startGemmStats`/`stopGemmStats` (time spent in products).
+ * Threads: `setGemmThreads` in threads.ts (default 1 or SPARSEGRAD_THREADS).
+ *
  * C[M×N] = alpha · op(A) · op(B) + beta · C
  *   op(A) is A[M×K] (transA=false, lda ≥ K) or Aᵀ where A is [K×M] (transA=true, lda ≥ M)
  *   op(B) is B[K×N] (transB=false, ldb ≥ N) or Bᵀ where B is [N×K] (transB=true, ldb ≥ K)
