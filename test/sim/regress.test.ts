@@ -1,0 +1,54 @@
+/** regress: the matrix runs in parallel, the table, regress.json and JUnit agree. */
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { expandMatrix, pool } from '../../sim/regress.ts';
+import { REPO_ROOT } from '../../sim/rtl-locate.ts';
+
+describe('sim regress: matrix, worker pool, table, JUnit', function () {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sg-regress-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('expands the matrix and rejects unknown sources', () => {
+    const pts = expandMatrix({ presets: ['tiny'], sources: ['zeros', 'first'], backpressure: ['none', 'bursty'], memLatency: [1, 9], seeds: [1, 2, 3] });
+    assert.equal(pts.length, 2 * 2 * 2 * 3);
+    assert.throws(() => expandMatrix({ presets: ['tiny'], sources: ['nope'], backpressure: ['none'], memLatency: [1], seeds: [1] }), /unknown regress source 'nope'/);
+    assert.throws(() => expandMatrix({ presets: ['huge'], sources: ['zeros'], backpressure: ['none'], memLatency: [1], seeds: [1] }), /unknown engine preset/);
+  });
+
+  it('keeps input order with any number of workers', async () => {
+    const items = Array.from({ length: 17 }, (_, i) => i);
+    const out = await pool(items, 4, async (x) => {
+      await new Promise((r) => setTimeout(r, (x * 7) % 5));
+      return x * x;
+    });
+    assert.deepEqual(out, items.map((x) => x * x));
+  });
+
+  it('runs a passing matrix in parallel and writes the table, JSON and JUnit (CLI)', async () => {
+    const out = join(dir, 'run');
+    const junit = join(dir, 'ci', 'junit.xml');
+    const r = await execa(
+      join(REPO_ROOT, 'bin', 'sparsegrad'),
+      ['regress', '--presets', 'tiny', '--sources', 'zeros,first,random', '--backpressure', 'none,bursty', '--mem-latency', '3', '--seeds', '1,2', '--jobs', '2', '--out', out, '--junit', junit],
+      { reject: false },
+    );
+    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /12 of 12 passed/);
+    assert.match(r.stdout, /tiny\.random\.bp-bursty\.lat-3\.seed-2\s+pass/);
+    const results = JSON.parse(await readFile(join(out, 'regress.json'), 'utf8'));
+    assert.equal(results.length, 12);
+    assert.ok(results.every((p: { pass: boolean }) => p.pass));
+    const xml = await readFile(junit, 'utf8');
+    assert.match(xml, /<testsuite name="sparsegrad.regress" tests="12" failures="0"/);
+    assert.equal((xml.match(/<testcase /g) ?? []).length, 12);
+    assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'regress.json'], 'passing points leave no folders');
+  });
+});
