@@ -137,7 +137,7 @@ export function register(program: Command): void {
     .option('--jobs <n>', 'simulations in parallel', int('--jobs'), Math.max(1, availableParallelism()))
     .option('--junit <file>', 'also write the JUnit XML here (it is always in --out)')
     .option('--presets <list>', 'engine presets, comma separated', 'tiny,default')
-    .option('--sources <list>', `stimuli, comma separated: ${SYNTHETIC_KINDS.join(', ')}, dump:FILE (default: every edge case but rkmax)`)
+    .option('--sources <list>', `stimuli, comma separated: ${SYNTHETIC_KINDS.join(', ')}, dump:FILE (default: every edge case)`)
     .option('--streams <file|dir>', 'add every gradient dump found here as a source')
     .option('--backpressure <list>', 'backpressure kinds, comma separated', 'none,random,bursty')
     .option('--mem-latency <list>', 'memory latencies, comma separated', '1,20')

@@ -54,9 +54,9 @@ export interface PointResult extends RegressPoint {
   folder: string | null;
 }
 
-/** The default matrix: every edge case on the small and default engines under every kind of backpressure. */
+/** The default matrix: every edge case on the small and default engines under every kind of backpressure and two memory latencies. */
 export function defaultMatrix(streams?: string): RegressMatrix {
-  const sources: string[] = SYNTHETIC_KINDS.filter((k) => k !== 'rkmax').map(String);
+  const sources: string[] = [...SYNTHETIC_KINDS];
   if (streams) sources.push(...dumpFiles(streams).map((f) => `dump:${f}`));
   return { presets: ['tiny', 'default'], sources, backpressure: ['none', 'random', 'bursty'], memLatency: [1, 20], seeds: [1] };
 }
