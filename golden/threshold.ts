@@ -23,9 +23,13 @@ export function thresholdStep(mode: ThresholdMode, src: Vec, dst: Vec, off: numb
   return theta;
 }
 
-/** The k-th smallest |dz| with k = round(sparsity·n): zeroing |dz| < it leaves k values zero (fewer on ties). */
+/**
+ * The k-th smallest |dz| (0-based) with k = ⌈sparsity·n⌉: zeroing |dz| < it
+ * leaves k values zero, i.e. at least the target fraction (fewer only on ties).
+ */
 export function targetTheta(src: Vec, off: number, n: number, sparsity: number, scratch: Float64Array): number {
-  const k = Math.round(sparsity * n);
+  // The epsilon keeps s·n that is an integer up to rounding (0.8·16384) from rounding up past it.
+  const k = Math.ceil(sparsity * n - 1e-9);
   if (k <= 0) return 0;
   for (let i = 0; i < n; i++) scratch[i] = Math.abs(src[off + i]);
   if (k >= n) {
