@@ -110,6 +110,8 @@ function size(e: Expr, env: Env): Size {
       const n = e.k === 'repl' ? Number(evaluateInt(e.count, env)) : 1;
       return { width: w * n, signed: false, real: false, str: false };
     }
+    case 'type':
+      throw new EvalError(e.tok, 'it is a type, not a value');
     case 'select':
       return { width: e.mode === 'bit' ? 1 : e.mode === ':' ? selectWidth(e, env) : Number(evaluateInt(e.lsb!, env)), signed: false, real: false, str: false };
   }
@@ -210,6 +212,8 @@ function evalAt(e: Expr, env: Env, w: number, s: boolean): bigint {
       }
       return extend({ v, width, signed: false }, w, s);
     }
+    case 'type':
+      throw new EvalError(e.tok, 'it is a type, not a value');
     case 'select': {
       const base = evaluate(e.base, env);
       if (base.kind !== 'int') throw new EvalError(e.tok, 'only integer parameters can be bit-selected');

@@ -47,6 +47,8 @@ export interface ParameterInfo {
   /** Bit width and signedness of an integer value, by Verilog's sizing rules (unsized literals: 32 bits). */
   width?: number;
   signed?: boolean;
+  /** A type parameter (`parameter type T = logic [7:0]`): defaultValue holds the type. */
+  isType?: boolean;
   /** localparam, or a body `parameter` of a module that has a #() list: cannot be overridden. */
   local: boolean;
   overridden: boolean;
@@ -82,6 +84,8 @@ export type ParamOverrides = Record<string, number | bigint | string>;
 
 export interface ParseOptions {
   defines?: Record<string, string>;
+  /** Folders searched for `include files after the including file's own folder. */
+  includeDirs?: string[];
 }
 
 const parser = new HeaderParser();
@@ -90,8 +94,21 @@ const parser = new HeaderParser();
 const OPENERS = new Map(Object.entries(T.REGION_PAIRS).map(([o, c]) => [`Kw_${o}`, c.map((x) => `Kw_${x}`)]));
 const CLOSERS = new Set([...OPENERS.values()].flat());
 
+/**
+ * `assert property (...)`, `cover sequence (...)`, `disable fork` and `wait fork` use
+ * region keywords as plain words: only a declaration opens a region.
+ */
+function opensRegion(tokens: IToken[], i: number): boolean {
+  const t = tokens[i]!;
+  if (!OPENERS.has(t.tokenType.name)) return false;
+  const prev = tokens[i - 1]?.image;
+  if ((t.image === 'property' || t.image === 'sequence') && prev && /^(assert|assume|cover|restrict|expect)$/.test(prev)) return false;
+  if (t.image === 'fork' && (prev === 'disable' || prev === 'wait')) return false;
+  return true;
+}
+
 export function parseVerilogHeaders(text: string, fileName: string, paramOverrides: ParamOverrides = {}, options: ParseOptions = {}): ModuleHeader[] {
-  const source = preprocess(text, fileName, options.defines);
+  const source = preprocess(text, fileName, options.defines, { includeDirs: options.includeDirs });
   const lexed = T.verilogLexer.tokenize(source);
   if (lexed.errors.length > 0) {
     const err = lexed.errors[0]!;
@@ -107,7 +124,7 @@ export function parseVerilogHeaders(text: string, fileName: string, paramOverrid
       const { header, next } = ctx.parseModule(i);
       modules.push(header);
       i = next;
-    } else if (OPENERS.has(t.tokenType.name)) {
+    } else if (opensRegion(tokens, i)) {
       // primitive / package / interface / config outside modules: not headers we describe.
       i = ctx.skipRegion(i);
     } else if (t.tokenType === T.Identifier && /^(import|export|timeunit|timeprecision|typedef)$/.test(t.image)) {
@@ -177,7 +194,8 @@ class FileContext {
     for (let j = i; j < this.tokens.length; j++) {
       const t = this.tokens[j]!;
       const name = t.tokenType.name;
-      if (OPENERS.has(name)) stack.push(t);
+      if (opensRegion(this.tokens, j)) stack.push(t);
+      else if (OPENERS.has(name)) continue;
       else if (CLOSERS.has(name)) {
         const open = stack.pop();
         if (!open) this.fail(t, `'${t.image}' without a matching opening keyword`);
@@ -222,7 +240,7 @@ class FileContext {
       const type = t!.tokenType;
       if (type === T.Endmodule) break;
       if (type === T.Module || type === T.Macromodule) this.fail(moduleTok, `module '${name}' has no endmodule before the next module on line ${t!.startLine}`);
-      if (OPENERS.has(type.name)) {
+      if (opensRegion(this.tokens, i)) {
         i = this.skipRegion(i);
         continue;
       }
@@ -270,7 +288,7 @@ class FileContext {
     let prev: RawParam | undefined;
     for (const r of raws) {
       // `#(parameter A = 1, B = 2)`: B inherits keyword, type, signedness and range.
-      const p = r.keyword || !prev ? r : { ...r, keyword: prev.keyword, dataType: prev.dataType, signed: prev.signed, range: prev.range };
+      const p = r.keyword || !prev || r.isType ? r : { ...r, keyword: prev.keyword, dataType: prev.dataType, signed: prev.signed, range: prev.range };
       prev = p;
       const local = p.keyword === 'localparam' || (p.keyword === 'parameter' && bodyOfListedModule);
       if (scope.env.has(p.name)) this.fail(p.tok, `parameter '${p.name}' is declared twice`);
@@ -283,7 +301,11 @@ class FileContext {
       };
       let value: Value | { unknown: string };
       const override = this.overrides[p.name];
-      if (override !== undefined && !local) {
+      if (p.isType) {
+        info.isType = true;
+        if (override !== undefined) info.overridden = true;
+        value = { unknown: `'${p.name}' is a type parameter` };
+      } else if (override !== undefined && !local) {
         info.overridden = true;
         value = overrideValue(override);
       } else if (override !== undefined && local) {
@@ -397,13 +419,15 @@ class FileContext {
     const ports: PortInfo[] = [];
     for (const item of items) {
       if (item.explicit) this.fail(item.tok, `port list of '${module}' mixes plain names and declarations: declare every port in the header or none`);
-      if (listed.has(item.name)) this.fail(item.tok, `port '${item.name}' is listed twice`);
-      listed.add(item.name);
-      const d = decls.get(item.name);
-      if (!d) this.fail(item.tok, `port '${item.name}' has no input, output or inout declaration in the body of '${module}'`);
-      if (!d!.direction) this.fail(d!.tok, `port '${item.name}' needs a direction (input, output or inout)`);
+      if (item.internal === null) this.fail(item.tok, `port '${item.name}' of '${module}' connects to an expression, which the header parser does not support: connect it to one signal`);
+      const inner = item.internal ?? item.name;
+      if (listed.has(inner)) this.fail(item.tok, `port '${inner}' is listed twice`);
+      listed.add(inner);
+      const d = decls.get(inner);
+      if (!d) this.fail(item.tok, `port '${inner}' has no input, output or inout declaration in the body of '${module}'`);
+      if (!d!.direction) this.fail(d!.tok, `port '${inner}' needs a direction (input, output or inout)`);
       const attributes = { ...this.attributesBefore(item.first), ...this.attributesBefore(d!.first) };
-      ports.push(this.portShape(d!, scope.env, attributes, nets.get(item.name)));
+      ports.push({ ...this.portShape(d!, scope.env, attributes, nets.get(inner)), name: item.name });
     }
     for (const d of decls.values()) {
       if (!listed.has(d.name)) this.fail(d.tok, `'${d.name}' is declared ${d.direction} but is not in the port list of '${module}'`);

@@ -18,6 +18,7 @@ export type Expr =
   | { k: 'call'; name: string; args: Expr[]; from: number; to: number; tok: IToken }
   | { k: 'concat'; parts: Expr[]; from: number; to: number; tok: IToken }
   | { k: 'repl'; count: Expr; parts: Expr[]; from: number; to: number; tok: IToken }
+  | { k: 'type'; from: number; to: number; tok: IToken }
   | { k: 'select'; base: Expr; msb: Expr; lsb?: Expr; mode: ':' | '+:' | '-:' | 'bit'; from: number; to: number; tok: IToken };
 
 export interface RawRange {
@@ -31,6 +32,8 @@ export interface RawParam {
   tok: IToken;
   /** undefined when the keyword was omitted in a list (`#(parameter A = 1, B = 2)`): inherits. */
   keyword?: 'parameter' | 'localparam';
+  /** A SystemVerilog type parameter (`parameter type T = logic [7:0]`): its default is a type. */
+  isType?: boolean;
   dataType?: string;
   signed?: boolean;
   range?: RawRange;
@@ -49,6 +52,8 @@ export interface RawPortDecl {
   ranges: RawRange[];
   /** True when the item says anything besides its name; a bare name inherits from the previous ANSI item. */
   explicit: boolean;
+  /** `.name(inner)` in a non-ANSI list: the body declares `inner` (null when inner is not a plain name). */
+  internal?: string | null;
   unpacked?: IToken;
 }
 
@@ -168,29 +173,78 @@ export class HeaderParser extends EmbeddedActionsParser {
 
   private paramItem = this.RULE('paramItem', (): RawParam => {
     let keyword: RawParam['keyword'];
-    let dataType: string | undefined;
-    let signed: boolean | undefined;
-    let range: RawRange | undefined;
     this.OPTION(() => {
       const k = this.OR([{ ALT: () => this.CONSUME(T.Parameter) }, { ALT: () => this.CONSUME(T.Localparam) }]);
       keyword = k.image as RawParam['keyword'];
     });
-    this.OPTION2(() => {
-      dataType = this.OR2([{ ALT: () => this.CONSUME(T.DataType) }, { ALT: () => this.CONSUME(T.NetKind) }]).image;
-    });
-    this.OPTION3(() => {
-      signed = this.CONSUME(T.Signing).image === 'signed';
-    });
-    this.OPTION4(() => {
-      range = this.SUBRULE(this.range);
-    });
-    const tok = this.SUBRULE(this.name);
-    this.CONSUME(T.Assign);
-    const expr = this.SUBRULE(this.expression);
-    return { name: tok.image, tok, keyword, dataType, signed, range, expr };
+    return this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(T.Type);
+          const tok = this.SUBRULE(this.name);
+          this.CONSUME(T.Assign);
+          const expr = this.SUBRULE(this.typeExpr);
+          return { name: tok.image, tok, keyword, isType: true, expr };
+        },
+      },
+      {
+        ALT: () => {
+          let dataType: string | undefined;
+          let signed: boolean | undefined;
+          let range: RawRange | undefined;
+          this.OPTION2(() => {
+            dataType = this.OR3([{ ALT: () => this.CONSUME(T.DataType) }, { ALT: () => this.CONSUME(T.NetKind) }]).image;
+          });
+          this.OPTION3(() => {
+            signed = this.CONSUME(T.Signing).image === 'signed';
+          });
+          this.OPTION4(() => {
+            range = this.SUBRULE(this.range);
+          });
+          const tok = this.SUBRULE2(this.name);
+          this.CONSUME2(T.Assign);
+          const expr = this.SUBRULE(this.expression);
+          return { name: tok.image, tok, keyword, dataType, signed, range, expr };
+        },
+      },
+    ]);
   });
 
-  private portItem = this.RULE('portItem', (): RawPortDecl => {
+  // The default of a type parameter: logic [7:0], int unsigned, my_pkg::word_t ...
+  private typeExpr = this.RULE('typeExpr', (): Expr => {
+    const first = this.OR([{ ALT: () => this.CONSUME(T.NetKind) }, { ALT: () => this.CONSUME(T.DataType) }, { ALT: () => this.SUBRULE(this.name) }]);
+    let last = first;
+    this.MANY(() => {
+      const sep = this.CONSUME(T.operators.find((o) => o.name === 'ScopeRes')!);
+      last = this.SUBRULE2(this.name);
+      void sep;
+    });
+    this.OPTION(() => {
+      last = this.CONSUME(T.Signing);
+    });
+    this.MANY2(() => {
+      this.SUBRULE(this.range);
+      last = this.LA(0);
+    });
+    return this.ACTION(() => ({ k: 'type' as const, from: first.startOffset, to: end(last), tok: first }));
+  });
+
+  private portItem = this.RULE('portItem', (): RawPortDecl => this.OR([{ ALT: () => this.SUBRULE(this.explicitPort) }, { ALT: () => this.SUBRULE(this.declaredPort) }]));
+
+  // `.ext(inner)` in a non-ANSI port list: the port is named ext outside, inner inside.
+  private explicitPort = this.RULE('explicitPort', (): RawPortDecl => {
+    const first = this.CONSUME(T.Dot);
+    const tok = this.SUBRULE(this.name);
+    this.CONSUME(T.LParen);
+    let inner: Expr | undefined;
+    this.OPTION(() => {
+      inner = this.SUBRULE(this.expression);
+    });
+    this.CONSUME(T.RParen);
+    return this.ACTION(() => ({ name: tok.image, tok, first, ranges: [], explicit: false, internal: inner?.k === 'id' ? inner.name : null }));
+  });
+
+  private declaredPort = this.RULE('declaredPort', (): RawPortDecl => {
     const first = this.LA(1);
     let direction: RawPortDecl['direction'];
     let kind: string | undefined;

@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { parseVerilogHeaders, findModule, VerilogParseError, type ModuleHeader, type PortInfo } from '../../generator/verilog-header/index.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseVerilogHeaders, readVerilogHeaders, findModule, VerilogParseError, type ModuleHeader, type PortInfo } from '../../generator/verilog-header/index.ts';
 import { UserError } from '../../cli/errors.ts';
 import { testSeed } from './seed.ts';
 
@@ -184,6 +187,35 @@ module third; endmodule
       { defines: { SIMULATION: '1' } },
     );
     assert.deepEqual(withDefine.map((h) => h.name), ['sim_only']);
+  });
+
+  it('expands nested and function-like macros, follows `include, and reads type parameters and .ext(inner) ports', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-vh-inc-'));
+    try {
+      writeFileSync(join(dir, 'defs.vh'), '// shared widths\n`define MAX(a, b) ((a) > (b) ? (a) : (b))\n`define LANES 4 // lanes\n');
+      writeFileSync(
+        join(dir, 'top.v'),
+        `\`include "defs.vh"
+module top #(parameter A = 3, parameter type T = logic [7:0], parameter B = \`MAX(A, \`MAX(\`LANES, 2))) (clk, .data_o(q), flag);
+  input clk;
+  output [B*8-1:0] q;
+  output flag;
+  always @(posedge clk) begin
+    assert property (@(posedge clk) q == q);
+    cover property (@(posedge clk) flag);
+  end
+endmodule
+`,
+      );
+      const [h] = readVerilogHeaders(join(dir, 'top.v'));
+      assert.equal(param(h!, 'B').value, 4);
+      assert.equal(param(h!, 'T').isType, true);
+      assert.equal(param(h!, 'T').defaultValue, 'logic [7:0]');
+      assert.deepEqual(h!.ports.map((p) => [p.name, p.direction, p.width]), [['clk', 'input', 1], ['data_o', 'output', 32], ['flag', 'output', 1]]);
+      assert.throws(() => parseVerilogHeaders('`include "nowhere.vh"\nmodule m; endmodule', join(dir, 'x.v')), /x\.v:1:1: cannot find include file "nowhere\.vh"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('follows Verilog sizing: ranged and typed parameters, sized arithmetic wrap-around', () => {
