@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UserError } from '../cli/errors.ts';
-import { parseTrainConfig, DEFAULT_CORPUS } from './config.ts';
+import { parseTrainConfig, DEFAULT_CORPUS, TRAIN_DEFAULTS as D } from './config.ts';
 import { train } from './trainer.ts';
 import { reproduce, parseReproduceOptions } from './reproduce.ts';
 
@@ -40,23 +40,23 @@ export function register(program: Command): void {
     .command('train')
     .description('train the character LSTM with sparsified gate gradients (|dz| < θ zeroed); writes report.json and a checkpoint')
     .option('--corpus <file>', 'training text (90/10 train/validation split)', DEFAULT_CORPUS)
-    .option('--hidden <n>', 'LSTM units H', num('--hidden'), 128)
-    .option('--layers <n>', 'stacked LSTM layers L', num('--layers'), 1)
-    .option('--batch <n>', 'streams per batch B', num('--batch'), 32)
-    .option('--seq <n>', 'truncated BPTT length T', num('--seq'), 64)
-    .option('--steps <n>', 'SGD steps', num('--steps'), 1000)
-    .option('--lr <x>', 'initial learning rate', num('--lr'), 1)
-    .option('--lr-decay <x>', 'final learning rate as a fraction of --lr (exponential decay)', num('--lr-decay'), 0.1)
-    .option('--momentum <μ>', 'SGD momentum (0: plain SGD)', num('--momentum'), 0)
-    .option('--clip <x>', 'global gradient-norm clipping threshold', num('--clip'), 5)
-    .option('--seed <n>', 'random seed (same seed, same bits)', num('--seed'), 1)
-    .option('--threshold <θ>', 'zero dz elements with |dz| < θ (0 = dense training)', num('--threshold'), 0)
+    .option('--hidden <n>', 'LSTM units H', num('--hidden'), D.hidden)
+    .option('--layers <n>', 'stacked LSTM layers L', num('--layers'), D.layers)
+    .option('--batch <n>', 'streams per batch B', num('--batch'), D.batch)
+    .option('--seq <n>', 'truncated BPTT length T', num('--seq'), D.seq)
+    .option('--steps <n>', 'SGD steps', num('--steps'), D.steps)
+    .option('--lr <x>', 'initial learning rate', num('--lr'), D.lr)
+    .option('--lr-decay <x>', 'final learning rate as a fraction of --lr (exponential decay)', num('--lr-decay'), D.lrDecay)
+    .option('--momentum <μ>', 'SGD momentum (0: plain SGD)', num('--momentum'), D.momentum)
+    .option('--clip <x>', 'global gradient-norm clipping threshold', num('--clip'), D.clip)
+    .option('--seed <n>', 'random seed (same seed, same bits)', num('--seed'), D.seed)
+    .option('--threshold <θ>', 'zero dz elements with |dz| < θ (0 = dense training)', num('--threshold'), D.threshold)
     .option('--target-sparsity <s>', 'instead of a fixed θ, pick θ per BPTT step to zero this fraction of dz (0..1)', num('--target-sparsity'))
-    .addOption(new Option('--precision <p>', 'arithmetic').choices(['float32', 'float64']).default('float32'))
-    .option('--eval-every <n>', 'validate every n steps (0: only at the end)', num('--eval-every'), 0)
-    .option('--valid-chars <n>', 'validation characters evaluated (0: the whole split)', num('--valid-chars'), 0)
+    .addOption(new Option('--precision <p>', 'arithmetic').choices(['float32', 'float64']).default(D.precision))
+    .option('--eval-every <n>', 'validate every n steps (0: only at the end)', num('--eval-every'), D.evalEvery)
+    .option('--valid-chars <n>', 'validation characters evaluated (0: the whole split)', num('--valid-chars'), D.validChars)
     .option('--init <file>', 'start from these weights (safetensors, PyTorch nn.LSTM names)')
-    .option('--out <dir>', 'output directory', 'out/train')
+    .option('--out <dir>', 'output directory', D.out)
     .option('--dump-streams <dir>', 'write a gradient dump (safetensors) per dumped step into <dir>')
     .option('--dump-steps <list>', 'steps to dump, comma separated (default: first and last)', list('--dump-steps'))
     .option('--quiet', 'no progress bar')

@@ -11,13 +11,13 @@ export const TrainConfigSchema = z.object({
   batch: z.number().int().min(1).max(4096).default(32),
   seq: z.number().int().min(1).max(4096).default(64),
   steps: z.number().int().min(1).default(1000),
-  lr: z.number().positive().default(1),
+  lr: z.number().positive().default(5),
   /** The learning rate decays exponentially from lr to lr·lrDecay over the run. */
   lrDecay: z.number().positive().max(1).default(0.1),
   /** SGD momentum (torch.optim.SGD's; 0 is plain SGD). */
-  momentum: z.number().min(0).lt(1).default(0),
+  momentum: z.number().min(0).lt(1).default(0.9),
   /** Global gradient-norm clipping threshold. */
-  clip: z.number().positive().default(5),
+  clip: z.number().positive().default(0.25),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
   /** Fixed θ: |dz| < θ is zeroed. */
   threshold: z.number().min(0, 'threshold θ must be ≥ 0').default(0),
@@ -38,6 +38,13 @@ export const TrainConfigSchema = z.object({
 });
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+/**
+ * Every default, for the CLI's help text. lr/momentum/clip suit the loss
+ * averaged over T·B tokens (gradient norms ≈ 0.1–0.3 for H = 128); plain SGD
+ * at lr 1 barely moves in a few hundred steps (measured: 4.8 bpc after 100).
+ */
+export const TRAIN_DEFAULTS: TrainConfig = TrainConfigSchema.parse({});
 
 /** Validates a partial config; the first problem becomes a one-line UserError naming the flag. */
 export function parseTrainConfig(raw: Partial<Record<keyof TrainConfig, unknown>>): TrainConfig {
