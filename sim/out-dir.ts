@@ -27,10 +27,18 @@ export class StagedDir {
     await writeFile(this.path(name), data);
   }
 
-  /** Moves every staged file into the output folder (replacing files of the same name). */
+  /**
+   * Moves every staged entry into the output folder. An entry of the same name
+   * from an earlier run is replaced whole (a folder too: mixing two runs'
+   * files would be worse than either); other files there are left alone.
+   */
   async commit(): Promise<void> {
     await mkdir(this.final, { recursive: true });
-    for (const name of await readdir(this.staging)) await rename(join(this.staging, name), join(this.final, name));
+    for (const name of await readdir(this.staging)) {
+      const target = join(this.final, name);
+      await rm(target, { recursive: true, force: true });
+      await rename(join(this.staging, name), target);
+    }
     await rm(this.staging, { recursive: true, force: true });
   }
 

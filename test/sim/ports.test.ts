@@ -71,3 +71,33 @@ describe('sim harness: ports and formats', () => {
     assert.throws(() => parseScript('poke 1 2'), /script line 1/);
   });
 });
+
+describe('sim output folders', () => {
+  it('replace an earlier run’s entries whole and leave nothing staged behind', async () => {
+    const { mkdtemp, readdir, readFile, rm, writeFile, mkdir } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { withStagedDir } = await import('../../sim/out-dir.ts');
+    const root = await mkdtemp(join(tmpdir(), 'sg-staged-'));
+    const out = join(root, 'out');
+    try {
+      await mkdir(join(out, 'cosim'), { recursive: true });
+      await writeFile(join(out, 'cosim', 'stale.txt'), 'old');
+      await writeFile(join(out, 'keep.txt'), 'mine');
+      await withStagedDir(out, async (d) => {
+        await d.write('cosim/report.json', '{}');
+        await d.write('top.txt', 'new');
+      });
+      assert.deepEqual((await readdir(join(out, 'cosim'))).sort(), ['report.json']);
+      assert.equal(await readFile(join(out, 'keep.txt'), 'utf8'), 'mine');
+      await assert.rejects(withStagedDir(out, async (d) => {
+        await d.write('top.txt', 'half');
+        throw new Error('boom');
+      }), /boom/);
+      assert.equal(await readFile(join(out, 'top.txt'), 'utf8'), 'new');
+      assert.deepEqual((await readdir(root)).filter((f) => f.includes('.partial-')), []);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
