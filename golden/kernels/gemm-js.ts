@@ -31,23 +31,14 @@ function store(C: FloatArray, c: number, s: number, alpha: number, beta: number)
 }
 
 export function gemmJs<T extends FloatArray>(g: GemmArgs<T>): void {
-  scratchB = grow(scratchB, g.N * g.K);
-  packBt(g, scratchB);
-  gemmJsPrepacked(g, scratchB);
-}
-
-/** op(B)ᵀ as N rows of K: row j is column j of op(B), i.e. B's row j when transposed, a strided column otherwise. */
-export function packBt<T extends FloatArray>(g: Pick<GemmArgs<T>, 'transB' | 'N' | 'K' | 'B' | 'bOffset' | 'ldb'>, out: Float64Array): void {
-  packRows(g.B, g.bOffset ?? 0, g.ldb, !g.transB, g.N, g.K, out);
-}
-
-/** The product with op(B)ᵀ already in `b` ([N×K], from packBt). */
-export function gemmJsPrepacked<T extends FloatArray>(g: Omit<GemmArgs<T>, 'B' | 'bOffset' | 'ldb' | 'transB'>, b: Float64Array): void {
   const { M, N, K, alpha, beta, C, ldc } = g;
   const co = g.cOffset ?? 0;
   scratchA = grow(scratchA, M * K);
-  const a = scratchA;
+  scratchB = grow(scratchB, N * K);
+  const a = scratchA, b = scratchB;
   packRows(g.A, g.aOffset ?? 0, g.lda, g.transA, M, K, a);
+  // op(B)ᵀ row j is column j of op(B): B's row j when transposed, a strided column otherwise.
+  packRows(g.B, g.bOffset ?? 0, g.ldb, !g.transB, N, K, b);
   const M4 = M - (M % 4), N2 = N - (N % 2);
   for (let i = 0; i < M4; i += 4) {
     const a0 = i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;

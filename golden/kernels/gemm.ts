@@ -15,8 +15,8 @@
  *   op(A) is A[M×K] (transA=false, lda ≥ K) or Aᵀ where A is [K×M] (transA=true, lda ≥ M)
  *   op(B) is B[K×N] (transB=false, ldb ≥ N) or Bᵀ where B is [N×K] (transB=true, ldb ≥ K)
  */
-import { gemmJs, gemmJsPrepacked, packBt } from './gemm-js.ts';
-import { PackedB32, sgemmWasm, sgemmWasmPrepacked } from './sgemm-wasm.ts';
+import { gemmJs } from './gemm-js.ts';
+import { gemmWasm, gemmWasmPrepacked, kernelFor, PackedWasmB } from './sgemm-wasm.ts';
 import { sgemmRunner } from './threads.ts';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -42,13 +42,15 @@ export interface GemmArgs<T extends FloatArray> {
 
 /**
  * C = alpha·op(A)·op(B) + beta·C, dispatched by element type and size:
- * - Float64, and Float32 with M·N·K < SMALL_GEMM: register-blocked JavaScript,
- *   bit-identical to `gemmReference` (double accumulator, k = 0..K-1).
- * - Float32 otherwise: WebAssembly SIMD, a Float32 accumulator per element
+ * - M·N·K < SMALL_GEMM: register-blocked JavaScript, bit-identical to
+ *   `gemmReference` (double accumulator, k = 0..K-1).
+ * - Float64 otherwise: WebAssembly SIMD (f64x2), one double accumulator per
+ *   element summed in k = 0..K-1: the reference's arithmetic, bit-identical.
+ * - Float32 otherwise: WebAssembly SIMD (f32x4), a Float32 accumulator per element
  *   summed in k = 0..K-1. It differs from the reference only by rounding the
  *   running sum to Float32: |C − C_ref| ≤ |alpha|·γ_K·Σ_k |a_ik·b_kj| (γ_K = K·u/(1−K·u),
- *   u = 2⁻²⁴) plus the final Float32 rounding of the reference. Results are the
- *   same on every run, for every blocking and any number of threads.
+ *   u = 2⁻²⁴) plus the final Float32 rounding of the reference.
+ * Results are the same on every run, for every blocking and any number of threads.
  * beta = 0 never reads C (NaN/garbage in C is overwritten), as in the reference.
  */
 export function gemm<T extends FloatArray>(g: GemmArgs<T>): void {
@@ -60,12 +62,16 @@ export function gemm<T extends FloatArray>(g: GemmArgs<T>): void {
     return;
   }
   const t0 = stats ? performance.now() : 0;
-  if (g.C instanceof Float32Array && g.A instanceof Float32Array && g.B instanceof Float32Array && M * N * K >= SMALL_GEMM) {
-    sgemmWasm(g as unknown as GemmArgs<Float32Array>, sgemmRunner());
+  if (sameElementType(g.A, g.B, g.C) && M * N * K >= SMALL_GEMM) {
+    gemmWasm(g, sgemmRunner());
   } else {
     gemmJs(g);
   }
   if (stats) count(stats, t0, M, N, K);
+}
+
+function sameElementType(...xs: FloatArray[]): boolean {
+  return xs.every((x) => x instanceof Float32Array) || xs.every((x) => x instanceof Float64Array);
 }
 
 /** Time spent in `gemm`/`gemmPacked` while counting is on: how much of a training step the products take. */
@@ -131,8 +137,8 @@ export type PackedGemmArgs<T extends FloatArray> = Omit<GemmArgs<T>, 'transB' | 
 /**
  * op(B) packed once for many products with different A (the recurrent GEMMs
  * multiply the same W_hh at each of the T time steps). A snapshot: after B
- * changes, call `repack`. Float32 packs live in WebAssembly memory: `free()`
- * them when done (or keep one per layer and repack it every pass).
+ * changes, call `repack`. Packs live in WebAssembly memory: `free()` them when
+ * done (or keep one per layer and repack it every pass).
  */
 export interface PackedB<T extends FloatArray> {
   readonly N: number;
@@ -140,8 +146,8 @@ export interface PackedB<T extends FloatArray> {
   readonly precision: 'float32' | 'float64';
   repack(b: BOperand<T>): void;
   free(): void;
-  /** @internal the kernel-specific pack */
-  readonly impl: PackedB32 | Float64Array;
+  /** @internal the pack in WebAssembly memory */
+  readonly impl: PackedWasmB;
 }
 
 export function packB<T extends FloatArray>(b: BOperand<T>): PackedB<T> {
@@ -149,27 +155,19 @@ export function packB<T extends FloatArray>(b: BOperand<T>): PackedB<T> {
   if (b.N === 0 || b.K === 0) throw new RangeError(`packB: op(B) must not be empty, got ${b.K}×${b.N}`);
   const check = (x: BOperand<T>) => checkOperand('b', x.transB ? x.N : x.K, x.transB ? x.K : x.N, x.ldb, x.bOffset ?? 0, x.B.length);
   check(b);
-  if (b.B instanceof Float32Array) {
-    const impl = new PackedB32(b as BOperand<Float32Array>);
-    return { N: b.N, K: b.K, precision: 'float32', impl, repack: (x) => { check(x); impl.repack(x as BOperand<Float32Array>); }, free: () => impl.free() };
-  }
-  const impl = new Float64Array(b.N * b.K);
-  packBt(b, impl);
+  const impl = new PackedWasmB(b);
   return {
-    N: b.N, K: b.K, precision: 'float64', impl,
-    repack: (x) => {
-      if (x.N !== b.N || x.K !== b.K) throw new RangeError(`repack needs a ${b.K}×${b.N} op(B), got ${x.K}×${x.N}`);
-      check(x);
-      packBt(x, impl);
-    },
-    free: () => {},
+    N: b.N, K: b.K, precision: impl.kernel.element === 'f32' ? 'float32' : 'float64', impl,
+    repack: (x) => { check(x); impl.repack(x); },
+    free: () => impl.free(),
   };
 }
 
 /**
- * C = alpha·op(A)·op(B) + beta·C with op(B) from `packB`. Float64: bit-identical
- * to `gemm`. Float32: always the WebAssembly kernel, so bit-identical to `gemm`
- * whenever M·N·K ≥ SMALL_GEMM (below that `gemm` uses the exact-order JS kernel).
+ * C = alpha·op(A)·op(B) + beta·C with op(B) from `packB`, always on the
+ * WebAssembly kernel: bit-identical to `gemm` for Float64 (both equal the
+ * reference), and for Float32 whenever M·N·K ≥ SMALL_GEMM (below that `gemm`
+ * uses the exact-order JS kernel).
  */
 export function gemmPacked<T extends FloatArray>(g: PackedGemmArgs<T>, b: PackedB<T>): void {
   const { N, K } = b;
@@ -178,13 +176,10 @@ export function gemmPacked<T extends FloatArray>(g: PackedGemmArgs<T>, b: Packed
   if (g.M === 0) return;
   checkOperand('a', g.transA ? K : g.M, g.transA ? g.M : K, g.lda, g.aOffset ?? 0, g.A.length);
   checkOperand('c', g.M, N, g.ldc, g.cOffset ?? 0, g.C.length);
+  const e = b.impl.kernel;
+  if (kernelFor(g.A) !== e || kernelFor(g.C) !== e) throw new TypeError(`gemmPacked: a ${b.precision} pack needs ${e.element === 'f32' ? 'Float32Array' : 'Float64Array'} A and C`);
   const t0 = stats ? performance.now() : 0;
-  if (b.impl instanceof PackedB32) {
-    if (!(g.A instanceof Float32Array && g.C instanceof Float32Array)) throw new TypeError('gemmPacked: a Float32 pack needs Float32Array A and C');
-    sgemmWasmPrepacked(g as unknown as PackedGemmArgs<Float32Array>, b.impl, sgemmRunner());
-  } else {
-    gemmJsPrepacked({ ...g, N, K }, b.impl);
-  }
+  gemmWasmPrepacked(g, b.impl, sgemmRunner());
   if (stats) count(stats, t0, g.M, N, K);
 }
 

@@ -1,22 +1,32 @@
 /**
- * Float32 GEMM through the WebAssembly SIMD micro-kernel: copy A and B into
- * linear memory (row windows copied as they are, the kernel takes strides;
- * only a transposed op(B) is reordered into NR-wide panels), run the kernel,
- * then apply alpha/beta while copying C back. Copies are O(MK + KN), the
- * kernel O(MNK).
+ * GEMM through the WebAssembly SIMD micro-kernels (Float32 and Float64): copy
+ * A and B into linear memory (row windows copied as they are, the kernel takes
+ * strides; only a transposed op(B) is reordered into NR-wide panels), run the
+ * kernel, then apply alpha/beta while copying C back. Copies are O(MK + KN),
+ * the kernel O(MNK).
  */
-import type { GemmArgs, PackedGemmArgs } from './gemm.ts';
-import { emitSgemmModule } from './sgemm-wasm-module.ts';
+import type { FloatArray, GemmArgs, PackedGemmArgs } from './gemm.ts';
+import { emitGemmModule } from './sgemm-wasm-module.ts';
+
+/** An element type's kernel and register block. */
+export interface ElementKernel {
+  element: 'f32' | 'f64';
+  bytes: 4 | 8;
+  MR: number;
+  NR: number;
+  /** index of the kernel in the module's exports (and in the worker's table) */
+  fn: 0 | 1;
+}
 
 /**
- * Register block: 4 rows × 8 columns = 8 f32x4 accumulators, + 2 B vectors + 1
- * splat fit the 16 SIMD registers V8 allocates on x86-64. 4×16 (16 accumulators)
- * spills and measured 20–40% slower; 2×16 measured the same as 4×8, which pads
- * N less (the head's N = 65).
+ * Register blocks: 8 accumulators + the B vectors + 1 splat fit the 16 SIMD
+ * registers V8 allocates on x86-64. For Float32, 4×16 (16 accumulators)
+ * spills and measured 10–40% slower; 2×16 measured within noise of 4×8,
+ * which pads N less (the head's N = 65). Float64 has 2 lanes: 4×4.
  */
-export const MR = 4;
-export const NR = 8;
-/** k-block: an NR-wide panel slice of KC·NR·4 = 8 KiB stays in L1 next to the A rows. */
+export const F32_KERNEL: ElementKernel = { element: 'f32', bytes: 4, MR: 4, NR: 8, fn: 0 };
+export const F64_KERNEL: ElementKernel = { element: 'f64', bytes: 8, MR: 4, NR: 4, fn: 1 };
+/** k-block: an NR-wide panel slice of KC·NR·s = 8 KiB stays in L1 next to the A rows. */
 export const KC = 256;
 
 const PAGE = 65536;
@@ -24,57 +34,72 @@ const MAX_PAGES = 16384; // 1 GiB of address space reserved, committed only as u
 /** Bytes at the start of memory reserved for the worker control block. */
 export const CONTROL_BYTES = 256;
 
-export interface SgemmKernel {
+type KernelFn = (ap: number, rsA: number, csA: number, bp: number, psB: number, ksB: number, c: number, ldc: number, ib0: number, ib1: number, nPanels: number, K: number, KC: number) => void;
+
+export interface GemmKernels {
   memory: WebAssembly.Memory;
-  sgemm: (ap: number, rsA: number, csA: number, bp: number, psB: number, ksB: number, c: number, ldc: number, ib0: number, ib1: number, nPanels: number, K: number, KC: number) => void;
+  /** indexed by ElementKernel.fn */
+  fns: [KernelFn, KernelFn];
 }
 
 let moduleCache: WebAssembly.Module | undefined;
 
-export function sgemmModule(): WebAssembly.Module {
-  moduleCache ??= new WebAssembly.Module(emitSgemmModule({ MR, NR }, { initialPages: 1, maximumPages: MAX_PAGES }));
+export function gemmModule(): WebAssembly.Module {
+  moduleCache ??= new WebAssembly.Module(emitGemmModule(
+    [F32_KERNEL, F64_KERNEL].map((k) => ({ name: k.element === 'f32' ? 'sgemm' : 'dgemm', shape: { MR: k.MR, NR: k.NR, element: k.element } })),
+    { initialPages: 1, maximumPages: MAX_PAGES },
+  ));
   return moduleCache;
 }
 
-/** Instantiates the kernel over `memory` (the main thread's, or shared with a worker). */
-export function instantiateSgemm(memory: WebAssembly.Memory): SgemmKernel {
-  const instance = new WebAssembly.Instance(sgemmModule(), { env: { memory } });
-  return { memory, sgemm: instance.exports.sgemm as SgemmKernel['sgemm'] };
+/** Instantiates the kernels over `memory` (the main thread's, or shared with a worker). */
+export function instantiateGemm(memory: WebAssembly.Memory): GemmKernels {
+  const e = new WebAssembly.Instance(gemmModule(), { env: { memory } }).exports;
+  return { memory, fns: [e.sgemm as KernelFn, e.dgemm as KernelFn] };
 }
 
-let kernel: SgemmKernel | undefined;
-let view = new Float32Array(0);
+let kernels: GemmKernels | undefined;
+let view32 = new Float32Array(0);
+let view64 = new Float64Array(0);
 
-export function mainKernel(): SgemmKernel {
-  if (!kernel) kernel = instantiateSgemm(new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }));
-  return kernel;
+export function mainKernels(): GemmKernels {
+  kernels ??= instantiateGemm(new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }));
+  return kernels;
 }
 
-/** A Float32 view of the whole memory, after growing it to at least `floats` elements. */
-function memoryView(floats: number): Float32Array {
-  const k = mainKernel();
-  const bytes = floats * 4, have = k.memory.buffer.byteLength;
-  if (bytes > have) {
-    const pages = Math.ceil((bytes - have) / PAGE);
-    if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`sgemm needs ${bytes} bytes of WebAssembly memory, more than the ${MAX_PAGES * PAGE} reserved`);
-    k.memory.grow(pages);
+/** Grows the memory to at least `bytes`. */
+function ensureBytes(bytes: number): void {
+  const k = mainKernels();
+  const have = k.memory.buffer.byteLength;
+  if (bytes <= have) return;
+  const pages = Math.ceil((bytes - have) / PAGE);
+  if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`gemm needs ${bytes} bytes of WebAssembly memory, more than the ${MAX_PAGES * PAGE} reserved`);
+  k.memory.grow(pages);
+}
+
+/** A view of the whole memory in the element type (views are replaced after growth). */
+function viewOf(e: ElementKernel): FloatArray {
+  const buf = mainKernels().memory.buffer;
+  if (e.bytes === 4) {
+    if (view32.buffer !== buf || view32.byteLength !== buf.byteLength) view32 = new Float32Array(buf);
+    return view32;
   }
-  if (view.buffer !== k.memory.buffer || view.length * 4 !== k.memory.buffer.byteLength) view = new Float32Array(k.memory.buffer);
-  return view;
+  if (view64.buffer !== buf || view64.byteLength !== buf.byteLength) view64 = new Float64Array(buf);
+  return view64;
 }
 
-const align16 = (floats: number): number => Math.ceil(floats / 16) * 16;
+const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 /**
- * Memory layout, in floats: [control block | pre-packed operands (first-fit
+ * Memory layout, in bytes: [control block | pre-packed operands (first-fit
  * heap) | per-call workspace from heapTop]. The workspace is only live during
  * one call, so it can always start at the current top of the heap.
  */
-let heapTop = CONTROL_BYTES / 4;
+let heapTop = CONTROL_BYTES;
 const freeBlocks: Array<{ at: number; size: number }> = [];
 
-function heapAlloc(floats: number): number {
-  const size = align16(floats);
+function heapAlloc(bytes: number): number {
+  const size = align64(bytes);
   const i = freeBlocks.findIndex((b) => b.size >= size);
   if (i >= 0) {
     const b = freeBlocks[i], at = b.at;
@@ -84,12 +109,12 @@ function heapAlloc(floats: number): number {
   }
   const at = heapTop;
   heapTop += size;
-  memoryView(heapTop);
+  ensureBytes(heapTop);
   return at;
 }
 
-function heapFree(at: number, floats: number): void {
-  freeBlocks.push({ at, size: align16(floats) });
+function heapFree(at: number, bytes: number): void {
+  freeBlocks.push({ at, size: align64(bytes) });
   freeBlocks.sort((a, b) => a.at - b.at);
   // Merge neighbours, then give a free block at the top back to the workspace.
   for (let i = freeBlocks.length - 1; i > 0; i--) {
@@ -100,8 +125,9 @@ function heapFree(at: number, floats: number): void {
   if (last && last.at + last.size === heapTop) { heapTop = last.at; freeBlocks.pop(); }
 }
 
-/** Where one product's operands sit in memory: float indices and float strides (the kernel takes bytes). */
+/** Where one product's operands sit in memory, everything in bytes as the kernel takes it. */
 export interface Workspace {
+  kernel: ElementKernel;
   mBlocks: number;
   nPanels: number;
   K: number;
@@ -119,11 +145,11 @@ export interface Workspace {
 const keepsLd = (rows: number, cols: number, ld: number): boolean => rows === 1 || ld <= 2 * cols + 16;
 
 /**
- * Copies rows×cols at src[off + r·ld + c] to mem[at…] and returns the leading
- * dimension used there; zeroes [copied end, at + extent) so the kernel's
- * over-reads past the last row or column see zeros, not stale data.
+ * Copies rows×cols at src[off + r·ld + c] to mem[at…] (element indices) and
+ * returns the leading dimension used there; zeroes [copied end, at + extent)
+ * so the kernel's over-reads past the last row or column see zeros, not stale data.
  */
-function copyWindow(src: Float32Array, off: number, rows: number, cols: number, ld: number, mem: Float32Array, at: number, extent: number): number {
+function copyWindow(src: FloatArray, off: number, rows: number, cols: number, ld: number, mem: FloatArray, at: number, extent: number): number {
   let ldOut: number, end: number;
   if (keepsLd(rows, cols, ld)) {
     ldOut = ld;
@@ -138,40 +164,39 @@ function copyWindow(src: Float32Array, off: number, rows: number, cols: number, 
   return ldOut;
 }
 
-interface APlacement { rsA: number; csA: number }
-type AOperand = Pick<GemmArgs<Float32Array>, 'transA' | 'M' | 'A' | 'aOffset' | 'lda'>;
+type AOperand = Pick<GemmArgs<FloatArray>, 'transA' | 'M' | 'A' | 'aOffset' | 'lda'>;
 
-/** Floats the copy of op(A) needs, padding for the last row block included. */
-function aExtent(g: AOperand, K: number): number {
+/** Elements the copy of op(A) needs, padding for the last row block included. */
+function aExtent(g: AOperand, K: number, e: ElementKernel): number {
   const rows = g.transA ? K : g.M, cols = g.transA ? g.M : K;
   const ld = keepsLd(rows, cols, g.lda) ? g.lda : cols;
-  const mPad = Math.ceil(g.M / MR) * MR;
+  const mPad = Math.ceil(g.M / e.MR) * e.MR;
   return g.transA ? (K - 1) * ld + mPad : (mPad - 1) * ld + K;
 }
 
-function placeA(g: AOperand, K: number, mem: Float32Array, at: number): APlacement {
+/** Copies op(A) in; returns its row and column strides in elements. */
+function placeA(g: AOperand, K: number, mem: FloatArray, at: number, e: ElementKernel): { rsA: number; csA: number } {
   const rows = g.transA ? K : g.M, cols = g.transA ? g.M : K;
-  const ld = copyWindow(g.A, g.aOffset ?? 0, rows, cols, g.lda, mem, at, aExtent(g, K));
+  const ld = copyWindow(g.A, g.aOffset ?? 0, rows, cols, g.lda, mem, at, aExtent(g, K, e));
   return g.transA ? { rsA: 1, csA: ld } : { rsA: ld, csA: 1 };
 }
 
 /** The op(B) operand of a product: what pre-packing needs from GemmArgs. */
-export type BOperand = Pick<GemmArgs<Float32Array>, 'transB' | 'N' | 'K' | 'B' | 'bOffset' | 'ldb'>;
-interface BPlacement { psB: number; ksB: number }
+export type BOperand = Pick<GemmArgs<FloatArray>, 'transB' | 'N' | 'K' | 'B' | 'bOffset' | 'ldb'>;
 
-function bExtent(b: BOperand): number {
-  const nPad = Math.ceil(b.N / NR) * NR;
+function bExtent(b: BOperand, e: ElementKernel): number {
+  const nPad = Math.ceil(b.N / e.NR) * e.NR;
   if (b.transB) return nPad * b.K;
   const ld = keepsLd(b.K, b.N, b.ldb) ? b.ldb : b.N;
   return (b.K - 1) * ld + nPad;
 }
 
-/** Row-major op(B) is copied (rows are contiguous in j); a transposed one is packed into NR-wide panels. */
-function placeB(b: BOperand, mem: Float32Array, at: number): BPlacement {
+/** Row-major op(B) is copied (rows are contiguous in j); a transposed one is packed into NR-wide panels. Strides in elements. */
+function placeB(b: BOperand, mem: FloatArray, at: number, e: ElementKernel): { psB: number; ksB: number } {
   const { N, K, B, ldb } = b;
-  const bo = b.bOffset ?? 0;
+  const NR = e.NR, bo = b.bOffset ?? 0;
   if (!b.transB) {
-    const ld = copyWindow(B, bo, K, N, ldb, mem, at, bExtent(b));
+    const ld = copyWindow(B, bo, K, N, ldb, mem, at, bExtent(b, e));
     return { psB: NR, ksB: ld };
   }
   const nPanels = Math.ceil(N / NR);
@@ -190,27 +215,31 @@ function placeB(b: BOperand, mem: Float32Array, at: number): BPlacement {
   return { psB: K * NR, ksB: NR };
 }
 
+/** op(B) already in memory: byte address and byte strides. */
 interface PlacedB { at: number; psB: number; ksB: number }
 
 /** Lays out A, B (unless already placed) and C from heapTop, grows memory, and copies A and B in. */
-function prepare(g: AOperand, N: number, K: number, b: BOperand | PlacedB): { ws: Workspace; mem: Float32Array } {
-  const mBlocks = Math.ceil(g.M / MR), nPanels = Math.ceil(N / NR);
-  const ap = heapTop;
+function prepare(g: AOperand, N: number, K: number, b: BOperand | PlacedB, e: ElementKernel): { ws: Workspace; mem: FloatArray } {
+  const s = e.bytes;
+  const mBlocks = Math.ceil(g.M / e.MR), nPanels = Math.ceil(N / e.NR);
+  const ap = heapTop, aBytes = align64(aExtent(g, K, e) * s);
   const placed = 'at' in b;
-  const bp = placed ? b.at : ap + align16(aExtent(g, K));
-  const c = placed ? ap + align16(aExtent(g, K)) : bp + align16(bExtent(b));
-  const ldc = nPanels * NR;
-  const mem = memoryView(c + mBlocks * MR * ldc);
-  const { rsA, csA } = placeA(g, K, mem, ap);
-  const { psB, ksB } = placed ? b : placeB(b, mem, bp);
-  return { ws: { mBlocks, nPanels, K, ap, rsA, csA, bp, psB, ksB, c, ldc }, mem };
+  const bp = placed ? b.at : ap + aBytes;
+  const c = placed ? ap + aBytes : bp + align64(bExtent(b, e) * s);
+  const ldc = nPanels * e.NR;
+  ensureBytes(c + mBlocks * e.MR * ldc * s);
+  const mem = viewOf(e);
+  const { rsA, csA } = placeA(g, K, mem, ap / s, e);
+  const { psB, ksB } = placed ? { psB: b.psB / s, ksB: b.ksB / s } : placeB(b, mem, bp / s, e);
+  return { ws: { kernel: e, mBlocks, nPanels, K, ap, rsA: rsA * s, csA: csA * s, bp, psB: psB * s, ksB: ksB * s, c, ldc: ldc * s }, mem };
 }
 
-function unpackC(g: PrepackedArgs, mem: Float32Array, ws: Workspace, N: number): void {
+function unpackC(g: PackedGemmArgs<FloatArray>, mem: FloatArray, ws: Workspace, N: number): void {
   const { M, alpha, beta, C, ldc } = g;
-  const co = g.cOffset ?? 0;
+  const co = g.cOffset ?? 0, s = ws.kernel.bytes;
+  const c0 = ws.c / s, ldw = ws.ldc / s;
   for (let i = 0; i < M; i++) {
-    const src = ws.c + i * ws.ldc, dst = co + i * ldc;
+    const src = c0 + i * ldw, dst = co + i * ldc;
     if (beta === 0) {
       if (alpha === 1) C.set(mem.subarray(src, src + N), dst);
       else for (let j = 0; j < N; j++) C[dst + j] = alpha * mem[src + j];
@@ -220,34 +249,47 @@ function unpackC(g: PrepackedArgs, mem: Float32Array, ws: Workspace, N: number):
   }
 }
 
+/** The kernel for an operand's element type. */
+export const kernelFor = (x: FloatArray): ElementKernel => (x instanceof Float64Array ? F64_KERNEL : F32_KERNEL);
+
 /**
  * op(B) placed once in WebAssembly memory for many products, e.g. W_hh for
  * the T recurrent steps of one pass: it saves re-packing B on every call.
  * The pack is a snapshot: after B changes, `repack` it. `free` releases it.
  */
-export class PackedB32 {
+export class PackedWasmB {
   private placed: PlacedB;
-  private readonly floats: number;
+  private readonly bytes: number;
+  readonly kernel: ElementKernel;
   readonly N: number;
   readonly K: number;
 
   constructor(b: BOperand) {
+    this.kernel = kernelFor(b.B);
     this.N = b.N;
     this.K = b.K;
-    this.floats = bExtent(b);
-    const at = heapAlloc(this.floats);
-    this.placed = { at, ...placeB(b, memoryView(heapTop), at) };
+    this.bytes = bExtent(b, this.kernel) * this.kernel.bytes;
+    const at = heapAlloc(this.bytes);
+    this.placed = this.place(b, at);
+  }
+
+  private place(b: BOperand, at: number): PlacedB {
+    const s = this.kernel.bytes;
+    const { psB, ksB } = placeB(b, viewOf(this.kernel), at / s, this.kernel);
+    return { at, psB: psB * s, ksB: ksB * s };
   }
 
   /** Packs new contents of the same N×K shape (and layout) into the same memory. */
   repack(b: BOperand): void {
     if (this.placed.at < 0) throw new Error('PackedB used after free()');
     if (b.N !== this.N || b.K !== this.K) throw new RangeError(`repack needs a ${this.K}×${this.N} op(B), got ${b.K}×${b.N}`);
-    if (bExtent(b) !== this.floats) throw new RangeError('repack needs op(B) in the layout it was packed with (transB and ldb)');
-    this.placed = { at: this.placed.at, ...placeB(b, memoryView(heapTop), this.placed.at) };
+    if (kernelFor(b.B) !== this.kernel || bExtent(b, this.kernel) * this.kernel.bytes !== this.bytes) {
+      throw new RangeError('repack needs op(B) in the element type and layout it was packed with (transB and ldb)');
+    }
+    this.placed = this.place(b, this.placed.at);
   }
 
-  /** Where the pack sits (float index) and its strides. */
+  /** Where the pack sits and its strides, in bytes. */
   get placement(): PlacedB {
     if (this.placed.at < 0) throw new Error('PackedB used after free()');
     return this.placed;
@@ -255,34 +297,31 @@ export class PackedB32 {
 
   free(): void {
     if (this.placed.at < 0) return;
-    heapFree(this.placed.at, this.floats);
+    heapFree(this.placed.at, this.bytes);
     this.placed = { at: -1, psB: 0, ksB: 0 };
   }
 }
 
-/** A product whose op(B) is pre-packed: GemmArgs without the B fields. */
-export type PrepackedArgs = PackedGemmArgs<Float32Array>;
-
 /** Computes row blocks [ib0, ib1) of a prepared product (on whichever thread runs it). */
-export function runRowBlocks(k: SgemmKernel, ws: Workspace, ib0: number, ib1: number): void {
-  if (ib1 > ib0) k.sgemm(ws.ap * 4, ws.rsA * 4, ws.csA * 4, ws.bp * 4, ws.psB * 4, ws.ksB * 4, ws.c * 4, ws.ldc * 4, ib0, ib1, ws.nPanels, ws.K, KC);
+export function runRowBlocks(k: GemmKernels, ws: Workspace, ib0: number, ib1: number): void {
+  if (ib1 > ib0) k.fns[ws.kernel.fn](ws.ap, ws.rsA, ws.csA, ws.bp, ws.psB, ws.ksB, ws.c, ws.ldc, ib0, ib1, ws.nPanels, ws.K, KC);
 }
 
 /** Runs all row blocks of a prepared product, possibly split across threads. */
 export type PackedRunner = (ws: Workspace) => void;
 
-const inline: PackedRunner = (ws) => runRowBlocks(mainKernel(), ws, 0, ws.mBlocks);
+const inline: PackedRunner = (ws) => runRowBlocks(mainKernels(), ws, 0, ws.mBlocks);
 
-/** C = alpha·op(A)·op(B) + beta·C in Float32 arithmetic (K ≥ 1, M, N ≥ 1). */
-export function sgemmWasm(g: GemmArgs<Float32Array>, runner: PackedRunner = inline): void {
-  const { ws, mem } = prepare(g, g.N, g.K, g);
+/** C = alpha·op(A)·op(B) + beta·C in the arithmetic of the operands' element type (K ≥ 1, M, N ≥ 1). */
+export function gemmWasm<T extends FloatArray>(g: GemmArgs<T>, runner: PackedRunner = inline): void {
+  const { ws, mem } = prepare(g, g.N, g.K, g, kernelFor(g.C));
   runner(ws);
   unpackC(g, mem, ws, g.N);
 }
 
 /** The same product with op(B) from a pack. */
-export function sgemmWasmPrepacked(g: PrepackedArgs, b: PackedB32, runner: PackedRunner = inline): void {
-  const { ws, mem } = prepare(g, b.N, b.K, b.placement);
+export function gemmWasmPrepacked<T extends FloatArray>(g: PackedGemmArgs<T>, b: PackedWasmB, runner: PackedRunner = inline): void {
+  const { ws, mem } = prepare(g, b.N, b.K, b.placement, b.kernel);
   runner(ws);
   unpackC(g, mem, ws, b.N);
 }

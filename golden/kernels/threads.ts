@@ -1,5 +1,5 @@
 /**
- * Both cores for the Float32 GEMM: worker threads instantiate the same
+ * Both cores for the WebAssembly GEMM: worker threads instantiate the same
  * WebAssembly kernel over the same shared memory and each computes a range of
  * row blocks of C. Work is split by rows of C, never by k, and each C element
  * is summed in the same order whoever computes it, so results are identical
@@ -15,7 +15,7 @@
  * already runs the trainer's GEMMs faster than needed; see README.md).
  */
 import { Worker } from 'node:worker_threads';
-import { CONTROL_BYTES, KC, MR, NR, mainKernel, runRowBlocks, sgemmModule, type PackedRunner, type Workspace } from './sgemm-wasm.ts';
+import { CONTROL_BYTES, KC, gemmModule, mainKernels, runRowBlocks, type PackedRunner, type Workspace } from './sgemm-wasm.ts';
 
 /** Int32 slots of the control block. */
 export const CTL = {
@@ -26,10 +26,10 @@ export const CTL = {
   /** set by a worker whose kernel threw: the job is lost and the pool must be replaced */
   failed: 3,
   /** per worker w: [ib0, ib1] at JOB + 2w; the shared job at SHARED */
-  SHARED: 4, // the kernel's arguments before ib0: ap, rsA, csA, bp, psB, ksB, c, ldc (bytes); then nPanels, K
-  JOB: 14,
+  SHARED: 4, // the kernel's arguments before ib0: ap, rsA, csA, bp, psB, ksB, c, ldc (bytes); then nPanels, K, kernel index
+  JOB: 15,
 } as const;
-const MAX_WORKERS = (CONTROL_BYTES / 4 - CTL.JOB) / 2;
+const MAX_WORKERS = Math.floor((CONTROL_BYTES / 4 - CTL.JOB) / 2);
 
 /** Below this many multiply-adds a product is not worth waking the workers for. */
 export const PARALLEL_MIN_MACS = 1 << 18;
@@ -42,7 +42,8 @@ export const PARALLEL_MIN_MACS = 1 << 18;
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, index, generation, CTL, KC, CONTROL_BYTES } = workerData;
-const sgemm = new WebAssembly.Instance(module, { env: { memory } }).exports.sgemm;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const kernels = [exports.sgemm, exports.dgemm];
 const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
 const current = () => (Atomics.load(ctl, CTL.ready) >>> 16) === generation;
 let seen = Atomics.load(ctl, CTL.seq);
@@ -63,7 +64,7 @@ for (;;) {
   try {
     if (ib1 > ib0) {
       const s = CTL.SHARED;
-      sgemm(ctl[s], ctl[s + 1], ctl[s + 2], ctl[s + 3], ctl[s + 4], ctl[s + 5], ctl[s + 6], ctl[s + 7], ib0, ib1, ctl[s + 8], ctl[s + 9], KC);
+      kernels[ctl[s + 10]](ctl[s], ctl[s + 1], ctl[s + 2], ctl[s + 3], ctl[s + 4], ctl[s + 5], ctl[s + 6], ctl[s + 7], ib0, ib1, ctl[s + 8], ctl[s + 9], KC);
     }
   } catch (e) {
     // Count as done anyway, or the main thread would wait for this worker forever.
@@ -84,7 +85,7 @@ let ctlView: Int32Array | undefined;
 
 /** The control block; a view of shared memory stays valid when the memory grows. */
 function control(): Int32Array {
-  ctlView ??= new Int32Array(mainKernel().memory.buffer, 0, CONTROL_BYTES / 4);
+  ctlView ??= new Int32Array(mainKernels().memory.buffer, 0, CONTROL_BYTES / 4);
   return ctlView;
 }
 
@@ -102,9 +103,9 @@ export function setGemmThreads(n: number): void {
   if (n === threads) return;
   stopWorkers();
   threads = n;
-  const memory = mainKernel().memory;
+  const memory = mainKernels().memory;
   for (let w = 0; w < n - 1; w++) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sgemmModule(), memory, index: w, generation, CTL, KC, CONTROL_BYTES } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: gemmModule(), memory, index: w, generation, CTL, KC, CONTROL_BYTES } });
     // A kernel failure is reported through the control block (see `parallel`); the event only must not crash the process.
     worker.on('error', () => {});
     worker.unref();
@@ -151,19 +152,19 @@ export function splitRange(blocks: number, parts: number): Array<[number, number
 }
 
 const parallel: PackedRunner = (ws: Workspace) => {
-  const k = mainKernel();
+  const k = mainKernels();
   const ctl = control();
   // Jobs go out only once every worker waits on the sequence number, so none can miss or replay one.
   const active = readyWorkers(ctl) < workers.length ? 0 : Math.min(workers.length, ws.mBlocks - 1);
-  if (active <= 0 || ws.mBlocks * ws.nPanels * ws.K * 64 < PARALLEL_MIN_MACS) {
+  if (active <= 0 || ws.mBlocks * ws.nPanels * ws.K * ws.kernel.MR * ws.kernel.NR < PARALLEL_MIN_MACS) {
     runRowBlocks(k, ws, 0, ws.mBlocks);
     return;
   }
   const ranges = splitRange(ws.mBlocks, active + 1);
   const sh = CTL.SHARED;
-  ctl[sh] = ws.ap * 4; ctl[sh + 1] = ws.rsA * 4; ctl[sh + 2] = ws.csA * 4; ctl[sh + 3] = ws.bp * 4;
-  ctl[sh + 4] = ws.psB * 4; ctl[sh + 5] = ws.ksB * 4; ctl[sh + 6] = ws.c * 4; ctl[sh + 7] = ws.ldc * 4;
-  ctl[sh + 8] = ws.nPanels; ctl[sh + 9] = ws.K;
+  ctl[sh] = ws.ap; ctl[sh + 1] = ws.rsA; ctl[sh + 2] = ws.csA; ctl[sh + 3] = ws.bp;
+  ctl[sh + 4] = ws.psB; ctl[sh + 5] = ws.ksB; ctl[sh + 6] = ws.c; ctl[sh + 7] = ws.ldc;
+  ctl[sh + 8] = ws.nPanels; ctl[sh + 9] = ws.K; ctl[sh + 10] = ws.kernel.fn;
   for (let w = 0; w < workers.length; w++) {
     const [b0, b1] = w < active ? ranges[w + 1] : [0, 0];
     ctl[CTL.JOB + 2 * w] = b0;
@@ -189,12 +190,12 @@ const parallel: PackedRunner = (ws: Workspace) => {
     stopWorkers();
     Atomics.store(ctl, CTL.failed, 0);
     setGemmThreads(n);
-    throw new Error(`a gemm worker thread failed on a ${ws.mBlocks * MR}×${ws.nPanels * NR}×${ws.K} product (the pool was restarted)`, { cause: mainError ?? undefined });
+    throw new Error(`a gemm worker thread failed on a ${ws.mBlocks * ws.kernel.MR}×${ws.nPanels * ws.kernel.NR}×${ws.K} product (the pool was restarted)`, { cause: mainError ?? undefined });
   }
   if (mainError) throw mainError;
 };
 
-const inline: PackedRunner = (ws) => runRowBlocks(mainKernel(), ws, 0, ws.mBlocks);
+const inline: PackedRunner = (ws) => runRowBlocks(mainKernels(), ws, 0, ws.mBlocks);
 
 /** The runner `gemm` uses for the current thread setting. */
 export function sgemmRunner(): PackedRunner {

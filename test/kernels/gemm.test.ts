@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkGemmArgs, gemm, gemmReference, SMALL_GEMM, type FloatArray, type GemmArgs } from '../../golden/kernels/gemm.ts';
 import { gemmJs } from '../../golden/kernels/gemm-js.ts';
-import { sgemmWasm, KC, mainKernel } from '../../golden/kernels/sgemm-wasm.ts';
+import { F32_KERNEL, gemmWasm, KC, mainKernels } from '../../golden/kernels/sgemm-wasm.ts';
 import { gemmThreadsReady, setGemmThreads, sgemmRunner, splitRange, stopWorkers } from '../../golden/kernels/threads.ts';
 import { testSeed, seededFill, type Case, caseArb, makeArgs, outsideWindowUntouched } from './gemm-cases.ts';
 
@@ -58,8 +58,14 @@ describe('kernels: gemm', function () {
 
   it('WebAssembly Float32 kernel equals its f32-accumulation model exactly, across k-blocks', () => {
     fc.assert(fc.property(caseArb({ maxDim: 37, maxK: KC + 70, precision: 'float32' }), (c) => {
-      const got = run(c, (g) => sgemmWasm(g as GemmArgs<Float32Array>));
+      const got = run(c, (g) => gemmWasm(g));
       assert.ok(bitsEqual(got, run(c, (g) => sgemmModel(g as GemmArgs<Float32Array>))));
+    }), { seed, numRuns: 150 });
+  });
+
+  it('WebAssembly Float64 kernel is bit-identical to the reference, across k-blocks', () => {
+    fc.assert(fc.property(caseArb({ maxDim: 37, maxK: KC + 70, precision: 'float64' }), (c) => {
+      assert.ok(bitsEqual(run(c, (g) => gemmWasm(g)), run(c, gemmReference)));
     }), { seed, numRuns: 150 });
   });
 
@@ -102,21 +108,23 @@ describe('kernels: gemm', function () {
     }), { seed, numRuns: 150 });
   });
 
-  it('gives identical results for 1, 2 and 3 threads and on repeated runs', async () => {
+  it('gives identical results for 1, 2 and 3 threads and on repeated runs (Float64: the reference\'s)', async () => {
     const rng = seededFill(seed);
     const shapes: Array<[number, number, number, boolean, boolean]> = [
       [64, 512, 128, false, true], [512, 193, 300, true, false], [96, 130, 257, false, false], [33, 65, 700, true, true],
     ];
+    const precisions: Array<Case['precision']> = ['float32', 'float64', 'float32', 'float64'];
     const dataSeeds = shapes.map(() => rng());
-    const results = new Map<string, Float32Array[]>();
+    const results = new Map<string, FloatArray[]>();
     for (const threads of [1, 2, 3]) {
       setGemmThreads(threads);
       await gemmThreadsReady();
       for (const [s, [M, N, K, transA, transB]] of shapes.entries()) {
-        const c: Case = { M, N, K, transA, transB, alpha: 1, beta: 1, precision: 'float32', aOffset: 3, bOffset: 1, cOffset: 2, lda: (transA ? M : K) + 1, ldb: transB ? K : N, ldc: N + 2, dataSeed: dataSeeds[s] };
+        const c: Case = { M, N, K, transA, transB, alpha: 1, beta: 1, precision: precisions[s], aOffset: 3, bOffset: 1, cOffset: 2, lda: (transA ? M : K) + 1, ldb: transB ? K : N, ldc: N + 2, dataSeed: dataSeeds[s] };
         const key = `${M}x${N}x${K}`;
         for (let rep = 0; rep < 2; rep++) {
-          const out = run(c, gemm) as Float32Array;
+          const out = run(c, gemm);
+          if (rep === 0 && threads === 2 && c.precision === 'float64') assert.ok(bitsEqual(out, run(c, gemmReference)), `${M}x${N}x${K} Float64 differs from the reference`);
           const list = results.get(key) ?? [];
           list.push(out);
           results.set(key, list);
@@ -130,14 +138,15 @@ describe('kernels: gemm', function () {
   it('grows the shared memory under running workers, and survives a worker failure', async () => {
     setGemmThreads(2);
     await gemmThreadsReady();
-    const pages = mainKernel().memory.buffer.byteLength;
+    const pages = mainKernels().memory.buffer.byteLength;
     // Tall enough that A and C alone exceed the memory earlier tests (or files) left behind.
     const M = Math.ceil(pages / 4 / (64 + 24)) + 512;
     const big: Case = { M, N: 24, K: 64, transA: false, transB: false, alpha: 1, beta: 0, precision: 'float32', aOffset: 0, bOffset: 0, cOffset: 0, lda: 64, ldb: 24, ldc: 24, dataSeed: seed };
     const two = run(big, gemm);
-    assert.ok(mainKernel().memory.buffer.byteLength > pages, 'the product should have grown memory');
+    assert.ok(mainKernels().memory.buffer.byteLength > pages, 'the product should have grown memory');
     // A job whose operands lie outside memory traps in every thread: an error, not a hang.
-    const bogus = { mBlocks: 64, nPanels: 8, K: 512, ap: 2 ** 28, rsA: 512, csA: 1, bp: 0, psB: 8, ksB: 64, c: 0, ldc: 64 };
+    const far = 2 ** 30 - 64; // bytes: past the end of memory unless it has grown to its 1 GiB maximum
+    const bogus = { kernel: F32_KERNEL, mBlocks: 64, nPanels: 8, K: 512, ap: far, rsA: 2048, csA: 4, bp: far, psB: 32, ksB: 256, c: far, ldc: 256 };
     assert.throws(() => sgemmRunner()(bogus), /gemm worker thread failed/);
     await gemmThreadsReady();
     assert.ok(bitsEqual(run(big, gemm), two), 'the restarted pool computes the same');

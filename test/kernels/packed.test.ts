@@ -101,7 +101,7 @@ describe('kernels: packed B', function () {
     assert.throws(() => packB({ transB: false, N: 4, K: 3, B, ldb: 4 }), /b needs index 11 but has length 10/);
     const pack = packB({ transB: false, N: 5, K: 2, B, ldb: 5 });
     assert.throws(() => gemmPacked({ transA: false, M: 2, alpha: 1, A: new Float32Array(4), lda: 2, beta: 0, C: new Float32Array(9), ldc: 5 }, pack), /c needs index 9/);
-    assert.throws(() => gemmPacked({ transA: false, M: 2, alpha: 1, A: new Float64Array(4), lda: 2, beta: 0, C: new Float64Array(10), ldc: 5 } as never, pack), /Float32 pack needs Float32Array/);
+    assert.throws(() => gemmPacked({ transA: false, M: 2, alpha: 1, A: new Float64Array(4), lda: 2, beta: 0, C: new Float64Array(10), ldc: 5 } as never, pack), /float32 pack needs Float32Array A and C/);
     pack.free();
   });
 });
