@@ -54,16 +54,7 @@ export function engineRegs(p: EngineParams, prefix: string) {
       g_base: m.output('g_base', UInt(p.addrBits)),
       g_stride: m.output('g_stride', UInt(p.addrBits)),
     };
-    const reg = (name: string, bits: number, reset = 0) => m.reg(name, UInt(bits), { reset });
     const mode = m.reg('mode', Bool(), { reset: false });
-    const theta = reg('theta_q', p.gBits);
-    const rows = reg('rows_r', p.rCntBits, 1);
-    const cols = reg('cols_r', p.kCntBits, 1);
-    const vectors = reg('vectors_r', 32);
-    const wBase = reg('w_base_r', p.addrBits);
-    const wStride = reg('w_stride_r', p.addrBits);
-    const gBase = reg('g_base_r', p.addrBits);
-    const gStride = reg('g_stride_r', p.addrBits);
     const busy = m.reg('busy_r', Bool(), { reset: false });
     const done = m.reg('done_r', Bool(), { reset: false });
     const error = m.reg('error_r', Bool(), { reset: false });
@@ -77,15 +68,28 @@ export function engineRegs(p: EngineParams, prefix: string) {
     io.bvalid.set(bvalid);
     io.bresp.set(lit(0, UInt(2)));
     m.when(wFire, () => bvalid.set(true)).elsewhen(io.bready, () => bvalid.set(false));
-    const strobeMask = cat(...[3, 2, 1, 0].map((b) => mux(io.wstrb.bit(b), lit(0xff, UInt(8)), lit(0, UInt(8)))));
-    /** The register's next value under byte strobes, at its own width. */
-    const merged = (r: Expr): Expr => r.resize(32).and(strobeMask.not()).or(io.wdata.and(strobeMask)).resize(r.width);
+    // Byte strobes as per-byte write enables: no read-modify-write mux in front of the registers.
     const writes = (addr: number): Expr => wFire.and(io.awaddr.eq(lit(addr, UInt(A))));
-    for (const [addr, r] of [[REG.THETA, theta], [REG.ROWS, rows], [REG.COLS, cols], [REG.VECTORS, vectors], [REG.W_BASE, wBase],
-      [REG.W_STRIDE, wStride], [REG.G_BASE, gBase], [REG.G_STRIDE, gStride]] as const) {
-      m.when(writes(addr), () => r.set(merged(r)));
-    }
-    m.when(writes(REG.MODE), () => mode.set(merged(mode.asUInt()).asBool()));
+    const register = (addr: number, name: string, width: number, reset = 0): Expr => {
+      const hit = writes(addr);
+      const parts: Expr[] = [];
+      for (let b = 0; b < Math.ceil(width / 8); b++) {
+        const hi = Math.min(width, 8 * b + 8) - 1;
+        const part = m.reg(`${name}_b${b}`, UInt(hi - 8 * b + 1), { reset: b === 0 ? reset : 0 });
+        m.when(hit.and(io.wstrb.bit(b)), () => part.set(io.wdata.bits(hi, 8 * b)));
+        parts.push(part);
+      }
+      return m.named(name, parts.length === 1 ? parts[0]! : cat(...parts.reverse()));
+    };
+    const theta = register(REG.THETA, 'theta_q', p.gBits);
+    const rows = register(REG.ROWS, 'rows_r', p.rCntBits, 1);
+    const cols = register(REG.COLS, 'cols_r', p.kCntBits, 1);
+    const vectors = register(REG.VECTORS, 'vectors_r', 32);
+    const wBase = register(REG.W_BASE, 'w_base_r', p.addrBits);
+    const wStride = register(REG.W_STRIDE, 'w_stride_r', p.addrBits);
+    const gBase = register(REG.G_BASE, 'g_base_r', p.addrBits);
+    const gStride = register(REG.G_STRIDE, 'g_stride_r', p.addrBits);
+    m.when(writes(REG.MODE).and(io.wstrb.bit(0)), () => mode.set(io.wdata.bit(0)));
     const ctrl = m.named('ctrl_write', writes(REG.CTRL).and(io.wstrb.bit(0)));
     const startNow = m.named('start_now', ctrl.and(io.wdata.bit(0)).and(busy.not()));
     const clearCounters = m.named('clear_counters', ctrl.and(io.wdata.bit(1)));

@@ -41,404 +41,665 @@ module dbe_regs (
   (* src = "generator/designs/regs.ts:54.17" *) output wire [31:0] g_base,
   (* src = "generator/designs/regs.ts:55.19" *) output wire [31:0] g_stride
 );
-  (* src = "generator/designs/regs.ts:58.20" *)
+  (* src = "generator/designs/regs.ts:57.20" *)
   reg mode;
-  (* src = "generator/designs/regs.ts:57.62" *)
-  reg [15:0] theta_q;
-  (* src = "generator/designs/regs.ts:57.62" *)
-  reg [10:0] rows_r;
-  (* src = "generator/designs/regs.ts:57.62" *)
-  reg [8:0] cols_r;
-  (* src = "generator/designs/regs.ts:57.62" *)
-  reg [31:0] vectors_r;
-  (* src = "generator/designs/regs.ts:57.62" *)
-  reg [31:0] w_base_r;
-  (* src = "generator/designs/regs.ts:57.62" *)
-  reg [31:0] w_stride_r;
-  (* src = "generator/designs/regs.ts:57.62" *)
-  reg [31:0] g_base_r;
-  (* src = "generator/designs/regs.ts:57.62" *)
-  reg [31:0] g_stride_r;
-  (* src = "generator/designs/regs.ts:67.20" *)
+  (* src = "generator/designs/regs.ts:58.20" *)
   reg busy_r;
-  (* src = "generator/designs/regs.ts:68.20" *)
+  (* src = "generator/designs/regs.ts:59.20" *)
   reg done_r;
-  (* src = "generator/designs/regs.ts:69.21" *)
+  (* src = "generator/designs/regs.ts:60.21" *)
   reg error_r;
-  (* src = "generator/designs/regs.ts:70.21" *)
+  (* src = "generator/designs/regs.ts:61.21" *)
   reg start_r;
-  (* src = "generator/designs/regs.ts:73.22" *)
+  (* src = "generator/designs/regs.ts:64.22" *)
   reg bvalid_r;
-  (* src = "generator/designs/regs.ts:74.21" *)
+  (* src = "generator/designs/regs.ts:65.21" *)
   wire w_fire;
-  (* src = "generator/designs/regs.ts:89.20" *)
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] theta_q_b0;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] theta_q_b1;
+  (* src = "generator/designs/regs.ts:82.16" *)
+  wire [15:0] theta_q;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] rows_r_b0;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [2:0] rows_r_b1;
+  (* src = "generator/designs/regs.ts:82.16" *)
+  wire [10:0] rows_r;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] cols_r_b0;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg cols_r_b1;
+  (* src = "generator/designs/regs.ts:82.16" *)
+  wire [8:0] cols_r;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] vectors_r_b0;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] vectors_r_b1;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] vectors_r_b2;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] vectors_r_b3;
+  (* src = "generator/designs/regs.ts:82.16" *)
+  wire [31:0] vectors_r;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] w_base_r_b0;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] w_base_r_b1;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] w_base_r_b2;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] w_base_r_b3;
+  (* src = "generator/designs/regs.ts:82.16" *)
+  wire [31:0] w_base_r;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] w_stride_r_b0;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] w_stride_r_b1;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] w_stride_r_b2;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] w_stride_r_b3;
+  (* src = "generator/designs/regs.ts:82.16" *)
+  wire [31:0] w_stride_r;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] g_base_r_b0;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] g_base_r_b1;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] g_base_r_b2;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] g_base_r_b3;
+  (* src = "generator/designs/regs.ts:82.16" *)
+  wire [31:0] g_base_r;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] g_stride_r_b0;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] g_stride_r_b1;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] g_stride_r_b2;
+  (* src = "generator/designs/regs.ts:78.24" *)
+  reg [7:0] g_stride_r_b3;
+  (* src = "generator/designs/regs.ts:82.16" *)
+  wire [31:0] g_stride_r;
+  (* src = "generator/designs/regs.ts:93.20" *)
   wire ctrl_write;
-  (* src = "generator/designs/regs.ts:90.24" *)
+  (* src = "generator/designs/regs.ts:94.24" *)
   wire start_now;
-  (* src = "generator/designs/regs.ts:91.29" *)
+  (* src = "generator/designs/regs.ts:95.29" *)
   wire clear_counters;
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   reg [31:0] cycles_busy;
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   reg [31:0] macs_issued;
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   reg [31:0] macs_skipped;
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   reg [31:0] rows_fetched;
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   reg [31:0] stall_cycles;
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   reg [31:0] nonzeros;
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   reg [31:0] zeros;
-  (* src = "generator/designs/regs.ts:123.22" *)
+  (* src = "generator/designs/regs.ts:127.22" *)
   reg rvalid_r;
-  (* src = "generator/designs/regs.ts:124.21" *)
+  (* src = "generator/designs/regs.ts:128.21" *)
   reg [31:0] rdata_r;
-  (* src = "generator/designs/regs.ts:125.22" *)
+  (* src = "generator/designs/regs.ts:129.22" *)
   wire ar_fire;
 
-  (* src = "generator/designs/regs.ts:80.24" *)
-  wire [31:0] _GEN_0;
-  assign _GEN_0 = {(wstrb[3] ? 8'd255 : 8'd0), (wstrb[2] ? 8'd255 : 8'd0), (wstrb[1] ? 8'd255 : 8'd0), (wstrb[0] ? 8'd255 : 8'd0)};
+  (* src = "generator/designs/regs.ts:72.50" *)
+  wire _GEN_0;
+  assign _GEN_0 = (w_fire & (awaddr == 8'd12));
+  (* src = "generator/designs/regs.ts:72.50" *)
+  wire _GEN_1;
+  assign _GEN_1 = (w_fire & (awaddr == 8'd16));
+  (* src = "generator/designs/regs.ts:72.50" *)
+  wire _GEN_2;
+  assign _GEN_2 = (w_fire & (awaddr == 8'd20));
+  (* src = "generator/designs/regs.ts:72.50" *)
+  wire _GEN_3;
+  assign _GEN_3 = (w_fire & (awaddr == 8'd24));
+  (* src = "generator/designs/regs.ts:72.50" *)
+  wire _GEN_4;
+  assign _GEN_4 = (w_fire & (awaddr == 8'd28));
+  (* src = "generator/designs/regs.ts:72.50" *)
+  wire _GEN_5;
+  assign _GEN_5 = (w_fire & (awaddr == 8'd32));
+  (* src = "generator/designs/regs.ts:72.50" *)
+  wire _GEN_6;
+  assign _GEN_6 = (w_fire & (awaddr == 8'd36));
+  (* src = "generator/designs/regs.ts:72.50" *)
+  wire _GEN_7;
+  assign _GEN_7 = (w_fire & (awaddr == 8'd40));
 
-  assign awready = w_fire;  // generator/designs/regs.ts:75.16
-  assign wready = w_fire;  // generator/designs/regs.ts:76.15
-  assign bresp = 2'd0;  // generator/designs/regs.ts:78.14
-  assign bvalid = bvalid_r;  // generator/designs/regs.ts:77.15
-  assign arready = (~rvalid_r);  // generator/designs/regs.ts:126.16
-  assign rdata = rdata_r;  // generator/designs/regs.ts:128.14
-  assign rresp = 2'd0;  // generator/designs/regs.ts:129.14
-  assign rvalid = rvalid_r;  // generator/designs/regs.ts:127.15
-  assign start = start_r;  // generator/designs/regs.ts:149.14
-  assign busy = busy_r;  // generator/designs/regs.ts:150.13
-  assign weight = mode;  // generator/designs/regs.ts:151.15
-  assign theta = theta_q;  // generator/designs/regs.ts:152.14
-  assign rows = rows_r;  // generator/designs/regs.ts:153.13
-  assign cols = cols_r;  // generator/designs/regs.ts:154.13
-  assign vectors = vectors_r;  // generator/designs/regs.ts:155.16
-  assign w_base = w_base_r;  // generator/designs/regs.ts:156.15
-  assign w_stride = w_stride_r;  // generator/designs/regs.ts:157.17
-  assign g_base = g_base_r;  // generator/designs/regs.ts:158.15
-  assign g_stride = g_stride_r;  // generator/designs/regs.ts:159.17
-  assign w_fire = ((awvalid & wvalid) & (~bvalid_r));  // generator/designs/regs.ts:74.21
-  assign ctrl_write = ((w_fire & (awaddr == 8'd0)) & wstrb[0]);  // generator/designs/regs.ts:89.20
-  assign start_now = ((ctrl_write & wdata[0]) & (~busy_r));  // generator/designs/regs.ts:90.24
-  assign clear_counters = (ctrl_write & wdata[1]);  // generator/designs/regs.ts:91.29
-  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:125.22
+  assign awready = w_fire;  // generator/designs/regs.ts:66.16
+  assign wready = w_fire;  // generator/designs/regs.ts:67.15
+  assign bresp = 2'd0;  // generator/designs/regs.ts:69.14
+  assign bvalid = bvalid_r;  // generator/designs/regs.ts:68.15
+  assign arready = (~rvalid_r);  // generator/designs/regs.ts:130.16
+  assign rdata = rdata_r;  // generator/designs/regs.ts:132.14
+  assign rresp = 2'd0;  // generator/designs/regs.ts:133.14
+  assign rvalid = rvalid_r;  // generator/designs/regs.ts:131.15
+  assign start = start_r;  // generator/designs/regs.ts:153.14
+  assign busy = busy_r;  // generator/designs/regs.ts:154.13
+  assign weight = mode;  // generator/designs/regs.ts:155.15
+  assign theta = theta_q;  // generator/designs/regs.ts:156.14
+  assign rows = rows_r;  // generator/designs/regs.ts:157.13
+  assign cols = cols_r;  // generator/designs/regs.ts:158.13
+  assign vectors = vectors_r;  // generator/designs/regs.ts:159.16
+  assign w_base = w_base_r;  // generator/designs/regs.ts:160.15
+  assign w_stride = w_stride_r;  // generator/designs/regs.ts:161.17
+  assign g_base = g_base_r;  // generator/designs/regs.ts:162.15
+  assign g_stride = g_stride_r;  // generator/designs/regs.ts:163.17
+  assign w_fire = ((awvalid & wvalid) & (~bvalid_r));  // generator/designs/regs.ts:65.21
+  assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:82.16
+  assign rows_r = {rows_r_b1, rows_r_b0};  // generator/designs/regs.ts:82.16
+  assign cols_r = {cols_r_b1, cols_r_b0};  // generator/designs/regs.ts:82.16
+  assign vectors_r = {vectors_r_b3, vectors_r_b2, vectors_r_b1, vectors_r_b0};  // generator/designs/regs.ts:82.16
+  assign w_base_r = {w_base_r_b3, w_base_r_b2, w_base_r_b1, w_base_r_b0};  // generator/designs/regs.ts:82.16
+  assign w_stride_r = {w_stride_r_b3, w_stride_r_b2, w_stride_r_b1, w_stride_r_b0};  // generator/designs/regs.ts:82.16
+  assign g_base_r = {g_base_r_b3, g_base_r_b2, g_base_r_b1, g_base_r_b0};  // generator/designs/regs.ts:82.16
+  assign g_stride_r = {g_stride_r_b3, g_stride_r_b2, g_stride_r_b1, g_stride_r_b0};  // generator/designs/regs.ts:82.16
+  assign ctrl_write = ((w_fire & (awaddr == 8'd0)) & wstrb[0]);  // generator/designs/regs.ts:93.20
+  assign start_now = ((ctrl_write & wdata[0]) & (~busy_r));  // generator/designs/regs.ts:94.24
+  assign clear_counters = (ctrl_write & wdata[1]);  // generator/designs/regs.ts:95.29
+  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:129.22
 
-  (* src = "generator/designs/regs.ts:58.20" *)
+  (* src = "generator/designs/regs.ts:57.20" *)
   always @(posedge clk) begin
     if (rst) begin
       mode <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:88.7" *) if ((w_fire & (awaddr == 8'd8))) begin
-        (* src = "generator/designs/regs.ts:88.41" *) mode <= ((mode & (~_GEN_0[0])) | (wdata[0] & _GEN_0[0]));
+      (* src = "generator/designs/regs.ts:92.7" *) if (((w_fire & (awaddr == 8'd8)) & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:92.62" *) mode <= wdata[0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:57.62" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      theta_q <= 16'd0;
-    end else begin
-      (* src = "generator/designs/regs.ts:86.9" *) if ((w_fire & (awaddr == 8'd12))) begin
-        (* src = "generator/designs/regs.ts:86.36" *) theta_q <= ((theta_q & (~_GEN_0[15:0])) | (wdata[15:0] & _GEN_0[15:0]));
-      end
-    end
-  end
-  (* src = "generator/designs/regs.ts:57.62" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      rows_r <= 11'd1;
-    end else begin
-      (* src = "generator/designs/regs.ts:86.9" *) if ((w_fire & (awaddr == 8'd16))) begin
-        (* src = "generator/designs/regs.ts:86.36" *) rows_r <= ((rows_r & (~_GEN_0[10:0])) | (wdata[10:0] & _GEN_0[10:0]));
-      end
-    end
-  end
-  (* src = "generator/designs/regs.ts:57.62" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cols_r <= 9'd1;
-    end else begin
-      (* src = "generator/designs/regs.ts:86.9" *) if ((w_fire & (awaddr == 8'd20))) begin
-        (* src = "generator/designs/regs.ts:86.36" *) cols_r <= ((cols_r & (~_GEN_0[8:0])) | (wdata[8:0] & _GEN_0[8:0]));
-      end
-    end
-  end
-  (* src = "generator/designs/regs.ts:57.62" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      vectors_r <= 32'd0;
-    end else begin
-      (* src = "generator/designs/regs.ts:86.9" *) if ((w_fire & (awaddr == 8'd24))) begin
-        (* src = "generator/designs/regs.ts:86.36" *) vectors_r <= ((vectors_r & (~_GEN_0)) | (wdata & _GEN_0));
-      end
-    end
-  end
-  (* src = "generator/designs/regs.ts:57.62" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      w_base_r <= 32'd0;
-    end else begin
-      (* src = "generator/designs/regs.ts:86.9" *) if ((w_fire & (awaddr == 8'd28))) begin
-        (* src = "generator/designs/regs.ts:86.36" *) w_base_r <= ((w_base_r & (~_GEN_0)) | (wdata & _GEN_0));
-      end
-    end
-  end
-  (* src = "generator/designs/regs.ts:57.62" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      w_stride_r <= 32'd0;
-    end else begin
-      (* src = "generator/designs/regs.ts:86.9" *) if ((w_fire & (awaddr == 8'd32))) begin
-        (* src = "generator/designs/regs.ts:86.36" *) w_stride_r <= ((w_stride_r & (~_GEN_0)) | (wdata & _GEN_0));
-      end
-    end
-  end
-  (* src = "generator/designs/regs.ts:57.62" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      g_base_r <= 32'd0;
-    end else begin
-      (* src = "generator/designs/regs.ts:86.9" *) if ((w_fire & (awaddr == 8'd36))) begin
-        (* src = "generator/designs/regs.ts:86.36" *) g_base_r <= ((g_base_r & (~_GEN_0)) | (wdata & _GEN_0));
-      end
-    end
-  end
-  (* src = "generator/designs/regs.ts:57.62" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      g_stride_r <= 32'd0;
-    end else begin
-      (* src = "generator/designs/regs.ts:86.9" *) if ((w_fire & (awaddr == 8'd40))) begin
-        (* src = "generator/designs/regs.ts:86.36" *) g_stride_r <= ((g_stride_r & (~_GEN_0)) | (wdata & _GEN_0));
-      end
-    end
-  end
-  (* src = "generator/designs/regs.ts:67.20" *)
+  (* src = "generator/designs/regs.ts:58.20" *)
   always @(posedge clk) begin
     if (rst) begin
       busy_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:93.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:94.12" *) busy_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:97.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:98.12" *) busy_r <= 1'b1;
       end else if ((busy_r & job_done)) begin
-        (* src = "generator/designs/regs.ts:98.12" *) busy_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:102.12" *) busy_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:68.20" *)
+  (* src = "generator/designs/regs.ts:59.20" *)
   always @(posedge clk) begin
     if (rst) begin
       done_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:93.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:95.12" *) done_r <= 1'b0;
+      (* src = "generator/designs/regs.ts:97.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:99.12" *) done_r <= 1'b0;
       end else if ((busy_r & job_done)) begin
-        (* src = "generator/designs/regs.ts:99.12" *) done_r <= 1'b1;
+        (* src = "generator/designs/regs.ts:103.12" *) done_r <= 1'b1;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:69.21" *)
+  (* src = "generator/designs/regs.ts:60.21" *)
   always @(posedge clk) begin
     if (rst) begin
       error_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:93.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:96.13" *) error_r <= 1'b0;
+      (* src = "generator/designs/regs.ts:97.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:100.13" *) error_r <= 1'b0;
       end
-      (* src = "generator/designs/regs.ts:101.7" *) if ((busy_r & axi_error)) begin
-        (* src = "generator/designs/regs.ts:101.48" *) error_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:105.7" *) if ((busy_r & axi_error)) begin
+        (* src = "generator/designs/regs.ts:105.48" *) error_r <= 1'b1;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:70.21" *)
+  (* src = "generator/designs/regs.ts:61.21" *)
   always @(posedge clk) begin
     if (rst) begin
       start_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) start_r <= start_now;
+      (* src = "generator/designs/regs.ts:96.11" *) start_r <= start_now;
     end
   end
-  (* src = "generator/designs/regs.ts:73.22" *)
+  (* src = "generator/designs/regs.ts:64.22" *)
   always @(posedge clk) begin
     if (rst) begin
       bvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:79.7" *) if (w_fire) begin
-        (* src = "generator/designs/regs.ts:79.32" *) bvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:70.7" *) if (w_fire) begin
+        (* src = "generator/designs/regs.ts:70.32" *) bvalid_r <= 1'b1;
       end else if (bready) begin
-        (* src = "generator/designs/regs.ts:79.76" *) bvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:70.76" *) bvalid_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      theta_q_b0 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_0 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) theta_q_b0 <= wdata[7:0];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      theta_q_b1 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_0 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) theta_q_b1 <= wdata[15:8];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      rows_r_b0 <= 8'd1;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_1 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) rows_r_b0 <= wdata[7:0];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      rows_r_b1 <= 3'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_1 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) rows_r_b1 <= wdata[10:8];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cols_r_b0 <= 8'd1;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_2 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) cols_r_b0 <= wdata[7:0];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cols_r_b1 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_2 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) cols_r_b1 <= wdata[8];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      vectors_r_b0 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_3 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) vectors_r_b0 <= wdata[7:0];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      vectors_r_b1 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_3 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) vectors_r_b1 <= wdata[15:8];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      vectors_r_b2 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_3 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) vectors_r_b2 <= wdata[23:16];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      vectors_r_b3 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_3 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) vectors_r_b3 <= wdata[31:24];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_base_r_b0 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_4 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) w_base_r_b0 <= wdata[7:0];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_base_r_b1 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_4 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) w_base_r_b1 <= wdata[15:8];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_base_r_b2 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_4 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) w_base_r_b2 <= wdata[23:16];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_base_r_b3 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_4 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) w_base_r_b3 <= wdata[31:24];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_stride_r_b0 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_5 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) w_stride_r_b0 <= wdata[7:0];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_stride_r_b1 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_5 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) w_stride_r_b1 <= wdata[15:8];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_stride_r_b2 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_5 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) w_stride_r_b2 <= wdata[23:16];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_stride_r_b3 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_5 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) w_stride_r_b3 <= wdata[31:24];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      g_base_r_b0 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_6 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) g_base_r_b0 <= wdata[7:0];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      g_base_r_b1 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_6 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) g_base_r_b1 <= wdata[15:8];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      g_base_r_b2 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_6 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) g_base_r_b2 <= wdata[23:16];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      g_base_r_b3 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_6 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) g_base_r_b3 <= wdata[31:24];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      g_stride_r_b0 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_7 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) g_stride_r_b0 <= wdata[7:0];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      g_stride_r_b1 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_7 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) g_stride_r_b1 <= wdata[15:8];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      g_stride_r_b2 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_7 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) g_stride_r_b2 <= wdata[23:16];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:78.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      g_stride_r_b3 <= 8'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:79.11" *) if ((_GEN_7 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:79.53" *) g_stride_r_b3 <= wdata[31:24];
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:109.19" *)
   always @(posedge clk) begin
     if (rst) begin
       cycles_busy <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:106.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:106.37" *) cycles_busy <= 32'd0;
+      (* src = "generator/designs/regs.ts:110.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:110.37" *) cycles_busy <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:106.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
+        (* src = "generator/designs/regs.ts:110.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_issued <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:106.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:106.37" *) macs_issued <= 32'd0;
+      (* src = "generator/designs/regs.ts:110.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:110.37" *) macs_issued <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:106.63" *) macs_issued <= (macs_issued + {29'd0, mac_count});
+        (* src = "generator/designs/regs.ts:110.63" *) macs_issued <= (macs_issued + {29'd0, mac_count});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_skipped <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:106.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:106.37" *) macs_skipped <= 32'd0;
+      (* src = "generator/designs/regs.ts:110.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:110.37" *) macs_skipped <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:106.63" *) macs_skipped <= (macs_skipped + {31'd0, (cnt_valid ? 1'b0 : 1'b0)});
+        (* src = "generator/designs/regs.ts:110.63" *) macs_skipped <= (macs_skipped + {31'd0, (cnt_valid ? 1'b0 : 1'b0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_fetched <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:106.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:106.37" *) rows_fetched <= 32'd0;
+      (* src = "generator/designs/regs.ts:110.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:110.37" *) rows_fetched <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:106.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched});
+        (* src = "generator/designs/regs.ts:110.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_cycles <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:106.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:106.37" *) stall_cycles <= 32'd0;
+      (* src = "generator/designs/regs.ts:110.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:110.37" *) stall_cycles <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:106.63" *) stall_cycles <= (stall_cycles + {31'd0, (busy_r & (mac_count == 3'd0))});
+        (* src = "generator/designs/regs.ts:110.63" *) stall_cycles <= (stall_cycles + {31'd0, (busy_r & (mac_count == 3'd0))});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   always @(posedge clk) begin
     if (rst) begin
       nonzeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:106.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:106.37" *) nonzeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:110.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:110.37" *) nonzeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:106.63" *) nonzeros <= (nonzeros + {29'd0, (cnt_valid ? cnt_nonzero : 3'd0)});
+        (* src = "generator/designs/regs.ts:110.63" *) nonzeros <= (nonzeros + {29'd0, (cnt_valid ? cnt_nonzero : 3'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:105.19" *)
+  (* src = "generator/designs/regs.ts:109.19" *)
   always @(posedge clk) begin
     if (rst) begin
       zeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:106.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:106.37" *) zeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:110.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:110.37" *) zeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:106.63" *) zeros <= (zeros + {29'd0, (cnt_valid ? cnt_zero : 3'd0)});
+        (* src = "generator/designs/regs.ts:110.63" *) zeros <= (zeros + {29'd0, (cnt_valid ? cnt_zero : 3'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:123.22" *)
+  (* src = "generator/designs/regs.ts:127.22" *)
   always @(posedge clk) begin
     if (rst) begin
       rvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:130.7" *) if (ar_fire) begin
-        (* src = "generator/designs/regs.ts:130.33" *) rvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:134.7" *) if (ar_fire) begin
+        (* src = "generator/designs/regs.ts:134.33" *) rvalid_r <= 1'b1;
       end else if (rready) begin
-        (* src = "generator/designs/regs.ts:130.77" *) rvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:134.77" *) rvalid_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:124.21" *)
+  (* src = "generator/designs/regs.ts:128.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:143.7" *) if (ar_fire) begin
-      (* src = "generator/designs/regs.ts:144.20" *) case (araddr)
+    (* src = "generator/designs/regs.ts:147.7" *) if (ar_fire) begin
+      (* src = "generator/designs/regs.ts:148.20" *) case (araddr)
         8'd4: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
         end
         8'd8: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= {31'd0, mode};
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= {31'd0, mode};
         end
         8'd12: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= {16'd0, theta_q};
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= {16'd0, theta_q};
         end
         8'd16: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= {21'd0, rows_r};
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= {21'd0, rows_r};
         end
         8'd20: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= {23'd0, cols_r};
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= {23'd0, cols_r};
         end
         8'd24: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= vectors_r;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= vectors_r;
         end
         8'd28: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= w_base_r;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= w_base_r;
         end
         8'd32: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= w_stride_r;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= w_stride_r;
         end
         8'd36: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= g_base_r;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= g_base_r;
         end
         8'd40: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= g_stride_r;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= g_stride_r;
         end
         8'd64: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= cycles_busy;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= cycles_busy;
         end
         8'd68: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= macs_issued;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= macs_issued;
         end
         8'd72: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= macs_skipped;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= macs_skipped;
         end
         8'd76: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= rows_fetched;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= rows_fetched;
         end
         8'd80: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= stall_cycles;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= stall_cycles;
         end
         8'd84: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= nonzeros;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= nonzeros;
         end
         8'd88: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= zeros;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= zeros;
         end
         8'd96: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= 32'h53474245;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= 32'h53474245;
         end
         8'd100: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= 32'h404;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= 32'h404;
         end
         8'd104: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= 32'h400;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= 32'h400;
         end
         8'd108: begin
-          (* src = "generator/designs/regs.ts:145.79" *) rdata_r <= 32'd256;
+          (* src = "generator/designs/regs.ts:149.79" *) rdata_r <= 32'd256;
         end
         default: begin
-          (* src = "generator/designs/regs.ts:146.30" *) rdata_r <= 32'd0;
+          (* src = "generator/designs/regs.ts:150.30" *) rdata_r <= 32'd0;
         end
       endcase
     end

@@ -142,9 +142,9 @@ module dbe_lanes (
   reg [2:0] c2_group;
   (* src = "generator/designs/lanes.ts:150.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_1;
   (* src = "generator/designs/lanes.ts:62.20" *)
   reg [95:0] y_ram [0:7];
@@ -163,18 +163,18 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:81.18" *)
   wire [3:0] _GEN_3;
   assign _GEN_3 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_4;
   assign _GEN_4 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_5;
   assign _GEN_5 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_6;
-  assign _GEN_6 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_6 = (weight ? a_word[15:0] : c1_w[15:0]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_7;
-  assign _GEN_7 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
+  assign _GEN_7 = (weight ? a_word[31:16] : c1_w[31:16]);
 
   // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
   wire _unused_bits;
@@ -189,13 +189,13 @@ module dbe_lanes (
   assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:96.17
   assign vec_done = vec_end;  // generator/designs/lanes.ts:98.17
   assign mac_count = (fetch_group ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:122.18
-  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:173.13
+  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:176.13
   assign rbeat_push = (r_valid & _GEN_0);  // generator/designs/lanes.ts:53.13
   assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:92.12
   assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:54.14
-  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:169.13
+  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:172.13
   assign out_pop = (o_ready & out_valid);  // generator/designs/lanes.ts:57.12
-  assign out_wdata = {((~weight) & c2_last), {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:170.14
+  assign out_wdata = {((~weight) & c2_last), {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:173.14
   assign advance = (~((c2_valid & c2_push) & (~_GEN_1)));  // generator/designs/lanes.ts:69.19
   assign groups = _GEN_2[4:1];  // generator/designs/lanes.ts:76.17
   assign span = (((~weight) & (groups < 4'd3)) ? 4'd3 : groups);  // generator/designs/lanes.ts:77.20
@@ -213,8 +213,8 @@ module dbe_lanes (
   assign fresh = (~((group == 3'd0) ? touched_0 : ((group == 3'd1) ? touched_1 : ((group == 3'd2) ? touched_2 : ((group == 3'd3) ? touched_3 : ((group == 3'd4) ? touched_4 : ((group == 3'd5) ? touched_5 : ((group == 3'd6) ? touched_6 : touched_7))))))));  // generator/designs/lanes.ts:102.21
   assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:121.55
   assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:121.55
-  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:170.56
 
   (* src = "generator/designs/hw.ts:101.19" *)
   always @(posedge clk) begin
@@ -461,43 +461,59 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[0]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_0 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_7[15]}}, _GEN_7}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[1]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_7[15]}}, _GEN_7}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_1 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_0 <= (weight ? c1_gold[47:0] : ((c1_fresh | (~c1_mask[0])) ? 48'd0 : y_old[47:0]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_0 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_1 <= (weight ? c1_gold[95:48] : ((c1_fresh | (~c1_mask[1])) ? 48'd0 : y_old[95:48]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_1 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:149.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.9" *) c2_group <= c1_group;
+      (* src = "generator/designs/lanes.ts:167.9" *) c2_group <= c1_group;
     end
   end
   (* src = "generator/designs/lanes.ts:150.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:168.12" *) c2_last <= c1_last;
     end
   end
   (* src = "generator/designs/lanes.ts:62.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:171.7" *) if ((c2_valid & (~c2_push))) begin
-      (* src = "generator/designs/lanes.ts:171.46" *) y_ram[c2_group] <= {sum_1, sum_0};
+    (* src = "generator/designs/lanes.ts:174.7" *) if ((c2_valid & (~c2_push))) begin
+      (* src = "generator/designs/lanes.ts:174.46" *) y_ram[c2_group] <= {sum_1, sum_0};
     end
   end
   (* src = "generator/designs/lanes.ts:110.18" *)

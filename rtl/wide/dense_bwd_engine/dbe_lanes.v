@@ -338,37 +338,37 @@ module dbe_lanes (
   reg [5:0] c2_group;
   (* src = "generator/designs/lanes.ts:150.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_2;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_3;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_4;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_5;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_6;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_7;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_8;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_9;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_10;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_11;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_12;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_13;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_14;
-  (* src = "generator/designs/lanes.ts:167.56" *)
+  (* src = "generator/designs/lanes.ts:170.56" *)
   wire [47:0] sum_15;
   (* src = "generator/designs/lanes.ts:62.20" *)
   reg [767:0] y_ram [0:63];
@@ -387,102 +387,102 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:81.18" *)
   wire [6:0] _GEN_3;
   assign _GEN_3 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_4;
   assign _GEN_4 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_5;
   assign _GEN_5 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_6;
   assign _GEN_6 = ({c2_old_2[47], c2_old_2} + {{17{c2_prod_2[31]}}, c2_prod_2});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_7;
   assign _GEN_7 = ({c2_old_3[47], c2_old_3} + {{17{c2_prod_3[31]}}, c2_prod_3});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_8;
   assign _GEN_8 = ({c2_old_4[47], c2_old_4} + {{17{c2_prod_4[31]}}, c2_prod_4});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_9;
   assign _GEN_9 = ({c2_old_5[47], c2_old_5} + {{17{c2_prod_5[31]}}, c2_prod_5});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_10;
   assign _GEN_10 = ({c2_old_6[47], c2_old_6} + {{17{c2_prod_6[31]}}, c2_prod_6});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_11;
   assign _GEN_11 = ({c2_old_7[47], c2_old_7} + {{17{c2_prod_7[31]}}, c2_prod_7});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_12;
   assign _GEN_12 = ({c2_old_8[47], c2_old_8} + {{17{c2_prod_8[31]}}, c2_prod_8});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_13;
   assign _GEN_13 = ({c2_old_9[47], c2_old_9} + {{17{c2_prod_9[31]}}, c2_prod_9});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_14;
   assign _GEN_14 = ({c2_old_10[47], c2_old_10} + {{17{c2_prod_10[31]}}, c2_prod_10});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_15;
   assign _GEN_15 = ({c2_old_11[47], c2_old_11} + {{17{c2_prod_11[31]}}, c2_prod_11});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_16;
   assign _GEN_16 = ({c2_old_12[47], c2_old_12} + {{17{c2_prod_12[31]}}, c2_prod_12});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_17;
   assign _GEN_17 = ({c2_old_13[47], c2_old_13} + {{17{c2_prod_13[31]}}, c2_prod_13});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_18;
   assign _GEN_18 = ({c2_old_14[47], c2_old_14} + {{17{c2_prod_14[31]}}, c2_prod_14});
-  (* src = "generator/designs/lanes.ts:167.93" *)
+  (* src = "generator/designs/lanes.ts:170.93" *)
   wire [48:0] _GEN_19;
   assign _GEN_19 = ({c2_old_15[47], c2_old_15} + {{17{c2_prod_15[31]}}, c2_prod_15});
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_20;
-  assign _GEN_20 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_20 = (weight ? a_word[15:0] : c1_w[15:0]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_21;
-  assign _GEN_21 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_21 = (weight ? a_word[31:16] : c1_w[31:16]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_22;
-  assign _GEN_22 = (c1_mask[2] ? (weight ? a_word[47:32] : c1_w[47:32]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_22 = (weight ? a_word[47:32] : c1_w[47:32]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_23;
-  assign _GEN_23 = (c1_mask[3] ? (weight ? a_word[63:48] : c1_w[63:48]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_23 = (weight ? a_word[63:48] : c1_w[63:48]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_24;
-  assign _GEN_24 = (c1_mask[4] ? (weight ? a_word[79:64] : c1_w[79:64]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_24 = (weight ? a_word[79:64] : c1_w[79:64]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_25;
-  assign _GEN_25 = (c1_mask[5] ? (weight ? a_word[95:80] : c1_w[95:80]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_25 = (weight ? a_word[95:80] : c1_w[95:80]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_26;
-  assign _GEN_26 = (c1_mask[6] ? (weight ? a_word[111:96] : c1_w[111:96]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_26 = (weight ? a_word[111:96] : c1_w[111:96]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_27;
-  assign _GEN_27 = (c1_mask[7] ? (weight ? a_word[127:112] : c1_w[127:112]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_27 = (weight ? a_word[127:112] : c1_w[127:112]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_28;
-  assign _GEN_28 = (c1_mask[8] ? (weight ? a_word[143:128] : c1_w[143:128]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_28 = (weight ? a_word[143:128] : c1_w[143:128]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_29;
-  assign _GEN_29 = (c1_mask[9] ? (weight ? a_word[159:144] : c1_w[159:144]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_29 = (weight ? a_word[159:144] : c1_w[159:144]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_30;
-  assign _GEN_30 = (c1_mask[10] ? (weight ? a_word[175:160] : c1_w[175:160]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_30 = (weight ? a_word[175:160] : c1_w[175:160]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_31;
-  assign _GEN_31 = (c1_mask[11] ? (weight ? a_word[191:176] : c1_w[191:176]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_31 = (weight ? a_word[191:176] : c1_w[191:176]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_32;
-  assign _GEN_32 = (c1_mask[12] ? (weight ? a_word[207:192] : c1_w[207:192]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_32 = (weight ? a_word[207:192] : c1_w[207:192]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_33;
-  assign _GEN_33 = (c1_mask[13] ? (weight ? a_word[223:208] : c1_w[223:208]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_33 = (weight ? a_word[223:208] : c1_w[223:208]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_34;
-  assign _GEN_34 = (c1_mask[14] ? (weight ? a_word[239:224] : c1_w[239:224]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:158.17" *)
+  assign _GEN_34 = (weight ? a_word[239:224] : c1_w[239:224]);
+  (* src = "generator/designs/lanes.ts:160.17" *)
   wire [15:0] _GEN_35;
-  assign _GEN_35 = (c1_mask[15] ? (weight ? a_word[255:240] : c1_w[255:240]) : 16'd0);
+  assign _GEN_35 = (weight ? a_word[255:240] : c1_w[255:240]);
 
   // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
   wire _unused_bits;
@@ -497,13 +497,13 @@ module dbe_lanes (
   assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:96.17
   assign vec_done = vec_end;  // generator/designs/lanes.ts:98.17
   assign mac_count = (fetch_group ? ((((((((((((((({4'd0, k_in_0} + {4'd0, k_in_1}) + {4'd0, k_in_2}) + {4'd0, k_in_3}) + {4'd0, k_in_4}) + {4'd0, k_in_5}) + {4'd0, k_in_6}) + {4'd0, k_in_7}) + {4'd0, k_in_8}) + {4'd0, k_in_9}) + {4'd0, k_in_10}) + {4'd0, k_in_11}) + {4'd0, k_in_12}) + {4'd0, k_in_13}) + {4'd0, k_in_14}) + {4'd0, k_in_15}) : 5'd0);  // generator/designs/lanes.ts:122.18
-  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:173.13
+  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:176.13
   assign rbeat_push = (r_valid & _GEN_0);  // generator/designs/lanes.ts:53.13
   assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:92.12
   assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:54.14
-  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:169.13
+  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:172.13
   assign out_pop = (o_ready & out_valid);  // generator/designs/lanes.ts:57.12
-  assign out_wdata = {((~weight) & c2_last), {{16{sum_15[47]}}, sum_15}, {{16{sum_14[47]}}, sum_14}, {{16{sum_13[47]}}, sum_13}, {{16{sum_12[47]}}, sum_12}, {{16{sum_11[47]}}, sum_11}, {{16{sum_10[47]}}, sum_10}, {{16{sum_9[47]}}, sum_9}, {{16{sum_8[47]}}, sum_8}, {{16{sum_7[47]}}, sum_7}, {{16{sum_6[47]}}, sum_6}, {{16{sum_5[47]}}, sum_5}, {{16{sum_4[47]}}, sum_4}, {{16{sum_3[47]}}, sum_3}, {{16{sum_2[47]}}, sum_2}, {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:170.14
+  assign out_wdata = {((~weight) & c2_last), {{16{sum_15[47]}}, sum_15}, {{16{sum_14[47]}}, sum_14}, {{16{sum_13[47]}}, sum_13}, {{16{sum_12[47]}}, sum_12}, {{16{sum_11[47]}}, sum_11}, {{16{sum_10[47]}}, sum_10}, {{16{sum_9[47]}}, sum_9}, {{16{sum_8[47]}}, sum_8}, {{16{sum_7[47]}}, sum_7}, {{16{sum_6[47]}}, sum_6}, {{16{sum_5[47]}}, sum_5}, {{16{sum_4[47]}}, sum_4}, {{16{sum_3[47]}}, sum_3}, {{16{sum_2[47]}}, sum_2}, {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:173.14
   assign advance = (~((c2_valid & c2_push) & (~_GEN_1)));  // generator/designs/lanes.ts:69.19
   assign groups = _GEN_2[10:4];  // generator/designs/lanes.ts:76.17
   assign span = (((~weight) & (groups < 7'd3)) ? 7'd3 : groups);  // generator/designs/lanes.ts:77.20
@@ -535,22 +535,22 @@ module dbe_lanes (
   assign k_in_13 = ({1'b0, {group, 4'd13}} < cols);  // generator/designs/lanes.ts:121.55
   assign k_in_14 = ({1'b0, {group, 4'd14}} < cols);  // generator/designs/lanes.ts:121.55
   assign k_in_15 = ({1'b0, {group, 4'd15}} < cols);  // generator/designs/lanes.ts:121.55
-  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_2 = ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_6[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_3 = ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_7[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_4 = ((_GEN_8[48] != _GEN_8[47]) ? (_GEN_8[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_8[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_5 = ((_GEN_9[48] != _GEN_9[47]) ? (_GEN_9[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_9[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_6 = ((_GEN_10[48] != _GEN_10[47]) ? (_GEN_10[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_10[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_7 = ((_GEN_11[48] != _GEN_11[47]) ? (_GEN_11[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_11[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_8 = ((_GEN_12[48] != _GEN_12[47]) ? (_GEN_12[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_12[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_9 = ((_GEN_13[48] != _GEN_13[47]) ? (_GEN_13[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_13[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_10 = ((_GEN_14[48] != _GEN_14[47]) ? (_GEN_14[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_14[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_11 = ((_GEN_15[48] != _GEN_15[47]) ? (_GEN_15[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_15[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_12 = ((_GEN_16[48] != _GEN_16[47]) ? (_GEN_16[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_16[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_13 = ((_GEN_17[48] != _GEN_17[47]) ? (_GEN_17[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_17[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_14 = ((_GEN_18[48] != _GEN_18[47]) ? (_GEN_18[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_18[47:0]);  // generator/designs/lanes.ts:167.56
-  assign sum_15 = ((_GEN_19[48] != _GEN_19[47]) ? (_GEN_19[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_19[47:0]);  // generator/designs/lanes.ts:167.56
+  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_2 = ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_6[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_3 = ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_7[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_4 = ((_GEN_8[48] != _GEN_8[47]) ? (_GEN_8[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_8[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_5 = ((_GEN_9[48] != _GEN_9[47]) ? (_GEN_9[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_9[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_6 = ((_GEN_10[48] != _GEN_10[47]) ? (_GEN_10[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_10[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_7 = ((_GEN_11[48] != _GEN_11[47]) ? (_GEN_11[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_11[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_8 = ((_GEN_12[48] != _GEN_12[47]) ? (_GEN_12[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_12[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_9 = ((_GEN_13[48] != _GEN_13[47]) ? (_GEN_13[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_13[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_10 = ((_GEN_14[48] != _GEN_14[47]) ? (_GEN_14[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_14[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_11 = ((_GEN_15[48] != _GEN_15[47]) ? (_GEN_15[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_15[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_12 = ((_GEN_16[48] != _GEN_16[47]) ? (_GEN_16[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_16[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_13 = ((_GEN_17[48] != _GEN_17[47]) ? (_GEN_17[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_17[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_14 = ((_GEN_18[48] != _GEN_18[47]) ? (_GEN_18[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_18[47:0]);  // generator/designs/lanes.ts:170.56
+  assign sum_15 = ((_GEN_19[48] != _GEN_19[47]) ? (_GEN_19[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_19[47:0]);  // generator/designs/lanes.ts:170.56
 
   (* src = "generator/designs/hw.ts:101.19" *)
   always @(posedge clk) begin
@@ -1469,211 +1469,339 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_20[15]}}, _GEN_20}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[0]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_20[15]}}, _GEN_20}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_0 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_21[15]}}, _GEN_21}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[1]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_21[15]}}, _GEN_21}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_1 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_22[15]}}, _GEN_22}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[2]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_22[15]}}, _GEN_22}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_2 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_23[15]}}, _GEN_23}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[3]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_23[15]}}, _GEN_23}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_3 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_4 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_24[15]}}, _GEN_24}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[4]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_4 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_24[15]}}, _GEN_24}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_4 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_5 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_25[15]}}, _GEN_25}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[5]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_5 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_25[15]}}, _GEN_25}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_5 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_6 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_26[15]}}, _GEN_26}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[6]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_6 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_26[15]}}, _GEN_26}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_6 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_7 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_27[15]}}, _GEN_27}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[7]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_7 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_27[15]}}, _GEN_27}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_7 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_8 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_28[15]}}, _GEN_28}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[8]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_8 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_28[15]}}, _GEN_28}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_8 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_9 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_29[15]}}, _GEN_29}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[9]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_9 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_29[15]}}, _GEN_29}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_9 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_10 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_30[15]}}, _GEN_30}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[10]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_10 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_30[15]}}, _GEN_30}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_10 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_11 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_31[15]}}, _GEN_31}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[11]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_11 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_31[15]}}, _GEN_31}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_11 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_12 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_32[15]}}, _GEN_32}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[12]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_12 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_32[15]}}, _GEN_32}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_12 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_13 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_33[15]}}, _GEN_33}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[13]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_13 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_33[15]}}, _GEN_33}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_13 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_14 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_34[15]}}, _GEN_34}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[14]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_14 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_34[15]}}, _GEN_34}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_14 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:147.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:159.18" *) c2_prod_15 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_35[15]}}, _GEN_35}));
+      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[15]) begin
+        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_15 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_35[15]}}, _GEN_35}));
+      end else begin
+        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_15 <= 32'd0;
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_0 <= (weight ? c1_gold[47:0] : ((c1_fresh | (~c1_mask[0])) ? 48'd0 : y_old[47:0]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_0 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_1 <= (weight ? c1_gold[95:48] : ((c1_fresh | (~c1_mask[1])) ? 48'd0 : y_old[95:48]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_1 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_2 <= (weight ? c1_gold[143:96] : ((c1_fresh | (~c1_mask[2])) ? 48'd0 : y_old[143:96]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[2])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_2 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_2 <= (weight ? c1_gold[143:96] : y_old[143:96]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_3 <= (weight ? c1_gold[191:144] : ((c1_fresh | (~c1_mask[3])) ? 48'd0 : y_old[191:144]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[3])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_3 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_3 <= (weight ? c1_gold[191:144] : y_old[191:144]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_4 <= (weight ? c1_gold[239:192] : ((c1_fresh | (~c1_mask[4])) ? 48'd0 : y_old[239:192]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[4])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_4 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_4 <= (weight ? c1_gold[239:192] : y_old[239:192]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_5 <= (weight ? c1_gold[287:240] : ((c1_fresh | (~c1_mask[5])) ? 48'd0 : y_old[287:240]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[5])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_5 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_5 <= (weight ? c1_gold[287:240] : y_old[287:240]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_6 <= (weight ? c1_gold[335:288] : ((c1_fresh | (~c1_mask[6])) ? 48'd0 : y_old[335:288]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[6])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_6 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_6 <= (weight ? c1_gold[335:288] : y_old[335:288]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_7 <= (weight ? c1_gold[383:336] : ((c1_fresh | (~c1_mask[7])) ? 48'd0 : y_old[383:336]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[7])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_7 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_7 <= (weight ? c1_gold[383:336] : y_old[383:336]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_8 <= (weight ? c1_gold[431:384] : ((c1_fresh | (~c1_mask[8])) ? 48'd0 : y_old[431:384]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[8])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_8 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_8 <= (weight ? c1_gold[431:384] : y_old[431:384]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_9 <= (weight ? c1_gold[479:432] : ((c1_fresh | (~c1_mask[9])) ? 48'd0 : y_old[479:432]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[9])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_9 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_9 <= (weight ? c1_gold[479:432] : y_old[479:432]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_10 <= (weight ? c1_gold[527:480] : ((c1_fresh | (~c1_mask[10])) ? 48'd0 : y_old[527:480]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[10])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_10 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_10 <= (weight ? c1_gold[527:480] : y_old[527:480]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_11 <= (weight ? c1_gold[575:528] : ((c1_fresh | (~c1_mask[11])) ? 48'd0 : y_old[575:528]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[11])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_11 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_11 <= (weight ? c1_gold[575:528] : y_old[575:528]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_12 <= (weight ? c1_gold[623:576] : ((c1_fresh | (~c1_mask[12])) ? 48'd0 : y_old[623:576]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[12])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_12 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_12 <= (weight ? c1_gold[623:576] : y_old[623:576]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_13 <= (weight ? c1_gold[671:624] : ((c1_fresh | (~c1_mask[13])) ? 48'd0 : y_old[671:624]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[13])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_13 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_13 <= (weight ? c1_gold[671:624] : y_old[671:624]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_14 <= (weight ? c1_gold[719:672] : ((c1_fresh | (~c1_mask[14])) ? 48'd0 : y_old[719:672]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[14])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_14 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_14 <= (weight ? c1_gold[719:672] : y_old[719:672]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:148.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.17" *) c2_old_15 <= (weight ? c1_gold[767:720] : ((c1_fresh | (~c1_mask[15])) ? 48'd0 : y_old[767:720]));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[15])))) begin
+        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_15 <= 48'd0;
+      end else begin
+        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_15 <= (weight ? c1_gold[767:720] : y_old[767:720]);
+      end
     end
   end
   (* src = "generator/designs/lanes.ts:149.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.9" *) c2_group <= c1_group;
+      (* src = "generator/designs/lanes.ts:167.9" *) c2_group <= c1_group;
     end
   end
   (* src = "generator/designs/lanes.ts:150.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:168.12" *) c2_last <= c1_last;
     end
   end
   (* src = "generator/designs/lanes.ts:62.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:171.7" *) if ((c2_valid & (~c2_push))) begin
-      (* src = "generator/designs/lanes.ts:171.46" *) y_ram[c2_group] <= {sum_15, sum_14, sum_13, sum_12, sum_11, sum_10, sum_9, sum_8, sum_7, sum_6, sum_5, sum_4, sum_3, sum_2, sum_1, sum_0};
+    (* src = "generator/designs/lanes.ts:174.7" *) if ((c2_valid & (~c2_push))) begin
+      (* src = "generator/designs/lanes.ts:174.46" *) y_ram[c2_group] <= {sum_15, sum_14, sum_13, sum_12, sum_11, sum_10, sum_9, sum_8, sum_7, sum_6, sum_5, sum_4, sum_3, sum_2, sum_1, sum_0};
     end
   end
   (* src = "generator/designs/lanes.ts:110.18" *)
