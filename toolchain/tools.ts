@@ -5,16 +5,19 @@
  *   type ToolName = 'verilator' | 'iverilog' | 'vvp' | 'yosys' | 'nextpnr-ice40' | 'icepack' | 'icetime'
  *   findTool(name)        => absolute path, or undefined when the tool is not installed
  *   requireTool(name)     => absolute path; throws a one-line UserError saying how to install it
- *   toolVersion(name)     => version string (e.g. '5.006'), probed once per process and cached
+ *   toolVersion(name)     => version string (e.g. '5.006'), probed once per binary (cached on disk, keyed by
+ *                            the binary's path, size and mtime, so an upgrade is noticed)
  *   toolVersionLine(name) => the tool's full first version line (goes into cache keys)
+ *   probeVersionLine(command, args, pattern?) => a version line of any command (e.g. g++), cached the same way
  *   runTool(name, args, opts) => execa result (never rejects on a non-zero exit; check exitCode)
  *
  * A tool is looked up as $SPARSEGRAD_<NAME> (upper case, '-' -> '_', e.g.
  * SPARSEGRAD_NEXTPNR_ICE40) when set, which lets users point at a newer build
  * than the distribution's, and otherwise on $PATH.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
 import { UserError } from '../cli/errors.ts';
 
@@ -69,7 +72,11 @@ export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): 
     }
     return path;
   }
-  const searchPath = env.PATH ?? '';
+  return findOnPath(name, env.PATH ?? '');
+}
+
+/** Absolute path of an executable named `name` on the search path (cached per process). */
+export function findOnPath(name: string, searchPath: string): string | undefined {
   const key = `${name}\0${searchPath}`;
   if (pathCache.has(key)) return pathCache.get(key);
   let found: string | undefined;
@@ -97,14 +104,74 @@ export function requireTool(name: ToolName, env: NodeJS.ProcessEnv = process.env
 
 const versionCache = new Map<string, Promise<{ line: string; version: string }>>();
 
+/**
+ * Version lines survive across processes in <cache>/tool-versions.json, keyed by
+ * the binary's real path, size and mtime (an upgrade changes them), so that a
+ * fresh process need not spawn every tool to learn its version: a build-cache
+ * hit then costs milliseconds rather than a few hundred of them.
+ */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function versionCacheFile(): string {
+  return process.env.SPARSEGRAD_CACHE ? join(resolve(process.env.SPARSEGRAD_CACHE), 'tool-versions.json') : join(REPO_ROOT, '.cache', 'tool-versions.json');
+}
+
+function binaryIdentity(path: string): string | undefined {
+  try {
+    const real = realpathSync(path);
+    const st = statSync(real);
+    // verilator is a Perl wrapper around verilator_bin: both change on an upgrade, but check the binary too.
+    const companion = join(dirname(real), `${basename(real)}_bin`);
+    const extra = existsSync(companion) ? `|${statSync(companion).size}|${statSync(companion).mtimeMs}` : '';
+    return `${real}|${st.size}|${st.mtimeMs}${extra}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function readVersionFile(): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(versionCacheFile(), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function rememberVersion(identity: string, line: string): void {
+  try {
+    const file = versionCacheFile();
+    mkdirSync(dirname(file), { recursive: true });
+    const all = { ...readVersionFile(), [identity]: line };
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(all, Object.keys(all).sort(), 1)}\n`);
+    renameSync(tmp, file);
+  } catch {
+    // A read-only cache folder only costs the spawn next time.
+  }
+}
+
+/** First line of `command args` matching `pattern` (the first line when none given), cached on disk by binary identity. */
+export function probeVersionLine(command: string, args: readonly string[], pattern?: RegExp): Promise<string | undefined> {
+  const path = isAbsolute(command) ? command : findOnPath(command, process.env.PATH ?? '');
+  if (!path) return Promise.resolve(undefined);
+  const identity = binaryIdentity(path);
+  const key = identity ? `${identity}|${args.join(' ')}` : undefined;
+  const cached = key ? readVersionFile()[key] : undefined;
+  if (cached) return Promise.resolve(cached);
+  return execa(path, args, { reject: false, all: true }).then((r) => {
+    const lines = String(r.all ?? '').split('\n').map((l) => l.trim());
+    const line = pattern ? lines.find((l) => pattern.test(l)) : lines.find((l) => l);
+    if (line && key) rememberVersion(key, line);
+    return line;
+  });
+}
+
 function probeVersion(name: ToolName): Promise<{ line: string; version: string }> {
   const path = requireTool(name);
   let probe = versionCache.get(path);
   if (!probe) {
     const { args, pattern } = VERSION_PROBE[name];
-    probe = execa(path, args, { reject: false, all: true }).then((r) => {
-      const text = String(r.all ?? '');
-      const line = text.split('\n').find((l) => pattern.test(l))?.trim();
+    probe = probeVersionLine(path, args, pattern).then((line) => {
       if (!line) throw new UserError(`could not read the version of ${path} (ran '${name} ${args.join(' ')}'): reinstall ${name}`);
       return { line, version: pattern.exec(line)![1]! };
     });

@@ -12,9 +12,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { UserError } from '../../cli/errors.ts';
-import { toolVersionLine } from '../../toolchain/index.ts';
+import { probeVersionLine, toolVersionLine } from '../../toolchain/index.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,7 +31,7 @@ let compilerLine: Promise<string> | undefined;
 
 /** Verilator's makefiles call $CXX (default g++); a compiler upgrade must not reuse old objects. */
 export function compilerVersion(): Promise<string> {
-  compilerLine ??= execa(process.env.CXX || 'g++', ['--version'], { reject: false }).then((r) => String(r.stdout ?? '').split('\n')[0] ?? 'unknown');
+  compilerLine ??= probeVersionLine(process.env.CXX || 'g++', ['--version']).then((l) => l ?? 'unknown');
   return compilerLine;
 }
 
