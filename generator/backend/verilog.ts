@@ -92,8 +92,10 @@ class ExprEmitter {
         return a[0]!.type.signed && e.op !== 'eq' && e.op !== 'ne' ? `($signed(${l}) ${sym} $signed(${r}))` : `(${l} ${sym} ${r})`;
       }
       case 'shlDyn': return `(${this.emit(a[0]!)} << ${this.emit(a[1]!)})`;
+      // The braces make the shift self-determined: in an unsigned context (any unsigned
+      // operand around it), Verilog would otherwise turn >>> into a logical shift.
       case 'shrDyn': return a[0]!.type.signed
-        ? `($signed(${this.emit(a[0]!)}) >>> ${this.emit(a[1]!)})`
+        ? `{$signed(${this.emit(a[0]!)}) >>> ${this.emit(a[1]!)}}`
         : `(${this.emit(a[0]!)} >> ${this.emit(a[1]!)})`;
       case 'slice': return this.slice(a[0]!, e.param.hi!, e.param.lo!);
       case 'concat': return `{${a.map((x) => this.emit(x)).join(', ')}}`;

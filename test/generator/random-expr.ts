@@ -114,7 +114,7 @@ export function randomExprModule(name: string, random: () => number, count: numb
     // Every input bit reaches an output, so Verilator has no unused input to report.
     const all = m.output('all_inputs', UInt(inputs.reduce((s, i) => s + i.width, 0)));
     all.set(cat(...inputs));
-    return {};
+    return Object.fromEntries([...inputs, all, ...outputs.map((o) => o.port)].map((s) => [s.name, s]));
   });
   return { def, inputs, outputs };
 }
