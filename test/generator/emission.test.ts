@@ -1,0 +1,111 @@
+/**
+ * Emission details: the unused check agrees with Verilator bit for bit, m.unused()
+ * silences both, generator calls with the same arguments share one module, distinct
+ * modules with one name are told apart, and library code keeps the user's line.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ToolCheckError, lintVerilator } from '../../toolchain/lint.ts';
+import { Bool, UInt, checkDesign, defineModule, emitDesign, emitVerilog } from '../../generator/index.ts';
+import { fifo } from '../../generator/lib/fifo.ts';
+import { skidBuffer } from '../../generator/lib/stages.ts';
+import { streamIn, streamOut, connect } from '../../generator/lib/stream.ts';
+import { counter } from '../../generator/examples/counter.ts';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sg-gen-emit-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const partlyUsed = (sink: boolean) =>
+  defineModule(sink ? 'partly_used_sunk' : 'partly_used', (m) => {
+    const a = m.input('a', UInt(8));
+    const y = m.output('y', UInt(4));
+    y.set(a.bits(5, 2));
+    if (sink) m.unused(a.bits(7, 6), a.bits(1, 0));
+    return { a, y };
+  });
+
+describe('generator emission details', function () {
+  this.timeout(120_000);
+
+  it('unused bits: the DSL warns about exactly the bits Verilator -Wall reports', async () => {
+    const { errors, warnings } = checkDesign(partlyUsed(false));
+    assert.equal(errors.length, 0);
+    assert.deepEqual(warnings.map((w) => w.message), ['bits [7:6], [1:0] of input a are never read; narrow it, or pass them to m.unused()']);
+    const d = emitDesign(partlyUsed(false), path.join(dir, 'unused'));
+    await assert.rejects(lintVerilator([path.join(dir, 'unused', 'partly_used.v')], 'partly_used'), (e: unknown) => {
+      assert.ok(e instanceof ToolCheckError);
+      assert.match(e.message, /UNUSED.*a\[7:6\]|UNUSED.*Bits of signal are not used: 'a'\[7:6,1:0\]/);
+      return true;
+    });
+    assert.ok(d.files.size === 1);
+  });
+
+  it('m.unused() silences the warning and Verilator alike, without waivers', async () => {
+    assert.deepEqual(checkDesign(partlyUsed(true)).warnings, []);
+    const d = emitDesign(partlyUsed(true), path.join(dir, 'sunk'));
+    const text = d.files.get('partly_used_sunk.v')!;
+    assert.doesNotMatch(text, /lint_off|verilator/i);
+    await lintVerilator([path.join(dir, 'sunk', 'partly_used_sunk.v')], 'partly_used_sunk');
+  });
+
+  it('the same generator arguments give one module; distinct modules with one name get suffixes', () => {
+    const top = defineModule('two_counters', (m) => {
+      const en = m.input('en', Bool());
+      const y = m.output('y', UInt(8));
+      const z = m.output('z', UInt(8));
+      const a = m.instance('u_a', counter(8));
+      const b = m.instance('u_b', counter(8));
+      for (const c of [a, b]) {
+        c.enable.set(en);
+        c.clear.set(false);
+        m.unused(c.wrapped);
+      }
+      y.set(a.count);
+      z.set(b.count);
+      return { en, y, z };
+    });
+    assert.deepEqual([...emitVerilog(top).files.keys()], ['counter_w8.v', 'two_counters.v']);
+
+    const clash = (w: number) => defineModule('clash', (m) => {
+      const a = m.input('a', UInt(w));
+      const y = m.output('y', UInt(w));
+      y.set(a);
+      return { a, y };
+    });
+    const top2 = defineModule('clash_top', (m) => {
+      const a = m.input('a', UInt(4));
+      const y = m.output('y', UInt(4));
+      const z = m.output('z', UInt(6));
+      const u4 = m.instance('u4', clash(4));
+      const u6 = m.instance('u6', clash(6));
+      u4.a.set(a);
+      u6.a.set(a);
+      y.set(u4.y);
+      z.set(u6.y);
+      return { a, y, z };
+    });
+    const d = emitVerilog(top2);
+    assert.deepEqual([...d.files.keys()], ['clash.v', 'clash_1.v', 'clash_top.v']);
+    assert.match(d.files.get('clash_top.v')!, /clash_1 u6 \(/);
+  });
+
+  it('library code keeps both its own line and the user line that called it', () => {
+    const def = defineModule('lib_lines', (m) => {
+      const input = streamIn(m, 'in', UInt(8));
+      const output = streamOut(m, 'out', UInt(8));
+      connect(skidBuffer(m, 'skid', input), output);
+      return { input, output };
+    });
+    const skidValid = def.impl!.signals.find((s) => s.name === 'skid_valid')!;
+    assert.match(skidValid.loc.file, /^generator\/lib\/stages\.ts$/);
+    assert.equal(skidValid.loc.caller?.file, 'test/generator/emission.test.ts');
+    const f = fifo({ data: UInt(8), depth: 4 });
+    assert.equal(f.loc.file, 'generator/lib/fifo.ts');
+    assert.equal(f.loc.caller?.file, 'test/generator/emission.test.ts');
+  });
+});
