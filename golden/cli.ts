@@ -96,6 +96,6 @@ export function register(program: Command): void {
       const opts = parseReproduceOptions(o);
       const r = await reproduce(opts);
       process.stdout.write(r.markdown);
-      process.stdout.write(`\nwrote ${opts.out}/reproduce.json and ${opts.out}/reproduce.md\n`);
+      process.stdout.write(`\n${r.runs.length} runs in ${r.wallSeconds.toFixed(0)} s wall time (--jobs ${opts.jobs}); wrote ${opts.out}/reproduce.json and ${opts.out}/reproduce.md\n`);
     });
 }
