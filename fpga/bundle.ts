@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import { UserError } from '../cli/errors.ts';
 import { emitHarness, harnessModuleName, planHarness, type TopPort } from './io-harness.ts';
-import { engineScript, harnessScript } from './synth.ts';
+import { engineScript, harnessScript, modulesScript } from './synth.ts';
 import { nextpnrArgs, nextpnrScript } from './pnr.ts';
 import { devicesFor, type Board, type Device, type TargetName } from './targets.ts';
 
@@ -172,6 +172,7 @@ export function designBundle(d: DesignSpec, s: BundleSettings): BundleFile[] {
   if (s.board) out.push({ path: `constraints/${s.board.name}.pcf`, text: pcf(d, s.board) });
   for (const dev of s.devices) {
     out.push({ path: `yosys/${dev.name}.ys`, text: engineScript(dev, d.top, rtl, d.parameters) });
+    out.push({ path: `yosys/${dev.name}-modules.ys`, text: modulesScript(dev, d.top, rtl, d.parameters) });
     if (dev.nextpnrArgs) {
       out.push({ path: `yosys/${dev.name}-harness.ys`, text: harnessScript(dev, d.top, harness, harnessModuleName(d.top)) });
       out.push({ path: `nextpnr/${dev.name}.sh`, text: nextpnrScript(dev, s.clockMHz, s.board, harnessModuleName(d.top)), executable: true });

@@ -18,6 +18,7 @@ const optionsSchema = z.object({
   clock: z.number({ message: '--clock must be a number of MHz, e.g. --clock 25' }).gt(0, '--clock must be above 0 MHz').max(1000, '--clock above 1000 MHz is not an FPGA clock'),
   out: z.string().min(1),
   progress: z.boolean(),
+  breakdown: z.boolean().optional(),
 });
 
 function splitList(v: string, prev: string[] = []): string[] {
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--board <name>', `write a PCF and a bitstream for a board: ${boardNames().join(', ')}`)
     .option('--clock <mhz>', 'target clock frequency in MHz', (v: string) => Number(v), 25)
     .requiredOption('--out <dir>', 'bundle folder to write')
+    .option('--breakdown', 'also synthesise with the hierarchy kept and report area by module')
     .option('--no-progress', 'no progress bar')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse(raw);
@@ -52,6 +54,7 @@ export function register(program: Command): void {
         ...(o.rtl ? {} : { preset: o.preset }),
         ...(designs.provenance ? { provenance: designs.provenance } : {}),
         progress: o.progress && process.stderr.isTTY,
+        breakdown: o.breakdown ?? false,
       });
       process.stdout.write(formatReportTable(report));
       process.stdout.write(`\nwrote ${o.out}/ (README.md, manifest.json, report.json)\n`);

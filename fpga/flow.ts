@@ -50,6 +50,8 @@ export interface DeviceResult {
     fitsAlone?: boolean;
     /** Share of the device's LUTs the design alone uses (undefined for the generic target). */
     lutUtilization?: number;
+    /** Area by module definition (hierarchy kept), with --breakdown. */
+    modules?: Record<string, Resources>;
   };
   pnr: {
     status: StepStatus;
@@ -100,6 +102,8 @@ export interface FpgaRun {
   /** Extra facts for the manifest (engine configuration, generator manifest). */
   provenance?: Record<string, unknown>;
   progress?: boolean;
+  /** Also synthesise with the hierarchy kept and report area by module. */
+  breakdown?: boolean;
 }
 
 async function prepareOutDir(outDir: string): Promise<string> {
@@ -152,7 +156,7 @@ async function mapPath(dir: string, d: DesignSpec, dev: Device, cp: NonNullable<
   return mapCriticalPath(cp, netlist, index, d.files, HARNESS_INSTANCE);
 }
 
-async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSettings, tools: FpgaReport['tools'], tick: () => void): Promise<DeviceResult> {
+async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSettings, tools: FpgaReport['tools'], breakdown: boolean, tick: () => void): Promise<DeviceResult> {
   const r: DeviceResult = {
     top: d.top,
     role: d.role,
@@ -172,6 +176,7 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
   try {
     const out = await runYosysScript(dir, dev, 'engine');
     r.synth = { status: 'ok', resources: out.resources, cellsByType: out.cellsByType, capacity: dev.capacity, ...fitByCount(out.resources, dev) };
+    if (breakdown) r.synth.modules = (await runYosysScript(dir, dev, 'modules')).modules;
   } catch (e) {
     r.synth = { status: 'failed', reason: message(e), capacity: dev.capacity };
   }
@@ -299,7 +304,7 @@ export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
     for (const d of run.designs) {
       for (const dev of s.devices) {
         bar?.update({ step: `${d.top} on ${dev.label}` });
-        results.push(await runDevice(join(tmp, d.top), d, dev, s, tools, () => bar?.increment()));
+        results.push(await runDevice(join(tmp, d.top), d, dev, s, tools, run.breakdown ?? false, () => bar?.increment()));
       }
     }
     bar?.stop();

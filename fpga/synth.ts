@@ -23,11 +23,13 @@ export interface SynthPaths {
   log: string;
 }
 
-export function synthPaths(device: Device, what: 'engine' | 'harness'): SynthPaths {
+export type SynthRun = 'engine' | 'harness' | 'modules';
+
+export function synthPaths(device: Device, what: SynthRun): SynthPaths {
   const b = `build/${device.name}`;
   return {
-    script: what === 'engine' ? `yosys/${device.name}.ys` : `yosys/${device.name}-harness.ys`,
-    netlist: device.target === 'ice40' ? `${b}/${what}.json` : undefined,
+    script: what === 'engine' ? `yosys/${device.name}.ys` : `yosys/${device.name}-${what}.ys`,
+    netlist: device.target === 'ice40' && what !== 'modules' ? `${b}/${what}.json` : undefined,
     stat: `${b}/${what}.stat.json`,
     log: `${b}/${what}.yosys.log`,
   };
@@ -45,6 +47,24 @@ export function engineScript(device: Device, top: string, rtlFiles: string[], pa
   const chparams = Object.entries(parameters).map(([k, v]) => ` -chparam ${k} ${typeof v === 'string' ? JSON.stringify(v) : v}`);
   L.push(`hierarchy -check -top ${top}${chparams.join('')}`);
   L.push(`${device.yosysSynth} -top ${top}${p.netlist ? ` -json ${p.netlist}` : ''}`);
+  L.push(...(device.yosysAfter ?? []));
+  L.push(`tee -q -o ${p.stat} stat -json`);
+  return L.join('\n') + '\n';
+}
+
+/**
+ * The same synthesis with the hierarchy kept, for area by module: what to
+ * shrink when a design does not fit. Cross-module optimisation is lost, so
+ * the sum can exceed the flattened figure slightly.
+ */
+export function modulesScript(device: Device, top: string, rtlFiles: string[], parameters: Record<string, number | string>): string {
+  const p = synthPaths(device, 'modules');
+  const synth = device.yosysSynth.replace(/ -flatten\b/, '') + (device.target === 'ice40' ? ' -noflatten' : '');
+  const L = header(`Synthesis of ${top} for ${device.label}, hierarchy kept (area by module)`);
+  for (const f of rtlFiles) L.push(`read_verilog -defer ${f}`);
+  const chparams = Object.entries(parameters).map(([k, v]) => ` -chparam ${k} ${typeof v === 'string' ? JSON.stringify(v) : v}`);
+  L.push(`hierarchy -check -top ${top}${chparams.join('')}`);
+  L.push(`${synth} -top ${top}`);
   L.push(...(device.yosysAfter ?? []));
   L.push(`tee -q -o ${p.stat} stat -json`);
   return L.join('\n') + '\n';
@@ -75,11 +95,13 @@ interface YosysStatJson {
 export interface SynthOutcome {
   resources: Resources;
   cellsByType: Record<string, number>;
+  /** Per module definition (not including its submodules), when the hierarchy was kept. */
+  modules: Record<string, Resources>;
   warnings: number;
 }
 
 /** Runs a bundle script from the design folder; a Yosys error becomes a one-line UserError. */
-export async function runYosysScript(designDir: string, device: Device, what: 'engine' | 'harness'): Promise<SynthOutcome> {
+export async function runYosysScript(designDir: string, device: Device, what: SynthRun): Promise<SynthOutcome> {
   const p = synthPaths(device, what);
   const r = await runTool('yosys', ['-q', '-s', p.script], { cwd: designDir });
   const log = String(r.all ?? '');
@@ -92,9 +114,12 @@ export async function runYosysScript(designDir: string, device: Device, what: 'e
   }
   const stat = JSON.parse(await readFile(join(designDir, p.stat), 'utf8')) as YosysStatJson;
   const cells = stat.design?.num_cells_by_type ?? Object.values(stat.modules)[0]?.num_cells_by_type ?? {};
+  const modules: Record<string, Resources> = {};
+  for (const name of Object.keys(stat.modules).sort()) modules[name.replace(/^\\/, '')] = classifyCells(device.target, stat.modules[name]!.num_cells_by_type ?? {});
   return {
     resources: classifyCells(device.target, cells),
     cellsByType: Object.fromEntries(Object.entries(cells).sort(([a], [b]) => (a < b ? -1 : 1))),
+    modules,
     warnings: diagnostics.filter((d) => d.severity === 'warning').length,
   };
 }

@@ -53,6 +53,11 @@ export function formatReportTable(rep: FpgaReport): string {
   }
   const out = [pad(rows)];
   if (rep.comparisons.length) out.push('', 'cost of zero skipping (sparse vs dense baseline):', ...rep.comparisons.map((c) => comparisonLine(c, rep.goals)));
+  for (const r of rep.results.filter((x) => x.synth.modules)) {
+    const mods = Object.entries(r.synth.modules!).sort(([, a], [, b]) => b.luts - a.luts);
+    out.push('', `area by module, ${r.top} on ${r.device} (hierarchy kept; each module counted once, without its submodules):`);
+    out.push(pad([['module', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP'], ...mods.map(([n, m]) => [`  ${n}`, String(m.luts), String(m.ffs), String(m.carries), String(m.brams), String(m.dsps)])]));
+  }
   const paths = rep.results.filter((r) => r.pnr.criticalPath);
   if (paths.length) {
     out.push('', 'critical paths, by TypeScript source (ns):');

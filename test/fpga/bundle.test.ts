@@ -151,13 +151,30 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
   });
 
   it('reports Xilinx 7-series resources from synth_xilinx', async () => {
-    const r = await execa(bin, ['fpga', '--rtl', fixture, '--top', 'sparse_bwd_engine', '--target', 'xilinx7', '--out', join(work, 'x7'), '--no-progress'], { cwd: root });
+    const r = await execa(bin, ['fpga', '--rtl', fixture, '--top', 'sparse_bwd_engine', '--target', 'xilinx7', '--breakdown', '--out', join(work, 'x7'), '--no-progress'], { cwd: root });
     assert.match(r.stdout, /sparse_bwd_engine\s+xc7a35t/);
+    assert.match(r.stdout, /area by module, sparse_bwd_engine on xc7a35t/);
     const rep = JSON.parse(await readFile(join(work, 'x7/report.json'), 'utf8')) as FpgaReport;
     const res = rep.results[0]!.synth.resources!;
     assert.ok(res.luts > 0 && res.ffs >= 1);
     assert.equal(res.dsps, 1, 'the 16x16 product and its accumulator map to one DSP48E1');
     assert.ok(!Object.keys(res.other).some((k) => /^[IO]BUF$/.test(k)), 'out of context: no I/O buffers');
     assert.match(rep.results[0]!.pnr.reason!, /vivado\/build\.tcl/);
+    assert.equal(rep.results[0]!.synth.modules!.sparse_bwd_engine!.dsps, 1);
+  });
+
+  it('reports a design that cannot be placed with its harness as not fitting, without running placement', async () => {
+    // 6000 input bits: the design is small, but the harness needs a flip-flop per input bit, more than a UP5K has.
+    const dir = join(work, 'wide');
+    await mkdir(dir);
+    await writeFile(join(dir, 'wide.v'), 'module wide(input wire aclk, input wire [5999:0] a, output reg y);\n  always @(posedge aclk) y <= ^a;\nendmodule\n');
+    const r = await execa(bin, ['fpga', '--rtl', dir, '--top', 'wide', '--device', 'up5k', '--out', join(work, 'wide-out'), '--no-progress'], { cwd: root });
+    assert.match(r.stdout, /does not fit/);
+    const rep = JSON.parse(await readFile(join(work, 'wide-out/report.json'), 'utf8')) as FpgaReport;
+    const res = rep.results[0]!;
+    assert.equal(res.synth.fitsAlone, true);
+    assert.equal(res.pnr.fits, false);
+    assert.match(res.pnr.reason!, /does not fit iCE40UP5K-SG48: needs at least \d+ logic cells .* plus harness 6001 flip-flops/);
+    await stat(join(work, 'wide-out/wide/nextpnr/up5k.sh'));
   });
 });
