@@ -11,10 +11,12 @@
  * workers have started, the main thread just computes everything itself.
  *
  * Thread count: `setGemmThreads(n)`, or the environment variable
- * SPARSEGRAD_THREADS (default 1: the machines are shared, and one core
- * already runs the trainer's GEMMs faster than needed; see README.md).
+ * SPARSEGRAD_THREADS (default 1: `reproduce` already runs one training process
+ * per core, and half of a training step is single-threaded pointwise code, so
+ * a second GEMM thread gains at most ≈1.3×; see README.md).
  */
 import { Worker } from 'node:worker_threads';
+import { UserError } from '../../cli/errors.ts';
 import { CONTROL_BYTES, KC, gemmModule, mainKernels, runRowBlocks, type PackedRunner, type Workspace } from './sgemm-wasm.ts';
 
 /** Int32 slots of the control block. */
@@ -93,11 +95,11 @@ function defaultThreads(): number {
   const env = process.env.SPARSEGRAD_THREADS;
   if (env === undefined || env === '') return 1;
   const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`SPARSEGRAD_THREADS must be a positive integer, got "${env}"`);
+  if (!Number.isInteger(n) || n < 1 || n - 1 > MAX_WORKERS) throw new UserError(`SPARSEGRAD_THREADS must be an integer from 1 to ${MAX_WORKERS + 1}, got "${env}"; set it to the number of cores to use for GEMMs`);
   return n;
 }
 
-/** Sets how many threads (main included) the Float32 GEMM uses; 1 stops the workers. */
+/** Sets how many threads (main included) the WebAssembly GEMM uses; 1 stops the workers. */
 export function setGemmThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n - 1 > MAX_WORKERS) throw new RangeError(`gemm threads must be an integer in 1..${MAX_WORKERS + 1}, got ${n}`);
   if (n === threads) return;
@@ -119,9 +121,13 @@ export function gemmThreads(): number {
 }
 
 /** Resolves once every worker is running (the GEMM never needs this; tests and benchmarks do). */
-export async function gemmThreadsReady(): Promise<void> {
+export async function gemmThreadsReady(timeoutMs = 30000): Promise<void> {
   const ctl = control();
-  while (readyWorkers(ctl) < workers.length) await new Promise((r) => setTimeout(r, 5));
+  const start = Date.now();
+  while (readyWorkers(ctl) < workers.length) {
+    if (Date.now() - start > timeoutMs) throw new Error(`gemm worker threads did not start within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 function readyWorkers(ctl: Int32Array): number {
