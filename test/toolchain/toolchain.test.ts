@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.ts';
@@ -10,6 +10,7 @@ import {
   parseIverilogOutput,
   parseVerilatorOutput,
   parseYosysOutput,
+  probeVersionLine,
   requireTool,
   synthYosys,
   ToolCheckError,
@@ -69,6 +70,34 @@ describe('toolchain: finding tools', () => {
     const real = findTool('yosys')!;
     assert.equal(findTool('yosys', { PATH: '', SPARSEGRAD_YOSYS: real }), real);
     assert.throws(() => findTool('nextpnr-ice40', { SPARSEGRAD_NEXTPNR_ICE40: '/no/such/nextpnr' }), /SPARSEGRAD_NEXTPNR_ICE40=\/no\/such\/nextpnr is not an executable file: fix the path or unset it/);
+  });
+});
+
+describe('toolchain: version lines cached on disk', () => {
+  it('reuses a version line while the binary is unchanged and probes again after an upgrade', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-versions-'));
+    const saved = process.env.SPARSEGRAD_CACHE;
+    process.env.SPARSEGRAD_CACHE = join(dir, 'cache');
+    try {
+      const tool = join(dir, 'fake-tool');
+      const install = (version: string, mtime: number) => {
+        writeFileSync(tool, `#!/bin/sh\necho "fake-tool ${version}"\n`);
+        chmodSync(tool, 0o755);
+        utimesSync(tool, mtime, mtime);
+      };
+      install('1.0', 1_000_000);
+      assert.equal(await probeVersionLine(tool, ['--version']), 'fake-tool 1.0');
+      // Same size and mtime: the cached line is used, the binary is not run.
+      install('9.9', 1_000_000);
+      assert.equal(await probeVersionLine(tool, ['--version']), 'fake-tool 1.0');
+      install('2.0', 2_000_000);
+      assert.equal(await probeVersionLine(tool, ['--version']), 'fake-tool 2.0');
+      assert.equal(await probeVersionLine(join(dir, 'missing-tool'), ['--version']), undefined);
+    } finally {
+      if (saved === undefined) delete process.env.SPARSEGRAD_CACHE;
+      else process.env.SPARSEGRAD_CACHE = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
