@@ -35,6 +35,8 @@ export interface CosimOptions {
   synthetic?: SyntheticKind;
   layer?: number;
   rtl?: string;
+  /** How the report names the RTL (default: --rtl as given, or rtl/); flow's RTL sits in a temp folder. */
+  rtlLabel?: string;
   mode: CosimMode;
   backpressure: Backpressure;
   memLatency: number;
@@ -339,7 +341,7 @@ export async function runCosim(o: CosimOptions, prebuilt?: CosimTestbenches): Pr
       efficiency: cycles > 0 ? round(ideal / cycles, 4) : 0,
       macsRedundant: issued + skipped > 0 ? round(skipped / (issued + skipped)) : 0,
       preset: o.preset,
-      rtl: o.rtl ?? 'rtl/',
+      rtl: o.rtlLabel ?? o.rtl ?? 'rtl/',
       mode: o.mode,
       backpressure: o.backpressure,
       memLatency: o.memLatency,

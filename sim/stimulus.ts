@@ -5,7 +5,7 @@
  * float layer when there is a golden to compare the dequantized results with.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../cli/errors.ts';
 import type { EngineConfig } from '../golden/engine-model/config.ts';
 import type { EngineProblem } from '../golden/engine-model/model.ts';
@@ -27,7 +27,7 @@ export const SYNTHETIC_KINDS = [
 export type SyntheticKind = (typeof SYNTHETIC_KINDS)[number];
 
 export interface Stimulus {
-  /** What it is, for reports: `synthetic:random`, or the dump file and layer. */
+  /** What it is, for reports: `synthetic:random`, or the dump's file name and layer. */
   source: string;
   problem: EngineProblem & { W: Int32Array; a: Int32Array };
   /** Present for dumps: scales, θ, and the float layer for the golden comparison. */
@@ -147,7 +147,8 @@ export function dumpStimulus(cfg: EngineConfig, file: string, layer: number): St
     throw new UserError(`${file}: layer ${layer} has R = 4H = ${q.R} gradient rows but this engine takes at most rMax = ${cfg.rMax}; use a larger --preset (e.g. wide) or dump a smaller model`);
   }
   return {
-    source: `${file}#l${layer}`,
+    // The base name only: reports must not depend on where the dump sits (flow stages it in a temp folder).
+    source: `${basename(file)}#l${layer}`,
     problem: toEngineProblem(q) as Stimulus['problem'],
     quantized: q,
     floats,
