@@ -153,7 +153,7 @@ async function mapPath(dir: string, d: DesignSpec, dev: Device, cp: NonNullable<
   const index = new VerilogSrcIndex();
   for (const f of d.files) index.add(f, await readFile(f, 'utf8'));
   const netlist = new NetlistSrc(await readFile(join(dir, synthPaths(dev, 'harness').netlist!), 'utf8'), harnessModuleName(d.top));
-  return mapCriticalPath(cp, netlist, index, d.files, HARNESS_INSTANCE);
+  return mapCriticalPath(cp, netlist, index, d.files, HARNESS_INSTANCE, d.top);
 }
 
 async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSettings, tools: FpgaReport['tools'], breakdown: boolean, tick: () => void): Promise<DeviceResult> {

@@ -39,25 +39,73 @@ export interface MappedPath {
 
 const SRC_ATTR = /\(\*[^*]*\bsrc\s*=\s*"([^"]+)"[^*]*\*\)/;
 
-/** Per emitted Verilog file: for each line, the TS location of the nearest preceding src attribute in the same module. */
+/**
+ * What the emitted Verilog says about TypeScript origins: per file and line,
+ * the nearest preceding src attribute in the same module; per module, the src
+ * of each declared signal and the module type of each instance, so a
+ * hierarchical Yosys name (u_dut.u_lanes.a_ram.0.1_RDATA_8…) can be walked
+ * down to the declaration it came from.
+ */
 export class VerilogSrcIndex {
   private readonly byFile = new Map<string, Array<string | undefined>>();
+  private readonly signals = new Map<string, Map<string, string>>();
+  private readonly instances = new Map<string, Map<string, string>>();
 
   add(fileName: string, text: string): void {
     const lines = text.split('\n');
     const table: Array<string | undefined> = [undefined];
     let current: string | undefined;
+    let module: string | undefined;
+    const pendingInstances: Array<[string, string, string]> = [];
     for (const line of lines) {
-      if (/^\s*(module|endmodule)\b/.test(line)) current = undefined;
+      const mod = /^\s*(?:\(\*.*?\*\)\s*)?module\s+(\w+)/.exec(line);
+      if (mod) {
+        module = mod[1]!;
+        current = undefined;
+        if (!this.signals.has(module)) this.signals.set(module, new Map());
+      }
+      if (/^\s*endmodule\b/.test(line)) current = undefined;
       const m = SRC_ATTR.exec(line);
       if (m && /\.ts:\d+/.test(m[1]!)) current = m[1];
       table.push(current);
+      if (!module) continue;
+      const body = line.replace(/\(\*.*?\*\)/g, '');
+      const decl = /^\s*(?:reg|wire|input|output|inout)\b(?:\s+(?:wire|reg|signed))*\s*(?:\[[^\]]*\]\s*)?(\w+)/.exec(body);
+      if (decl && current) this.signals.get(module)!.set(decl[1]!, current);
+      const inst = /^\s*(\w+)\s+(?:#\s*\(.*\)\s*)?(\w+)\s*\($/.exec(body.trimEnd());
+      if (inst && !/^(module|always|assign|if|case|for|function|task)$/.test(inst[1]!)) pendingInstances.push([module, inst[2]!, inst[1]!]);
+    }
+    for (const [parent, name, type] of pendingInstances) {
+      if (!this.instances.has(parent)) this.instances.set(parent, new Map());
+      this.instances.get(parent)!.set(name, type);
     }
     this.byFile.set(basename(fileName), table);
   }
 
   lookup(fileName: string, line: number): string | undefined {
     return this.byFile.get(basename(fileName))?.[line];
+  }
+
+  /** The src of the declaration a flattened Yosys name derives from, walking instances from `top`. */
+  signalSrc(top: string, hierName: string): string | undefined {
+    let module = top;
+    const parts = hierName.split('.');
+    let i = 0;
+    for (; i < parts.length - 1; i++) {
+      const next = this.instances.get(module)?.get(parts[i]!);
+      if (!next) break;
+      module = next;
+    }
+    const signals = this.signals.get(module);
+    if (!signals) return undefined;
+    // Yosys appends _SB_LUT4_O…, memory banks append .0.1; the longest declared prefix is the origin.
+    const tail = parts.slice(i).join('.');
+    const cuts = [...tail.matchAll(/[_.]/g)].map((x) => x.index!).reverse();
+    for (const c of [tail.length, ...cuts]) {
+      const s = signals.get(tail.slice(0, c));
+      if (s) return s;
+    }
+    return undefined;
   }
 }
 
@@ -115,18 +163,20 @@ function parseSrcEntry(entry: string): SrcLocation | undefined {
 /** TS locations named by a Yosys src attribute value, directly or through the emitted Verilog. */
 export function tsLocations(src: string | undefined, index: VerilogSrcIndex, designFiles: Set<string>): string[] {
   if (!src) return [];
-  const out: string[] = [];
+  // A .ts location Yosys kept on the cell itself is more specific than one inferred from a Verilog line.
+  const direct: string[] = [];
+  const viaVerilog: string[] = [];
   for (const entry of src.split('|')) {
     const loc = parseSrcEntry(entry);
     if (!loc) continue;
-    if (loc.file.endsWith('.ts')) out.push(`${loc.file}:${loc.line}`);
+    if (loc.file.endsWith('.ts')) direct.push(`${loc.file}:${loc.line}`);
     else if (designFiles.has(basename(loc.file))) {
       const ts = index.lookup(loc.file, loc.line);
       const tl = ts && parseSrcEntry(ts);
-      if (tl) out.push(`${tl.file}:${tl.line}`);
+      if (tl) viaVerilog.push(`${tl.file}:${tl.line}`);
     }
   }
-  return [...new Set(out)];
+  return [...new Set([...direct, ...viaVerilog])];
 }
 
 /** Path segments in the place-and-route harness rather than the design. */
@@ -135,7 +185,9 @@ export const HARNESS = '(place-and-route harness)';
 export const NEXTPNR_CELL = '(cell inserted by nextpnr)';
 
 /** `instance`: the design's instance name in a harness netlist (cells outside it are the harness's). */
-export function mapCriticalPath(cp: NextpnrCriticalPath, netlist: NetlistSrc, index: VerilogSrcIndex, designFiles: string[], instance?: string): MappedPath {
+export function mapCriticalPath(cp: NextpnrCriticalPath, netlist: NetlistSrc, index: VerilogSrcIndex, designFiles: string[], instance?: string, top?: string): MappedPath {
+  const declared = (name: string | undefined): string | undefined =>
+    name && top ? index.signalSrc(top, instance && name.startsWith(`${instance}.`) ? name.slice(instance.length + 1) : name) : undefined;
   const files = new Set(designFiles.map((f) => basename(f)));
   const resolve = (...srcs: Array<string | undefined>): string[] => {
     for (const s of srcs) {
@@ -154,8 +206,8 @@ export function mapCriticalPath(cp: NextpnrCriticalPath, netlist: NetlistSrc, in
     const src = !inDesign
       ? [HARNESS]
       : s.type === 'routing' && s.net
-        ? resolve(netlist.netSrc(s.net), netlist.cellSrc(cell), ...netlist.prefixSrcs(s.net), ...netlist.prefixSrcs(cell))
-        : resolve(netlist.cellSrc(cell), s.net ? netlist.netSrc(s.net) : undefined, ...netlist.prefixSrcs(cell));
+        ? resolve(netlist.netSrc(s.net), netlist.cellSrc(cell), ...netlist.prefixSrcs(s.net), ...netlist.prefixSrcs(cell), declared(s.net), declared(cell))
+        : resolve(netlist.cellSrc(cell), s.net ? netlist.netSrc(s.net) : undefined, ...netlist.prefixSrcs(cell), declared(cell));
     return { type: s.type, cell, ...(s.net ? { net: s.net } : {}), delayNs: s.delayNs, src };
   });
   const sources: MappedPath['sources'] = [];

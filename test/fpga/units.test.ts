@@ -115,7 +115,7 @@ describe('fpga units', () => {
     assert.equal(index.lookup('m.v', 7), undefined, 'an attribute does not leak into the next module');
     const files = new Set(['m.v']);
     assert.deepEqual(tsLocations('m.v:4.3-4.9|/usr/share/yosys/techmap.v:1.1-2.2', index, files), ['generator/designs/q.ts:7']);
-    assert.deepEqual(tsLocations('generator/designs/z.ts:3.1|m.v:3.1-3.5', index, files), ['generator/designs/z.ts:3', 'generator/designs/q.ts:7']);
+    assert.deepEqual(tsLocations('m.v:3.1-3.5|generator/designs/z.ts:3.1', index, files), ['generator/designs/z.ts:3', 'generator/designs/q.ts:7'], 'direct .ts locations first');
     assert.deepEqual(tsLocations('/usr/share/yosys/ice40/cells_map.v:6.21-6.22', index, files), []);
   });
 
@@ -157,6 +157,15 @@ describe('fpga units', () => {
       { src: 'generator/designs/mac.ts:33', delayNs: 2.5 },
       { src: 'generator/designs/mac.ts:40', delayNs: 0.5 },
     ]);
+  });
+
+  it('walks a flattened name down the instance hierarchy to the declaration it came from', () => {
+    const index = new VerilogSrcIndex();
+    index.add('top.v', ['module top(input wire aclk);', '  (* src = "generator/designs/top.ts:5.1" *)', '  sub u_sub (', '    .aclk(aclk)', '  );', 'endmodule'].join('\n'));
+    index.add('sub.v', ['module sub(input wire aclk);', '  (* src = "generator/designs/sub.ts:63.20" *)', '  reg [31:0] a_ram [0:15];', '  (* src = "generator/designs/sub.ts:70.3" *)', '  wire [47:0] sum_0;', 'endmodule'].join('\n'));
+    assert.equal(index.signalSrc('top', 'u_sub.a_ram.0.1_RDATA_8_SB_LUT4_I1_O'), 'generator/designs/sub.ts:63.20');
+    assert.equal(index.signalSrc('top', 'u_sub.sum_0_SB_LUT4_O_2'), 'generator/designs/sub.ts:70.3');
+    assert.equal(index.signalSrc('top', 'u_sub.nothing_here'), undefined);
   });
 
   it('resolves devices and boards with one-line errors', () => {
