@@ -10,7 +10,10 @@
  *    (streams, AXI4-Lite script, memory model with latency 20, checkers);
  *    cycles/s of its main loop, and end to end (process start, file I/O);
  *  - bare: `tb --bare N` resets the model and toggles the clock N times with no
- *    I/O at all, two evals per cycle like the harness.
+ *    I/O at all, two evals per cycle like the harness;
+ *  - idle harness: the harness running every model (streams, AXI4-Lite master,
+ *    memory) for N cycles of an `idle` script while the design does nothing, so
+ *    it shows the harness's own cost apart from the cost of a busy design.
  * Medians over rounds; rates per CPU-second (std::clock of the simulator) are
  * robust to other jobs on a shared machine, wall-clock rates are not; the
  * machine's load is recorded next to the figures.
@@ -106,6 +109,16 @@ async function main(): Promise<void> {
         `bare ${(bareRate[r]! / 1e6).toFixed(3)} (${(bareCpuRate[r]! / 1e6).toFixed(3)} per CPU-s)`,
     );
   }
+  // The harness's own overhead: the same cycle count, design idle, every harness model stepping.
+  const idleRate: number[] = [];
+  const idleBareRate: number[] = [];
+  for (let r = 0; r < o.rounds; r++) {
+    const idle = await runSimJob(tb, { inputs: {}, script: [{ op: 'idle', cycles }], memory: { load: [], dump: [], size: 1 << 16 }, backpressure: 'none', seed: 1, cycleLimit: cycles + 100 });
+    const bare = await runBareLoop(tb, idle.cycles);
+    idleRate.push(idle.cycles / idle.simCpuSeconds);
+    idleBareRate.push(bare.cycles / bare.simCpuSeconds);
+  }
+  log(`idle harness: ${(median(idleRate) / 1e6).toFixed(3)} Mcycles per CPU-s vs bare ${(median(idleBareRate) / 1e6).toFixed(3)}`);
   const out = {
     machine: machine(),
     design: c.target.top,
@@ -120,12 +133,14 @@ async function main(): Promise<void> {
     ratioLoop: Number((median(loopRate) / median(bareRate)).toFixed(3)),
     ratioLoopCpu: Number((median(loopCpuRate) / median(bareCpuRate)).toFixed(3)),
     ratioEndToEnd: Number((median(e2eRate) / median(bareRate)).toFixed(3)),
+    idleHarnessCyclesPerCpuSec: Math.round(median(idleRate)),
+    ratioIdleHarnessCpu: Number((median(idleRate) / median(idleBareRate)).toFixed(3)),
     buildFirstSeconds: Number(firstPrepare.toFixed(3)),
     buildCacheHitSeconds: Number(median(hits).toFixed(3)),
   };
   console.log(
     `${out.design}: cosim ${(out.cosimLoopCyclesPerSec / 1e6).toFixed(3)} Mcycles/s (loop), ${(out.cosimEndToEndCyclesPerSec / 1e6).toFixed(3)} Mcycles/s (end to end); ` +
-      `bare ${(out.bareCyclesPerSec / 1e6).toFixed(3)} Mcycles/s; ratio ${out.ratioLoop} (loop, wall), ${out.ratioLoopCpu} (loop, CPU time), ${out.ratioEndToEnd} (end to end); cache hit ${out.buildCacheHitSeconds} s`,
+      `bare ${(out.bareCyclesPerSec / 1e6).toFixed(3)} Mcycles/s; ratio ${out.ratioLoop} (loop, wall), ${out.ratioLoopCpu} (loop, CPU time), ${out.ratioEndToEnd} (end to end), ${out.ratioIdleHarnessCpu} (idle design: the harness's own cost); cache hit ${out.buildCacheHitSeconds} s`,
   );
   mkdirSync(dirname(o.json), { recursive: true });
   writeFileSync(o.json, stableJson(out));
