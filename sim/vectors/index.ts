@@ -157,43 +157,55 @@ const HEADER_BYTES = 28;
 /** Packs the held-over input matrix: every cycle, every input port's words. */
 export function encodeInputs(plan: TestbenchPlan, resetCycles: number, inputs: readonly Vector[]): Buffer {
   const { offsets, total } = layout(plan.inputs);
-  const known = new Map(plan.inputs.map((p, i) => [p.name, i]));
+  const ports = plan.inputs;
   const buf = Buffer.alloc(HEADER_BYTES + inputs.length * total * 4);
   buf.write('SGVI', 0, 'latin1');
   buf.writeUInt32LE(total, 4);
   buf.writeUInt32LE(layout(plan.outputs).total, 8);
   buf.writeUInt32LE(resetCycles, 12);
   buf.writeBigUInt64LE(BigInt(inputs.length), 20);
-  const held: bigint[] = plan.inputs.map((p) => (plan.reset && p.name === plan.reset.name && plan.reset.activeLow ? 1n : 0n));
-  inputs.forEach((vec, cycle) => {
-    for (const [name, value] of Object.entries(vec)) {
-      const i = known.get(name);
-      if (i === undefined) {
-        const why = name === plan.clock ? 'the clock is driven by the runner' : `${plan.top} has no input '${name}'`;
-        throw new UserError(`cycle ${cycle}: ${why} (inputs: ${plan.inputs.map((p) => p.name).join(', ')})`);
+  // Word writes through a typed view (the header is 28 bytes, so the payload is 4-byte aligned).
+  const words32 = new Uint32Array(buf.buffer, buf.byteOffset + HEADER_BYTES, inputs.length * total);
+  const held: bigint[] = ports.map((p) => (plan.reset && p.name === plan.reset.name && plan.reset.activeLow ? 1n : 0n));
+  for (let cycle = 0; cycle < inputs.length; cycle++) {
+    const vec = inputs[cycle]!;
+    let seen = 0;
+    for (let i = 0; i < ports.length; i++) {
+      const v = vec[ports[i]!.name];
+      if (v !== undefined) {
+        held[i] = toBits(ports[i]!, v, cycle);
+        seen++;
       }
-      held[i] = toBits(plan.inputs[i]!, value, cycle);
     }
-    let at = HEADER_BYTES + cycle * total * 4;
-    plan.inputs.forEach((p, i) => {
+    if (seen !== Object.keys(vec).length) rejectUnknown(plan, vec, cycle);
+    const base = cycle * total;
+    for (let i = 0; i < ports.length; i++) {
+      const width = ports[i]!.width;
       let v = held[i]!;
-      for (let k = 0; k < words(p.width); k++) {
-        buf.writeUInt32LE(Number(v & 0xffffffffn), at + (offsets[i]! + k) * 4);
+      if (width <= 32) {
+        words32[base + offsets[i]!] = Number(v);
+        continue;
+      }
+      for (let k = 0; k < words(width); k++) {
+        words32[base + offsets[i]! + k] = Number(v & 0xffffffffn);
         v >>= 32n;
       }
-    });
-    at += total * 4;
-  });
+    }
+  }
   return buf;
+}
+
+function rejectUnknown(plan: TestbenchPlan, vec: Vector, cycle: number): never {
+  const name = Object.keys(vec).find((n) => !plan.inputs.some((p) => p.name === n))!;
+  const why = name === plan.clock ? 'the clock is driven by the runner' : `${plan.top} has no input '${name}'`;
+  throw new UserError(`cycle ${cycle}: ${why} (inputs: ${plan.inputs.map((p) => p.name).join(', ')})`);
 }
 
 function toBits(p: PortInfo, value: bigint, cycle: number): bigint {
   if (typeof value !== 'bigint') throw new UserError(`cycle ${cycle}: input '${p.name}' must be a bigint, got ${typeof value}`);
-  const w = BigInt(p.width);
-  const min = p.signed ? -(1n << (w - 1n)) : 0n;
-  const max = (1n << w) - 1n;
-  if (value < min || value > max) throw new UserError(`cycle ${cycle}: ${value} does not fit input '${p.name}' (${p.width} bits${p.signed ? ', signed' : ''})`);
-  return BigInt.asUintN(p.width, value);
+  if (value >= 0n && value >> BigInt(p.width) === 0n) return value;
+  if (value < 0n && p.signed && BigInt.asIntN(p.width, value) === value) return BigInt.asUintN(p.width, value);
+  throw new UserError(`cycle ${cycle}: ${value} does not fit input '${p.name}' (${p.width} bits${p.signed ? ', signed' : ''})`);
 }
 
 export function decodeOutputs(plan: TestbenchPlan, buf: Buffer): Vector[] {
@@ -202,17 +214,28 @@ export function decodeOutputs(plan: TestbenchPlan, buf: Buffer): Vector[] {
     throw new Error(`vector runner of ${plan.top} wrote a malformed output file`);
   }
   const cycles = Number(buf.readBigUInt64LE(8));
-  const out: Vector[] = [];
+  if (buf.length !== 16 + cycles * total * 4) throw new Error(`vector runner of ${plan.top} wrote a truncated output file`);
+  // The payload starts at byte 16; copy it when the Buffer's pool offset leaves it unaligned for a Uint32Array.
+  const payload = (buf.byteOffset + 16) % 4 === 0 ? buf.subarray(16) : Buffer.from(buf.subarray(16));
+  const w = new Uint32Array(payload.buffer, payload.byteOffset, cycles * total);
+  const ports = plan.outputs;
+  const out: Vector[] = new Array(cycles);
   for (let c = 0; c < cycles; c++) {
-    const base = 16 + c * total * 4;
+    const base = c * total;
     const vec: Vector = {};
-    plan.outputs.forEach((p, i) => {
-      let v = 0n;
-      for (let k = words(p.width) - 1; k >= 0; k--) v = (v << 32n) | BigInt(buf.readUInt32LE(base + (offsets[i]! + k) * 4));
-      v = BigInt.asUintN(p.width, v);
+    for (let i = 0; i < ports.length; i++) {
+      const p = ports[i]!;
+      let v: bigint;
+      const at = base + offsets[i]!;
+      if (p.width <= 32) v = BigInt(w[at]!);
+      else if (p.width <= 53) v = BigInt(w[at + 1]! * 0x100000000 + w[at]!);
+      else {
+        v = 0n;
+        for (let k = words(p.width) - 1; k >= 0; k--) v = (v << 32n) | BigInt(w[at + k]!);
+      }
       vec[p.name] = p.signed ? BigInt.asIntN(p.width, v) : v;
-    });
-    out.push(vec);
+    }
+    out[c] = vec;
   }
   return out;
 }
