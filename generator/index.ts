@@ -9,6 +9,8 @@ export { Expr, Signal, lit, mux, cat, select } from './core/expr.ts';
 export type { Operand } from './core/expr.ts';
 export { defineModule, ModuleBuilder, Memory, WhenChain, SwitchChain, leaves, mapShape } from './core/module.ts';
 export type { Hw, ModuleDef, PortInfo, RegOptions, Stmt } from './core/module.ts';
+export { pack, unpack } from './core/pack.ts';
+export type { Val } from './core/pack.ts';
 export { DesignError, formatDiagnostic } from './core/errors.ts';
 export type { Diagnostic, CheckKind } from './core/errors.ts';
 export type { SourceLoc } from './core/loc.ts';

@@ -6,6 +6,7 @@ import { offsetStage } from './stream-stage.ts';
 import { satMac } from './sat-mac.ts';
 import { laneDatapath } from './lane-datapath.ts';
 import { arbiter } from './arbiter.ts';
+import { channelScaler } from './bundle-stream.ts';
 import { SFix } from '../lib/fixed.ts';
 
 export interface ExampleDesign {
@@ -22,6 +23,7 @@ export const exampleDesigns: readonly ExampleDesign[] = [
   { name: 'sat-mac', build: () => satMac(macExample) },
   { name: 'arbiter', build: () => arbiter(5) },
   { name: 'arbiter-pow2', build: () => arbiter(4, 3) },
+  { name: 'bundle-stream', build: () => channelScaler([1, 3, 5, 7, 2, 4]) },
   { name: 'lane-datapath', build: () => laneDatapath({ lanes: 3, perBeat: 2, gBits: 8, wBits: 8, accBits: 20, depth: 8 }) },
 ];
 

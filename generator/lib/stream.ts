@@ -5,9 +5,12 @@
  * At module ports streams take AXI4-Stream names: s_axis_<name>_tvalid/_tready/_tdata/_tlast
  * for a sink (slave) port, m_axis_<name>_… for a source (master) port.
  */
+import { designError } from '../core/errors.ts';
 import { Expr, Signal } from '../core/expr.ts';
+import { captureLoc } from '../core/loc.ts';
 import type { ModuleBuilder } from '../core/module.ts';
-import { Bool, type Ground } from '../core/types.ts';
+import { Bool, Ground, UInt, bitWidth, type HwType } from '../core/types.ts';
+import { unpack, type Val } from '../core/pack.ts';
 
 /** The signals of a stream as seen inside one module. */
 export interface Stream {
@@ -22,8 +25,17 @@ export interface StreamOptions {
   last?: boolean;
 }
 
-/** A stream sink port: tvalid/tdata/tlast in, tready out (drive `ready`). */
-export function streamIn(m: ModuleBuilder, name: string, data: Ground, options: StreamOptions = {}): Stream {
+/** tdata of a payload type: a ground type as it is, an aggregate packed into a UInt. */
+const dataType = (t: HwType): Ground => (t instanceof Ground ? t : UInt(bitWidth(t)));
+
+/** The payload of a stream carrying type T, unpacked from its data (see core/pack.ts). */
+export function payload<T extends HwType>(type: T, s: Stream): Val<T> {
+  return unpack(type, s.data);
+}
+
+/** A stream sink port: tvalid/tdata/tlast in, tready out (drive `ready`). Aggregates are packed into tdata. */
+export function streamIn(m: ModuleBuilder, name: string, type: HwType, options: StreamOptions = {}): Stream {
+  const data = dataType(type);
   const p = `s_axis_${name}`;
   return {
     valid: m.input(`${p}_tvalid`, Bool()),
@@ -33,8 +45,9 @@ export function streamIn(m: ModuleBuilder, name: string, data: Ground, options: 
   };
 }
 
-/** A stream source port: tvalid/tdata/tlast out (drive them), tready in. */
-export function streamOut(m: ModuleBuilder, name: string, data: Ground, options: StreamOptions = {}): Stream {
+/** A stream source port: tvalid/tdata/tlast out (drive them; `data.set(pack(x))` for aggregates), tready in. */
+export function streamOut(m: ModuleBuilder, name: string, type: HwType, options: StreamOptions = {}): Stream {
+  const data = dataType(type);
   const p = `m_axis_${name}`;
   return {
     valid: m.output(`${p}_tvalid`, Bool()),
@@ -45,7 +58,8 @@ export function streamOut(m: ModuleBuilder, name: string, data: Ground, options:
 }
 
 /** A stream between two places inside a module: four plain wires. */
-export function streamWire(m: ModuleBuilder, name: string, data: Ground, options: StreamOptions = {}): Stream {
+export function streamWire(m: ModuleBuilder, name: string, type: HwType, options: StreamOptions = {}): Stream {
+  const data = dataType(type);
   return {
     valid: m.wire(`${name}_valid`, Bool()),
     ready: m.wire(`${name}_ready`, Bool()),
@@ -68,7 +82,7 @@ export function connect(from: Stream, to: Stream): void {
   to.valid.set(from.valid);
   to.data.set(from.data);
   if (to.last) {
-    if (!from.last) throw new TypeError(`stream ${to.data.name} carries last but ${from.data.name} does not`);
+    if (!from.last) designError('structure', captureLoc(), `stream ${to.data.name} carries last but ${from.data.name} does not`);
     to.last.set(from.last);
   }
   from.ready.set(to.ready);
