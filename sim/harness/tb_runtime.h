@@ -466,7 +466,14 @@ inline std::vector<uint8_t> read_file(const std::string& path) {
     std::fprintf(stderr, "tb: cannot read %s\n", path.c_str());
     std::exit(2);
   }
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  f.seekg(0, std::ios::end);
+  std::vector<uint8_t> data(size_t(f.tellg()));
+  f.seekg(0, std::ios::beg);
+  if (!data.empty() && !f.read(reinterpret_cast<char*>(data.data()), std::streamsize(data.size()))) {
+    std::fprintf(stderr, "tb: cannot read %s\n", path.c_str());
+    std::exit(2);
+  }
+  return data;
 }
 
 inline void write_file(const std::string& path, const uint8_t* data, size_t n) {
