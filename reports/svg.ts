@@ -43,6 +43,22 @@ const W = 640;
 const H = 360;
 const M = { left: 64, right: 16, top: 36, bottom: 48 };
 
+const LEGEND_ROW = 16;
+
+function legendRows(n: number): number {
+  return Math.ceil(n / 2);
+}
+
+function legendSlot(i: number): { x: number; y: number } {
+  return { x: M.left + (i % 2) * ((W - M.left - M.right) / 2), y: H + 4 + Math.floor(i / 2) * LEGEND_ROW };
+}
+
+/** The opening tag, sized for the legend rows under the plot. */
+function svgOpen(id: string, series: number): string {
+  const h = H + legendRows(series) * LEGEND_ROW + 8;
+  return `<svg class="plot" id="${esc(id)}" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" role="img" aria-labelledby="${esc(id)}-title">`;
+}
+
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -68,8 +84,12 @@ export function niceTicks(lo: number, hi: number, target = 6): number[] {
 }
 
 function logTicks(lo: number, hi: number): number[] {
+  const first = Math.floor(Math.log10(lo));
+  const last = Math.max(first + 1, Math.ceil(Math.log10(hi)));
+  // Over a decade or two, 2× and 5× ticks keep the axis readable; the ends stay powers of ten.
+  const steps = last - first <= 2 ? [1, 2, 5] : [1];
   const out: number[] = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(10 ** e);
+  for (let e = first; e <= last; e++) for (const m of steps) if (e < last || m === 1) out.push(Number((m * 10 ** e).toPrecision(6)));
   return out;
 }
 
@@ -150,13 +170,14 @@ export function linePlot(p: LinePlot): string {
       }
     }
   });
-  // Legend, top-left inside the frame.
+  // Legend below the plot, two columns, so it never hides data.
   p.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
-    const y = y1 + 14 + i * 16;
-    L.push(`<line x1="${x0 + 8}" y1="${y}" x2="${x0 + 28}" y2="${y}" stroke="${color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text class="legend" x="${x0 + 34}" y="${y}" dy="0.32em">${esc(s.name)}</text>`);
+    const { x, y } = legendSlot(i);
+    L.push(`<line x1="${x}" y1="${y}" x2="${x + 20}" y2="${y}" stroke="${color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text class="legend" x="${x + 26}" y="${y}" dy="0.32em">${esc(s.name)}</text>`);
   });
   L.push('</svg>');
+  L[0] = svgOpen(p.id, p.series.length);
   return L.join('\n');
 }
 
@@ -204,9 +225,10 @@ export function barChart(b: BarChart): string {
   });
   b.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
-    const y = y1 + 14 + i * 16;
-    L.push(`<rect x="${x0 + 8}" y="${y - 5}" width="20" height="10" fill="${color}"/><text class="legend" x="${x0 + 34}" y="${y}" dy="0.32em">${esc(s.name)}</text>`);
+    const { x, y } = legendSlot(i);
+    L.push(`<rect x="${x}" y="${y - 5}" width="20" height="10" fill="${color}"/><text class="legend" x="${x + 26}" y="${y}" dy="0.32em">${esc(s.name)}</text>`);
   });
   L.push('</svg>');
+  L[0] = svgOpen(b.id, b.series.length);
   return L.join('\n');
 }
