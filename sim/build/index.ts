@@ -19,6 +19,9 @@
  * one builds, the others wait for its result; a lock whose process has died is
  * taken over. Within one process, concurrent calls for a key share one promise.
  *
+ * Size: least recently used entries beyond $SPARSEGRAD_CACHE_MAX_ENTRIES (default 100) are
+ * removed after each new build, never one used in the last hour (prune.ts).
+ *
  * Recipe: -O3, --x-assign fast, --x-initial fast (X's become whatever is fastest:
  * the designs reset everything they read), --build-jobs = min(2, cores) unless
  * $SPARSEGRAD_BUILD_JOBS says otherwise. Object files are deleted after a
@@ -32,6 +35,7 @@ import { UserError } from '../../cli/errors.ts';
 import { runTool } from '../../toolchain/index.ts';
 import { buildKey, verilatorCacheRoot } from './cache-key.ts';
 import { prepareRuntimeObjects } from './runtime-objects.ts';
+import { markUsed, pruneCache } from './prune.ts';
 import { execa } from 'execa';
 
 export interface VerilatedBuild {
@@ -56,6 +60,7 @@ export interface BuildInfo {
 }
 
 export { verilatorCacheRoot };
+export { pruneCache } from './prune.ts';
 
 function buildJobs(): number {
   const env = Number(process.env.SPARSEGRAD_BUILD_JOBS);
@@ -85,7 +90,10 @@ export async function buildVerilatedInfo(b: VerilatedBuild): Promise<BuildInfo> 
   const dir = join(root, key);
   const exe = join(dir, exeName(b.top));
   const seconds = () => (performance.now() - started) / 1000;
-  if (existsSync(exe)) return { exe, key, dir, hit: true, seconds: seconds() };
+  if (existsSync(exe)) {
+    markUsed(dir);
+    return { exe, key, dir, hit: true, seconds: seconds() };
+  }
 
   let pending = inFlight.get(dir);
   if (!pending) {
@@ -199,7 +207,9 @@ async function runBuild(job: Job): Promise<void> {
     );
     // The dir may hold a broken entry (its executable deleted): clear it so the rename can land.
     if (existsSync(job.dir)) await rm(job.dir, { recursive: true, force: true });
+    markUsed(tmp);
     await rename(tmp, job.dir);
+    pruneCache(job.root);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../../cli/errors.ts';
-import { buildVerilatedInfo, type VerilatedBuild } from '../../sim/build/index.ts';
+import { buildVerilatedInfo, pruneCache, type VerilatedBuild } from '../../sim/build/index.ts';
 import { buildKey } from '../../sim/build/cache-key.ts';
 
 const WORKER = fileURLToPath(new URL('./build-worker.ts', import.meta.url));
@@ -127,6 +127,24 @@ describe('sim/build: cached Verilator builds', () => {
     const key = await buildKey({ top: 'acc', files: bad.files, cppFiles: bad.cppFiles, flags: bad.flags! });
     assert.equal(existsSync(join(cache, key)), false);
     assert.deepEqual(leftovers(cache), []);
+  });
+
+  it('prunes least recently used entries beyond the limit, never recently used ones', () => {
+    const root = join(dir, 'prune');
+    const now = Date.now() / 1000;
+    const ages = [5000, 100, 9000, 7000, 3];
+    const names = ages.map((age, i) => {
+      const name = String(i).repeat(32);
+      mkdirSync(join(root, name), { recursive: true });
+      writeFileSync(join(root, name, 'used'), '');
+      utimesSync(join(root, name, 'used'), now - age, now - age);
+      return name;
+    });
+    mkdirSync(join(root, 'runtime'));
+    // Keep 2: the oldest (9000 s, 7000 s, 5000 s) would go, but 5000 s is younger than the 6000 s floor.
+    const removed = pruneCache(root, { maxEntries: 2, minAgeMs: 6000_000 }).map((d) => d.slice(-32));
+    assert.deepEqual(removed, [names[2], names[3]]);
+    assert.deepEqual(readdirSync(root).sort(), [names[0], names[1], names[4], 'runtime'].sort());
   });
 
   it('rejects requests that cannot name a build', async () => {
