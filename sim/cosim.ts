@@ -71,6 +71,8 @@ export interface RunSummary {
   macsSkipped: number;
   rowsFetched: number;
   stallCycles: number;
+  /** AXI4 traffic seen by the memory model; maxOutstandingReads shows how deep the engine prefetched. */
+  memory: { readBursts: number; readBeats: number; writeBursts: number; writeBeats: number; maxOutstandingReads: number };
   simSeconds: number;
 }
 
@@ -166,6 +168,7 @@ async function simulate(
       macsSkipped: m.macsSkipped,
       rowsFetched: m.rowsFetched,
       stallCycles: m.stallCycles,
+      memory: { ...result!.memory },
       simSeconds: m.simSeconds,
     },
     ej: m.engineJob,
