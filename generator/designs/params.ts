@@ -77,7 +77,8 @@ export function engineParams(cfg: EngineConfig): EngineParams {
     rCntBits: log2Up(cfg.rMax + 1),
     kCntBits: log2Up(cfg.kMax + 1),
     beatsMax,
-    beatBits: log2Up(beatsMax),
+    // One more than the last beat number: a vector longer than ⌈rMax/P⌉ beats parks there (all padding).
+    beatBits: log2Up(beatsMax + 1),
     groupsMax,
     groupBits: log2Up(Math.max(groupsMax, 4)),
     busBits: cfg.axiDataBits,

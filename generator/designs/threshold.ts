@@ -44,7 +44,7 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
 
     const needsQueue = m.named('needs_queue', visit.orR().or(last));
     const leaving = m.named('leaving', held.and(needsQueue.not().or(io.out_ready)));
-    const canTake = m.named('can_take', io.accept.and(held.not().or(leaving)));
+    const canTake = m.named('can_take', io.accept.and(io.restart.not()).and(held.not().or(leaving)));
     const take = m.named('take', canTake.and(io.grad_valid));
     io.grad_ready.set(canTake);
 
@@ -68,7 +68,8 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     }
 
     m.when(io.restart, () => beat.set(0)).elsewhen(take, () => {
-      m.when(io.grad_last, () => beat.set(0)).otherwise(() => beat.set(beat.addWrap(1)));
+      // Saturates, so beats past ⌈rMax/P⌉ (a malformed, over-long vector) count as padding instead of wrapping to row 0.
+      m.when(io.grad_last, () => beat.set(0)).elsewhen(beat.lt(p.beatsMax), () => beat.set(beat.addWrap(1)));
     });
     m.when(take, () => {
       held.set(true);

@@ -158,7 +158,7 @@ module sparse_bwd_engine (
   (* src = "generator/designs/engine.ts:94.19" *)
   wire [3:0] u_threshold_out_visit;
   (* src = "generator/designs/engine.ts:94.19" *)
-  wire [7:0] u_threshold_out_beat;
+  wire [8:0] u_threshold_out_beat;
   (* src = "generator/designs/engine.ts:94.19" *)
   wire u_threshold_out_last;
   (* src = "generator/designs/engine.ts:94.19" *)
@@ -176,7 +176,7 @@ module sparse_bwd_engine (
   (* src = "generator/designs/engine.ts:95.17" *)
   wire [3:0] u_index_queue_in_visit;
   (* src = "generator/designs/engine.ts:95.17" *)
-  wire [7:0] u_index_queue_in_beat;
+  wire [8:0] u_index_queue_in_beat;
   (* src = "generator/designs/engine.ts:95.17" *)
   wire u_index_queue_in_last;
   (* src = "generator/designs/engine.ts:95.17" *)
