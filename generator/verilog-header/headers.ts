@@ -271,7 +271,9 @@ class FileContext {
     // SystemVerilog's `endmodule : name`
     if (this.tokens[next]?.tokenType === T.Colon) next += 2;
 
-    const ports = ansi ? this.ansiPorts(raw.ports!, scope) : this.nonAnsiPorts(raw.ports ?? [], bodyPorts, bodyNets, scope, name);
+    // Yosys's `(...)` lists the body's port declarations, in their order.
+    const listed = raw.wildcardPorts ? [...bodyPorts.values()].map((d) => ({ name: d.name, tok: d.tok, first: d.tok, ranges: [], explicit: false })) : raw.ports ?? [];
+    const ports = ansi ? this.ansiPorts(raw.ports!, scope) : this.nonAnsiPorts(listed, bodyPorts, bodyNets, scope, name);
     const header: ModuleHeader = {
       name,
       file: this.file,
@@ -442,11 +444,13 @@ class FileContext {
 
   /** Attributes written between the previous token and `t`. */
   attributesBefore(t: IToken): Record<string, string> {
-    const idx = this.tokens.indexOf(t);
+    if (this.attributes.length === 0) return {};
+    const idx = firstAtOrAfter(this.tokens, t.startOffset);
     const after = idx > 0 ? this.tokens[idx - 1]!.endOffset! : -1;
+    const lo = firstAtOrAfter(this.attributes, after + 1);
     const out: Record<string, string> = {};
-    for (const a of this.attributes) {
-      if (a.startOffset > after && a.startOffset < t.startOffset) Object.assign(out, parseAttribute(a.image));
+    for (let a = lo; a < this.attributes.length && this.attributes[a]!.startOffset < t.startOffset; a++) {
+      Object.assign(out, parseAttribute(this.attributes[a]!.image));
     }
     return out;
   }
@@ -479,6 +483,18 @@ const FIXED_TYPES: Record<string, { width: number; signed: boolean }> = {
   byte: { width: 8, signed: true },
   time: { width: 64, signed: false },
 };
+
+/** Index of the first token starting at or after `offset` (tokens are in source order). */
+function firstAtOrAfter(tokens: readonly IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset >= offset) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
 
 /** `input [3:0] a, b;`: b is declared like a. */
 function inheritDeclarations(list: RawPortDecl[]): RawPortDecl[] {

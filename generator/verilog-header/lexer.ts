@@ -139,8 +139,11 @@ export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, label: "'{'" 
 export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: "'}'" });
 export const Hash = createToken({ name: 'Hash', pattern: /#/, label: "'#'" });
 export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
-/** Anything else (`@`, `'`, non-ASCII text in a body, ...): only ever an error inside a header. */
-export const Other = createToken({ name: 'Other', pattern: /[^\s]/, label: 'an unexpected character' });
+/**
+ * Anything else (`@`, `'`, non-ASCII text in a body, ...): only ever an error inside a header.
+ * Spelled as ranges rather than [^\s] so that Chevrotain keeps its first-character optimization.
+ */
+export const Other = createToken({ name: 'Other', pattern: /[\x00-\x08\x0e-\x1f!-~\x7f-\uffff]/, label: 'an unexpected character' });
 
 export const allTokens: TokenType[] = [
   WhiteSpace,
@@ -179,4 +182,4 @@ export const allTokens: TokenType[] = [
   UnaryOperator,
 ];
 
-export const verilogLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+export const verilogLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });

@@ -63,6 +63,8 @@ export interface RawHeader {
   params: RawParam[];
   /** undefined: no port list at all; otherwise the items in order. */
   ports?: RawPortDecl[];
+  /** Yosys's `module m (...);`: the ports are the body's port declarations, in order. */
+  wildcardPorts?: boolean;
 }
 
 /** Operator precedence for the binary chain (IEEE 1364-2005 table 5-4); all left-associative. */
@@ -128,22 +130,37 @@ export class HeaderParser extends EmbeddedActionsParser {
       });
       this.CONSUME(T.RParen);
     });
+    let wildcardPorts = false;
     this.OPTION3(() => {
       this.CONSUME2(T.LParen);
       ports = [];
-      this.OPTION4(() => {
-        const first = this.SUBRULE(this.portItem);
-        this.ACTION(() => ports!.push(first));
-        this.MANY2(() => {
-          this.CONSUME2(T.Comma);
-          const p = this.SUBRULE2(this.portItem);
-          this.ACTION(() => ports!.push(p));
-        });
-      });
+      this.OR2([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME2(T.Dot);
+            this.CONSUME3(T.Dot);
+            wildcardPorts = true;
+          },
+        },
+        {
+          ALT: () => {
+            this.OPTION4(() => {
+              const first = this.SUBRULE(this.portItem);
+              this.ACTION(() => ports!.push(first));
+              this.MANY2(() => {
+                this.CONSUME2(T.Comma);
+                const p = this.SUBRULE2(this.portItem);
+                this.ACTION(() => ports!.push(p));
+              });
+            });
+          },
+        },
+      ]);
       this.CONSUME2(T.RParen);
     });
     this.CONSUME(T.Semi);
-    return { nameTok, name: nameTok.image, params, ports };
+    return { nameTok, name: nameTok.image, params, ports, wildcardPorts };
   });
 
   // A statement-level parameter/localparam declaration of a module body.

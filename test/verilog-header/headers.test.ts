@@ -218,6 +218,22 @@ endmodule
     }
   });
 
+  it('reads Yosys-style `(...)` port lists, as in its Xilinx primitive declarations (cells_xtra.v)', () => {
+    const [h] = parseVerilogHeaders(
+      `module RAMB4_S1 (...);
+    parameter INIT_00 = 256'h0;
+    output [0:0] DO;
+    input [11:0] ADDR;
+    input [0:0] DI;
+    (* invertible_pin = "IS_CLK_INVERTED" *)
+    input CLK;
+endmodule`,
+      'cells_xtra.v',
+    );
+    assert.deepEqual(h!.ports.map((p) => [p.name, p.direction, p.width]), [['DO', 'output', 1], ['ADDR', 'input', 12], ['DI', 'input', 1], ['CLK', 'input', 1]]);
+    assert.deepEqual(port(h!, 'CLK').attributes, { invertible_pin: 'IS_CLK_INVERTED' });
+  });
+
   it('follows Verilog sizing: ranged and typed parameters, sized arithmetic wrap-around', () => {
     const [h] = parseVerilogHeaders(
       `module sizing #(
