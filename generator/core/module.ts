@@ -24,14 +24,17 @@ export type Stmt = AssignStmt | WhenStmt | SwitchStmt | MemWriteStmt | MemReadSt
 
 // ---- aggregate shapes -----------------------------------------------------
 
-/** The TypeScript shape of hardware of type T: a Signal, an array, or an object of them. */
-export type Hw<T> = T extends Ground
-  ? Signal
+/** Type T as a TypeScript shape with leaves L: L, an array of shapes, or an object of them. */
+export type ShapeOf<T, L> = T extends Ground
+  ? L
   : T extends VecType<infer E>
-    ? Hw<E>[]
+    ? ShapeOf<E, L>[]
     : T extends BundleType<infer F>
-      ? { [K in keyof F]: Hw<F[K]> }
+      ? { [K in keyof F]: ShapeOf<F[K], L> }
       : never;
+
+/** The TypeScript shape of hardware of type T: a Signal, an array, or an object of them. */
+export type Hw<T> = ShapeOf<T, Signal>;
 
 function buildShape(type: HwType, name: string, leaf: (g: Ground, name: string) => Signal): unknown {
   if (type instanceof Ground) return leaf(type, name);

@@ -7,17 +7,11 @@
 import { designError } from './errors.ts';
 import { Expr, cat } from './expr.ts';
 import { captureLoc } from './loc.ts';
-import { leaves } from './module.ts';
-import { Ground, bitWidth, type BundleType, type HwType, type VecType } from './types.ts';
+import { leaves, type ShapeOf } from './module.ts';
+import { Ground, bitWidth, type HwType } from './types.ts';
 
 /** The expression shape of type T (what unpack returns; Hw<T> values fit it too). */
-export type Val<T> = T extends Ground
-  ? Expr
-  : T extends VecType<infer E>
-    ? Val<E>[]
-    : T extends BundleType<infer F>
-      ? { [K in keyof F]: Val<F[K]> }
-      : never;
+export type Val<T> = ShapeOf<T, Expr>;
 
 /** All leaves of a shape as one UInt, first leaf in the least significant bits. */
 export function pack(value: unknown): Expr {

@@ -4,29 +4,17 @@
  * TypeScript interpreter (generator/core/eval.ts) and the fixed-point model (resizeRaw).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { runVectors, type Vector } from '../../sim/vectors/index.ts';
-import { defineModule, emitDesign, type ModuleDef, type Signal } from '../../generator/index.ts';
+import type { Vector } from '../../sim/vectors/index.ts';
+import { defineModule, type ModuleDef, type Signal } from '../../generator/index.ts';
 import { evaluate } from '../../generator/core/eval.ts';
 import { Fixed, SFix, UFix, fixName, fixType, fixWidth, resizeRaw, type FixFormat, type Overflow, type Rounding } from '../../generator/lib/fixed.ts';
 import { rng, testSeed } from '../sim/seed.ts';
 import { randomExprModule } from './random-expr.ts';
+import { simulate, useScratchDir } from './sim-helpers.ts';
 
-let dir: string;
-before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'sg-gen-sem-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Combinational modules: no clock in the design, so the runner gets a dummy one. */
-async function simulateComb(def: ModuleDef, inputs: Vector[]): Promise<Vector[]> {
-  const out = path.join(dir, def.name);
-  const design = emitDesign(def, out);
-  const files = [...design.files.keys()].map((f) => path.join(out, f));
-  return runVectors({ files, top: design.manifest.top, inputs });
-}
+const scratch = useScratchDir('sg-gen-sem-');
+/** Combinational designs get a clock from withClock(); no reset is needed. */
+const simulateComb = (def: ModuleDef, inputs: Vector[]): Promise<Vector[]> => simulate(scratch(), def, inputs);
 
 const randomBits = (random: () => number, width: number): bigint => {
   let v = 0n;
