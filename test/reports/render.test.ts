@@ -45,6 +45,7 @@ function figures(dom: string): Array<{ drawn: string; marks: number }> {
 }
 
 describe('sparsegrad report', function () {
+  this.timeout(600_000);
   let work: string;
   before(async function () {
     console.log(`    seed ${seed} (SPARSEGRAD_SEED=${seed} replays it)`);
