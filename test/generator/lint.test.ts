@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkIverilog, lintVerilator, synthYosys } from '../../toolchain/lint.ts';
+import { runTool } from '../../toolchain/tools.ts';
 import { emitDesign, emitVerilog } from '../../generator/index.ts';
 import { exampleDesigns } from '../../generator/examples/index.ts';
 
@@ -57,5 +58,26 @@ describe('generator emission: lint-clean, synthesizable, deterministic', functio
     ]);
     assert.match(manifest.sourceHash, /^[0-9a-f]{64}$/);
     assert.ok(manifest.sources.includes('generator/lib/fifo.ts'));
+  });
+
+  it('the FIFO memory becomes block RAM in synth_ice40', async () => {
+    const out = path.join(dir, 'fifo-ice40');
+    const design = emitDesign(exampleDesigns.find((e) => e.name === 'fifo')!.build(), out);
+    const ys = await synthYosys([...design.files.keys()].map((f) => path.join(out, f)), design.manifest.top, { target: 'ice40' });
+    assert.ok((ys.stat.cellsByType.SB_RAM40_4K ?? 0) >= 1, `cells: ${JSON.stringify(ys.stat.cellsByType)}`);
+  });
+
+  it('Yosys keeps the TypeScript source locations on the synthesized cells', async () => {
+    const out = path.join(dir, 'src-attrs');
+    const design = emitDesign(exampleDesigns.find((e) => e.name === 'counter')!.build(), out);
+    const json = path.join(out, 'netlist.json');
+    const r = await runTool('yosys', ['-q', '-p', `read_verilog ${path.join(out, 'counter_w8.v')}; synth -top counter_w8; write_json ${json}`]);
+    assert.equal(r.exitCode, 0, String(r.all));
+    const netlist = JSON.parse(readFileSync(json, 'utf8')) as { modules: Record<string, { cells: Record<string, { type: string; attributes: { src?: string } }> }> };
+    const cells = Object.values(netlist.modules.counter_w8!.cells);
+    const flops = cells.filter((c) => /DFF/.test(c.type));
+    assert.ok(flops.length >= 8);
+    for (const f of flops) assert.match(f.attributes.src ?? '', /^generator\/examples\/counter\.ts:\d+\.\d+/);
+    assert.ok(design.files.size === 1);
   });
 });
