@@ -221,9 +221,11 @@ export function engineTop(cfg: EngineConfig) {
     port.res_tlast.set(ln.o_last);
     ln.o_ready.set(mux(weight, wr.d_ready, port.res_tready));
 
-    wr.row_valid.set(fetch.wb_valid);
-    wr.row_addr.set(fetch.wb_addr);
-    wr.row_beats.set(rowBeats);
+    wr.burst_valid.set(fetch.wb_valid);
+    wr.burst_addr.set(fetch.wb_addr);
+    wr.burst_len.set(fetch.wb_len);
+    wr.burst_row_end.set(fetch.wb_row_end);
+    fetch.wb_room.set(wr.burst_room);
     wr.d_valid.set(ln.o_valid.and(weight));
     wr.d_data.set(ln.o_data);
     wr.aw_ready.set(port.awready);

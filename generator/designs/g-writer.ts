@@ -1,21 +1,25 @@
 /**
- * G write-back (weight mode): for every row read, the same bursts go out on
- * AW, the updated G beats from the lanes go out on W (wlast from the burst
- * lengths recorded at AW time), and B responses retire rows in order, which
- * frees their entry in the row fetcher's hazard CAM.
+ * G write-back (weight mode): every read burst of a G row is recorded (block
+ * RAM FIFO) and replayed on AW, so a row is written with exactly the bursts it
+ * was read with and no second address generator is needed; the updated G beats
+ * from the lanes go out on W (wlast from the burst lengths replayed), and B
+ * responses retire rows in order, which frees their entry in the row fetcher's
+ * hazard CAM.
  */
 import { Expr } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, UInt } from '../core/types.ts';
-import { burstSplitter, regFifo } from './hw.ts';
+import { Packing, bramFifo, regFifo } from './hw.ts';
 import type { EngineParams } from './params.ts';
 
 export function gWriter(p: EngineParams, prefix: string) {
   return defineModule(`${prefix}_g_writer`, (m) => {
     const io = {
-      row_valid: m.input('row_valid', Bool()),
-      row_addr: m.input('row_addr', UInt(p.addrBits)),
-      row_beats: m.input('row_beats', UInt(p.rowBeatBits)),
+      burst_valid: m.input('burst_valid', Bool()),
+      burst_addr: m.input('burst_addr', UInt(p.addrBits)),
+      burst_len: m.input('burst_len', UInt(8)),
+      burst_row_end: m.input('burst_row_end', Bool()),
+      burst_room: m.output('burst_room', Bool()),
       d_valid: m.input('d_valid', Bool()),
       d_ready: m.output('d_ready', Bool()),
       d_data: m.input('d_data', UInt(p.busBits)),
@@ -32,30 +36,25 @@ export function gWriter(p: EngineParams, prefix: string) {
       row_retired: m.output('row_retired', Bool()),
       idle: m.output('idle', Bool()),
     };
-    // The fetcher never has more than inflightRows rows un-retired, so these never overflow.
-    const rows = regFifo(m, 'rows', p.addrBits, p.inflightRows);
-    const lens = regFifo(m, 'lens', 8, 2 * p.inflightRows);
-    const ends = regFifo(m, 'ends', 1, 2 * p.inflightRows);
-    const split = burstSplitter(m, 'aw', p.addrBits, p.rowBeatBits, p.busBytes);
-
-    rows.push.set(io.row_valid);
-    rows.wdata.set(io.row_addr);
-    const startRow = m.named('start_row', rows.valid.and(split.busy.not()));
-    rows.pop.set(startRow);
-    split.start.set(startRow);
-    split.startAddr.set(rows.data);
-    split.startBeats.set(io.row_beats);
+    const rec = new Packing([['addr', p.addrBits], ['len', 8], ['end', 1]] as const);
+    const bursts = bramFifo(m, 'bursts', rec.width, p.writeBursts);
+    const lens = regFifo(m, 'lens', 8, 4);
+    const ends = regFifo(m, 'ends', 1, p.writeBursts);
+    bursts.push.set(io.burst_valid);
+    bursts.wdata.set(rec.pack({ addr: io.burst_addr, len: io.burst_len, end: io.burst_row_end.asUInt() }));
+    io.burst_room.set(bursts.full.not());
 
     const room = m.named('room', lens.full.not().and(ends.full.not()));
-    io.aw_valid.set(split.busy.and(room));
-    io.aw_addr.set(split.addr);
-    io.aw_len.set(split.len);
-    const awFire = m.named('aw_fire', split.busy.and(room).and(io.aw_ready));
-    split.fire.set(awFire);
+    const awValid = m.named('aw_go', bursts.valid.and(room));
+    io.aw_valid.set(awValid);
+    io.aw_addr.set(rec.field(bursts.data, 'addr'));
+    io.aw_len.set(rec.field(bursts.data, 'len'));
+    const awFire = m.named('aw_fire', awValid.and(io.aw_ready));
+    bursts.pop.set(awFire);
     lens.push.set(awFire);
-    lens.wdata.set(split.len);
+    lens.wdata.set(rec.field(bursts.data, 'len'));
     ends.push.set(awFire);
-    ends.wdata.set(split.lastOfRow.asUInt());
+    ends.wdata.set(rec.field(bursts.data, 'end'));
 
     const beat = m.reg('beat', UInt(8), { reset: 0 });
     const wLast = m.named('w_is_last', beat.eq(lens.data));
@@ -73,7 +72,7 @@ export function gWriter(p: EngineParams, prefix: string) {
     const bFire: Expr = io.b_valid.and(ends.valid);
     ends.pop.set(bFire);
     io.row_retired.set(bFire.and(ends.data.bit(0)));
-    io.idle.set(rows.valid.not().and(split.busy.not()).and(lens.valid.not()).and(ends.valid.not()));
+    io.idle.set(bursts.count.eq(0).and(lens.valid.not()).and(ends.valid.not()));
     return io;
-  }, { inflightRows: p.inflightRows });
+  }, { writeBursts: p.writeBursts });
 }

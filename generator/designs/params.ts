@@ -40,6 +40,8 @@ export interface EngineParams {
   rowBeatBits: number;
   /** Rows whose read is issued and whose last write response has not come back (weight mode). */
   inflightRows: number;
+  /** Read bursts of G rows whose write-back has not been issued: rows in flight × bursts per row. */
+  writeBursts: number;
   /** Token FIFO: one entry per row in flight plus room for end-of-vector tokens. */
   tokenDepth: number;
   queueDepth: number;
@@ -77,8 +79,7 @@ export function engineParams(cfg: EngineConfig): EngineParams {
     rCntBits: log2Up(cfg.rMax + 1),
     kCntBits: log2Up(cfg.kMax + 1),
     beatsMax,
-    // One more than the last beat number: a vector longer than ⌈rMax/P⌉ beats parks there (all padding).
-    beatBits: log2Up(beatsMax + 1),
+    beatBits: log2Up(beatsMax),
     groupsMax,
     groupBits: log2Up(Math.max(groupsMax, 4)),
     busBits: cfg.axiDataBits,
@@ -89,6 +90,8 @@ export function engineParams(cfg: EngineConfig): EngineParams {
     rowBeatsMax,
     rowBeatBits: log2Up(rowBeatsMax + 1),
     inflightRows,
+    // A row of up to rowBeatsMax beats is split at 256 beats and at every 4 KiB page it touches.
+    writeBursts: 2 ** log2Up(inflightRows * (Math.ceil((rowBeatsMax * busBytes) / 4096) + 1)),
     tokenDepth: cfg.maxOutstanding + 2,
     queueDepth: cfg.queueDepth,
     maxOutstanding: cfg.maxOutstanding,

@@ -43,9 +43,13 @@ export function rowFetch(p: EngineParams, prefix: string) {
       lt_valid: m.output('lt_valid', Bool()),
       lt_pop: m.input('lt_pop', Bool()),
       lt_data: m.output('lt_data', UInt(tok.width)),
-      /** A row read was issued: its address, for the write-back (weight mode). */
+      /** A read burst was issued in weight mode: the write-back repeats it on AW. */
       wb_valid: m.output('wb_valid', Bool()),
       wb_addr: m.output('wb_addr', UInt(p.addrBits)),
+      wb_len: m.output('wb_len', UInt(8)),
+      wb_row_end: m.output('wb_row_end', Bool()),
+      /** The write-back can record another burst (weight mode waits for it). */
+      wb_room: m.input('wb_room', Bool()),
       fetched: m.output('fetched', Bool()),
     };
     const tq = regFifo(m, 'lane_tokens', tok.width, p.tokenDepth);
@@ -105,8 +109,10 @@ export function rowFetch(p: EngineParams, prefix: string) {
     split.start.set(issue);
     split.startAddr.set(acc);
     split.startBeats.set(io.row_beats);
-    split.fire.set(split.busy.and(io.ar_ready));
-    io.ar_valid.set(split.busy);
+    const offer = m.named('ar_offer', split.busy.and(io.weight.not().or(io.wb_room)));
+    const arFire = m.named('ar_fire', offer.and(io.ar_ready));
+    split.fire.set(arFire);
+    io.ar_valid.set(offer);
     io.ar_addr.set(split.addr);
     io.ar_len.set(split.len);
 
@@ -125,8 +131,10 @@ export function rowFetch(p: EngineParams, prefix: string) {
     });
     m.when(io.row_retired, () => camHead.set(camHead.addWrap(1)));
 
-    io.wb_valid.set(issue.and(io.weight));
-    io.wb_addr.set(acc);
+    io.wb_valid.set(arFire.and(io.weight));
+    io.wb_addr.set(split.addr);
+    io.wb_len.set(split.len);
+    io.wb_row_end.set(split.lastOfRow);
     io.fetched.set(takeRow);
     return io;
   }, { maxOutstanding: p.maxOutstanding, inflightRows: p.inflightRows });

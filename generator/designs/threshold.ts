@@ -40,7 +40,8 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     const visit = m.reg('visit', UInt(p.P));
     const beatOut = m.reg('beat_out', UInt(p.beatBits));
     const last = m.reg('last', Bool());
-    const beat = m.reg('beat', UInt(p.beatBits), { reset: 0 });
+    // One value more than the last beat number: a vector longer than ⌈rMax/P⌉ beats parks there (all padding).
+    const beat = m.reg('beat', UInt(log2Up(p.beatsMax + 1)), { reset: 0 });
 
     const needsQueue = m.named('needs_queue', visit.orR().or(last));
     const leaving = m.named('leaving', held.and(needsQueue.not().or(io.out_ready)));
@@ -75,7 +76,8 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
       held.set(true);
       vals.set(cat(...[...kept].reverse()));
       visit.set(cat(...[...visitBits].reverse()));
-      beatOut.set(beat);
+      // A parked beat has nothing to visit, so its number (here truncated) never names a row.
+      beatOut.set(beat.resize(p.beatBits));
       last.set(io.grad_last);
     }).elsewhen(leaving, () => held.set(false));
 

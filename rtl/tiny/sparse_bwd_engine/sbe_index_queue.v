@@ -9,7 +9,7 @@ module sbe_index_queue (
   (* src = "generator/designs/index-queue.ts:17.19" *) output wire in_ready,
   (* src = "generator/designs/index-queue.ts:18.18" *) input wire [63:0] in_vals,
   (* src = "generator/designs/index-queue.ts:19.19" *) input wire [3:0] in_visit,
-  (* src = "generator/designs/index-queue.ts:20.18" *) input wire [4:0] in_beat,
+  (* src = "generator/designs/index-queue.ts:20.18" *) input wire [3:0] in_beat,
   (* src = "generator/designs/index-queue.ts:21.18" *) input wire in_last,
   (* src = "generator/designs/index-queue.ts:22.20" *) output wire tok_valid,
   (* src = "generator/designs/index-queue.ts:23.20" *) input wire tok_ready,
@@ -23,7 +23,7 @@ module sbe_index_queue (
   (* src = "generator/designs/hw.ts:61.17" *)
   wire beats_pop;
   (* src = "generator/designs/hw.ts:62.19" *)
-  wire [73:0] beats_wdata;
+  wire [72:0] beats_wdata;
   (* src = "generator/designs/hw.ts:64.18" *)
   reg [3:0] beats_wptr;
   (* src = "generator/designs/hw.ts:65.22" *)
@@ -37,7 +37,7 @@ module sbe_index_queue (
   (* src = "generator/designs/hw.ts:74.19" *)
   wire [2:0] beats_raddr;
   (* src = "generator/designs/hw.ts:75.21" *)
-  reg [73:0] beats_head;
+  reg [72:0] beats_head;
   (* src = "generator/designs/index-queue.ts:37.20" *)
   reg head_valid;
   (* src = "generator/designs/index-queue.ts:38.20" *)
@@ -45,7 +45,7 @@ module sbe_index_queue (
   (* src = "generator/designs/index-queue.ts:39.21" *)
   reg [3:0] head_visit;
   (* src = "generator/designs/index-queue.ts:40.20" *)
-  reg [4:0] head_beat;
+  reg [3:0] head_beat;
   (* src = "generator/designs/index-queue.ts:41.20" *)
   reg head_last;
   (* src = "generator/designs/index-queue.ts:44.19" *)
@@ -59,7 +59,7 @@ module sbe_index_queue (
   (* src = "generator/designs/index-queue.ts:49.24" *)
   wire head_done;
   (* src = "generator/designs/hw.ts:63.17" *)
-  reg [73:0] beats_ram [0:7];
+  reg [72:0] beats_ram [0:7];
 
   (* src = "generator/designs/hw.ts:77.81" *)
   wire _GEN_0;
@@ -70,7 +70,7 @@ module sbe_index_queue (
 
   assign in_ready = (~_GEN_0);  // generator/designs/index-queue.ts:35.17
   assign tok_valid = head_valid;  // generator/designs/index-queue.ts:51.18
-  assign tok_j = {head_beat[3:0], pick};  // generator/designs/index-queue.ts:52.14
+  assign tok_j = {head_beat, pick};  // generator/designs/index-queue.ts:52.14
   assign tok_g = ((pick == 2'd0) ? head_vals[15:0] : ((pick == 2'd1) ? head_vals[31:16] : ((pick == 2'd2) ? head_vals[47:32] : head_vals[63:48])));  // generator/designs/index-queue.ts:53.14
   assign tok_eov = (head_last & (rest == 4'd0));  // generator/designs/index-queue.ts:54.16
   assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:55.20
@@ -141,13 +141,13 @@ module sbe_index_queue (
   (* src = "generator/designs/index-queue.ts:40.20" *)
   always @(posedge clk) begin
     (* src = "generator/designs/index-queue.ts:58.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:62.12" *) head_beat <= beats_head[72:68];
+      (* src = "generator/designs/index-queue.ts:62.12" *) head_beat <= beats_head[71:68];
     end
   end
   (* src = "generator/designs/index-queue.ts:41.20" *)
   always @(posedge clk) begin
     (* src = "generator/designs/index-queue.ts:58.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:63.12" *) head_last <= beats_head[73];
+      (* src = "generator/designs/index-queue.ts:63.12" *) head_last <= beats_head[72];
     end
   end
   (* src = "generator/designs/hw.ts:63.17" *)

@@ -9,7 +9,7 @@ module dbe_index_queue (
   (* src = "generator/designs/index-queue.ts:17.19" *) output wire in_ready,
   (* src = "generator/designs/index-queue.ts:18.18" *) input wire [127:0] in_vals,
   (* src = "generator/designs/index-queue.ts:19.19" *) input wire [7:0] in_visit,
-  (* src = "generator/designs/index-queue.ts:20.18" *) input wire [9:0] in_beat,
+  (* src = "generator/designs/index-queue.ts:20.18" *) input wire [8:0] in_beat,
   (* src = "generator/designs/index-queue.ts:21.18" *) input wire in_last,
   (* src = "generator/designs/index-queue.ts:22.20" *) output wire tok_valid,
   (* src = "generator/designs/index-queue.ts:23.20" *) input wire tok_ready,
@@ -23,7 +23,7 @@ module dbe_index_queue (
   (* src = "generator/designs/hw.ts:61.17" *)
   wire beats_pop;
   (* src = "generator/designs/hw.ts:62.19" *)
-  wire [146:0] beats_wdata;
+  wire [145:0] beats_wdata;
   (* src = "generator/designs/hw.ts:64.18" *)
   reg [5:0] beats_wptr;
   (* src = "generator/designs/hw.ts:65.22" *)
@@ -37,7 +37,7 @@ module dbe_index_queue (
   (* src = "generator/designs/hw.ts:74.19" *)
   wire [4:0] beats_raddr;
   (* src = "generator/designs/hw.ts:75.21" *)
-  reg [146:0] beats_head;
+  reg [145:0] beats_head;
   (* src = "generator/designs/index-queue.ts:37.20" *)
   reg head_valid;
   (* src = "generator/designs/index-queue.ts:38.20" *)
@@ -45,7 +45,7 @@ module dbe_index_queue (
   (* src = "generator/designs/index-queue.ts:39.21" *)
   reg [7:0] head_visit;
   (* src = "generator/designs/index-queue.ts:40.20" *)
-  reg [9:0] head_beat;
+  reg [8:0] head_beat;
   (* src = "generator/designs/index-queue.ts:41.20" *)
   reg head_last;
   (* src = "generator/designs/index-queue.ts:44.19" *)
@@ -59,7 +59,7 @@ module dbe_index_queue (
   (* src = "generator/designs/index-queue.ts:49.24" *)
   wire head_done;
   (* src = "generator/designs/hw.ts:63.17" *)
-  reg [146:0] beats_ram [0:31];
+  reg [145:0] beats_ram [0:31];
 
   (* src = "generator/designs/hw.ts:77.81" *)
   wire _GEN_0;
@@ -70,7 +70,7 @@ module dbe_index_queue (
 
   assign in_ready = (~_GEN_0);  // generator/designs/index-queue.ts:35.17
   assign tok_valid = head_valid;  // generator/designs/index-queue.ts:51.18
-  assign tok_j = {head_beat[8:0], pick};  // generator/designs/index-queue.ts:52.14
+  assign tok_j = {head_beat, pick};  // generator/designs/index-queue.ts:52.14
   assign tok_g = ((pick == 3'd0) ? head_vals[15:0] : ((pick == 3'd1) ? head_vals[31:16] : ((pick == 3'd2) ? head_vals[47:32] : ((pick == 3'd3) ? head_vals[63:48] : ((pick == 3'd4) ? head_vals[79:64] : ((pick == 3'd5) ? head_vals[95:80] : ((pick == 3'd6) ? head_vals[111:96] : head_vals[127:112])))))));  // generator/designs/index-queue.ts:53.14
   assign tok_eov = (head_last & (rest == 8'd0));  // generator/designs/index-queue.ts:54.16
   assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:55.20
@@ -141,13 +141,13 @@ module dbe_index_queue (
   (* src = "generator/designs/index-queue.ts:40.20" *)
   always @(posedge clk) begin
     (* src = "generator/designs/index-queue.ts:58.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:62.12" *) head_beat <= beats_head[145:136];
+      (* src = "generator/designs/index-queue.ts:62.12" *) head_beat <= beats_head[144:136];
     end
   end
   (* src = "generator/designs/index-queue.ts:41.20" *)
   always @(posedge clk) begin
     (* src = "generator/designs/index-queue.ts:58.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:63.12" *) head_last <= beats_head[146];
+      (* src = "generator/designs/index-queue.ts:63.12" *) head_last <= beats_head[145];
     end
   end
   (* src = "generator/designs/hw.ts:63.17" *)

@@ -158,7 +158,7 @@ module sparse_bwd_engine (
   (* src = "generator/designs/engine.ts:94.19" *)
   wire [7:0] u_threshold_out_visit;
   (* src = "generator/designs/engine.ts:94.19" *)
-  wire [9:0] u_threshold_out_beat;
+  wire [8:0] u_threshold_out_beat;
   (* src = "generator/designs/engine.ts:94.19" *)
   wire u_threshold_out_last;
   (* src = "generator/designs/engine.ts:94.19" *)
@@ -176,7 +176,7 @@ module sparse_bwd_engine (
   (* src = "generator/designs/engine.ts:95.17" *)
   wire [7:0] u_index_queue_in_visit;
   (* src = "generator/designs/engine.ts:95.17" *)
-  wire [9:0] u_index_queue_in_beat;
+  wire [8:0] u_index_queue_in_beat;
   (* src = "generator/designs/engine.ts:95.17" *)
   wire u_index_queue_in_last;
   (* src = "generator/designs/engine.ts:95.17" *)
@@ -233,6 +233,12 @@ module sparse_bwd_engine (
   wire u_row_fetch_wb_valid;
   (* src = "generator/designs/engine.ts:96.21" *)
   wire [31:0] u_row_fetch_wb_addr;
+  (* src = "generator/designs/engine.ts:96.21" *)
+  wire [7:0] u_row_fetch_wb_len;
+  (* src = "generator/designs/engine.ts:96.21" *)
+  wire u_row_fetch_wb_row_end;
+  (* src = "generator/designs/engine.ts:96.21" *)
+  wire u_row_fetch_wb_room;
   (* src = "generator/designs/engine.ts:96.21" *)
   wire u_row_fetch_fetched;
   (* src = "generator/designs/engine.ts:97.18" *)
@@ -302,11 +308,15 @@ module sparse_bwd_engine (
   (* src = "generator/designs/engine.ts:98.19" *)
   wire [1:0] u_act_loader_bank_full;
   (* src = "generator/designs/engine.ts:99.18" *)
-  wire u_g_writer_row_valid;
+  wire u_g_writer_burst_valid;
   (* src = "generator/designs/engine.ts:99.18" *)
-  wire [31:0] u_g_writer_row_addr;
+  wire [31:0] u_g_writer_burst_addr;
   (* src = "generator/designs/engine.ts:99.18" *)
-  wire [6:0] u_g_writer_row_beats;
+  wire [7:0] u_g_writer_burst_len;
+  (* src = "generator/designs/engine.ts:99.18" *)
+  wire u_g_writer_burst_row_end;
+  (* src = "generator/designs/engine.ts:99.18" *)
+  wire u_g_writer_burst_room;
   (* src = "generator/designs/engine.ts:99.18" *)
   wire u_g_writer_d_valid;
   (* src = "generator/designs/engine.ts:99.18" *)
@@ -392,16 +402,16 @@ module sparse_bwd_engine (
   assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:190.18
   assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:191.18
   assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:200.17
-  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:230.17
-  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:231.16
-  assign m_axi_awsize = 3'd7;  // generator/designs/engine.ts:232.17
-  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:233.18
-  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:234.18
-  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:235.16
-  assign m_axi_wstrb = 128'hFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF;  // generator/designs/engine.ts:236.16
-  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:237.16
-  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:238.17
-  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:241.17
+  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:232.17
+  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:233.16
+  assign m_axi_awsize = 3'd7;  // generator/designs/engine.ts:234.17
+  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:235.18
+  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:236.18
+  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:237.16
+  assign m_axi_wstrb = 128'hFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF;  // generator/designs/engine.ts:238.16
+  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:239.16
+  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:240.17
+  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:243.17
   assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:131.17
   assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:132.18
   assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:134.16
@@ -445,6 +455,7 @@ module sparse_bwd_engine (
   assign u_row_fetch_row_retired = u_g_writer_row_retired;  // generator/designs/engine.ts:185.23
   assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:186.20
   assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:197.18
+  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:228.19
   assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:195.17
   assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:196.16
   assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:198.16
@@ -463,14 +474,15 @@ module sparse_bwd_engine (
   assign u_act_loader_accept = ((running & u_regs_weight) & (act_vectors < u_regs_vectors));  // generator/designs/engine.ts:210.16
   assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:211.17
   assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:212.22
-  assign u_g_writer_row_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:224.18
-  assign u_g_writer_row_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:225.17
-  assign u_g_writer_row_beats = row_beats;  // generator/designs/engine.ts:226.18
-  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:227.16
-  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:228.15
-  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:229.17
-  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:239.16
-  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:240.16
+  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:224.20
+  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:225.19
+  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:226.18
+  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:227.22
+  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:229.16
+  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:230.15
+  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:231.17
+  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:241.16
+  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:242.16
   assign running = (u_regs_busy & (~u_regs_start));  // generator/designs/engine.ts:104.20
   assign grad_fire = ((s_axis_grad_tvalid & u_threshold_grad_ready) & s_axis_grad_tlast);  // generator/designs/engine.ts:112.24
   assign act_fire = ((s_axis_act_tvalid & u_act_loader_act_ready) & s_axis_act_tlast);  // generator/designs/engine.ts:113.23
@@ -633,6 +645,9 @@ module sparse_bwd_engine (
     .lt_data(u_row_fetch_lt_data),
     .wb_valid(u_row_fetch_wb_valid),
     .wb_addr(u_row_fetch_wb_addr),
+    .wb_len(u_row_fetch_wb_len),
+    .wb_row_end(u_row_fetch_wb_row_end),
+    .wb_room(u_row_fetch_wb_room),
     .fetched(u_row_fetch_fetched)
   );
   (* src = "generator/designs/engine.ts:97.18" *)
@@ -682,9 +697,11 @@ module sparse_bwd_engine (
   sbe_g_writer u_g_writer (
     .clk(aclk),
     .rst(rst),
-    .row_valid(u_g_writer_row_valid),
-    .row_addr(u_g_writer_row_addr),
-    .row_beats(u_g_writer_row_beats),
+    .burst_valid(u_g_writer_burst_valid),
+    .burst_addr(u_g_writer_burst_addr),
+    .burst_len(u_g_writer_burst_len),
+    .burst_row_end(u_g_writer_burst_row_end),
+    .burst_room(u_g_writer_burst_room),
     .d_valid(u_g_writer_d_valid),
     .d_ready(u_g_writer_d_ready),
     .d_data(u_g_writer_d_data),
