@@ -61,8 +61,10 @@ function randomVectors(seed: number, cycles: number): Vector[] {
 
 describe('sim/vectors: per-cycle port vectors through Verilator', () => {
   let runner: VectorRunner;
+  // One traced build serves every test (tracing costs nothing unless a run asks for a VCD).
+  const setup = { files: [DUT], top: 'vec_dut', reset: 'rst_n', params: { ACC_W }, trace: true };
   before(async () => {
-    runner = await prepareVectors({ files: [DUT], top: 'vec_dut', reset: 'rst_n', params: { ACC_W } });
+    runner = await prepareVectors(setup);
   });
 
   it('matches the TypeScript model bit for bit on random vectors (ports up to 256 bits, signed, held inputs)', async () => {
@@ -86,7 +88,7 @@ describe('sim/vectors: per-cycle port vectors through Verilator', () => {
   });
 
   it('reuses the cached build and rejects inputs that do not fit', async () => {
-    const again = await prepareVectors({ files: [DUT], top: 'vec_dut', reset: 'rst_n', params: { ACC_W } });
+    const again = await prepareVectors(setup);
     assert.equal(again.exe, runner.exe);
     await assert.rejects(runner.run([{ a: 256n }]), /cycle 0: 256 does not fit input 'a' \(8 bits\)/);
     await assert.rejects(runner.run([{}, { s: -32769n }]), /cycle 1: -32769 does not fit input 's' \(16 bits, signed\)/);
@@ -101,7 +103,7 @@ describe('sim/vectors: per-cycle port vectors through Verilator', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-vectors-vcd-'));
     try {
       const vcd = join(dir, 'run.vcd');
-      const out = await runVectors({ files: [DUT], top: 'vec_dut', reset: { name: 'rst_n', cycles: 1 }, params: { ACC_W }, inputs: [{ en: 1n }, { en: 1n }, {}], vcd });
+      const out = await runVectors({ ...setup, reset: { name: 'rst_n', cycles: 1 }, inputs: [{ en: 1n }, { en: 1n }, {}], vcd });
       assert.deepEqual(out.map((o) => o.count), [0n, 1n, 2n]);
       const text = readFileSync(vcd, 'utf8');
       assert.match(text, /\$var wire\s+32 \S+ count \[31:0\] \$end/);
