@@ -220,13 +220,13 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
 
 /**
  * A lower bound on the iCE40 logic cells the design plus harness needs: every
- * LUT and every flip-flop takes a cell's LUT or FF, and the harness adds one
- * FF per input bit and a LUT+FF per XOR-tree node.
+ * LUT and every flip-flop takes a cell's LUT or FF, and the harness adds a
+ * LUT per input bit, its scan chain, and a LUT+FF per XOR-tree node.
  */
 function lcLowerBound(res: Resources, d: DesignSpec): number {
   const plan = planHarness(d.top, d.ports);
   const treeLuts = plan.treeLevels.reduce((a, b) => a + b, 0);
-  return Math.max(res.luts + treeLuts, res.ffs + plan.harnessFlops);
+  return Math.max(res.luts + plan.inputBits + treeLuts, res.ffs + plan.harnessFlops);
 }
 
 function harnessCanFit(res: Resources, d: DesignSpec, dev: Device): boolean {

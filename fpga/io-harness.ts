@@ -3,13 +3,18 @@
  * than the package has pins (the default engine has ~1,000 port bits; a UP5K
  * SG48 has 39 I/Os). nextpnr-ice40 has no out-of-context mode, so the engine
  * is wrapped the way timing-closure harnesses usually are:
- *   - every input bit comes from its own flip-flop of a serial scan chain, so
- *     no input is constant and no two inputs can be merged by the optimiser;
+ *   - every input bit is the XOR of its own pair of bits of a short serial
+ *     scan chain, so no input is constant and no two inputs are the same
+ *     function (the optimiser cannot merge them). A LUT rather than a
+ *     flip-flop per input bit: where the engine registers an input directly,
+ *     nextpnr packs the harness LUT into that register's logic cell, which a
+ *     flip-flop-per-bit chain would not allow (an iCE40 flip-flop is fed by
+ *     its own cell's LUT only);
  *   - every output bit feeds a registered XOR tree (4 bits per LUT4 per level),
  *     so no output logic can be removed and output paths end in a register.
  * Timing through the harness is therefore register to register, like an
  * engine embedded in a larger design. Its cost is reported separately
- * (harnessCells in report.json) and excluded from the engine's own figures,
+ * (harnessFlops in report.json) and excluded from the engine's own figures,
  * which come from synthesising the engine alone.
  */
 import { UserError } from '../cli/errors.ts';
@@ -25,6 +30,8 @@ export interface HarnessPlan {
   clock: string;
   reset?: string;
   inputBits: number;
+  /** Scan-chain length: the smallest C with C·(C−1)/2 distinct bit pairs for the inputs. */
+  chainBits: number;
   outputBits: number;
   /** XOR-tree register widths from the first level to the single output bit. */
   treeLevels: number[];
@@ -34,6 +41,20 @@ export interface HarnessPlan {
 
 const CLOCK_NAMES = ['aclk', 'clk', 'clock'];
 const RESET_NAMES = ['aresetn', 'rst_n', 'resetn', 'rst', 'reset'];
+
+export function chainLength(inputBits: number): number {
+  if (inputBits === 0) return 0;
+  let c = 2;
+  while ((c * (c - 1)) / 2 < inputBits) c++;
+  return c;
+}
+
+/** The k-th pair (a < b) in the order (0,1), (0,2), (1,2), (0,3), … — the first n pairs fit in chainLength(n) bits. */
+function pair(k: number): [number, number] {
+  let b = 1;
+  while ((b * (b + 1)) / 2 <= k) b++;
+  return [k - (b * (b - 1)) / 2, b];
+}
 
 /** Instance name of the design inside the harness; srcmap tells harness cells from design cells by it. */
 export const HARNESS_INSTANCE = 'u_dut';
@@ -64,7 +85,8 @@ export function planHarness(top: string, ports: TopPort[]): HarnessPlan {
     inputBits,
     outputBits,
     treeLevels,
-    harnessFlops: inputBits + treeLevels.reduce((s, w) => s + w, 0),
+    chainBits: chainLength(inputBits),
+    harnessFlops: chainLength(inputBits) + treeLevels.reduce((s, w) => s + w, 0),
   };
 }
 
@@ -74,7 +96,7 @@ export function emitHarness(top: string, ports: TopPort[]): string {
   const L: string[] = [];
   L.push(`// Place-and-route harness for ${top}, written by sparsegrad fpga (see fpga/io-harness.ts).`);
   L.push('// Not a functional wrapper: it exists so nextpnr can place and time the engine on a small package.');
-  L.push(`// ${plan.inputBits} input bits come from a scan chain, ${plan.outputBits} output bits go into a registered XOR tree.`);
+  L.push(`// ${plan.inputBits} input bits are XORs of bit pairs of a ${plan.chainBits}-bit scan chain, ${plan.outputBits} output bits go into a registered XOR tree.`);
   L.push('`default_nettype none');
   L.push(`module ${plan.module} (`);
   L.push(`  input  wire ${plan.clock},`);
@@ -84,9 +106,15 @@ export function emitHarness(top: string, ports: TopPort[]): string {
   L.push('  output wire scan_out');
   L.push(');');
   const N = plan.inputBits;
+  const C = plan.chainBits;
   if (N > 0) {
-    L.push(`  reg [${N - 1}:0] chain;`);
-    L.push(`  always @(posedge ${plan.clock}) if (scan_en) chain <= ${N === 1 ? 'scan_in' : `{chain[${N - 2}:0], scan_in}`};`);
+    L.push(`  reg [${C - 1}:0] chain;`);
+    L.push(`  always @(posedge ${plan.clock}) if (scan_en) chain <= {chain[${C - 2}:0], scan_in};`);
+    L.push(`  wire [${N - 1}:0] stim;`);
+    for (let k = 0; k < N; k++) {
+      const [a, b] = pair(k);
+      L.push(`  assign stim[${k}] = chain[${a}] ^ chain[${b}];`);
+    }
   }
   const conns: string[] = [`.${plan.clock}(${plan.clock})`];
   if (plan.reset) conns.push(`.${plan.reset}(${plan.reset})`);
@@ -95,7 +123,7 @@ export function emitHarness(top: string, ports: TopPort[]): string {
   for (const p of ports) {
     if (p.name === plan.clock || p.name === plan.reset) continue;
     if (p.direction === 'input') {
-      const slice = p.width === 1 ? `chain[${inAt}]` : `chain[${inAt + p.width - 1}:${inAt}]`;
+      const slice = p.width === 1 ? `stim[${inAt}]` : `stim[${inAt + p.width - 1}:${inAt}]`;
       conns.push(`.${p.name}(${slice})`);
       inAt += p.width;
     } else {

@@ -33,7 +33,7 @@ export function bundleReadme(run: FpgaRun, rep: FpgaReport): string {
   if (first && ice) L.push(`The nextpnr command line (${ice.label}): \`${nextpnrCommandLine(first, ice, s)}\``, '');
   L.push('## Why a harness for place and route', '');
   L.push(
-    `The engine's AXI ports are far more bits than an iCE40 package has pins, and nextpnr-ice40 has no out-of-context mode. \`${harnessModuleName(first?.top ?? 'top')}\` drives every input bit from its own flip-flop of a scan chain and folds every output bit into a registered XOR tree, so nothing can be optimised away and every path is register to register. LUT/FF/BRAM/DSP figures in the table come from synthesising the design alone; Fmax and the "LCs with harness" column come from place and route of the harness.`,
+    `The engine's AXI ports are far more bits than an iCE40 package has pins, and nextpnr-ice40 has no out-of-context mode. \`${harnessModuleName(first?.top ?? 'top')}\` drives every input bit with the XOR of its own pair of bits of a short scan chain and folds every output bit into a registered XOR tree, so nothing can be optimised away and every path is register to register. LUT/FF/BRAM/DSP figures in the table come from synthesising the design alone; Fmax and the "LCs with harness" column come from place and route of the harness.`,
     '',
   );
   L.push(

@@ -167,7 +167,7 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
   });
 
   it('reports a design that cannot be placed with its harness as not fitting, without running placement', async () => {
-    // 6000 input bits: the design is small, but the harness needs a flip-flop per input bit, more than a UP5K has.
+    // 6000 input bits: the design is small, but the harness needs a LUT per input bit next to the design's own, more than a UP5K has.
     const dir = join(work, 'wide');
     await mkdir(dir);
     await writeFile(join(dir, 'wide.v'), 'module wide(input wire aclk, input wire [5999:0] a, output reg y);\n  always @(posedge aclk) y <= ^a;\nendmodule\n');
@@ -177,7 +177,7 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     const res = rep.results[0]!;
     assert.equal(res.synth.fitsAlone, true);
     assert.equal(res.pnr.fits, false);
-    assert.match(res.pnr.reason!, /does not fit iCE40UP5K-SG48: needs at least \d+ logic cells .* plus harness 6001 flip-flops/);
+    assert.match(res.pnr.reason!, /does not fit iCE40UP5K-SG48: needs at least \d+ logic cells .* plus harness \\d+ flip-flops/);
     await stat(join(work, 'wide-out/wide/nextpnr/up5k.sh'));
   });
 });
