@@ -63,7 +63,8 @@ describe('engine blocks, cycle by cycle (tiny preset, Verilator)', () => {
         let zSeen = 0;
         out.forEach((o, c) => {
           const i = inputs[c]!;
-          if (o.out_valid && i.out_ready) got.push(`${o.out_vals.toString(16)}/${o.out_visit}/${o.out_beat}/${o.out_last}`);
+          // A beat with nothing to visit (a vector's empty last beat) names no row: its number is not compared.
+          if (o.out_valid && i.out_ready) got.push(`${o.out_vals.toString(16)}/${o.out_visit}/${o.out_visit ? o.out_beat : '-'}/${o.out_last}`);
           if (o.cnt_valid) {
             nzSeen += Number(o.cnt_nonzero);
             zSeen += Number(o.cnt_zero);
@@ -77,8 +78,8 @@ describe('engine blocks, cycle by cycle (tiny preset, Verilator)', () => {
           nz += nonzero.filter(Boolean).length;
           z += inRange.filter((r, k) => r && !nonzero[k]).length;
           const bitmap = visit.reduce((a, v, k) => a | (v ? 1 << k : 0), 0);
-          // The beat number saturates at ⌈rMax/P⌉: an over-long vector's extra beats are all padding.
-          if (bitmap !== 0 || i.grad_last) expected.push(`${pack(gp.map(BigInt), gBits).toString(16)}/${bitmap}/${Math.min(beat, Math.ceil(cfg.rMax / P))}/${i.grad_last}`);
+          // Beats past ⌈rMax/P⌉ of an over-long vector are padding: nothing to visit, so no beat number.
+          if (bitmap !== 0 || i.grad_last) expected.push(`${pack(gp.map(BigInt), gBits).toString(16)}/${bitmap}/${bitmap ? beat : '-'}/${i.grad_last}`);
           beat = i.grad_last ? 0 : beat + 1;
         });
         // Beats still held at the end have not come out yet.
