@@ -80,7 +80,7 @@ export interface SimJob {
   seed: number;
   /** The run fails with a timeout if the script has not finished after this many cycles. */
   cycleLimit: number;
-  /** Extra cycles to keep clocking after the script ends, so trailing output beats drain. Default 16. */
+  /** After the script ends, clocking continues until no output has offered a beat for this many cycles. Default 16. */
   drainCycles?: number;
   /** Write a VCD of this window (needs a --trace build; the harness makes it). */
   vcd?: VcdWindow;

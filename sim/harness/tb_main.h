@@ -270,7 +270,18 @@ int tb_main(int argc, char** argv) {
     if (kDesign.axi_data_bits) h.mem.advance(cycle + 1);
     ++cycle;
     if (!finished && h.lite.done() && inputs_taken()) finished = true, end_cycle = cycle;
-    if (finished && drain-- == 0) break;
+    if (finished) {
+      // Drain until the outputs have been quiet for `drain` cycles: a beat still
+      // offered (its sink shut by backpressure) restarts the count, so it is captured.
+      bool offering = false;
+      for (auto& s : h.out) offering = offering || s.valid;
+      if (offering) drain = job.drain;
+      else if (drain-- == 0) break;
+      if (cycle >= end_cycle + job.cycle_limit) {
+        h.err.add(cycle, "outputs still offered beats after the script ended; stopped draining at the cycle limit");
+        break;
+      }
+    }
     if (!finished && cycle >= job.cycle_limit) {
       timed_out = true;
       end_cycle = cycle;

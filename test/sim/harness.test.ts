@@ -62,6 +62,15 @@ describe('sim harness: AXI4-Stream (axis_incr fixture, 72-bit)', function () {
     });
   }
 
+  it('keeps draining while the last beat waits behind a long backpressure gap', async () => {
+    // With this seed bursty backpressure shut the sink for longer than the 16 drain cycles
+    // after the input was consumed; the harness once stopped there and lost the last beat.
+    const pinned = 560259888;
+    const beats = randomBeats(2000, rng(pinned));
+    const r = await runSimJob(tb, streamJob(beats, 'bursty', pinned));
+    assert.equal(decodeBeats(r.outputs.out!, 72).length, beats.length);
+  });
+
   it('is deterministic in the seed, and the seed matters', async () => {
     const beats = randomBeats(500, rng(seed + 1));
     const a = await runSimJob(tb, streamJob(beats, 'random', seed));
