@@ -27,6 +27,7 @@ export function checkDesign(top: ModuleDef): CheckResult {
     all.push(...checkDrivers(def.impl));
     all.push(...findCombLoops(def.impl, (d) => combPortPaths(d, pathsCache)));
     all.push(...checkUnused(def.impl));
+    all.push(...def.impl.constructionWarnings);
   };
   visit(top);
   return { errors: all.filter((d) => d.severity === 'error'), warnings: all.filter((d) => d.severity === 'warning') };

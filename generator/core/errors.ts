@@ -15,6 +15,7 @@ export type CheckKind =
   | 'unknown-port'
   | 'unconnected-port'
   | 'unused'
+  | 'constant'
   | 'structure';
 
 export interface Diagnostic {
@@ -43,20 +44,27 @@ export class DesignError extends UserError {
   }
 }
 
-/** Names of the modules whose defineModule() body is running, innermost last. */
-const elaborating: string[] = [];
+/** The modules whose defineModule() body is running, innermost last, with the warnings found so far. */
+const elaborating: { name: string; warnings: Diagnostic[] }[] = [];
 
-/** Run a module body with its name on the elaboration stack (for error messages). */
-export function withModule<T>(name: string, body: () => T): T {
-  elaborating.push(name);
+/** Run a module body with its name on the elaboration stack; returns its construction warnings too. */
+export function withModule<T>(name: string, body: () => T): { result: T; warnings: Diagnostic[] } {
+  const frame = { name, warnings: [] as Diagnostic[] };
+  elaborating.push(frame);
   try {
-    return body();
+    return { result: body(), warnings: frame.warnings };
   } finally {
     elaborating.pop();
   }
 }
 
+/** Record a warning about a construct of the module being built (reported by checkDesign). */
+export function designWarning(kind: CheckKind, loc: SourceLoc, message: string): void {
+  const frame = elaborating[elaborating.length - 1];
+  frame?.warnings.push({ severity: 'warning', kind, loc, message, module: frame.name });
+}
+
 /** Fail at construction time: the stack is still the user's. */
 export function designError(kind: CheckKind, loc: SourceLoc, message: string, module?: string): never {
-  throw new DesignError([{ severity: 'error', kind, loc, message, module: module ?? elaborating[elaborating.length - 1] }]);
+  throw new DesignError([{ severity: 'error', kind, loc, message, module: module ?? elaborating[elaborating.length - 1]?.name }]);
 }

@@ -5,7 +5,7 @@
  *   bitwise ops take the wider width, comparisons give Bool, shl(n) grows by n,
  *   shr(n) drops n bits; UInt and SInt never mix silently.
  */
-import { designError } from './errors.ts';
+import { designError, designWarning } from './errors.ts';
 import { captureLoc, formatLoc, type SourceLoc } from './loc.ts';
 import { Bool, Ground, SInt, UInt, signedBitsFor, unsignedBitsFor } from './types.ts';
 
@@ -301,10 +301,41 @@ function bitwise(op: 'and' | 'or' | 'xor', a: Expr, b: Operand): Expr {
   return new Expr(Ground.make(kind, Math.max(x.width, y.width)), op, [x, y], loc);
 }
 
-function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Expr, b: Operand): Expr {
+type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+function compare(op: CompareOp, a: Expr, b: Operand): Expr {
   const loc = captureLoc();
   const [x, y] = sameKind(op, a, b, loc, op === 'eq' || op === 'ne');
+  const outcome = constantOutcome(op, x, y);
+  if (outcome !== undefined) {
+    const [v, c] = x.op === 'const' ? [y, x] : [x, y];
+    designWarning('constant', loc, `${op}(${describe(x)}, ${describe(y)}) is always ${outcome}: ${describe(v)} only takes values ${rangeText(v)}, so the comparison with ${c.param.value} cannot change; drop it or widen the signal`);
+  }
   return new Expr(Bool(), op, [x, y], loc);
+}
+
+function valueRange(e: Expr): [bigint, bigint] {
+  const w = BigInt(e.width);
+  return e.type.signed ? [-(1n << (w - 1n)), (1n << (w - 1n)) - 1n] : [0n, (1n << w) - 1n];
+}
+const rangeText = (e: Expr): string => valueRange(e).join('..');
+
+/** true/false when a comparison with a constant cannot depend on the other side (Verilator reports some of these as UNSIGNED or CMPCONST). */
+function constantOutcome(op: CompareOp, x: Expr, y: Expr): boolean | undefined {
+  if ((x.op === 'const') === (y.op === 'const')) return undefined;
+  // Put the variable on the left, mirroring the operator when the constant was there.
+  const mirror: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
+  const [v, c, o] = x.op === 'const' ? [y, x, mirror[op]] : [x, y, op];
+  const k = c.param.value!;
+  const [lo, hi] = valueRange(v);
+  switch (o) {
+    case 'eq': return k < lo || k > hi ? false : undefined;
+    case 'ne': return k < lo || k > hi ? true : undefined;
+    case 'lt': return k <= lo ? false : k > hi ? true : undefined;
+    case 'le': return k < lo ? false : k >= hi ? true : undefined;
+    case 'gt': return k >= hi ? false : k < lo ? true : undefined;
+    case 'ge': return k > hi ? false : k <= lo ? true : undefined;
+  }
 }
 
 function checkShift(n: number, loc: SourceLoc, max: number): void {

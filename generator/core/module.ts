@@ -3,7 +3,7 @@
  * (when/elsewhen/otherwise, switch). A module is elaborated once by running an
  * ordinary TypeScript function, so generators are parameterised by TS values.
  */
-import { designError, withModule } from './errors.ts';
+import { designError, withModule, type Diagnostic } from './errors.ts';
 import {
   Expr, Signal, castTo, describeSignal, lift, resizeTo,
   type Operand, type SignalKind, type SignalOwner,
@@ -162,6 +162,8 @@ export class ModuleBuilder implements SignalOwner {
   readonly instances: Instance[] = [];
   readonly body: Stmt[] = [];
   readonly regEnables = new Map<Signal, Expr>();
+  /** Warnings found while the body ran (e.g. comparisons with a constant outcome). */
+  readonly constructionWarnings: Diagnostic[] = [];
   /** Values read on purpose by nothing (see unused()). */
   readonly sinks: Expr[] = [];
   private readonly stack: Stmt[][] = [this.body];
@@ -428,7 +430,8 @@ export function defineModule<IO>(
   const loc = captureLoc();
   if (!identRe.test(name) || verilogKeywords.has(name)) designError('structure', loc, `"${name}" is not a usable Verilog module name`);
   const m = new ModuleBuilder(name, loc);
-  const io = withModule(name, () => body(m));
+  const { result: io, warnings } = withModule(name, () => body(m));
+  m.constructionWarnings.push(...warnings);
   m.seal();
   for (const s of leaves(io)) {
     if (!(s instanceof Signal) || !m.ports.includes(s)) {
