@@ -165,7 +165,12 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
     synth: { status: 'not-run', capacity: dev.capacity },
     pnr: { status: 'not-run' },
   };
-  if (!dev.nextpnrArgs) r.pnr.reason = `place and route for ${dev.label} runs in the vendor tool: vivado/build.tcl`;
+  if (!dev.nextpnrArgs) {
+    r.pnr.reason =
+      dev.target === 'xilinx7'
+        ? `place and route for ${dev.label} runs in Vivado: vivado -mode batch -source ${d.top}/vivado/build.tcl`
+        : 'no place and route for the generic target (technology-independent size only); use --target ice40 or xilinx7 for Fmax';
+  }
   if (tools.yosys!.missing) {
     r.synth.reason = tools.yosys!.missing;
     r.pnr.reason ??= tools.yosys!.missing;
