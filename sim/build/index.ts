@@ -191,7 +191,8 @@ async function runBuild(job: Job): Promise<void> {
       ...job.files,
       ...job.cppFiles,
     ];
-    const v = await runTool('verilator', args, { cwd: tmp });
+    // Run where the caller runs, so relative paths in flags (-I, -f) mean what they meant to the caller.
+    const v = await runTool('verilator', args);
     if (v.exitCode !== 0) await fail(`verilator exited with ${v.exitCode}`, `verilator ${args.join(' ')}`, String(v.all ?? ''));
 
     const runtime = await prepareRuntimeObjects(tmp, job.top);
