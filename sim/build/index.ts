@@ -2,7 +2,7 @@
  * Cached Verilator builds.
  *
  * API
- *   buildVerilated({ top, files, cppFiles, flags?, cacheDir?, trace? }) => Promise<string>
+ *   buildVerilated({ top, files, cppFiles, flags?, cacheDir?, trace?, onBuild? }) => Promise<string>
  *     path of the executable (Verilator --cc --exe --build of the RTL `files` with the C++ main(s) `cppFiles`).
  *   buildVerilatedInfo(same) => Promise<{ exe, key, dir, hit, seconds }>
  *     the same, saying whether it was a cache hit and how long it took.
@@ -49,6 +49,8 @@ export interface VerilatedBuild {
   cacheDir?: string;
   /** Build a model that can write VCD (adds --trace). */
   trace?: boolean;
+  /** Called when this call really runs Verilator (a miss it builds itself), e.g. to tell the user why it waits. */
+  onBuild?: (what: { top: string; key: string }) => void;
 }
 
 export interface BuildInfo {
@@ -97,7 +99,7 @@ export async function buildVerilatedInfo(b: VerilatedBuild): Promise<BuildInfo> 
 
   let pending = inFlight.get(dir);
   if (!pending) {
-    pending = buildUnderLock({ top: b.top, files, cppFiles, flags, root, key, dir, exe }).finally(() => inFlight.delete(dir));
+    pending = buildUnderLock({ top: b.top, files, cppFiles, flags, root, key, dir, exe, onBuild: b.onBuild }).finally(() => inFlight.delete(dir));
     inFlight.set(dir, pending);
   }
   const built = await pending;
@@ -113,6 +115,7 @@ interface Job {
   key: string;
   dir: string;
   exe: string;
+  onBuild?: VerilatedBuild['onBuild'];
 }
 
 function processAlive(pid: number): boolean {
@@ -159,6 +162,7 @@ async function buildUnderLock(job: Job): Promise<BuildInfo> {
       await lock.close();
       if (existsSync(job.exe)) return { exe: job.exe, key: job.key, dir: job.dir, hit: true, seconds: 0 };
       await rm(failedPath, { force: true });
+      job.onBuild?.({ top: job.top, key: job.key });
       try {
         await runBuild(job);
       } catch (e) {

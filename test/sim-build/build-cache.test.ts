@@ -97,11 +97,13 @@ describe('sim/build: cached Verilator builds', () => {
   it('rebuilds on a changed file, taking over the lock of a builder that died', async () => {
     write('acc.v', ACC('(d << 1)'));
     const key = await buildKey({ top: 'acc', files: request.files, cppFiles: request.cppFiles, flags: request.flags! });
+    const started: string[] = [];
     const dead = await execa('node', ['-e', 'process.stdout.write(String(process.pid))']);
     mkdirSync(cache, { recursive: true });
     writeFileSync(join(cache, `${key}.lock`), dead.stdout);
-    const r = await buildVerilatedInfo(request);
+    const r = await buildVerilatedInfo({ ...request, onBuild: (b) => started.push(b.key) });
     assert.equal(r.hit, false);
+    assert.deepEqual(started, [key], 'onBuild is told when Verilator really runs');
     assert.equal((await execa(r.exe)).stdout, 'sum 110');
     assert.deepEqual(leftovers(cache), []);
     write('acc.v', ACC('d'));
