@@ -13,6 +13,10 @@
  * Then runs `--cycles` random cycles through the model, end to end (encode, write, run,
  * read, decode), and reports cycles/s. Builds compete with whatever else runs on the
  * machine, so the load average is recorded next to the figures.
+ *
+ * Measured (`--rounds 2 --cycles 200000`, 2-core AMD EPYC, Node 20, Verilator 5.006, g++ 12,
+ * load average 16 from other jobs): cold build 30.3 s, miss 6.6 s (runtime objects reused),
+ * hit 0.46 ms in process and 7.7 ms in a fresh process; 88.7 kcycles/s end to end.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
