@@ -8,6 +8,7 @@ import { prepareVectors, runVectors, type Vector, type VectorRunner } from '../.
 import { testSeed } from '../verilog-header/seed.ts';
 
 const DUT = fileURLToPath(new URL('./fixtures/vec_dut.v', import.meta.url));
+const COUNTER = fileURLToPath(new URL('./fixtures/vec_counter.v', import.meta.url));
 const ACC_W = 20;
 const mask = (w: number) => (1n << BigInt(w)) - 1n;
 
@@ -111,5 +112,17 @@ describe('sim/vectors: per-cycle port vectors through Verilator', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('sim/vectors: clock and reset conventions', () => {
+  it('finds aclk, holds an active-low aresetn low during reset, and reports a $finish', async () => {
+    const runner = await prepareVectors({ files: [COUNTER], top: 'vec_counter', reset: 'aresetn' });
+    assert.equal(runner.plan.clock, 'aclk');
+    assert.deepEqual(runner.plan.reset, { name: 'aresetn', activeLow: true });
+    const out = await runner.run([{}, {}, {}, { aresetn: 0n }, {}, { aresetn: 1n }, {}]);
+    // A reset asserted in cycle 3 clears q at that cycle's rising edge; q holds 0 while it stays low.
+    assert.deepEqual(out.map((o) => o.q), [0n, 1n, 2n, 3n, 0n, 0n, 1n]);
+    await assert.rejects(runner.run(Array.from({ length: 20 }, () => ({}))), /vec_counter called \$finish after 10 of 20 cycles/);
   });
 });
