@@ -4,12 +4,15 @@
  * Every hit touches the entry's `used` stamp; after each new build, entries
  * beyond `maxEntries` ($SPARSEGRAD_CACHE_MAX_ENTRIES, default 100) are removed,
  * oldest stamp first, but never one used in the last `minAgeMs` (an hour), so
- * a process holding a path it was just given never sees it vanish.
+ * a process holding a path it was just given never sees it vanish. Temp folders
+ * of builds killed midway (older than six hours) are removed too.
  */
 import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
 const STAMP = 'used';
+/** No build takes six hours: a temp folder that old lost its builder. */
+const ABANDONED_MS = 6 * 3600_000;
 
 export function markUsed(dir: string): void {
   const stamp = join(dir, STAMP);
@@ -42,10 +45,18 @@ export function pruneCache(root: string, opts: { maxEntries?: number; minAgeMs?:
   } catch {
     return [];
   }
-  if (entries.length <= maxEntries) return [];
-  entries.sort((a, b) => a.used - b.used);
   const removed: string[] = [];
   const now = Date.now();
+  // Half-built folders of builders that were killed: nobody will rename them into place.
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    if (name.startsWith('.tmp-') && now - statSync(path).mtimeMs > ABANDONED_MS) {
+      rmSync(path, { recursive: true, force: true });
+      removed.push(path);
+    }
+  }
+  if (entries.length <= maxEntries) return removed;
+  entries.sort((a, b) => a.used - b.used);
   for (const e of entries.slice(0, entries.length - maxEntries)) {
     if (now - e.used < minAgeMs) break;
     rmSync(e.dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../../cli/errors.ts';
@@ -143,10 +143,13 @@ describe('sim/build: cached Verilator builds', () => {
       return name;
     });
     mkdirSync(join(root, 'runtime'));
+    mkdirSync(join(root, '.tmp-abandoned'));
+    utimesSync(join(root, '.tmp-abandoned'), now - 7 * 3600, now - 7 * 3600);
+    mkdirSync(join(root, '.tmp-building'));
     // Keep 2: the oldest (9000 s, 7000 s, 5000 s) would go, but 5000 s is younger than the 6000 s floor.
-    const removed = pruneCache(root, { maxEntries: 2, minAgeMs: 6000_000 }).map((d) => d.slice(-32));
-    assert.deepEqual(removed, [names[2], names[3]]);
-    assert.deepEqual(readdirSync(root).sort(), [names[0], names[1], names[4], 'runtime'].sort());
+    const removed = pruneCache(root, { maxEntries: 2, minAgeMs: 6000_000 }).map((d) => basename(d));
+    assert.deepEqual(removed, ['.tmp-abandoned', names[2], names[3]]);
+    assert.deepEqual(readdirSync(root).sort(), [names[0], names[1], names[4], '.tmp-building', 'runtime'].sort());
   });
 
   it('rejects requests that cannot name a build', async () => {
