@@ -198,7 +198,7 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
       status: 'failed',
       fits: false,
       harnessFlops: plan.harnessFlops,
-      reason: `does not fit ${dev.label}: needs at least ${need} logic cells (design ${r.synth.resources!.luts} LUTs / ${r.synth.resources!.ffs} FFs plus harness ${plan.harnessFlops} flip-flops), the device has ${dev.capacity.luts}; place and route skipped`,
+      reason: `does not fit ${dev.label}: needs at least ${need} logic cells (design ${r.synth.resources!.luts} LUTs / ${r.synth.resources!.ffs} FFs; harness ${plan.inputBits} input LUTs, ${plan.harnessFlops} flip-flops), the device has ${dev.capacity.luts}; place and route skipped`,
     };
   } else {
     try {

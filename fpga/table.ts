@@ -68,7 +68,7 @@ export function formatReportTable(rep: FpgaReport): string {
     }
   }
   const failed = rep.results.flatMap((r) =>
-    [r.synth, r.pnr].filter((x) => x.status === 'failed').map((x) => `  ${r.top} on ${r.device}: ${x.reason}${'fits' in x && x.fits === false ? ` (design alone ${r.synth.resources?.luts} LUTs + harness ${x.harnessFlops} flip-flops)` : ''}`),
+    [r.synth, r.pnr].filter((x) => x.status === 'failed').map((x) => `  ${r.top} on ${r.device}: ${x.reason}${'fits' in x && x.fits === false && !/needs at least/.test(x.reason ?? '') ? ` (design alone ${r.synth.resources?.luts} LUTs / ${r.synth.resources?.ffs} FFs, with the harness)` : ''}`),
   );
   if (failed.length) out.push('', 'failed:', ...failed);
   if (rep.notRun.length) out.push('', 'not run here:', ...rep.notRun.map((x) => `  ${x}`));
