@@ -15,8 +15,10 @@ export function pruneStmts(stmts: readonly Stmt[], keep: (s: Stmt) => boolean): 
       if (last < 0) continue;
       out.push({ ...s, branches: branches.slice(0, last + 1), otherwise: otherwise?.length ? otherwise : undefined });
     } else if (s.kind === 'switch') {
-      const cases = s.cases.map((c) => ({ ...c, body: pruneStmts(c.body, keep) })).filter((c) => c.body.length > 0);
       const def = s.default ? pruneStmts(s.default, keep) : undefined;
+      // With a non-empty default, an empty case must stay: dropping it would send its
+      // values to the default.
+      const cases = s.cases.map((c) => ({ ...c, body: pruneStmts(c.body, keep) })).filter((c) => c.body.length > 0 || def?.length);
       if (cases.length === 0 && !def?.length) continue;
       out.push({ ...s, cases, default: def?.length ? def : undefined });
     } else if (keep(s)) {
