@@ -178,6 +178,7 @@ export function engineTop(cfg: EngineConfig) {
     fetch.tok_eov.set(q.tok_eov);
     fetch.tok_rowless.set(q.tok_rowless);
     fetch.weight.set(weight);
+    fetch.restart.set(restart);
     fetch.base.set(mux(weight, regs.g_base, regs.w_base));
     fetch.stride.set(mux(weight, regs.g_stride, regs.w_stride));
     fetch.row_beats.set(rowBeats);

@@ -29,6 +29,7 @@ export function rowFetch(p: EngineParams, prefix: string) {
       tok_eov: m.input('tok_eov', Bool()),
       tok_rowless: m.input('tok_rowless', Bool()),
       weight: m.input('weight', Bool()),
+      restart: m.input('restart', Bool()),
       base: m.input('base', UInt(p.addrBits)),
       stride: m.input('stride', UInt(p.addrBits)),
       row_beats: m.input('row_beats', UInt(p.rowBeatBits)),
@@ -66,15 +67,20 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const camFull = m.named('cam_full', camLive.map((l): Expr => l).reduce((a, b) => a.and(b)));
 
     const tqRoom = m.named('token_room', tq.full.not());
-    // base + j·stride by shift-and-add, two bits of j per cycle: a full multiplier
-    // costs hundreds of LUTs on a DSP-less iCE40, and rows are several cycles apart anyway.
+    // base + j·stride by shift-and-add, two bits per cycle: a full multiplier costs hundreds
+    // of LUTs on a DSP-less iCE40. Rows of a vector come in increasing j, so the address
+    // steps on from the previous row by (j − j_prev)·stride: one cycle for adjacent rows.
     const mBits = Math.max(2, p.jBits);
     const mulBusy = m.reg('addr_busy', Bool(), { reset: false });
     const mulDone = m.reg('addr_done', Bool(), { reset: false });
     const acc = m.reg('addr_acc', UInt(p.addrBits));
     const mcand = m.reg('addr_mcand', UInt(p.addrBits));
     const mplier = m.reg('addr_mplier', UInt(mBits));
-    const canRow = m.named('can_row', mulBusy.not().and(outstanding.lt(p.maxOutstanding)).and(tqRoom)
+    const lastJ = m.reg('last_row', UInt(p.jBits));
+    const lastAddr = m.reg('last_addr', UInt(p.addrBits));
+    const haveLast = m.reg('have_last', Bool(), { reset: false });
+    const issue = m.named('addr_issue', mulDone.and(split.busy.not()));
+    const canRow = m.named('can_row', mulBusy.not().or(issue).and(outstanding.lt(p.maxOutstanding)).and(tqRoom)
       .and(io.weight.not().or(hit.not().and(camFull.not()))));
     const takeRow = m.named('take_row', io.tok_valid.and(io.tok_rowless.not()).and(canRow));
     const takeRowless = m.named('take_rowless', io.tok_valid.and(io.tok_rowless).and(tqRoom));
@@ -83,13 +89,16 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const zero = lit(0, UInt(p.addrBits));
     const step = m.named('addr_step', mux(mplier.bit(0), mcand, zero).addWrap(mux(mplier.bit(1), mcand.shl(1).resize(p.addrBits), zero)));
     const rest = m.named('addr_rest', mplier.shr(2).resize(mBits));
-    const issue = m.named('addr_issue', mulDone.and(split.busy.not()));
+    // The row issuing this cycle is the previous row of a token taken in the same cycle.
+    const prevAddr = m.named('prev_addr', mux(issue, acc, lastAddr));
+    const onward = m.named('onward', haveLast.or(issue).and(io.tok_j.gt(lastJ)));
     m.when(takeRow, () => {
       mulBusy.set(true);
       mulDone.set(false);
-      acc.set(io.base);
+      acc.set(mux(onward, prevAddr, io.base));
       mcand.set(io.stride);
-      mplier.set(io.tok_j.resize(mBits));
+      mplier.set(mux(onward, io.tok_j.subWrap(lastJ), io.tok_j).resize(mBits));
+      lastJ.set(io.tok_j);
     }).elsewhen(mulBusy.and(mulDone.not()), () => {
       acc.set(acc.addWrap(step));
       mcand.set(mcand.shl(2).resize(p.addrBits));
@@ -98,6 +107,10 @@ export function rowFetch(p: EngineParams, prefix: string) {
     }).elsewhen(issue, () => {
       mulBusy.set(false);
       mulDone.set(false);
+    });
+    m.when(io.restart, () => haveLast.set(false)).elsewhen(issue, () => {
+      haveLast.set(true);
+      lastAddr.set(acc);
     });
 
     tq.push.set(takeRow.or(takeRowless));

@@ -12,24 +12,25 @@ module dbe_row_fetch (
   (* src = "generator/designs/row-fetch.ts:29.18" *) input wire tok_eov,
   (* src = "generator/designs/row-fetch.ts:30.22" *) input wire tok_rowless,
   (* src = "generator/designs/row-fetch.ts:31.17" *) input wire weight,
-  (* src = "generator/designs/row-fetch.ts:32.15" *) input wire [31:0] base,
-  (* src = "generator/designs/row-fetch.ts:33.17" *) input wire [31:0] stride,
-  (* src = "generator/designs/row-fetch.ts:34.20" *) input wire [6:0] row_beats,
-  (* src = "generator/designs/row-fetch.ts:36.19" *) input wire row_done,
-  (* src = "generator/designs/row-fetch.ts:38.22" *) input wire row_retired,
-  (* src = "generator/designs/row-fetch.ts:39.19" *) output wire ar_valid,
-  (* src = "generator/designs/row-fetch.ts:40.19" *) input wire ar_ready,
-  (* src = "generator/designs/row-fetch.ts:41.18" *) output wire [31:0] ar_addr,
-  (* src = "generator/designs/row-fetch.ts:42.17" *) output wire [7:0] ar_len,
-  (* src = "generator/designs/row-fetch.ts:43.19" *) output wire lt_valid,
-  (* src = "generator/designs/row-fetch.ts:44.17" *) input wire lt_pop,
-  (* src = "generator/designs/row-fetch.ts:45.18" *) output wire [17:0] lt_data,
-  (* src = "generator/designs/row-fetch.ts:47.19" *) output wire wb_valid,
-  (* src = "generator/designs/row-fetch.ts:48.18" *) output wire [31:0] wb_addr,
-  (* src = "generator/designs/row-fetch.ts:49.17" *) output wire [7:0] wb_len,
-  (* src = "generator/designs/row-fetch.ts:50.21" *) output wire wb_row_end,
-  (* src = "generator/designs/row-fetch.ts:52.18" *) input wire wb_room,
-  (* src = "generator/designs/row-fetch.ts:53.18" *) output wire fetched
+  (* src = "generator/designs/row-fetch.ts:32.18" *) input wire restart,
+  (* src = "generator/designs/row-fetch.ts:33.15" *) input wire [31:0] base,
+  (* src = "generator/designs/row-fetch.ts:34.17" *) input wire [31:0] stride,
+  (* src = "generator/designs/row-fetch.ts:35.20" *) input wire [6:0] row_beats,
+  (* src = "generator/designs/row-fetch.ts:37.19" *) input wire row_done,
+  (* src = "generator/designs/row-fetch.ts:39.22" *) input wire row_retired,
+  (* src = "generator/designs/row-fetch.ts:40.19" *) output wire ar_valid,
+  (* src = "generator/designs/row-fetch.ts:41.19" *) input wire ar_ready,
+  (* src = "generator/designs/row-fetch.ts:42.18" *) output wire [31:0] ar_addr,
+  (* src = "generator/designs/row-fetch.ts:43.17" *) output wire [7:0] ar_len,
+  (* src = "generator/designs/row-fetch.ts:44.19" *) output wire lt_valid,
+  (* src = "generator/designs/row-fetch.ts:45.17" *) input wire lt_pop,
+  (* src = "generator/designs/row-fetch.ts:46.18" *) output wire [17:0] lt_data,
+  (* src = "generator/designs/row-fetch.ts:48.19" *) output wire wb_valid,
+  (* src = "generator/designs/row-fetch.ts:49.18" *) output wire [31:0] wb_addr,
+  (* src = "generator/designs/row-fetch.ts:50.17" *) output wire [7:0] wb_len,
+  (* src = "generator/designs/row-fetch.ts:51.21" *) output wire wb_row_end,
+  (* src = "generator/designs/row-fetch.ts:53.18" *) input wire wb_room,
+  (* src = "generator/designs/row-fetch.ts:54.18" *) output wire fetched
 );
   (* src = "generator/designs/hw.ts:34.18" *)
   wire lane_tokens_push;
@@ -95,111 +96,121 @@ module dbe_row_fetch (
   wire [8:0] ar_burst;
   (* src = "generator/designs/hw.ts:206.23" *)
   wire ar_last_of_row;
-  (* src = "generator/designs/row-fetch.ts:57.27" *)
+  (* src = "generator/designs/row-fetch.ts:58.27" *)
   reg [3:0] outstanding;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_0;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_1;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_2;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_3;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_4;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_5;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_6;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_7;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_8;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_9;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_10;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_11;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_12;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_13;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_14;
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   reg [11:0] cam_row_15;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_0;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_1;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_2;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_3;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_4;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_5;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_6;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_7;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_8;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_9;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_10;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_11;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_12;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_13;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_14;
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  reg cam_live_15;
   (* src = "generator/designs/row-fetch.ts:62.23" *)
-  reg [3:0] cam_head;
+  reg cam_live_0;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_1;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_2;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_3;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_4;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_5;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_6;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_7;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_8;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_9;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_10;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_11;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_12;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_13;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_14;
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  reg cam_live_15;
   (* src = "generator/designs/row-fetch.ts:63.23" *)
+  reg [3:0] cam_head;
+  (* src = "generator/designs/row-fetch.ts:64.23" *)
   reg [3:0] cam_tail;
-  (* src = "generator/designs/row-fetch.ts:65.19" *)
+  (* src = "generator/designs/row-fetch.ts:66.19" *)
   wire raw_hazard;
-  (* src = "generator/designs/row-fetch.ts:66.23" *)
+  (* src = "generator/designs/row-fetch.ts:67.23" *)
   wire cam_full;
-  (* src = "generator/designs/row-fetch.ts:68.22" *)
+  (* src = "generator/designs/row-fetch.ts:69.22" *)
   wire token_room;
-  (* src = "generator/designs/row-fetch.ts:72.23" *)
+  (* src = "generator/designs/row-fetch.ts:74.23" *)
   reg addr_busy;
-  (* src = "generator/designs/row-fetch.ts:73.23" *)
+  (* src = "generator/designs/row-fetch.ts:75.23" *)
   reg addr_done;
-  (* src = "generator/designs/row-fetch.ts:74.19" *)
+  (* src = "generator/designs/row-fetch.ts:76.19" *)
   reg [31:0] addr_acc;
-  (* src = "generator/designs/row-fetch.ts:75.21" *)
+  (* src = "generator/designs/row-fetch.ts:77.21" *)
   reg [31:0] addr_mcand;
-  (* src = "generator/designs/row-fetch.ts:76.22" *)
+  (* src = "generator/designs/row-fetch.ts:78.22" *)
   reg [11:0] addr_mplier;
-  (* src = "generator/designs/row-fetch.ts:77.22" *)
-  wire can_row;
-  (* src = "generator/designs/row-fetch.ts:79.23" *)
-  wire take_row;
-  (* src = "generator/designs/row-fetch.ts:80.27" *)
-  wire take_rowless;
+  (* src = "generator/designs/row-fetch.ts:79.21" *)
+  reg [11:0] last_row;
+  (* src = "generator/designs/row-fetch.ts:80.24" *)
+  reg [31:0] last_addr;
   (* src = "generator/designs/row-fetch.ts:81.24" *)
-  wire tok_accept;
-  (* src = "generator/designs/row-fetch.ts:84.20" *)
-  wire [31:0] addr_step;
-  (* src = "generator/designs/row-fetch.ts:85.20" *)
-  wire [11:0] addr_rest;
-  (* src = "generator/designs/row-fetch.ts:86.21" *)
+  reg have_last;
+  (* src = "generator/designs/row-fetch.ts:82.21" *)
   wire addr_issue;
-  (* src = "generator/designs/row-fetch.ts:112.21" *)
+  (* src = "generator/designs/row-fetch.ts:83.22" *)
+  wire can_row;
+  (* src = "generator/designs/row-fetch.ts:85.23" *)
+  wire take_row;
+  (* src = "generator/designs/row-fetch.ts:86.27" *)
+  wire take_rowless;
+  (* src = "generator/designs/row-fetch.ts:87.24" *)
+  wire tok_accept;
+  (* src = "generator/designs/row-fetch.ts:90.20" *)
+  wire [31:0] addr_step;
+  (* src = "generator/designs/row-fetch.ts:91.20" *)
+  wire [11:0] addr_rest;
+  (* src = "generator/designs/row-fetch.ts:93.24" *)
+  wire [31:0] prev_addr;
+  (* src = "generator/designs/row-fetch.ts:94.22" *)
+  wire onward;
+  (* src = "generator/designs/row-fetch.ts:125.21" *)
   wire ar_offer;
-  (* src = "generator/designs/row-fetch.ts:113.22" *)
+  (* src = "generator/designs/row-fetch.ts:126.22" *)
   wire ar_fire_1;
-  (* src = "generator/designs/row-fetch.ts:122.21" *)
+  (* src = "generator/designs/row-fetch.ts:135.21" *)
   wire cam_alloc;
 
   (* src = "generator/designs/hw.ts:205.57" *)
@@ -212,40 +223,42 @@ module dbe_row_fetch (
   wire [8:0] _GEN_2;
   assign _GEN_2 = ((_GEN_0 < _GEN_1) ? _GEN_0 : _GEN_1);
 
-  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:81.18
-  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:115.17
-  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:116.16
-  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:117.15
-  assign lt_valid = (lane_tokens_count != 5'd0);  // generator/designs/row-fetch.ts:106.17
-  assign lt_data = ((lane_tokens_rptr == 4'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 4'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 4'd2) ? lane_tokens_slot_2 : ((lane_tokens_rptr == 4'd3) ? lane_tokens_slot_3 : ((lane_tokens_rptr == 4'd4) ? lane_tokens_slot_4 : ((lane_tokens_rptr == 4'd5) ? lane_tokens_slot_5 : ((lane_tokens_rptr == 4'd6) ? lane_tokens_slot_6 : ((lane_tokens_rptr == 4'd7) ? lane_tokens_slot_7 : ((lane_tokens_rptr == 4'd8) ? lane_tokens_slot_8 : ((lane_tokens_rptr == 4'd9) ? lane_tokens_slot_9 : ((lane_tokens_rptr == 4'd10) ? lane_tokens_slot_10 : ((lane_tokens_rptr == 4'd11) ? lane_tokens_slot_11 : ((lane_tokens_rptr == 4'd12) ? lane_tokens_slot_12 : ((lane_tokens_rptr == 4'd13) ? lane_tokens_slot_13 : ((lane_tokens_rptr == 4'd14) ? lane_tokens_slot_14 : lane_tokens_slot_15)))))))))))))));  // generator/designs/row-fetch.ts:107.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:134.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:135.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:136.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:137.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:138.16
-  assign lane_tokens_push = (take_row | take_rowless);  // generator/designs/row-fetch.ts:103.13
-  assign lane_tokens_pop = lt_pop;  // generator/designs/row-fetch.ts:105.12
-  assign lane_tokens_wdata = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:104.14
-  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:109.17
-  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:110.21
-  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:111.22
-  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:114.16
+  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:87.18
+  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:128.17
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:129.16
+  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:130.15
+  assign lt_valid = (lane_tokens_count != 5'd0);  // generator/designs/row-fetch.ts:119.17
+  assign lt_data = ((lane_tokens_rptr == 4'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 4'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 4'd2) ? lane_tokens_slot_2 : ((lane_tokens_rptr == 4'd3) ? lane_tokens_slot_3 : ((lane_tokens_rptr == 4'd4) ? lane_tokens_slot_4 : ((lane_tokens_rptr == 4'd5) ? lane_tokens_slot_5 : ((lane_tokens_rptr == 4'd6) ? lane_tokens_slot_6 : ((lane_tokens_rptr == 4'd7) ? lane_tokens_slot_7 : ((lane_tokens_rptr == 4'd8) ? lane_tokens_slot_8 : ((lane_tokens_rptr == 4'd9) ? lane_tokens_slot_9 : ((lane_tokens_rptr == 4'd10) ? lane_tokens_slot_10 : ((lane_tokens_rptr == 4'd11) ? lane_tokens_slot_11 : ((lane_tokens_rptr == 4'd12) ? lane_tokens_slot_12 : ((lane_tokens_rptr == 4'd13) ? lane_tokens_slot_13 : ((lane_tokens_rptr == 4'd14) ? lane_tokens_slot_14 : lane_tokens_slot_15)))))))))))))));  // generator/designs/row-fetch.ts:120.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:147.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:148.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:149.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:150.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:151.16
+  assign lane_tokens_push = (take_row | take_rowless);  // generator/designs/row-fetch.ts:116.13
+  assign lane_tokens_pop = lt_pop;  // generator/designs/row-fetch.ts:118.12
+  assign lane_tokens_wdata = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:117.14
+  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:122.17
+  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:123.21
+  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:124.22
+  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:127.16
   assign ar_to_page = (6'd32 - {1'b0, ar_next_addr[11:7]});  // generator/designs/hw.ts:202.20
   assign ar_burst = ((_GEN_2 < 9'd32) ? _GEN_2 : 9'd32);  // generator/designs/hw.ts:205.19
   assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:206.23
-  assign raw_hazard = (((((((((((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) | (cam_live_8 & (cam_row_8 == tok_j))) | (cam_live_9 & (cam_row_9 == tok_j))) | (cam_live_10 & (cam_row_10 == tok_j))) | (cam_live_11 & (cam_row_11 == tok_j))) | (cam_live_12 & (cam_row_12 == tok_j))) | (cam_live_13 & (cam_row_13 == tok_j))) | (cam_live_14 & (cam_row_14 == tok_j))) | (cam_live_15 & (cam_row_15 == tok_j))) & weight);  // generator/designs/row-fetch.ts:65.19
-  assign cam_full = (((((((((((((((cam_live_0 & cam_live_1) & cam_live_2) & cam_live_3) & cam_live_4) & cam_live_5) & cam_live_6) & cam_live_7) & cam_live_8) & cam_live_9) & cam_live_10) & cam_live_11) & cam_live_12) & cam_live_13) & cam_live_14) & cam_live_15);  // generator/designs/row-fetch.ts:66.23
-  assign token_room = (~(lane_tokens_count == 5'd16));  // generator/designs/row-fetch.ts:68.22
-  assign can_row = ((((~addr_busy) & (outstanding < 4'd8)) & token_room) & ((~weight) | ((~raw_hazard) & (~cam_full))));  // generator/designs/row-fetch.ts:77.22
-  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:79.23
-  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:80.27
-  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:81.24
-  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:84.20
-  assign addr_rest = {2'd0, addr_mplier[11:2]};  // generator/designs/row-fetch.ts:85.20
-  assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:86.21
-  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:112.21
-  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:113.22
-  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:122.21
+  assign raw_hazard = (((((((((((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) | (cam_live_8 & (cam_row_8 == tok_j))) | (cam_live_9 & (cam_row_9 == tok_j))) | (cam_live_10 & (cam_row_10 == tok_j))) | (cam_live_11 & (cam_row_11 == tok_j))) | (cam_live_12 & (cam_row_12 == tok_j))) | (cam_live_13 & (cam_row_13 == tok_j))) | (cam_live_14 & (cam_row_14 == tok_j))) | (cam_live_15 & (cam_row_15 == tok_j))) & weight);  // generator/designs/row-fetch.ts:66.19
+  assign cam_full = (((((((((((((((cam_live_0 & cam_live_1) & cam_live_2) & cam_live_3) & cam_live_4) & cam_live_5) & cam_live_6) & cam_live_7) & cam_live_8) & cam_live_9) & cam_live_10) & cam_live_11) & cam_live_12) & cam_live_13) & cam_live_14) & cam_live_15);  // generator/designs/row-fetch.ts:67.23
+  assign token_room = (~(lane_tokens_count == 5'd16));  // generator/designs/row-fetch.ts:69.22
+  assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:82.21
+  assign can_row = (((((~addr_busy) | addr_issue) & (outstanding < 4'd8)) & token_room) & ((~weight) | ((~raw_hazard) & (~cam_full))));  // generator/designs/row-fetch.ts:83.22
+  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:85.23
+  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:86.27
+  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:87.24
+  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:90.20
+  assign addr_rest = {2'd0, addr_mplier[11:2]};  // generator/designs/row-fetch.ts:91.20
+  assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:93.24
+  assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:94.22
+  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:125.21
+  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:126.22
+  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:135.21
 
   (* src = "generator/designs/hw.ts:37.19" *)
   always @(posedge clk) begin
@@ -437,409 +450,434 @@ module dbe_row_fetch (
       (* src = "generator/designs/hw.ts:213.10" *) ar_left <= (ar_left - ar_burst[6:0]);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:57.27" *)
+  (* src = "generator/designs/row-fetch.ts:58.27" *)
   always @(posedge clk) begin
     if (rst) begin
       outstanding <= 4'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:119.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:119.62" *) outstanding <= (outstanding + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:132.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:132.62" *) outstanding <= (outstanding + 4'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:120.67" *) outstanding <= (outstanding - 4'd1);
+        (* src = "generator/designs/row-fetch.ts:133.67" *) outstanding <= (outstanding - 4'd1);
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_0 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_0 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_1 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_1 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_2 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_2 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_3 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_3 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd4)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_4 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd4)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_4 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd5)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_5 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd5)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_5 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd6)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_6 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd6)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_6 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd7)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_7 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd7)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_7 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd8)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_8 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd8)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_8 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd9)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_9 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd9)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_9 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd10)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_10 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd10)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_10 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd11)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_11 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd11)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_11 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd12)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_12 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd12)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_12 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd13)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_13 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd13)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_13 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd14)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_14 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd14)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_14 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:60.22" *)
+  (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:124.34" *) if ((cam_tail == 4'd15)) begin
-        (* src = "generator/designs/row-fetch.ts:124.82" *) cam_row_15 <= tok_j;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_0 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_0 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_0 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_1 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_1 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_1 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_2 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_2 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_2 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_3 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_3 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_3 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_4 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_4 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_4 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_5 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_5 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_5 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_6 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_6 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_6 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_7 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_7 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_7 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_8 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd8))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_8 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd8))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_8 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_9 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd9))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_9 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd9))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_9 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_10 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd10))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_10 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd10))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_10 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_11 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd11))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_11 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd11))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_11 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_12 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd12))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_12 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd12))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_12 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_13 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd13))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_13 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd13))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_13 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_14 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd14))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_14 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd14))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_14 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:61.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      cam_live_15 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/row-fetch.ts:129.9" *) if ((cam_alloc & (cam_tail == 4'd15))) begin
-        (* src = "generator/designs/row-fetch.ts:129.50" *) cam_live_15 <= 1'b1;
-      end else if ((row_retired & (cam_head == 4'd15))) begin
-        (* src = "generator/designs/row-fetch.ts:130.64" *) cam_live_15 <= 1'b0;
+    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 4'd15)) begin
+        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_15 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:62.23" *)
   always @(posedge clk) begin
     if (rst) begin
-      cam_head <= 4'd0;
+      cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:132.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:132.42" *) cam_head <= (cam_head + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_0 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_0 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_1 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_1 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_1 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_2 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_2 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_2 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_3 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_3 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_3 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_4 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd4))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_4 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd4))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_4 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_5 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd5))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_5 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd5))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_5 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_6 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd6))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_6 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd6))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_6 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_7 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd7))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_7 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd7))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_7 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_8 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd8))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_8 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd8))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_8 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_9 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd9))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_9 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd9))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_9 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_10 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd10))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_10 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd10))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_10 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_11 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd11))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_11 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd11))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_11 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_12 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd12))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_12 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd12))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_12 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_13 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd13))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_13 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd13))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_13 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_14 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd14))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_14 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd14))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_14 <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:62.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_live_15 <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 4'd15))) begin
+        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_15 <= 1'b1;
+      end else if ((row_retired & (cam_head == 4'd15))) begin
+        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_15 <= 1'b0;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:63.23" *)
   always @(posedge clk) begin
     if (rst) begin
-      cam_tail <= 4'd0;
+      cam_head <= 4'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:123.7" *) if (cam_alloc) begin
-        (* src = "generator/designs/row-fetch.ts:125.15" *) cam_tail <= (cam_tail + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:145.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:145.42" *) cam_head <= (cam_head + 4'd1);
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:72.23" *)
+  (* src = "generator/designs/row-fetch.ts:64.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_tail <= 4'd0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
+        (* src = "generator/designs/row-fetch.ts:138.15" *) cam_tail <= (cam_tail + 4'd1);
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:74.23" *)
   always @(posedge clk) begin
     if (rst) begin
       addr_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:87.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:88.15" *) addr_busy <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:95.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:96.15" *) addr_busy <= 1'b1;
       end else if ((addr_busy & (~addr_done))) begin
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:99.15" *) addr_busy <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:108.15" *) addr_busy <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:73.23" *)
+  (* src = "generator/designs/row-fetch.ts:75.23" *)
   always @(posedge clk) begin
     if (rst) begin
       addr_done <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:87.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:89.15" *) addr_done <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:95.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:97.15" *) addr_done <= 1'b0;
       end else if ((addr_busy & (~addr_done))) begin
-        (* src = "generator/designs/row-fetch.ts:97.9" *) if ((addr_rest == 12'd0)) begin
-          (* src = "generator/designs/row-fetch.ts:97.40" *) addr_done <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:106.9" *) if ((addr_rest == 12'd0)) begin
+          (* src = "generator/designs/row-fetch.ts:106.40" *) addr_done <= 1'b1;
         end
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:100.15" *) addr_done <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:109.15" *) addr_done <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:74.19" *)
+  (* src = "generator/designs/row-fetch.ts:76.19" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:87.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:90.11" *) addr_acc <= base;
+    (* src = "generator/designs/row-fetch.ts:95.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:98.11" *) addr_acc <= (onward ? prev_addr : base);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:94.11" *) addr_acc <= (addr_acc + addr_step);
+      (* src = "generator/designs/row-fetch.ts:103.11" *) addr_acc <= (addr_acc + addr_step);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:75.21" *)
+  (* src = "generator/designs/row-fetch.ts:77.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:87.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:91.13" *) addr_mcand <= stride;
+    (* src = "generator/designs/row-fetch.ts:95.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:99.13" *) addr_mcand <= stride;
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:95.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
+      (* src = "generator/designs/row-fetch.ts:104.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
     end
   end
-  (* src = "generator/designs/row-fetch.ts:76.22" *)
+  (* src = "generator/designs/row-fetch.ts:78.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:87.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:92.14" *) addr_mplier <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:95.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:100.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:96.14" *) addr_mplier <= addr_rest;
+      (* src = "generator/designs/row-fetch.ts:105.14" *) addr_mplier <= addr_rest;
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:79.21" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:95.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:101.13" *) last_row <= tok_j;
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:80.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:111.7" *) if (restart) begin
+    end else if (addr_issue) begin
+      (* src = "generator/designs/row-fetch.ts:113.16" *) last_addr <= addr_acc;
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:81.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      have_last <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:111.7" *) if (restart) begin
+        (* src = "generator/designs/row-fetch.ts:111.39" *) have_last <= 1'b0;
+      end else if (addr_issue) begin
+        (* src = "generator/designs/row-fetch.ts:112.16" *) have_last <= 1'b1;
+      end
     end
   end
 endmodule
