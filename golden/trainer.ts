@@ -130,7 +130,10 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     const totalBefore = net.counts.reduce((a, c) => a + c.total.reduce((x, y) => x + y, 0), 0);
 
     const loss = net.forward();
-    if (!Number.isFinite(loss)) throw new UserError(`training diverged at step ${step} (loss ${loss}); lower --lr or --clip`);
+    if (!Number.isFinite(loss)) {
+      bar?.stop();
+      throw new UserError(`training diverged at step ${step} (loss ${loss}); lower --lr or --clip`);
+    }
     await net.backward(mode, opts.products);
 
     if (before) {
