@@ -23,6 +23,8 @@ export interface TrainReport {
   config: TrainConfig;
   corpus: { path: string; vocabSize: number; trainChars: number; validChars: number; validCharsEvaluated: number };
   model: ModelShape & { parameters: number; precision: string };
+  /** dz sparsity after thresholding (all layers and gates) at every step. */
+  dzSparsity: number[];
   /** Global gradient L2 norm before clipping, at every step. */
   gradNorm: number[];
   /** Training loss (nats, mean over the batch's T·B tokens) at every step: [step, loss]. */
@@ -110,6 +112,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
 
   const velocity = cfg.momentum > 0 ? zeroParams(params.shape, cfg.precision) : null;
   const gradNorms: number[] = [];
+  const dzSparsity: number[] = [];
   const trainLoss: [number, number][] = [];
   const validation: [number, number, number][] = [];
   let trainSeconds = 0;
@@ -158,11 +161,10 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     opts.onStep?.(step, loss);
 
     if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0 && step !== cfg.steps) validate(step);
-    if (bar) {
-      const zeros = net.counts.reduce((a, c) => a + c.zerosAfter.reduce((x, y) => x + y, 0), 0) - zerosBefore;
-      const total = net.counts.reduce((a, c) => a + c.total.reduce((x, y) => x + y, 0), 0) - totalBefore;
-      bar.update(step, { loss: loss.toFixed(3), sparsity: ((100 * zeros) / total).toFixed(1), tps: Math.round((step * T * B) / trainSeconds) });
-    }
+    const zeros = net.counts.reduce((a, c) => a + c.zerosAfter.reduce((x, y) => x + y, 0), 0) - zerosBefore;
+    const total = net.counts.reduce((a, c) => a + c.total.reduce((x, y) => x + y, 0), 0) - totalBefore;
+    dzSparsity.push(zeros / total);
+    bar?.update(step, { loss: loss.toFixed(3), sparsity: ((100 * zeros) / total).toFixed(1), tps: Math.round((step * T * B) / trainSeconds) });
   }
   bar?.stop();
   const dzMagnitudeQuantiles = net.layers.map((w, layer) => ({ layer, quantiles: magnitudeQuantiles(w.dzDense, DZ_QUANTILES) }));
@@ -180,6 +182,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     corpus: { path: corpus.path, vocabSize: V, trainChars: corpus.train.length, validChars: corpus.valid.length, validCharsEvaluated: validTokens },
     model: { V, H, L, parameters: parameterCount(params.shape), precision: cfg.precision },
     gradNorm: gradNorms,
+    dzSparsity,
     trainLoss,
     validation,
     final: { step: cfg.steps, trainLoss: tail.reduce((a, x) => a + x[1], 0) / tail.length, validLoss: last[1], validBpc: last[2] },

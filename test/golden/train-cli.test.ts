@@ -34,9 +34,12 @@ describe('golden: sparsegrad train', () => {
 
   it('writes report.json with the documented keys and a safetensors checkpoint with PyTorch names', () => {
     const r = JSON.parse(readFileSync(join(dir, 'run-a', 'report.json'), 'utf8'));
-    for (const k of ['config', 'corpus', 'model', 'trainLoss', 'validation', 'final', 'thresholdMode', 'accounting', 'dzMagnitudeQuantiles', 'throughput', 'checkpoint', 'dumps']) assert.ok(k in r, k);
+    for (const k of ['config', 'corpus', 'model', 'trainLoss', 'gradNorm', 'dzSparsity', 'validation', 'final', 'thresholdMode', 'accounting', 'dzMagnitudeQuantiles', 'throughput', 'checkpoint', 'dumps']) assert.ok(k in r, k);
     assert.ok(r.throughput.tokensPerSec > 0);
     assert.equal(r.trainLoss.length, 4);
+    assert.equal(r.dzSparsity.length, 4);
+    assert.ok(r.dzSparsity.every((x: number) => x >= 0 && x <= 1));
+    assert.ok(Math.abs(r.dzSparsity.reduce((a: number, b: number) => a + b, 0) / 4 - r.accounting.lstm.sparsityAfter) < 1e-12, 'equal-sized steps average to the total');
     assert.ok(r.final.validBpc > 0 && Number.isFinite(r.final.validBpc));
     assert.equal(r.accounting.layers.length, 2);
     const ck = readSafetensors(join(dir, 'run-a', 'model.safetensors'));
