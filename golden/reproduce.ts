@@ -151,7 +151,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const holds = qualifying.length > 0;
   const best = runs.slice(1).reduce<RunSummary | null>((b, r) => (r.bpcChange <= 0.02 && (!b || r.sparsity.all > b.sparsity.all) ? r : b), null);
   const text = holds
-    ? `The claim holds: ${qualifying.join(', ')} reach ≥ 80% dz sparsity with validation bpc within 2% of dense (${denseBpc.toFixed(4)}).`
+    ? `The claim holds: ${qualifying.join(', ')} ${qualifying.length === 1 ? 'reaches' : 'reach'} ≥ 80% dz sparsity with validation bpc within 2% of dense (${denseBpc.toFixed(4)}).`
     : `The claim does not hold at this budget: no run reaches ≥ 80% dz sparsity within 2% of dense bpc (${denseBpc.toFixed(4)})` +
       (best ? `; the sparsest run within 2% is ${best.name} at ${(100 * best.sparsity.all).toFixed(1)}%.` : '; no thresholded run is within 2%.');
   const c0 = configs[0];
