@@ -61,6 +61,10 @@ export function register(program: Command): void {
     .option('--dump-steps <list>', 'steps to dump, comma separated (default: first and last)', list('--dump-steps'))
     .option('--quiet', 'no progress bar')
     .option('--config <file>', 'JSON file with any of these settings (camelCase keys, e.g. {"hidden": 64, "lrDecay": 0.2}); flags given on the command line win')
+    .addOption(new Option('--backward <impl>', "where the LSTM layer's backward products run: float GEMMs, the engine's bit-exact fixed-point model, or the Verilated engine RTL").choices(['float', 'fixed', 'rtl']).default('float'))
+    .option('--engine-preset <name>', 'engine preset for --backward fixed|rtl (R = 4H must fit its rMax)', 'tiny')
+    .option('--rtl <dir>', 'with --backward rtl: this engine Verilog instead of rtl/<preset>')
+    .option('--mem-latency <n>', 'with --backward rtl: external memory latency in cycles', num('--mem-latency'), 20)
     .action(async (o, cmd: Command) => {
       const fromFlags = {
         corpus: o.corpus, hidden: o.hidden, layers: o.layers, batch: o.batch, seq: o.seq, steps: o.steps,
@@ -69,11 +73,16 @@ export function register(program: Command): void {
         init: o.init ?? null, out: o.out, dumpStreams: o.dumpStreams ?? null, dumpSteps: o.dumpSteps ?? null, quiet: Boolean(o.quiet),
       };
       const cfg = parseTrainConfig(o.config ? { ...readConfigFile(o.config), ...explicitOnly(fromFlags, cmd) } : fromFlags);
-      const r = await train(cfg);
+      // The engine lives downstream of golden/ (sim/), so it is loaded only when asked for.
+      const products = o.backward === 'float'
+        ? undefined
+        : await (await import('../sim/engine-backward.ts')).EngineBackwardProducts.create(o.backward, o.enginePreset, { rtl: o.rtl, memLatency: o.memLatency });
+      const r = await train(cfg, { products });
       const a = r.accounting.lstm;
       process.stdout.write(
         `validation ${r.final.validBpc.toFixed(4)} bpc (loss ${r.final.validLoss.toFixed(4)}), dz sparsity ${(100 * a.sparsityAfter).toFixed(1)}%, ` +
         `${(100 * a.redundantFraction).toFixed(1)}% of LSTM training MACs redundant, ${Math.round(r.throughput.tokensPerSec)} tokens/s\n` +
+        (products ? `backward products on the engine (${o.backward}, preset ${o.enginePreset}): ${products.stats.calls} runs, ${products.stats.macsSkipped} of ${products.stats.macsIssued + products.stats.macsSkipped} MACs skipped${o.backward === 'rtl' ? `, ${products.stats.cycles} busy cycles` : ''}\n` : '') +
         `wrote ${cfg.out}/report.json and ${r.checkpoint}${r.dumps.length ? ` and ${r.dumps.length} gradient dump(s) in ${cfg.dumpStreams}` : ''}\n`,
       );
     });
