@@ -2,17 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UserError } from '../cli/errors.ts';
+import { numberArg, numberListArg } from '../cli/options.ts';
 import { parseTrainConfig, DEFAULT_CORPUS, TRAIN_DEFAULTS as D } from './config.ts';
 import { train } from './trainer.ts';
 import { reproduce, parseReproduceOptions } from './reproduce.ts';
 
-const num = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UserError(`${flag} expects a number, got '${v}'`);
-  return n;
-};
-
-const list = (flag: string) => (v: string) => v.split(',').filter((s) => s.trim() !== '').map(num(flag));
+const num = numberArg;
+const list = numberListArg;
 
 /** The settings the user typed (not commander defaults), so they override a --config file. */
 function explicitOnly(values: Record<string, unknown>, cmd: Command): Record<string, unknown> {

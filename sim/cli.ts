@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { UserError } from '../cli/errors.ts';
+import { intArg, numberArg } from '../cli/options.ts';
 import { PRESET_NAMES } from '../golden/engine-model/config.ts';
 import { BACKPRESSURE_MODES } from './harness/job.ts';
 import { SYNTHETIC_KINDS } from './stimulus.ts';
@@ -64,16 +65,8 @@ export function validateOptions<T>(schema: z.ZodType<T>, raw: unknown, flagOf: (
   throw new UserError(`${key ? flagOf(key) : 'options'}: ${issue.message}; see --help`);
 }
 
-export const int = (flag: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n)) throw new UserError(`${flag} expects an integer, got '${v}'`);
-  return n;
-};
-const num = (flag: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UserError(`${flag} expects a number, got '${v}'`);
-  return n;
-};
+const int = (flag: string) => intArg(flag);
+const num = numberArg;
 
 /** A progress bar on stderr when it is a terminal; silent otherwise (CI logs stay clean). */
 export function progressBar(label: string): { update: (done: number, total: number, what: string) => void; stop: () => void } {

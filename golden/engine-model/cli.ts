@@ -9,6 +9,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { UserError } from '../../cli/errors.ts';
+import { intArg } from '../../cli/options.ts';
 import { stableJson } from '../json.ts';
 import { encodeSafetensors, type Tensor } from '../../streams/safetensors.ts';
 import { compareWithGolden, firstTimeSteps, quantizeLayer, readDumpLayer, toEngineProblem } from '../../streams/quantize-layer.ts';
@@ -26,11 +27,7 @@ export interface EngineModelOptions {
   out: string;
 }
 
-const int = (flag: string, min: number) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} expects an integer ≥ ${min}, got '${v}'`);
-  return n;
-};
+const int = intArg;
 
 export function register(program: Command): void {
   program
