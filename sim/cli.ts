@@ -9,8 +9,8 @@ import { BACKPRESSURE_MODES } from './harness/job.ts';
 import { SYNTHETIC_KINDS } from './stimulus.ts';
 import { availableParallelism } from 'node:os';
 
-/** Defaults of `sparsegrad flow`: a run of a few minutes on 2 cores with about 80 % dz sparsity. */
-const FLOW_DEFAULTS = { preset: 'default', hidden: 64, batch: 8, seq: 32, steps: 100, threshold: 1e-4, seed: 1, memLatency: 20 } as const;
+/** Defaults of `sparsegrad flow`: a short run on 2 cores, with θ chosen for the paper's regime (measured: 87 % dz sparsity over the run, 83 % at the dumped step). */
+const FLOW_DEFAULTS = { preset: 'default', hidden: 64, batch: 8, seq: 32, steps: 100, threshold: 1.4e-4, seed: 1, memLatency: 20 } as const;
 
 const trainRtlSchema = z.strictObject({
   preset: z.enum(PRESET_NAMES),
