@@ -25,19 +25,7 @@ const trainRtlSchema = z.strictObject({
   out: z.string().min(1),
 });
 
-const flowSchema = z.strictObject({
-  preset: z.enum(PRESET_NAMES),
-  hidden: z.number().int().min(1).max(1024),
-  batch: z.number().int().min(1).max(1024),
-  seq: z.number().int().min(1).max(1024),
-  steps: z.number().int().min(1),
-  threshold: z.number().min(0),
-  seed: z.number().int().min(0).max(2 ** 32 - 1),
-  memLatency: z.number().int().min(1).max(100000),
-  rtl: z.string().optional(),
-  out: z.string().min(1),
-  quiet: z.boolean(),
-});
+const flowSchema = trainRtlSchema.extend({ quiet: z.boolean() });
 
 const cosimSchema = z.strictObject({
   preset: z.string(),
