@@ -6,7 +6,7 @@
  */
 import { Expr, Signal } from '../core/expr.ts';
 import { srcAttr, type SourceLoc } from '../core/loc.ts';
-import type { Instance, ModuleDef, Stmt } from '../core/module.ts';
+import type { Instance, Memory, ModuleDef, Stmt } from '../core/module.ts';
 import { pruneStmts, walkStmts } from '../core/stmt-tree.ts';
 import { blackBoxOf } from '../core/blackbox.ts';
 
@@ -265,6 +265,7 @@ export function emitModule(def: ModuleDef, moduleName: string, ctx: EmitContext)
   for (const mem of m.memories) {
     const writes = pruneStmts(m.body, (st) => st.kind === 'memWrite' && st.mem === mem);
     if (writes.length) seqBlocks.push(`  ${attr(mem.loc)}\n  always @(posedge ${clk}) begin\n${printStmts(writes, x, '    ', '<=')}  end`);
+    if (writes.length && mem.readUnderWrite === 'undefined') seqBlocks.push(simWriteShadow(mem, writes, x));
     for (const port of mem.readPorts) {
       const reads = pruneStmts(m.body, (st) => st.kind === 'memRead' && st.port === port);
       seqBlocks.push(`  ${attr(port.loc)}\n  always @(posedge ${clk}) begin\n${printStmts(reads, x, '    ', '<=')}  end`);
@@ -288,7 +289,9 @@ export function emitModule(def: ModuleDef, moduleName: string, ctx: EmitContext)
     decls.push(`  ${attr(s.loc)}\n  ${kw} ${range(s.width)}${s.name};`);
   }
   for (const mem of m.memories) {
-    decls.push(`  ${attr(mem.loc)}\n  reg ${range(mem.type.width)}${mem.name} [0:${mem.depth - 1}];`);
+    // no_rw_check (Yosys) and rw_addr_collision (Vivado): map to a bare block RAM, no read-first bypass.
+    const ruw = mem.readUnderWrite === 'undefined' ? '\n  (* no_rw_check, rw_addr_collision = "no" *)' : '';
+    decls.push(`  ${attr(mem.loc)}${ruw}\n  reg ${range(mem.type.width)}${mem.name} [0:${mem.depth - 1}];`);
     if (mem.init) {
       const lines = mem.init.map((v, i) => `    ${mem.name}[${i}] = ${verilogConst(v, mem.type.width)};`);
       decls.push(`  initial begin\n${lines.join('\n')}\n  end`);
@@ -339,9 +342,42 @@ function sharedNodes(m: NonNullable<ModuleDef['impl']>): Set<Expr> {
   return shared;
 }
 
-function printStmts(stmts: readonly Stmt[], x: ExprEmitter, ind: string, op: '=' | '<='): string {
+/** Simulation-only signals telling which address each write statement of `mem` takes this cycle. */
+function simWriteNames(mem: Memory): { we: string; wa: string }[] {
+  return mem.writeLocs.map((_, i) => ({ we: `${mem.name}__sim_we${i}`, wa: `${mem.name}__sim_wa${i}` }));
+}
+
+/** Simulation-only: some write of `mem` hits `addr` this cycle. */
+function simWriteHit(mem: Memory, addr: string): string {
+  return simWriteNames(mem).map((w) => `(${w.we} && ${w.wa} == ${addr})`).join(' || ');
+}
+
+/**
+ * For a read-under-write-undefined memory: which address (if any) each write
+ * statement takes this cycle, from the same when-tree as the write block.
+ */
+function simWriteShadow(mem: Memory, writes: readonly Stmt[], x: ExprEmitter): string {
+  const names = simWriteNames(mem);
+  const aw = mem.addrWidth;
+  let next = 0;
+  const body = printStmts(writes, x, '    ', '=', (s) => {
+    if (s.kind !== 'memWrite') return undefined;
+    const w = names[next++]!;
+    return `${w.we} = 1'b1;\n${w.wa} = ${x.emit(s.addr)};`;
+  });
+  const decls = names.flatMap((w) => [`  reg ${w.we};`, `  reg ${range(aw)}${w.wa};`]);
+  const defaults = names.flatMap((w) => [`    ${w.we} = 1'b0;`, `    ${w.wa} = ${verilogConst(0n, aw)};`]);
+  return ['`ifndef SYNTHESIS', ...decls, '  always @* begin', ...defaults, `${body}  end`, '`endif'].join('\n');
+}
+
+function printStmts(stmts: readonly Stmt[], x: ExprEmitter, ind: string, op: '=' | '<=', leaf?: (s: Stmt) => string | undefined): string {
   let out = '';
   for (const s of stmts) {
+    const custom = leaf?.(s);
+    if (custom !== undefined) {
+      out += custom.split('\n').map((l) => `${ind}${l}\n`).join('');
+      continue;
+    }
     switch (s.kind) {
       case 'assign':
         out += `${ind}${attr(s.loc)} ${s.target.name} ${op} ${x.emit(s.value)};\n`;
@@ -349,22 +385,29 @@ function printStmts(stmts: readonly Stmt[], x: ExprEmitter, ind: string, op: '='
       case 'memWrite':
         out += `${ind}${attr(s.loc)} ${s.mem.name}[${x.emit(s.addr)}] <= ${x.emit(s.data)};\n`;
         break;
-      case 'memRead':
-        out += `${ind}${attr(s.loc)} ${s.port.data.name} <= ${s.port.mem.name}[${x.emit(s.port.addr)}];\n`;
+      case 'memRead': {
+        const { mem, data, addr } = s.port;
+        out += `${ind}${attr(s.loc)} ${data.name} <= ${mem.name}[${x.emit(addr)}];\n`;
+        if (mem.readUnderWrite === 'undefined' && mem.writeLocs.length > 0) {
+          // Simulation reads a poisoned word when a write hits the same address, so a design
+          // that does use such a read fails co-simulation instead of passing on read-first data.
+          out += `\`ifndef SYNTHESIS\n${ind}if (${simWriteHit(mem, x.emit(addr))}) ${data.name} <= ~${mem.name}[${x.emit(addr)}];\n\`endif\n`;
+        }
         break;
+      }
       case 'when':
         s.branches.forEach((b, i) => {
-          out += `${i === 0 ? `${ind}${attr(b.loc)} if` : ' else if'} (${x.emit(b.cond)}) begin\n${printStmts(b.body, x, `${ind}  `, op)}${ind}end`;
+          out += `${i === 0 ? `${ind}${attr(b.loc)} if` : ' else if'} (${x.emit(b.cond)}) begin\n${printStmts(b.body, x, `${ind}  `, op, leaf)}${ind}end`;
         });
-        out += s.otherwise ? ` else begin\n${printStmts(s.otherwise, x, `${ind}  `, op)}${ind}end\n` : '\n';
+        out += s.otherwise ? ` else begin\n${printStmts(s.otherwise, x, `${ind}  `, op, leaf)}${ind}end\n` : '\n';
         break;
       case 'switch': {
         out += `${ind}${attr(s.loc)} case (${x.emit(s.sel)})\n`;
         for (const c of s.cases) {
-          out += `${ind}  ${c.values.map((v) => x.emit(v)).join(', ')}: begin\n${printStmts(c.body, x, `${ind}    `, op)}${ind}  end\n`;
+          out += `${ind}  ${c.values.map((v) => x.emit(v)).join(', ')}: begin\n${printStmts(c.body, x, `${ind}    `, op, leaf)}${ind}  end\n`;
         }
         const covered = s.cases.reduce((n, c) => n + c.values.length, 0) === 2 ** s.sel.width;
-        if (s.default) out += `${ind}  default: begin\n${printStmts(s.default, x, `${ind}    `, op)}${ind}  end\n`;
+        if (s.default) out += `${ind}  default: begin\n${printStmts(s.default, x, `${ind}    `, op, leaf)}${ind}  end\n`;
         else if (!covered) out += `${ind}  default: begin\n${ind}  end\n`;
         out += `${ind}endcase\n`;
         break;

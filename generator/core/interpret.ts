@@ -7,7 +7,7 @@
  */
 import { evaluate } from './eval.ts';
 import type { Expr, Signal } from './expr.ts';
-import type { ModuleBuilder, Stmt } from './module.ts';
+import type { Memory, MemReadPort, ModuleBuilder, Stmt } from './module.ts';
 import { pruneStmts } from './stmt-tree.ts';
 
 type Values = Map<Signal, bigint>;
@@ -89,17 +89,23 @@ export class ModuleInterpreter {
       const enabled = en === undefined || this.eval(en, values) !== 0n;
       next.set(sig, enabled ? this.run(tree, sig, values, values.get(sig)!) : values.get(sig)!);
     }
-    // Memory ports: reads see the old contents (read-first), then writes land.
-    const writes: [bigint[], bigint, bigint][] = [];
+    // Memory ports: reads see the old contents (read-first), then writes land. A memory whose
+    // read-under-write is undefined returns the poisoned word the emitted Verilog simulates.
+    const reads: { port: MemReadPort; addr: bigint }[] = [];
+    const writes: { mem: Memory; addr: bigint; data: bigint }[] = [];
     this.walkActive(this.m.body, values, (st) => {
-      if (st.kind === 'memRead') {
-        const addr = Number(this.eval(st.port.addr, values));
-        next.set(st.port.data, this.mems.get(st.port.mem.name)![addr] ?? 0n);
-      } else if (st.kind === 'memWrite') {
-        writes.push([this.mems.get(st.mem.name)!, this.eval(st.addr, values), this.eval(st.data, values)]);
-      }
+      if (st.kind === 'memRead') reads.push({ port: st.port, addr: this.eval(st.port.addr, values) });
+      else if (st.kind === 'memWrite') writes.push({ mem: st.mem, addr: this.eval(st.addr, values), data: this.eval(st.data, values) });
     });
-    for (const [mem, addr, data] of writes) if (addr < BigInt(mem.length)) mem[Number(addr)] = data;
+    for (const { port, addr } of reads) {
+      const old = this.mems.get(port.mem.name)![Number(addr)] ?? 0n;
+      const hit = port.mem.readUnderWrite === 'undefined' && writes.some((w) => w.mem === port.mem && w.addr === addr);
+      next.set(port.data, hit ? BigInt.asUintN(port.data.width, ~old) : old);
+    }
+    for (const { mem, addr, data } of writes) {
+      const words = this.mems.get(mem.name)!;
+      if (addr < BigInt(words.length)) words[Number(addr)] = data;
+    }
     for (const [s, v] of next) this.state.set(s, v);
   }
 

@@ -74,6 +74,9 @@ export interface MemReadPort { readonly mem: Memory; readonly data: Signal; read
  * and one or more read ports, all on the module clock, no reset: the form Yosys and
  * Vivado map to block RAM. A read returns the old data when it hits a write.
  */
+/** Read-under-write behaviour of a memory (see Memory.readUnderWrite). */
+export type ReadUnderWrite = 'old' | 'undefined';
+
 export class Memory {
   readonly readPorts: MemReadPort[] = [];
   readonly writeLocs: SourceLoc[] = [];
@@ -85,6 +88,13 @@ export class Memory {
     readonly depth: number,
     readonly loc: SourceLoc,
     readonly init?: readonly bigint[],
+    /**
+     * What a read returns when a write hits the same address in the same cycle:
+     * 'old' (the word before the write, block-RAM read-first), or 'undefined'
+     * (the design never uses such a read, so synthesis may drop the bypass logic
+     * that emulates read-first; simulation returns a poisoned word instead).
+     */
+    readonly readUnderWrite: ReadUnderWrite = 'old',
   ) {
     this.addrWidth = log2Up(depth);
   }
@@ -217,12 +227,14 @@ export class ModuleBuilder implements SignalOwner {
     this.assign(r, value, captureLoc());
     return r;
   }
-  memory(name: string, type: Ground, depth: number, options: { init?: readonly (number | bigint)[] } = {}): Memory {
+  memory(name: string, type: Ground, depth: number, options: { init?: readonly (number | bigint)[]; readUnderWrite?: ReadUnderWrite } = {}): Memory {
     const loc = captureLoc();
     if (!Number.isInteger(depth) || depth < 2) designError('structure', loc, `memory ${name} needs a depth of at least 2, got ${depth}`);
     const init = options.init?.map((v) => BigInt(v));
     if (init && init.length > depth) designError('structure', loc, `memory ${name} has ${init.length} initial words but depth ${depth}`);
-    const mem = new Memory(this, this.uniqueName(name, loc), type, depth, loc, init);
+    const ruw = options.readUnderWrite ?? 'old';
+    if (ruw !== 'old' && ruw !== 'undefined') designError('structure', loc, `memory ${name}: readUnderWrite must be 'old' or 'undefined', got '${String(ruw)}'`);
+    const mem = new Memory(this, this.uniqueName(name, loc), type, depth, loc, init, ruw);
     this.memories.push(mem);
     return mem;
   }

@@ -51,8 +51,8 @@ export function regFifo(m: ModuleBuilder, name: string, width: number, depthWant
  * First-word-fall-through FIFO in one simple-dual-port block RAM. The read
  * address runs one entry ahead when popping, so the registered read data is
  * always the head and a pop per cycle has no bubble. A push becomes visible to
- * the reader two cycles later (the RAM returns old data on a same-cycle hit,
- * so `valid` follows a delayed copy of the write pointer).
+ * the reader two cycles later (a same-cycle hit reads an undefined word, so
+ * `valid` follows a delayed copy of the write pointer).
  */
 export function bramFifo(m: ModuleBuilder, name: string, width: number, depthWanted: number): Fifo {
   const depth = nextPow2(depthWanted);
@@ -60,7 +60,8 @@ export function bramFifo(m: ModuleBuilder, name: string, width: number, depthWan
   const push = m.wire(`${name}_push`, Bool());
   const pop = m.wire(`${name}_pop`, Bool());
   const wdata = m.wire(`${name}_wdata`, UInt(width));
-  const mem = m.memory(`${name}_ram`, UInt(width), depth);
+  // A same-cycle hit only happens on an entry `valid` does not show yet, so its read data is never used.
+  const mem = m.memory(`${name}_ram`, UInt(width), depth, { readUnderWrite: 'undefined' });
   const wptr = m.reg(`${name}_wptr`, UInt(pw + 1), { reset: 0 });
   const wptrSeen = m.reg(`${name}_wptr_seen`, UInt(pw + 1), { reset: 0 });
   const rptr = m.reg(`${name}_rptr`, UInt(pw + 1), { reset: 0 });

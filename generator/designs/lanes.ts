@@ -59,8 +59,11 @@ export function lanes(p: EngineParams, prefix: string) {
     io.o_data.set(oq.data.bits(N * 64 - 1, 0));
     io.o_last.set(oq.data.bit(N * 64));
 
-    const ymem = m.memory('y_ram', UInt(N * p.accBits), yDepth);
-    const amem = m.memory('a_ram', UInt(N * p.aBits), 2 * yDepth);
+    // Neither RAM is read at an address written in the same cycle: a y word is read again at
+    // the earliest `span` ≥ 3 cycles after its read, i.e. after its C2 write-back, and the
+    // lanes read one a bank while the loader fills the other. So no read-first bypass logic.
+    const ymem = m.memory('y_ram', UInt(N * p.accBits), yDepth, { readUnderWrite: 'undefined' });
+    const amem = m.memory('a_ram', UInt(N * p.aBits), 2 * yDepth, { readUnderWrite: 'undefined' });
     m.when(io.a_we, () => amem.write(io.a_waddr, io.a_wdata));
 
     // ---- C0: walk the groups of the head token's row ----

@@ -29,7 +29,9 @@ function build(name: string, random: () => number): ModuleDef {
       const opts = random() < 0.3 ? { reset: int(0, 63), enable: pick(flags) } : { reset: int(0, 63) };
       return m.reg(`r${i}`, UInt(W), opts) as Signal;
     });
-    const mem = m.memory('mem', UInt(W), 8, { init: Array.from({ length: 8 }, () => int(0, 63)) });
+    // Half the designs leave read-under-write undefined: both sides then read a poisoned word on a hit.
+    const readUnderWrite = random() < 0.5 ? 'old' : 'undefined';
+    const mem = m.memory('mem', UInt(W), 8, { init: Array.from({ length: 8 }, () => int(0, 63)), readUnderWrite });
     const wires: Signal[] = [];
 
     const value = (sources: readonly Expr[], depth = 2): Expr => {

@@ -28,291 +28,293 @@ module sbe_lanes (
   (* src = "generator/designs/lanes.ts:48.20" *) output wire [2:0] mac_count,
   (* src = "generator/designs/lanes.ts:49.15" *) output wire idle
 );
-  (* src = "generator/designs/hw.ts:98.18" *)
+  (* src = "generator/designs/hw.ts:99.18" *)
   wire rbeat_push;
-  (* src = "generator/designs/hw.ts:99.17" *)
+  (* src = "generator/designs/hw.ts:100.17" *)
   wire rbeat_pop;
-  (* src = "generator/designs/hw.ts:100.19" *)
+  (* src = "generator/designs/hw.ts:101.19" *)
   wire [255:0] rbeat_wdata;
-  (* src = "generator/designs/hw.ts:101.19" *)
+  (* src = "generator/designs/hw.ts:102.19" *)
   reg rbeat_valid;
-  (* src = "generator/designs/hw.ts:102.18" *)
+  (* src = "generator/designs/hw.ts:103.18" *)
   reg [255:0] rbeat_data;
-  (* src = "generator/designs/hw.ts:98.18" *)
+  (* src = "generator/designs/hw.ts:99.18" *)
   wire out_push;
-  (* src = "generator/designs/hw.ts:99.17" *)
+  (* src = "generator/designs/hw.ts:100.17" *)
   wire out_pop;
-  (* src = "generator/designs/hw.ts:100.19" *)
-  wire [256:0] out_wdata;
   (* src = "generator/designs/hw.ts:101.19" *)
+  wire [256:0] out_wdata;
+  (* src = "generator/designs/hw.ts:102.19" *)
   reg out_valid;
-  (* src = "generator/designs/hw.ts:102.18" *)
+  (* src = "generator/designs/hw.ts:103.18" *)
   reg [256:0] out_data;
-  (* src = "generator/designs/lanes.ts:67.19" *)
+  (* src = "generator/designs/lanes.ts:70.19" *)
   reg c2_valid;
-  (* src = "generator/designs/lanes.ts:68.22" *)
+  (* src = "generator/designs/lanes.ts:71.22" *)
   reg c2_push;
-  (* src = "generator/designs/lanes.ts:69.19" *)
+  (* src = "generator/designs/lanes.ts:72.19" *)
   wire advance;
-  (* src = "generator/designs/lanes.ts:71.17" *)
+  (* src = "generator/designs/lanes.ts:74.17" *)
   reg [5:0] group;
-  (* src = "generator/designs/lanes.ts:72.18" *)
+  (* src = "generator/designs/lanes.ts:75.18" *)
   reg [1:0] sub_beat;
-  (* src = "generator/designs/lanes.ts:73.23" *)
+  (* src = "generator/designs/lanes.ts:76.23" *)
   reg a_bank;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_0;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_1;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_2;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_3;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_4;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_5;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_6;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_7;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_8;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_9;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_10;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_11;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_12;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_13;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_14;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_15;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_16;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_17;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_18;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_19;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_20;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_21;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_22;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_23;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_24;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_25;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_26;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_27;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_28;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_29;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_30;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_31;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_32;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_33;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_34;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_35;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_36;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_37;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_38;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_39;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_40;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_41;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_42;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_43;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_44;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_45;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_46;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_47;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_48;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_49;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_50;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_51;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_52;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_53;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_54;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_55;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_56;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_57;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_58;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_59;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_60;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_61;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_62;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_63;
-  (* src = "generator/designs/lanes.ts:76.17" *)
+  (* src = "generator/designs/lanes.ts:79.17" *)
   wire [6:0] groups;
-  (* src = "generator/designs/lanes.ts:77.20" *)
+  (* src = "generator/designs/lanes.ts:80.20" *)
   wire [6:0] span;
-  (* src = "generator/designs/lanes.ts:82.21" *)
+  (* src = "generator/designs/lanes.ts:85.21" *)
   wire in_row;
-  (* src = "generator/designs/lanes.ts:83.23" *)
+  (* src = "generator/designs/lanes.ts:86.23" *)
   wire last_col;
-  (* src = "generator/designs/lanes.ts:84.21" *)
+  (* src = "generator/designs/lanes.ts:87.21" *)
   wire need_r;
-  (* src = "generator/designs/lanes.ts:85.22" *)
-  wire bank_ok;
-  (* src = "generator/designs/lanes.ts:86.18" *)
-  wire go;
-  (* src = "generator/designs/lanes.ts:87.25" *)
-  wire last_group;
   (* src = "generator/designs/lanes.ts:88.22" *)
+  wire bank_ok;
+  (* src = "generator/designs/lanes.ts:89.18" *)
+  wire go;
+  (* src = "generator/designs/lanes.ts:90.25" *)
+  wire last_group;
+  (* src = "generator/designs/lanes.ts:91.22" *)
   wire active;
-  (* src = "generator/designs/lanes.ts:89.20" *)
+  (* src = "generator/designs/lanes.ts:92.20" *)
   wire fetch_group;
-  (* src = "generator/designs/lanes.ts:90.26" *)
+  (* src = "generator/designs/lanes.ts:93.26" *)
   wire [1:0] beat_groups;
-  (* src = "generator/designs/lanes.ts:91.23" *)
+  (* src = "generator/designs/lanes.ts:94.23" *)
   wire pop_beat;
-  (* src = "generator/designs/lanes.ts:97.22" *)
+  (* src = "generator/designs/lanes.ts:100.22" *)
   wire vec_end;
-  (* src = "generator/designs/lanes.ts:102.21" *)
+  (* src = "generator/designs/lanes.ts:105.21" *)
   wire fresh;
-  (* src = "generator/designs/lanes.ts:110.18" *)
+  (* src = "generator/designs/lanes.ts:113.18" *)
   reg [191:0] y_old;
-  (* src = "generator/designs/lanes.ts:111.18" *)
+  (* src = "generator/designs/lanes.ts:114.18" *)
   reg [63:0] a_word;
-  (* src = "generator/designs/lanes.ts:121.55" *)
+  (* src = "generator/designs/lanes.ts:124.55" *)
   wire k_in_0;
-  (* src = "generator/designs/lanes.ts:121.55" *)
+  (* src = "generator/designs/lanes.ts:124.55" *)
   wire k_in_1;
-  (* src = "generator/designs/lanes.ts:121.55" *)
+  (* src = "generator/designs/lanes.ts:124.55" *)
   wire k_in_2;
-  (* src = "generator/designs/lanes.ts:121.55" *)
+  (* src = "generator/designs/lanes.ts:124.55" *)
   wire k_in_3;
-  (* src = "generator/designs/lanes.ts:126.19" *)
+  (* src = "generator/designs/lanes.ts:129.19" *)
   reg c1_valid;
-  (* src = "generator/designs/lanes.ts:127.19" *)
+  (* src = "generator/designs/lanes.ts:130.19" *)
   reg [15:0] c1_g;
-  (* src = "generator/designs/lanes.ts:128.19" *)
-  reg [63:0] c1_w;
-  (* src = "generator/designs/lanes.ts:129.20" *)
-  reg [191:0] c1_gold;
-  (* src = "generator/designs/lanes.ts:130.22" *)
-  reg [3:0] c1_mask;
   (* src = "generator/designs/lanes.ts:131.19" *)
+  reg [63:0] c1_w;
+  (* src = "generator/designs/lanes.ts:132.20" *)
+  reg [191:0] c1_gold;
+  (* src = "generator/designs/lanes.ts:133.22" *)
+  reg [3:0] c1_mask;
+  (* src = "generator/designs/lanes.ts:134.19" *)
   reg [5:0] c1_group;
-  (* src = "generator/designs/lanes.ts:132.21" *)
+  (* src = "generator/designs/lanes.ts:135.21" *)
   reg c1_eov;
-  (* src = "generator/designs/lanes.ts:133.23" *)
+  (* src = "generator/designs/lanes.ts:136.23" *)
   reg c1_fresh;
-  (* src = "generator/designs/lanes.ts:134.22" *)
+  (* src = "generator/designs/lanes.ts:137.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   reg [31:0] c2_prod_2;
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   reg [31:0] c2_prod_3;
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   reg [47:0] c2_old_2;
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   reg [47:0] c2_old_3;
-  (* src = "generator/designs/lanes.ts:149.19" *)
+  (* src = "generator/designs/lanes.ts:152.19" *)
   reg [5:0] c2_group;
-  (* src = "generator/designs/lanes.ts:150.22" *)
+  (* src = "generator/designs/lanes.ts:153.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:170.56" *)
+  (* src = "generator/designs/lanes.ts:173.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:170.56" *)
+  (* src = "generator/designs/lanes.ts:173.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:170.56" *)
+  (* src = "generator/designs/lanes.ts:173.56" *)
   wire [47:0] sum_2;
-  (* src = "generator/designs/lanes.ts:170.56" *)
+  (* src = "generator/designs/lanes.ts:173.56" *)
   wire [47:0] sum_3;
-  (* src = "generator/designs/lanes.ts:62.20" *)
+  (* src = "generator/designs/lanes.ts:65.20" *)
+  (* no_rw_check, rw_addr_collision = "no" *)
   reg [191:0] y_ram [0:63];
-  (* src = "generator/designs/lanes.ts:63.20" *)
+  (* src = "generator/designs/lanes.ts:66.20" *)
+  (* no_rw_check, rw_addr_collision = "no" *)
   reg [63:0] a_ram [0:127];
 
-  (* src = "generator/designs/hw.ts:105.62" *)
+  (* src = "generator/designs/hw.ts:106.62" *)
   wire _GEN_0;
   assign _GEN_0 = ((~rbeat_valid) | rbeat_pop);
-  (* src = "generator/designs/hw.ts:105.62" *)
+  (* src = "generator/designs/hw.ts:106.62" *)
   wire _GEN_1;
   assign _GEN_1 = ((~out_valid) | out_pop);
-  (* src = "generator/designs/lanes.ts:76.41" *)
+  (* src = "generator/designs/lanes.ts:79.41" *)
   wire [9:0] _GEN_2;
   assign _GEN_2 = ({1'b0, cols} + 10'd3);
-  (* src = "generator/designs/lanes.ts:81.18" *)
+  (* src = "generator/designs/lanes.ts:84.18" *)
   wire [6:0] _GEN_3;
   assign _GEN_3 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:170.93" *)
+  (* src = "generator/designs/lanes.ts:173.93" *)
   wire [48:0] _GEN_4;
   assign _GEN_4 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:170.93" *)
+  (* src = "generator/designs/lanes.ts:173.93" *)
   wire [48:0] _GEN_5;
   assign _GEN_5 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/lanes.ts:170.93" *)
+  (* src = "generator/designs/lanes.ts:173.93" *)
   wire [48:0] _GEN_6;
   assign _GEN_6 = ({c2_old_2[47], c2_old_2} + {{17{c2_prod_2[31]}}, c2_prod_2});
-  (* src = "generator/designs/lanes.ts:170.93" *)
+  (* src = "generator/designs/lanes.ts:173.93" *)
   wire [48:0] _GEN_7;
   assign _GEN_7 = ({c2_old_3[47], c2_old_3} + {{17{c2_prod_3[31]}}, c2_prod_3});
-  (* src = "generator/designs/lanes.ts:160.17" *)
+  (* src = "generator/designs/lanes.ts:163.17" *)
   wire [15:0] _GEN_8;
   assign _GEN_8 = (weight ? a_word[15:0] : c1_w[15:0]);
-  (* src = "generator/designs/lanes.ts:160.17" *)
+  (* src = "generator/designs/lanes.ts:163.17" *)
   wire [15:0] _GEN_9;
   assign _GEN_9 = (weight ? a_word[31:16] : c1_w[31:16]);
-  (* src = "generator/designs/lanes.ts:160.17" *)
+  (* src = "generator/designs/lanes.ts:163.17" *)
   wire [15:0] _GEN_10;
   assign _GEN_10 = (weight ? a_word[47:32] : c1_w[47:32]);
-  (* src = "generator/designs/lanes.ts:160.17" *)
+  (* src = "generator/designs/lanes.ts:163.17" *)
   wire [15:0] _GEN_11;
   assign _GEN_11 = (weight ? a_word[63:48] : c1_w[63:48]);
 
@@ -320,1074 +322,1104 @@ module sbe_lanes (
   wire _unused_bits;
   assign _unused_bits = ^{_GEN_2[1:0], _GEN_2[9]};
 
-  assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:95.15
+  assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:98.15
   assign r_ready = _GEN_0;  // generator/designs/lanes.ts:52.16
-  assign a_release = vec_end;  // generator/designs/lanes.ts:99.18
+  assign a_release = vec_end;  // generator/designs/lanes.ts:102.18
   assign o_valid = out_valid;  // generator/designs/lanes.ts:58.16
   assign o_data = out_data[255:0];  // generator/designs/lanes.ts:59.15
   assign o_last = out_data[256];  // generator/designs/lanes.ts:60.15
-  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:96.17
-  assign vec_done = vec_end;  // generator/designs/lanes.ts:98.17
-  assign mac_count = (fetch_group ? ((({2'd0, k_in_0} + {2'd0, k_in_1}) + {2'd0, k_in_2}) + {2'd0, k_in_3}) : 3'd0);  // generator/designs/lanes.ts:122.18
-  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:176.13
+  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:99.17
+  assign vec_done = vec_end;  // generator/designs/lanes.ts:101.17
+  assign mac_count = (fetch_group ? ((({2'd0, k_in_0} + {2'd0, k_in_1}) + {2'd0, k_in_2}) + {2'd0, k_in_3}) : 3'd0);  // generator/designs/lanes.ts:125.18
+  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:179.13
   assign rbeat_push = (r_valid & _GEN_0);  // generator/designs/lanes.ts:53.13
-  assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:92.12
+  assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:95.12
   assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:54.14
-  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:172.13
+  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:175.13
   assign out_pop = (o_ready & out_valid);  // generator/designs/lanes.ts:57.12
-  assign out_wdata = {((~weight) & c2_last), {{16{sum_3[47]}}, sum_3}, {{16{sum_2[47]}}, sum_2}, {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:173.14
-  assign advance = (~((c2_valid & c2_push) & (~_GEN_1)));  // generator/designs/lanes.ts:69.19
-  assign groups = _GEN_2[8:2];  // generator/designs/lanes.ts:76.17
-  assign span = (((~weight) & (groups < 7'd3)) ? 7'd3 : groups);  // generator/designs/lanes.ts:77.20
-  assign in_row = (_GEN_3 < groups);  // generator/designs/lanes.ts:82.21
-  assign last_col = (_GEN_3 == (groups - 7'd1));  // generator/designs/lanes.ts:83.23
-  assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:84.21
-  assign bank_ok = ((~weight) | ((a_bank == 1'b0) ? a_bank_full[0] : a_bank_full[1]));  // generator/designs/lanes.ts:85.22
-  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:86.18
-  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_3 == (span - 7'd1)));  // generator/designs/lanes.ts:87.25
-  assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:88.22
-  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:89.20
-  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:90.26
-  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:91.23
-  assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:97.22
-  assign fresh = (~((group == 6'd0) ? touched_0 : ((group == 6'd1) ? touched_1 : ((group == 6'd2) ? touched_2 : ((group == 6'd3) ? touched_3 : ((group == 6'd4) ? touched_4 : ((group == 6'd5) ? touched_5 : ((group == 6'd6) ? touched_6 : ((group == 6'd7) ? touched_7 : ((group == 6'd8) ? touched_8 : ((group == 6'd9) ? touched_9 : ((group == 6'd10) ? touched_10 : ((group == 6'd11) ? touched_11 : ((group == 6'd12) ? touched_12 : ((group == 6'd13) ? touched_13 : ((group == 6'd14) ? touched_14 : ((group == 6'd15) ? touched_15 : ((group == 6'd16) ? touched_16 : ((group == 6'd17) ? touched_17 : ((group == 6'd18) ? touched_18 : ((group == 6'd19) ? touched_19 : ((group == 6'd20) ? touched_20 : ((group == 6'd21) ? touched_21 : ((group == 6'd22) ? touched_22 : ((group == 6'd23) ? touched_23 : ((group == 6'd24) ? touched_24 : ((group == 6'd25) ? touched_25 : ((group == 6'd26) ? touched_26 : ((group == 6'd27) ? touched_27 : ((group == 6'd28) ? touched_28 : ((group == 6'd29) ? touched_29 : ((group == 6'd30) ? touched_30 : ((group == 6'd31) ? touched_31 : ((group == 6'd32) ? touched_32 : ((group == 6'd33) ? touched_33 : ((group == 6'd34) ? touched_34 : ((group == 6'd35) ? touched_35 : ((group == 6'd36) ? touched_36 : ((group == 6'd37) ? touched_37 : ((group == 6'd38) ? touched_38 : ((group == 6'd39) ? touched_39 : ((group == 6'd40) ? touched_40 : ((group == 6'd41) ? touched_41 : ((group == 6'd42) ? touched_42 : ((group == 6'd43) ? touched_43 : ((group == 6'd44) ? touched_44 : ((group == 6'd45) ? touched_45 : ((group == 6'd46) ? touched_46 : ((group == 6'd47) ? touched_47 : ((group == 6'd48) ? touched_48 : ((group == 6'd49) ? touched_49 : ((group == 6'd50) ? touched_50 : ((group == 6'd51) ? touched_51 : ((group == 6'd52) ? touched_52 : ((group == 6'd53) ? touched_53 : ((group == 6'd54) ? touched_54 : ((group == 6'd55) ? touched_55 : ((group == 6'd56) ? touched_56 : ((group == 6'd57) ? touched_57 : ((group == 6'd58) ? touched_58 : ((group == 6'd59) ? touched_59 : ((group == 6'd60) ? touched_60 : ((group == 6'd61) ? touched_61 : ((group == 6'd62) ? touched_62 : touched_63))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))));  // generator/designs/lanes.ts:102.21
-  assign k_in_0 = ({1'b0, {group, 2'd0}} < cols);  // generator/designs/lanes.ts:121.55
-  assign k_in_1 = ({1'b0, {group, 2'd1}} < cols);  // generator/designs/lanes.ts:121.55
-  assign k_in_2 = ({1'b0, {group, 2'd2}} < cols);  // generator/designs/lanes.ts:121.55
-  assign k_in_3 = ({1'b0, {group, 2'd3}} < cols);  // generator/designs/lanes.ts:121.55
-  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:170.56
-  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:170.56
-  assign sum_2 = ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_6[47:0]);  // generator/designs/lanes.ts:170.56
-  assign sum_3 = ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_7[47:0]);  // generator/designs/lanes.ts:170.56
+  assign out_wdata = {((~weight) & c2_last), {{16{sum_3[47]}}, sum_3}, {{16{sum_2[47]}}, sum_2}, {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:176.14
+  assign advance = (~((c2_valid & c2_push) & (~_GEN_1)));  // generator/designs/lanes.ts:72.19
+  assign groups = _GEN_2[8:2];  // generator/designs/lanes.ts:79.17
+  assign span = (((~weight) & (groups < 7'd3)) ? 7'd3 : groups);  // generator/designs/lanes.ts:80.20
+  assign in_row = (_GEN_3 < groups);  // generator/designs/lanes.ts:85.21
+  assign last_col = (_GEN_3 == (groups - 7'd1));  // generator/designs/lanes.ts:86.23
+  assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:87.21
+  assign bank_ok = ((~weight) | ((a_bank == 1'b0) ? a_bank_full[0] : a_bank_full[1]));  // generator/designs/lanes.ts:88.22
+  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:89.18
+  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_3 == (span - 7'd1)));  // generator/designs/lanes.ts:90.25
+  assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:91.22
+  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:92.20
+  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:93.26
+  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:94.23
+  assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:100.22
+  assign fresh = (~((group == 6'd0) ? touched_0 : ((group == 6'd1) ? touched_1 : ((group == 6'd2) ? touched_2 : ((group == 6'd3) ? touched_3 : ((group == 6'd4) ? touched_4 : ((group == 6'd5) ? touched_5 : ((group == 6'd6) ? touched_6 : ((group == 6'd7) ? touched_7 : ((group == 6'd8) ? touched_8 : ((group == 6'd9) ? touched_9 : ((group == 6'd10) ? touched_10 : ((group == 6'd11) ? touched_11 : ((group == 6'd12) ? touched_12 : ((group == 6'd13) ? touched_13 : ((group == 6'd14) ? touched_14 : ((group == 6'd15) ? touched_15 : ((group == 6'd16) ? touched_16 : ((group == 6'd17) ? touched_17 : ((group == 6'd18) ? touched_18 : ((group == 6'd19) ? touched_19 : ((group == 6'd20) ? touched_20 : ((group == 6'd21) ? touched_21 : ((group == 6'd22) ? touched_22 : ((group == 6'd23) ? touched_23 : ((group == 6'd24) ? touched_24 : ((group == 6'd25) ? touched_25 : ((group == 6'd26) ? touched_26 : ((group == 6'd27) ? touched_27 : ((group == 6'd28) ? touched_28 : ((group == 6'd29) ? touched_29 : ((group == 6'd30) ? touched_30 : ((group == 6'd31) ? touched_31 : ((group == 6'd32) ? touched_32 : ((group == 6'd33) ? touched_33 : ((group == 6'd34) ? touched_34 : ((group == 6'd35) ? touched_35 : ((group == 6'd36) ? touched_36 : ((group == 6'd37) ? touched_37 : ((group == 6'd38) ? touched_38 : ((group == 6'd39) ? touched_39 : ((group == 6'd40) ? touched_40 : ((group == 6'd41) ? touched_41 : ((group == 6'd42) ? touched_42 : ((group == 6'd43) ? touched_43 : ((group == 6'd44) ? touched_44 : ((group == 6'd45) ? touched_45 : ((group == 6'd46) ? touched_46 : ((group == 6'd47) ? touched_47 : ((group == 6'd48) ? touched_48 : ((group == 6'd49) ? touched_49 : ((group == 6'd50) ? touched_50 : ((group == 6'd51) ? touched_51 : ((group == 6'd52) ? touched_52 : ((group == 6'd53) ? touched_53 : ((group == 6'd54) ? touched_54 : ((group == 6'd55) ? touched_55 : ((group == 6'd56) ? touched_56 : ((group == 6'd57) ? touched_57 : ((group == 6'd58) ? touched_58 : ((group == 6'd59) ? touched_59 : ((group == 6'd60) ? touched_60 : ((group == 6'd61) ? touched_61 : ((group == 6'd62) ? touched_62 : touched_63))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))));  // generator/designs/lanes.ts:105.21
+  assign k_in_0 = ({1'b0, {group, 2'd0}} < cols);  // generator/designs/lanes.ts:124.55
+  assign k_in_1 = ({1'b0, {group, 2'd1}} < cols);  // generator/designs/lanes.ts:124.55
+  assign k_in_2 = ({1'b0, {group, 2'd2}} < cols);  // generator/designs/lanes.ts:124.55
+  assign k_in_3 = ({1'b0, {group, 2'd3}} < cols);  // generator/designs/lanes.ts:124.55
+  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:173.56
+  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:173.56
+  assign sum_2 = ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_6[47:0]);  // generator/designs/lanes.ts:173.56
+  assign sum_3 = ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_7[47:0]);  // generator/designs/lanes.ts:173.56
 
-  (* src = "generator/designs/hw.ts:101.19" *)
+  (* src = "generator/designs/hw.ts:102.19" *)
   always @(posedge clk) begin
     if (rst) begin
       rbeat_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:104.5" *) if (rbeat_push) begin
-        (* src = "generator/designs/hw.ts:104.28" *) rbeat_valid <= 1'b1;
+      (* src = "generator/designs/hw.ts:105.5" *) if (rbeat_push) begin
+        (* src = "generator/designs/hw.ts:105.28" *) rbeat_valid <= 1'b1;
       end else if (rbeat_pop) begin
-        (* src = "generator/designs/hw.ts:104.65" *) rbeat_valid <= 1'b0;
+        (* src = "generator/designs/hw.ts:105.65" *) rbeat_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:102.18" *)
+  (* src = "generator/designs/hw.ts:103.18" *)
   always @(posedge clk) begin
     if (rbeat_push) begin
-      (* src = "generator/designs/hw.ts:103.8" *) rbeat_data <= rbeat_wdata;
+      (* src = "generator/designs/hw.ts:104.8" *) rbeat_data <= rbeat_wdata;
     end
   end
-  (* src = "generator/designs/hw.ts:101.19" *)
+  (* src = "generator/designs/hw.ts:102.19" *)
   always @(posedge clk) begin
     if (rst) begin
       out_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:104.5" *) if (out_push) begin
-        (* src = "generator/designs/hw.ts:104.28" *) out_valid <= 1'b1;
+      (* src = "generator/designs/hw.ts:105.5" *) if (out_push) begin
+        (* src = "generator/designs/hw.ts:105.28" *) out_valid <= 1'b1;
       end else if (out_pop) begin
-        (* src = "generator/designs/hw.ts:104.65" *) out_valid <= 1'b0;
+        (* src = "generator/designs/hw.ts:105.65" *) out_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:102.18" *)
+  (* src = "generator/designs/hw.ts:103.18" *)
   always @(posedge clk) begin
     if (out_push) begin
-      (* src = "generator/designs/hw.ts:103.8" *) out_data <= out_wdata;
+      (* src = "generator/designs/hw.ts:104.8" *) out_data <= out_wdata;
     end
   end
-  (* src = "generator/designs/lanes.ts:67.19" *)
+  (* src = "generator/designs/lanes.ts:70.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:152.11" *) c2_valid <= c1_valid;
+      (* src = "generator/designs/lanes.ts:154.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:155.11" *) c2_valid <= c1_valid;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:68.22" *)
+  (* src = "generator/designs/lanes.ts:71.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:153.14" *) c2_push <= (weight | c1_eov);
+    (* src = "generator/designs/lanes.ts:154.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:156.14" *) c2_push <= (weight | c1_eov);
     end
   end
-  (* src = "generator/designs/lanes.ts:71.17" *)
+  (* src = "generator/designs/lanes.ts:74.17" *)
   always @(posedge clk) begin
     if (rst) begin
       group <= 6'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:94.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:94.32" *) group <= 6'd0;
+      (* src = "generator/designs/lanes.ts:97.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:97.32" *) group <= 6'd0;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:94.61" *) group <= (last_group ? 6'd0 : (group + 6'd1));
+        (* src = "generator/designs/lanes.ts:97.61" *) group <= (last_group ? 6'd0 : (group + 6'd1));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:72.18" *)
+  (* src = "generator/designs/lanes.ts:75.18" *)
   always @(posedge clk) begin
     if (rst) begin
       sub_beat <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:93.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:93.33" *) sub_beat <= 2'd0;
+      (* src = "generator/designs/lanes.ts:96.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:96.33" *) sub_beat <= 2'd0;
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:93.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
+        (* src = "generator/designs/lanes.ts:96.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:73.23" *)
+  (* src = "generator/designs/lanes.ts:76.23" *)
   always @(posedge clk) begin
     if (rst) begin
       a_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:100.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:100.38" *) a_bank <= 1'b0;
+      (* src = "generator/designs/lanes.ts:103.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:103.38" *) a_bank <= 1'b0;
       end else if (vec_end) begin
-        (* src = "generator/designs/lanes.ts:100.81" *) a_bank <= (~a_bank);
+        (* src = "generator/designs/lanes.ts:103.81" *) a_bank <= (~a_bank);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_0 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_0 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd0))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_0 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_0 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_1 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_1 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd1))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_1 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_1 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_2 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_2 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd2))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_2 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_2 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_3 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_3 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd3))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_3 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_3 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_4 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_4 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd4))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_4 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_4 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_5 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_5 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd5))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_5 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_5 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_6 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_6 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd6))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_6 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_6 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_7 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_7 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd7))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_7 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_7 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_8 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_8 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_8 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd8))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_8 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_8 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_9 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_9 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_9 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd9))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_9 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_9 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_10 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_10 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_10 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd10))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_10 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_10 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_11 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_11 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_11 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd11))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_11 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_11 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_12 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_12 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_12 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd12))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_12 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_12 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_13 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_13 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_13 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd13))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_13 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_13 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_14 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_14 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_14 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd14))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_14 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_14 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_15 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_15 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_15 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd15))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_15 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_15 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_16 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_16 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_16 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd16))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_16 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_16 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_17 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_17 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_17 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd17))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_17 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_17 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_18 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_18 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_18 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd18))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_18 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_18 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_19 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_19 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_19 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd19))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_19 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_19 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_20 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_20 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_20 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd20))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_20 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_20 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_21 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_21 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_21 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd21))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_21 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_21 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_22 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_22 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_22 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd22))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_22 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_22 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_23 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_23 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_23 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd23))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_23 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_23 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_24 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_24 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_24 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd24))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_24 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_24 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_25 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_25 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_25 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd25))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_25 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_25 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_26 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_26 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_26 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd26))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_26 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_26 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_27 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_27 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_27 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd27))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_27 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_27 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_28 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_28 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_28 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd28))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_28 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_28 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_29 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_29 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_29 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd29))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_29 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_29 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_30 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_30 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_30 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd30))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_30 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_30 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_31 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_31 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_31 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd31))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_31 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_31 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_32 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_32 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_32 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd32))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_32 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_32 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_33 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_33 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_33 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd33))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_33 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_33 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_34 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_34 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_34 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd34))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_34 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_34 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_35 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_35 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_35 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd35))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_35 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_35 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_36 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_36 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_36 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd36))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_36 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_36 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_37 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_37 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_37 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd37))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_37 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_37 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_38 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_38 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_38 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd38))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_38 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_38 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_39 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_39 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_39 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd39))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_39 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_39 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_40 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_40 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_40 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd40))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_40 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_40 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_41 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_41 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_41 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd41))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_41 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_41 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_42 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_42 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_42 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd42))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_42 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_42 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_43 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_43 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_43 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd43))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_43 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_43 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_44 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_44 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_44 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd44))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_44 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_44 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_45 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_45 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_45 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd45))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_45 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_45 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_46 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_46 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_46 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd46))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_46 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_46 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_47 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_47 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_47 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd47))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_47 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_47 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_48 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_48 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_48 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd48))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_48 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_48 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_49 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_49 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_49 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd49))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_49 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_49 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_50 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_50 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_50 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd50))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_50 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_50 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_51 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_51 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_51 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd51))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_51 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_51 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_52 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_52 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_52 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd52))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_52 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_52 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_53 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_53 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_53 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd53))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_53 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_53 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_54 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_54 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_54 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd54))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_54 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_54 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_55 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_55 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_55 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd55))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_55 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_55 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_56 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_56 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_56 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd56))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_56 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_56 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_57 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_57 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_57 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd57))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_57 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_57 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_58 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_58 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_58 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd58))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_58 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_58 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_59 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_59 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_59 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd59))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_59 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_59 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_60 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_60 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_60 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd60))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_60 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_60 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_61 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_61 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_61 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd61))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_61 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_61 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_62 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_62 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_62 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd62))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_62 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_62 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_63 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_63 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_63 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd63))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_63 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_63 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:126.19" *)
+  (* src = "generator/designs/lanes.ts:129.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c1_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:135.9" *) c1_valid <= active;
+        (* src = "generator/designs/lanes.ts:138.9" *) c1_valid <= active;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:127.19" *)
+  (* src = "generator/designs/lanes.ts:130.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:136.9" *) c1_g <= (lt_data[17] ? 16'd0 : lt_data[15:0]);
-    end
-  end
-  (* src = "generator/designs/lanes.ts:128.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:137.9" *) c1_w <= ((sub_beat == 2'd0) ? rbeat_data[63:0] : ((sub_beat == 2'd1) ? rbeat_data[127:64] : ((sub_beat == 2'd2) ? rbeat_data[191:128] : rbeat_data[255:192])));
-    end
-  end
-  (* src = "generator/designs/lanes.ts:129.20" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:139.10" *) c1_gold <= {rbeat_data[239:192], rbeat_data[175:128], rbeat_data[111:64], rbeat_data[47:0]};
-    end
-  end
-  (* src = "generator/designs/lanes.ts:130.22" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:140.12" *) c1_mask <= {k_in_3, k_in_2, k_in_1, k_in_0};
+      (* src = "generator/designs/lanes.ts:139.9" *) c1_g <= (lt_data[17] ? 16'd0 : lt_data[15:0]);
     end
   end
   (* src = "generator/designs/lanes.ts:131.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:141.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:140.9" *) c1_w <= ((sub_beat == 2'd0) ? rbeat_data[63:0] : ((sub_beat == 2'd1) ? rbeat_data[127:64] : ((sub_beat == 2'd2) ? rbeat_data[191:128] : rbeat_data[255:192])));
     end
   end
-  (* src = "generator/designs/lanes.ts:132.21" *)
+  (* src = "generator/designs/lanes.ts:132.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:142.11" *) c1_eov <= lt_data[16];
+      (* src = "generator/designs/lanes.ts:142.10" *) c1_gold <= {rbeat_data[239:192], rbeat_data[175:128], rbeat_data[111:64], rbeat_data[47:0]};
     end
   end
-  (* src = "generator/designs/lanes.ts:133.23" *)
+  (* src = "generator/designs/lanes.ts:133.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:143.13" *) c1_fresh <= fresh;
+      (* src = "generator/designs/lanes.ts:143.12" *) c1_mask <= {k_in_3, k_in_2, k_in_1, k_in_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:134.22" *)
+  (* src = "generator/designs/lanes.ts:134.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:144.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:144.9" *) c1_group <= group;
     end
   end
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:135.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[0]) begin
-        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_8[15]}}, _GEN_8}));
+      (* src = "generator/designs/lanes.ts:145.11" *) c1_eov <= lt_data[16];
+    end
+  end
+  (* src = "generator/designs/lanes.ts:136.23" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:146.13" *) c1_fresh <= fresh;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:137.22" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:147.12" *) c1_last <= last_col;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:150.58" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:164.9" *) if (c1_mask[0]) begin
+        (* src = "generator/designs/lanes.ts:164.35" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_8[15]}}, _GEN_8}));
       end else begin
-        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_0 <= 32'd0;
+        (* src = "generator/designs/lanes.ts:164.88" *) c2_prod_0 <= 32'd0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[1]) begin
-        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_9[15]}}, _GEN_9}));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (c1_mask[1]) begin
+        (* src = "generator/designs/lanes.ts:164.35" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_9[15]}}, _GEN_9}));
       end else begin
-        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_1 <= 32'd0;
+        (* src = "generator/designs/lanes.ts:164.88" *) c2_prod_1 <= 32'd0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[2]) begin
-        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_10[15]}}, _GEN_10}));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (c1_mask[2]) begin
+        (* src = "generator/designs/lanes.ts:164.35" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_10[15]}}, _GEN_10}));
       end else begin
-        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_2 <= 32'd0;
+        (* src = "generator/designs/lanes.ts:164.88" *) c2_prod_2 <= 32'd0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[3]) begin
-        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_11[15]}}, _GEN_11}));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (c1_mask[3]) begin
+        (* src = "generator/designs/lanes.ts:164.35" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_11[15]}}, _GEN_11}));
       end else begin
-        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_3 <= 32'd0;
+        (* src = "generator/designs/lanes.ts:164.88" *) c2_prod_3 <= 32'd0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
-        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_0 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:167.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:167.73" *) c2_old_0 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+        (* src = "generator/designs/lanes.ts:168.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
-        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_1 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:167.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:167.73" *) c2_old_1 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+        (* src = "generator/designs/lanes.ts:168.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[2])))) begin
-        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_2 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:167.9" *) if (((~weight) & (c1_fresh | (~c1_mask[2])))) begin
+        (* src = "generator/designs/lanes.ts:167.73" *) c2_old_2 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_2 <= (weight ? c1_gold[143:96] : y_old[143:96]);
+        (* src = "generator/designs/lanes.ts:168.36" *) c2_old_2 <= (weight ? c1_gold[143:96] : y_old[143:96]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[3])))) begin
-        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_3 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:167.9" *) if (((~weight) & (c1_fresh | (~c1_mask[3])))) begin
+        (* src = "generator/designs/lanes.ts:167.73" *) c2_old_3 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_3 <= (weight ? c1_gold[191:144] : y_old[191:144]);
+        (* src = "generator/designs/lanes.ts:168.36" *) c2_old_3 <= (weight ? c1_gold[191:144] : y_old[191:144]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.19" *)
+  (* src = "generator/designs/lanes.ts:152.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:167.9" *) c2_group <= c1_group;
+      (* src = "generator/designs/lanes.ts:170.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:150.22" *)
+  (* src = "generator/designs/lanes.ts:153.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:168.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:171.12" *) c2_last <= c1_last;
     end
   end
-  (* src = "generator/designs/lanes.ts:62.20" *)
+  (* src = "generator/designs/lanes.ts:65.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.7" *) if ((c2_valid & (~c2_push))) begin
-      (* src = "generator/designs/lanes.ts:174.46" *) y_ram[c2_group] <= {sum_3, sum_2, sum_1, sum_0};
+    (* src = "generator/designs/lanes.ts:177.7" *) if ((c2_valid & (~c2_push))) begin
+      (* src = "generator/designs/lanes.ts:177.46" *) y_ram[c2_group] <= {sum_3, sum_2, sum_1, sum_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:110.18" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:109.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:110.18" *) y_old <= y_ram[group];
+`ifndef SYNTHESIS
+  reg y_ram__sim_we0;
+  reg [5:0] y_ram__sim_wa0;
+  always @* begin
+    y_ram__sim_we0 = 1'b0;
+    y_ram__sim_wa0 = 6'd0;
+    (* src = "generator/designs/lanes.ts:177.7" *) if ((c2_valid & (~c2_push))) begin
+      y_ram__sim_we0 = 1'b1;
+      y_ram__sim_wa0 = c2_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:63.20" *)
+`endif
+  (* src = "generator/designs/lanes.ts:113.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:64.7" *) if (a_we) begin
-      (* src = "generator/designs/lanes.ts:64.32" *) a_ram[a_waddr] <= a_wdata;
+    (* src = "generator/designs/lanes.ts:112.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:113.18" *) y_old <= y_ram[group];
+`ifndef SYNTHESIS
+      if ((y_ram__sim_we0 && y_ram__sim_wa0 == group)) y_old <= ~y_ram[group];
+`endif
     end
   end
-  (* src = "generator/designs/lanes.ts:111.18" *)
+  (* src = "generator/designs/lanes.ts:66.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:109.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:111.18" *) a_word <= a_ram[{a_bank, group}];
+    (* src = "generator/designs/lanes.ts:67.7" *) if (a_we) begin
+      (* src = "generator/designs/lanes.ts:67.32" *) a_ram[a_waddr] <= a_wdata;
+    end
+  end
+`ifndef SYNTHESIS
+  reg a_ram__sim_we0;
+  reg [6:0] a_ram__sim_wa0;
+  always @* begin
+    a_ram__sim_we0 = 1'b0;
+    a_ram__sim_wa0 = 7'd0;
+    (* src = "generator/designs/lanes.ts:67.7" *) if (a_we) begin
+      a_ram__sim_we0 = 1'b1;
+      a_ram__sim_wa0 = a_waddr;
+    end
+  end
+`endif
+  (* src = "generator/designs/lanes.ts:114.18" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:112.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:114.18" *) a_word <= a_ram[{a_bank, group}];
+`ifndef SYNTHESIS
+      if ((a_ram__sim_we0 && a_ram__sim_wa0 == {a_bank, group})) a_word <= ~a_ram[{a_bank, group}];
+`endif
     end
   end
 endmodule

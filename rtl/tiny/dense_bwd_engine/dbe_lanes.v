@@ -28,151 +28,153 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:48.20" *) output wire [1:0] mac_count,
   (* src = "generator/designs/lanes.ts:49.15" *) output wire idle
 );
-  (* src = "generator/designs/hw.ts:98.18" *)
+  (* src = "generator/designs/hw.ts:99.18" *)
   wire rbeat_push;
-  (* src = "generator/designs/hw.ts:99.17" *)
+  (* src = "generator/designs/hw.ts:100.17" *)
   wire rbeat_pop;
-  (* src = "generator/designs/hw.ts:100.19" *)
+  (* src = "generator/designs/hw.ts:101.19" *)
   wire [127:0] rbeat_wdata;
-  (* src = "generator/designs/hw.ts:101.19" *)
+  (* src = "generator/designs/hw.ts:102.19" *)
   reg rbeat_valid;
-  (* src = "generator/designs/hw.ts:102.18" *)
+  (* src = "generator/designs/hw.ts:103.18" *)
   reg [127:0] rbeat_data;
-  (* src = "generator/designs/hw.ts:98.18" *)
+  (* src = "generator/designs/hw.ts:99.18" *)
   wire out_push;
-  (* src = "generator/designs/hw.ts:99.17" *)
+  (* src = "generator/designs/hw.ts:100.17" *)
   wire out_pop;
-  (* src = "generator/designs/hw.ts:100.19" *)
-  wire [128:0] out_wdata;
   (* src = "generator/designs/hw.ts:101.19" *)
+  wire [128:0] out_wdata;
+  (* src = "generator/designs/hw.ts:102.19" *)
   reg out_valid;
-  (* src = "generator/designs/hw.ts:102.18" *)
+  (* src = "generator/designs/hw.ts:103.18" *)
   reg [128:0] out_data;
-  (* src = "generator/designs/lanes.ts:67.19" *)
+  (* src = "generator/designs/lanes.ts:70.19" *)
   reg c2_valid;
-  (* src = "generator/designs/lanes.ts:68.22" *)
+  (* src = "generator/designs/lanes.ts:71.22" *)
   reg c2_push;
-  (* src = "generator/designs/lanes.ts:69.19" *)
+  (* src = "generator/designs/lanes.ts:72.19" *)
   wire advance;
-  (* src = "generator/designs/lanes.ts:71.17" *)
+  (* src = "generator/designs/lanes.ts:74.17" *)
   reg [2:0] group;
-  (* src = "generator/designs/lanes.ts:72.18" *)
+  (* src = "generator/designs/lanes.ts:75.18" *)
   reg [1:0] sub_beat;
-  (* src = "generator/designs/lanes.ts:73.23" *)
+  (* src = "generator/designs/lanes.ts:76.23" *)
   reg a_bank;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_0;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_1;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_2;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_3;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_4;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_5;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_6;
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   reg touched_7;
-  (* src = "generator/designs/lanes.ts:76.17" *)
+  (* src = "generator/designs/lanes.ts:79.17" *)
   wire [3:0] groups;
-  (* src = "generator/designs/lanes.ts:77.20" *)
+  (* src = "generator/designs/lanes.ts:80.20" *)
   wire [3:0] span;
-  (* src = "generator/designs/lanes.ts:82.21" *)
+  (* src = "generator/designs/lanes.ts:85.21" *)
   wire in_row;
-  (* src = "generator/designs/lanes.ts:83.23" *)
+  (* src = "generator/designs/lanes.ts:86.23" *)
   wire last_col;
-  (* src = "generator/designs/lanes.ts:84.21" *)
+  (* src = "generator/designs/lanes.ts:87.21" *)
   wire need_r;
-  (* src = "generator/designs/lanes.ts:85.22" *)
-  wire bank_ok;
-  (* src = "generator/designs/lanes.ts:86.18" *)
-  wire go;
-  (* src = "generator/designs/lanes.ts:87.25" *)
-  wire last_group;
   (* src = "generator/designs/lanes.ts:88.22" *)
+  wire bank_ok;
+  (* src = "generator/designs/lanes.ts:89.18" *)
+  wire go;
+  (* src = "generator/designs/lanes.ts:90.25" *)
+  wire last_group;
+  (* src = "generator/designs/lanes.ts:91.22" *)
   wire active;
-  (* src = "generator/designs/lanes.ts:89.20" *)
+  (* src = "generator/designs/lanes.ts:92.20" *)
   wire fetch_group;
-  (* src = "generator/designs/lanes.ts:90.26" *)
+  (* src = "generator/designs/lanes.ts:93.26" *)
   wire [1:0] beat_groups;
-  (* src = "generator/designs/lanes.ts:91.23" *)
+  (* src = "generator/designs/lanes.ts:94.23" *)
   wire pop_beat;
-  (* src = "generator/designs/lanes.ts:97.22" *)
+  (* src = "generator/designs/lanes.ts:100.22" *)
   wire vec_end;
-  (* src = "generator/designs/lanes.ts:102.21" *)
+  (* src = "generator/designs/lanes.ts:105.21" *)
   wire fresh;
-  (* src = "generator/designs/lanes.ts:110.18" *)
+  (* src = "generator/designs/lanes.ts:113.18" *)
   reg [95:0] y_old;
-  (* src = "generator/designs/lanes.ts:111.18" *)
+  (* src = "generator/designs/lanes.ts:114.18" *)
   reg [31:0] a_word;
-  (* src = "generator/designs/lanes.ts:121.55" *)
+  (* src = "generator/designs/lanes.ts:124.55" *)
   wire k_in_0;
-  (* src = "generator/designs/lanes.ts:121.55" *)
+  (* src = "generator/designs/lanes.ts:124.55" *)
   wire k_in_1;
-  (* src = "generator/designs/lanes.ts:126.19" *)
+  (* src = "generator/designs/lanes.ts:129.19" *)
   reg c1_valid;
-  (* src = "generator/designs/lanes.ts:127.19" *)
+  (* src = "generator/designs/lanes.ts:130.19" *)
   reg [15:0] c1_g;
-  (* src = "generator/designs/lanes.ts:128.19" *)
-  reg [31:0] c1_w;
-  (* src = "generator/designs/lanes.ts:129.20" *)
-  reg [95:0] c1_gold;
-  (* src = "generator/designs/lanes.ts:130.22" *)
-  reg [1:0] c1_mask;
   (* src = "generator/designs/lanes.ts:131.19" *)
+  reg [31:0] c1_w;
+  (* src = "generator/designs/lanes.ts:132.20" *)
+  reg [95:0] c1_gold;
+  (* src = "generator/designs/lanes.ts:133.22" *)
+  reg [1:0] c1_mask;
+  (* src = "generator/designs/lanes.ts:134.19" *)
   reg [2:0] c1_group;
-  (* src = "generator/designs/lanes.ts:132.21" *)
+  (* src = "generator/designs/lanes.ts:135.21" *)
   reg c1_eov;
-  (* src = "generator/designs/lanes.ts:133.23" *)
+  (* src = "generator/designs/lanes.ts:136.23" *)
   reg c1_fresh;
-  (* src = "generator/designs/lanes.ts:134.22" *)
+  (* src = "generator/designs/lanes.ts:137.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:149.19" *)
+  (* src = "generator/designs/lanes.ts:152.19" *)
   reg [2:0] c2_group;
-  (* src = "generator/designs/lanes.ts:150.22" *)
+  (* src = "generator/designs/lanes.ts:153.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:170.56" *)
+  (* src = "generator/designs/lanes.ts:173.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:170.56" *)
+  (* src = "generator/designs/lanes.ts:173.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:62.20" *)
+  (* src = "generator/designs/lanes.ts:65.20" *)
+  (* no_rw_check, rw_addr_collision = "no" *)
   reg [95:0] y_ram [0:7];
-  (* src = "generator/designs/lanes.ts:63.20" *)
+  (* src = "generator/designs/lanes.ts:66.20" *)
+  (* no_rw_check, rw_addr_collision = "no" *)
   reg [31:0] a_ram [0:15];
 
-  (* src = "generator/designs/hw.ts:105.62" *)
+  (* src = "generator/designs/hw.ts:106.62" *)
   wire _GEN_0;
   assign _GEN_0 = ((~rbeat_valid) | rbeat_pop);
-  (* src = "generator/designs/hw.ts:105.62" *)
+  (* src = "generator/designs/hw.ts:106.62" *)
   wire _GEN_1;
   assign _GEN_1 = ((~out_valid) | out_pop);
-  (* src = "generator/designs/lanes.ts:76.41" *)
+  (* src = "generator/designs/lanes.ts:79.41" *)
   wire [5:0] _GEN_2;
   assign _GEN_2 = ({1'b0, cols} + 6'd1);
-  (* src = "generator/designs/lanes.ts:81.18" *)
+  (* src = "generator/designs/lanes.ts:84.18" *)
   wire [3:0] _GEN_3;
   assign _GEN_3 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:170.93" *)
+  (* src = "generator/designs/lanes.ts:173.93" *)
   wire [48:0] _GEN_4;
   assign _GEN_4 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:170.93" *)
+  (* src = "generator/designs/lanes.ts:173.93" *)
   wire [48:0] _GEN_5;
   assign _GEN_5 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/lanes.ts:160.17" *)
+  (* src = "generator/designs/lanes.ts:163.17" *)
   wire [15:0] _GEN_6;
   assign _GEN_6 = (weight ? a_word[15:0] : c1_w[15:0]);
-  (* src = "generator/designs/lanes.ts:160.17" *)
+  (* src = "generator/designs/lanes.ts:163.17" *)
   wire [15:0] _GEN_7;
   assign _GEN_7 = (weight ? a_word[31:16] : c1_w[31:16]);
 
@@ -180,358 +182,388 @@ module dbe_lanes (
   wire _unused_bits;
   assign _unused_bits = ^{_GEN_2[0], _GEN_2[5]};
 
-  assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:95.15
+  assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:98.15
   assign r_ready = _GEN_0;  // generator/designs/lanes.ts:52.16
-  assign a_release = vec_end;  // generator/designs/lanes.ts:99.18
+  assign a_release = vec_end;  // generator/designs/lanes.ts:102.18
   assign o_valid = out_valid;  // generator/designs/lanes.ts:58.16
   assign o_data = out_data[127:0];  // generator/designs/lanes.ts:59.15
   assign o_last = out_data[128];  // generator/designs/lanes.ts:60.15
-  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:96.17
-  assign vec_done = vec_end;  // generator/designs/lanes.ts:98.17
-  assign mac_count = (fetch_group ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:122.18
-  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:176.13
+  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:99.17
+  assign vec_done = vec_end;  // generator/designs/lanes.ts:101.17
+  assign mac_count = (fetch_group ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:125.18
+  assign idle = (((~c1_valid) & (~c2_valid)) & (~out_valid));  // generator/designs/lanes.ts:179.13
   assign rbeat_push = (r_valid & _GEN_0);  // generator/designs/lanes.ts:53.13
-  assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:92.12
+  assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:95.12
   assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:54.14
-  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:172.13
+  assign out_push = ((c2_valid & c2_push) & _GEN_1);  // generator/designs/lanes.ts:175.13
   assign out_pop = (o_ready & out_valid);  // generator/designs/lanes.ts:57.12
-  assign out_wdata = {((~weight) & c2_last), {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:173.14
-  assign advance = (~((c2_valid & c2_push) & (~_GEN_1)));  // generator/designs/lanes.ts:69.19
-  assign groups = _GEN_2[4:1];  // generator/designs/lanes.ts:76.17
-  assign span = (((~weight) & (groups < 4'd3)) ? 4'd3 : groups);  // generator/designs/lanes.ts:77.20
-  assign in_row = (_GEN_3 < groups);  // generator/designs/lanes.ts:82.21
-  assign last_col = (_GEN_3 == (groups - 4'd1));  // generator/designs/lanes.ts:83.23
-  assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:84.21
-  assign bank_ok = ((~weight) | ((a_bank == 1'b0) ? a_bank_full[0] : a_bank_full[1]));  // generator/designs/lanes.ts:85.22
-  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:86.18
-  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_3 == (span - 4'd1)));  // generator/designs/lanes.ts:87.25
-  assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:88.22
-  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:89.20
-  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:90.26
-  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:91.23
-  assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:97.22
-  assign fresh = (~((group == 3'd0) ? touched_0 : ((group == 3'd1) ? touched_1 : ((group == 3'd2) ? touched_2 : ((group == 3'd3) ? touched_3 : ((group == 3'd4) ? touched_4 : ((group == 3'd5) ? touched_5 : ((group == 3'd6) ? touched_6 : touched_7))))))));  // generator/designs/lanes.ts:102.21
-  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:121.55
-  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:121.55
-  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:170.56
-  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:170.56
+  assign out_wdata = {((~weight) & c2_last), {{16{sum_1[47]}}, sum_1}, {{16{sum_0[47]}}, sum_0}};  // generator/designs/lanes.ts:176.14
+  assign advance = (~((c2_valid & c2_push) & (~_GEN_1)));  // generator/designs/lanes.ts:72.19
+  assign groups = _GEN_2[4:1];  // generator/designs/lanes.ts:79.17
+  assign span = (((~weight) & (groups < 4'd3)) ? 4'd3 : groups);  // generator/designs/lanes.ts:80.20
+  assign in_row = (_GEN_3 < groups);  // generator/designs/lanes.ts:85.21
+  assign last_col = (_GEN_3 == (groups - 4'd1));  // generator/designs/lanes.ts:86.23
+  assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:87.21
+  assign bank_ok = ((~weight) | ((a_bank == 1'b0) ? a_bank_full[0] : a_bank_full[1]));  // generator/designs/lanes.ts:88.22
+  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:89.18
+  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_3 == (span - 4'd1)));  // generator/designs/lanes.ts:90.25
+  assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:91.22
+  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:92.20
+  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:93.26
+  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:94.23
+  assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:100.22
+  assign fresh = (~((group == 3'd0) ? touched_0 : ((group == 3'd1) ? touched_1 : ((group == 3'd2) ? touched_2 : ((group == 3'd3) ? touched_3 : ((group == 3'd4) ? touched_4 : ((group == 3'd5) ? touched_5 : ((group == 3'd6) ? touched_6 : touched_7))))))));  // generator/designs/lanes.ts:105.21
+  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:124.55
+  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:124.55
+  assign sum_0 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:173.56
+  assign sum_1 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:173.56
 
-  (* src = "generator/designs/hw.ts:101.19" *)
+  (* src = "generator/designs/hw.ts:102.19" *)
   always @(posedge clk) begin
     if (rst) begin
       rbeat_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:104.5" *) if (rbeat_push) begin
-        (* src = "generator/designs/hw.ts:104.28" *) rbeat_valid <= 1'b1;
+      (* src = "generator/designs/hw.ts:105.5" *) if (rbeat_push) begin
+        (* src = "generator/designs/hw.ts:105.28" *) rbeat_valid <= 1'b1;
       end else if (rbeat_pop) begin
-        (* src = "generator/designs/hw.ts:104.65" *) rbeat_valid <= 1'b0;
+        (* src = "generator/designs/hw.ts:105.65" *) rbeat_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:102.18" *)
+  (* src = "generator/designs/hw.ts:103.18" *)
   always @(posedge clk) begin
     if (rbeat_push) begin
-      (* src = "generator/designs/hw.ts:103.8" *) rbeat_data <= rbeat_wdata;
+      (* src = "generator/designs/hw.ts:104.8" *) rbeat_data <= rbeat_wdata;
     end
   end
-  (* src = "generator/designs/hw.ts:101.19" *)
+  (* src = "generator/designs/hw.ts:102.19" *)
   always @(posedge clk) begin
     if (rst) begin
       out_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:104.5" *) if (out_push) begin
-        (* src = "generator/designs/hw.ts:104.28" *) out_valid <= 1'b1;
+      (* src = "generator/designs/hw.ts:105.5" *) if (out_push) begin
+        (* src = "generator/designs/hw.ts:105.28" *) out_valid <= 1'b1;
       end else if (out_pop) begin
-        (* src = "generator/designs/hw.ts:104.65" *) out_valid <= 1'b0;
+        (* src = "generator/designs/hw.ts:105.65" *) out_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:102.18" *)
+  (* src = "generator/designs/hw.ts:103.18" *)
   always @(posedge clk) begin
     if (out_push) begin
-      (* src = "generator/designs/hw.ts:103.8" *) out_data <= out_wdata;
+      (* src = "generator/designs/hw.ts:104.8" *) out_data <= out_wdata;
     end
   end
-  (* src = "generator/designs/lanes.ts:67.19" *)
+  (* src = "generator/designs/lanes.ts:70.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:152.11" *) c2_valid <= c1_valid;
+      (* src = "generator/designs/lanes.ts:154.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:155.11" *) c2_valid <= c1_valid;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:68.22" *)
+  (* src = "generator/designs/lanes.ts:71.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:153.14" *) c2_push <= (weight | c1_eov);
+    (* src = "generator/designs/lanes.ts:154.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:156.14" *) c2_push <= (weight | c1_eov);
     end
   end
-  (* src = "generator/designs/lanes.ts:71.17" *)
+  (* src = "generator/designs/lanes.ts:74.17" *)
   always @(posedge clk) begin
     if (rst) begin
       group <= 3'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:94.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:94.32" *) group <= 3'd0;
+      (* src = "generator/designs/lanes.ts:97.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:97.32" *) group <= 3'd0;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:94.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
+        (* src = "generator/designs/lanes.ts:97.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:72.18" *)
+  (* src = "generator/designs/lanes.ts:75.18" *)
   always @(posedge clk) begin
     if (rst) begin
       sub_beat <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:93.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:93.33" *) sub_beat <= 2'd0;
+      (* src = "generator/designs/lanes.ts:96.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:96.33" *) sub_beat <= 2'd0;
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:93.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
+        (* src = "generator/designs/lanes.ts:96.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:73.23" *)
+  (* src = "generator/designs/lanes.ts:76.23" *)
   always @(posedge clk) begin
     if (rst) begin
       a_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:100.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:100.38" *) a_bank <= 1'b0;
+      (* src = "generator/designs/lanes.ts:103.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:103.38" *) a_bank <= 1'b0;
       end else if (vec_end) begin
-        (* src = "generator/designs/lanes.ts:100.81" *) a_bank <= (~a_bank);
+        (* src = "generator/designs/lanes.ts:103.81" *) a_bank <= (~a_bank);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_0 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_0 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd0))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_0 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_0 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_1 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_1 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd1))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_1 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_1 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_2 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_2 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd2))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_2 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_2 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_3 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_3 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd3))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_3 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_3 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_4 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_4 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd4))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_4 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_4 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_5 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_5 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd5))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_5 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_5 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_6 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_6 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd6))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_6 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_6 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:74.23" *)
+  (* src = "generator/designs/lanes.ts:77.23" *)
   always @(posedge clk) begin
     if (rst) begin
       touched_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:104.34" *) touched_7 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:107.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:107.34" *) touched_7 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd7))) begin
-        (* src = "generator/designs/lanes.ts:105.100" *) touched_7 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:108.100" *) touched_7 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:126.19" *)
+  (* src = "generator/designs/lanes.ts:129.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c1_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:135.9" *) c1_valid <= active;
+        (* src = "generator/designs/lanes.ts:138.9" *) c1_valid <= active;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:127.19" *)
+  (* src = "generator/designs/lanes.ts:130.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:136.9" *) c1_g <= (lt_data[17] ? 16'd0 : lt_data[15:0]);
-    end
-  end
-  (* src = "generator/designs/lanes.ts:128.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:137.9" *) c1_w <= ((sub_beat == 2'd0) ? rbeat_data[31:0] : ((sub_beat == 2'd1) ? rbeat_data[63:32] : ((sub_beat == 2'd2) ? rbeat_data[95:64] : rbeat_data[127:96])));
-    end
-  end
-  (* src = "generator/designs/lanes.ts:129.20" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:139.10" *) c1_gold <= {rbeat_data[111:64], rbeat_data[47:0]};
-    end
-  end
-  (* src = "generator/designs/lanes.ts:130.22" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:140.12" *) c1_mask <= {k_in_1, k_in_0};
+      (* src = "generator/designs/lanes.ts:139.9" *) c1_g <= (lt_data[17] ? 16'd0 : lt_data[15:0]);
     end
   end
   (* src = "generator/designs/lanes.ts:131.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:141.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:140.9" *) c1_w <= ((sub_beat == 2'd0) ? rbeat_data[31:0] : ((sub_beat == 2'd1) ? rbeat_data[63:32] : ((sub_beat == 2'd2) ? rbeat_data[95:64] : rbeat_data[127:96])));
     end
   end
-  (* src = "generator/designs/lanes.ts:132.21" *)
+  (* src = "generator/designs/lanes.ts:132.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:142.11" *) c1_eov <= lt_data[16];
+      (* src = "generator/designs/lanes.ts:142.10" *) c1_gold <= {rbeat_data[111:64], rbeat_data[47:0]};
     end
   end
-  (* src = "generator/designs/lanes.ts:133.23" *)
+  (* src = "generator/designs/lanes.ts:133.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:143.13" *) c1_fresh <= fresh;
+      (* src = "generator/designs/lanes.ts:143.12" *) c1_mask <= {k_in_1, k_in_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:134.22" *)
+  (* src = "generator/designs/lanes.ts:134.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:144.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:144.9" *) c1_group <= group;
     end
   end
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:135.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[0]) begin
-        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
+      (* src = "generator/designs/lanes.ts:145.11" *) c1_eov <= lt_data[16];
+    end
+  end
+  (* src = "generator/designs/lanes.ts:136.23" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:146.13" *) c1_fresh <= fresh;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:137.22" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:147.12" *) c1_last <= last_col;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:150.58" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:164.9" *) if (c1_mask[0]) begin
+        (* src = "generator/designs/lanes.ts:164.35" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
       end else begin
-        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_0 <= 32'd0;
+        (* src = "generator/designs/lanes.ts:164.88" *) c2_prod_0 <= 32'd0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:147.58" *)
+  (* src = "generator/designs/lanes.ts:150.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:161.9" *) if (c1_mask[1]) begin
-        (* src = "generator/designs/lanes.ts:161.35" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_7[15]}}, _GEN_7}));
+      (* src = "generator/designs/lanes.ts:164.9" *) if (c1_mask[1]) begin
+        (* src = "generator/designs/lanes.ts:164.35" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_7[15]}}, _GEN_7}));
       end else begin
-        (* src = "generator/designs/lanes.ts:161.88" *) c2_prod_1 <= 32'd0;
+        (* src = "generator/designs/lanes.ts:164.88" *) c2_prod_1 <= 32'd0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
-        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_0 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:167.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:167.73" *) c2_old_0 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+        (* src = "generator/designs/lanes.ts:168.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:148.57" *)
+  (* src = "generator/designs/lanes.ts:151.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:164.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
-        (* src = "generator/designs/lanes.ts:164.73" *) c2_old_1 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:167.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:167.73" *) c2_old_1 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:165.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+        (* src = "generator/designs/lanes.ts:168.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.19" *)
+  (* src = "generator/designs/lanes.ts:152.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:167.9" *) c2_group <= c1_group;
+      (* src = "generator/designs/lanes.ts:170.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:150.22" *)
+  (* src = "generator/designs/lanes.ts:153.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:168.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:171.12" *) c2_last <= c1_last;
     end
   end
-  (* src = "generator/designs/lanes.ts:62.20" *)
+  (* src = "generator/designs/lanes.ts:65.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.7" *) if ((c2_valid & (~c2_push))) begin
-      (* src = "generator/designs/lanes.ts:174.46" *) y_ram[c2_group] <= {sum_1, sum_0};
+    (* src = "generator/designs/lanes.ts:177.7" *) if ((c2_valid & (~c2_push))) begin
+      (* src = "generator/designs/lanes.ts:177.46" *) y_ram[c2_group] <= {sum_1, sum_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:110.18" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:109.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:110.18" *) y_old <= y_ram[group];
+`ifndef SYNTHESIS
+  reg y_ram__sim_we0;
+  reg [2:0] y_ram__sim_wa0;
+  always @* begin
+    y_ram__sim_we0 = 1'b0;
+    y_ram__sim_wa0 = 3'd0;
+    (* src = "generator/designs/lanes.ts:177.7" *) if ((c2_valid & (~c2_push))) begin
+      y_ram__sim_we0 = 1'b1;
+      y_ram__sim_wa0 = c2_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:63.20" *)
+`endif
+  (* src = "generator/designs/lanes.ts:113.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:64.7" *) if (a_we) begin
-      (* src = "generator/designs/lanes.ts:64.32" *) a_ram[a_waddr] <= a_wdata;
+    (* src = "generator/designs/lanes.ts:112.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:113.18" *) y_old <= y_ram[group];
+`ifndef SYNTHESIS
+      if ((y_ram__sim_we0 && y_ram__sim_wa0 == group)) y_old <= ~y_ram[group];
+`endif
     end
   end
-  (* src = "generator/designs/lanes.ts:111.18" *)
+  (* src = "generator/designs/lanes.ts:66.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:109.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:111.18" *) a_word <= a_ram[{a_bank, group}];
+    (* src = "generator/designs/lanes.ts:67.7" *) if (a_we) begin
+      (* src = "generator/designs/lanes.ts:67.32" *) a_ram[a_waddr] <= a_wdata;
+    end
+  end
+`ifndef SYNTHESIS
+  reg a_ram__sim_we0;
+  reg [3:0] a_ram__sim_wa0;
+  always @* begin
+    a_ram__sim_we0 = 1'b0;
+    a_ram__sim_wa0 = 4'd0;
+    (* src = "generator/designs/lanes.ts:67.7" *) if (a_we) begin
+      a_ram__sim_we0 = 1'b1;
+      a_ram__sim_wa0 = a_waddr;
+    end
+  end
+`endif
+  (* src = "generator/designs/lanes.ts:114.18" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:112.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:114.18" *) a_word <= a_ram[{a_bank, group}];
+`ifndef SYNTHESIS
+      if ((a_ram__sim_we0 && a_ram__sim_wa0 == {a_bank, group})) a_word <= ~a_ram[{a_bank, group}];
+`endif
     end
   end
 endmodule

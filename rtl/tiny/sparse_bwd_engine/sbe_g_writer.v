@@ -32,19 +32,19 @@ module sbe_g_writer (
   wire bursts_pop;
   (* src = "generator/designs/hw.ts:62.19" *)
   wire [40:0] bursts_wdata;
-  (* src = "generator/designs/hw.ts:64.18" *)
+  (* src = "generator/designs/hw.ts:65.18" *)
   reg [3:0] bursts_wptr;
-  (* src = "generator/designs/hw.ts:65.22" *)
+  (* src = "generator/designs/hw.ts:66.22" *)
   reg [3:0] bursts_wptr_seen;
-  (* src = "generator/designs/hw.ts:66.18" *)
+  (* src = "generator/designs/hw.ts:67.18" *)
   reg [3:0] bursts_rptr;
-  (* src = "generator/designs/hw.ts:67.19" *)
+  (* src = "generator/designs/hw.ts:68.19" *)
   wire [3:0] bursts_count;
-  (* src = "generator/designs/hw.ts:73.19" *)
-  wire [3:0] bursts_rnext;
   (* src = "generator/designs/hw.ts:74.19" *)
+  wire [3:0] bursts_rnext;
+  (* src = "generator/designs/hw.ts:75.19" *)
   wire [2:0] bursts_raddr;
-  (* src = "generator/designs/hw.ts:75.21" *)
+  (* src = "generator/designs/hw.ts:76.21" *)
   reg [40:0] bursts_head;
   (* src = "generator/designs/hw.ts:34.18" *)
   wire lens_push;
@@ -108,7 +108,8 @@ module sbe_g_writer (
   wire w_go;
   (* src = "generator/designs/g-writer.ts:62.21" *)
   wire w_fire;
-  (* src = "generator/designs/hw.ts:63.17" *)
+  (* src = "generator/designs/hw.ts:64.17" *)
+  (* no_rw_check, rw_addr_collision = "no" *)
   reg [40:0] bursts_ram [0:7];
 
   (* src = "generator/designs/hw.ts:47.43" *)
@@ -135,9 +136,9 @@ module sbe_g_writer (
   assign bursts_push = burst_valid;  // generator/designs/g-writer.ts:43.17
   assign bursts_pop = aw_fire;  // generator/designs/g-writer.ts:53.16
   assign bursts_wdata = {burst_row_end, burst_len, burst_addr};  // generator/designs/g-writer.ts:44.18
-  assign bursts_count = (bursts_wptr - bursts_rptr);  // generator/designs/hw.ts:67.19
-  assign bursts_rnext = (bursts_rptr + 4'd1);  // generator/designs/hw.ts:73.19
-  assign bursts_raddr = (bursts_pop ? bursts_rnext[2:0] : bursts_rptr[2:0]);  // generator/designs/hw.ts:74.19
+  assign bursts_count = (bursts_wptr - bursts_rptr);  // generator/designs/hw.ts:68.19
+  assign bursts_rnext = (bursts_rptr + 4'd1);  // generator/designs/hw.ts:74.19
+  assign bursts_raddr = (bursts_pop ? bursts_rnext[2:0] : bursts_rptr[2:0]);  // generator/designs/hw.ts:75.19
   assign lens_push = aw_fire;  // generator/designs/g-writer.ts:54.15
   assign lens_pop = (w_fire & w_is_last);  // generator/designs/g-writer.ts:67.14
   assign lens_wdata = bursts_head[39:32];  // generator/designs/g-writer.ts:55.16
@@ -151,31 +152,31 @@ module sbe_g_writer (
   assign w_go = (d_valid & _GEN_0);  // generator/designs/g-writer.ts:61.22
   assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:62.21
 
-  (* src = "generator/designs/hw.ts:64.18" *)
+  (* src = "generator/designs/hw.ts:65.18" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_wptr <= 4'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:68.5" *) if (bursts_push) begin
-        (* src = "generator/designs/hw.ts:70.10" *) bursts_wptr <= (bursts_wptr + 4'd1);
+      (* src = "generator/designs/hw.ts:69.5" *) if (bursts_push) begin
+        (* src = "generator/designs/hw.ts:71.10" *) bursts_wptr <= (bursts_wptr + 4'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:65.22" *)
+  (* src = "generator/designs/hw.ts:66.22" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_wptr_seen <= 4'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:72.12" *) bursts_wptr_seen <= bursts_wptr;
+      (* src = "generator/designs/hw.ts:73.12" *) bursts_wptr_seen <= bursts_wptr;
     end
   end
-  (* src = "generator/designs/hw.ts:66.18" *)
+  (* src = "generator/designs/hw.ts:67.18" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_rptr <= 4'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:76.5" *) if (bursts_pop) begin
-        (* src = "generator/designs/hw.ts:76.26" *) bursts_rptr <= bursts_rnext;
+      (* src = "generator/designs/hw.ts:77.5" *) if (bursts_pop) begin
+        (* src = "generator/designs/hw.ts:77.26" *) bursts_rptr <= bursts_rnext;
       end
     end
   end
@@ -352,14 +353,29 @@ module sbe_g_writer (
       end
     end
   end
-  (* src = "generator/designs/hw.ts:63.17" *)
+  (* src = "generator/designs/hw.ts:64.17" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:68.5" *) if (bursts_push) begin
-      (* src = "generator/designs/hw.ts:69.9" *) bursts_ram[bursts_wptr[2:0]] <= bursts_wdata;
+    (* src = "generator/designs/hw.ts:69.5" *) if (bursts_push) begin
+      (* src = "generator/designs/hw.ts:70.9" *) bursts_ram[bursts_wptr[2:0]] <= bursts_wdata;
     end
   end
-  (* src = "generator/designs/hw.ts:75.21" *)
+`ifndef SYNTHESIS
+  reg bursts_ram__sim_we0;
+  reg [2:0] bursts_ram__sim_wa0;
+  always @* begin
+    bursts_ram__sim_we0 = 1'b0;
+    bursts_ram__sim_wa0 = 3'd0;
+    (* src = "generator/designs/hw.ts:69.5" *) if (bursts_push) begin
+      bursts_ram__sim_we0 = 1'b1;
+      bursts_ram__sim_wa0 = bursts_wptr[2:0];
+    end
+  end
+`endif
+  (* src = "generator/designs/hw.ts:76.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:75.21" *) bursts_head <= bursts_ram[bursts_raddr];
+    (* src = "generator/designs/hw.ts:76.21" *) bursts_head <= bursts_ram[bursts_raddr];
+`ifndef SYNTHESIS
+    if ((bursts_ram__sim_we0 && bursts_ram__sim_wa0 == bursts_raddr)) bursts_head <= ~bursts_ram[bursts_raddr];
+`endif
   end
 endmodule
