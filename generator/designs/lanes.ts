@@ -1,10 +1,14 @@
 /**
- * The N-lane MAC datapath. Each lane group of a row runs through three stages:
+ * The N-lane MAC datapath. Each lane group of a row runs through these stages:
  *   C0  take N operands from the bus beat, read the y word (data) or a word (weight)
- *   C1  full-width products g'·W or g'·a
- *   C2  saturating add; write y back, or on the vector's last row send y to the
- *       result stream; in weight mode send the updated G word to the write-back.
- * The whole pipeline stalls only when C2 has a beat to send and the output FIFO is full.
+ *   C1  full-width products g'·W or g'·a (registered inside the iCE40 DSP)
+ *   C2  saturating add into the result register
+ *   C3  the result register writes y back, or on the vector's last row goes out on
+ *       the result stream; in weight mode it is the updated G word for the write-back.
+ * One result register serves both uses, so each sum LUT drives exactly one flip-flop
+ * and an iCE40 packs them into one logic cell (a sum that also fed the RAM's write
+ * port directly would need a cell of its own for its flip-flop). The whole pipeline
+ * stalls only while the result register holds a beat the consumer has not taken.
  */
 import { Expr, cat, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
@@ -53,23 +57,17 @@ export function lanes(p: EngineParams, prefix: string) {
     rq.push.set(io.r_valid.and(rq.ready));
     rq.wdata.set(io.r_data);
 
-    const oq = pipeSlot(m, 'out', N * 64 + 1);
-    oq.pop.set(io.o_ready.and(oq.valid));
-    io.o_valid.set(oq.valid);
-    io.o_data.set(oq.data.bits(N * 64 - 1, 0));
-    io.o_last.set(oq.data.bit(N * 64));
 
     // Neither RAM is read at an address written in the same cycle: a y word is read again at
-    // the earliest `span` ≥ 3 cycles after its read, i.e. after its C2 write-back, and the
+    // the earliest `span` ≥ 4 cycles after its read, i.e. after its C3 write-back, and the
     // lanes read one a bank while the loader fills the other. So no read-first bypass logic.
     const ymem = m.memory('y_ram', UInt(N * p.accBits), yDepth, { readUnderWrite: 'undefined' });
     const amem = m.memory('a_ram', UInt(N * p.aBits), 2 * yDepth, { readUnderWrite: 'undefined' });
     m.when(io.a_we, () => amem.write(io.a_waddr, io.a_wdata));
 
     // ---- C0: walk the groups of the head token's row ----
-    const c2v = m.reg('c2_valid', Bool(), { reset: false });
-    const c2push = m.reg('c2_push', Bool());
-    const adv = m.named('advance', c2v.and(c2push).and(oq.ready.not()).not());
+    const resOut = m.reg('res_out', Bool(), { reset: false });
+    const adv = m.named('advance', resOut.not().or(io.o_ready));
 
     const c = m.reg('group', UInt(p.groupBits), { reset: 0 });
     const sb = m.reg('sub_beat', UInt(sbBits), { reset: 0 });
@@ -77,7 +75,7 @@ export function lanes(p: EngineParams, prefix: string) {
     const touched = m.reg('touched', Vec(p.groupsMax, Bool()), { reset: false });
 
     const G = m.named('groups', io.cols.add(N - 1).shr(log2Up(N)).resize(gCntBits));
-    const span = m.named('span', mux(io.weight.not().and(G.lt(3)), lit(3, UInt(gCntBits)), G));
+    const span = m.named('span', mux(io.weight.not().and(G.lt(4)), lit(4, UInt(gCntBits)), G));
     const g = tok.field(io.lt_data, 'g');
     const eov = tok.field(io.lt_data, 'eov').asBool();
     const rowless = tok.field(io.lt_data, 'rowless').asBool();
@@ -149,19 +147,19 @@ export function lanes(p: EngineParams, prefix: string) {
     // ---- C2 ----
     const c2prod = Array.from({ length: N }, (_, i) => m.reg(`c2_prod_${i}`, SInt(p.gBits + xBits), en));
     const c2old = Array.from({ length: N }, (_, i) => m.reg(`c2_old_${i}`, SInt(p.accBits), en));
+    const c2v = m.reg('c2_valid', Bool(), { reset: false, enable: adv });
+    const c2push = m.reg('c2_push', Bool(), en);
     const c2c = m.reg('c2_group', UInt(yAddrBits), en);
     const c2last = m.reg('c2_last', Bool(), en);
-    m.when(adv, () => {
-      c2v.set(c1v);
-      c2push.set(io.weight.or(c1eov));
-    });
+    c2v.set(c1v);
+    c2push.set(io.weight.or(c1eov));
     for (let i = 0; i < N; i++) {
-      // Lanes past K add nothing: their product register is cleared, so y there reads 0 and
-      // G there is rewritten as it was. Clearing through the flip-flop's synchronous reset
-      // (and not a mux in front of the multiplier) costs no LUTs on an iCE40.
+      // Lanes past K add nothing: their operand is 0, so y there reads 0 and G there is
+      // rewritten as it was. The mask shares the LUT4 of the W/a operand select, and a
+      // product register with no reset of its own goes inside the SB_MAC16.
       const on = c1mask.bit(i);
-      const x = mux(io.weight, lane(aRd, i, p.aBits).asSInt().resize(xBits), lane(c1w, i, 16).asSInt().resize(xBits));
-      m.when(on, () => c2prod[i]!.set(c1g.asSInt().mul(x))).otherwise(() => c2prod[i]!.set(lit(0, SInt(p.gBits + xBits))));
+      const x = mux(on, mux(io.weight, lane(aRd, i, p.aBits).asSInt().resize(xBits), lane(c1w, i, 16).asSInt().resize(xBits)), lit(0, SInt(xBits)));
+      c2prod[i]!.set(c1g.asSInt().mul(x));
       const gOld = lane(c1gw, i, p.accBits).asSInt();
       const yOld = lane(yRd, i, p.accBits).asSInt();
       m.when(io.weight.not().and(c1fresh.or(on.not())), () => c2old[i]!.set(lit(0, SInt(p.accBits))))
@@ -171,12 +169,24 @@ export function lanes(p: EngineParams, prefix: string) {
     c2last.set(c1last);
 
     const sums = Array.from({ length: N }, (_, i) => m.named(`sum_${i}`, saturate(c2old[i]!.add(c2prod[i]!), p.accBits)));
-    const outLanes = sums.map((s) => s.resize(64).asUInt());
-    oq.push.set(c2v.and(c2push).and(oq.ready));
-    oq.wdata.set(cat(io.weight.not().and(c2last).asUInt(), ...[...outLanes].reverse()));
-    m.when(c2v.and(c2push.not()), () => ymem.write(c2c, cat(...sums.map((s) => s.asUInt()).reverse())));
 
-    io.idle.set(c1v.not().and(c2v.not()).and(oq.valid.not()));
+    // ---- C3: the result register ----
+    const res = m.reg('res', UInt(N * p.accBits), en);
+    const resWrite = m.reg('res_write', Bool(), { reset: false, enable: adv });
+    const resGroup = m.reg('res_group', UInt(yAddrBits), en);
+    const resLast = m.reg('res_last', Bool(), en);
+    res.set(cat(...sums.map((s) => s.asUInt()).reverse()));
+    resWrite.set(c2v.and(c2push.not()));
+    m.when(adv, () => resOut.set(c2v.and(c2push)));
+    resGroup.set(c2c);
+    resLast.set(io.weight.not().and(c2last));
+    m.when(resWrite, () => ymem.write(resGroup, res));
+    io.o_valid.set(resOut);
+    // Accumulators leave sign-extended to int64: G's memory word, and the result stream's lane width.
+    io.o_data.set(cat(...Array.from({ length: N }, (_, i) => lane(res, i, p.accBits).asSInt().resize(64).asUInt()).reverse()));
+    io.o_last.set(resLast);
+
+    io.idle.set(c1v.not().and(c2v.not()).and(resOut.not()).and(resWrite.not()));
     return io;
   }, { N, accBits: p.accBits, groupsMax: p.groupsMax });
 }
