@@ -20,8 +20,9 @@ import { execa } from 'execa';
 import { UserError } from '../../cli/errors.ts';
 import { findModule, readVerilogHeaders } from '../../generator/verilog-header/index.ts';
 import { buildVerilated } from '../build/index.ts';
-import type { SimJob, SimResult } from './job.ts';
-import { readJobResult, writeJobFiles } from './job-files.ts';
+import { beatBytes } from './beats.ts';
+import type { LiteCommand, SimJob, SimResult } from './job.ts';
+import { readJobResult, scriptText, writeJobFiles } from './job-files.ts';
 import { classifyPorts, type TopInterfaces } from './ports.ts';
 import { generateTestbench } from './testbench.ts';
 
@@ -121,9 +122,76 @@ export async function runSimJob(tb: Testbench, job: SimJob, opts: RunOptions = {
   }
 }
 
-/** Simulated cycles per second of the bare model: reset, then `cycles` clock edges with no I/O. */
-export async function runBareLoop(tb: Testbench, cycles: number): Promise<{ cycles: number; simSeconds: number; simCpuSeconds: number }> {
-  const run = await execa(tb.exe, ['--bare', String(cycles)], { stdin: 'ignore' });
-  const r = JSON.parse(run.stdout) as { cycles: number; sim_seconds: number; cpu_seconds: number };
-  return { cycles: r.cycles, simSeconds: r.sim_seconds, simCpuSeconds: r.cpu_seconds };
+/**
+ * The inputs of the busy baseline (`<exe> --bare N HOLD.txt`): constants chosen
+ * before the timed loop so the design works in it, with still no I/O, models or
+ * checks per cycle. Every output stream is ready and the AXI4 memory's readies
+ * and B (OKAY) are held high.
+ */
+export interface HeldInputs {
+  /** AXI4-Lite commands run before the timed loop, with the inputs already held (e.g. program and start the design). */
+  setup: LiteCommand[];
+  /** Commands run after it; their reads come back in `reads` (e.g. counters that show the design was busy). */
+  after?: LiteCommand[];
+  /** One beat per input stream (format of SimJob.inputs), offered in every cycle. */
+  beats: Record<string, Uint8Array>;
+  /** One R beat, ⌈bus/8⌉ data bytes then a flag byte (bit0 RLAST), valid in every cycle. */
+  readBeat?: Uint8Array;
+}
+
+export interface BareLoopResult {
+  cycles: number;
+  simSeconds: number;
+  simCpuSeconds: number;
+  /** Reads of the held run's setup and after scripts, in order. */
+  reads: { addr: number; data: number }[];
+}
+
+/**
+ * Simulated cycles per second of the bare model: reset, then `cycles` clock
+ * cycles with no I/O, the same two evals per cycle as a job. Without `hold`
+ * every input stays at its reset value and the design idles; with it the
+ * inputs are held at those constants.
+ */
+export async function runBareLoop(tb: Testbench, cycles: number, hold?: HeldInputs): Promise<BareLoopResult> {
+  const args = ['--bare', String(cycles)];
+  let dir: string | undefined;
+  try {
+    if (hold) {
+      dir = await mkdtemp(join(tmpdir(), 'sparsegrad-hold-'));
+      args.push(await writeHoldFiles(tb, hold, dir));
+    }
+    const run = await execa(tb.exe, args, { reject: false, stdin: 'ignore' });
+    if (run.exitCode !== 0) throw new Error(`bare loop of ${tb.target.top} failed: ${(run.stderr || `exit code ${run.exitCode}`).split('\n')[0]}`);
+    const r = JSON.parse(run.stdout) as { cycles: number; sim_seconds: number; cpu_seconds: number; errors_total: number; reads: [number, number][] };
+    if (r.errors_total > 0) throw new Error(`bare loop of ${tb.target.top}: the AXI4-Lite scripts saw ${r.errors_total} protocol errors`);
+    return { cycles: r.cycles, simSeconds: r.sim_seconds, simCpuSeconds: r.cpu_seconds, reads: r.reads.map(([addr, data]) => ({ addr, data })) };
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function writeHoldFiles(tb: Testbench, hold: HeldInputs, dir: string): Promise<string> {
+  const lines: string[] = [];
+  for (const [name, beat] of Object.entries(hold.beats)) {
+    const port = tb.interfaces.inputs.find((s) => s.name === name);
+    if (!port) throw new UserError(`${tb.target.top} has no input stream s_axis_${name}_*: check the held beats`);
+    if (beat.length !== beatBytes(port.width)) throw new RangeError(`held beat of s_axis_${name} must be one ${beatBytes(port.width)}-byte beat`);
+    const file = join(dir, `in_${name}.bin`);
+    await writeFile(file, beat);
+    lines.push(`in ${name} ${file}`);
+  }
+  if (hold.readBeat) {
+    const file = join(dir, 'hold_read.bin');
+    await writeFile(file, hold.readBeat);
+    lines.push(`hold_read ${file}`);
+  }
+  for (const [key, script] of [['script', hold.setup], ['after', hold.after ?? []]] as const) {
+    const file = join(dir, `${key}.txt`);
+    await writeFile(file, scriptText(script));
+    lines.push(`${key} ${file}`);
+  }
+  const file = join(dir, 'hold.txt');
+  await writeFile(file, lines.join('\n') + '\n');
+  return file;
 }

@@ -1,9 +1,26 @@
-// The testbench's main loop and job file. Included by the generated main,
-// which supplies kDesign and the port-binding functions drive/sample/tie_off.
+// The testbench's main loop and job file. Included by the generated main after
+// kDesign, kHasLite, kAxiDataBits and the port-binding functions (tie_off,
+// set_reset, set_clock, drive, drive_lite, sample, sample_lite).
 //
 // Usage of the built executable:
-//   tb JOB.txt        run the job (format written by sim/harness/run.ts)
-//   tb --bare N       reset, then N clock cycles with no I/O (the benchmark's baseline)
+//   tb JOB.txt                  run the job (format written by sim/harness/run.ts)
+//   tb --bare N                 reset, then N clock cycles with no I/O: the design idles
+//   tb --bare N HOLD.txt        the same N cycles with every input held at a constant
+//                               chosen before the loop, so the design can be kept busy
+//                               (format below); still no I/O, models or checks in the loop
+// Both bare loops and the job loop evaluate the model twice per cycle, clock
+// low then clock high: Verilator 5 finds an edge by comparing the clock with
+// its value at the previous eval, so a posedge needs an eval with the clock
+// low before it, and that eval is also the one that settles the design's
+// outputs on the testbench's new inputs before the handshakes are sampled.
+//
+// HOLD.txt takes job-file keys: `in NAME FILE` (the stream's first beat is
+// offered in every cycle), `hold_read FILE` (one R beat, bus bytes then a flag
+// byte whose bit0 is RLAST, valid in every cycle), `script FILE` (AXI4-Lite
+// commands run before the timed loop), `after FILE` (commands run after it).
+// Every output stream is ready, the AXI4 memory's readies and B (OKAY) are
+// high. The scripts run with those inputs held, so the design may already be
+// busy when the timed loop starts; reads of both scripts are printed.
 #pragma once
 
 #include <ctime>
@@ -15,25 +32,6 @@
 #endif
 
 namespace tb {
-
-struct StreamDecl {
-  const char* name;
-  int width;
-};
-
-struct Design {
-  std::vector<StreamDecl> inputs, outputs;
-  bool has_lite;
-  int axi_data_bits;
-};
-
-struct Harness {
-  std::vector<InStream> in;
-  std::vector<OutStream> out;
-  LiteMaster lite;
-  AxiMem mem;
-  Errors err;
-};
 
 struct Job {
   uint64_t seed = 1, cycle_limit = 1000000, drain = 16;
@@ -48,7 +46,7 @@ struct Job {
   };
   std::vector<Dump> dumps;
   std::map<std::string, std::string> ins, outs;
-  std::string script, reads, result, vcd;
+  std::string script, after, hold_read, reads, result, vcd;
   uint64_t vcd_from = 0, vcd_to = 0;
 };
 
@@ -95,6 +93,8 @@ inline Job parse_job(const std::string& path) {
       ss >> n >> p;
       j.outs[n] = p;
     } else if (key == "script") ss >> j.script;
+    else if (key == "after") ss >> j.after;
+    else if (key == "hold_read") ss >> j.hold_read;
     else if (key == "reads") ss >> j.reads;
     else if (key == "result") ss >> j.result;
     else if (key == "vcd") ss >> j.vcd >> j.vcd_from >> j.vcd_to;
@@ -132,8 +132,6 @@ inline std::vector<LiteCmd> parse_script(const std::string& path) {
   return cmds;
 }
 
-extern const Design kDesign;
-
 template <typename Top>
 void reset(Top* t, Harness& h) {
   tie_off(t);
@@ -150,40 +148,8 @@ void reset(Top* t, Harness& h) {
   t->eval();
 }
 
-template <typename Top>
-int bare_loop(uint64_t cycles) {
-  VerilatedContext ctx;
-  Top* t = new Top{&ctx};
-  Harness h;
-  for (auto& d : kDesign.inputs) h.in.emplace_back(d.name, d.width, Pressure::None, 0);
-  for (auto& d : kDesign.outputs) h.out.emplace_back(d.name, d.width, Pressure::None, 0);
-  if (kDesign.axi_data_bits) h.mem.init(kDesign.axi_data_bits);
-  reset(t, h);
-  const auto start = std::chrono::steady_clock::now();
-  const std::clock_t cpu_start = std::clock();
-  for (uint64_t c = 0; c < cycles; ++c) {
-    set_clock(t, false);
-    t->eval();
-    set_clock(t, true);
-    t->eval();
-  }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double cpu = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-  std::printf("{\"cycles\":%llu,\"sim_seconds\":%.6f,\"cpu_seconds\":%.6f}\n", (unsigned long long)cycles, secs, cpu);
-  t->final();
-  delete t;
-  return 0;
-}
-
-template <typename Top>
-int tb_main(int argc, char** argv) {
-  if (argc == 3 && std::string(argv[1]) == "--bare") return bare_loop<Top>(std::strtoull(argv[2], nullptr, 0));
-  if (argc != 2) die("usage: tb JOB.txt | tb --bare CYCLES");
-  const Job job = parse_job(argv[1]);
-
-  VerilatedContext ctx;
-  Top* t = new Top{&ctx};
-  Harness h;
+// The streams and memory of a job, with its backpressure and seed.
+inline void load_models(Harness& h, const Job& job) {
   for (size_t i = 0; i < kDesign.inputs.size(); ++i) {
     const auto& d = kDesign.inputs[i];
     h.in.emplace_back(d.name, d.width, job.pressure, job.seed * 1000003ull + i + 1);
@@ -206,9 +172,9 @@ int tb_main(int argc, char** argv) {
     h.out.emplace_back(d.name, d.width, job.pressure, job.seed * 1000003ull + 500 + i);
   }
   h.lite.script = parse_script(job.script);
-  if (!kDesign.has_lite && !h.lite.script.empty()) die("the job has an AXI4-Lite script but the top has no s_axil_* port");
-  if (kDesign.axi_data_bits) {
-    h.mem.init(kDesign.axi_data_bits);
+  if (!kHasLite && !h.lite.script.empty()) die("the job has an AXI4-Lite script but the top has no s_axil_* port");
+  if (kAxiDataBits) {
+    h.mem.init(kAxiDataBits);
     h.mem.mem.assign(job.mem_size, 0);
     h.mem.latency = job.mem_latency < 1 ? 1 : job.mem_latency;
     h.mem.stall = job.mem_stall;
@@ -220,6 +186,104 @@ int tb_main(int argc, char** argv) {
       std::memcpy(&h.mem.mem[base], bytes.data(), bytes.size());
     }
   }
+}
+
+// The timed loop of both baselines: nothing but the clock changes.
+template <typename Top>
+void clock_loop(Top* t, uint64_t cycles) {
+  for (uint64_t c = 0; c < cycles; ++c) {
+    set_clock(t, false);
+    t->eval();
+    set_clock(t, true);
+    t->eval();
+  }
+}
+
+// Runs h.lite.script to its end with every other input left as it is (the held constants).
+template <typename Top>
+void run_lite(Top* t, Harness& h, const char* which) {
+  h.lite.pc = 0;
+  h.lite.drive();
+  for (uint64_t cycle = 0; !h.lite.done(); ++cycle) {
+    if (cycle == 1000000) die(std::string("the ") + which + " script did not finish in 1000000 cycles");
+    drive_lite(t, h);
+    set_clock(t, false);
+    t->eval();
+    sample_lite(t, h);
+    if (h.lite.busy()) h.lite.sample(cycle, h.err);
+    set_clock(t, true);
+    t->eval();
+    h.lite.advance(cycle, h.err);
+  }
+}
+
+template <typename Top>
+int bare_loop(uint64_t cycles, const char* hold_path) {
+  VerilatedContext ctx;
+  Top* t = new Top{&ctx};
+  Harness h;
+  Job job;
+  if (hold_path) job = parse_job(hold_path);
+  load_models(h, job);
+  if (hold_path) {
+    if (!job.hold_read.empty() && !kAxiDataBits) die("hold_read given but the top has no m_axi_* port");
+    for (auto& s : h.in) s.valid = s.count > 0;  // beat 0, never taken: next_beat stays 0
+    for (auto& s : h.out) s.ready = true;
+    if (kAxiDataBits) {
+      h.mem.arready = h.mem.awready = h.mem.wready = h.mem.bvalid = true;
+      if (!job.hold_read.empty()) {
+        const auto beat = read_file(job.hold_read);
+        if (beat.size() != h.mem.bus_bytes + 1) die("hold_read must be one " + std::to_string(h.mem.bus_bytes + 1) + "-byte beat");
+        std::memcpy(h.mem.rdata.data(), beat.data(), h.mem.bus_bytes);
+        h.mem.rlast = beat[h.mem.bus_bytes] & 1;
+        h.mem.rvalid = true;
+      }
+    }
+  }
+  reset(t, h);
+  if (hold_path) run_lite(t, h, "setup");
+
+  const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
+  clock_loop(t, cycles);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+
+  if (hold_path) {
+    h.lite.script = parse_script(job.after);
+    run_lite(t, h, "after");
+  }
+  std::printf("{\"cycles\":%llu,\"sim_seconds\":%.6f,\"cpu_seconds\":%.6f,\"errors_total\":%zu,\"reads\":[", (unsigned long long)cycles, secs, cpu,
+              h.err.total);
+  for (size_t i = 0; i < h.lite.reads.size(); ++i) std::printf("%s[%u,%u]", i ? "," : "", h.lite.reads[i].addr, h.lite.reads[i].data);
+  std::printf("]}\n");
+  t->final();
+  delete t;
+  return 0;
+}
+
+// Steps 2 and 4 of a cycle (tb_runtime.h): every check is skipped on a channel with nothing on it.
+TB_HOT void check_sampled(Harness& h, uint64_t cycle) {
+  for (auto& s : h.out)
+    if (s.busy()) s.sample(cycle, h.err);
+  if (kHasLite && h.lite.busy()) h.lite.sample(cycle, h.err);
+  if (kAxiDataBits && h.mem.busy()) h.mem.sample(cycle, h.err);
+}
+TB_HOT void advance_models(Harness& h, uint64_t cycle) {
+  for (auto& s : h.in) s.advance();
+  for (auto& s : h.out) s.advance();
+  h.lite.advance(cycle, h.err);
+  if (kAxiDataBits) h.mem.advance(cycle + 1);
+}
+
+template <typename Top>
+int run_job(const char* path) {
+  const Job job = parse_job(path);
+
+  VerilatedContext ctx;
+  Top* t = new Top{&ctx};
+  Harness h;
+  load_models(h, job);
 
 #if VM_TRACE
   VerilatedVcdC* vcd = nullptr;
@@ -235,7 +299,7 @@ int tb_main(int argc, char** argv) {
   for (auto& s : h.in) s.advance();
   for (auto& s : h.out) s.advance();
   h.lite.drive();
-  if (kDesign.axi_data_bits) h.mem.advance(0);
+  if (kAxiDataBits) h.mem.advance(0);
 
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
@@ -254,20 +318,13 @@ int tb_main(int argc, char** argv) {
     if (vcd && cycle >= job.vcd_from && cycle <= job.vcd_to) vcd->dump(cycle * 10);
 #endif
     sample(t, h);
-    // The checks only look at channels with something on them: this loop is the harness's whole cost.
-    for (auto& s : h.out)
-      if (s.valid || s.stable.pending) s.sample(cycle, h.err);
-    if (kDesign.has_lite && (h.lite.rvalid || h.lite.bvalid || h.lite.r_stable.pending || h.lite.b_stable.pending)) h.lite.sample(cycle, h.err);
-    if (kDesign.axi_data_bits) h.mem.sample(cycle, h.err);
+    check_sampled(h, cycle);
     set_clock(t, true);
     t->eval();
 #if VM_TRACE
     if (vcd && cycle >= job.vcd_from && cycle <= job.vcd_to) vcd->dump(cycle * 10 + 5);
 #endif
-    for (auto& s : h.in) s.advance();
-    for (auto& s : h.out) s.advance();
-    h.lite.advance(cycle, h.err);
-    if (kDesign.axi_data_bits) h.mem.advance(cycle + 1);
+    advance_models(h, cycle);
     ++cycle;
     if (!finished && h.lite.done() && inputs_taken()) finished = true, end_cycle = cycle;
     if (finished) {
@@ -344,6 +401,13 @@ int tb_main(int argc, char** argv) {
   t->final();
   delete t;
   return 0;
+}
+
+template <typename Top>
+int tb_main(int argc, char** argv) {
+  if ((argc == 3 || argc == 4) && std::string(argv[1]) == "--bare") return bare_loop<Top>(std::strtoull(argv[2], nullptr, 0), argc == 4 ? argv[3] : nullptr);
+  if (argc != 2) die("usage: tb JOB.txt | tb --bare CYCLES [HOLD.txt]");
+  return run_job<Top>(argv[1]);
 }
 
 }  // namespace tb

@@ -2,7 +2,7 @@
 // generated half (testbench.ts) binds these models to the top's ports, so this
 // file knows nothing about any particular design or register map.
 //
-// Timing of one cycle (see run_cycle in the generated main):
+// Timing of one cycle (see run_job in tb_main.h):
 //   1. the testbench drives its outputs from its registered state, clock low, eval;
 //   2. every handshake is sampled (valid && ready as both sides see them);
 //   3. rising edge, eval: the design registers the same inputs;
@@ -11,6 +11,13 @@
 //      so no loops are possible).
 // Every random choice comes from a seeded xorshift generator per model, so a
 // job and its seed give the same cycles and the same files every time.
+//
+// Speed: the per-cycle code runs between two evals of the model, so it is
+// written the way Verilator writes its own: no allocation in steady state (the
+// queues are rings that only grow), no virtual calls, no maps, everything the
+// loop calls inlined (Verilator compiles this file -Os, which would otherwise
+// leave small helpers as calls), a channel with nothing on it costs a test
+// or two, and every error message is built out of line.
 #pragma once
 
 #include <chrono>
@@ -18,13 +25,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "verilated.h"
+
+#define TB_HOT __attribute__((always_inline)) inline
+#define TB_COLD __attribute__((cold, noinline))
 
 namespace tb {
 
@@ -34,27 +43,27 @@ namespace tb {
 // so bytes move with memcpy; the unused top bits are cleared as Verilator expects.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the testbench assumes a little-endian host");
 template <typename T>
-inline void put_port(T& port, const uint8_t* src, int width) {
+TB_HOT void put_port(T& port, const uint8_t* src, int width) {
   uint64_t v = 0;
   std::memcpy(&v, src, size_t((width + 7) / 8));
   if (width < 64) v &= (uint64_t(1) << width) - 1;
   port = static_cast<T>(v);
 }
 template <std::size_t W>
-inline void put_port(VlWide<W>& port, const uint8_t* src, int width) {
+TB_HOT void put_port(VlWide<W>& port, const uint8_t* src, int width) {
   const size_t bytes = size_t((width + 7) / 8);
   std::memset(port.data(), 0, W * 4);
   std::memcpy(port.data(), src, bytes);
   const int top_bits = width - int(W - 1) * 32;
-  if (top_bits < 32) port.at(W - 1) &= (uint32_t(1) << top_bits) - 1;
+  if (top_bits < 32) port.data()[W - 1] &= (uint32_t(1) << top_bits) - 1;
 }
 template <typename T>
-inline void get_port(const T& port, uint8_t* dst, int width) {
+TB_HOT void get_port(const T& port, uint8_t* dst, int width) {
   const uint64_t v = static_cast<uint64_t>(port);
   std::memcpy(dst, &v, size_t((width + 7) / 8));
 }
 template <std::size_t W>
-inline void get_port(const VlWide<W>& port, uint8_t* dst, int width) {
+TB_HOT void get_port(const VlWide<W>& port, uint8_t* dst, int width) {
   std::memcpy(dst, port.data(), size_t((width + 7) / 8));
 }
 
@@ -65,15 +74,15 @@ struct Rng {
     if (s == 0) s = 1;
     for (int i = 0; i < 4; ++i) next();
   }
-  uint64_t next() {
+  TB_HOT uint64_t next() {
     s ^= s >> 12;
     s ^= s << 25;
     s ^= s >> 27;
     return s * 0x2545F4914F6CDD1Dull;
   }
   // Uniform in [0, 1).
-  double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
-  uint32_t below(uint32_t n) { return uint32_t(next() % n); }
+  TB_HOT double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
+  TB_HOT uint32_t below(uint32_t n) { return uint32_t(next() % n); }
 };
 
 enum class Pressure { None, Random, Bursty };
@@ -85,7 +94,7 @@ struct Gate {
   bool on = true;
   uint32_t run = 0;
   Gate(Pressure m, uint64_t seed) : mode(m), rng(seed) {}
-  bool next() {
+  TB_HOT bool next() {
     switch (mode) {
       case Pressure::None: return true;
       case Pressure::Random: return rng.uniform() < 0.5;
@@ -106,33 +115,41 @@ struct Gate {
 struct Errors {
   std::vector<std::string> list;
   size_t total = 0;
-  void add(uint64_t cycle, const std::string& what) {
+  TB_COLD void add(uint64_t cycle, const std::string& what) {
     ++total;
     if (list.size() < 64) list.push_back("cycle " + std::to_string(cycle) + ": " + what);
   }
 };
 
+inline std::string hex(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%x", v);
+  return b;
+}
+
 // AXI rule: once valid is high without ready, valid and the payload hold until
-// the handshake. `payload` is compared byte for byte.
+// the handshake. The payload (a fixed number of bytes per channel) is compared
+// byte for byte. Only called while the channel is valid or pending.
 struct Stability {
   const char* channel;
   bool pending = false;
   std::vector<uint8_t> held;
-  explicit Stability(const char* ch) : channel(ch) {}
-  void check(uint64_t cycle, bool valid, bool ready, const uint8_t* payload, size_t n, Errors& err) {
+  Stability(const char* ch, size_t bytes) : channel(ch), held(bytes) {}
+  TB_HOT void check(uint64_t cycle, bool valid, bool ready, const uint8_t* payload, Errors& err) {
     if (pending) {
-      if (!valid) err.add(cycle, std::string(channel) + ": valid dropped before the handshake");
-      else if (n && std::memcmp(held.data(), payload, n) != 0)
-        err.add(cycle, std::string(channel) + ": payload changed while valid waited for ready");
+      if (!valid) dropped(cycle, err);
+      else if (std::memcmp(held.data(), payload, held.size()) != 0) changed(cycle, err);
     }
     pending = valid && !ready;
-    if (pending) held.assign(payload, payload + n);
+    if (pending) std::memcpy(held.data(), payload, held.size());
   }
+  TB_COLD void dropped(uint64_t cycle, Errors& err) { err.add(cycle, std::string(channel) + ": valid dropped before the handshake"); }
+  TB_COLD void changed(uint64_t cycle, Errors& err) { err.add(cycle, std::string(channel) + ": payload changed while valid waited for ready"); }
 };
 
 // ---------------------------------------------------------------- streams
 struct InStream {
-  std::string name;
+  const char* name;
   int width;  // tdata bits
   size_t data_bytes;
   std::vector<uint8_t> buf;
@@ -143,11 +160,10 @@ struct InStream {
   // Sampled
   bool ready = false;
   uint64_t stall_cycles = 0;
-  InStream(std::string n, int w, Pressure p, uint64_t seed)
-      : name(std::move(n)), width(w), data_bytes((w + 7) / 8), gate(p, seed) {}
-  const uint8_t* data() const { return buf.empty() ? nullptr : &buf[next_beat * (data_bytes + 1)]; }
-  bool last() const { return valid && (buf[next_beat * (data_bytes + 1) + data_bytes] & 1); }
-  void advance() {
+  InStream(const char* n, int w, Pressure p, uint64_t seed) : name(n), width(w), data_bytes(size_t(w + 7) / 8), gate(p, seed) {}
+  TB_HOT const uint8_t* beat() const { return &buf[next_beat * (data_bytes + 1)]; }
+  TB_HOT bool last() const { return beat()[data_bytes] & 1; }
+  TB_HOT void advance() {
     const bool fired = valid && ready;
     if (valid && !ready) ++stall_cycles;
     if (fired) ++next_beat;
@@ -157,23 +173,23 @@ struct InStream {
 };
 
 struct OutStream {
-  std::string name;
+  const char* name;
   int width;
   size_t data_bytes;
   std::vector<uint8_t> out;
   std::vector<uint64_t> beat_cycles;  // when each beat was taken: locates a mismatch for the VCD window
-  std::vector<uint8_t> scratch;
+  std::vector<uint8_t> scratch;       // the beat on the port: tdata bytes, then the tlast byte
   Gate gate;
   Stability stable;
-  bool ready = false;  // driven
-  bool valid = false, last = false;  // sampled
+  bool ready = false;                // driven
+  bool valid = false, last = false;  // sampled (last only while valid)
   uint64_t beats = 0, stall_cycles = 0;
-  OutStream(std::string n, int w, Pressure p, uint64_t seed)
-      : name(std::move(n)), width(w), data_bytes((w + 7) / 8), scratch(data_bytes + 1), gate(p, seed), stable(nullptr) {}
-  void sample(uint64_t cycle, Errors& err) {
+  OutStream(const char* n, int w, Pressure p, uint64_t seed)
+      : name(n), width(w), data_bytes(size_t(w + 7) / 8), scratch(data_bytes + 1), gate(p, seed), stable(n, data_bytes + 1) {}
+  TB_HOT bool busy() const { return valid || stable.pending; }
+  TB_HOT void sample(uint64_t cycle, Errors& err) {
     scratch[data_bytes] = last ? 1 : 0;
-    stable.channel = name.c_str();
-    stable.check(cycle, valid, ready, scratch.data(), scratch.size(), err);
+    stable.check(cycle, valid, ready, scratch.data(), err);
     if (valid && ready) {
       out.insert(out.end(), scratch.begin(), scratch.end());
       beat_cycles.push_back(cycle);
@@ -182,7 +198,7 @@ struct OutStream {
       ++stall_cycles;
     }
   }
-  void advance() { ready = gate.next(); }
+  TB_HOT void advance() { ready = gate.next(); }
 };
 
 // ---------------------------------------------------------------- AXI4-Lite master
@@ -198,7 +214,7 @@ struct LiteMaster {
   // Driven
   bool awvalid = false, wvalid = false, bready = false, arvalid = false, rready = false;
   uint32_t awaddr = 0, wdata = 0, araddr = 0;
-  // Sampled
+  // Sampled (data and responses only while their valid is high)
   bool awready = false, wready = false, bvalid = false, arready = false, rvalid = false;
   uint32_t rdata = 0, bresp = 0, rresp = 0;
   // Progress of the current command
@@ -209,22 +225,23 @@ struct LiteMaster {
     uint64_t cycle;
   };
   std::vector<ReadLog> reads;
-  Stability b_stable{"s_axil_b"}, r_stable{"s_axil_r"};
+  Stability b_stable{"s_axil_b", 4}, r_stable{"s_axil_r", 8};
 
-  bool done() const { return pc >= script.size(); }
+  TB_HOT bool done() const { return pc >= script.size(); }
+  TB_HOT bool busy() const { return rvalid || bvalid || r_stable.pending || b_stable.pending; }
 
-  void sample(uint64_t cycle, Errors& err) {
+  TB_HOT void sample(uint64_t cycle, Errors& err) {
     uint8_t r[8];
     std::memcpy(r, &rdata, 4);
     std::memcpy(r + 4, &rresp, 4);
-    r_stable.check(cycle, rvalid, rready, r, 8, err);
-    b_stable.check(cycle, bvalid, bready, reinterpret_cast<uint8_t*>(&bresp), 4, err);
+    r_stable.check(cycle, rvalid, rready, r, err);
+    b_stable.check(cycle, bvalid, bready, reinterpret_cast<const uint8_t*>(&bresp), err);
   }
 
   // Called after the edge with this cycle's sampled handshakes. The driven
   // signals always belong to the current command: drive() runs right after
   // the command becomes current.
-  void advance(uint64_t cycle, Errors& err) {
+  TB_HOT void advance(uint64_t cycle, Errors& err) {
     if (done()) return;
     LiteCmd& c = script[pc];
     bool finished = false;
@@ -238,7 +255,7 @@ struct LiteMaster {
         if (awvalid && awready) aw_done = true;
         if (wvalid && wready) w_done = true;
         if (bready && bvalid) {
-          if (bresp != 0) err.add(cycle, "s_axil: write to 0x" + hex(c.addr) + " answered BRESP=" + std::to_string(bresp));
+          if (bresp != 0) bad_response(cycle, "write to", c.addr, "BRESP", bresp, err);
           finished = true;
         }
         break;
@@ -246,7 +263,7 @@ struct LiteMaster {
       case LiteCmd::Wait:
         if (arvalid && arready) ar_done = true;
         if (rready && rvalid) {
-          if (rresp != 0) err.add(cycle, "s_axil: read of 0x" + hex(c.addr) + " answered RRESP=" + std::to_string(rresp));
+          if (rresp != 0) bad_response(cycle, "read of", c.addr, "RRESP", rresp, err);
           if (c.op == LiteCmd::Read) {
             reads.push_back({c.addr, rdata, cycle});
             finished = true;
@@ -266,7 +283,7 @@ struct LiteMaster {
     drive();
   }
 
-  void drive() {
+  TB_HOT void drive() {
     awvalid = wvalid = bready = arvalid = rready = false;
     if (done()) return;
     const LiteCmd& c = script[pc];
@@ -288,45 +305,69 @@ struct LiteMaster {
     }
   }
 
-  static std::string hex(uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "%x", v);
-    return b;
+  TB_COLD static void bad_response(uint64_t cycle, const char* what, uint32_t addr, const char* field, uint32_t resp, Errors& err) {
+    err.add(cycle, std::string("s_axil: ") + what + " 0x" + hex(addr) + " answered " + field + "=" + std::to_string(resp));
   }
 };
 
 // ---------------------------------------------------------------- AXI4 memory (slave)
+struct Burst {
+  uint64_t addr;
+  uint32_t len;  // beats - 1
+  uint64_t due;  // first cycle the data (or B) may be presented
+  uint32_t beat = 0;
+};
+
+// FIFO of bursts in a power-of-two ring: push and pop never allocate once the
+// ring has grown to the most bursts ever queued at once.
+struct BurstQueue {
+  std::vector<Burst> slots = std::vector<Burst>(8);
+  size_t head = 0, n = 0;
+  TB_HOT bool empty() const { return n == 0; }
+  TB_HOT size_t size() const { return n; }
+  TB_HOT Burst& front() { return slots[head]; }
+  TB_HOT void push(const Burst& b) {
+    if (n == slots.size()) grow();
+    slots[(head + n) & (slots.size() - 1)] = b;
+    ++n;
+  }
+  TB_HOT void pop() {
+    head = (head + 1) & (slots.size() - 1);
+    --n;
+  }
+  TB_COLD void grow() {
+    std::vector<Burst> bigger(slots.size() * 2);
+    for (size_t i = 0; i < n; ++i) bigger[i] = slots[(head + i) & (slots.size() - 1)];
+    slots.swap(bigger);
+    head = 0;
+  }
+};
+
 struct AxiMem {
   int data_bits = 64;
-  size_t bus_bytes = 8;
+  size_t bus_bytes = 8, strb_bytes = 1;
   std::vector<uint8_t> mem;
   uint64_t latency = 1;
   double stall = 0.0;
   size_t max_outstanding = 16;
   Rng rng{1};
 
-  struct Burst {
-    uint64_t addr;
-    uint32_t len;  // beats - 1
-    uint64_t due;  // first cycle the data (or B) may be presented
-    uint32_t beat = 0;
-  };
-  std::deque<Burst> reads, writes, bresps;
+  BurstQueue reads, writes, bresps;
 
   // Driven
   bool arready = false, rvalid = false, rlast = false, awready = false, wready = false, bvalid = false;
   uint32_t rresp = 0, bresp = 0;
   std::vector<uint8_t> rdata;
-  // Sampled
+  // Sampled (address and data fields only while their valid is high)
   bool arvalid = false, rready = false, awvalid = false, wvalid = false, wlast = false, bready = false;
   uint64_t araddr = 0, awaddr = 0;
   uint32_t arlen = 0, arsize = 0, arburst = 1, awlen = 0, awsize = 0, awburst = 1;
-  std::vector<uint8_t> wdata, wstrb;
-  // Response state of the burst whose beat is on R now.
-  bool r_error = false;
-
-  Stability ar_stable{"m_axi_ar"}, aw_stable{"m_axi_aw"}, w_stable{"m_axi_w"};
+  // The W beat as the stability check compares it: data, then strobes, then WLAST.
   std::vector<uint8_t> w_payload;
+  uint8_t* wdata = nullptr;
+  uint8_t* wstrb = nullptr;
+
+  Stability ar_stable{"m_axi_ar", 24}, aw_stable{"m_axi_aw", 24}, w_stable{"m_axi_w", 0};
   uint64_t read_bursts = 0, read_beats = 0, write_bursts = 0, write_beats = 0, max_in_flight = 0;
   // (cycle of the last W beat, address, beats) of every write burst: locates a wrong G row in time.
   std::vector<uint64_t> write_log;
@@ -334,89 +375,126 @@ struct AxiMem {
   void init(int bits) {
     data_bits = bits;
     bus_bytes = size_t(bits / 8);
+    strb_bytes = (bus_bytes + 7) / 8;
     rdata.assign(bus_bytes, 0);
-    wdata.assign(bus_bytes, 0);
-    wstrb.assign((bus_bytes + 7) / 8, 0);
+    w_payload.assign(bus_bytes + strb_bytes + 1, 0);
+    wdata = w_payload.data();
+    wstrb = wdata + bus_bytes;
+    w_stable.held.assign(w_payload.size(), 0);
   }
 
-  bool in_range(uint64_t addr, uint64_t bytes) const { return addr + bytes <= mem.size(); }
+  TB_HOT bool in_range(uint64_t addr, uint64_t bytes) const { return addr + bytes <= mem.size(); }
 
-  void check_burst(uint64_t cycle, const char* ch, uint64_t addr, uint32_t len, uint32_t size, uint32_t burst, Errors& err) {
+  TB_COLD void check_burst(uint64_t cycle, const char* ch, uint64_t addr, uint32_t len, uint32_t size, uint32_t burst, Errors& err) {
     const std::string c(ch);
     if (burst != 1) err.add(cycle, c + ": burst type " + std::to_string(burst) + " (only INCR is allowed)");
     if ((uint64_t(1) << size) != bus_bytes)
       err.add(cycle, c + ": size " + std::to_string(size) + " is not the full bus width (" + std::to_string(bus_bytes) + " bytes)");
-    if (addr % bus_bytes) err.add(cycle, c + ": address 0x" + LiteMaster::hex(uint32_t(addr)) + " is not aligned to the bus width");
+    if (addr % bus_bytes) err.add(cycle, c + ": address 0x" + hex(uint32_t(addr)) + " is not aligned to the bus width");
     const uint64_t bytes = uint64_t(len + 1) * bus_bytes;
     if ((addr & 0xfff) + bytes > 4096)
-      err.add(cycle, c + ": burst at 0x" + LiteMaster::hex(uint32_t(addr)) + " of " + std::to_string(len + 1) + " beats crosses a 4 KiB boundary");
+      err.add(cycle, c + ": burst at 0x" + hex(uint32_t(addr)) + " of " + std::to_string(len + 1) + " beats crosses a 4 KiB boundary");
     if (!in_range(addr, bytes))
-      err.add(cycle, c + ": burst at 0x" + LiteMaster::hex(uint32_t(addr)) + " runs past the end of the modelled memory (" + std::to_string(mem.size()) + " bytes)");
+      err.add(cycle, c + ": burst at 0x" + hex(uint32_t(addr)) + " runs past the end of the modelled memory (" + std::to_string(mem.size()) + " bytes)");
+  }
+  // The checks a burst must pass, as one test on the hot path; check_burst says which failed.
+  TB_HOT bool burst_ok(uint64_t addr, uint32_t len, uint32_t size, uint32_t burst) const {
+    const uint64_t bytes = uint64_t(len + 1) * bus_bytes;
+    return burst == 1 && (uint64_t(1) << size) == bus_bytes && addr % bus_bytes == 0 && (addr & 0xfff) + bytes <= 4096 && in_range(addr, bytes);
+  }
+
+  TB_COLD static void wlast_error(uint64_t cycle, bool wlast, const Burst& b, Errors& err) {
+    err.add(cycle, std::string("m_axi_w: WLAST ") + (wlast ? "on beat " : "missing on beat ") + std::to_string(b.beat) + " of a " +
+                       std::to_string(b.len + 1) + "-beat burst");
+  }
+
+  // Byte by byte, for strobes that are not all set or a beat that leaves the modelled memory.
+  TB_COLD void write_bytes(uint64_t cycle, uint64_t at, Errors& err) {
+    bool full = true;
+    for (size_t i = 0; i < bus_bytes; ++i) {
+      const bool en = (wstrb[i / 8] >> (i % 8)) & 1;
+      full = full && en;
+      if (en && in_range(at + i, 1)) mem[at + i] = wdata[i];
+    }
+    if (!full) err.add(cycle, "m_axi_w: partial WSTRB (the engine contract says full strobes)");
+  }
+
+  TB_HOT bool strobes_full() const {
+    if (bus_bytes < 8) {
+      const uint8_t m = uint8_t((1u << bus_bytes) - 1);
+      return (wstrb[0] & m) == m;
+    }
+    for (size_t i = 0; i < strb_bytes; ++i)
+      if (wstrb[i] != 0xff) return false;
+    return true;
+  }
+
+  // Something for sample() to look at this cycle.
+  TB_HOT bool busy() const {
+    return arvalid | awvalid | wvalid | (rvalid & rready) | (bvalid & bready) | ar_stable.pending | aw_stable.pending | w_stable.pending;
   }
 
   // Step 2: handshakes as both sides see them before the edge.
-  void sample(uint64_t cycle, Errors& err) {
-    // Payloads are packed only when a check needs them: this runs every cycle.
+  TB_HOT void sample(uint64_t cycle, Errors& err) {
     if (arvalid || ar_stable.pending) {
       uint8_t ar[24];
       pack_addr(ar, araddr, arlen, arsize, arburst);
-      ar_stable.check(cycle, arvalid, arready, ar, sizeof ar, err);
+      ar_stable.check(cycle, arvalid, arready, ar, err);
     }
     if (awvalid || aw_stable.pending) {
       uint8_t aw[24];
       pack_addr(aw, awaddr, awlen, awsize, awburst);
-      aw_stable.check(cycle, awvalid, awready, aw, sizeof aw, err);
+      aw_stable.check(cycle, awvalid, awready, aw, err);
     }
     if (wvalid || w_stable.pending) {
-      w_payload.assign(wdata.begin(), wdata.end());
-      w_payload.insert(w_payload.end(), wstrb.begin(), wstrb.end());
-      w_payload.push_back(wlast);
-      w_stable.check(cycle, wvalid, wready, w_payload.data(), w_payload.size(), err);
+      w_payload[bus_bytes + strb_bytes] = wlast;
+      w_stable.check(cycle, wvalid, wready, w_payload.data(), err);
     }
 
     if (arvalid && arready) {
-      check_burst(cycle, "m_axi_ar", araddr, arlen, arsize, arburst, err);
-      reads.push_back({araddr, arlen, cycle + latency});
+      if (!burst_ok(araddr, arlen, arsize, arburst)) check_burst(cycle, "m_axi_ar", araddr, arlen, arsize, arburst, err);
+      reads.push({araddr, arlen, cycle + latency});
       ++read_bursts;
       if (reads.size() > max_in_flight) max_in_flight = reads.size();
     }
     if (rvalid && rready) {
       Burst& b = reads.front();
       ++read_beats;
-      if (++b.beat > b.len) reads.pop_front();
+      if (++b.beat > b.len) reads.pop();
     }
     if (awvalid && awready) {
-      check_burst(cycle, "m_axi_aw", awaddr, awlen, awsize, awburst, err);
-      writes.push_back({awaddr, awlen, 0});
+      if (!burst_ok(awaddr, awlen, awsize, awburst)) check_burst(cycle, "m_axi_aw", awaddr, awlen, awsize, awburst, err);
+      writes.push({awaddr, awlen, 0});
       ++write_bursts;
     }
     if (wvalid && wready) {
       Burst& b = writes.front();
       const uint64_t at = b.addr + uint64_t(b.beat) * bus_bytes;
-      const bool expect_last = b.beat == b.len;
-      if (bool(wlast) != expect_last)
-        err.add(cycle, std::string("m_axi_w: WLAST ") + (wlast ? "on beat " : "missing on beat ") + std::to_string(b.beat) +
-                           " of a " + std::to_string(b.len + 1) + "-beat burst");
-      bool full = true;
-      for (size_t i = 0; i < bus_bytes; ++i) {
-        const bool en = (wstrb[i / 8] >> (i % 8)) & 1;
-        full = full && en;
-        if (en && in_range(at + i, 1)) mem[at + i] = wdata[i];
-      }
-      if (!full) err.add(cycle, "m_axi_w: partial WSTRB (the engine contract says full strobes)");
+      if (bool(wlast) != (b.beat == b.len)) wlast_error(cycle, wlast, b, err);
+      if (strobes_full() && in_range(at, bus_bytes)) std::memcpy(&mem[at], wdata, bus_bytes);
+      else write_bytes(cycle, at, err);
       ++write_beats;
       if (++b.beat > b.len || wlast) {
-        bresps.push_back({b.addr, b.len, cycle + latency});
+        bresps.push({b.addr, b.len, cycle + latency});
         write_log.insert(write_log.end(), {cycle, b.addr, uint64_t(b.beat)});
-        writes.pop_front();
+        writes.pop();
       }
     }
-    if (bvalid && bready) bresps.pop_front();
+    if (bvalid && bready) bresps.pop();
   }
 
   // Step 4: choose what to present next cycle.
-  void advance(uint64_t cycle) {
+  TB_HOT void advance(uint64_t cycle) {
+    // Nothing queued and no random stalls: nothing to present but the readies.
+    // (A held R or B beat keeps its burst queued, so it never takes this path.)
+    if (stall <= 0 && reads.empty() && writes.empty() && bresps.empty()) {
+      arready = max_outstanding > 0;
+      awready = true;
+      wready = rvalid = bvalid = false;
+      return;
+    }
     const uint64_t next = cycle + 1;
+    // The order of the stalled() draws is part of a seed's meaning: keep it.
     arready = reads.size() < max_outstanding && !stalled();
     awready = writes.size() < 4 && !stalled();
     wready = !writes.empty() && !stalled();
@@ -430,7 +508,7 @@ struct AxiMem {
           std::memcpy(rdata.data(), &mem[at], bus_bytes);
           rresp = 0;
         } else {
-          std::fill(rdata.begin(), rdata.end(), 0);
+          std::memset(rdata.data(), 0, bus_bytes);
           rresp = 2;  // SLVERR
         }
         rlast = b.beat == b.len;
@@ -446,17 +524,35 @@ struct AxiMem {
   }
 
   // For a top without WLAST: the beat the memory expects to be last.
-  bool expected_wlast() const { return !writes.empty() && writes.front().beat == writes.front().len; }
+  TB_HOT bool expected_wlast() { return !writes.empty() && writes.front().beat == writes.front().len; }
 
-  bool stalled() { return stall > 0 && rng.uniform() < stall; }
+  TB_HOT bool stalled() { return stall > 0 && rng.uniform() < stall; }
 
-  static void pack_addr(uint8_t* p, uint64_t addr, uint32_t len, uint32_t size, uint32_t burst) {
+  TB_HOT static void pack_addr(uint8_t* p, uint64_t addr, uint32_t len, uint32_t size, uint32_t burst) {
     std::memcpy(p, &addr, 8);
     std::memcpy(p + 8, &len, 4);
     std::memcpy(p + 12, &size, 4);
     std::memcpy(p + 16, &burst, 4);
     std::memset(p + 20, 0, 4);
   }
+};
+
+// ---------------------------------------------------------------- the models of one top
+struct StreamDecl {
+  const char* name;
+  int width;
+};
+
+struct Design {
+  std::vector<StreamDecl> inputs, outputs;
+};
+
+struct Harness {
+  std::vector<InStream> in;
+  std::vector<OutStream> out;
+  LiteMaster lite;
+  AxiMem mem;
+  Errors err;
 };
 
 // ---------------------------------------------------------------- job file

@@ -6,29 +6,46 @@
  */
 import type { StreamPorts, TopInterfaces } from './ports.ts';
 
-/** Width-aware assignment of a scalar model field to an input port. */
-function setScalar(port: string, expr: string): string {
-  return `  t->${port} = ${expr};`;
-}
-
 function streamDrive(s: StreamPorts, i: number): string[] {
-  const lines = [setScalar(s.tvalid, `h.in[${i}].valid`)];
-  lines.push(`  if (h.in[${i}].valid) put_port(t->${s.tdata}, h.in[${i}].data(), ${s.width});`);
-  if (s.tlast) lines.push(setScalar(s.tlast, `h.in[${i}].last()`));
-  return lines;
+  // tlast is low whenever tvalid is; tdata keeps the last beat between beats.
+  const last = s.tlast ? [`    t->${s.tlast} = s.last();`] : [];
+  const lastLow = s.tlast ? [`  } else {`, `    t->${s.tlast} = 0;`] : [];
+  return [
+    `  {`,
+    `  const InStream& s = h.in[${i}];`,
+    `  t->${s.tvalid} = s.valid;`,
+    `  if (s.valid) {`,
+    `    put_port(t->${s.tdata}, s.beat(), ${s.width});`,
+    ...last,
+    ...lastLow,
+    `  }`,
+    `  }`,
+  ];
 }
 
 function streamSample(s: StreamPorts, i: number): string[] {
-  const lines = [`  h.out[${i}].valid = t->${s.tvalid};`];
-  lines.push(`  if (h.out[${i}].valid) get_port(t->${s.tdata}, h.out[${i}].scratch.data(), ${s.width});`);
-  lines.push(`  h.out[${i}].last = ${s.tlast ? `t->${s.tlast}` : 'false'};`);
-  return lines;
+  return [
+    `  {`,
+    `  OutStream& s = h.out[${i}];`,
+    `  s.valid = t->${s.tvalid};`,
+    `  if (s.valid) {`,
+    `    get_port(t->${s.tdata}, s.scratch.data(), ${s.width});`,
+    `    s.last = ${s.tlast ? `t->${s.tlast}` : 'false'};`,
+    `  }`,
+    `  }`,
+  ];
+}
+
+function setScalar(port: string, expr: string): string {
+  return `  t->${port} = ${expr};`;
 }
 
 export function generateTestbench(top: string, ifc: TopInterfaces): string {
   const cls = `V${top}`;
   const drive: string[] = [];
   const sample: string[] = [];
+  const driveLite: string[] = [];
+  const sampleLite: string[] = [];
   const tie: string[] = ifc.tiedOff.map((p) => `  t->${p} = 0;`);
 
   ifc.inputs.forEach((s, i) => {
@@ -43,7 +60,7 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
   if (ifc.lite) {
     const L = ifc.lite;
     const drivenLite = new Set(['awaddr', 'awvalid', 'wdata', 'wvalid', 'bready', 'araddr', 'arvalid', 'rready', 'wstrb']);
-    drive.push(
+    driveLite.push(
       setScalar('s_axil_awvalid', 'h.lite.awvalid'),
       setScalar('s_axil_awaddr', 'h.lite.awaddr'),
       setScalar('s_axil_wvalid', 'h.lite.wvalid'),
@@ -55,15 +72,18 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
     );
     if (L.wstrb) tie.push(`  t->s_axil_wstrb = 0xF;`);
     for (const [suffix, p] of Object.entries(L)) if (p.direction === 'input' && !drivenLite.has(suffix)) tie.push(`  t->${p.name} = 0;`);
-    sample.push(
+    // Data and responses are read only while their valid is high: nothing looks at them otherwise.
+    sampleLite.push(
       '  h.lite.awready = t->s_axil_awready;',
       '  h.lite.wready = t->s_axil_wready;',
-      '  h.lite.bvalid = t->s_axil_bvalid;',
-      `  h.lite.bresp = ${L.bresp ? 't->s_axil_bresp' : '0'};`,
       '  h.lite.arready = t->s_axil_arready;',
+      '  h.lite.bvalid = t->s_axil_bvalid;',
+      `  if (h.lite.bvalid) h.lite.bresp = ${L.bresp ? 't->s_axil_bresp' : '0'};`,
       '  h.lite.rvalid = t->s_axil_rvalid;',
-      '  h.lite.rdata = t->s_axil_rdata;',
-      `  h.lite.rresp = ${L.rresp ? 't->s_axil_rresp' : '0'};`,
+      '  if (h.lite.rvalid) {',
+      '    h.lite.rdata = t->s_axil_rdata;',
+      `    h.lite.rresp = ${L.rresp ? 't->s_axil_rresp' : '0'};`,
+      '  }',
     );
   }
 
@@ -85,24 +105,29 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
     if (A.bresp) drive.push(setScalar('m_axi_bresp', 'h.mem.bresp'));
     for (const [suffix, p] of Object.entries(A)) if (p.direction === 'input' && !drivenAxi.has(suffix)) tie.push(`  t->${p.name} = 0;`);
     const opt = (suffix: string, fallback: string): string => (A[suffix] ? `t->m_axi_${suffix}` : fallback);
+    // Address and data fields are read only while their valid is high: nothing looks at them otherwise.
     sample.push(
       '  h.mem.arvalid = t->m_axi_arvalid;',
-      '  h.mem.araddr = t->m_axi_araddr;',
-      `  h.mem.arlen = ${opt('arlen', '0')};`,
-      `  h.mem.arsize = ${opt('arsize', String(sizeLog2))};`,
-      `  h.mem.arburst = ${opt('arburst', '1')};`,
+      '  if (h.mem.arvalid) {',
+      '    h.mem.araddr = t->m_axi_araddr;',
+      `    h.mem.arlen = ${opt('arlen', '0')};`,
+      `    h.mem.arsize = ${opt('arsize', String(sizeLog2))};`,
+      `    h.mem.arburst = ${opt('arburst', '1')};`,
+      '  }',
       '  h.mem.rready = t->m_axi_rready;',
       '  h.mem.awvalid = t->m_axi_awvalid;',
-      '  h.mem.awaddr = t->m_axi_awaddr;',
-      `  h.mem.awlen = ${opt('awlen', '0')};`,
-      `  h.mem.awsize = ${opt('awsize', String(sizeLog2))};`,
-      `  h.mem.awburst = ${opt('awburst', '1')};`,
+      '  if (h.mem.awvalid) {',
+      '    h.mem.awaddr = t->m_axi_awaddr;',
+      `    h.mem.awlen = ${opt('awlen', '0')};`,
+      `    h.mem.awsize = ${opt('awsize', String(sizeLog2))};`,
+      `    h.mem.awburst = ${opt('awburst', '1')};`,
+      '  }',
       '  h.mem.wvalid = t->m_axi_wvalid;',
-      `  if (h.mem.wvalid) get_port(t->m_axi_wdata, h.mem.wdata.data(), ${bits});`,
-      A.wstrb
-        ? `  if (h.mem.wvalid) get_port(t->m_axi_wstrb, h.mem.wstrb.data(), ${bits / 8});`
-        : '  std::fill(h.mem.wstrb.begin(), h.mem.wstrb.end(), 0xff);',
-      `  h.mem.wlast = ${A.wlast ? 't->m_axi_wlast' : 'h.mem.expected_wlast()'};`,
+      '  if (h.mem.wvalid) {',
+      `    get_port(t->m_axi_wdata, h.mem.wdata, ${bits});`,
+      A.wstrb ? `    get_port(t->m_axi_wstrb, h.mem.wstrb, ${bits / 8});` : '    std::memset(h.mem.wstrb, 0xff, h.mem.strb_bytes);',
+      `    h.mem.wlast = ${A.wlast ? 't->m_axi_wlast' : 'h.mem.expected_wlast()'};`,
+      '  }',
       '  h.mem.bready = t->m_axi_bready;',
     );
   }
@@ -113,43 +138,43 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
 #include "${cls}.h"
 #include "tb_runtime.h"
 
-// Declared ahead of tb_main.h, whose templates call them.
-namespace tb {
-struct Harness;
-void tie_off(${cls}* t);
-void set_reset(${cls}* t, bool in_reset);
-void set_clock(${cls}* t, bool high);
-void drive(${cls}* t, Harness& h);
-void sample(${cls}* t, Harness& h);
-}  // namespace tb
-
-#include "tb_main.h"
-
 namespace tb {
 
 const Design kDesign = {
   /*inputs*/ {${names(ifc.inputs)}},
   /*outputs*/ {${names(ifc.outputs)}},
-  /*has_lite*/ ${ifc.lite ? 'true' : 'false'},
-  /*axi_data_bits*/ ${ifc.axi ? ifc.axi.dataBits : 0},
 };
+constexpr bool kHasLite = ${ifc.lite ? 'true' : 'false'};
+constexpr int kAxiDataBits = ${ifc.axi ? ifc.axi.dataBits : 0};
 
 void tie_off(${cls}* t) {
 ${tie.join('\n')}
 }
 
-void set_reset(${cls}* t, bool in_reset) { t->${ifc.reset} = in_reset ? 0 : 1; }
-void set_clock(${cls}* t, bool high) { t->${ifc.clock} = high ? 1 : 0; }
+TB_HOT void set_reset(${cls}* t, bool in_reset) { t->${ifc.reset} = in_reset ? 0 : 1; }
+TB_HOT void set_clock(${cls}* t, bool high) { t->${ifc.clock} = high ? 1 : 0; }
 
-void drive(${cls}* t, Harness& h) {
-${drive.join('\n')}
+TB_HOT void drive_lite(${cls}* t, Harness& h) {
+${driveLite.join('\n')}
 }
 
-void sample(${cls}* t, Harness& h) {
+TB_HOT void drive(${cls}* t, Harness& h) {
+${drive.join('\n')}
+  drive_lite(t, h);
+}
+
+TB_HOT void sample_lite(${cls}* t, Harness& h) {
+${sampleLite.join('\n')}
+}
+
+TB_HOT void sample(${cls}* t, Harness& h) {
 ${sample.join('\n')}
+  sample_lite(t, h);
 }
 
 }  // namespace tb
+
+#include "tb_main.h"
 
 int main(int argc, char** argv) { return tb::tb_main<${cls}>(argc, argv); }
 `;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBeats, encodeBeats, type Beat } from '../../sim/harness/beats.ts';
 import type { LiteCommand, SimJob } from '../../sim/harness/job.ts';
-import { prepareTestbench, runSimJob, type Testbench } from '../../sim/harness/run.ts';
+import { prepareTestbench, runBareLoop, runSimJob, type Testbench } from '../../sim/harness/run.ts';
 import { AXI_COPY, AXIS_INCR } from './fixtures.ts';
 import { rng, testSeed } from './seed.ts';
 
@@ -91,6 +91,14 @@ describe('sim harness: AXI4-Stream (axis_incr fixture, 72-bit)', function () {
 
   it('rejects a stream the top does not have', async () => {
     await assert.rejects(runSimJob(tb, { ...streamJob([], 'none', 1), inputs: { nope: new Uint8Array(0) } }), /no input stream s_axis_nope/);
+  });
+
+  it('holds one beat on a stream in the busy bare loop, and refuses a beat of the wrong size or stream', async () => {
+    const r = await runBareLoop(tb, 1000, { setup: [], beats: { in: encodeBeats([{ data: 5n, last: true }], 72) } });
+    assert.equal(r.cycles, 1000);
+    assert.deepEqual(r.reads, []);
+    await assert.rejects(runBareLoop(tb, 10, { setup: [], beats: { in: new Uint8Array(9) } }), /one 10-byte beat/);
+    await assert.rejects(runBareLoop(tb, 10, { setup: [], beats: { nope: new Uint8Array(10) } }), /no input stream s_axis_nope/);
   });
 });
 
@@ -208,6 +216,23 @@ describe('sim harness: AXI4-Lite script and AXI4 memory (axi_copy fixture)', fun
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('runs the bare loop idle, or busy with inputs held after an untimed setup script', async () => {
+    const idle = await runBareLoop(tb, 2000);
+    assert.equal(idle.cycles, 2000);
+    assert.deepEqual(idle.reads, []);
+    // One-beat bursts, so the held RLAST is right on every beat; more beats than the loop can copy.
+    const readBeat = Uint8Array.from([1, 0, 0, 0, 2, 0, 0, 0, 1]);
+    const busy = await runBareLoop(tb, 2000, {
+      setup: copyScript(SRC, DST, 1_000_000, add, 1).slice(0, 7),
+      after: [{ op: 'read', addr: 0x04 }],
+      beats: {},
+      readBeat,
+    });
+    assert.equal(busy.cycles, 2000);
+    assert.deepEqual(busy.reads.map((x) => [x.addr, x.data]), [[0x10, 1_000_000], [0x04, 1]], 'started by the setup script, still busy after the loop');
+    await assert.rejects(runBareLoop(tb, 10, { setup: [], beats: {}, readBeat: new Uint8Array(8) }), /hold_read must be one 9-byte beat/);
   });
 
   it('keeps the run directory replayable', async () => {
