@@ -52,7 +52,8 @@ TB_HOT void put_port(T& port, const uint8_t* src, int width) {
 template <std::size_t W>
 TB_HOT void put_port(VlWide<W>& port, const uint8_t* src, int width) {
   const size_t bytes = size_t((width + 7) / 8);
-  std::memset(port.data(), 0, W * 4);
+  // Only the top word can be partly covered by the bytes.
+  if (bytes < W * 4) port.data()[W - 1] = 0;
   std::memcpy(port.data(), src, bytes);
   const int top_bits = width - int(W - 1) * 32;
   if (top_bits < 32) port.data()[W - 1] &= (uint32_t(1) << top_bits) - 1;
@@ -65,6 +66,15 @@ TB_HOT void get_port(const T& port, uint8_t* dst, int width) {
 template <std::size_t W>
 TB_HOT void get_port(const VlWide<W>& port, uint8_t* dst, int width) {
   std::memcpy(dst, port.data(), size_t((width + 7) / 8));
+}
+
+// A memcpy whose size is known only at run time compiles to `rep movsb` under
+// -Os, which costs tens of cycles however short the copy: beats and held
+// payloads move a word at a time instead.
+TB_HOT void copy_bytes(uint8_t* dst, const uint8_t* src, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) std::memcpy(dst + i, src + i, 8);
+  for (; i < n; ++i) dst[i] = src[i];
 }
 
 // ---------------------------------------------------------------- randomness
@@ -141,7 +151,7 @@ struct Stability {
       else if (std::memcmp(held.data(), payload, held.size()) != 0) changed(cycle, err);
     }
     pending = valid && !ready;
-    if (pending) std::memcpy(held.data(), payload, held.size());
+    if (pending) copy_bytes(held.data(), payload, held.size());
   }
   TB_COLD void dropped(uint64_t cycle, Errors& err) { err.add(cycle, std::string(channel) + ": valid dropped before the handshake"); }
   TB_COLD void changed(uint64_t cycle, Errors& err) { err.add(cycle, std::string(channel) + ": payload changed while valid waited for ready"); }
@@ -155,8 +165,8 @@ struct InStream {
   std::vector<uint8_t> buf;
   size_t count = 0, next_beat = 0;
   Gate gate;
-  // Driven
-  bool valid = false;
+  // Driven; dirty: changed since the ports were last written
+  bool valid = false, dirty = true;
   // Sampled
   bool ready = false;
   uint64_t stall_cycles = 0;
@@ -168,7 +178,11 @@ struct InStream {
     if (valid && !ready) ++stall_cycles;
     if (fired) ++next_beat;
     // AXI-Stream: a presented beat stays until taken; gaps only between beats.
-    if (!valid || fired) valid = next_beat < count && gate.next();
+    if (!valid || fired) {
+      const bool v = next_beat < count && gate.next();
+      dirty = dirty || fired || v != valid;
+      valid = v;
+    }
   }
 };
 
@@ -211,8 +225,8 @@ struct LiteCmd {
 struct LiteMaster {
   std::vector<LiteCmd> script;
   size_t pc = 0;
-  // Driven
-  bool awvalid = false, wvalid = false, bready = false, arvalid = false, rready = false;
+  // Driven; dirty: changed since the ports were last written
+  bool awvalid = false, wvalid = false, bready = false, arvalid = false, rready = false, dirty = true;
   uint32_t awaddr = 0, wdata = 0, araddr = 0;
   // Sampled (data and responses only while their valid is high)
   bool awready = false, wready = false, bvalid = false, arready = false, rvalid = false;
@@ -240,11 +254,11 @@ struct LiteMaster {
 
   // Called after the edge with this cycle's sampled handshakes. The driven
   // signals always belong to the current command: drive() runs right after
-  // the command becomes current.
+  // the command becomes current or its progress changes.
   TB_HOT void advance(uint64_t cycle, Errors& err) {
     if (done()) return;
     LiteCmd& c = script[pc];
-    bool finished = false;
+    bool finished = false, moved = false;
     switch (c.op) {
       case LiteCmd::Idle:
         if (!started) idle_left = c.cycles, started = true;
@@ -252,8 +266,8 @@ struct LiteMaster {
         finished = idle_left == 0;
         break;
       case LiteCmd::Write:
-        if (awvalid && awready) aw_done = true;
-        if (wvalid && wready) w_done = true;
+        if (awvalid && awready) aw_done = true, moved = true;
+        if (wvalid && wready) w_done = true, moved = true;
         if (bready && bvalid) {
           if (bresp != 0) bad_response(cycle, "write to", c.addr, "BRESP", bresp, err);
           finished = true;
@@ -261,7 +275,7 @@ struct LiteMaster {
         break;
       case LiteCmd::Read:
       case LiteCmd::Wait:
-        if (arvalid && arready) ar_done = true;
+        if (arvalid && arready) ar_done = true, moved = true;
         if (rready && rvalid) {
           if (rresp != 0) bad_response(cycle, "read of", c.addr, "RRESP", rresp, err);
           if (c.op == LiteCmd::Read) {
@@ -271,6 +285,7 @@ struct LiteMaster {
             finished = true;
           } else {
             ar_done = false;  // poll again
+            moved = true;
           }
         }
         break;
@@ -280,10 +295,11 @@ struct LiteMaster {
       started = false;
       aw_done = w_done = ar_done = false;
     }
-    drive();
+    if (finished || moved) drive();
   }
 
   TB_HOT void drive() {
+    dirty = true;
     awvalid = wvalid = bready = arvalid = rready = false;
     if (done()) return;
     const LiteCmd& c = script[pc];
@@ -354,8 +370,9 @@ struct AxiMem {
 
   BurstQueue reads, writes, bresps;
 
-  // Driven
+  // Driven; dirty: changed since the ports were last written; quiet: nothing queued, nothing offered
   bool arready = false, rvalid = false, rlast = false, awready = false, wready = false, bvalid = false;
+  bool dirty = true, quiet = false;
   uint32_t rresp = 0, bresp = 0;
   std::vector<uint8_t> rdata;
   // Sampled (address and data fields only while their valid is high)
@@ -471,7 +488,7 @@ struct AxiMem {
       Burst& b = writes.front();
       const uint64_t at = b.addr + uint64_t(b.beat) * bus_bytes;
       if (bool(wlast) != (b.beat == b.len)) wlast_error(cycle, wlast, b, err);
-      if (strobes_full() && in_range(at, bus_bytes)) std::memcpy(&mem[at], wdata, bus_bytes);
+      if (strobes_full() && in_range(at, bus_bytes)) copy_bytes(&mem[at], wdata, bus_bytes);
       else write_bytes(cycle, at, err);
       ++write_beats;
       if (++b.beat > b.len || wlast) {
@@ -488,11 +505,16 @@ struct AxiMem {
     // Nothing queued and no random stalls: nothing to present but the readies.
     // (A held R or B beat keeps its burst queued, so it never takes this path.)
     if (stall <= 0 && reads.empty() && writes.empty() && bresps.empty()) {
-      arready = max_outstanding > 0;
-      awready = true;
-      wready = rvalid = bvalid = false;
+      if (!quiet) {
+        arready = max_outstanding > 0;
+        awready = true;
+        wready = rvalid = bvalid = false;
+        quiet = dirty = true;
+      }
       return;
     }
+    quiet = false;
+    dirty = true;
     const uint64_t next = cycle + 1;
     // The order of the stalled() draws is part of a seed's meaning: keep it.
     arready = reads.size() < max_outstanding && !stalled();
@@ -505,7 +527,7 @@ struct AxiMem {
         const Burst& b = reads.front();
         const uint64_t at = b.addr + uint64_t(b.beat) * bus_bytes;
         if (in_range(at, bus_bytes)) {
-          std::memcpy(rdata.data(), &mem[at], bus_bytes);
+          copy_bytes(rdata.data(), &mem[at], bus_bytes);
           rresp = 0;
         } else {
           std::memset(rdata.data(), 0, bus_bytes);

@@ -8,16 +8,19 @@ import type { StreamPorts, TopInterfaces } from './ports.ts';
 
 function streamDrive(s: StreamPorts, i: number): string[] {
   // tlast is low whenever tvalid is; tdata keeps the last beat between beats.
-  const last = s.tlast ? [`    t->${s.tlast} = s.last();`] : [];
-  const lastLow = s.tlast ? [`  } else {`, `    t->${s.tlast} = 0;`] : [];
+  const last = s.tlast ? [`      t->${s.tlast} = s.last();`] : [];
+  const lastLow = s.tlast ? [`    } else {`, `      t->${s.tlast} = 0;`] : [];
   return [
     `  {`,
-    `  const InStream& s = h.in[${i}];`,
-    `  t->${s.tvalid} = s.valid;`,
-    `  if (s.valid) {`,
-    `    put_port(t->${s.tdata}, s.beat(), ${s.width});`,
+    `  InStream& s = h.in[${i}];`,
+    `  if (s.dirty) {`,
+    `    s.dirty = false;`,
+    `    t->${s.tvalid} = s.valid;`,
+    `    if (s.valid) {`,
+    `      put_port(t->${s.tdata}, s.beat(), ${s.width});`,
     ...last,
     ...lastLow,
+    `    }`,
     `  }`,
     `  }`,
   ];
@@ -61,6 +64,8 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
     const L = ifc.lite;
     const drivenLite = new Set(['awaddr', 'awvalid', 'wdata', 'wvalid', 'bready', 'araddr', 'arvalid', 'rready', 'wstrb']);
     driveLite.push(
+      '  if (!h.lite.dirty) return;',
+      '  h.lite.dirty = false;',
       setScalar('s_axil_awvalid', 'h.lite.awvalid'),
       setScalar('s_axil_awaddr', 'h.lite.awaddr'),
       setScalar('s_axil_wvalid', 'h.lite.wvalid'),
@@ -92,17 +97,18 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
     const bits = ifc.axi.dataBits;
     const sizeLog2 = Math.log2(bits / 8);
     const drivenAxi = new Set(['arready', 'rvalid', 'rdata', 'rresp', 'rlast', 'awready', 'wready', 'bvalid', 'bresp']);
-    drive.push(
+    const mem = [
       setScalar('m_axi_arready', 'h.mem.arready'),
       setScalar('m_axi_rvalid', 'h.mem.rvalid'),
       `  if (h.mem.rvalid) put_port(t->m_axi_rdata, h.mem.rdata.data(), ${bits});`,
       setScalar('m_axi_awready', 'h.mem.awready'),
       setScalar('m_axi_wready', 'h.mem.wready'),
       setScalar('m_axi_bvalid', 'h.mem.bvalid'),
-    );
-    if (A.rresp) drive.push(setScalar('m_axi_rresp', 'h.mem.rresp'));
-    if (A.rlast) drive.push(setScalar('m_axi_rlast', 'h.mem.rlast'));
-    if (A.bresp) drive.push(setScalar('m_axi_bresp', 'h.mem.bresp'));
+    ];
+    if (A.rresp) mem.push(setScalar('m_axi_rresp', 'h.mem.rresp'));
+    if (A.rlast) mem.push(setScalar('m_axi_rlast', 'h.mem.rlast'));
+    if (A.bresp) mem.push(setScalar('m_axi_bresp', 'h.mem.bresp'));
+    drive.push('  if (h.mem.dirty) {', '  h.mem.dirty = false;', ...mem, '  }');
     for (const [suffix, p] of Object.entries(A)) if (p.direction === 'input' && !drivenAxi.has(suffix)) tie.push(`  t->${p.name} = 0;`);
     const opt = (suffix: string, fallback: string): string => (A[suffix] ? `t->m_axi_${suffix}` : fallback);
     // Address and data fields are read only while their valid is high: nothing looks at them otherwise.
