@@ -377,18 +377,30 @@ export function cat(...parts: Expr[]): Expr {
   return new Expr(UInt(parts.reduce((s, p) => s + p.width, 0)), 'concat', parts, loc);
 }
 
-/** Element `index` of a vector of expressions, as a mux tree (out-of-range reads give the last element). */
+/**
+ * Element `index` of a vector of expressions (out-of-range reads give the last element).
+ * Built as a balanced tree on the index bits, not a chain of compares: Yosys keeps a
+ * chain as it is, and a 64-entry select then becomes 64 LUT levels.
+ */
 export function select(index: Expr, items: readonly Operand[]): Expr {
   const loc = captureLoc();
   if (items.length === 0) designError('width', loc, 'select() needs at least one item');
   if (index.type.kind !== 'uint') designError('type', loc, `select index must be a UInt, got ${describe(index)}`);
   const like = items.find((i): i is Expr => i instanceof Expr)?.type;
-  let acc = lift(items[items.length - 1]!, like, loc);
-  for (let i = items.length - 2; i >= 0; i--) {
-    if (BigInt(i) >= 1n << BigInt(index.width)) continue;
-    acc = mux(index.eq(i), items[i]!, acc);
-  }
-  return acc;
+  const leaves = items.map((i) => lift(i, like, loc));
+  const last = leaves[leaves.length - 1]!;
+  const n = leaves.length;
+  const treeBits = Math.min(index.width, Math.ceil(Math.log2(n)));
+  // Items base … base + 2^(bit+1) − 1, chosen by index bits bit … 0; entries past the end read as the last item.
+  const tree = (bit: number, base: number): Expr => {
+    if (bit < 0) return base < n ? leaves[base]! : last;
+    const lo = tree(bit - 1, base);
+    const hi = base + 2 ** bit < n ? tree(bit - 1, base + 2 ** bit) : last;
+    return hi === lo ? lo : mux(index.bit(bit), hi, lo);
+  };
+  const low = tree(treeBits - 1, 0);
+  if (index.width === treeBits || low === last) return low;
+  return mux(index.bits(index.width - 1, treeBits).ne(0), last, low);
 }
 
 export function describeSignal(s: Signal): string {

@@ -72,7 +72,7 @@ module dbe_index_queue (
   assign in_ready = (~_GEN_0);  // generator/designs/index-queue.ts:35.17
   assign tok_valid = head_valid;  // generator/designs/index-queue.ts:51.18
   assign tok_j = {head_beat, pick};  // generator/designs/index-queue.ts:52.14
-  assign tok_g = ((pick == 2'd0) ? head_vals[15:0] : ((pick == 2'd1) ? head_vals[31:16] : ((pick == 2'd2) ? head_vals[47:32] : head_vals[63:48])));  // generator/designs/index-queue.ts:53.14
+  assign tok_g = (pick[1] ? (pick[0] ? head_vals[63:48] : head_vals[47:32]) : (pick[0] ? head_vals[31:16] : head_vals[15:0]));  // generator/designs/index-queue.ts:53.14
   assign tok_eov = (head_last & (rest == 4'd0));  // generator/designs/index-queue.ts:54.16
   assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:55.20
   assign beats_push = (in_valid & (~_GEN_0));  // generator/designs/index-queue.ts:33.12

@@ -43,7 +43,7 @@ module sbe_act_loader (
   assign a_waddr = {load_bank, word[5:0]};  // generator/designs/act-loader.ts:42.16
   assign a_wdata = act_data;  // generator/designs/act-loader.ts:94.16
   assign bank_full = {full_1, full_0};  // generator/designs/act-loader.ts:41.18
-  assign bank_free = ((load_bank == 1'b0) ? (~full_0) : (~full_1));  // generator/designs/act-loader.ts:38.24
+  assign bank_free = (load_bank ? (~full_1) : (~full_0));  // generator/designs/act-loader.ts:38.24
   assign in_range = (word < 7'd64);  // generator/designs/act-loader.ts:39.23
   assign take = ((accept & bank_free) & act_valid);  // generator/designs/act-loader.ts:49.22
 

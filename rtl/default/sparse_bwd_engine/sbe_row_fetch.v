@@ -180,7 +180,7 @@ module sbe_row_fetch (
   assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:129.16
   assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:130.15
   assign lt_valid = (lane_tokens_count != 4'd0);  // generator/designs/row-fetch.ts:119.17
-  assign lt_data = ((lane_tokens_rptr == 3'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 3'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 3'd2) ? lane_tokens_slot_2 : ((lane_tokens_rptr == 3'd3) ? lane_tokens_slot_3 : ((lane_tokens_rptr == 3'd4) ? lane_tokens_slot_4 : ((lane_tokens_rptr == 3'd5) ? lane_tokens_slot_5 : ((lane_tokens_rptr == 3'd6) ? lane_tokens_slot_6 : lane_tokens_slot_7)))))));  // generator/designs/row-fetch.ts:120.16
+  assign lt_data = (lane_tokens_rptr[2] ? (lane_tokens_rptr[1] ? (lane_tokens_rptr[0] ? lane_tokens_slot_7 : lane_tokens_slot_6) : (lane_tokens_rptr[0] ? lane_tokens_slot_5 : lane_tokens_slot_4)) : (lane_tokens_rptr[1] ? (lane_tokens_rptr[0] ? lane_tokens_slot_3 : lane_tokens_slot_2) : (lane_tokens_rptr[0] ? lane_tokens_slot_1 : lane_tokens_slot_0)));  // generator/designs/row-fetch.ts:120.16
   assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:147.17
   assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:148.16
   assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:149.15

@@ -51,9 +51,9 @@ module dbe_act_loader (
   assign act_ready = can_take;  // generator/designs/act-loader.ts:81.20
   assign a_we = (held_valid & in_range);  // generator/designs/act-loader.ts:93.13
   assign a_waddr = {load_bank, word[2:0]};  // generator/designs/act-loader.ts:42.16
-  assign a_wdata = ((sub == 1'b0) ? held[31:0] : held[63:32]);  // generator/designs/act-loader.ts:94.16
+  assign a_wdata = (sub ? held[63:32] : held[31:0]);  // generator/designs/act-loader.ts:94.16
   assign bank_full = {full_1, full_0};  // generator/designs/act-loader.ts:41.18
-  assign bank_free = ((load_bank == 1'b0) ? (~full_0) : (~full_1));  // generator/designs/act-loader.ts:38.24
+  assign bank_free = (load_bank ? (~full_1) : (~full_0));  // generator/designs/act-loader.ts:38.24
   assign in_range = (word < 4'd8);  // generator/designs/act-loader.ts:39.23
   assign can_take = ((accept & bank_free) & (~held_valid));  // generator/designs/act-loader.ts:80.25
   assign finishing = (held_valid & (sub == 1'b1));  // generator/designs/act-loader.ts:82.27

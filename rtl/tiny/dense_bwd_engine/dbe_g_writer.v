@@ -131,7 +131,7 @@ module dbe_g_writer (
   assign w_data = d_data;  // generator/designs/g-writer.ts:64.15
   assign w_last = w_is_last;  // generator/designs/g-writer.ts:65.15
   assign b_ready = _GEN_1;  // generator/designs/g-writer.ts:71.16
-  assign row_retired = (_GEN_2 & ((ends_rptr == 3'd0) ? ends_slot_0 : ((ends_rptr == 3'd1) ? ends_slot_1 : ((ends_rptr == 3'd2) ? ends_slot_2 : ((ends_rptr == 3'd3) ? ends_slot_3 : ((ends_rptr == 3'd4) ? ends_slot_4 : ((ends_rptr == 3'd5) ? ends_slot_5 : ((ends_rptr == 3'd6) ? ends_slot_6 : ends_slot_7))))))));  // generator/designs/g-writer.ts:74.20
+  assign row_retired = (_GEN_2 & (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_7 : ends_slot_6) : (ends_rptr[0] ? ends_slot_5 : ends_slot_4)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_3 : ends_slot_2) : (ends_rptr[0] ? ends_slot_1 : ends_slot_0))));  // generator/designs/g-writer.ts:74.20
   assign idle = (((bursts_count == 4'd0) & (~_GEN_0)) & (~_GEN_1));  // generator/designs/g-writer.ts:75.13
   assign bursts_push = burst_valid;  // generator/designs/g-writer.ts:43.17
   assign bursts_pop = aw_fire;  // generator/designs/g-writer.ts:53.16
@@ -148,7 +148,7 @@ module dbe_g_writer (
   assign room = ((~(lens_count == 3'd4)) & (~(ends_count == 4'd8)));  // generator/designs/g-writer.ts:47.20
   assign aw_go = ((bursts_wptr_seen != bursts_rptr) & room);  // generator/designs/g-writer.ts:48.23
   assign aw_fire = (aw_go & aw_ready);  // generator/designs/g-writer.ts:52.22
-  assign w_is_last = (beat == ((lens_rptr == 2'd0) ? lens_slot_0 : ((lens_rptr == 2'd1) ? lens_slot_1 : ((lens_rptr == 2'd2) ? lens_slot_2 : lens_slot_3))));  // generator/designs/g-writer.ts:60.21
+  assign w_is_last = (beat == (lens_rptr[1] ? (lens_rptr[0] ? lens_slot_3 : lens_slot_2) : (lens_rptr[0] ? lens_slot_1 : lens_slot_0)));  // generator/designs/g-writer.ts:60.21
   assign w_go = (d_valid & _GEN_0);  // generator/designs/g-writer.ts:61.22
   assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:62.21
 

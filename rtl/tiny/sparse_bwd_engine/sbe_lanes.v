@@ -198,7 +198,7 @@ module sbe_lanes (
   assign in_row = (_GEN_2 < groups);  // generator/designs/lanes.ts:83.21
   assign last_col = (_GEN_2 == (groups - 4'd1));  // generator/designs/lanes.ts:84.23
   assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:85.21
-  assign bank_ok = ((~weight) | ((a_bank == 1'b0) ? a_bank_full[0] : a_bank_full[1]));  // generator/designs/lanes.ts:86.22
+  assign bank_ok = ((~weight) | (a_bank ? a_bank_full[1] : a_bank_full[0]));  // generator/designs/lanes.ts:86.22
   assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:87.18
   assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_2 == (span - 4'd1)));  // generator/designs/lanes.ts:88.25
   assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:89.22
@@ -206,7 +206,7 @@ module sbe_lanes (
   assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:91.26
   assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:92.23
   assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:98.22
-  assign fresh = (~((group == 3'd0) ? touched_0 : ((group == 3'd1) ? touched_1 : ((group == 3'd2) ? touched_2 : ((group == 3'd3) ? touched_3 : ((group == 3'd4) ? touched_4 : ((group == 3'd5) ? touched_5 : ((group == 3'd6) ? touched_6 : touched_7))))))));  // generator/designs/lanes.ts:103.21
+  assign fresh = (~(group[2] ? (group[1] ? (group[0] ? touched_7 : touched_6) : (group[0] ? touched_5 : touched_4)) : (group[1] ? (group[0] ? touched_3 : touched_2) : (group[0] ? touched_1 : touched_0))));  // generator/designs/lanes.ts:103.21
   assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:122.55
   assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:122.55
   assign sum_0 = ((_GEN_3[48] != _GEN_3[47]) ? (_GEN_3[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_3[47:0]);  // generator/designs/lanes.ts:171.56
@@ -391,7 +391,7 @@ module sbe_lanes (
   (* src = "generator/designs/lanes.ts:129.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:138.9" *) c1_w <= ((sub_beat == 2'd0) ? rbeat_data[31:0] : ((sub_beat == 2'd1) ? rbeat_data[63:32] : ((sub_beat == 2'd2) ? rbeat_data[95:64] : rbeat_data[127:96])));
+      (* src = "generator/designs/lanes.ts:138.9" *) c1_w <= (sub_beat[1] ? (sub_beat[0] ? rbeat_data[127:96] : rbeat_data[95:64]) : (sub_beat[0] ? rbeat_data[63:32] : rbeat_data[31:0]));
     end
   end
   (* src = "generator/designs/lanes.ts:130.20" *)

@@ -153,7 +153,7 @@ module sbe_row_fetch (
   assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:129.16
   assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:130.15
   assign lt_valid = (lane_tokens_count != 3'd0);  // generator/designs/row-fetch.ts:119.17
-  assign lt_data = ((lane_tokens_rptr == 2'd0) ? lane_tokens_slot_0 : ((lane_tokens_rptr == 2'd1) ? lane_tokens_slot_1 : ((lane_tokens_rptr == 2'd2) ? lane_tokens_slot_2 : lane_tokens_slot_3)));  // generator/designs/row-fetch.ts:120.16
+  assign lt_data = (lane_tokens_rptr[1] ? (lane_tokens_rptr[0] ? lane_tokens_slot_3 : lane_tokens_slot_2) : (lane_tokens_rptr[0] ? lane_tokens_slot_1 : lane_tokens_slot_0));  // generator/designs/row-fetch.ts:120.16
   assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:147.17
   assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:148.16
   assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:149.15

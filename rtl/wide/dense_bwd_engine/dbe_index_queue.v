@@ -72,7 +72,7 @@ module dbe_index_queue (
   assign in_ready = (~_GEN_0);  // generator/designs/index-queue.ts:35.17
   assign tok_valid = head_valid;  // generator/designs/index-queue.ts:51.18
   assign tok_j = {head_beat, pick};  // generator/designs/index-queue.ts:52.14
-  assign tok_g = ((pick == 3'd0) ? head_vals[15:0] : ((pick == 3'd1) ? head_vals[31:16] : ((pick == 3'd2) ? head_vals[47:32] : ((pick == 3'd3) ? head_vals[63:48] : ((pick == 3'd4) ? head_vals[79:64] : ((pick == 3'd5) ? head_vals[95:80] : ((pick == 3'd6) ? head_vals[111:96] : head_vals[127:112])))))));  // generator/designs/index-queue.ts:53.14
+  assign tok_g = (pick[2] ? (pick[1] ? (pick[0] ? head_vals[127:112] : head_vals[111:96]) : (pick[0] ? head_vals[95:80] : head_vals[79:64])) : (pick[1] ? (pick[0] ? head_vals[63:48] : head_vals[47:32]) : (pick[0] ? head_vals[31:16] : head_vals[15:0])));  // generator/designs/index-queue.ts:53.14
   assign tok_eov = (head_last & (rest == 8'd0));  // generator/designs/index-queue.ts:54.16
   assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:55.20
   assign beats_push = (in_valid & (~_GEN_0));  // generator/designs/index-queue.ts:33.12
