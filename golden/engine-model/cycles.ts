@@ -22,11 +22,20 @@ export const PIPELINE_STAGES = 10;
 export const DATA_DRAIN = 2;
 
 /**
+ * A job whose gradients are all zero reads no row: its eov-only tokens skip the AR
+ * issue and the R data register, and DONE waits for no memory round trip.
+ * Measured on rtl/tiny like PIPELINE_STAGES (test/engine-model/rtl-latency.test.ts).
+ */
+export const ROWLESS_LATENCY = { data: 11, weight: 7 } as const;
+
+/**
  * Fixed latency of one job: the pipeline, one memory round trip for the first row
  * (nothing earlier to overlap it with), and the mode's tail: the result drain (data)
  * or the last row's write round trip, since DONE waits for the final B (weight).
+ * A job that reads no row at all has none of the memory terms.
  */
-export function fixedLatency(mode: EngineMode, memLatency: number): number {
+export function fixedLatency(mode: EngineMode, memLatency: number, readsRows = true): number {
+  if (!readsRows) return ROWLESS_LATENCY[mode];
   return PIPELINE_STAGES + memLatency + (mode === 'weight' ? memLatency + 1 : DATA_DRAIN);
 }
 
@@ -58,9 +67,13 @@ export function idealCycles(
   memLatency: number,
 ): CycleEstimate {
   const perJob = jobs.map((job) => {
-    let c = fixedLatency(mode, memLatency);
-    for (let s = job.s0; s < job.s0 + job.vectors; s++) c += vectorBound(cfg, mode, R, job.cols, nnzPerVector[s]!);
-    return c;
+    let c = 0;
+    let rows = 0;
+    for (let s = job.s0; s < job.s0 + job.vectors; s++) {
+      c += vectorBound(cfg, mode, R, job.cols, nnzPerVector[s]!);
+      rows += cfg.skipping ? nnzPerVector[s]! : R;
+    }
+    return c + fixedLatency(mode, memLatency, rows > 0);
   });
   return { perJob, ideal: perJob.reduce((a, b) => a + b, 0) };
 }
