@@ -3,6 +3,7 @@
  *
  *   const tb = await prepareTestbench({ top: 'axi_copy', rtlFiles: ['x.v'] });   // parse, generate, build (cached)
  *   const result = await runSimJob(tb, job);                                     // one job, in bulk
+ *   const bare = await runBareLoop(tb, cycles, hold?);                           // the benchmark's baselines: idle, or busy on held inputs
  *
  * prepareTestbench reads the top's ports from the Verilog with the header
  * parser, generates the C++ glue (testbench.ts), inlines the hand-written
