@@ -175,7 +175,8 @@ export async function checkIverilog(files: readonly string[], top: string, opts:
   }
 }
 
-export type SynthTarget = 'generic' | 'ice40' | 'xilinx';
+/** 'ice40-up5k' maps products to SB_MAC16 (`-device u -dsp`); 'ice40' is the DSP-less HX/LP families. */
+export type SynthTarget = 'generic' | 'ice40' | 'ice40-up5k' | 'xilinx';
 
 export interface SynthStat {
   cells: number;
@@ -196,6 +197,7 @@ export interface SynthResult extends CheckResult {
 const SYNTH_COMMAND: Record<SynthTarget, string> = {
   generic: 'synth',
   ice40: 'synth_ice40',
+  'ice40-up5k': 'synth_ice40 -device u -dsp',
   xilinx: 'synth_xilinx',
 };
 
