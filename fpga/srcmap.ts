@@ -160,23 +160,25 @@ function parseSrcEntry(entry: string): SrcLocation | undefined {
   return m ? { file: m[1]!, line: Number(m[2]) } : undefined;
 }
 
-/** TS locations named by a Yosys src attribute value, directly or through the emitted Verilog. */
+/**
+ * TS locations named by a Yosys src attribute value, directly or through the emitted Verilog,
+ * in the order Yosys lists them: the cell's own location first, then the instance sites that
+ * `flatten` appended (outermost last), so the first entry is the most specific.
+ */
 export function tsLocations(src: string | undefined, index: VerilogSrcIndex, designFiles: Set<string>): string[] {
   if (!src) return [];
-  // A .ts location Yosys kept on the cell itself is more specific than one inferred from a Verilog line.
-  const direct: string[] = [];
-  const viaVerilog: string[] = [];
+  const out: string[] = [];
   for (const entry of src.split('|')) {
     const loc = parseSrcEntry(entry);
     if (!loc) continue;
-    if (loc.file.endsWith('.ts')) direct.push(`${loc.file}:${loc.line}`);
+    if (loc.file.endsWith('.ts')) out.push(`${loc.file}:${loc.line}`);
     else if (designFiles.has(basename(loc.file))) {
       const ts = index.lookup(loc.file, loc.line);
       const tl = ts && parseSrcEntry(ts);
-      if (tl) viaVerilog.push(`${tl.file}:${tl.line}`);
+      if (tl) out.push(`${tl.file}:${tl.line}`);
     }
   }
-  return [...new Set([...direct, ...viaVerilog])];
+  return [...new Set(out)];
 }
 
 /** Path segments in the place-and-route harness rather than the design. */

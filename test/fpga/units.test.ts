@@ -118,7 +118,9 @@ describe('fpga units', () => {
     assert.equal(index.lookup('m.v', 7), undefined, 'an attribute does not leak into the next module');
     const files = new Set(['m.v']);
     assert.deepEqual(tsLocations('m.v:4.3-4.9|/usr/share/yosys/techmap.v:1.1-2.2', index, files), ['generator/designs/q.ts:7']);
-    assert.deepEqual(tsLocations('m.v:3.1-3.5|generator/designs/z.ts:3.1', index, files), ['generator/designs/z.ts:3', 'generator/designs/q.ts:7'], 'direct .ts locations first');
+    // A flattened cell: its own line (here through the Verilog), then the instance site flatten appended.
+    assert.deepEqual(tsLocations('m.v:3.1-3.5|generator/designs/z.ts:3.1', index, files), ['generator/designs/q.ts:7', 'generator/designs/z.ts:3'], 'innermost first');
+    assert.deepEqual(tsLocations('generator/designs/hw.ts:200.18|generator/designs/engine.ts:96.21', index, files), ['generator/designs/hw.ts:200', 'generator/designs/engine.ts:96']);
     assert.deepEqual(tsLocations('/usr/share/yosys/ice40/cells_map.v:6.21-6.22', index, files), []);
   });
 
