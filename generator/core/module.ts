@@ -69,14 +69,15 @@ export function mapShape(shape: unknown, fn: (s: Signal) => unknown): unknown {
 
 export interface MemReadPort { readonly mem: Memory; readonly data: Signal; readonly addr: Expr; readonly loc: SourceLoc }
 
-/**
- * A synchronous-read memory (Verilog `reg [w-1:0] mem [0:depth-1]`). One write port
- * and one or more read ports, all on the module clock, no reset: the form Yosys and
- * Vivado map to block RAM. A read returns the old data when it hits a write.
- */
 /** Read-under-write behaviour of a memory (see Memory.readUnderWrite). */
 export type ReadUnderWrite = 'old' | 'undefined';
 
+/**
+ * A synchronous-read memory (Verilog `reg [w-1:0] mem [0:depth-1]`). One write port
+ * and one or more read ports, all on the module clock, no reset: the form Yosys and
+ * Vivado map to block RAM. A read returns the old data when it hits a write, unless
+ * the memory is declared read-under-write undefined.
+ */
 export class Memory {
   readonly readPorts: MemReadPort[] = [];
   readonly writeLocs: SourceLoc[] = [];
