@@ -199,8 +199,10 @@ export function burstSplitter(m: ModuleBuilder, name: string, addrBits: number, 
   const busy = m.reg(`${name}_busy`, Bool(), { reset: false });
   const addr = m.reg(`${name}_next_addr`, UInt(addrBits));
   const left = m.reg(`${name}_left`, UInt(beatBits));
-  // Beats to the next 4 KiB boundary: a full page when aligned.
-  const toPage = m.named(`${name}_to_page`, lit(pageBeats, UInt(pageBits + 1)).subWrap(addr.bits(11, offBits).resize(pageBits + 1)));
+  // Beats to the next 4 KiB boundary (a full page when aligned), kept in a register beside
+  // the address rather than subtracted from it: that subtraction, the two min compares and
+  // the address add in one cycle were the default engine's critical path.
+  const toPage = m.reg(`${name}_to_page`, UInt(pageBits + 1));
   const cap = Math.min(256, pageBeats);
   const w = Math.max(beatBits, pageBits + 1, 9);
   const burst = m.named(`${name}_burst`, umin(umin(left.resize(w), toPage.resize(w)), lit(cap, UInt(w))));
@@ -209,9 +211,12 @@ export function burstSplitter(m: ModuleBuilder, name: string, addrBits: number, 
     busy.set(true);
     addr.set(startAddr);
     left.set(startBeats);
+    toPage.set(lit(pageBeats, UInt(pageBits + 1)).subWrap(startAddr.bits(11, offBits).resize(pageBits + 1)));
   }).elsewhen(fire, () => {
     addr.set(addr.addWrap(burst.resize(addrBits).shl(offBits).resize(addrBits)));
     left.set(left.subWrap(burst.resize(beatBits)));
+    // A burst ends at the page boundary (next one starts a whole page) or short of it.
+    toPage.set(mux(burst.eq(toPage.resize(w)), lit(pageBeats, UInt(pageBits + 1)), toPage.subWrap(burst.resize(pageBits + 1))));
     m.when(lastOfRow, () => busy.set(false));
   });
   return { start, startAddr, startBeats, busy, addr, len: burst.subWrap(1).resize(8), lastOfRow, fire };
