@@ -49,6 +49,10 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     const take = m.named('take', canTake.and(io.grad_valid));
     io.grad_ready.set(canTake);
 
+    // |g| ≥ θ as g ≥ θ (g ≥ 0) or g ≤ −θ (g < 0): two compares side by side, where forming
+    // |g| first put a negation's carry chain in front of the compare (the critical path).
+    // θ is static during a job, so −θ is registered once per cycle from it.
+    const negTheta = m.regNext('neg_theta', io.theta.toSInt().neg());
     const pw = log2Up(p.P);
     const kept: Expr[] = [];
     const nonzero: Expr[] = [];
@@ -56,9 +60,7 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     const visitBits: Expr[] = [];
     for (let i = 0; i < p.P; i++) {
       const g = lane(io.grad_data, i, p.gBits).asSInt();
-      // |g| as an unsigned gBits number: |−2^(gBits−1)| = 2^(gBits−1) still fits.
-      const mag = mux(g.msb(), g.neg().asUInt().resize(p.gBits), g.asUInt());
-      const keep = m.named(`keep_${i}`, mag.ge(io.theta));
+      const keep = m.named(`keep_${i}`, mux(g.msb(), g.le(negTheta), g.asUInt().ge(io.theta)));
       const j = p.P > 1 ? cat(beat, lit(i, UInt(pw))) : beat;
       const inRange = m.named(`in_range_${i}`, j.lt(io.rows));
       const nz = m.named(`nonzero_${i}`, keep.and(g.ne(lit(0, SInt(p.gBits)))).and(inRange));

@@ -43,126 +43,112 @@ module sbe_threshold (
   wire can_take;
   (* src = "generator/designs/threshold.ts:49.20" *)
   wire take;
-  (* src = "generator/designs/threshold.ts:61.22" *)
+  (* src = "generator/designs/threshold.ts:55.24" *)
+  reg [17:0] neg_theta;
+  (* src = "generator/designs/threshold.ts:63.22" *)
   wire keep_0;
-  (* src = "generator/designs/threshold.ts:63.25" *)
+  (* src = "generator/designs/threshold.ts:65.25" *)
   wire in_range_0;
-  (* src = "generator/designs/threshold.ts:64.20" *)
+  (* src = "generator/designs/threshold.ts:66.20" *)
   wire nonzero_0;
-  (* src = "generator/designs/threshold.ts:61.22" *)
+  (* src = "generator/designs/threshold.ts:63.22" *)
   wire keep_1;
-  (* src = "generator/designs/threshold.ts:63.25" *)
+  (* src = "generator/designs/threshold.ts:65.25" *)
   wire in_range_1;
-  (* src = "generator/designs/threshold.ts:64.20" *)
+  (* src = "generator/designs/threshold.ts:66.20" *)
   wire nonzero_1;
-  (* src = "generator/designs/threshold.ts:61.22" *)
+  (* src = "generator/designs/threshold.ts:63.22" *)
   wire keep_2;
-  (* src = "generator/designs/threshold.ts:63.25" *)
+  (* src = "generator/designs/threshold.ts:65.25" *)
   wire in_range_2;
-  (* src = "generator/designs/threshold.ts:64.20" *)
+  (* src = "generator/designs/threshold.ts:66.20" *)
   wire nonzero_2;
-  (* src = "generator/designs/threshold.ts:61.22" *)
+  (* src = "generator/designs/threshold.ts:63.22" *)
   wire keep_3;
-  (* src = "generator/designs/threshold.ts:63.25" *)
+  (* src = "generator/designs/threshold.ts:65.25" *)
   wire in_range_3;
-  (* src = "generator/designs/threshold.ts:64.20" *)
+  (* src = "generator/designs/threshold.ts:66.20" *)
   wire nonzero_3;
-  (* src = "generator/designs/threshold.ts:89.24" *)
+  (* src = "generator/designs/threshold.ts:91.24" *)
   reg cnt_fire;
-  (* src = "generator/designs/threshold.ts:90.26" *)
+  (* src = "generator/designs/threshold.ts:92.26" *)
   reg [2:0] cnt_nz;
-  (* src = "generator/designs/threshold.ts:91.23" *)
+  (* src = "generator/designs/threshold.ts:93.23" *)
   reg [2:0] cnt_z;
 
-  (* src = "generator/designs/threshold.ts:58.48" *)
+  (* src = "generator/designs/threshold.ts:62.48" *)
   wire [15:0] _GEN_0;
   assign _GEN_0 = grad_data[15:0];
-  (* src = "generator/designs/threshold.ts:60.34" *)
-  wire [16:0] _GEN_1;
-  assign _GEN_1 = (-{grad_data[15], _GEN_0});
-  (* src = "generator/designs/threshold.ts:58.48" *)
+  (* src = "generator/designs/threshold.ts:62.48" *)
+  wire [15:0] _GEN_1;
+  assign _GEN_1 = grad_data[31:16];
+  (* src = "generator/designs/threshold.ts:62.48" *)
   wire [15:0] _GEN_2;
-  assign _GEN_2 = grad_data[31:16];
-  (* src = "generator/designs/threshold.ts:60.34" *)
-  wire [16:0] _GEN_3;
-  assign _GEN_3 = (-{grad_data[31], _GEN_2});
-  (* src = "generator/designs/threshold.ts:58.48" *)
-  wire [15:0] _GEN_4;
-  assign _GEN_4 = grad_data[47:32];
-  (* src = "generator/designs/threshold.ts:60.34" *)
-  wire [16:0] _GEN_5;
-  assign _GEN_5 = (-{grad_data[47], _GEN_4});
-  (* src = "generator/designs/threshold.ts:58.48" *)
-  wire [15:0] _GEN_6;
-  assign _GEN_6 = grad_data[63:48];
-  (* src = "generator/designs/threshold.ts:60.34" *)
-  wire [16:0] _GEN_7;
-  assign _GEN_7 = (-{grad_data[63], _GEN_6});
-
-  // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
-  wire _unused_bits;
-  assign _unused_bits = ^{_GEN_1[16], _GEN_3[16], _GEN_5[16], _GEN_7[16]};
+  assign _GEN_2 = grad_data[47:32];
+  (* src = "generator/designs/threshold.ts:62.48" *)
+  wire [15:0] _GEN_3;
+  assign _GEN_3 = grad_data[63:48];
 
   assign grad_ready = can_take;  // generator/designs/threshold.ts:50.19
-  assign out_valid = (held & needs_queue);  // generator/designs/threshold.ts:84.18
-  assign out_vals = vals;  // generator/designs/threshold.ts:85.17
-  assign out_visit = visit;  // generator/designs/threshold.ts:86.18
-  assign out_beat = beat_out;  // generator/designs/threshold.ts:87.17
-  assign out_last = last;  // generator/designs/threshold.ts:88.17
-  assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:89.18
-  assign cnt_nonzero = cnt_nz;  // generator/designs/threshold.ts:90.20
-  assign cnt_zero = cnt_z;  // generator/designs/threshold.ts:91.17
+  assign out_valid = (held & needs_queue);  // generator/designs/threshold.ts:86.18
+  assign out_vals = vals;  // generator/designs/threshold.ts:87.17
+  assign out_visit = visit;  // generator/designs/threshold.ts:88.18
+  assign out_beat = beat_out;  // generator/designs/threshold.ts:89.17
+  assign out_last = last;  // generator/designs/threshold.ts:90.17
+  assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:91.18
+  assign cnt_nonzero = cnt_nz;  // generator/designs/threshold.ts:92.20
+  assign cnt_zero = cnt_z;  // generator/designs/threshold.ts:93.17
   assign needs_queue = ((|visit) | last);  // generator/designs/threshold.ts:46.26
   assign leaving = (held & ((~needs_queue) | out_ready));  // generator/designs/threshold.ts:47.23
   assign can_take = ((accept & (~restart)) & ((~held) | leaving));  // generator/designs/threshold.ts:48.23
   assign take = (can_take & grad_valid);  // generator/designs/threshold.ts:49.20
-  assign keep_0 = ((_GEN_0[15] ? _GEN_1[15:0] : _GEN_0) >= theta);  // generator/designs/threshold.ts:61.22
-  assign in_range_0 = ({beat, 2'd0} < rows);  // generator/designs/threshold.ts:63.25
-  assign nonzero_0 = ((keep_0 & (_GEN_0 != 16'd0)) & in_range_0);  // generator/designs/threshold.ts:64.20
-  assign keep_1 = ((_GEN_2[15] ? _GEN_3[15:0] : _GEN_2) >= theta);  // generator/designs/threshold.ts:61.22
-  assign in_range_1 = ({beat, 2'd1} < rows);  // generator/designs/threshold.ts:63.25
-  assign nonzero_1 = ((keep_1 & (_GEN_2 != 16'd0)) & in_range_1);  // generator/designs/threshold.ts:64.20
-  assign keep_2 = ((_GEN_4[15] ? _GEN_5[15:0] : _GEN_4) >= theta);  // generator/designs/threshold.ts:61.22
-  assign in_range_2 = ({beat, 2'd2} < rows);  // generator/designs/threshold.ts:63.25
-  assign nonzero_2 = ((keep_2 & (_GEN_4 != 16'd0)) & in_range_2);  // generator/designs/threshold.ts:64.20
-  assign keep_3 = ((_GEN_6[15] ? _GEN_7[15:0] : _GEN_6) >= theta);  // generator/designs/threshold.ts:61.22
-  assign in_range_3 = ({beat, 2'd3} < rows);  // generator/designs/threshold.ts:63.25
-  assign nonzero_3 = ((keep_3 & (_GEN_6 != 16'd0)) & in_range_3);  // generator/designs/threshold.ts:64.20
+  assign keep_0 = (_GEN_0[15] ? ($signed({{2{grad_data[15]}}, _GEN_0}) <= $signed(neg_theta)) : (_GEN_0 >= theta));  // generator/designs/threshold.ts:63.22
+  assign in_range_0 = ({beat, 2'd0} < rows);  // generator/designs/threshold.ts:65.25
+  assign nonzero_0 = ((keep_0 & (_GEN_0 != 16'd0)) & in_range_0);  // generator/designs/threshold.ts:66.20
+  assign keep_1 = (_GEN_1[15] ? ($signed({{2{grad_data[31]}}, _GEN_1}) <= $signed(neg_theta)) : (_GEN_1 >= theta));  // generator/designs/threshold.ts:63.22
+  assign in_range_1 = ({beat, 2'd1} < rows);  // generator/designs/threshold.ts:65.25
+  assign nonzero_1 = ((keep_1 & (_GEN_1 != 16'd0)) & in_range_1);  // generator/designs/threshold.ts:66.20
+  assign keep_2 = (_GEN_2[15] ? ($signed({{2{grad_data[47]}}, _GEN_2}) <= $signed(neg_theta)) : (_GEN_2 >= theta));  // generator/designs/threshold.ts:63.22
+  assign in_range_2 = ({beat, 2'd2} < rows);  // generator/designs/threshold.ts:65.25
+  assign nonzero_2 = ((keep_2 & (_GEN_2 != 16'd0)) & in_range_2);  // generator/designs/threshold.ts:66.20
+  assign keep_3 = (_GEN_3[15] ? ($signed({{2{grad_data[63]}}, _GEN_3}) <= $signed(neg_theta)) : (_GEN_3 >= theta));  // generator/designs/threshold.ts:63.22
+  assign in_range_3 = ({beat, 2'd3} < rows);  // generator/designs/threshold.ts:65.25
+  assign nonzero_3 = ((keep_3 & (_GEN_3 != 16'd0)) & in_range_3);  // generator/designs/threshold.ts:66.20
 
   (* src = "generator/designs/threshold.ts:38.20" *)
   always @(posedge clk) begin
     if (rst) begin
       held <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:75.7" *) if (take) begin
-        (* src = "generator/designs/threshold.ts:76.12" *) held <= 1'b1;
+      (* src = "generator/designs/threshold.ts:77.7" *) if (take) begin
+        (* src = "generator/designs/threshold.ts:78.12" *) held <= 1'b1;
       end else if (leaving) begin
-        (* src = "generator/designs/threshold.ts:82.37" *) held <= 1'b0;
+        (* src = "generator/designs/threshold.ts:84.37" *) held <= 1'b0;
       end
     end
   end
   (* src = "generator/designs/threshold.ts:39.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:75.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:77.12" *) vals <= {(keep_3 ? _GEN_6 : 16'd0), (keep_2 ? _GEN_4 : 16'd0), (keep_1 ? _GEN_2 : 16'd0), (keep_0 ? _GEN_0 : 16'd0)};
+    (* src = "generator/designs/threshold.ts:77.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:79.12" *) vals <= {(keep_3 ? _GEN_3 : 16'd0), (keep_2 ? _GEN_2 : 16'd0), (keep_1 ? _GEN_1 : 16'd0), (keep_0 ? _GEN_0 : 16'd0)};
     end
   end
   (* src = "generator/designs/threshold.ts:40.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:75.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:78.13" *) visit <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
+    (* src = "generator/designs/threshold.ts:77.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:80.13" *) visit <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
     end
   end
   (* src = "generator/designs/threshold.ts:41.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:75.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:80.15" *) beat_out <= beat[7:0];
+    (* src = "generator/designs/threshold.ts:77.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:82.15" *) beat_out <= beat[7:0];
     end
   end
   (* src = "generator/designs/threshold.ts:42.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:75.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:81.12" *) last <= grad_last;
+    (* src = "generator/designs/threshold.ts:77.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:83.12" *) last <= grad_last;
     end
   end
   (* src = "generator/designs/threshold.ts:44.20" *)
@@ -170,31 +156,35 @@ module sbe_threshold (
     if (rst) begin
       beat <= 9'd0;
     end else begin
-      (* src = "generator/designs/threshold.ts:71.7" *) if (restart) begin
-        (* src = "generator/designs/threshold.ts:71.35" *) beat <= 9'd0;
+      (* src = "generator/designs/threshold.ts:73.7" *) if (restart) begin
+        (* src = "generator/designs/threshold.ts:73.35" *) beat <= 9'd0;
       end else if (take) begin
-        (* src = "generator/designs/threshold.ts:73.9" *) if (grad_last) begin
-          (* src = "generator/designs/threshold.ts:73.39" *) beat <= 9'd0;
+        (* src = "generator/designs/threshold.ts:75.9" *) if (grad_last) begin
+          (* src = "generator/designs/threshold.ts:75.39" *) beat <= 9'd0;
         end else if ((beat < 9'd256)) begin
-          (* src = "generator/designs/threshold.ts:73.88" *) beat <= (beat + 9'd1);
+          (* src = "generator/designs/threshold.ts:75.88" *) beat <= (beat + 9'd1);
         end
       end
     end
   end
-  (* src = "generator/designs/threshold.ts:89.24" *)
+  (* src = "generator/designs/threshold.ts:55.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/threshold.ts:55.24" *) neg_theta <= (-{1'b0, {1'b0, theta}});
+  end
+  (* src = "generator/designs/threshold.ts:91.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cnt_fire <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:89.24" *) cnt_fire <= take;
+      (* src = "generator/designs/threshold.ts:91.24" *) cnt_fire <= take;
     end
   end
-  (* src = "generator/designs/threshold.ts:90.26" *)
+  (* src = "generator/designs/threshold.ts:92.26" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:90.26" *) cnt_nz <= ((({2'd0, nonzero_0} + {2'd0, nonzero_1}) + {2'd0, nonzero_2}) + {2'd0, nonzero_3});
+    (* src = "generator/designs/threshold.ts:92.26" *) cnt_nz <= ((({2'd0, nonzero_0} + {2'd0, nonzero_1}) + {2'd0, nonzero_2}) + {2'd0, nonzero_3});
   end
-  (* src = "generator/designs/threshold.ts:91.23" *)
+  (* src = "generator/designs/threshold.ts:93.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:91.23" *) cnt_z <= ((({2'd0, (in_range_0 & (~nonzero_0))} + {2'd0, (in_range_1 & (~nonzero_1))}) + {2'd0, (in_range_2 & (~nonzero_2))}) + {2'd0, (in_range_3 & (~nonzero_3))});
+    (* src = "generator/designs/threshold.ts:93.23" *) cnt_z <= ((({2'd0, (in_range_0 & (~nonzero_0))} + {2'd0, (in_range_1 & (~nonzero_1))}) + {2'd0, (in_range_2 & (~nonzero_2))}) + {2'd0, (in_range_3 & (~nonzero_3))});
   end
 endmodule
