@@ -170,7 +170,8 @@ export function engineTop(cfg: EngineConfig) {
     // Beats of one row: W rows are cols·2 bytes, G rows cols·8 bytes.
     const beatsFor = (elemsPerBeat: number): Expr =>
       regs.cols.add(elemsPerBeat - 1).shr(log2(elemsPerBeat)).resize(p.rowBeatBits);
-    const rowBeats = m.named('row_beats', mux(weight, beatsFor(p.busBytes / 8), beatsFor(p.busBytes / 2)));
+    // Registered: COLS and MODE hold still during a job.
+    const rowBeats = m.regNext('row_beats', mux(weight, beatsFor(p.busBytes / 8), beatsFor(p.busBytes / 2)));
     fetch.tok_valid.set(q.tok_valid);
     q.tok_ready.set(fetch.tok_ready);
     fetch.tok_j.set(q.tok_j);

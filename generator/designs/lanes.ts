@@ -74,18 +74,22 @@ export function lanes(p: EngineParams, prefix: string) {
     const vecBank = m.reg('a_bank', Bool(), { reset: false });
     const touched = m.reg('touched', Vec(p.groupsMax, Bool()), { reset: false });
 
-    const G = m.named('groups', io.cols.add(N - 1).shr(log2Up(N)).resize(gCntBits));
-    const span = m.named('span', mux(io.weight.not().and(G.lt(4)), lit(4, UInt(gCntBits)), G));
+    // Functions of COLS and MODE only, which hold still during a job, so they are registered:
+    // computed on the fly they began the critical path (MODE/COLS → group compares → go).
+    const groupsNow = io.cols.add(N - 1).shr(log2Up(N)).resize(gCntBits);
+    const G = m.regNext('groups', groupsNow);
+    const lastColIdx = m.regNext('groups_last', groupsNow.subWrap(1));
+    const spanLast = m.regNext('span_last', mux(io.weight.not().and(groupsNow.lt(4)), lit(3, UInt(gCntBits)), groupsNow.subWrap(1)));
     const g = tok.field(io.lt_data, 'g');
     const eov = tok.field(io.lt_data, 'eov').asBool();
     const rowless = tok.field(io.lt_data, 'rowless').asBool();
     const cx = c.resize(gCntBits);
     const inRow = m.named('in_row', cx.lt(G));
-    const lastCol = m.named('last_col', cx.eq(G.subWrap(1)));
+    const lastCol = m.named('last_col', cx.eq(lastColIdx));
     const needR = m.named('need_r', rowless.not().and(inRow));
     const bankOk = m.named('bank_ok', io.weight.not().or(select(vecBank.asUInt(), [io.a_bank_full.bit(0), io.a_bank_full.bit(1)])));
     const go = m.named('go', adv.and(io.lt_valid).and(needR.not().or(rq.valid)).and(bankOk));
-    const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), cx.eq(span.subWrap(1))));
+    const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), cx.eq(spanLast)));
     const active = m.named('active', go.and(inRow).and(io.weight.and(rowless).not()));
     const real = m.named('fetch_group', go.and(needR));
     const beatGroups = m.named('beat_groups', mux(io.weight, lit(p.gGroupsPerBeat - 1, UInt(sbBits)), lit(p.wGroupsPerBeat - 1, UInt(sbBits))));

@@ -371,8 +371,8 @@ module sparse_bwd_engine (
   wire r_last_fire;
   (* src = "generator/designs/engine.ts:124.23" *)
   wire drained;
-  (* src = "generator/designs/engine.ts:173.24" *)
-  wire [6:0] row_beats;
+  (* src = "generator/designs/engine.ts:174.24" *)
+  reg [6:0] row_beats;
 
   (* src = "generator/designs/engine.ts:172.17" *)
   wire [9:0] _GEN_0;
@@ -386,10 +386,10 @@ module sparse_bwd_engine (
   assign _unused_bits = ^{_GEN_0[1:0], _GEN_0[9], _GEN_1[3:0]};
 
   assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:151.22
-  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:208.21
-  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:220.21
-  assign m_axis_res_tdata = {u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:221.20
-  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:222.20
+  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:209.21
+  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:221.21
+  assign m_axis_res_tdata = {u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:222.20
+  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:223.20
   assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:133.20
   assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:137.19
   assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:138.18
@@ -398,22 +398,22 @@ module sparse_bwd_engine (
   assign s_axil_rdata = u_regs_rdata;  // generator/designs/engine.ts:144.18
   assign s_axil_rresp = u_regs_rresp;  // generator/designs/engine.ts:145.18
   assign s_axil_rvalid = u_regs_rvalid;  // generator/designs/engine.ts:146.19
-  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:188.17
-  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:189.16
-  assign m_axi_arsize = 3'd5;  // generator/designs/engine.ts:190.17
-  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:191.18
-  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:192.18
-  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:201.17
-  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:233.17
-  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:234.16
-  assign m_axi_awsize = 3'd5;  // generator/designs/engine.ts:235.17
-  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:236.18
-  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:237.18
-  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:238.16
-  assign m_axi_wstrb = 32'hFFFFFFFF;  // generator/designs/engine.ts:239.16
-  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:240.16
-  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:241.17
-  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:244.17
+  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:189.17
+  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:190.16
+  assign m_axi_arsize = 3'd5;  // generator/designs/engine.ts:191.17
+  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:192.18
+  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:193.18
+  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:202.17
+  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:234.17
+  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:235.16
+  assign m_axi_awsize = 3'd5;  // generator/designs/engine.ts:236.17
+  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:237.18
+  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:238.18
+  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:239.16
+  assign m_axi_wstrb = 32'hFFFFFFFF;  // generator/designs/engine.ts:240.16
+  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:241.16
+  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:242.17
+  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:245.17
   assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:131.17
   assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:132.18
   assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:134.16
@@ -428,8 +428,8 @@ module sparse_bwd_engine (
   assign u_regs_cnt_valid = u_threshold_cnt_valid;  // generator/designs/engine.ts:164.20
   assign u_regs_cnt_nonzero = u_threshold_cnt_nonzero;  // generator/designs/engine.ts:165.22
   assign u_regs_cnt_zero = u_threshold_cnt_zero;  // generator/designs/engine.ts:166.19
-  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:205.20
-  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:193.18
+  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:206.20
+  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:194.18
   assign u_threshold_grad_valid = s_axis_grad_tvalid;  // generator/designs/engine.ts:150.20
   assign u_threshold_grad_data = s_axis_grad_tdata;  // generator/designs/engine.ts:152.19
   assign u_threshold_grad_last = s_axis_grad_tlast;  // generator/designs/engine.ts:153.19
@@ -443,49 +443,49 @@ module sparse_bwd_engine (
   assign u_index_queue_in_visit = u_threshold_out_visit;  // generator/designs/engine.ts:161.16
   assign u_index_queue_in_beat = u_threshold_out_beat;  // generator/designs/engine.ts:162.15
   assign u_index_queue_in_last = u_threshold_out_last;  // generator/designs/engine.ts:163.15
-  assign u_index_queue_tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:175.17
-  assign u_row_fetch_tok_valid = u_index_queue_tok_valid;  // generator/designs/engine.ts:174.21
-  assign u_row_fetch_tok_j = u_index_queue_tok_j;  // generator/designs/engine.ts:176.17
-  assign u_row_fetch_tok_g = u_index_queue_tok_g;  // generator/designs/engine.ts:177.17
-  assign u_row_fetch_tok_eov = u_index_queue_tok_eov;  // generator/designs/engine.ts:178.19
-  assign u_row_fetch_tok_rowless = u_index_queue_tok_rowless;  // generator/designs/engine.ts:179.23
-  assign u_row_fetch_weight = u_regs_weight;  // generator/designs/engine.ts:180.18
-  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:181.19
-  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:182.16
-  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:183.18
-  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:184.21
-  assign u_row_fetch_row_done = u_lanes_row_done;  // generator/designs/engine.ts:185.20
-  assign u_row_fetch_row_retired = u_g_writer_row_retired;  // generator/designs/engine.ts:186.23
-  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:187.20
-  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:198.18
-  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:229.19
-  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:196.17
-  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:197.16
-  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:199.16
-  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:200.15
-  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:202.15
-  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:203.13
-  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:204.16
-  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:214.13
-  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:215.16
-  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:216.16
-  assign u_lanes_a_bank_full = u_act_loader_bank_full;  // generator/designs/engine.ts:217.20
-  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:223.16
-  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:207.19
-  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:209.18
-  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:210.18
-  assign u_act_loader_accept = ((running & u_regs_weight) & (act_vectors < u_regs_vectors));  // generator/designs/engine.ts:211.16
-  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:212.17
-  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:213.22
-  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:225.20
-  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:226.19
-  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:227.18
-  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:228.22
-  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:230.16
-  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:231.15
-  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:232.17
-  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:242.16
-  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:243.16
+  assign u_index_queue_tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:176.17
+  assign u_row_fetch_tok_valid = u_index_queue_tok_valid;  // generator/designs/engine.ts:175.21
+  assign u_row_fetch_tok_j = u_index_queue_tok_j;  // generator/designs/engine.ts:177.17
+  assign u_row_fetch_tok_g = u_index_queue_tok_g;  // generator/designs/engine.ts:178.17
+  assign u_row_fetch_tok_eov = u_index_queue_tok_eov;  // generator/designs/engine.ts:179.19
+  assign u_row_fetch_tok_rowless = u_index_queue_tok_rowless;  // generator/designs/engine.ts:180.23
+  assign u_row_fetch_weight = u_regs_weight;  // generator/designs/engine.ts:181.18
+  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:182.19
+  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:183.16
+  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:184.18
+  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:185.21
+  assign u_row_fetch_row_done = u_lanes_row_done;  // generator/designs/engine.ts:186.20
+  assign u_row_fetch_row_retired = u_g_writer_row_retired;  // generator/designs/engine.ts:187.23
+  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:188.20
+  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:199.18
+  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:230.19
+  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:197.17
+  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:198.16
+  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:200.16
+  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:201.15
+  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:203.15
+  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:204.13
+  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:205.16
+  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:215.13
+  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:216.16
+  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:217.16
+  assign u_lanes_a_bank_full = u_act_loader_bank_full;  // generator/designs/engine.ts:218.20
+  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:224.16
+  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:208.19
+  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:210.18
+  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:211.18
+  assign u_act_loader_accept = ((running & u_regs_weight) & (act_vectors < u_regs_vectors));  // generator/designs/engine.ts:212.16
+  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:213.17
+  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:214.22
+  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:226.20
+  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:227.19
+  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:228.18
+  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:229.22
+  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:231.16
+  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:232.15
+  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:233.17
+  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:243.16
+  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:244.16
   assign running = (u_regs_busy & (~u_regs_start));  // generator/designs/engine.ts:104.20
   assign grad_fire = ((s_axis_grad_tvalid & u_threshold_grad_ready) & s_axis_grad_tlast);  // generator/designs/engine.ts:112.24
   assign act_fire = ((s_axis_act_tvalid & u_act_loader_act_ready) & s_axis_act_tlast);  // generator/designs/engine.ts:113.23
@@ -493,7 +493,6 @@ module sparse_bwd_engine (
   assign ar_fire = (u_row_fetch_ar_valid & m_axi_arready);  // generator/designs/engine.ts:120.22
   assign r_last_fire = ((m_axi_rvalid & u_lanes_r_ready) & m_axi_rlast);  // generator/designs/engine.ts:121.25
   assign drained = ((u_lanes_idle & u_g_writer_idle) & (read_bursts == 9'd0));  // generator/designs/engine.ts:124.23
-  assign row_beats = (u_regs_weight ? _GEN_0[8:2] : {1'b0, _GEN_1[9:4]});  // generator/designs/engine.ts:173.24
 
   (* src = "generator/designs/engine.ts:108.19" *)
   always @(posedge aclk) begin
@@ -542,6 +541,10 @@ module sparse_bwd_engine (
         (* src = "generator/designs/engine.ts:123.60" *) read_bursts <= (read_bursts - 9'd1);
       end
     end
+  end
+  (* src = "generator/designs/engine.ts:174.24" *)
+  always @(posedge aclk) begin
+    (* src = "generator/designs/engine.ts:174.24" *) row_beats <= (u_regs_weight ? _GEN_0[8:2] : {1'b0, _GEN_1[9:4]});
   end
 
   (* src = "generator/designs/engine.ts:93.20" *)

@@ -64,87 +64,89 @@ module sbe_lanes (
   reg touched_6;
   (* src = "generator/designs/lanes.ts:75.23" *)
   reg touched_7;
-  (* src = "generator/designs/lanes.ts:77.17" *)
-  wire [3:0] groups;
-  (* src = "generator/designs/lanes.ts:78.20" *)
-  wire [3:0] span;
-  (* src = "generator/designs/lanes.ts:83.21" *)
+  (* src = "generator/designs/lanes.ts:80.17" *)
+  reg [3:0] groups;
+  (* src = "generator/designs/lanes.ts:81.26" *)
+  reg [3:0] groups_last;
+  (* src = "generator/designs/lanes.ts:82.24" *)
+  reg [3:0] span_last;
+  (* src = "generator/designs/lanes.ts:87.21" *)
   wire in_row;
-  (* src = "generator/designs/lanes.ts:84.23" *)
+  (* src = "generator/designs/lanes.ts:88.23" *)
   wire last_col;
-  (* src = "generator/designs/lanes.ts:85.21" *)
+  (* src = "generator/designs/lanes.ts:89.21" *)
   wire need_r;
-  (* src = "generator/designs/lanes.ts:86.22" *)
+  (* src = "generator/designs/lanes.ts:90.22" *)
   wire bank_ok;
-  (* src = "generator/designs/lanes.ts:87.18" *)
+  (* src = "generator/designs/lanes.ts:91.18" *)
   wire go;
-  (* src = "generator/designs/lanes.ts:88.25" *)
+  (* src = "generator/designs/lanes.ts:92.25" *)
   wire last_group;
-  (* src = "generator/designs/lanes.ts:89.22" *)
+  (* src = "generator/designs/lanes.ts:93.22" *)
   wire active;
-  (* src = "generator/designs/lanes.ts:90.20" *)
+  (* src = "generator/designs/lanes.ts:94.20" *)
   wire fetch_group;
-  (* src = "generator/designs/lanes.ts:91.26" *)
+  (* src = "generator/designs/lanes.ts:95.26" *)
   wire [1:0] beat_groups;
-  (* src = "generator/designs/lanes.ts:92.23" *)
+  (* src = "generator/designs/lanes.ts:96.23" *)
   wire pop_beat;
-  (* src = "generator/designs/lanes.ts:98.22" *)
+  (* src = "generator/designs/lanes.ts:102.22" *)
   wire vec_end;
-  (* src = "generator/designs/lanes.ts:103.21" *)
+  (* src = "generator/designs/lanes.ts:107.21" *)
   wire fresh;
-  (* src = "generator/designs/lanes.ts:111.18" *)
+  (* src = "generator/designs/lanes.ts:115.18" *)
   reg [95:0] y_old;
-  (* src = "generator/designs/lanes.ts:112.18" *)
+  (* src = "generator/designs/lanes.ts:116.18" *)
   reg [31:0] a_word;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_0;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_1;
-  (* src = "generator/designs/lanes.ts:127.19" *)
+  (* src = "generator/designs/lanes.ts:131.19" *)
   reg c1_valid;
-  (* src = "generator/designs/lanes.ts:128.19" *)
-  reg [15:0] c1_g;
-  (* src = "generator/designs/lanes.ts:129.19" *)
-  reg [31:0] c1_w;
-  (* src = "generator/designs/lanes.ts:130.20" *)
-  reg [95:0] c1_gold;
-  (* src = "generator/designs/lanes.ts:131.22" *)
-  reg [1:0] c1_mask;
   (* src = "generator/designs/lanes.ts:132.19" *)
-  reg [2:0] c1_group;
-  (* src = "generator/designs/lanes.ts:133.21" *)
-  reg c1_eov;
-  (* src = "generator/designs/lanes.ts:134.23" *)
-  reg c1_fresh;
+  reg [15:0] c1_g;
+  (* src = "generator/designs/lanes.ts:133.19" *)
+  reg [31:0] c1_w;
+  (* src = "generator/designs/lanes.ts:134.20" *)
+  reg [95:0] c1_gold;
   (* src = "generator/designs/lanes.ts:135.22" *)
+  reg [1:0] c1_mask;
+  (* src = "generator/designs/lanes.ts:136.19" *)
+  reg [2:0] c1_group;
+  (* src = "generator/designs/lanes.ts:137.21" *)
+  reg c1_eov;
+  (* src = "generator/designs/lanes.ts:138.23" *)
+  reg c1_fresh;
+  (* src = "generator/designs/lanes.ts:139.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:150.19" *)
+  (* src = "generator/designs/lanes.ts:154.19" *)
   reg c2_valid;
-  (* src = "generator/designs/lanes.ts:151.22" *)
+  (* src = "generator/designs/lanes.ts:155.22" *)
   reg c2_push;
-  (* src = "generator/designs/lanes.ts:152.19" *)
+  (* src = "generator/designs/lanes.ts:156.19" *)
   reg [2:0] c2_group;
-  (* src = "generator/designs/lanes.ts:153.22" *)
+  (* src = "generator/designs/lanes.ts:157.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:174.19" *)
+  (* src = "generator/designs/lanes.ts:178.19" *)
   reg [95:0] res;
-  (* src = "generator/designs/lanes.ts:175.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg res_write;
-  (* src = "generator/designs/lanes.ts:176.24" *)
+  (* src = "generator/designs/lanes.ts:180.24" *)
   reg [2:0] res_group;
-  (* src = "generator/designs/lanes.ts:177.23" *)
+  (* src = "generator/designs/lanes.ts:181.23" *)
   reg res_last;
   (* src = "generator/designs/lanes.ts:64.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -156,61 +158,59 @@ module sbe_lanes (
   (* src = "generator/designs/hw.ts:106.62" *)
   wire _GEN_0;
   assign _GEN_0 = ((~rbeat_valid) | rbeat_pop);
-  (* src = "generator/designs/lanes.ts:77.41" *)
-  wire [5:0] _GEN_1;
-  assign _GEN_1 = ({1'b0, cols} + 6'd1);
-  (* src = "generator/designs/lanes.ts:82.18" *)
-  wire [3:0] _GEN_2;
-  assign _GEN_2 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  (* src = "generator/designs/lanes.ts:86.18" *)
+  wire [3:0] _GEN_1;
+  assign _GEN_1 = {1'b0, group};
+  (* src = "generator/designs/lanes.ts:175.93" *)
+  wire [48:0] _GEN_2;
+  assign _GEN_2 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_3;
-  assign _GEN_3 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:171.93" *)
-  wire [48:0] _GEN_4;
-  assign _GEN_4 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  assign _GEN_3 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
+  (* src = "generator/designs/lanes.ts:79.31" *)
+  wire [5:0] _GEN_4;
+  assign _GEN_4 = ({1'b0, cols} + 6'd1);
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_5;
   assign _GEN_5 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_6;
   assign _GEN_6 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
 
   // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
   wire _unused_bits;
-  assign _unused_bits = ^{_GEN_1[0], _GEN_1[5]};
+  assign _unused_bits = ^{_GEN_4[0], _GEN_4[5]};
 
-  assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:96.15
+  assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:100.15
   assign r_ready = _GEN_0;  // generator/designs/lanes.ts:56.16
-  assign a_release = vec_end;  // generator/designs/lanes.ts:100.18
-  assign o_valid = res_out;  // generator/designs/lanes.ts:184.16
-  assign o_data = {{{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:186.15
-  assign o_last = res_last;  // generator/designs/lanes.ts:187.15
-  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:97.17
-  assign vec_done = vec_end;  // generator/designs/lanes.ts:99.17
-  assign mac_count = (fetch_group ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:123.18
-  assign idle = ((((~c1_valid) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:189.13
+  assign a_release = vec_end;  // generator/designs/lanes.ts:104.18
+  assign o_valid = res_out;  // generator/designs/lanes.ts:188.16
+  assign o_data = {{{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:190.15
+  assign o_last = res_last;  // generator/designs/lanes.ts:191.15
+  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:101.17
+  assign vec_done = vec_end;  // generator/designs/lanes.ts:103.17
+  assign mac_count = (fetch_group ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:127.18
+  assign idle = ((((~c1_valid) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:193.13
   assign rbeat_push = (r_valid & _GEN_0);  // generator/designs/lanes.ts:57.13
-  assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:93.12
+  assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:97.12
   assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:58.14
   assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:70.19
-  assign groups = _GEN_1[4:1];  // generator/designs/lanes.ts:77.17
-  assign span = (((~weight) & (groups < 4'd4)) ? 4'd4 : groups);  // generator/designs/lanes.ts:78.20
-  assign in_row = (_GEN_2 < groups);  // generator/designs/lanes.ts:83.21
-  assign last_col = (_GEN_2 == (groups - 4'd1));  // generator/designs/lanes.ts:84.23
-  assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:85.21
-  assign bank_ok = ((~weight) | (a_bank ? a_bank_full[1] : a_bank_full[0]));  // generator/designs/lanes.ts:86.22
-  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:87.18
-  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_2 == (span - 4'd1)));  // generator/designs/lanes.ts:88.25
-  assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:89.22
-  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:90.20
-  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:91.26
-  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:92.23
-  assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:98.22
-  assign fresh = (~(group[2] ? (group[1] ? (group[0] ? touched_7 : touched_6) : (group[0] ? touched_5 : touched_4)) : (group[1] ? (group[0] ? touched_3 : touched_2) : (group[0] ? touched_1 : touched_0))));  // generator/designs/lanes.ts:103.21
-  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:122.55
-  assign sum_0 = ((_GEN_3[48] != _GEN_3[47]) ? (_GEN_3[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_3[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_1 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:171.56
+  assign in_row = (_GEN_1 < groups);  // generator/designs/lanes.ts:87.21
+  assign last_col = (_GEN_1 == groups_last);  // generator/designs/lanes.ts:88.23
+  assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:89.21
+  assign bank_ok = ((~weight) | (a_bank ? a_bank_full[1] : a_bank_full[0]));  // generator/designs/lanes.ts:90.22
+  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:91.18
+  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_1 == span_last));  // generator/designs/lanes.ts:92.25
+  assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:93.22
+  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:94.20
+  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:95.26
+  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:96.23
+  assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:102.22
+  assign fresh = (~(group[2] ? (group[1] ? (group[0] ? touched_7 : touched_6) : (group[0] ? touched_5 : touched_4)) : (group[1] ? (group[0] ? touched_3 : touched_2) : (group[0] ? touched_1 : touched_0))));  // generator/designs/lanes.ts:107.21
+  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:126.55
+  assign sum_0 = ((_GEN_2[48] != _GEN_2[47]) ? (_GEN_2[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_2[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_1 = ((_GEN_3[48] != _GEN_3[47]) ? (_GEN_3[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_3[47:0]);  // generator/designs/lanes.ts:175.56
 
   (* src = "generator/designs/hw.ts:102.19" *)
   always @(posedge clk) begin
@@ -235,8 +235,8 @@ module sbe_lanes (
     if (rst) begin
       res_out <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:180.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:180.30" *) res_out <= (c2_valid & c2_push);
+      (* src = "generator/designs/lanes.ts:184.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:184.30" *) res_out <= (c2_valid & c2_push);
       end
     end
   end
@@ -245,10 +245,10 @@ module sbe_lanes (
     if (rst) begin
       group <= 3'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:95.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:95.32" *) group <= 3'd0;
+      (* src = "generator/designs/lanes.ts:99.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:99.32" *) group <= 3'd0;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:95.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
+        (* src = "generator/designs/lanes.ts:99.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
       end
     end
   end
@@ -257,10 +257,10 @@ module sbe_lanes (
     if (rst) begin
       sub_beat <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:94.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:94.33" *) sub_beat <= 2'd0;
+      (* src = "generator/designs/lanes.ts:98.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:98.33" *) sub_beat <= 2'd0;
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:94.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
+        (* src = "generator/designs/lanes.ts:98.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
       end
     end
   end
@@ -269,10 +269,10 @@ module sbe_lanes (
     if (rst) begin
       a_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:101.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:101.38" *) a_bank <= 1'b0;
+      (* src = "generator/designs/lanes.ts:105.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:105.38" *) a_bank <= 1'b0;
       end else if (vec_end) begin
-        (* src = "generator/designs/lanes.ts:101.81" *) a_bank <= (~a_bank);
+        (* src = "generator/designs/lanes.ts:105.81" *) a_bank <= (~a_bank);
       end
     end
   end
@@ -281,10 +281,10 @@ module sbe_lanes (
     if (rst) begin
       touched_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_0 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_0 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd0))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_0 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_0 <= (~lt_data[16]);
       end
     end
   end
@@ -293,10 +293,10 @@ module sbe_lanes (
     if (rst) begin
       touched_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_1 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_1 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd1))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_1 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_1 <= (~lt_data[16]);
       end
     end
   end
@@ -305,10 +305,10 @@ module sbe_lanes (
     if (rst) begin
       touched_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_2 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_2 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd2))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_2 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_2 <= (~lt_data[16]);
       end
     end
   end
@@ -317,10 +317,10 @@ module sbe_lanes (
     if (rst) begin
       touched_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_3 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_3 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd3))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_3 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_3 <= (~lt_data[16]);
       end
     end
   end
@@ -329,10 +329,10 @@ module sbe_lanes (
     if (rst) begin
       touched_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_4 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_4 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd4))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_4 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_4 <= (~lt_data[16]);
       end
     end
   end
@@ -341,10 +341,10 @@ module sbe_lanes (
     if (rst) begin
       touched_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_5 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_5 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd5))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_5 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_5 <= (~lt_data[16]);
       end
     end
   end
@@ -353,10 +353,10 @@ module sbe_lanes (
     if (rst) begin
       touched_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_6 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_6 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd6))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_6 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_6 <= (~lt_data[16]);
       end
     end
   end
@@ -365,163 +365,175 @@ module sbe_lanes (
     if (rst) begin
       touched_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_7 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_7 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 3'd7))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_7 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_7 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:127.19" *)
+  (* src = "generator/designs/lanes.ts:80.17" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:80.17" *) groups <= _GEN_4[4:1];
+  end
+  (* src = "generator/designs/lanes.ts:81.26" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:81.26" *) groups_last <= (_GEN_4[4:1] - 4'd1);
+  end
+  (* src = "generator/designs/lanes.ts:82.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:82.24" *) span_last <= (((~weight) & (_GEN_4[4:1] < 4'd4)) ? 4'd3 : (_GEN_4[4:1] - 4'd1));
+  end
+  (* src = "generator/designs/lanes.ts:131.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c1_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:136.9" *) c1_valid <= active;
+        (* src = "generator/designs/lanes.ts:140.9" *) c1_valid <= active;
       end
-    end
-  end
-  (* src = "generator/designs/lanes.ts:128.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:137.9" *) c1_g <= (lt_data[17] ? 16'd0 : lt_data[15:0]);
-    end
-  end
-  (* src = "generator/designs/lanes.ts:129.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:138.9" *) c1_w <= (sub_beat[1] ? (sub_beat[0] ? rbeat_data[127:96] : rbeat_data[95:64]) : (sub_beat[0] ? rbeat_data[63:32] : rbeat_data[31:0]));
-    end
-  end
-  (* src = "generator/designs/lanes.ts:130.20" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:140.10" *) c1_gold <= {rbeat_data[111:64], rbeat_data[47:0]};
-    end
-  end
-  (* src = "generator/designs/lanes.ts:131.22" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:141.12" *) c1_mask <= {k_in_1, k_in_0};
     end
   end
   (* src = "generator/designs/lanes.ts:132.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:142.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:141.9" *) c1_g <= (lt_data[17] ? 16'd0 : lt_data[15:0]);
     end
   end
-  (* src = "generator/designs/lanes.ts:133.21" *)
+  (* src = "generator/designs/lanes.ts:133.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:143.11" *) c1_eov <= lt_data[16];
+      (* src = "generator/designs/lanes.ts:142.9" *) c1_w <= (sub_beat[1] ? (sub_beat[0] ? rbeat_data[127:96] : rbeat_data[95:64]) : (sub_beat[0] ? rbeat_data[63:32] : rbeat_data[31:0]));
     end
   end
-  (* src = "generator/designs/lanes.ts:134.23" *)
+  (* src = "generator/designs/lanes.ts:134.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:144.13" *) c1_fresh <= fresh;
+      (* src = "generator/designs/lanes.ts:144.10" *) c1_gold <= {rbeat_data[111:64], rbeat_data[47:0]};
     end
   end
   (* src = "generator/designs/lanes.ts:135.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:145.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:145.12" *) c1_mask <= {k_in_1, k_in_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:136.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_5[15]}}, _GEN_5}));
+      (* src = "generator/designs/lanes.ts:146.9" *) c1_group <= group;
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:137.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
+      (* src = "generator/designs/lanes.ts:147.11" *) c1_eov <= lt_data[16];
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:138.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_0 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:148.13" *) c1_fresh <= fresh;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:139.22" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:149.12" *) c1_last <= last_col;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:152.58" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_5[15]}}, _GEN_5}));
+    end
+  end
+  (* src = "generator/designs/lanes.ts:152.58" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
+    end
+  end
+  (* src = "generator/designs/lanes.ts:153.57" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_0 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_1 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_1 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:150.19" *)
+  (* src = "generator/designs/lanes.ts:154.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:154.9" *) c2_valid <= c1_valid;
+        (* src = "generator/designs/lanes.ts:158.9" *) c2_valid <= c1_valid;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:151.22" *)
+  (* src = "generator/designs/lanes.ts:155.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:155.12" *) c2_push <= (weight | c1_eov);
+      (* src = "generator/designs/lanes.ts:159.12" *) c2_push <= (weight | c1_eov);
     end
   end
-  (* src = "generator/designs/lanes.ts:152.19" *)
+  (* src = "generator/designs/lanes.ts:156.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:168.9" *) c2_group <= c1_group;
+      (* src = "generator/designs/lanes.ts:172.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:153.22" *)
+  (* src = "generator/designs/lanes.ts:157.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:169.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:173.12" *) c2_last <= c1_last;
     end
   end
-  (* src = "generator/designs/lanes.ts:174.19" *)
+  (* src = "generator/designs/lanes.ts:178.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:178.9" *) res <= {sum_1, sum_0};
+      (* src = "generator/designs/lanes.ts:182.9" *) res <= {sum_1, sum_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:175.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
     if (rst) begin
       res_write <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:179.14" *) res_write <= (c2_valid & (~c2_push));
+        (* src = "generator/designs/lanes.ts:183.14" *) res_write <= (c2_valid & (~c2_push));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:176.24" *)
+  (* src = "generator/designs/lanes.ts:180.24" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:181.14" *) res_group <= c2_group;
+      (* src = "generator/designs/lanes.ts:185.14" *) res_group <= c2_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:177.23" *)
+  (* src = "generator/designs/lanes.ts:181.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:182.13" *) res_last <= ((~weight) & c2_last);
+      (* src = "generator/designs/lanes.ts:186.13" *) res_last <= ((~weight) & c2_last);
     end
   end
   (* src = "generator/designs/lanes.ts:64.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:183.7" *) if (res_write) begin
-      (* src = "generator/designs/lanes.ts:183.33" *) y_ram[res_group] <= res;
+    (* src = "generator/designs/lanes.ts:187.7" *) if (res_write) begin
+      (* src = "generator/designs/lanes.ts:187.33" *) y_ram[res_group] <= res;
     end
   end
 `ifndef SYNTHESIS
@@ -530,16 +542,16 @@ module sbe_lanes (
   always @* begin
     y_ram__sim_we0 = 1'b0;
     y_ram__sim_wa0 = 3'd0;
-    (* src = "generator/designs/lanes.ts:183.7" *) if (res_write) begin
+    (* src = "generator/designs/lanes.ts:187.7" *) if (res_write) begin
       y_ram__sim_we0 = 1'b1;
       y_ram__sim_wa0 = res_group;
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:111.18" *)
+  (* src = "generator/designs/lanes.ts:115.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:110.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:111.18" *) y_old <= y_ram[group];
+    (* src = "generator/designs/lanes.ts:114.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:115.18" *) y_old <= y_ram[group];
 `ifndef SYNTHESIS
       if ((y_ram__sim_we0 && y_ram__sim_wa0 == group)) y_old <= ~y_ram[group];
 `endif
@@ -563,10 +575,10 @@ module sbe_lanes (
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:112.18" *)
+  (* src = "generator/designs/lanes.ts:116.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:110.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:112.18" *) a_word <= a_ram[{a_bank, group}];
+    (* src = "generator/designs/lanes.ts:114.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:116.18" *) a_word <= a_ram[{a_bank, group}];
 `ifndef SYNTHESIS
       if ((a_ram__sim_we0 && a_ram__sim_wa0 == {a_bank, group})) a_word <= ~a_ram[{a_bank, group}];
 `endif

@@ -176,199 +176,201 @@ module sbe_lanes (
   reg touched_62;
   (* src = "generator/designs/lanes.ts:75.23" *)
   reg touched_63;
-  (* src = "generator/designs/lanes.ts:77.17" *)
-  wire [6:0] groups;
-  (* src = "generator/designs/lanes.ts:78.20" *)
-  wire [6:0] span;
-  (* src = "generator/designs/lanes.ts:83.21" *)
+  (* src = "generator/designs/lanes.ts:80.17" *)
+  reg [6:0] groups;
+  (* src = "generator/designs/lanes.ts:81.26" *)
+  reg [6:0] groups_last;
+  (* src = "generator/designs/lanes.ts:82.24" *)
+  reg [6:0] span_last;
+  (* src = "generator/designs/lanes.ts:87.21" *)
   wire in_row;
-  (* src = "generator/designs/lanes.ts:84.23" *)
+  (* src = "generator/designs/lanes.ts:88.23" *)
   wire last_col;
-  (* src = "generator/designs/lanes.ts:85.21" *)
+  (* src = "generator/designs/lanes.ts:89.21" *)
   wire need_r;
-  (* src = "generator/designs/lanes.ts:86.22" *)
+  (* src = "generator/designs/lanes.ts:90.22" *)
   wire bank_ok;
-  (* src = "generator/designs/lanes.ts:87.18" *)
+  (* src = "generator/designs/lanes.ts:91.18" *)
   wire go;
-  (* src = "generator/designs/lanes.ts:88.25" *)
+  (* src = "generator/designs/lanes.ts:92.25" *)
   wire last_group;
-  (* src = "generator/designs/lanes.ts:89.22" *)
+  (* src = "generator/designs/lanes.ts:93.22" *)
   wire active;
-  (* src = "generator/designs/lanes.ts:90.20" *)
+  (* src = "generator/designs/lanes.ts:94.20" *)
   wire fetch_group;
-  (* src = "generator/designs/lanes.ts:91.26" *)
+  (* src = "generator/designs/lanes.ts:95.26" *)
   wire [1:0] beat_groups;
-  (* src = "generator/designs/lanes.ts:92.23" *)
+  (* src = "generator/designs/lanes.ts:96.23" *)
   wire pop_beat;
-  (* src = "generator/designs/lanes.ts:98.22" *)
+  (* src = "generator/designs/lanes.ts:102.22" *)
   wire vec_end;
-  (* src = "generator/designs/lanes.ts:103.21" *)
+  (* src = "generator/designs/lanes.ts:107.21" *)
   wire fresh;
-  (* src = "generator/designs/lanes.ts:111.18" *)
+  (* src = "generator/designs/lanes.ts:115.18" *)
   reg [767:0] y_old;
-  (* src = "generator/designs/lanes.ts:112.18" *)
+  (* src = "generator/designs/lanes.ts:116.18" *)
   reg [255:0] a_word;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_0;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_1;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_2;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_3;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_4;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_5;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_6;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_7;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_8;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_9;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_10;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_11;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_12;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_13;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_14;
-  (* src = "generator/designs/lanes.ts:122.55" *)
+  (* src = "generator/designs/lanes.ts:126.55" *)
   wire k_in_15;
-  (* src = "generator/designs/lanes.ts:127.19" *)
+  (* src = "generator/designs/lanes.ts:131.19" *)
   reg c1_valid;
-  (* src = "generator/designs/lanes.ts:128.19" *)
-  reg [15:0] c1_g;
-  (* src = "generator/designs/lanes.ts:129.19" *)
-  reg [255:0] c1_w;
-  (* src = "generator/designs/lanes.ts:130.20" *)
-  reg [767:0] c1_gold;
-  (* src = "generator/designs/lanes.ts:131.22" *)
-  reg [15:0] c1_mask;
   (* src = "generator/designs/lanes.ts:132.19" *)
-  reg [5:0] c1_group;
-  (* src = "generator/designs/lanes.ts:133.21" *)
-  reg c1_eov;
-  (* src = "generator/designs/lanes.ts:134.23" *)
-  reg c1_fresh;
+  reg [15:0] c1_g;
+  (* src = "generator/designs/lanes.ts:133.19" *)
+  reg [255:0] c1_w;
+  (* src = "generator/designs/lanes.ts:134.20" *)
+  reg [767:0] c1_gold;
   (* src = "generator/designs/lanes.ts:135.22" *)
+  reg [15:0] c1_mask;
+  (* src = "generator/designs/lanes.ts:136.19" *)
+  reg [5:0] c1_group;
+  (* src = "generator/designs/lanes.ts:137.21" *)
+  reg c1_eov;
+  (* src = "generator/designs/lanes.ts:138.23" *)
+  reg c1_fresh;
+  (* src = "generator/designs/lanes.ts:139.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_2;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_3;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_4;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_5;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_6;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_7;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_8;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_9;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_10;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_11;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_12;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_13;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_14;
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   reg [31:0] c2_prod_15;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_2;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_3;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_4;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_5;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_6;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_7;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_8;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_9;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_10;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_11;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_12;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_13;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_14;
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   reg [47:0] c2_old_15;
-  (* src = "generator/designs/lanes.ts:150.19" *)
+  (* src = "generator/designs/lanes.ts:154.19" *)
   reg c2_valid;
-  (* src = "generator/designs/lanes.ts:151.22" *)
+  (* src = "generator/designs/lanes.ts:155.22" *)
   reg c2_push;
-  (* src = "generator/designs/lanes.ts:152.19" *)
+  (* src = "generator/designs/lanes.ts:156.19" *)
   reg [5:0] c2_group;
-  (* src = "generator/designs/lanes.ts:153.22" *)
+  (* src = "generator/designs/lanes.ts:157.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_2;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_3;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_4;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_5;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_6;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_7;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_8;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_9;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_10;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_11;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_12;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_13;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_14;
-  (* src = "generator/designs/lanes.ts:171.56" *)
+  (* src = "generator/designs/lanes.ts:175.56" *)
   wire [47:0] sum_15;
-  (* src = "generator/designs/lanes.ts:174.19" *)
+  (* src = "generator/designs/lanes.ts:178.19" *)
   reg [767:0] res;
-  (* src = "generator/designs/lanes.ts:175.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg res_write;
-  (* src = "generator/designs/lanes.ts:176.24" *)
+  (* src = "generator/designs/lanes.ts:180.24" *)
   reg [5:0] res_group;
-  (* src = "generator/designs/lanes.ts:177.23" *)
+  (* src = "generator/designs/lanes.ts:181.23" *)
   reg res_last;
   (* src = "generator/designs/lanes.ts:64.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -380,173 +382,171 @@ module sbe_lanes (
   (* src = "generator/designs/hw.ts:106.62" *)
   wire _GEN_0;
   assign _GEN_0 = ((~rbeat_valid) | rbeat_pop);
-  (* src = "generator/designs/lanes.ts:77.41" *)
-  wire [11:0] _GEN_1;
-  assign _GEN_1 = ({1'b0, cols} + 12'd15);
-  (* src = "generator/designs/lanes.ts:82.18" *)
-  wire [6:0] _GEN_2;
-  assign _GEN_2 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  (* src = "generator/designs/lanes.ts:86.18" *)
+  wire [6:0] _GEN_1;
+  assign _GEN_1 = {1'b0, group};
+  (* src = "generator/designs/lanes.ts:175.93" *)
+  wire [48:0] _GEN_2;
+  assign _GEN_2 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_3;
-  assign _GEN_3 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_3 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_4;
-  assign _GEN_4 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_4 = ({c2_old_2[47], c2_old_2} + {{17{c2_prod_2[31]}}, c2_prod_2});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_5;
-  assign _GEN_5 = ({c2_old_2[47], c2_old_2} + {{17{c2_prod_2[31]}}, c2_prod_2});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_5 = ({c2_old_3[47], c2_old_3} + {{17{c2_prod_3[31]}}, c2_prod_3});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_6;
-  assign _GEN_6 = ({c2_old_3[47], c2_old_3} + {{17{c2_prod_3[31]}}, c2_prod_3});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_6 = ({c2_old_4[47], c2_old_4} + {{17{c2_prod_4[31]}}, c2_prod_4});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_7;
-  assign _GEN_7 = ({c2_old_4[47], c2_old_4} + {{17{c2_prod_4[31]}}, c2_prod_4});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_7 = ({c2_old_5[47], c2_old_5} + {{17{c2_prod_5[31]}}, c2_prod_5});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_8;
-  assign _GEN_8 = ({c2_old_5[47], c2_old_5} + {{17{c2_prod_5[31]}}, c2_prod_5});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_8 = ({c2_old_6[47], c2_old_6} + {{17{c2_prod_6[31]}}, c2_prod_6});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_9;
-  assign _GEN_9 = ({c2_old_6[47], c2_old_6} + {{17{c2_prod_6[31]}}, c2_prod_6});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_9 = ({c2_old_7[47], c2_old_7} + {{17{c2_prod_7[31]}}, c2_prod_7});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_10;
-  assign _GEN_10 = ({c2_old_7[47], c2_old_7} + {{17{c2_prod_7[31]}}, c2_prod_7});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_10 = ({c2_old_8[47], c2_old_8} + {{17{c2_prod_8[31]}}, c2_prod_8});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_11;
-  assign _GEN_11 = ({c2_old_8[47], c2_old_8} + {{17{c2_prod_8[31]}}, c2_prod_8});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_11 = ({c2_old_9[47], c2_old_9} + {{17{c2_prod_9[31]}}, c2_prod_9});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_12;
-  assign _GEN_12 = ({c2_old_9[47], c2_old_9} + {{17{c2_prod_9[31]}}, c2_prod_9});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_12 = ({c2_old_10[47], c2_old_10} + {{17{c2_prod_10[31]}}, c2_prod_10});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_13;
-  assign _GEN_13 = ({c2_old_10[47], c2_old_10} + {{17{c2_prod_10[31]}}, c2_prod_10});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_13 = ({c2_old_11[47], c2_old_11} + {{17{c2_prod_11[31]}}, c2_prod_11});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_14;
-  assign _GEN_14 = ({c2_old_11[47], c2_old_11} + {{17{c2_prod_11[31]}}, c2_prod_11});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_14 = ({c2_old_12[47], c2_old_12} + {{17{c2_prod_12[31]}}, c2_prod_12});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_15;
-  assign _GEN_15 = ({c2_old_12[47], c2_old_12} + {{17{c2_prod_12[31]}}, c2_prod_12});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_15 = ({c2_old_13[47], c2_old_13} + {{17{c2_prod_13[31]}}, c2_prod_13});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_16;
-  assign _GEN_16 = ({c2_old_13[47], c2_old_13} + {{17{c2_prod_13[31]}}, c2_prod_13});
-  (* src = "generator/designs/lanes.ts:171.93" *)
+  assign _GEN_16 = ({c2_old_14[47], c2_old_14} + {{17{c2_prod_14[31]}}, c2_prod_14});
+  (* src = "generator/designs/lanes.ts:175.93" *)
   wire [48:0] _GEN_17;
-  assign _GEN_17 = ({c2_old_14[47], c2_old_14} + {{17{c2_prod_14[31]}}, c2_prod_14});
-  (* src = "generator/designs/lanes.ts:171.93" *)
-  wire [48:0] _GEN_18;
-  assign _GEN_18 = ({c2_old_15[47], c2_old_15} + {{17{c2_prod_15[31]}}, c2_prod_15});
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  assign _GEN_17 = ({c2_old_15[47], c2_old_15} + {{17{c2_prod_15[31]}}, c2_prod_15});
+  (* src = "generator/designs/lanes.ts:79.31" *)
+  wire [11:0] _GEN_18;
+  assign _GEN_18 = ({1'b0, cols} + 12'd15);
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_19;
   assign _GEN_19 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_20;
   assign _GEN_20 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_21;
   assign _GEN_21 = (c1_mask[2] ? (weight ? a_word[47:32] : c1_w[47:32]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_22;
   assign _GEN_22 = (c1_mask[3] ? (weight ? a_word[63:48] : c1_w[63:48]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_23;
   assign _GEN_23 = (c1_mask[4] ? (weight ? a_word[79:64] : c1_w[79:64]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_24;
   assign _GEN_24 = (c1_mask[5] ? (weight ? a_word[95:80] : c1_w[95:80]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_25;
   assign _GEN_25 = (c1_mask[6] ? (weight ? a_word[111:96] : c1_w[111:96]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_26;
   assign _GEN_26 = (c1_mask[7] ? (weight ? a_word[127:112] : c1_w[127:112]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_27;
   assign _GEN_27 = (c1_mask[8] ? (weight ? a_word[143:128] : c1_w[143:128]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_28;
   assign _GEN_28 = (c1_mask[9] ? (weight ? a_word[159:144] : c1_w[159:144]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_29;
   assign _GEN_29 = (c1_mask[10] ? (weight ? a_word[175:160] : c1_w[175:160]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_30;
   assign _GEN_30 = (c1_mask[11] ? (weight ? a_word[191:176] : c1_w[191:176]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_31;
   assign _GEN_31 = (c1_mask[12] ? (weight ? a_word[207:192] : c1_w[207:192]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_32;
   assign _GEN_32 = (c1_mask[13] ? (weight ? a_word[223:208] : c1_w[223:208]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_33;
   assign _GEN_33 = (c1_mask[14] ? (weight ? a_word[239:224] : c1_w[239:224]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:161.17" *)
+  (* src = "generator/designs/lanes.ts:165.17" *)
   wire [15:0] _GEN_34;
   assign _GEN_34 = (c1_mask[15] ? (weight ? a_word[255:240] : c1_w[255:240]) : 16'd0);
 
   // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
   wire _unused_bits;
-  assign _unused_bits = ^{_GEN_1[3:0], _GEN_1[11]};
+  assign _unused_bits = ^{_GEN_18[3:0], _GEN_18[11]};
 
-  assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:96.15
+  assign lt_pop = (go & last_group);  // generator/designs/lanes.ts:100.15
   assign r_ready = _GEN_0;  // generator/designs/lanes.ts:56.16
-  assign a_release = vec_end;  // generator/designs/lanes.ts:100.18
-  assign o_valid = res_out;  // generator/designs/lanes.ts:184.16
-  assign o_data = {{{16{res[767]}}, res[767:720]}, {{16{res[719]}}, res[719:672]}, {{16{res[671]}}, res[671:624]}, {{16{res[623]}}, res[623:576]}, {{16{res[575]}}, res[575:528]}, {{16{res[527]}}, res[527:480]}, {{16{res[479]}}, res[479:432]}, {{16{res[431]}}, res[431:384]}, {{16{res[383]}}, res[383:336]}, {{16{res[335]}}, res[335:288]}, {{16{res[287]}}, res[287:240]}, {{16{res[239]}}, res[239:192]}, {{16{res[191]}}, res[191:144]}, {{16{res[143]}}, res[143:96]}, {{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:186.15
-  assign o_last = res_last;  // generator/designs/lanes.ts:187.15
-  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:97.17
-  assign vec_done = vec_end;  // generator/designs/lanes.ts:99.17
-  assign mac_count = (fetch_group ? ((((((((((((((({4'd0, k_in_0} + {4'd0, k_in_1}) + {4'd0, k_in_2}) + {4'd0, k_in_3}) + {4'd0, k_in_4}) + {4'd0, k_in_5}) + {4'd0, k_in_6}) + {4'd0, k_in_7}) + {4'd0, k_in_8}) + {4'd0, k_in_9}) + {4'd0, k_in_10}) + {4'd0, k_in_11}) + {4'd0, k_in_12}) + {4'd0, k_in_13}) + {4'd0, k_in_14}) + {4'd0, k_in_15}) : 5'd0);  // generator/designs/lanes.ts:123.18
-  assign idle = ((((~c1_valid) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:189.13
+  assign a_release = vec_end;  // generator/designs/lanes.ts:104.18
+  assign o_valid = res_out;  // generator/designs/lanes.ts:188.16
+  assign o_data = {{{16{res[767]}}, res[767:720]}, {{16{res[719]}}, res[719:672]}, {{16{res[671]}}, res[671:624]}, {{16{res[623]}}, res[623:576]}, {{16{res[575]}}, res[575:528]}, {{16{res[527]}}, res[527:480]}, {{16{res[479]}}, res[479:432]}, {{16{res[431]}}, res[431:384]}, {{16{res[383]}}, res[383:336]}, {{16{res[335]}}, res[335:288]}, {{16{res[287]}}, res[287:240]}, {{16{res[239]}}, res[239:192]}, {{16{res[191]}}, res[191:144]}, {{16{res[143]}}, res[143:96]}, {{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:190.15
+  assign o_last = res_last;  // generator/designs/lanes.ts:191.15
+  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:101.17
+  assign vec_done = vec_end;  // generator/designs/lanes.ts:103.17
+  assign mac_count = (fetch_group ? ((((((((((((((({4'd0, k_in_0} + {4'd0, k_in_1}) + {4'd0, k_in_2}) + {4'd0, k_in_3}) + {4'd0, k_in_4}) + {4'd0, k_in_5}) + {4'd0, k_in_6}) + {4'd0, k_in_7}) + {4'd0, k_in_8}) + {4'd0, k_in_9}) + {4'd0, k_in_10}) + {4'd0, k_in_11}) + {4'd0, k_in_12}) + {4'd0, k_in_13}) + {4'd0, k_in_14}) + {4'd0, k_in_15}) : 5'd0);  // generator/designs/lanes.ts:127.18
+  assign idle = ((((~c1_valid) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:193.13
   assign rbeat_push = (r_valid & _GEN_0);  // generator/designs/lanes.ts:57.13
-  assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:93.12
+  assign rbeat_pop = pop_beat;  // generator/designs/lanes.ts:97.12
   assign rbeat_wdata = r_data;  // generator/designs/lanes.ts:58.14
   assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:70.19
-  assign groups = _GEN_1[10:4];  // generator/designs/lanes.ts:77.17
-  assign span = (((~weight) & (groups < 7'd4)) ? 7'd4 : groups);  // generator/designs/lanes.ts:78.20
-  assign in_row = (_GEN_2 < groups);  // generator/designs/lanes.ts:83.21
-  assign last_col = (_GEN_2 == (groups - 7'd1));  // generator/designs/lanes.ts:84.23
-  assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:85.21
-  assign bank_ok = ((~weight) | (a_bank ? a_bank_full[1] : a_bank_full[0]));  // generator/designs/lanes.ts:86.22
-  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:87.18
-  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_2 == (span - 7'd1)));  // generator/designs/lanes.ts:88.25
-  assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:89.22
-  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:90.20
-  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:91.26
-  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:92.23
-  assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:98.22
-  assign fresh = (~(group[5] ? (group[4] ? (group[3] ? (group[2] ? (group[1] ? (group[0] ? touched_63 : touched_62) : (group[0] ? touched_61 : touched_60)) : (group[1] ? (group[0] ? touched_59 : touched_58) : (group[0] ? touched_57 : touched_56))) : (group[2] ? (group[1] ? (group[0] ? touched_55 : touched_54) : (group[0] ? touched_53 : touched_52)) : (group[1] ? (group[0] ? touched_51 : touched_50) : (group[0] ? touched_49 : touched_48)))) : (group[3] ? (group[2] ? (group[1] ? (group[0] ? touched_47 : touched_46) : (group[0] ? touched_45 : touched_44)) : (group[1] ? (group[0] ? touched_43 : touched_42) : (group[0] ? touched_41 : touched_40))) : (group[2] ? (group[1] ? (group[0] ? touched_39 : touched_38) : (group[0] ? touched_37 : touched_36)) : (group[1] ? (group[0] ? touched_35 : touched_34) : (group[0] ? touched_33 : touched_32))))) : (group[4] ? (group[3] ? (group[2] ? (group[1] ? (group[0] ? touched_31 : touched_30) : (group[0] ? touched_29 : touched_28)) : (group[1] ? (group[0] ? touched_27 : touched_26) : (group[0] ? touched_25 : touched_24))) : (group[2] ? (group[1] ? (group[0] ? touched_23 : touched_22) : (group[0] ? touched_21 : touched_20)) : (group[1] ? (group[0] ? touched_19 : touched_18) : (group[0] ? touched_17 : touched_16)))) : (group[3] ? (group[2] ? (group[1] ? (group[0] ? touched_15 : touched_14) : (group[0] ? touched_13 : touched_12)) : (group[1] ? (group[0] ? touched_11 : touched_10) : (group[0] ? touched_9 : touched_8))) : (group[2] ? (group[1] ? (group[0] ? touched_7 : touched_6) : (group[0] ? touched_5 : touched_4)) : (group[1] ? (group[0] ? touched_3 : touched_2) : (group[0] ? touched_1 : touched_0)))))));  // generator/designs/lanes.ts:103.21
-  assign k_in_0 = ({1'b0, {group, 4'd0}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_1 = ({1'b0, {group, 4'd1}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_2 = ({1'b0, {group, 4'd2}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_3 = ({1'b0, {group, 4'd3}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_4 = ({1'b0, {group, 4'd4}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_5 = ({1'b0, {group, 4'd5}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_6 = ({1'b0, {group, 4'd6}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_7 = ({1'b0, {group, 4'd7}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_8 = ({1'b0, {group, 4'd8}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_9 = ({1'b0, {group, 4'd9}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_10 = ({1'b0, {group, 4'd10}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_11 = ({1'b0, {group, 4'd11}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_12 = ({1'b0, {group, 4'd12}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_13 = ({1'b0, {group, 4'd13}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_14 = ({1'b0, {group, 4'd14}} < cols);  // generator/designs/lanes.ts:122.55
-  assign k_in_15 = ({1'b0, {group, 4'd15}} < cols);  // generator/designs/lanes.ts:122.55
-  assign sum_0 = ((_GEN_3[48] != _GEN_3[47]) ? (_GEN_3[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_3[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_1 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_2 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_3 = ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_6[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_4 = ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_7[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_5 = ((_GEN_8[48] != _GEN_8[47]) ? (_GEN_8[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_8[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_6 = ((_GEN_9[48] != _GEN_9[47]) ? (_GEN_9[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_9[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_7 = ((_GEN_10[48] != _GEN_10[47]) ? (_GEN_10[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_10[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_8 = ((_GEN_11[48] != _GEN_11[47]) ? (_GEN_11[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_11[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_9 = ((_GEN_12[48] != _GEN_12[47]) ? (_GEN_12[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_12[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_10 = ((_GEN_13[48] != _GEN_13[47]) ? (_GEN_13[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_13[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_11 = ((_GEN_14[48] != _GEN_14[47]) ? (_GEN_14[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_14[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_12 = ((_GEN_15[48] != _GEN_15[47]) ? (_GEN_15[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_15[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_13 = ((_GEN_16[48] != _GEN_16[47]) ? (_GEN_16[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_16[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_14 = ((_GEN_17[48] != _GEN_17[47]) ? (_GEN_17[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_17[47:0]);  // generator/designs/lanes.ts:171.56
-  assign sum_15 = ((_GEN_18[48] != _GEN_18[47]) ? (_GEN_18[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_18[47:0]);  // generator/designs/lanes.ts:171.56
+  assign in_row = (_GEN_1 < groups);  // generator/designs/lanes.ts:87.21
+  assign last_col = (_GEN_1 == groups_last);  // generator/designs/lanes.ts:88.23
+  assign need_r = ((~lt_data[17]) & in_row);  // generator/designs/lanes.ts:89.21
+  assign bank_ok = ((~weight) | (a_bank ? a_bank_full[1] : a_bank_full[0]));  // generator/designs/lanes.ts:90.22
+  assign go = (((advance & lt_valid) & ((~need_r) | rbeat_valid)) & bank_ok);  // generator/designs/lanes.ts:91.18
+  assign last_group = (weight ? (lt_data[17] | last_col) : (_GEN_1 == span_last));  // generator/designs/lanes.ts:92.25
+  assign active = ((go & in_row) & (~(weight & lt_data[17])));  // generator/designs/lanes.ts:93.22
+  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:94.20
+  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:95.26
+  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:96.23
+  assign vec_end = (((go & last_group) & lt_data[16]) & weight);  // generator/designs/lanes.ts:102.22
+  assign fresh = (~(group[5] ? (group[4] ? (group[3] ? (group[2] ? (group[1] ? (group[0] ? touched_63 : touched_62) : (group[0] ? touched_61 : touched_60)) : (group[1] ? (group[0] ? touched_59 : touched_58) : (group[0] ? touched_57 : touched_56))) : (group[2] ? (group[1] ? (group[0] ? touched_55 : touched_54) : (group[0] ? touched_53 : touched_52)) : (group[1] ? (group[0] ? touched_51 : touched_50) : (group[0] ? touched_49 : touched_48)))) : (group[3] ? (group[2] ? (group[1] ? (group[0] ? touched_47 : touched_46) : (group[0] ? touched_45 : touched_44)) : (group[1] ? (group[0] ? touched_43 : touched_42) : (group[0] ? touched_41 : touched_40))) : (group[2] ? (group[1] ? (group[0] ? touched_39 : touched_38) : (group[0] ? touched_37 : touched_36)) : (group[1] ? (group[0] ? touched_35 : touched_34) : (group[0] ? touched_33 : touched_32))))) : (group[4] ? (group[3] ? (group[2] ? (group[1] ? (group[0] ? touched_31 : touched_30) : (group[0] ? touched_29 : touched_28)) : (group[1] ? (group[0] ? touched_27 : touched_26) : (group[0] ? touched_25 : touched_24))) : (group[2] ? (group[1] ? (group[0] ? touched_23 : touched_22) : (group[0] ? touched_21 : touched_20)) : (group[1] ? (group[0] ? touched_19 : touched_18) : (group[0] ? touched_17 : touched_16)))) : (group[3] ? (group[2] ? (group[1] ? (group[0] ? touched_15 : touched_14) : (group[0] ? touched_13 : touched_12)) : (group[1] ? (group[0] ? touched_11 : touched_10) : (group[0] ? touched_9 : touched_8))) : (group[2] ? (group[1] ? (group[0] ? touched_7 : touched_6) : (group[0] ? touched_5 : touched_4)) : (group[1] ? (group[0] ? touched_3 : touched_2) : (group[0] ? touched_1 : touched_0)))))));  // generator/designs/lanes.ts:107.21
+  assign k_in_0 = ({1'b0, {group, 4'd0}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_1 = ({1'b0, {group, 4'd1}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_2 = ({1'b0, {group, 4'd2}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_3 = ({1'b0, {group, 4'd3}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_4 = ({1'b0, {group, 4'd4}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_5 = ({1'b0, {group, 4'd5}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_6 = ({1'b0, {group, 4'd6}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_7 = ({1'b0, {group, 4'd7}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_8 = ({1'b0, {group, 4'd8}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_9 = ({1'b0, {group, 4'd9}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_10 = ({1'b0, {group, 4'd10}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_11 = ({1'b0, {group, 4'd11}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_12 = ({1'b0, {group, 4'd12}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_13 = ({1'b0, {group, 4'd13}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_14 = ({1'b0, {group, 4'd14}} < cols);  // generator/designs/lanes.ts:126.55
+  assign k_in_15 = ({1'b0, {group, 4'd15}} < cols);  // generator/designs/lanes.ts:126.55
+  assign sum_0 = ((_GEN_2[48] != _GEN_2[47]) ? (_GEN_2[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_2[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_1 = ((_GEN_3[48] != _GEN_3[47]) ? (_GEN_3[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_3[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_2 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_3 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_4 = ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_6[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_5 = ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_7[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_6 = ((_GEN_8[48] != _GEN_8[47]) ? (_GEN_8[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_8[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_7 = ((_GEN_9[48] != _GEN_9[47]) ? (_GEN_9[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_9[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_8 = ((_GEN_10[48] != _GEN_10[47]) ? (_GEN_10[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_10[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_9 = ((_GEN_11[48] != _GEN_11[47]) ? (_GEN_11[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_11[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_10 = ((_GEN_12[48] != _GEN_12[47]) ? (_GEN_12[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_12[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_11 = ((_GEN_13[48] != _GEN_13[47]) ? (_GEN_13[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_13[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_12 = ((_GEN_14[48] != _GEN_14[47]) ? (_GEN_14[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_14[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_13 = ((_GEN_15[48] != _GEN_15[47]) ? (_GEN_15[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_15[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_14 = ((_GEN_16[48] != _GEN_16[47]) ? (_GEN_16[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_16[47:0]);  // generator/designs/lanes.ts:175.56
+  assign sum_15 = ((_GEN_17[48] != _GEN_17[47]) ? (_GEN_17[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_17[47:0]);  // generator/designs/lanes.ts:175.56
 
   (* src = "generator/designs/hw.ts:102.19" *)
   always @(posedge clk) begin
@@ -571,8 +571,8 @@ module sbe_lanes (
     if (rst) begin
       res_out <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:180.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:180.30" *) res_out <= (c2_valid & c2_push);
+      (* src = "generator/designs/lanes.ts:184.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:184.30" *) res_out <= (c2_valid & c2_push);
       end
     end
   end
@@ -581,10 +581,10 @@ module sbe_lanes (
     if (rst) begin
       group <= 6'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:95.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:95.32" *) group <= 6'd0;
+      (* src = "generator/designs/lanes.ts:99.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:99.32" *) group <= 6'd0;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:95.61" *) group <= (last_group ? 6'd0 : (group + 6'd1));
+        (* src = "generator/designs/lanes.ts:99.61" *) group <= (last_group ? 6'd0 : (group + 6'd1));
       end
     end
   end
@@ -593,10 +593,10 @@ module sbe_lanes (
     if (rst) begin
       sub_beat <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:94.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:94.33" *) sub_beat <= 2'd0;
+      (* src = "generator/designs/lanes.ts:98.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:98.33" *) sub_beat <= 2'd0;
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:94.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
+        (* src = "generator/designs/lanes.ts:98.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
       end
     end
   end
@@ -605,10 +605,10 @@ module sbe_lanes (
     if (rst) begin
       a_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:101.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:101.38" *) a_bank <= 1'b0;
+      (* src = "generator/designs/lanes.ts:105.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:105.38" *) a_bank <= 1'b0;
       end else if (vec_end) begin
-        (* src = "generator/designs/lanes.ts:101.81" *) a_bank <= (~a_bank);
+        (* src = "generator/designs/lanes.ts:105.81" *) a_bank <= (~a_bank);
       end
     end
   end
@@ -617,10 +617,10 @@ module sbe_lanes (
     if (rst) begin
       touched_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_0 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_0 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd0))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_0 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_0 <= (~lt_data[16]);
       end
     end
   end
@@ -629,10 +629,10 @@ module sbe_lanes (
     if (rst) begin
       touched_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_1 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_1 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd1))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_1 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_1 <= (~lt_data[16]);
       end
     end
   end
@@ -641,10 +641,10 @@ module sbe_lanes (
     if (rst) begin
       touched_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_2 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_2 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd2))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_2 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_2 <= (~lt_data[16]);
       end
     end
   end
@@ -653,10 +653,10 @@ module sbe_lanes (
     if (rst) begin
       touched_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_3 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_3 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd3))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_3 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_3 <= (~lt_data[16]);
       end
     end
   end
@@ -665,10 +665,10 @@ module sbe_lanes (
     if (rst) begin
       touched_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_4 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_4 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd4))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_4 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_4 <= (~lt_data[16]);
       end
     end
   end
@@ -677,10 +677,10 @@ module sbe_lanes (
     if (rst) begin
       touched_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_5 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_5 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd5))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_5 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_5 <= (~lt_data[16]);
       end
     end
   end
@@ -689,10 +689,10 @@ module sbe_lanes (
     if (rst) begin
       touched_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_6 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_6 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd6))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_6 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_6 <= (~lt_data[16]);
       end
     end
   end
@@ -701,10 +701,10 @@ module sbe_lanes (
     if (rst) begin
       touched_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_7 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_7 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd7))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_7 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_7 <= (~lt_data[16]);
       end
     end
   end
@@ -713,10 +713,10 @@ module sbe_lanes (
     if (rst) begin
       touched_8 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_8 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_8 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd8))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_8 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_8 <= (~lt_data[16]);
       end
     end
   end
@@ -725,10 +725,10 @@ module sbe_lanes (
     if (rst) begin
       touched_9 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_9 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_9 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd9))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_9 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_9 <= (~lt_data[16]);
       end
     end
   end
@@ -737,10 +737,10 @@ module sbe_lanes (
     if (rst) begin
       touched_10 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_10 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_10 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd10))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_10 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_10 <= (~lt_data[16]);
       end
     end
   end
@@ -749,10 +749,10 @@ module sbe_lanes (
     if (rst) begin
       touched_11 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_11 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_11 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd11))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_11 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_11 <= (~lt_data[16]);
       end
     end
   end
@@ -761,10 +761,10 @@ module sbe_lanes (
     if (rst) begin
       touched_12 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_12 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_12 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd12))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_12 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_12 <= (~lt_data[16]);
       end
     end
   end
@@ -773,10 +773,10 @@ module sbe_lanes (
     if (rst) begin
       touched_13 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_13 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_13 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd13))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_13 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_13 <= (~lt_data[16]);
       end
     end
   end
@@ -785,10 +785,10 @@ module sbe_lanes (
     if (rst) begin
       touched_14 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_14 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_14 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd14))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_14 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_14 <= (~lt_data[16]);
       end
     end
   end
@@ -797,10 +797,10 @@ module sbe_lanes (
     if (rst) begin
       touched_15 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_15 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_15 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd15))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_15 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_15 <= (~lt_data[16]);
       end
     end
   end
@@ -809,10 +809,10 @@ module sbe_lanes (
     if (rst) begin
       touched_16 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_16 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_16 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd16))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_16 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_16 <= (~lt_data[16]);
       end
     end
   end
@@ -821,10 +821,10 @@ module sbe_lanes (
     if (rst) begin
       touched_17 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_17 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_17 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd17))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_17 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_17 <= (~lt_data[16]);
       end
     end
   end
@@ -833,10 +833,10 @@ module sbe_lanes (
     if (rst) begin
       touched_18 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_18 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_18 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd18))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_18 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_18 <= (~lt_data[16]);
       end
     end
   end
@@ -845,10 +845,10 @@ module sbe_lanes (
     if (rst) begin
       touched_19 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_19 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_19 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd19))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_19 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_19 <= (~lt_data[16]);
       end
     end
   end
@@ -857,10 +857,10 @@ module sbe_lanes (
     if (rst) begin
       touched_20 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_20 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_20 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd20))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_20 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_20 <= (~lt_data[16]);
       end
     end
   end
@@ -869,10 +869,10 @@ module sbe_lanes (
     if (rst) begin
       touched_21 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_21 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_21 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd21))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_21 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_21 <= (~lt_data[16]);
       end
     end
   end
@@ -881,10 +881,10 @@ module sbe_lanes (
     if (rst) begin
       touched_22 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_22 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_22 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd22))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_22 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_22 <= (~lt_data[16]);
       end
     end
   end
@@ -893,10 +893,10 @@ module sbe_lanes (
     if (rst) begin
       touched_23 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_23 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_23 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd23))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_23 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_23 <= (~lt_data[16]);
       end
     end
   end
@@ -905,10 +905,10 @@ module sbe_lanes (
     if (rst) begin
       touched_24 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_24 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_24 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd24))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_24 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_24 <= (~lt_data[16]);
       end
     end
   end
@@ -917,10 +917,10 @@ module sbe_lanes (
     if (rst) begin
       touched_25 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_25 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_25 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd25))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_25 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_25 <= (~lt_data[16]);
       end
     end
   end
@@ -929,10 +929,10 @@ module sbe_lanes (
     if (rst) begin
       touched_26 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_26 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_26 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd26))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_26 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_26 <= (~lt_data[16]);
       end
     end
   end
@@ -941,10 +941,10 @@ module sbe_lanes (
     if (rst) begin
       touched_27 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_27 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_27 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd27))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_27 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_27 <= (~lt_data[16]);
       end
     end
   end
@@ -953,10 +953,10 @@ module sbe_lanes (
     if (rst) begin
       touched_28 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_28 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_28 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd28))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_28 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_28 <= (~lt_data[16]);
       end
     end
   end
@@ -965,10 +965,10 @@ module sbe_lanes (
     if (rst) begin
       touched_29 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_29 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_29 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd29))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_29 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_29 <= (~lt_data[16]);
       end
     end
   end
@@ -977,10 +977,10 @@ module sbe_lanes (
     if (rst) begin
       touched_30 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_30 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_30 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd30))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_30 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_30 <= (~lt_data[16]);
       end
     end
   end
@@ -989,10 +989,10 @@ module sbe_lanes (
     if (rst) begin
       touched_31 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_31 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_31 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd31))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_31 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_31 <= (~lt_data[16]);
       end
     end
   end
@@ -1001,10 +1001,10 @@ module sbe_lanes (
     if (rst) begin
       touched_32 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_32 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_32 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd32))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_32 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_32 <= (~lt_data[16]);
       end
     end
   end
@@ -1013,10 +1013,10 @@ module sbe_lanes (
     if (rst) begin
       touched_33 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_33 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_33 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd33))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_33 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_33 <= (~lt_data[16]);
       end
     end
   end
@@ -1025,10 +1025,10 @@ module sbe_lanes (
     if (rst) begin
       touched_34 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_34 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_34 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd34))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_34 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_34 <= (~lt_data[16]);
       end
     end
   end
@@ -1037,10 +1037,10 @@ module sbe_lanes (
     if (rst) begin
       touched_35 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_35 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_35 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd35))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_35 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_35 <= (~lt_data[16]);
       end
     end
   end
@@ -1049,10 +1049,10 @@ module sbe_lanes (
     if (rst) begin
       touched_36 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_36 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_36 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd36))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_36 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_36 <= (~lt_data[16]);
       end
     end
   end
@@ -1061,10 +1061,10 @@ module sbe_lanes (
     if (rst) begin
       touched_37 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_37 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_37 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd37))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_37 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_37 <= (~lt_data[16]);
       end
     end
   end
@@ -1073,10 +1073,10 @@ module sbe_lanes (
     if (rst) begin
       touched_38 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_38 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_38 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd38))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_38 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_38 <= (~lt_data[16]);
       end
     end
   end
@@ -1085,10 +1085,10 @@ module sbe_lanes (
     if (rst) begin
       touched_39 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_39 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_39 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd39))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_39 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_39 <= (~lt_data[16]);
       end
     end
   end
@@ -1097,10 +1097,10 @@ module sbe_lanes (
     if (rst) begin
       touched_40 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_40 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_40 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd40))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_40 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_40 <= (~lt_data[16]);
       end
     end
   end
@@ -1109,10 +1109,10 @@ module sbe_lanes (
     if (rst) begin
       touched_41 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_41 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_41 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd41))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_41 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_41 <= (~lt_data[16]);
       end
     end
   end
@@ -1121,10 +1121,10 @@ module sbe_lanes (
     if (rst) begin
       touched_42 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_42 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_42 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd42))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_42 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_42 <= (~lt_data[16]);
       end
     end
   end
@@ -1133,10 +1133,10 @@ module sbe_lanes (
     if (rst) begin
       touched_43 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_43 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_43 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd43))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_43 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_43 <= (~lt_data[16]);
       end
     end
   end
@@ -1145,10 +1145,10 @@ module sbe_lanes (
     if (rst) begin
       touched_44 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_44 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_44 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd44))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_44 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_44 <= (~lt_data[16]);
       end
     end
   end
@@ -1157,10 +1157,10 @@ module sbe_lanes (
     if (rst) begin
       touched_45 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_45 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_45 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd45))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_45 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_45 <= (~lt_data[16]);
       end
     end
   end
@@ -1169,10 +1169,10 @@ module sbe_lanes (
     if (rst) begin
       touched_46 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_46 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_46 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd46))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_46 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_46 <= (~lt_data[16]);
       end
     end
   end
@@ -1181,10 +1181,10 @@ module sbe_lanes (
     if (rst) begin
       touched_47 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_47 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_47 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd47))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_47 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_47 <= (~lt_data[16]);
       end
     end
   end
@@ -1193,10 +1193,10 @@ module sbe_lanes (
     if (rst) begin
       touched_48 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_48 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_48 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd48))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_48 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_48 <= (~lt_data[16]);
       end
     end
   end
@@ -1205,10 +1205,10 @@ module sbe_lanes (
     if (rst) begin
       touched_49 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_49 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_49 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd49))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_49 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_49 <= (~lt_data[16]);
       end
     end
   end
@@ -1217,10 +1217,10 @@ module sbe_lanes (
     if (rst) begin
       touched_50 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_50 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_50 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd50))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_50 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_50 <= (~lt_data[16]);
       end
     end
   end
@@ -1229,10 +1229,10 @@ module sbe_lanes (
     if (rst) begin
       touched_51 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_51 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_51 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd51))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_51 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_51 <= (~lt_data[16]);
       end
     end
   end
@@ -1241,10 +1241,10 @@ module sbe_lanes (
     if (rst) begin
       touched_52 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_52 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_52 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd52))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_52 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_52 <= (~lt_data[16]);
       end
     end
   end
@@ -1253,10 +1253,10 @@ module sbe_lanes (
     if (rst) begin
       touched_53 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_53 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_53 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd53))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_53 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_53 <= (~lt_data[16]);
       end
     end
   end
@@ -1265,10 +1265,10 @@ module sbe_lanes (
     if (rst) begin
       touched_54 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_54 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_54 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd54))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_54 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_54 <= (~lt_data[16]);
       end
     end
   end
@@ -1277,10 +1277,10 @@ module sbe_lanes (
     if (rst) begin
       touched_55 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_55 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_55 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd55))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_55 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_55 <= (~lt_data[16]);
       end
     end
   end
@@ -1289,10 +1289,10 @@ module sbe_lanes (
     if (rst) begin
       touched_56 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_56 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_56 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd56))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_56 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_56 <= (~lt_data[16]);
       end
     end
   end
@@ -1301,10 +1301,10 @@ module sbe_lanes (
     if (rst) begin
       touched_57 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_57 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_57 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd57))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_57 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_57 <= (~lt_data[16]);
       end
     end
   end
@@ -1313,10 +1313,10 @@ module sbe_lanes (
     if (rst) begin
       touched_58 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_58 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_58 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd58))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_58 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_58 <= (~lt_data[16]);
       end
     end
   end
@@ -1325,10 +1325,10 @@ module sbe_lanes (
     if (rst) begin
       touched_59 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_59 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_59 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd59))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_59 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_59 <= (~lt_data[16]);
       end
     end
   end
@@ -1337,10 +1337,10 @@ module sbe_lanes (
     if (rst) begin
       touched_60 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_60 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_60 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd60))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_60 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_60 <= (~lt_data[16]);
       end
     end
   end
@@ -1349,10 +1349,10 @@ module sbe_lanes (
     if (rst) begin
       touched_61 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_61 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_61 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd61))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_61 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_61 <= (~lt_data[16]);
       end
     end
   end
@@ -1361,10 +1361,10 @@ module sbe_lanes (
     if (rst) begin
       touched_62 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_62 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_62 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd62))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_62 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_62 <= (~lt_data[16]);
       end
     end
   end
@@ -1373,387 +1373,399 @@ module sbe_lanes (
     if (rst) begin
       touched_63 <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:105.9" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.34" *) touched_63 <= 1'b0;
+      (* src = "generator/designs/lanes.ts:109.9" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.34" *) touched_63 <= 1'b0;
       end else if ((((go & in_row) & (~weight)) & (group == 6'd63))) begin
-        (* src = "generator/designs/lanes.ts:106.100" *) touched_63 <= (~lt_data[16]);
+        (* src = "generator/designs/lanes.ts:110.100" *) touched_63 <= (~lt_data[16]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:127.19" *)
+  (* src = "generator/designs/lanes.ts:80.17" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:80.17" *) groups <= _GEN_18[10:4];
+  end
+  (* src = "generator/designs/lanes.ts:81.26" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:81.26" *) groups_last <= (_GEN_18[10:4] - 7'd1);
+  end
+  (* src = "generator/designs/lanes.ts:82.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:82.24" *) span_last <= (((~weight) & (_GEN_18[10:4] < 7'd4)) ? 7'd3 : (_GEN_18[10:4] - 7'd1));
+  end
+  (* src = "generator/designs/lanes.ts:131.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c1_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:136.9" *) c1_valid <= active;
+        (* src = "generator/designs/lanes.ts:140.9" *) c1_valid <= active;
       end
-    end
-  end
-  (* src = "generator/designs/lanes.ts:128.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:137.9" *) c1_g <= (lt_data[17] ? 16'd0 : lt_data[15:0]);
-    end
-  end
-  (* src = "generator/designs/lanes.ts:129.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:138.9" *) c1_w <= (sub_beat[1] ? (sub_beat[0] ? rbeat_data[1023:768] : rbeat_data[767:512]) : (sub_beat[0] ? rbeat_data[511:256] : rbeat_data[255:0]));
-    end
-  end
-  (* src = "generator/designs/lanes.ts:130.20" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:140.10" *) c1_gold <= {rbeat_data[1007:960], rbeat_data[943:896], rbeat_data[879:832], rbeat_data[815:768], rbeat_data[751:704], rbeat_data[687:640], rbeat_data[623:576], rbeat_data[559:512], rbeat_data[495:448], rbeat_data[431:384], rbeat_data[367:320], rbeat_data[303:256], rbeat_data[239:192], rbeat_data[175:128], rbeat_data[111:64], rbeat_data[47:0]};
-    end
-  end
-  (* src = "generator/designs/lanes.ts:131.22" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:141.12" *) c1_mask <= {k_in_15, k_in_14, k_in_13, k_in_12, k_in_11, k_in_10, k_in_9, k_in_8, k_in_7, k_in_6, k_in_5, k_in_4, k_in_3, k_in_2, k_in_1, k_in_0};
     end
   end
   (* src = "generator/designs/lanes.ts:132.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:142.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:141.9" *) c1_g <= (lt_data[17] ? 16'd0 : lt_data[15:0]);
     end
   end
-  (* src = "generator/designs/lanes.ts:133.21" *)
+  (* src = "generator/designs/lanes.ts:133.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:143.11" *) c1_eov <= lt_data[16];
+      (* src = "generator/designs/lanes.ts:142.9" *) c1_w <= (sub_beat[1] ? (sub_beat[0] ? rbeat_data[1023:768] : rbeat_data[767:512]) : (sub_beat[0] ? rbeat_data[511:256] : rbeat_data[255:0]));
     end
   end
-  (* src = "generator/designs/lanes.ts:134.23" *)
+  (* src = "generator/designs/lanes.ts:134.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:144.13" *) c1_fresh <= fresh;
+      (* src = "generator/designs/lanes.ts:144.10" *) c1_gold <= {rbeat_data[1007:960], rbeat_data[943:896], rbeat_data[879:832], rbeat_data[815:768], rbeat_data[751:704], rbeat_data[687:640], rbeat_data[623:576], rbeat_data[559:512], rbeat_data[495:448], rbeat_data[431:384], rbeat_data[367:320], rbeat_data[303:256], rbeat_data[239:192], rbeat_data[175:128], rbeat_data[111:64], rbeat_data[47:0]};
     end
   end
   (* src = "generator/designs/lanes.ts:135.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:145.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:145.12" *) c1_mask <= {k_in_15, k_in_14, k_in_13, k_in_12, k_in_11, k_in_10, k_in_9, k_in_8, k_in_7, k_in_6, k_in_5, k_in_4, k_in_3, k_in_2, k_in_1, k_in_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:136.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_19[15]}}, _GEN_19}));
+      (* src = "generator/designs/lanes.ts:146.9" *) c1_group <= group;
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:137.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_20[15]}}, _GEN_20}));
+      (* src = "generator/designs/lanes.ts:147.11" *) c1_eov <= lt_data[16];
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:138.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_21[15]}}, _GEN_21}));
+      (* src = "generator/designs/lanes.ts:148.13" *) c1_fresh <= fresh;
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:139.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_22[15]}}, _GEN_22}));
+      (* src = "generator/designs/lanes.ts:149.12" *) c1_last <= last_col;
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_4 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_23[15]}}, _GEN_23}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_19[15]}}, _GEN_19}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_5 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_24[15]}}, _GEN_24}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_20[15]}}, _GEN_20}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_6 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_25[15]}}, _GEN_25}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_21[15]}}, _GEN_21}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_7 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_26[15]}}, _GEN_26}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_22[15]}}, _GEN_22}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_8 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_27[15]}}, _GEN_27}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_4 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_23[15]}}, _GEN_23}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_9 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_28[15]}}, _GEN_28}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_5 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_24[15]}}, _GEN_24}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_10 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_29[15]}}, _GEN_29}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_6 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_25[15]}}, _GEN_25}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_11 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_30[15]}}, _GEN_30}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_7 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_26[15]}}, _GEN_26}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_12 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_31[15]}}, _GEN_31}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_8 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_27[15]}}, _GEN_27}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_13 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_32[15]}}, _GEN_32}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_9 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_28[15]}}, _GEN_28}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_14 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_33[15]}}, _GEN_33}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_10 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_29[15]}}, _GEN_29}));
     end
   end
-  (* src = "generator/designs/lanes.ts:148.58" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:162.18" *) c2_prod_15 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_34[15]}}, _GEN_34}));
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_11 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_30[15]}}, _GEN_30}));
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:152.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_0 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_12 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_31[15]}}, _GEN_31}));
+    end
+  end
+  (* src = "generator/designs/lanes.ts:152.58" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_13 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_32[15]}}, _GEN_32}));
+    end
+  end
+  (* src = "generator/designs/lanes.ts:152.58" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_14 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_33[15]}}, _GEN_33}));
+    end
+  end
+  (* src = "generator/designs/lanes.ts:152.58" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:166.18" *) c2_prod_15 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_34[15]}}, _GEN_34}));
+    end
+  end
+  (* src = "generator/designs/lanes.ts:153.57" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_0 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_1 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_1 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[2])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_2 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[2])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_2 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_2 <= (weight ? c1_gold[143:96] : y_old[143:96]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_2 <= (weight ? c1_gold[143:96] : y_old[143:96]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[3])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_3 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[3])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_3 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_3 <= (weight ? c1_gold[191:144] : y_old[191:144]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_3 <= (weight ? c1_gold[191:144] : y_old[191:144]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[4])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_4 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[4])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_4 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_4 <= (weight ? c1_gold[239:192] : y_old[239:192]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_4 <= (weight ? c1_gold[239:192] : y_old[239:192]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[5])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_5 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[5])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_5 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_5 <= (weight ? c1_gold[287:240] : y_old[287:240]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_5 <= (weight ? c1_gold[287:240] : y_old[287:240]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[6])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_6 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[6])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_6 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_6 <= (weight ? c1_gold[335:288] : y_old[335:288]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_6 <= (weight ? c1_gold[335:288] : y_old[335:288]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[7])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_7 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[7])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_7 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_7 <= (weight ? c1_gold[383:336] : y_old[383:336]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_7 <= (weight ? c1_gold[383:336] : y_old[383:336]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[8])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_8 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[8])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_8 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_8 <= (weight ? c1_gold[431:384] : y_old[431:384]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_8 <= (weight ? c1_gold[431:384] : y_old[431:384]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[9])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_9 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[9])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_9 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_9 <= (weight ? c1_gold[479:432] : y_old[479:432]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_9 <= (weight ? c1_gold[479:432] : y_old[479:432]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[10])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_10 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[10])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_10 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_10 <= (weight ? c1_gold[527:480] : y_old[527:480]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_10 <= (weight ? c1_gold[527:480] : y_old[527:480]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[11])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_11 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[11])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_11 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_11 <= (weight ? c1_gold[575:528] : y_old[575:528]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_11 <= (weight ? c1_gold[575:528] : y_old[575:528]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[12])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_12 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[12])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_12 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_12 <= (weight ? c1_gold[623:576] : y_old[623:576]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_12 <= (weight ? c1_gold[623:576] : y_old[623:576]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[13])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_13 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[13])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_13 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_13 <= (weight ? c1_gold[671:624] : y_old[671:624]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_13 <= (weight ? c1_gold[671:624] : y_old[671:624]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[14])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_14 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[14])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_14 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_14 <= (weight ? c1_gold[719:672] : y_old[719:672]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_14 <= (weight ? c1_gold[719:672] : y_old[719:672]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:149.57" *)
+  (* src = "generator/designs/lanes.ts:153.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:165.9" *) if (((~weight) & (c1_fresh | (~c1_mask[15])))) begin
-        (* src = "generator/designs/lanes.ts:165.73" *) c2_old_15 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:169.9" *) if (((~weight) & (c1_fresh | (~c1_mask[15])))) begin
+        (* src = "generator/designs/lanes.ts:169.73" *) c2_old_15 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:166.36" *) c2_old_15 <= (weight ? c1_gold[767:720] : y_old[767:720]);
+        (* src = "generator/designs/lanes.ts:170.36" *) c2_old_15 <= (weight ? c1_gold[767:720] : y_old[767:720]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:150.19" *)
+  (* src = "generator/designs/lanes.ts:154.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:154.9" *) c2_valid <= c1_valid;
+        (* src = "generator/designs/lanes.ts:158.9" *) c2_valid <= c1_valid;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:151.22" *)
+  (* src = "generator/designs/lanes.ts:155.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:155.12" *) c2_push <= (weight | c1_eov);
+      (* src = "generator/designs/lanes.ts:159.12" *) c2_push <= (weight | c1_eov);
     end
   end
-  (* src = "generator/designs/lanes.ts:152.19" *)
+  (* src = "generator/designs/lanes.ts:156.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:168.9" *) c2_group <= c1_group;
+      (* src = "generator/designs/lanes.ts:172.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:153.22" *)
+  (* src = "generator/designs/lanes.ts:157.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:169.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:173.12" *) c2_last <= c1_last;
     end
   end
-  (* src = "generator/designs/lanes.ts:174.19" *)
+  (* src = "generator/designs/lanes.ts:178.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:178.9" *) res <= {sum_15, sum_14, sum_13, sum_12, sum_11, sum_10, sum_9, sum_8, sum_7, sum_6, sum_5, sum_4, sum_3, sum_2, sum_1, sum_0};
+      (* src = "generator/designs/lanes.ts:182.9" *) res <= {sum_15, sum_14, sum_13, sum_12, sum_11, sum_10, sum_9, sum_8, sum_7, sum_6, sum_5, sum_4, sum_3, sum_2, sum_1, sum_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:175.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
     if (rst) begin
       res_write <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:179.14" *) res_write <= (c2_valid & (~c2_push));
+        (* src = "generator/designs/lanes.ts:183.14" *) res_write <= (c2_valid & (~c2_push));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:176.24" *)
+  (* src = "generator/designs/lanes.ts:180.24" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:181.14" *) res_group <= c2_group;
+      (* src = "generator/designs/lanes.ts:185.14" *) res_group <= c2_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:177.23" *)
+  (* src = "generator/designs/lanes.ts:181.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:182.13" *) res_last <= ((~weight) & c2_last);
+      (* src = "generator/designs/lanes.ts:186.13" *) res_last <= ((~weight) & c2_last);
     end
   end
   (* src = "generator/designs/lanes.ts:64.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:183.7" *) if (res_write) begin
-      (* src = "generator/designs/lanes.ts:183.33" *) y_ram[res_group] <= res;
+    (* src = "generator/designs/lanes.ts:187.7" *) if (res_write) begin
+      (* src = "generator/designs/lanes.ts:187.33" *) y_ram[res_group] <= res;
     end
   end
 `ifndef SYNTHESIS
@@ -1762,16 +1774,16 @@ module sbe_lanes (
   always @* begin
     y_ram__sim_we0 = 1'b0;
     y_ram__sim_wa0 = 6'd0;
-    (* src = "generator/designs/lanes.ts:183.7" *) if (res_write) begin
+    (* src = "generator/designs/lanes.ts:187.7" *) if (res_write) begin
       y_ram__sim_we0 = 1'b1;
       y_ram__sim_wa0 = res_group;
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:111.18" *)
+  (* src = "generator/designs/lanes.ts:115.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:110.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:111.18" *) y_old <= y_ram[group];
+    (* src = "generator/designs/lanes.ts:114.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:115.18" *) y_old <= y_ram[group];
 `ifndef SYNTHESIS
       if ((y_ram__sim_we0 && y_ram__sim_wa0 == group)) y_old <= ~y_ram[group];
 `endif
@@ -1795,10 +1807,10 @@ module sbe_lanes (
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:112.18" *)
+  (* src = "generator/designs/lanes.ts:116.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:110.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:112.18" *) a_word <= a_ram[{a_bank, group}];
+    (* src = "generator/designs/lanes.ts:114.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:116.18" *) a_word <= a_ram[{a_bank, group}];
 `ifndef SYNTHESIS
       if ((a_ram__sim_we0 && a_ram__sim_wa0 == {a_bank, group})) a_word <= ~a_ram[{a_bank, group}];
 `endif
