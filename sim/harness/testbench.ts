@@ -112,22 +112,19 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
     for (const [suffix, p] of Object.entries(A)) if (p.direction === 'input' && !drivenAxi.has(suffix)) tie.push(`  t->${p.name} = 0;`);
     const opt = (suffix: string, fallback: string): string => (A[suffix] ? `t->m_axi_${suffix}` : fallback);
     // Address and data fields are read only while their valid is high: nothing looks at them otherwise.
+    const sampleAddress = (ch: 'ar' | 'aw'): string[] => [
+      `  h.mem.${ch}valid = t->m_axi_${ch}valid;`,
+      `  if (h.mem.${ch}valid) {`,
+      `    h.mem.${ch}addr = t->m_axi_${ch}addr;`,
+      `    h.mem.${ch}len = ${opt(`${ch}len`, '0')};`,
+      `    h.mem.${ch}size = ${opt(`${ch}size`, String(sizeLog2))};`,
+      `    h.mem.${ch}burst = ${opt(`${ch}burst`, '1')};`,
+      '  }',
+    ];
     sample.push(
-      '  h.mem.arvalid = t->m_axi_arvalid;',
-      '  if (h.mem.arvalid) {',
-      '    h.mem.araddr = t->m_axi_araddr;',
-      `    h.mem.arlen = ${opt('arlen', '0')};`,
-      `    h.mem.arsize = ${opt('arsize', String(sizeLog2))};`,
-      `    h.mem.arburst = ${opt('arburst', '1')};`,
-      '  }',
+      ...sampleAddress('ar'),
       '  h.mem.rready = t->m_axi_rready;',
-      '  h.mem.awvalid = t->m_axi_awvalid;',
-      '  if (h.mem.awvalid) {',
-      '    h.mem.awaddr = t->m_axi_awaddr;',
-      `    h.mem.awlen = ${opt('awlen', '0')};`,
-      `    h.mem.awsize = ${opt('awsize', String(sizeLog2))};`,
-      `    h.mem.awburst = ${opt('awburst', '1')};`,
-      '  }',
+      ...sampleAddress('aw'),
       '  h.mem.wvalid = t->m_axi_wvalid;',
       '  if (h.mem.wvalid) {',
       `    get_port(t->m_axi_wdata, h.mem.wdata, ${bits});`,

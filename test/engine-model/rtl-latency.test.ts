@@ -1,7 +1,7 @@
 /**
  * The cycle model's fixed latency against the real RTL: a job of one nonzero row
- * (nothing to overlap) must take exactly the ideal cycles, at several memory
- * latencies, in both modes. This is what ties PIPELINE_STAGES / DATA_DRAIN in
+ * (nothing to overlap), and a job that reads no row at all, must take exactly the
+ * ideal cycles, at several memory latencies, in both modes. This is what ties PIPELINE_STAGES / DATA_DRAIN in
  * golden/engine-model/cycles.ts to generator/designs; it builds rtl/tiny's sparse
  * engine with Verilator (cached across runs and shared with test/sim).
  */
@@ -37,8 +37,8 @@ describe('engine-model: fixed latency measured on rtl/tiny', function () {
     });
   }
 
-  // Data K = 4N has no short-row padding; weight K = N is one a beat per vector, which tiny's
-  // loader (P > N) takes at one word per cycle. So the bound is exact and only the latency is tested.
+  // Data K = 4N has no short-row padding, and weight K = N needs one a word per vector, so the
+  // activation stream never sets the bound: the vector bound is exact and only the latency is tested.
   for (const mode of ['data', 'weight'] as const) {
     it(`${mode} mode: jobs that read no row (all g' zero) take exactly the ideal cycles (L = 2, 20; S = 1, 3)`, async () => {
       for (const memLatency of [2, 20]) {
