@@ -31,7 +31,8 @@
  * (std::clock of the simulator) are robust to other jobs on a shared machine,
  * wall-clock rates are not; the machine's load is recorded next to the figures.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
@@ -43,7 +44,7 @@ import { thetaOf } from '../golden/engine-model/model.ts';
 import { buildEngineJob, type EngineSimJob } from '../sim/engine/encode.ts';
 import { encodeBeats } from '../sim/harness/beats.ts';
 import type { SimJob, SimResult } from '../sim/harness/job.ts';
-import { prepareTestbench, runBareLoop, runSimJob, type HarnessTarget, type HeldInputs } from '../sim/harness/run.ts';
+import { prepareTestbench, runBareLoop, runReplayLoop, runSimJob, type HarnessTarget, type HeldInputs } from '../sim/harness/run.ts';
 import { DEFAULT_RTL, locateTop, REPO_ROOT } from '../sim/rtl-locate.ts';
 import { syntheticStimulus } from '../sim/stimulus.ts';
 import { machine, median } from './util.ts';
@@ -54,7 +55,8 @@ const program = new Command('harness-speed')
   .option('--rounds <n>', 'rounds; medians are reported', (v) => Number(v), 7)
   .option('--fixture', 'measure the axi_copy fixture instead of the engine')
   .option('--rtl <dir>', 'engine RTL folder', DEFAULT_RTL)
-  .option('--json <file>', 'write the figures as JSON', 'out/bench/harness-speed.json');
+  .option('--json <file>', 'write the figures as JSON', 'out/bench/harness-speed.json')
+  .option('--keep-job <dir>', 'keep the cosim job\'s files here, to rerun or profile the simulator by hand (`<exe> DIR/job.txt`)');
 
 interface Case {
   target: HarnessTarget;
@@ -144,7 +146,7 @@ function fixtureCase(): Case {
 const M = (x: number): string => (x / 1e6).toFixed(3);
 
 async function main(): Promise<void> {
-  const o = program.parse().opts<{ preset: string; vectors: number; rounds: number; fixture?: boolean; rtl: string; json: string }>();
+  const o = program.parse().opts<{ preset: string; vectors: number; rounds: number; fixture?: boolean; rtl: string; json: string; keepJob?: string }>();
   const c = o.fixture ? fixtureCase() : engineCase(o.preset, o.rtl, o.vectors);
   const log = (l: string) => console.error(l);
 
@@ -159,107 +161,99 @@ async function main(): Promise<void> {
   }
   log(`build: first prepare ${firstPrepare.toFixed(2)} s (a miss unless cached before), cache hit median ${median(hits).toFixed(3)} s`);
 
+  // The like-for-like baseline: the job's inputs, recorded once (untimed), then
+  // replayed into the bare model every round.
+  const scratch = mkdtempSync(join(tmpdir(), 'sparsegrad-bench-'));
+  const frames = join(scratch, 'frames.bin');
+  const recorded = await runSimJob(tb, c.job, { recordInputs: frames });
+  if (recorded.timedOut || recorded.protocolErrors.length) throw new Error(`the benchmark job failed: ${recorded.timeoutDetail ?? recorded.protocolErrors[0]}`);
+  const cycles = recorded.loopCycles;
+  const frameBytes = statSync(frames).size / cycles;
+
   // Each round runs every contender back to back, and ratios are taken within
   // a round before the median: load that comes and goes on a shared machine
   // then moves both sides of a ratio together.
-  const rate = { loop: [] as number[], loopCpu: [] as number[], e2e: [] as number[], idle: [] as number[], idleCpu: [] as number[], busy: [] as number[], busyCpu: [] as number[], idleHarness: [] as number[] };
-  const ratios = { loopVsIdle: [] as number[], loopCpuVsIdle: [] as number[], e2eVsIdle: [] as number[], loopVsBusy: [] as number[], loopCpuVsBusy: [] as number[], idleHarness: [] as number[] };
-  let cycles = 0;
+  type Name = 'cosim' | 'replay' | 'bareIdle' | 'bareBusy' | 'idleHarness';
+  const cpuRate: Record<Name, number[]> = { cosim: [], replay: [], bareIdle: [], bareBusy: [], idleHarness: [] };
+  const wallRate: Record<Name, number[]> = { cosim: [], replay: [], bareIdle: [], bareBusy: [], idleHarness: [] };
+  const endToEnd: number[] = [];
   let cosimMacs: number | undefined;
   let busyMacs: number | undefined;
-  for (let r = 0; r < o.rounds; r++) {
-    t0 = performance.now();
-    const res = await runSimJob(tb, c.job);
-    const wall = (performance.now() - t0) / 1000;
-    if (res.timedOut) throw new Error('the benchmark job timed out');
-    cycles = res.cycles;
-    cosimMacs = c.macsPerBusyCycle?.(res);
-    const loop = res.cycles / res.simSeconds;
-    const loopCpu = res.cycles / res.simCpuSeconds;
-    const e2e = res.cycles / wall;
-    const idle = await runBareLoop(tb, cycles);
-    const idleRate = idle.cycles / idle.simSeconds;
-    const idleCpu = idle.cycles / idle.simCpuSeconds;
-    rate.loop.push(loop);
-    rate.loopCpu.push(loopCpu);
-    rate.e2e.push(e2e);
-    rate.idle.push(idleRate);
-    rate.idleCpu.push(idleCpu);
-    ratios.loopVsIdle.push(loop / idleRate);
-    ratios.loopCpuVsIdle.push(loopCpu / idleCpu);
-    ratios.e2eVsIdle.push(e2e / idleRate);
-    let line = `round ${r + 1}: cosim loop ${M(loop)} Mcycles/s (${M(loopCpu)} per CPU-s), end to end ${M(e2e)}; bare idle ${M(idleRate)} (${M(idleCpu)} per CPU-s)`;
-    if (c.hold) {
-      const busy = await runBareLoop(tb, cycles, c.hold);
-      busyMacs = c.holdMacsPerBusyCycle?.(busy.reads);
-      const busyRate = busy.cycles / busy.simSeconds;
-      const busyCpu = busy.cycles / busy.simCpuSeconds;
-      rate.busy.push(busyRate);
-      rate.busyCpu.push(busyCpu);
-      ratios.loopVsBusy.push(loop / busyRate);
-      ratios.loopCpuVsBusy.push(loopCpu / busyCpu);
-      line += `; bare busy ${M(busyRate)} (${M(busyCpu)} per CPU-s)`;
+  const note = (name: Name, r: { cycles: number; simSeconds: number; simCpuSeconds: number }): void => {
+    cpuRate[name].push(r.cycles / r.simCpuSeconds);
+    wallRate[name].push(r.cycles / r.simSeconds);
+  };
+  try {
+    for (let r = 0; r < o.rounds; r++) {
+      t0 = performance.now();
+      const res = await runSimJob(tb, c.job, o.keepJob ? { keepDir: o.keepJob } : {});
+      endToEnd.push(res.loopCycles / ((performance.now() - t0) / 1000));
+      if (res.timedOut || res.outputsDigest !== recorded.outputsDigest) throw new Error('the benchmark job did not repeat itself');
+      cosimMacs = c.macsPerBusyCycle?.(res);
+      note('cosim', { ...res, cycles: res.loopCycles });
+
+      const replay = await runReplayLoop(tb, frames);
+      if (replay.cycles !== cycles || replay.outputsDigest !== recorded.outputsDigest) {
+        throw new Error(`the replay did not reproduce the job (${replay.cycles} of ${cycles} cycles, digest ${replay.outputsDigest} vs ${recorded.outputsDigest})`);
+      }
+      note('replay', replay);
+      note('bareIdle', await runBareLoop(tb, cycles));
+      if (c.hold) {
+        const busy = await runBareLoop(tb, cycles, c.hold);
+        busyMacs = c.holdMacsPerBusyCycle?.(busy.reads);
+        note('bareBusy', busy);
+      }
+      // The harness's own overhead: the same cycle count, design idle, every harness model stepping.
+      const idle = await runSimJob(tb, { inputs: {}, script: [{ op: 'idle', cycles }], memory: { load: [], dump: [], size: 1 << 16 }, backpressure: 'none', seed: 1, cycleLimit: cycles + 100 });
+      note('idleHarness', { ...idle, cycles: idle.loopCycles });
+      log(`round ${r + 1}: ` + (Object.keys(cpuRate) as Name[]).filter((k) => cpuRate[k].length).map((k) => `${k} ${M(cpuRate[k][r]!)}`).join(', ') + ' Mcycles per CPU-s');
     }
-    // The harness's own overhead: the same cycle count, design idle, every harness model stepping.
-    const idleJob = await runSimJob(tb, { inputs: {}, script: [{ op: 'idle', cycles }], memory: { load: [], dump: [], size: 1 << 16 }, backpressure: 'none', seed: 1, cycleLimit: cycles + 100 });
-    rate.idleHarness.push(idleJob.cycles / idleJob.simCpuSeconds);
-    ratios.idleHarness.push(idleJob.cycles / idleJob.simCpuSeconds / idleCpu);
-    log(`${line}; idle harness ${M(rate.idleHarness[r]!)} per CPU-s`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 
-  const m = Object.fromEntries(Object.entries(rate).map(([k, v]) => [k, v.length ? median(v) : NaN])) as Record<keyof typeof rate, number>;
-  const q = Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v.length ? Number(median(v).toFixed(3)) : NaN])) as Record<keyof typeof ratios, number>;
+  const names = (Object.keys(cpuRate) as Name[]).filter((k) => cpuRate[k].length);
+  const ratioTo = (k: Name, rates: Record<Name, number[]>): number => Number(median(rates.cosim.map((x, i) => x / rates[k][i]!)).toFixed(3));
+  const fastest = (k: Name): number => Math.max(...cpuRate[k]);
+  const contenders = Object.fromEntries(
+    names.map((k) => [
+      k,
+      {
+        cyclesPerCpuSec: Math.round(median(cpuRate[k])),
+        cyclesPerSec: Math.round(median(wallRate[k])),
+        fastestCyclesPerCpuSec: Math.round(fastest(k)),
+        // cosim's rate over this contender's: per round, then the median; and of the fastest rounds.
+        cosimRatioCpu: ratioTo(k, cpuRate),
+        cosimRatioWall: ratioTo(k, wallRate),
+        cosimRatioFastest: Number((fastest('cosim') / fastest(k)).toFixed(3)),
+      },
+    ]),
+  );
   const out = {
     machine: machine(),
     design: c.target.top,
     preset: o.fixture ? null : o.preset,
     cyclesPerRun: cycles,
+    frameBytes,
     rounds: o.rounds,
-    cosimLoopCyclesPerSec: Math.round(m.loop),
-    cosimLoopCyclesPerCpuSec: Math.round(m.loopCpu),
-    cosimEndToEndCyclesPerSec: Math.round(m.e2e),
-    bareIdleCyclesPerSec: Math.round(m.idle),
-    bareIdleCyclesPerCpuSec: Math.round(m.idleCpu),
-    ratioLoopVsBareIdle: q.loopVsIdle,
-    ratioLoopCpuVsBareIdle: q.loopCpuVsIdle,
-    ratioEndToEndVsBareIdle: q.e2eVsIdle,
-    ...(c.hold
-      ? {
-          bareBusyCyclesPerSec: Math.round(m.busy),
-          bareBusyCyclesPerCpuSec: Math.round(m.busyCpu),
-          ratioLoopVsBareBusy: q.loopVsBusy,
-          ratioLoopCpuVsBareBusy: q.loopCpuVsBusy,
-          cosimMacsPerBusyCycle: Number(cosimMacs!.toFixed(3)),
-          bareBusyMacsPerBusyCycle: Number(busyMacs!.toFixed(3)),
-        }
-      : {}),
-    // The fastest round of each contender: the least disturbed by other jobs, so
-    // on a loaded machine their ratio is the better guess at a quiet machine's.
-    bestCosimLoopCyclesPerCpuSec: Math.round(Math.max(...rate.loopCpu)),
-    bestBareIdleCyclesPerCpuSec: Math.round(Math.max(...rate.idleCpu)),
-    ratioBestLoopCpuVsBareIdle: Number((Math.max(...rate.loopCpu) / Math.max(...rate.idleCpu)).toFixed(3)),
-    ...(c.hold
-      ? {
-          bestBareBusyCyclesPerCpuSec: Math.round(Math.max(...rate.busyCpu)),
-          ratioBestLoopCpuVsBareBusy: Number((Math.max(...rate.loopCpu) / Math.max(...rate.busyCpu)).toFixed(3)),
-        }
-      : {}),
-    idleHarnessCyclesPerCpuSec: Math.round(m.idleHarness),
-    ratioIdleHarnessCpu: q.idleHarness,
+    contenders,
+    cosimEndToEndCyclesPerSec: Math.round(median(endToEnd)),
+    ...(c.hold ? { cosimMacsPerBusyCycle: Number(cosimMacs!.toFixed(3)), bareBusyMacsPerBusyCycle: Number(busyMacs!.toFixed(3)) } : {}),
     buildFirstSeconds: Number(firstPrepare.toFixed(3)),
     buildCacheHitSeconds: Number(median(hits).toFixed(3)),
   };
+
+  const pad = (x: string, n: number): string => x.padStart(n);
+  console.log(`${out.design}, ${cycles} cycles a run, ${o.rounds} rounds (Mcycles/s; ratio = cosim's rate over the contender's, median of the rounds):`);
+  console.log(`${'contender'.padEnd(13)}${pad('per CPU-s', 11)}${pad('fastest', 9)}${pad('wall', 8)}${pad('ratio CPU', 11)}${pad('fastest', 9)}${pad('wall', 7)}`);
+  for (const k of names) {
+    const v = contenders[k]!;
+    console.log(`${k.padEnd(13)}${pad(M(v.cyclesPerCpuSec), 11)}${pad(M(v.fastestCyclesPerCpuSec), 9)}${pad(M(v.cyclesPerSec), 8)}${pad(v.cosimRatioCpu.toFixed(3), 11)}${pad(v.cosimRatioFastest.toFixed(3), 9)}${pad(v.cosimRatioWall.toFixed(3), 7)}`);
+  }
   console.log(
-    `${out.design}: cosim loop ${M(out.cosimLoopCyclesPerCpuSec)} Mcycles per CPU-s (${M(out.cosimLoopCyclesPerSec)} per wall s, ${M(out.cosimEndToEndCyclesPerSec)} end to end); ` +
-      `bare idle ${M(out.bareIdleCyclesPerCpuSec)}` +
-      (c.hold ? `, bare busy ${M(out.bareBusyCyclesPerCpuSec!)}` : '') +
-      ` per CPU-s. Ratio vs bare idle ${out.ratioLoopCpuVsBareIdle} (CPU time; ${out.ratioLoopVsBareIdle} wall, ${out.ratioEndToEndVsBareIdle} end to end)` +
-      (c.hold ? `, vs bare busy ${out.ratioLoopCpuVsBareBusy} (CPU time; ${out.ratioLoopVsBareBusy} wall); MACs per busy cycle: cosim ${out.cosimMacsPerBusyCycle}, bare busy ${out.bareBusyMacsPerBusyCycle}` : '') +
-      `; idle design ${out.ratioIdleHarnessCpu} (the harness's own cost). Fastest rounds: cosim ${M(out.bestCosimLoopCyclesPerCpuSec)}, bare idle ${M(out.bestBareIdleCyclesPerCpuSec)}` +
-      (c.hold ? `, bare busy ${M(out.bestBareBusyCyclesPerCpuSec!)}` : '') +
-      ` per CPU-s, ratio ${out.ratioBestLoopCpuVsBareIdle} vs bare idle` +
-      (c.hold ? `, ${out.ratioBestLoopCpuVsBareBusy} vs bare busy` : '') +
-      `; cache hit ${out.buildCacheHitSeconds} s`,
+    `cosim end to end (process start and files included) ${M(out.cosimEndToEndCyclesPerSec)} Mcycles/s` +
+      (c.hold ? `; MACs per busy cycle: cosim ${out.cosimMacsPerBusyCycle}, bare busy ${out.bareBusyMacsPerBusyCycle}` : '') +
+      `; build-cache hit ${out.buildCacheHitSeconds} s`,
   );
   mkdirSync(dirname(o.json), { recursive: true });
   writeFileSync(o.json, stableJson(out));

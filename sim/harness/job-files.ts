@@ -111,6 +111,8 @@ interface RawResult {
   memory: { read_bursts: number; read_beats: number; write_bursts: number; write_beats: number; max_outstanding_reads: number };
   sim_seconds: number;
   cpu_seconds: number;
+  loop_cycles: number;
+  outputs_digest: string;
 }
 
 export async function readJobResult(job: SimJob, dir: string, outputNames: readonly string[], withVcd: boolean): Promise<SimResult> {
@@ -159,6 +161,8 @@ export async function readJobResult(job: SimJob, dir: string, outputNames: reado
     memory,
     simSeconds: raw.sim_seconds,
     simCpuSeconds: raw.cpu_seconds,
+    loopCycles: raw.loop_cycles,
+    outputsDigest: raw.outputs_digest,
   };
   if (raw.timed_out) {
     const pending = Object.entries(raw.inputs)

@@ -128,4 +128,8 @@ export interface SimResult {
   simSeconds: number;
   /** CPU seconds of the simulator's main loop: unlike simSeconds, not inflated by other jobs on the machine. */
   simCpuSeconds: number;
+  /** Cycles the main loop ran: `cycles` plus the drain. */
+  loopCycles: number;
+  /** FNV-1a of every output port after the last cycle: a replay of the job's recorded inputs must end on the same. */
+  outputsDigest: string;
 }

@@ -41,6 +41,9 @@ export interface TopInterfaces {
   axi?: AxiMasterPorts;
   /** Inputs that belong to no interface; the testbench holds them at 0. */
   tiedOff: string[];
+  /** Every input but the clock, and every output, in declaration order: what a replay sets and what its digest covers. */
+  driven: HarnessPort[];
+  observed: HarnessPort[];
 }
 
 const LITE_REQUIRED = ['awaddr', 'awvalid', 'awready', 'wdata', 'wvalid', 'wready', 'bvalid', 'bready', 'araddr', 'arvalid', 'arready', 'rdata', 'rvalid', 'rready'];
@@ -110,5 +113,7 @@ export function classifyPorts(top: string, ports: readonly HarnessPort[]): TopIn
   const tiedOff = ports.filter((p) => p.direction === 'input' && !used.has(p.name)).map((p) => p.name);
   const inout = ports.find((p) => p.direction === 'inout');
   if (inout) throw new UserError(`${top}: inout port ${inout.name} cannot be driven by the harness`);
-  return { clock, reset, inputs, outputs, lite, axi, tiedOff };
+  const driven = ports.filter((p) => p.direction === 'input' && p.name !== clock);
+  const observed = ports.filter((p) => p.direction === 'output');
+  return { clock, reset, inputs, outputs, lite, axi, tiedOff, driven, observed };
 }

@@ -4,6 +4,7 @@
  *   const tb = await prepareTestbench({ top: 'axi_copy', rtlFiles: ['x.v'] });   // parse, generate, build (cached)
  *   const result = await runSimJob(tb, job);                                     // one job, in bulk
  *   const bare = await runBareLoop(tb, cycles, hold?);                           // the benchmark's baselines: idle, or busy on held inputs
+ *   await runSimJob(tb, job, { recordInputs: 'f.bin' }); await runReplayLoop(tb, 'f.bin');  // and the job's own inputs replayed
  *
  * prepareTestbench reads the top's ports from the Verilog with the header
  * parser, generates the C++ glue (testbench.ts), inlines the hand-written
@@ -12,7 +13,7 @@
  * on a separate --trace build, made on first use.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -87,6 +88,8 @@ export interface RunOptions {
   keepDir?: string;
   /** Where the VCD goes when the job has a window (default: it stays in the run directory, which is then kept). */
   vcdPath?: string;
+  /** Record every cycle's inputs into this file, for runReplayLoop (the benchmark's like-for-like baseline). */
+  recordInputs?: string;
 }
 
 export async function runSimJob(tb: Testbench, job: SimJob, opts: RunOptions = {}): Promise<SimResult> {
@@ -104,6 +107,7 @@ export async function runSimJob(tb: Testbench, job: SimJob, opts: RunOptions = {
       }
     }
     const jobFile = await writeJobFiles(job, dir, outputNames, wantVcd);
+    if (opts.recordInputs) await appendFile(jobFile, `record ${resolve(opts.recordInputs)}\n`);
     const run = await execa(exe, [jobFile], { reject: false, stdin: 'ignore' });
     if (run.exitCode !== 0) {
       const why = (run.stderr || run.stdout || `exit code ${run.exitCode}`).split('\n').find(Boolean) ?? '';
@@ -170,6 +174,26 @@ export async function runBareLoop(tb: Testbench, cycles: number, hold?: HeldInpu
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true });
   }
+}
+
+export interface ReplayResult {
+  cycles: number;
+  simSeconds: number;
+  simCpuSeconds: number;
+  /** Compare with the recorded job's SimResult.outputsDigest: equal when the replay went where the job went. */
+  outputsDigest: string;
+}
+
+/**
+ * Simulated cycles per second of the bare model on a job's own workload: the
+ * inputs a job recorded (RunOptions.recordInputs) are copied into the ports,
+ * one frame per cycle, with no models, checks or captures in the loop.
+ */
+export async function runReplayLoop(tb: Testbench, framesFile: string): Promise<ReplayResult> {
+  const run = await execa(tb.exe, ['--replay', framesFile], { reject: false, stdin: 'ignore' });
+  if (run.exitCode !== 0) throw new Error(`replay loop of ${tb.target.top} failed: ${(run.stderr || `exit code ${run.exitCode}`).split('\n')[0]}`);
+  const r = JSON.parse(run.stdout) as { cycles: number; sim_seconds: number; cpu_seconds: number; outputs_digest: string };
+  return { cycles: r.cycles, simSeconds: r.sim_seconds, simCpuSeconds: r.cpu_seconds, outputsDigest: r.outputs_digest };
 }
 
 async function writeHoldFiles(tb: Testbench, hold: HeldInputs, dir: string): Promise<string> {

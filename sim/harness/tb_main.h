@@ -8,6 +8,9 @@
 //   tb --bare N HOLD.txt        the same N cycles with every input held at a constant
 //                               chosen before the loop, so the design can be kept busy
 //                               (format below); still no I/O, models or checks in the loop
+//   tb --replay FRAMES.bin      reset, then one cycle per frame with the inputs a job
+//                               recorded (job key `record FILE`): the job's exact
+//                               workload on the bare model, with no models or checks
 // Both bare loops and the job loop evaluate the model twice per cycle, clock
 // low then clock high: Verilator 5 finds an edge by comparing the clock with
 // its value at the previous eval, so a posedge needs an eval with the clock
@@ -46,7 +49,7 @@ struct Job {
   };
   std::vector<Dump> dumps;
   std::map<std::string, std::string> ins, outs;
-  std::string script, after, hold_read, reads, result, vcd;
+  std::string script, after, hold_read, reads, result, vcd, record;
   uint64_t vcd_from = 0, vcd_to = 0;
 };
 
@@ -97,6 +100,7 @@ inline Job parse_job(const std::string& path) {
     else if (key == "hold_read") ss >> j.hold_read;
     else if (key == "reads") ss >> j.reads;
     else if (key == "result") ss >> j.result;
+    else if (key == "record") ss >> j.record;
     else if (key == "vcd") ss >> j.vcd >> j.vcd_from >> j.vcd_to;
     else die("unknown job key " + key);
   }
@@ -262,6 +266,39 @@ int bare_loop(uint64_t cycles, const char* hold_path) {
   return 0;
 }
 
+// The job's own workload without the harness: its recorded inputs, one frame
+// per cycle, are copied into the ports and nothing else happens between evals.
+// The outputs' digest at the end shows the model went where the job went.
+template <typename Top>
+int replay_loop(const char* frames_path) {
+  const std::vector<uint8_t> frames = read_file(frames_path);
+  if (frames.empty() || frames.size() % kFrameBytes) die(std::string(frames_path) + ": not a whole number of " + std::to_string(kFrameBytes) + "-byte frames of this top");
+  const uint64_t cycles = frames.size() / kFrameBytes;
+  VerilatedContext ctx;
+  Top* t = new Top{&ctx};
+  Harness h;
+  load_models(h, Job{});
+  reset(t, h);
+
+  const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
+  const uint8_t* f = frames.data();
+  for (uint64_t c = 0; c < cycles; ++c, f += kFrameBytes) {
+    replay_inputs(t, f);
+    set_clock(t, false);
+    t->eval();
+    set_clock(t, true);
+    t->eval();
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  std::printf("{\"cycles\":%llu,\"sim_seconds\":%.6f,\"cpu_seconds\":%.6f,\"outputs_digest\":\"%016llx\"}\n", (unsigned long long)cycles, secs, cpu,
+              (unsigned long long)outputs_digest(t));
+  t->final();
+  delete t;
+  return 0;
+}
+
 // Steps 2 and 4 of a cycle (tb_runtime.h): every check is skipped on a channel with nothing on it.
 TB_HOT void check_sampled(Harness& h, uint64_t cycle) {
   for (auto& s : h.out)
@@ -276,10 +313,10 @@ TB_HOT void advance_models(Harness& h, uint64_t cycle) {
   if (kAxiDataBits) h.mem.advance(cycle + 1);
 }
 
-template <typename Top>
-int run_job(const char* path) {
-  const Job job = parse_job(path);
-
+// kRecord: keep every cycle's inputs for --replay; a template argument, so a job
+// that does not record pays nothing for it in the loop.
+template <typename Top, bool kRecord>
+int run_job(const Job& job) {
   VerilatedContext ctx;
   Top* t = new Top{&ctx};
   Harness h;
@@ -310,8 +347,13 @@ int run_job(const char* path) {
       if (s.next_beat < s.count) return false;
     return true;
   };
+  std::vector<uint8_t> frames;
   while (true) {
     drive(t, h);
+    if constexpr (kRecord) {
+      frames.resize(frames.size() + kFrameBytes);
+      record_inputs(t, frames.data() + frames.size() - kFrameBytes);
+    }
     set_clock(t, false);
     t->eval();
 #if VM_TRACE
@@ -354,6 +396,7 @@ int run_job(const char* path) {
   }
 #endif
 
+  if constexpr (kRecord) write_file(job.record, frames.data(), frames.size());
   for (auto& s : h.out) {
     auto it = job.outs.find(s.name);
     if (it == job.outs.end()) continue;
@@ -394,7 +437,9 @@ int run_job(const char* path) {
   std::snprintf(secbuf, sizeof secbuf, "%.6f", secs);
   js << ",\"sim_seconds\":" << secbuf;
   std::snprintf(secbuf, sizeof secbuf, "%.6f", cpu);
-  js << ",\"cpu_seconds\":" << secbuf << ",\"loop_cycles\":" << cycle << "}\n";
+  js << ",\"cpu_seconds\":" << secbuf << ",\"loop_cycles\":" << cycle;
+  std::snprintf(secbuf, sizeof secbuf, "%016llx", (unsigned long long)outputs_digest(t));
+  js << ",\"outputs_digest\":\"" << secbuf << "\"}\n";
   const std::string out = js.str();
   if (!job.result.empty()) write_file(job.result, reinterpret_cast<const uint8_t*>(out.data()), out.size());
   else std::fputs(out.c_str(), stdout);
@@ -406,8 +451,10 @@ int run_job(const char* path) {
 template <typename Top>
 int tb_main(int argc, char** argv) {
   if ((argc == 3 || argc == 4) && std::string(argv[1]) == "--bare") return bare_loop<Top>(std::strtoull(argv[2], nullptr, 0), argc == 4 ? argv[3] : nullptr);
-  if (argc != 2) die("usage: tb JOB.txt | tb --bare CYCLES [HOLD.txt]");
-  return run_job<Top>(argv[1]);
+  if (argc == 3 && std::string(argv[1]) == "--replay") return replay_loop<Top>(argv[2]);
+  if (argc != 2) die("usage: tb JOB.txt | tb --bare CYCLES [HOLD.txt] | tb --replay FRAMES.bin");
+  const Job job = parse_job(argv[1]);
+  return job.record.empty() ? run_job<Top, false>(job) : run_job<Top, true>(job);
 }
 
 }  // namespace tb

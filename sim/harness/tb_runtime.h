@@ -77,6 +77,13 @@ TB_HOT void copy_bytes(uint8_t* dst, const uint8_t* src, size_t n) {
   for (; i < n; ++i) dst[i] = src[i];
 }
 
+// FNV-1a, for the digest of a model's outputs (replay check).
+constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull;
+inline uint64_t fnv1a(uint64_t h, const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
 // ---------------------------------------------------------------- randomness
 struct Rng {
   uint64_t s;

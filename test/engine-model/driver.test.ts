@@ -52,7 +52,7 @@ function perfectResult(ej: EngineSimJob, m: EngineResult): SimResult {
   }
   return {
     outputs, outputCycles: {}, writeBursts: [], reads, dumps, cycles: 1, timedOut: false, protocolErrors: [], streams: {},
-    memory: { readBursts: 0, readBeats: 0, writeBursts: 0, writeBeats: 0, maxOutstandingReads: 0 }, simSeconds: 0, simCpuSeconds: 0,
+    memory: { readBursts: 0, readBeats: 0, writeBursts: 0, writeBeats: 0, maxOutstandingReads: 0 }, simSeconds: 0, simCpuSeconds: 0, loopCycles: 0, outputsDigest: '',
   };
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBeats, encodeBeats, type Beat } from '../../sim/harness/beats.ts';
 import type { LiteCommand, SimJob } from '../../sim/harness/job.ts';
-import { prepareTestbench, runBareLoop, runSimJob, type Testbench } from '../../sim/harness/run.ts';
+import { prepareTestbench, runBareLoop, runReplayLoop, runSimJob, type Testbench } from '../../sim/harness/run.ts';
 import { AXI_COPY, AXIS_INCR } from './fixtures.ts';
 import { rng, testSeed } from './seed.ts';
 
@@ -233,6 +233,29 @@ describe('sim harness: AXI4-Lite script and AXI4 memory (axi_copy fixture)', fun
     assert.equal(busy.cycles, 2000);
     assert.deepEqual(busy.reads.map((x) => [x.addr, x.data]), [[0x10, 1_000_000], [0x04, 1]], 'started by the setup script, still busy after the loop');
     await assert.rejects(runBareLoop(tb, 10, { setup: [], beats: {}, readBeat: new Uint8Array(8) }), /hold_read must be one 9-byte beat/);
+  });
+
+  it('replays a recorded job on the bare model to the same end, and refuses frames of another size', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sg-replay-'));
+    try {
+      const a = join(dir, 'a.bin');
+      const b = join(dir, 'b.bin');
+      const job = copyJob(data, 200, add, 7, 0.2, 'random', seed);
+      const ra = await runSimJob(tb, job, { recordInputs: a });
+      const rb = await runSimJob(tb, copyJob(data.map((x) => x ^ 0x5a), 200, add, 7, 0.2, 'random', seed), { recordInputs: b });
+      const plain = await runSimJob(tb, job);
+      assert.equal(plain.outputsDigest, ra.outputsDigest, 'recording does not change the run');
+      assert.notEqual(ra.outputsDigest, rb.outputsDigest, 'the digest sees the data');
+      const replay = await runReplayLoop(tb, a);
+      assert.equal(replay.cycles, ra.loopCycles);
+      assert.equal(replay.outputsDigest, ra.outputsDigest);
+      assert.equal((await runReplayLoop(tb, b)).outputsDigest, rb.outputsDigest);
+      const frame = (await readFile(a)).length / ra.loopCycles;
+      await writeFile(a, (await readFile(a)).subarray(0, frame * 10 + 1));
+      await assert.rejects(runReplayLoop(tb, a), new RegExp(`not a whole number of ${frame}-byte frames`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the run directory replayable', async () => {
