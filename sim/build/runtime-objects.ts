@@ -8,7 +8,8 @@
  *
  * The key: the Verilator and compiler versions, the VM_* settings Verilator
  * wrote into V<top>_classes.mk and V<top>.mk (trace, coverage, timing,
- * SystemC, user CFLAGS), the compiler-related environment, and the object list.
+ * SystemC, user CFLAGS), the compiler-related environment and make overrides,
+ * and the object list.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ function makeList(text: string, variable: string): string[] {
   return m ? m[1]!.split('\n').map((l) => l.replace(/\\$/, '').trim()).filter(Boolean) : [];
 }
 
-export async function prepareRuntimeObjects(mdir: string, top: string): Promise<{ store(): Promise<void> }> {
+export async function prepareRuntimeObjects(mdir: string, top: string, makeOverrides: readonly string[]): Promise<{ store(): Promise<void> }> {
   const classes = readFileSync(join(mdir, `V${top}_classes.mk`), 'utf8');
   const main = readFileSync(join(mdir, `V${top}.mk`), 'utf8');
   const objects = [...makeList(classes, 'VM_GLOBAL_FAST'), ...makeList(classes, 'VM_GLOBAL_SLOW')].map((n) => `${n}.o`);
@@ -35,6 +36,7 @@ export async function prepareRuntimeObjects(mdir: string, top: string): Promise<
   for (const line of main.split('\n')) if (/^VM_(SC|PROFC|SP_OR_SC|PCLI) = /.test(line)) h.update(line).update('\n');
   h.update(JSON.stringify(makeList(main, 'VM_USER_CFLAGS')));
   h.update(JSON.stringify(COMPILER_ENV.map((k) => process.env[k] ?? '')));
+  h.update(JSON.stringify(makeOverrides));
   h.update(JSON.stringify(objects));
   const dir = join(verilatorCacheRoot(), 'runtime', h.digest('hex').slice(0, 32));
 

@@ -15,8 +15,9 @@
 // Speed: the per-cycle code runs between two evals of the model, so it is
 // written the way Verilator writes its own: no allocation in steady state (the
 // queues are rings that only grow), no virtual calls, no maps, everything the
-// loop calls inlined (Verilator compiles this file -Os, which would otherwise
-// leave small helpers as calls), a channel with nothing on it costs a test
+// loop calls inlined (Verilator's makefiles compile this file -Os, which
+// leaves small helpers as calls; sim/build overrides that with -O2, but the
+// code does not count on it), a channel with nothing on it costs a test
 // or two, and every error message is built out of line.
 #pragma once
 
@@ -69,8 +70,8 @@ TB_HOT void get_port(const VlWide<W>& port, uint8_t* dst, int width) {
 }
 
 // A memcpy whose size is known only at run time compiles to `rep movsb` under
-// -Os, which costs tens of cycles however short the copy: beats and held
-// payloads move a word at a time instead.
+// -Os and to a libc call under -O2, either of which costs more than the short
+// copy: beats and held payloads move a word at a time instead.
 TB_HOT void copy_bytes(uint8_t* dst, const uint8_t* src, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) std::memcpy(dst + i, src + i, 8);
