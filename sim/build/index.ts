@@ -226,8 +226,8 @@ async function runBuild(job: Job): Promise<void> {
 
 /**
  * Verilator's makefiles compile the model -Os. At -O2 the default engine's
- * cosim job runs about 10 % faster (bench/harness-speed.ts, measured
- * interleaved on the same job), for about 15 % more compile time on a miss.
+ * cosim job ran 2–11 % faster in three interleaved comparisons on the same
+ * job (bench/README.md), for about 15 % more compile time on a miss.
  */
 const MAKE_OVERRIDES = ['OPT_FAST=-O2'];
 
