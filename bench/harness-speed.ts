@@ -143,7 +143,7 @@ function fixtureCase(): Case {
   ] as SimJob['script'];
   return {
     target: { top: 'axi_copy', rtlFiles: [join(REPO_ROOT, 'test', 'fixtures', 'harness', 'axi_copy.v')] },
-    job: { inputs: {}, script, memory: { load: [{ base: 0x1000, data }], dump: [], latency: 20 }, backpressure: 'none', seed: 1, cycleLimit: 10_000_000 },
+    job: { inputs: {}, script, memory: { load: [{ base: 0x1000, data }], dump: [], latency: 20, size: 4 << 20 }, backpressure: 'none', seed: 1, cycleLimit: 10_000_000 },
   };
 }
 
