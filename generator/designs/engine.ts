@@ -109,12 +109,24 @@ export function engineTop(cfg: EngineConfig) {
       m.when(restart, () => c.set(0)).elsewhen(inc, () => c.set(c.addWrap(1)));
       return c;
     };
+    // Whether a stream still owes vectors (count < VECTORS) as count ≠ VECTORS: an equality is
+    // three LUT levels where the less-than was a 32-bit carry chain in front of tready (the
+    // critical path). A stream delivers a vector only while it owes one, so the count never
+    // passes VECTORS (which holds still during a job).
+    const owesCounter = (nm: string, inc: Expr): Expr => vecCounter(nm, inc).ne(regs.vectors);
     const gradFire = m.named('grad_fire', port.grad_tvalid.and(thr.grad_ready).and(port.grad_tlast));
     const actFire = m.named('act_fire', port.act_tvalid.and(act.act_ready).and(port.act_tlast));
     const resFire = m.named('res_last_fire', port.res_tvalid.and(port.res_tready).and(port.res_tlast));
-    const gradVecs = vecCounter('grad_vectors', gradFire);
-    const actVecs = vecCounter('act_vectors', actFire);
-    const doneVecs = vecCounter('done_vectors', mux(weight, ln.vec_done, resFire));
+    const gradOwed = owesCounter('grad_vectors', gradFire);
+    const actOwed = owesCounter('act_vectors', actFire);
+    // Vectors the job has yet to finish, counted down a cycle late: the lanes' advance logic in
+    // front of a 32-bit counter's enables was the critical path. DONE must not move, so the test
+    // for zero takes the pending count into account.
+    const vecDone = m.named('vec_done', mux(weight, ln.vec_done, resFire).and(restart.not()));
+    const doneLate = m.regNext('vec_done_late', vecDone, { reset: false });
+    const vecsLeft = m.reg('vectors_left', UInt(32), { reset: 0 });
+    m.when(restart, () => vecsLeft.set(regs.vectors)).elsewhen(doneLate, () => vecsLeft.set(vecsLeft.subWrap(1)));
+    const doneAll = m.named('done_all', vecsLeft.bits(31, 1).eq(0).and(vecsLeft.bit(0).eq(doneLate)));
     // Read bursts issued whose last beat has not arrived: DONE waits for them.
     const rBursts = m.reg('read_bursts', UInt(log2Up(p.maxOutstanding * p.rowBeatsMax + 2)), { reset: 0 });
     const arFire = m.named('ar_fire', fetch.ar_valid.and(port.arready));
@@ -122,7 +134,7 @@ export function engineTop(cfg: EngineConfig) {
     m.when(arFire.and(rLastFire.not()), () => rBursts.set(rBursts.addWrap(1)))
       .elsewhen(rLastFire.and(arFire.not()), () => rBursts.set(rBursts.subWrap(1)));
     const drained = m.named('drained', ln.idle.and(wr.idle).and(rBursts.eq(0)));
-    regs.job_done.set(restart.not().and(doneVecs.eq(regs.vectors)).and(drained));
+    regs.job_done.set(restart.not().and(doneAll).and(drained));
     const rErr = port.rvalid.and(ln.r_ready).and(port.rresp.ne(0));
     const bErr = port.bvalid.and(wr.b_ready).and(port.bresp.ne(0));
     regs.axi_error.set(rErr.or(bErr));
@@ -151,7 +163,7 @@ export function engineTop(cfg: EngineConfig) {
     port.grad_tready.set(thr.grad_ready);
     thr.grad_data.set(port.grad_tdata);
     thr.grad_last.set(port.grad_tlast);
-    thr.accept.set(busy.and(gradVecs.lt(regs.vectors)));
+    thr.accept.set(busy.and(gradOwed));
     thr.restart.set(restart);
     thr.theta.set(regs.theta);
     thr.rows.set(regs.rows);
@@ -209,7 +221,7 @@ export function engineTop(cfg: EngineConfig) {
     port.act_tready.set(act.act_ready);
     act.act_data.set(port.act_tdata);
     act.act_last.set(port.act_tlast);
-    act.accept.set(busy.and(weight).and(actVecs.lt(regs.vectors)));
+    act.accept.set(busy.and(weight).and(actOwed));
     act.restart.set(restart);
     act.bank_release.set(ln.a_release);
     ln.a_we.set(act.a_we);

@@ -205,7 +205,10 @@ export function burstSplitter(m: ModuleBuilder, name: string, addrBits: number, 
   const toPage = m.reg(`${name}_to_page`, UInt(pageBits + 1));
   const cap = Math.min(256, pageBeats);
   const w = Math.max(beatBits, pageBits + 1, 9);
-  const burst = m.named(`${name}_burst`, umin(umin(left.resize(w), toPage.resize(w)), lit(cap, UInt(w))));
+  // toPage never exceeds a page, so the 256-beat cap only binds where a page holds more beats
+  // (a 64-bit bus); elsewhere its compare would sit in series on the address-step path.
+  const inPage = umin(left.resize(w), toPage.resize(w));
+  const burst = m.named(`${name}_burst`, pageBeats > cap ? umin(inPage, lit(cap, UInt(w))) : inPage);
   const lastOfRow = m.named(`${name}_last_of_row`, burst.eq(left.resize(w)));
   m.when(start, () => {
     busy.set(true);

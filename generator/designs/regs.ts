@@ -111,14 +111,20 @@ export function engineRegs(p: EngineParams, prefix: string) {
       return c;
     };
     const on = (cond: Expr, v: Expr): Expr => mux(cond, v, lit(0, UInt(v.width)));
-    const macs = io.mac_count;
-    const skipped = p.skipping ? io.cnt_zero.mul(cols) : lit(0, UInt(1));
+    // Events that come from deep logic are registered and counted a cycle later, so the
+    // 32-bit adder's carry chain does not sit behind that logic (token → fetch → ROWS_FETCHED
+    // was the critical path). A job's last event lands before any read after DONE can sample
+    // it (that read follows the STATUS read that saw DONE), so the counts read are the same.
+    const late = (name: string, v: Expr): Expr => m.regNext(name, v, { reset: 0 });
+    const macs = late('mac_count_q', io.mac_count);
+    // The product's register can go inside the SB_MAC16.
+    const skipped = p.skipping ? on(late('skip_valid', io.cnt_valid), m.regNext('skip_macs', io.cnt_zero.mul(cols))) : lit(0, UInt(1));
     const counters: [number, Expr][] = [
       [REG.CYCLES_BUSY, counter('cycles_busy', busy.asUInt())],
       [REG.MACS_ISSUED, counter('macs_issued', macs)],
-      [REG.MACS_SKIPPED, counter('macs_skipped', on(io.cnt_valid, skipped))],
-      [REG.ROWS_FETCHED, counter('rows_fetched', io.fetched.asUInt())],
-      [REG.STALL_CYCLES, counter('stall_cycles', busy.and(macs.eq(0)).asUInt())],
+      [REG.MACS_SKIPPED, counter('macs_skipped', skipped)],
+      [REG.ROWS_FETCHED, counter('rows_fetched', late('fetched_q', io.fetched).asUInt())],
+      [REG.STALL_CYCLES, counter('stall_cycles', late('stall_q', busy.and(io.mac_count.eq(0))).asUInt())],
       [REG.NONZEROS, counter('nonzeros', on(io.cnt_valid, io.cnt_nonzero))],
       [REG.ZEROS, counter('zeros', on(io.cnt_valid, io.cnt_zero))],
     ];

@@ -89,8 +89,13 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     io.out_beat.set(beatOut);
     io.out_last.set(last);
     io.cnt_valid.set(m.regNext('cnt_fire', take, { reset: false }));
-    io.cnt_nonzero.set(m.regNext('cnt_nz', popcount(nonzero, cntBits)));
-    io.cnt_zero.set(m.regNext('cnt_z', popcount(zero, cntBits)));
+    // The flags are registered and counted after the register: the popcount behind the
+    // compares made the input beat → NONZEROS path the dense engine's critical one.
+    const nzFlags = m.regNext('cnt_nz_flags', cat(...[...nonzero].reverse()));
+    const zFlags = m.regNext('cnt_z_flags', cat(...[...zero].reverse()));
+    const flags = (v: Expr): Expr[] => Array.from({ length: p.P }, (_, i) => v.bit(i));
+    io.cnt_nonzero.set(popcount(flags(nzFlags), cntBits));
+    io.cnt_zero.set(popcount(flags(zFlags), cntBits));
     return io;
   }, { P: p.P, gBits: p.gBits, skipping: p.skipping });
 }

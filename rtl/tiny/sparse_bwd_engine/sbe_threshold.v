@@ -71,10 +71,10 @@ module sbe_threshold (
   wire nonzero_3;
   (* src = "generator/designs/threshold.ts:91.24" *)
   reg cnt_fire;
-  (* src = "generator/designs/threshold.ts:92.26" *)
-  reg [2:0] cnt_nz;
-  (* src = "generator/designs/threshold.ts:93.23" *)
-  reg [2:0] cnt_z;
+  (* src = "generator/designs/threshold.ts:94.23" *)
+  reg [3:0] cnt_nz_flags;
+  (* src = "generator/designs/threshold.ts:95.22" *)
+  reg [3:0] cnt_z_flags;
 
   (* src = "generator/designs/threshold.ts:62.48" *)
   wire [15:0] _GEN_0;
@@ -96,8 +96,8 @@ module sbe_threshold (
   assign out_beat = beat_out;  // generator/designs/threshold.ts:89.17
   assign out_last = last;  // generator/designs/threshold.ts:90.17
   assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:91.18
-  assign cnt_nonzero = cnt_nz;  // generator/designs/threshold.ts:92.20
-  assign cnt_zero = cnt_z;  // generator/designs/threshold.ts:93.17
+  assign cnt_nonzero = ((({2'd0, cnt_nz_flags[0]} + {2'd0, cnt_nz_flags[1]}) + {2'd0, cnt_nz_flags[2]}) + {2'd0, cnt_nz_flags[3]});  // generator/designs/threshold.ts:97.20
+  assign cnt_zero = ((({2'd0, cnt_z_flags[0]} + {2'd0, cnt_z_flags[1]}) + {2'd0, cnt_z_flags[2]}) + {2'd0, cnt_z_flags[3]});  // generator/designs/threshold.ts:98.17
   assign needs_queue = ((|visit) | last);  // generator/designs/threshold.ts:46.26
   assign leaving = (held & ((~needs_queue) | out_ready));  // generator/designs/threshold.ts:47.23
   assign can_take = ((accept & (~restart)) & ((~held) | leaving));  // generator/designs/threshold.ts:48.23
@@ -179,12 +179,12 @@ module sbe_threshold (
       (* src = "generator/designs/threshold.ts:91.24" *) cnt_fire <= take;
     end
   end
-  (* src = "generator/designs/threshold.ts:92.26" *)
+  (* src = "generator/designs/threshold.ts:94.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:92.26" *) cnt_nz <= ((({2'd0, nonzero_0} + {2'd0, nonzero_1}) + {2'd0, nonzero_2}) + {2'd0, nonzero_3});
+    (* src = "generator/designs/threshold.ts:94.23" *) cnt_nz_flags <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
   end
-  (* src = "generator/designs/threshold.ts:93.23" *)
+  (* src = "generator/designs/threshold.ts:95.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:93.23" *) cnt_z <= ((({2'd0, (in_range_0 & (~nonzero_0))} + {2'd0, (in_range_1 & (~nonzero_1))}) + {2'd0, (in_range_2 & (~nonzero_2))}) + {2'd0, (in_range_3 & (~nonzero_3))});
+    (* src = "generator/designs/threshold.ts:95.22" *) cnt_z_flags <= {(in_range_3 & (~nonzero_3)), (in_range_2 & (~nonzero_2)), (in_range_1 & (~nonzero_1)), (in_range_0 & (~nonzero_0))};
   end
 endmodule

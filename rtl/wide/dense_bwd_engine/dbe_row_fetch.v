@@ -92,9 +92,9 @@ module dbe_row_fetch (
   reg [6:0] ar_left;
   (* src = "generator/designs/hw.ts:205.20" *)
   reg [5:0] ar_to_page;
-  (* src = "generator/designs/hw.ts:208.19" *)
+  (* src = "generator/designs/hw.ts:211.19" *)
   wire [8:0] ar_burst;
-  (* src = "generator/designs/hw.ts:209.23" *)
+  (* src = "generator/designs/hw.ts:212.23" *)
   wire ar_last_of_row;
   (* src = "generator/designs/row-fetch.ts:58.27" *)
   reg [3:0] outstanding;
@@ -213,15 +213,12 @@ module dbe_row_fetch (
   (* src = "generator/designs/row-fetch.ts:135.21" *)
   wire cam_alloc;
 
-  (* src = "generator/designs/hw.ts:208.57" *)
+  (* src = "generator/designs/hw.ts:210.28" *)
   wire [8:0] _GEN_0;
   assign _GEN_0 = {2'd0, ar_left};
-  (* src = "generator/designs/hw.ts:208.75" *)
+  (* src = "generator/designs/hw.ts:210.46" *)
   wire [8:0] _GEN_1;
   assign _GEN_1 = {3'd0, ar_to_page};
-  (* src = "generator/designs/hw.ts:168.10" *)
-  wire [8:0] _GEN_2;
-  assign _GEN_2 = ((_GEN_0 < _GEN_1) ? _GEN_0 : _GEN_1);
 
   assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:87.18
   assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:128.17
@@ -241,8 +238,8 @@ module dbe_row_fetch (
   assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:123.21
   assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:124.22
   assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:127.16
-  assign ar_burst = ((_GEN_2 < 9'd32) ? _GEN_2 : 9'd32);  // generator/designs/hw.ts:208.19
-  assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:209.23
+  assign ar_burst = ((_GEN_0 < _GEN_1) ? _GEN_0 : _GEN_1);  // generator/designs/hw.ts:211.19
+  assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:212.23
   assign raw_hazard = (((((((((((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) | (cam_live_8 & (cam_row_8 == tok_j))) | (cam_live_9 & (cam_row_9 == tok_j))) | (cam_live_10 & (cam_row_10 == tok_j))) | (cam_live_11 & (cam_row_11 == tok_j))) | (cam_live_12 & (cam_row_12 == tok_j))) | (cam_live_13 & (cam_row_13 == tok_j))) | (cam_live_14 & (cam_row_14 == tok_j))) | (cam_live_15 & (cam_row_15 == tok_j))) & weight);  // generator/designs/row-fetch.ts:66.19
   assign cam_full = (((((((((((((((cam_live_0 & cam_live_1) & cam_live_2) & cam_live_3) & cam_live_4) & cam_live_5) & cam_live_6) & cam_live_7) & cam_live_8) & cam_live_9) & cam_live_10) & cam_live_11) & cam_live_12) & cam_live_13) & cam_live_14) & cam_live_15);  // generator/designs/row-fetch.ts:67.23
   assign token_room = (~(lane_tokens_count == 5'd16));  // generator/designs/row-fetch.ts:69.22
@@ -424,37 +421,37 @@ module dbe_row_fetch (
     if (rst) begin
       ar_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:210.5" *) if (ar_start) begin
-        (* src = "generator/designs/hw.ts:211.10" *) ar_busy <= 1'b1;
+      (* src = "generator/designs/hw.ts:213.5" *) if (ar_start) begin
+        (* src = "generator/designs/hw.ts:214.10" *) ar_busy <= 1'b1;
       end else if (ar_fire) begin
-        (* src = "generator/designs/hw.ts:220.7" *) if (ar_last_of_row) begin
-          (* src = "generator/designs/hw.ts:220.34" *) ar_busy <= 1'b0;
+        (* src = "generator/designs/hw.ts:223.7" *) if (ar_last_of_row) begin
+          (* src = "generator/designs/hw.ts:223.34" *) ar_busy <= 1'b0;
         end
       end
     end
   end
   (* src = "generator/designs/hw.ts:200.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:210.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:212.10" *) ar_next_addr <= ar_start_addr;
+    (* src = "generator/designs/hw.ts:213.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:215.10" *) ar_next_addr <= ar_start_addr;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:216.10" *) ar_next_addr <= (ar_next_addr + {{16'd0, ar_burst}, 7'd0});
+      (* src = "generator/designs/hw.ts:219.10" *) ar_next_addr <= (ar_next_addr + {{16'd0, ar_burst}, 7'd0});
     end
   end
   (* src = "generator/designs/hw.ts:201.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:210.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:213.10" *) ar_left <= ar_start_beats;
+    (* src = "generator/designs/hw.ts:213.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:216.10" *) ar_left <= ar_start_beats;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:217.10" *) ar_left <= (ar_left - ar_burst[6:0]);
+      (* src = "generator/designs/hw.ts:220.10" *) ar_left <= (ar_left - ar_burst[6:0]);
     end
   end
   (* src = "generator/designs/hw.ts:205.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:210.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:214.12" *) ar_to_page <= (6'd32 - {1'b0, ar_start_addr[11:7]});
+    (* src = "generator/designs/hw.ts:213.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:217.12" *) ar_to_page <= (6'd32 - {1'b0, ar_start_addr[11:7]});
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:219.12" *) ar_to_page <= ((ar_burst == {3'd0, ar_to_page}) ? 6'd32 : (ar_to_page - ar_burst[5:0]));
+      (* src = "generator/designs/hw.ts:222.12" *) ar_to_page <= ((ar_burst == {3'd0, ar_to_page}) ? 6'd32 : (ar_to_page - ar_burst[5:0]));
     end
   end
   (* src = "generator/designs/row-fetch.ts:58.27" *)
