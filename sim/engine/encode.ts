@@ -83,18 +83,15 @@ function scriptFor(cfg: EngineConfig, mode: EngineMode, R: number, plan: readonl
   const s: LiteCommand[] = IDENT_READS.map((addr) => ({ op: 'read', addr }));
   // Unmapped addresses behave as the contract says: the write is answered OKAY and the read gives 0.
   s.push({ op: 'write', addr: UNMAPPED_PROBE, data: 0xffffffff }, { op: 'expect', addr: UNMAPPED_PROBE, mask: 0xffffffff, value: 0 });
-  const modeAndRows: LiteCommand[] = [
-    { op: 'write', addr: REG.MODE, data: mode === 'data' ? MODE_DATA : MODE_WEIGHT },
-    { op: 'write', addr: REG.ROWS, data: R },
-  ];
-  if (!hostile) s.push(...modeAndRows);
   const pokesPerJob: number[] = [];
   for (const [n, job] of plan.entries()) {
-    // A poke accepted after the last job's DONE may have moved MODE or ROWS: the hostile host writes them every time.
-    if (hostile) s.push(...modeAndRows);
     const pokes = hostile ? hostilePokes(cfg, R, job, mode, hostile.seed * 7919 + n) : undefined;
     if (pokes) pokesPerJob.push(pokes.pokes);
+    // Every job register (JOB_REGS), MODE and ROWS included, before each START: a write a
+    // host slipped in after the previous DONE cannot leak into this job.
     s.push(
+      { op: 'write', addr: REG.MODE, data: mode === 'data' ? MODE_DATA : MODE_WEIGHT },
+      { op: 'write', addr: REG.ROWS, data: R },
       { op: 'write', addr: REG.THETA, data: job.theta },
       { op: 'write', addr: REG.COLS, data: job.cols },
       { op: 'write', addr: REG.VECTORS, data: job.vectors },

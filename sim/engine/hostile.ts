@@ -12,19 +12,16 @@
  * or clear the counters (CTRL bits 0 and 1) are only issued where they are sure
  * to land while busy: the job cannot finish before its gradient beats are in
  * (one a cycle at most), and every poke is given its worst-case length in cycles.
- * Pokes to job registers after DONE are harmless because the hostile script
- * re-writes every job register before each START.
+ * Pokes to job registers after DONE are harmless because the driver writes
+ * every job register before each START.
  */
-import { CTRL_CLEAR_COUNTERS, CTRL_START, type EngineConfig, REG } from '../../golden/engine-model/config.ts';
+import { CTRL_CLEAR_COUNTERS, CTRL_START, type EngineConfig, JOB_REGS, LITE_OKAY, LITE_SLVERR, REG } from '../../golden/engine-model/config.ts';
 import type { EngineJob } from '../../golden/engine-model/model.ts';
 import type { LiteCommand, SimResult } from '../harness/job.ts';
 
 /** Addresses the engine maps as read-only, and some it does not map at all. */
 const READ_ONLY = [REG.STATUS, REG.CYCLES_BUSY, REG.MACS_ISSUED, REG.MACS_SKIPPED, REG.ROWS_FETCHED, REG.STALL_CYCLES, REG.NONZEROS, REG.ZEROS, REG.ID, REG.GEOMETRY, REG.RMAX, REG.KMAX];
 export const UNMAPPED = [0x2c, 0x30, 0x3c, 0x5c, 0x70, 0xfc] as const;
-const JOB_REGS = [REG.MODE, REG.THETA, REG.ROWS, REG.COLS, REG.VECTORS, REG.W_BASE, REG.W_STRIDE, REG.G_BASE, REG.G_STRIDE];
-
-const SLVERR = 2;
 
 /** xorshift32, seeded: the same job and seed give the same pokes everywhere. */
 function gen(seed: number): () => number {
@@ -106,12 +103,12 @@ export function checkPokes(pokes: SimResult['pokes'], perJob: readonly number[],
       return;
     }
     const [start, ...rest] = mine;
-    if (start!.resp !== 0) errors.push(`hostile: job ${job}: START answered BRESP=${start!.resp}, expected OKAY`);
+    if (start!.resp !== LITE_OKAY) errors.push(`hostile: job ${job}: START answered BRESP=${start!.resp}, expected OKAY`);
     const c0 = start!.cycle;
     const last = c0 + (cyclesBusy[job] ?? 0);
     rest.forEach((p, i) => {
       const busy = p.cycle > c0 && p.cycle <= last;
-      const expected = busy ? SLVERR : 0;
+      const expected = busy ? LITE_SLVERR : LITE_OKAY;
       if (p.resp !== expected) {
         errors.push(`hostile: job ${job} poke ${i + 1} (write ${hex(p.data)} to ${hex(p.addr)}) taken in cycle ${p.cycle} answered BRESP=${p.resp}, expected ${busy ? 'SLVERR' : 'OKAY'} (busy cycles ${c0 + 1}..${last})`);
       }
