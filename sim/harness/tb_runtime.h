@@ -142,9 +142,15 @@ struct Violation {
 struct Errors {
   std::vector<Violation> list;
   size_t total = 0;
+  // Past the first 64, the first of each rule is still kept: one rule repeated cannot hide another.
   TB_COLD void add(uint64_t cycle, const char* rule, const std::string& channel, const std::string& detail) {
     ++total;
-    if (list.size() < 64) list.push_back({rule, channel, cycle, detail});
+    bool keep = list.size() < 64;
+    if (!keep) {
+      keep = true;
+      for (const Violation& v : list) keep = keep && std::strcmp(v.rule, rule) != 0;
+    }
+    if (keep) list.push_back({rule, channel, cycle, detail});
   }
 };
 
@@ -580,8 +586,6 @@ struct AxiMem {
     if (rvalid && rready) {
       Burst& b = reads.front();
       ++read_beats;
-      // Self-check: RLAST on the burst's last beat, and never a beat past it.
-      if (b.beat > b.len || rlast != (b.beat == b.len)) model_error(cycle, "MODEL-R-BEATS", "m_axi_r", "the memory model sent beat " + std::to_string(b.beat) + " of a " + std::to_string(b.len + 1) + "-beat burst with RLAST=" + std::to_string(rlast), err);
       if (++b.beat > b.len + (fault == 2)) reads.pop();
     }
     if (awvalid && awready) {
@@ -668,6 +672,8 @@ struct AxiMem {
           rresp = 2;  // SLVERR
         }
         rlast = b.beat == b.len;
+        // Self-check (AXI4 A3.4.1): never a beat past the burst's LEN + 1.
+        if (b.beat > b.len) model_error(cycle, "MODEL-R-BEATS", "m_axi_r", "the memory model presents beat " + std::to_string(b.beat) + " of a " + std::to_string(b.len + 1) + "-beat burst at 0x" + hex(b.addr), err);
       }
     }
     if (!(bvalid && !bready)) {
