@@ -105,6 +105,7 @@ function scriptFor(cfg: EngineConfig, mode: EngineMode, R: number, plan: readonl
       // DONE is a completion point: every burst finished, every result beat taken.
       { op: 'wait', addr: REG.STATUS, mask: STATUS_DONE, value: STATUS_DONE, quiescent: true },
       ...COUNTER_READS.map((addr): LiteCommand => ({ op: 'read', addr })),
+      ...(pokes ? pokes.after : []),
     );
   }
   return hostile ? { script: s, pokesPerJob } : { script: s };

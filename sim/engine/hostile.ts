@@ -46,7 +46,9 @@ export function minBusyCycles(cfg: EngineConfig, R: number, job: EngineJob, mode
 export interface HostilePokes {
   /** The START poke, then the hostile ones. */
   commands: LiteCommand[];
-  /** How many `poke` commands (START included). */
+  /** Pokes after the job's counters are read (the engine idle: OKAY expected); never to CTRL. */
+  after: LiteCommand[];
+  /** How many `poke` commands (START and `after` included). */
   pokes: number;
 }
 
@@ -84,7 +86,11 @@ export function hostilePokes(cfg: EngineConfig, R: number, job: EngineJob, mode:
     commands.push({ op: 'poke', addr, data, bDelay });
     at = handshakeBound + bDelay + 2;
   }
-  return { commands, pokes: count + 1 };
+  const after: LiteCommand[] = Array.from({ length: 2 }, () => {
+    const pool = [...JOB_REGS, ...READ_ONLY, ...UNMAPPED];
+    return { op: 'poke', addr: pool[below(pool.length)]!, data: word(), bDelay: below(4) };
+  });
+  return { commands, after, pokes: count + 1 + after.length };
 }
 
 /**
