@@ -14,7 +14,6 @@ import {
   STATUS_DONE,
 } from '../../golden/engine-model/config.ts';
 import { type EngineJob, type EngineMode, type EngineProblem, planJobs, validateProblem } from '../../golden/engine-model/model.ts';
-import { engineParams } from '../../generator/designs/params.ts';
 import type { Backpressure, LiteCommand, MonitorOptions, SimJob } from '../harness/job.ts';
 import { hostilePokes } from './hostile.ts';
 import { encodeG, encodeW, type LayoutOptions, type MemoryLayout, planLayout } from './layout.ts';
@@ -129,7 +128,9 @@ function burstsOfRow(addr: number, bytes: number, busBytes: number): number {
  * The packets of m_axis_res: one per vector, ⌈cols/N⌉ beats (none in weight mode).
  */
 function monitorsFor(cfg: EngineConfig, mode: EngineMode, R: number, plan: readonly EngineJob[], l: MemoryLayout): MonitorOptions {
-  const p = engineParams(cfg);
+  // As generator/designs/params.ts sizes the row fetcher and the write-back (engineParams
+  // also checks what the hardware needs, which the driver's configurations need not meet).
+  const inflightRows = 2 ** Math.ceil(Math.log2(2 * cfg.maxOutstanding));
   const bus = cfg.axiDataBits / 8;
   let perRow = 1;
   for (const job of plan) {
@@ -138,10 +139,10 @@ function monitorsFor(cfg: EngineConfig, mode: EngineMode, R: number, plan: reado
     for (let j = 0; j < R; j++) perRow = Math.max(perRow, burstsOfRow(base + j * stride, rowBytes, bus));
   }
   const monitors: MonitorOptions = {
-    maxOutstandingReads: p.maxOutstanding * perRow,
+    maxOutstandingReads: cfg.maxOutstanding * perRow,
     packets: { res: mode === 'data' ? plan.map((j) => ({ beats: Math.ceil(j.cols / cfg.N), count: j.vectors })) : [] },
   };
-  if (mode === 'weight') monitors.maxOutstandingWrites = p.inflightRows * perRow;
+  if (mode === 'weight') monitors.maxOutstandingWrites = inflightRows * perRow;
   return monitors;
 }
 

@@ -25,6 +25,7 @@ import {
 } from '../../golden/engine-model/config.ts';
 import { type EngineMode, runEngine } from '../../golden/engine-model/model.ts';
 import { compareEngine, describeMismatch } from '../../sim/engine/compare.ts';
+import { describeViolation, type Violation } from '../../sim/harness/rules.ts';
 import { decodeEngineResult } from '../../sim/engine/decode.ts';
 import { buildEngineJob, COUNTER_READS, type DriverOptions, type EngineSimJob, IDENT_READS } from '../../sim/engine/encode.ts';
 import type { LiteCommand, SimResult } from '../../sim/harness/job.ts';
@@ -83,7 +84,7 @@ interface Observed {
   refused: number[];
 }
 
-const REFUSED = /s_axil: write to 0x([0-9a-f]+) answered BRESP=(\d+)/;
+const REFUSED = /^write to 0x([0-9a-f]+) answered BRESP=(\d+)/;
 
 function separate(script: readonly LiteCommand[], probes: readonly Probe[], r: SimResult): Observed {
   const mine = new Map(probes.map((p) => [p.cmd, p]));
@@ -99,16 +100,18 @@ function separate(script: readonly LiteCommand[], probes: readonly Probe[], r: S
     else reads.push(got);
   }
   const refused: number[] = [];
-  const others: string[] = [];
-  for (const e of r.protocolErrors) {
-    const m = REFUSED.exec(e);
+  const others: Violation[] = [];
+  assert.equal(r.violations.length, r.violationCount, 'every violation is listed (fewer than 64)');
+  for (const v of r.violations) {
+    const m = v.rule === 'AXIL-OKAY' ? REFUSED.exec(v.detail) : null;
     if (m && Number(m[2]) === LITE_SLVERR) refused.push(parseInt(m[1]!, 16));
-    else others.push(e);
+    else others.push(v);
   }
-  return { driverView: { ...r, reads, protocolErrors: others }, probeReads, refused };
+  return { driverView: { ...r, reads, violations: others, violationCount: others.length, protocolErrors: others.map(describeViolation) }, probeReads, refused };
 }
 
 function assertBitExact(ej: EngineSimJob, cfgProblem: Parameters<typeof runEngine>[1], view: SimResult, what: string): void {
+  assert.deepEqual(view.protocolErrors, [], `${what}: protocol violations besides the refused writes`);
   const decoded = decodeEngineResult(ej, view);
   const c = compareEngine(ej, runEngine(ej.cfg, cfgProblem, ej.mode), decoded);
   assert.deepEqual(c.formatErrors, [], `${what}: ${c.formatErrors.join('; ')}`);
