@@ -22,6 +22,7 @@ import { COUNTER_READS, type EngineSimJob, IDENT_READS } from './engine/encode.t
 import { measureLayer } from './engine/measure.ts';
 import type { Backpressure, SimResult } from './harness/job.ts';
 import { prepareTestbench, runSimJob, type Testbench } from './harness/run.ts';
+import { describeViolation, type Violation } from './harness/rules.ts';
 import { DEFAULT_RTL, locateTop } from './rtl-locate.ts';
 import { dumpFiles, dumpStimulus, type Stimulus, type SyntheticKind, syntheticStimulus } from './stimulus.ts';
 import { type StagedDir, withStagedDir } from './out-dir.ts';
@@ -62,6 +63,10 @@ export interface RunSummary {
   mismatches: number;
   firstMismatches: string[];
   formatErrors: string[];
+  /** Protocol violations the monitors saw (counted apart from mismatches). */
+  violations: number;
+  /** The first of them, one line each. */
+  firstViolations: string[];
   /** Σ CYCLES_BUSY over the run's engine jobs (START to DONE). */
   cycles: number;
   idealCycles: number;
@@ -76,9 +81,22 @@ export interface RunSummary {
   simSeconds: number;
 }
 
+/** A protocol violation in the report: the monitor's record and the run it happened in. */
+export interface ReportedViolation extends Violation {
+  run: string;
+}
+
 export interface CosimReport {
+  /** No mismatch and no protocol violation. */
   pass: boolean;
   mismatches: number;
+  /** Protocol violations over every run (data mismatches are counted in `mismatches`). */
+  violations: number;
+  /** The first violations (at most 20), in run order. */
+  violationList: ReportedViolation[];
+  firstViolation: string | null;
+  /** VCD around the first violation (its run rerun on a --trace build). */
+  violationVcd: string | null;
   /** Share of thresholded gradient values that are zero: 1 − nnz / total. */
   sparsity: number;
   nnz: number;
@@ -150,17 +168,19 @@ async function simulate(
     st.problem,
     mode,
     async (job) => (result = await runSimJob(tb, job)),
-    { memLatency: o.memLatency, stallProbability: o.stall ?? 0, backpressure: o.backpressure, seed: o.seed, batch },
+    { memLatency: o.memLatency, stallProbability: o.stall ?? 0, backpressure: o.backpressure, seed: o.seed, batch, ...(st.hostile ? { hostile: { seed: o.seed } } : {}) },
   );
   return {
     summary: {
       source: st.source,
       mode,
       engine,
-      pass: m.comparison.pass,
+      pass: m.pass,
       mismatches: m.comparison.mismatchCount + m.comparison.formatErrors.length,
       firstMismatches: m.comparison.mismatches.slice(0, 5).map(describeMismatch),
       formatErrors: m.comparison.formatErrors.slice(0, 10),
+      violations: m.violationCount,
+      firstViolations: m.violations.slice(0, 5).map(describeViolation),
       cycles: m.cyclesBusy,
       idealCycles: m.ideal,
       harnessCycles: m.simCycles,
@@ -321,19 +341,29 @@ export async function runCosim(o: CosimOptions, prebuilt?: CosimTestbenches): Pr
     const issued = sum((r) => r.macsIssued, 'sparse');
     const skipped = sum((r) => r.macsSkipped, 'sparse');
     const mismatches = details.reduce((a, d) => a + d.summary.mismatches, 0);
-    const failed = details.find((d) => !d.summary.pass);
+    const failed = details.find((d) => !d.comparison.pass);
+    const runName = (d: RunDetail) => `${d.summary.engine} ${d.summary.mode} (${d.summary.source})`;
 
     let vcd: string | null = null;
     let firstMismatch: string | null = null;
     if (failed) {
       const m = failed.comparison.mismatches[0];
-      firstMismatch = `${failed.summary.engine} ${failed.summary.mode} (${failed.summary.source}): ${m ? describeMismatch(m) : failed.comparison.formatErrors[0]}`;
-      if (o.vcd !== false) vcd = await traceAround(failed, m, o, dir);
+      firstMismatch = `${runName(failed)}: ${m ? describeMismatch(m) : failed.comparison.formatErrors[0]}`;
+      if (o.vcd !== false) vcd = await traceAround(failed, mismatchCycle(failed, m), o, dir, 'cosim-mismatch.vcd');
     }
+    const violations = details.reduce((a, d) => a + d.result.violationCount, 0);
+    const violationList = details.flatMap((d) => d.result.violations.map((v) => ({ ...v, run: runName(d) }))).slice(0, 20);
+    const broke = details.find((d) => d.result.violationCount > 0);
+    let violationVcd: string | null = null;
+    if (broke && o.vcd !== false) violationVcd = await traceAround(broke, broke.result.violations[0]!.cycle, o, dir, 'cosim-violation.vcd');
 
     const report: CosimReport = {
-      pass: mismatches === 0,
+      pass: mismatches === 0 && violations === 0,
       mismatches,
+      violations,
+      violationList,
+      firstViolation: broke ? `${runName(broke)}: ${describeViolation(broke.result.violations[0]!)}` : null,
+      violationVcd,
       sparsity: count ? round(1 - nnz / count) : 0,
       nnz,
       total: count,
@@ -368,12 +398,12 @@ export async function runCosim(o: CosimOptions, prebuilt?: CosimTestbenches): Pr
   });
 }
 
-async function traceAround(d: RunDetail, m: Mismatch | undefined, o: CosimOptions, dir: StagedDir): Promise<string> {
-  const at = mismatchCycle(d, m);
+/** Reruns a run on a --trace build with a VCD of `vcdWindow` cycles before `at` and 200 after. */
+async function traceAround(d: RunDetail, at: number, o: CosimOptions, dir: StagedDir, name: string): Promise<string> {
   const before = o.vcdWindow ?? 2000;
   const job = { ...d.ej.job, vcd: { fromCycle: Math.max(0, at - before), toCycle: at + 200 } };
-  await runSimJob(d.tb, job, { vcdPath: dir.path('cosim-mismatch.vcd') });
-  return 'cosim-mismatch.vcd';
+  await runSimJob(d.tb, job, { vcdPath: dir.path(name) });
+  return name;
 }
 
 /** The terminal summary of a report: what passed, the figures, and the first mismatches. */
@@ -387,12 +417,19 @@ export function formatCosimReport(r: CosimReport, out: string): string {
     const e = (x?: { relative: number }) => (x ? x.relative.toExponential(3) : '-');
     lines.push(`  vs float golden: relative error y ${e(r.goldenError.data)}, G ${e(r.goldenError.weight)}`);
   }
-  if (!r.pass) {
+  if (r.mismatches > 0) {
     lines.push(`  ${r.mismatches} mismatches; first: ${r.firstMismatch}`);
-    for (const run of r.runs.filter((x) => !x.pass)) {
+    for (const run of r.runs.filter((x) => x.mismatches > 0)) {
       for (const m of [...run.formatErrors, ...run.firstMismatches]) lines.push(`    ${run.engine} ${run.mode}: ${m}`);
     }
     if (r.vcd) lines.push(`  VCD around the first mismatch: ${out}/${r.vcd}`);
+  }
+  if (r.violations > 0) {
+    lines.push(`  ${r.violations} protocol violations; first: ${r.firstViolation}`);
+    for (const run of r.runs.filter((x) => x.violations > 0)) {
+      for (const v of run.firstViolations) lines.push(`    ${run.engine} ${run.mode}: ${v}`);
+    }
+    if (r.violationVcd) lines.push(`  VCD around the first violation: ${out}/${r.violationVcd}`);
   }
   lines.push(`  report: ${out}/cosim-report.json, tensors: ${out}/cosim-io.safetensors`);
   return lines.join('\n');

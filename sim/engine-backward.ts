@@ -25,6 +25,7 @@ import type { Vec } from '../golden/model.ts';
 import { quantize } from '../streams/quantize.ts';
 import { describeMismatch } from './engine/compare.ts';
 import { measureLayer } from './engine/measure.ts';
+import { describeViolation } from './harness/rules.ts';
 import { type CosimTestbenches, engineRtl, prepareEngineTestbenches } from './cosim.ts';
 import { runSimJob } from './harness/run.ts';
 
@@ -88,6 +89,7 @@ export class EngineBackwardProducts implements LayerBackwardProducts {
         const first = m.comparison.mismatches[0];
         throw new Error(`the RTL differs from the engine model in a ${mode} product (${m.comparison.mismatchCount} values${first ? `; ${describeMismatch(first)}` : ''}${m.comparison.formatErrors[0] ? `; ${m.comparison.formatErrors[0]}` : ''})`);
       }
+      if (m.violationCount > 0) throw new Error(`the RTL broke a bus rule in a ${mode} product (${m.violationCount} violations; ${describeViolation(m.violations[0]!)})`);
       codes = (mode === 'data' ? m.decoded.y : m.decoded.G)!;
       this.stats.cycles += m.cyclesBusy;
       this.stats.macsIssued += m.macsIssued;

@@ -48,7 +48,10 @@ export interface RegressPoint {
 export interface PointResult extends RegressPoint {
   name: string;
   pass: boolean;
-  /** Why it failed: the first mismatch, or the error that stopped it. */
+  /** Data mismatches (values, counters, output format, hostile responses) and protocol violations, counted apart. */
+  mismatches: number;
+  violations: number;
+  /** Why it failed: the first mismatch, else the first protocol violation, or the error that stopped it. */
   failure: string | null;
   report: CosimReport | null;
   folder: string | null;
@@ -101,10 +104,17 @@ function xmlEscape(s: string): string {
 
 export function junitXml(results: readonly PointResult[]): string {
   const failures = results.filter((r) => !r.pass).length;
+  const t = regressTotals(results);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="sparsegrad regress" tests="${results.length}" failures="${failures}">`,
     `  <testsuite name="sparsegrad.regress" tests="${results.length}" failures="${failures}" errors="0" skipped="0">`,
+    '    <properties>',
+    `      <property name="mismatches" value="${t.mismatches}"/>`,
+    `      <property name="protocolViolations" value="${t.violations}"/>`,
+    `      <property name="pointsWithMismatches" value="${t.pointsWithMismatches}"/>`,
+    `      <property name="pointsWithProtocolViolations" value="${t.pointsWithViolations}"/>`,
+    '    </properties>',
   ];
   for (const r of results) {
     const attrs = `classname="regress.${xmlEscape(r.preset)}" name="${xmlEscape(r.name)}"`;
@@ -113,7 +123,14 @@ export function junitXml(results: readonly PointResult[]): string {
       const props = c ? ` cycles=${c.cycles} dense=${c.denseCycles} efficiency=${c.efficiency}` : '';
       lines.push(`    <testcase ${attrs}><system-out>${xmlEscape(props.trim())}</system-out></testcase>`);
     } else {
-      lines.push(`    <testcase ${attrs}>`, `      <failure message="${xmlEscape(r.failure ?? 'failed')}">${xmlEscape(r.folder ? `see ${r.folder}` : '')}</failure>`, '    </testcase>');
+      // The type says which check failed: data (mismatches), protocol (violations only), or error (the run stopped).
+      const type = r.mismatches > 0 ? 'mismatch' : r.violations > 0 ? 'protocol' : 'error';
+      const counts = `${r.mismatches} mismatches, ${r.violations} protocol violations`;
+      lines.push(
+        `    <testcase ${attrs}>`,
+        `      <failure type="${type}" message="${xmlEscape(r.failure ?? 'failed')}">${xmlEscape(`${counts}${r.folder ? `; see ${r.folder}` : ''}`)}</failure>`,
+        '    </testcase>',
+      );
     }
   }
   lines.push('  </testsuite>', '</testsuites>', '');
@@ -132,7 +149,7 @@ export async function runRegress(o: RegressOptions): Promise<PointResult[]> {
     const results = await pool(points, o.jobs, async (p): Promise<PointResult> => {
       const name = pointName(p);
       const caseDir = dir.path(name);
-      const res: PointResult = { ...p, name, pass: false, failure: null, report: null, folder: null };
+      const res: PointResult = { ...p, name, pass: false, mismatches: 0, violations: 0, failure: null, report: null, folder: null };
       try {
         const { report } = await runCosim(
           {
@@ -151,7 +168,9 @@ export async function runRegress(o: RegressOptions): Promise<PointResult[]> {
         );
         res.report = report;
         res.pass = report.pass;
-        res.failure = report.pass ? null : report.firstMismatch;
+        res.mismatches = report.mismatches;
+        res.violations = report.violations;
+        res.failure = report.pass ? null : (report.firstMismatch ?? report.firstViolation);
       } catch (e) {
         res.failure = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       }
@@ -167,21 +186,34 @@ export async function runRegress(o: RegressOptions): Promise<PointResult[]> {
   });
 }
 
+/** Totals over the matrix: protocol violations apart from data mismatches. */
+export function regressTotals(results: readonly PointResult[]): { mismatches: number; violations: number; pointsWithMismatches: number; pointsWithViolations: number } {
+  return {
+    mismatches: results.reduce((a, r) => a + r.mismatches, 0),
+    violations: results.reduce((a, r) => a + r.violations, 0),
+    pointsWithMismatches: results.filter((r) => r.mismatches > 0).length,
+    pointsWithViolations: results.filter((r) => r.violations > 0).length,
+  };
+}
+
 export function summaryTable(results: readonly PointResult[]): string {
   const rows = results.map((r) => [
     r.name,
     r.pass ? 'pass' : 'FAIL',
+    String(r.mismatches),
+    String(r.violations),
     String(r.report?.cycles ?? '-'),
     String(r.report?.denseCycles ?? '-'),
     r.report ? r.report.efficiency.toFixed(3) : '-',
     r.report ? `${(100 * r.report.sparsity).toFixed(1)}%` : '-',
   ]);
-  const head = ['point', 'result', 'cycles', 'dense', 'efficiency', 'sparsity'];
+  const head = ['point', 'result', 'mismatches', 'violations', 'cycles', 'dense', 'efficiency', 'sparsity'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
   const failed = results.filter((r) => !r.pass);
-  lines.push('', `${results.length - failed.length} of ${results.length} passed`);
+  const t = regressTotals(results);
+  lines.push('', `${results.length - failed.length} of ${results.length} passed; ${t.mismatches} data mismatches (${t.pointsWithMismatches} points), ${t.violations} protocol violations (${t.pointsWithViolations} points)`);
   for (const f of failed) lines.push(`  FAIL ${f.name}: ${f.failure}${f.folder ? ` (${f.folder})` : ''}`);
   return lines.join('\n');
 }

@@ -23,6 +23,7 @@ export const SYNTHETIC_KINDS = [
   'rk1',
   'rkmax',
   'tiled',
+  'hostile',
 ] as const;
 export type SyntheticKind = (typeof SYNTHETIC_KINDS)[number];
 
@@ -33,6 +34,8 @@ export interface Stimulus {
   /** Present for dumps: scales, θ, and the float layer for the golden comparison. */
   quantized?: QuantizedLayer;
   floats?: LayerFloats;
+  /** Drive the engine with the hostile host (sim/engine/hostile.ts) instead of the polite driver. */
+  hostile?: boolean;
 }
 
 /** xorshift32: synthetic stimuli must be identical for the same seed everywhere. */
@@ -123,7 +126,8 @@ export function syntheticStimulus(cfg: EngineConfig, kind: SyntheticKind, seed: 
   }
   const problem: Stimulus['problem'] = { R, K, S, theta, g: gArr, W, a: act };
   if (G0) problem.G0 = G0;
-  return { source: `synthetic:${kind}`, problem };
+  // `hostile` is the `random` problem under a host that writes every register while the engine works.
+  return kind === 'hostile' ? { source: `synthetic:${kind}`, problem, hostile: true } : { source: `synthetic:${kind}`, problem };
 }
 
 /** The dump files a --streams argument names: the file itself, or every *.safetensors in the folder. */

@@ -3,6 +3,14 @@
  * START/BUSY/DONE, the 32-bit event counters and the identification registers.
  * A write needs its address and data together; one transaction at a time in
  * each direction, which is all a control port needs.
+ *
+ * While BUSY the block takes no write at all: it completes with SLVERR and
+ * changes nothing. So the job registers the blocks read are the job's working
+ * copy from START to DONE without a second bank of flip-flops, and no host,
+ * however it misbehaves, can move them under a running job. Writes are taken
+ * one at a time, so the last job register write is taken at least two cycles
+ * before a START: copies registered from them (−θ, row beats, group counts)
+ * are current when the job begins.
  */
 import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
@@ -66,10 +74,15 @@ export function engineRegs(p: EngineParams, prefix: string) {
     io.awready.set(wFire);
     io.wready.set(wFire);
     io.bvalid.set(bvalid);
-    io.bresp.set(lit(0, UInt(2)));
     m.when(wFire, () => bvalid.set(true)).elsewhen(io.bready, () => bvalid.set(false));
+    // A write taken while BUSY is refused: SLVERR (bresp = 2), and no register sees it. BUSY
+    // can fall before the host takes B, so the answer is decided, and held, at the handshake.
+    const refused = m.reg('refused_r', Bool(), { reset: false });
+    m.when(wFire, () => refused.set(busy));
+    io.bresp.set(cat(refused.asUInt(), lit(0, UInt(1))));
+    const wTake = m.named('w_take', wFire.and(busy.not()));
     // Byte strobes as per-byte write enables: no read-modify-write mux in front of the registers.
-    const writes = (addr: number): Expr => wFire.and(io.awaddr.eq(lit(addr, UInt(A))));
+    const writes = (addr: number): Expr => wTake.and(io.awaddr.eq(lit(addr, UInt(A))));
     const register = (addr: number, name: string, width: number, reset = 0): Expr => {
       const hit = writes(addr);
       const parts: Expr[] = [];
@@ -91,7 +104,7 @@ export function engineRegs(p: EngineParams, prefix: string) {
     const gStride = register(REG.G_STRIDE, 'g_stride_r', p.addrBits);
     m.when(writes(REG.MODE).and(io.wstrb.bit(0)), () => mode.set(io.wdata.bit(0)));
     const ctrl = m.named('ctrl_write', writes(REG.CTRL).and(io.wstrb.bit(0)));
-    const startNow = m.named('start_now', ctrl.and(io.wdata.bit(0)).and(busy.not()));
+    const startNow = m.named('start_now', ctrl.and(io.wdata.bit(0)));
     const clearCounters = m.named('clear_counters', ctrl.and(io.wdata.bit(1)));
     start.set(startNow);
     m.when(startNow, () => {

@@ -9,6 +9,7 @@ import { ENGINE_ID, geometry } from '../../golden/engine-model/config.ts';
 import type { EngineCounters } from '../../golden/engine-model/model.ts';
 import type { SimResult } from '../harness/job.ts';
 import { COUNTER_READS, type EngineSimJob, G_DUMP, IDENT_READS } from './encode.ts';
+import { checkPokes } from './hostile.ts';
 import { decodeG } from './layout.ts';
 import { beatStride, readSignedField } from './pack.ts';
 
@@ -69,7 +70,6 @@ function decodeY(ej: EngineSimJob, bytes: Uint8Array | undefined, errors: string
 export function decodeEngineResult(ej: EngineSimJob, r: SimResult): DecodedEngineResult {
   const errors: string[] = [];
   if (r.timedOut) errors.push(`simulation hit the cycle limit (${ej.job.cycleLimit}) before the script finished (${r.timeoutDetail ?? 'no detail'}): the engine hung or is far slower than the model allows`);
-  for (const p of r.protocolErrors) errors.push(`protocol: ${p}`);
   const g = geometry(ej.cfg);
   const expectReads = IDENT_READS.length + ej.plan.length * COUNTER_READS.length;
   if (r.reads.length !== expectReads) errors.push(`read log has ${r.reads.length} entries, expected ${expectReads} (did the script finish?)`);
@@ -85,6 +85,8 @@ export function decodeEngineResult(ej: EngineSimJob, r: SimResult): DecodedEngin
     const v = (i: number) => (r.reads[at + i]?.data ?? 0) >>> 0;
     return { cyclesBusy: v(0), macsIssued: v(1), macsSkipped: v(2), rowsFetched: v(3), stallCycles: v(4), nonzeros: v(5), zeros: v(6) };
   });
+  // Protocol violations are the monitors' (SimResult.violations), counted apart from these.
+  if (ej.pokesPerJob) errors.push(...checkPokes(r.pokes, ej.pokesPerJob, jobs.map((j) => j.cyclesBusy)));
   const out: DecodedEngineResult = { jobs, totals: sumJobs(jobs), formatErrors: errors };
   if (ej.mode === 'data') out.y = decodeY(ej, r.outputs.res, errors);
   else {

@@ -14,7 +14,8 @@ import {
   STATUS_DONE,
 } from '../../golden/engine-model/config.ts';
 import { type EngineJob, type EngineMode, type EngineProblem, planJobs, validateProblem } from '../../golden/engine-model/model.ts';
-import type { Backpressure, LiteCommand, SimJob } from '../harness/job.ts';
+import type { Backpressure, LiteCommand, MonitorOptions, SimJob } from '../harness/job.ts';
+import { hostilePokes } from './hostile.ts';
 import { encodeG, encodeW, type LayoutOptions, type MemoryLayout, planLayout } from './layout.ts';
 import { concatBytes, packVectors } from './pack.ts';
 
@@ -26,6 +27,8 @@ export interface DriverOptions extends LayoutOptions {
   /** Overrides the computed limit (see `cycleLimitFor`). */
   cycleLimit?: number;
   vcd?: SimJob['vcd'];
+  /** The hostile host (sim/engine/hostile.ts): random writes to every register right after each START, seeded. */
+  hostile?: { seed: number };
 }
 
 /** Registers read once before the first job, to check the RTL is the configured engine. */
@@ -51,6 +54,8 @@ export interface EngineSimJob {
   S: number;
   plan: EngineJob[];
   layout: MemoryLayout;
+  /** Hostile jobs: the `poke` commands of each planned job (its START first), in order. */
+  pokesPerJob?: number[];
 }
 
 /** The dump of G (weight mode) in SimResult.dumps. */
@@ -70,14 +75,22 @@ export function cycleLimitFor(cfg: EngineConfig, R: number, plan: readonly Engin
   return Math.ceil((3 * c) / (1 - Math.min(stall, 0.9)));
 }
 
-function scriptFor(mode: EngineMode, R: number, plan: readonly EngineJob[], l: MemoryLayout): LiteCommand[] {
+/** An address the engine does not map: reads 0, writes ignored (with OKAY). */
+export const UNMAPPED_PROBE = 0x7c;
+
+function scriptFor(cfg: EngineConfig, mode: EngineMode, R: number, plan: readonly EngineJob[], l: MemoryLayout, hostile?: { seed: number }): { script: LiteCommand[]; pokesPerJob?: number[] } {
   const s: LiteCommand[] = IDENT_READS.map((addr) => ({ op: 'read', addr }));
-  s.push(
-    { op: 'write', addr: REG.MODE, data: mode === 'data' ? MODE_DATA : MODE_WEIGHT },
-    { op: 'write', addr: REG.ROWS, data: R },
-  );
-  for (const job of plan) {
+  // Unmapped addresses behave as the contract says: the write is answered OKAY and the read gives 0.
+  s.push({ op: 'write', addr: UNMAPPED_PROBE, data: 0xffffffff }, { op: 'expect', addr: UNMAPPED_PROBE, mask: 0xffffffff, value: 0 });
+  const pokesPerJob: number[] = [];
+  for (const [n, job] of plan.entries()) {
+    const pokes = hostile ? hostilePokes(cfg, R, job, mode, hostile.seed * 7919 + n) : undefined;
+    if (pokes) pokesPerJob.push(pokes.pokes);
+    // Every job register (JOB_REGS), MODE and ROWS included, before each START: a write a
+    // host slipped in after the previous DONE cannot leak into this job.
     s.push(
+      { op: 'write', addr: REG.MODE, data: mode === 'data' ? MODE_DATA : MODE_WEIGHT },
+      { op: 'write', addr: REG.ROWS, data: R },
       { op: 'write', addr: REG.THETA, data: job.theta },
       { op: 'write', addr: REG.COLS, data: job.cols },
       { op: 'write', addr: REG.VECTORS, data: job.vectors },
@@ -87,12 +100,50 @@ function scriptFor(mode: EngineMode, R: number, plan: readonly EngineJob[], l: M
       { op: 'write', addr: REG.G_BASE, data: l.gBase + 8 * job.c0 },
       { op: 'write', addr: REG.G_STRIDE, data: l.gStride },
       { op: 'write', addr: REG.CTRL, data: CTRL_CLEAR_COUNTERS },
-      { op: 'write', addr: REG.CTRL, data: CTRL_START },
-      { op: 'wait', addr: REG.STATUS, mask: STATUS_DONE, value: STATUS_DONE },
+      ...(pokes ? pokes.commands : [{ op: 'write', addr: REG.CTRL, data: CTRL_START } as const]),
+      // DONE is a completion point: every burst finished, every result beat taken.
+      { op: 'wait', addr: REG.STATUS, mask: STATUS_DONE, value: STATUS_DONE, quiescent: true },
       ...COUNTER_READS.map((addr): LiteCommand => ({ op: 'read', addr })),
+      ...(pokes ? pokes.after : []),
     );
   }
-  return s;
+  return hostile ? { script: s, pokesPerJob } : { script: s };
+}
+
+/** Bursts a row of `bytes` at `addr` is split into: at every 4 KiB page and every 256 beats. */
+function burstsOfRow(addr: number, bytes: number, busBytes: number): number {
+  let n = 0;
+  for (let a = addr, left = bytes; left > 0; n++) {
+    const take = Math.min(left, 4096 - (a % 4096), 256 * busBytes);
+    a += take;
+    left -= take;
+  }
+  return n;
+}
+
+/**
+ * What the engine declares to the monitors: read bursts in flight ≤ rows it may have
+ * read and not consumed (maxOutstanding) × the most bursts a row of this job takes;
+ * write bursts awaiting B ≤ rows in flight in weight mode (inflightRows) × the same.
+ * The packets of m_axis_res: one per vector, ⌈cols/N⌉ beats (none in weight mode).
+ */
+function monitorsFor(cfg: EngineConfig, mode: EngineMode, R: number, plan: readonly EngineJob[], l: MemoryLayout): MonitorOptions {
+  // As generator/designs/params.ts sizes the row fetcher and the write-back (engineParams
+  // also checks what the hardware needs, which the driver's configurations need not meet).
+  const inflightRows = 2 ** Math.ceil(Math.log2(2 * cfg.maxOutstanding));
+  const bus = cfg.axiDataBits / 8;
+  let perRow = 1;
+  for (const job of plan) {
+    const [base, stride, bytes] = mode === 'data' ? [l.wBase + 2 * job.c0, l.wStride, job.cols * 2] : [l.gBase + 8 * job.c0, l.gStride, job.cols * 8];
+    const rowBytes = Math.ceil(bytes / bus) * bus;
+    for (let j = 0; j < R; j++) perRow = Math.max(perRow, burstsOfRow(base + j * stride, rowBytes, bus));
+  }
+  const monitors: MonitorOptions = {
+    maxOutstandingReads: cfg.maxOutstanding * perRow,
+    packets: { res: mode === 'data' ? plan.map((j) => ({ beats: Math.ceil(j.cols / cfg.N), count: j.vectors })) : [] },
+  };
+  if (mode === 'weight') monitors.maxOutstandingWrites = inflightRows * perRow;
+  return monitors;
 }
 
 export function buildEngineJob(cfg: EngineConfig, p: EngineProblem, mode: EngineMode, opts: DriverOptions = {}): EngineSimJob {
@@ -110,9 +161,11 @@ export function buildEngineJob(cfg: EngineConfig, p: EngineProblem, mode: Engine
   if (mode === 'weight') inputs.act = concatBytes(act);
   const memLatency = opts.memLatency ?? 20;
   const stall = opts.stallProbability ?? 0;
+  const { script, pokesPerJob } = scriptFor(cfg, mode, R, plan, layout, opts.hostile);
   const job: SimJob = {
     inputs,
-    script: scriptFor(mode, R, plan, layout),
+    script,
+    monitors: monitorsFor(cfg, mode, R, plan, layout),
     memory: {
       load: mode === 'data'
         ? [{ base: layout.wBase, data: encodeW(p.W!, R, K, layout) }]
@@ -126,5 +179,5 @@ export function buildEngineJob(cfg: EngineConfig, p: EngineProblem, mode: Engine
     cycleLimit: opts.cycleLimit ?? cycleLimitFor(cfg, R, plan, memLatency, stall),
   };
   if (opts.vcd) job.vcd = opts.vcd;
-  return { job, cfg, mode, R, K, S, plan, layout };
+  return pokesPerJob ? { job, cfg, mode, R, K, S, plan, layout, pokesPerJob } : { job, cfg, mode, R, K, S, plan, layout };
 }

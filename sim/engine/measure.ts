@@ -8,6 +8,7 @@ import type { EngineConfig } from '../../golden/engine-model/config.ts';
 import { efficiency, idealCycles } from '../../golden/engine-model/cycles.ts';
 import { type EngineMode, type EngineProblem, type EngineResult, runEngine } from '../../golden/engine-model/model.ts';
 import type { SimJob, SimResult } from '../harness/job.ts';
+import type { Violation } from '../harness/rules.ts';
 import { type Comparison, compareEngine } from './compare.ts';
 import { type DecodedEngineResult, decodeEngineResult } from './decode.ts';
 import { buildEngineJob, type DriverOptions, type EngineSimJob } from './encode.ts';
@@ -15,6 +16,11 @@ import { buildEngineJob, type DriverOptions, type EngineSimJob } from './encode.
 export type JobRunner = (job: SimJob) => Promise<SimResult>;
 
 export interface LayerMeasurement {
+  /** Bit-exact and free of protocol violations. */
+  pass: boolean;
+  /** The monitors' findings (the first 64; violationCount counts all). */
+  violations: Violation[];
+  violationCount: number;
   mode: EngineMode;
   top: 'sparse_bwd_engine' | 'dense_bwd_engine';
   engineJobs: number;
@@ -53,6 +59,9 @@ export async function measureLayer(
   const ideal = idealCycles(cfg, mode, p.R, ej.plan, expected.nnzPerVector, opts.memLatency ?? 20).ideal;
   const t = decoded.totals;
   return {
+    pass: comparison.pass && result.violationCount === 0,
+    violations: result.violations,
+    violationCount: result.violationCount,
     mode,
     top: cfg.skipping ? 'sparse_bwd_engine' : 'dense_bwd_engine',
     engineJobs: ej.plan.length,

@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LiteCommand, MemoryStats, SimJob, SimResult, StreamStats } from './job.ts';
+import { describeViolation, ruleRef, type Violation } from './rules.ts';
 
 const NAME = /^[A-Za-z0-9_]+$/;
 
@@ -20,9 +21,13 @@ export function scriptText(script: readonly LiteCommand[]): string {
         case 'read':
           return `read ${hex(c.addr)}`;
         case 'wait':
-          return `wait ${hex(c.addr)} ${hex(c.mask)} ${hex(c.value)}`;
+          return `wait ${hex(c.addr)} ${hex(c.mask)} ${hex(c.value)}${c.quiescent ? ' quiescent' : ''}`;
         case 'idle':
           return `idle ${c.cycles}`;
+        case 'poke':
+          return `poke ${hex(c.addr)} ${hex(c.data)} ${c.bDelay ?? 0}`;
+        case 'expect':
+          return `expect ${hex(c.addr)} ${hex(c.mask)} ${hex(c.value)}`;
       }
     })
     .join('\n')
@@ -35,7 +40,9 @@ export function parseScript(text: string): LiteCommand[] {
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;
-    const [op, ...args] = line.split(/\s+/);
+    const [op, ...words] = line.split(/\s+/);
+    const quiescent = op === 'wait' && words.at(-1) === 'quiescent';
+    const args = quiescent ? words.slice(0, -1) : words;
     const nums = args.map((a) => Number(a));
     const bad = (): never => {
       throw new RangeError(`script line ${i + 1}: cannot read "${raw.trim()}"`);
@@ -43,8 +50,10 @@ export function parseScript(text: string): LiteCommand[] {
     if (nums.some((n) => !Number.isInteger(n) || n < 0)) bad();
     if (op === 'write' && nums.length === 2) out.push({ op, addr: nums[0], data: nums[1] });
     else if (op === 'read' && nums.length === 1) out.push({ op, addr: nums[0] });
-    else if (op === 'wait' && nums.length === 3) out.push({ op, addr: nums[0], mask: nums[1], value: nums[2] });
+    else if (op === 'wait' && nums.length === 3) out.push({ op, addr: nums[0], mask: nums[1], value: nums[2], ...(quiescent ? { quiescent } : {}) });
     else if (op === 'idle' && nums.length === 1) out.push({ op, cycles: nums[0] });
+    else if (op === 'poke' && (nums.length === 2 || nums.length === 3)) out.push({ op, addr: nums[0], data: nums[1], ...(nums.length === 3 ? { bDelay: nums[2] } : {}) });
+    else if (op === 'expect' && nums.length === 3) out.push({ op, addr: nums[0], mask: nums[1], value: nums[2] });
     else bad();
   });
   return out;
@@ -54,6 +63,25 @@ function memorySize(job: SimJob): number {
   if (job.memory.size !== undefined) return job.memory.size;
   const ends = [...job.memory.load.map((l) => l.base + l.data.length), ...job.memory.dump.map((d) => d.base + d.bytes), 0];
   return Math.ceil(Math.max(...ends) / 4096) * 4096;
+}
+
+function monitorLines(job: SimJob): string[] {
+  const m = job.monitors ?? {};
+  const lines: string[] = [];
+  const count = (v: number | undefined, what: string): number | undefined => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new RangeError(`monitors.${what} must be a whole number ≥ 1, got ${v}`);
+    return v;
+  };
+  if (count(m.maxOutstandingReads, 'maxOutstandingReads')) lines.push(`declared_reads ${m.maxOutstandingReads}`);
+  if (count(m.maxOutstandingWrites, 'maxOutstandingWrites')) lines.push(`declared_writes ${m.maxOutstandingWrites}`);
+  if (count(m.responseBound, 'responseBound')) lines.push(`response_bound ${m.responseBound}`);
+  if (m.memoryFault) lines.push(`mem_fault ${m.memoryFault === 'b-early' ? 1 : 2}`);
+  for (const [name, runs] of Object.entries(m.packets ?? {})) {
+    if (!NAME.test(name)) throw new RangeError(`stream name "${name}" must match ${NAME}`);
+    for (const r of runs) count(r.beats, `packets.${name}.beats`);
+    lines.push(`packets ${name} ${runs.filter((r) => r.count > 0).map((r) => `${r.beats}x${r.count}`).join(' ')}`.trimEnd());
+  }
+  return lines;
 }
 
 /** Writes the job into `dir` (which must exist) and returns the path of job.txt. */
@@ -67,6 +95,7 @@ export async function writeJobFiles(job: SimJob, dir: string, outputNames: reado
     `mem_latency ${job.memory.latency ?? 1}`,
     `mem_stall ${job.memory.stallProbability ?? 0}`,
     `mem_outstanding ${job.memory.maxOutstandingReads ?? 16}`,
+    ...monitorLines(job),
   ];
   for (const [name, data] of Object.entries(job.inputs)) {
     if (!NAME.test(name)) throw new RangeError(`stream name "${name}" must match ${NAME}`);
@@ -86,7 +115,7 @@ export async function writeJobFiles(job: SimJob, dir: string, outputNames: reado
   for (const n of outputNames) lines.push(`out ${n} ${join(dir, `out_${n}.bin`)}`);
   const script = join(dir, 'script.txt');
   await writeFile(script, scriptText(job.script));
-  lines.push(`script ${script}`, `reads ${join(dir, 'reads.txt')}`, `result ${join(dir, 'result.json')}`);
+  lines.push(`script ${script}`, `reads ${join(dir, 'reads.txt')}`, `pokes ${join(dir, 'pokes.txt')}`, `result ${join(dir, 'result.json')}`);
   if (withVcd && job.vcd) lines.push(`vcd ${join(dir, 'window.vcd')} ${job.vcd.fromCycle} ${job.vcd.toCycle}`);
   const jobFile = join(dir, 'job.txt');
   await writeFile(jobFile, lines.join('\n') + '\n');
@@ -105,7 +134,7 @@ interface RawResult {
   script_position: number;
   script_length: number;
   errors_total: number;
-  errors: string[];
+  errors: { rule: string; channel: string; cycle: number; detail: string }[];
   inputs: Record<string, { beats: number; offered: number; stall_cycles: number }>;
   outputs: Record<string, { beats: number; stall_cycles: number }>;
   memory: { read_bursts: number; read_beats: number; write_bursts: number; write_beats: number; max_outstanding_reads: number };
@@ -136,8 +165,16 @@ export async function readJobResult(job: SimJob, dir: string, outputNames: reado
   const dumps: Record<string, Uint8Array> = {};
   for (const d of job.memory.dump) dumps[d.name] = new Uint8Array(await readFile(join(dir, `dump_${d.name}.bin`)));
 
-  const protocolErrors = [...raw.errors];
+  const violations: Violation[] = raw.errors.map((e) => ({ ...e, ref: ruleRef(e.rule) }));
+  const protocolErrors = violations.map(describeViolation);
   if (raw.errors_total > raw.errors.length) protocolErrors.push(`... and ${raw.errors_total - raw.errors.length} more`);
+  const pokes = (await readFile(join(dir, 'pokes.txt'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [a, d, c, r, b] = l.split(' ').map(Number);
+      return { addr: a!, data: d!, cycle: c!, resp: r!, bCycle: b! };
+    });
   const streams: Record<string, StreamStats> = {};
   for (const [n, s] of Object.entries(raw.inputs)) streams[n] = { beats: s.beats, stallCycles: s.stall_cycles };
   for (const [n, s] of Object.entries(raw.outputs)) streams[n] = { beats: s.beats, stallCycles: s.stall_cycles };
@@ -156,7 +193,10 @@ export async function readJobResult(job: SimJob, dir: string, outputNames: reado
     dumps,
     cycles: raw.cycles,
     timedOut: raw.timed_out,
+    violations,
+    violationCount: raw.errors_total,
     protocolErrors,
+    pokes,
     streams,
     memory,
     simSeconds: raw.sim_seconds,

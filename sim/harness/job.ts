@@ -15,6 +15,8 @@
  * `encodeBeats` / `decodeBeats` in beats.ts convert to and from bigint lists.
  */
 
+import type { Violation } from './rules.ts';
+
 export type Backpressure = 'none' | 'random' | 'bursty';
 
 export const BACKPRESSURE_MODES: readonly Backpressure[] = ['none', 'random', 'bursty'];
@@ -24,9 +26,20 @@ export type LiteCommand =
   | { op: 'write'; addr: number; data: number }
   /** The value read is appended to `SimResult.reads`. */
   | { op: 'read'; addr: number }
-  /** Poll `addr` until `(read & mask) === value`; polls are not logged. */
-  | { op: 'wait'; addr: number; mask: number; value: number }
-  | { op: 'idle'; cycles: number };
+  /**
+   * Poll `addr` until `(read & mask) === value`; polls are not logged. `quiescent` makes the
+   * match a completion point: every AXI4 burst must then be finished (last R, all W, B taken)
+   * and no output beat waiting (DONE-* rules).
+   */
+  | { op: 'wait'; addr: number; mask: number; value: number; quiescent?: boolean }
+  | { op: 'idle'; cycles: number }
+  /**
+   * A write whose response is logged in `SimResult.pokes`, not checked; BREADY stays low for
+   * `bDelay` cycles after AW and W were taken (default 0).
+   */
+  | { op: 'poke'; addr: number; data: number; bDelay?: number }
+  /** One read that must satisfy `(read & mask) === value` (rule AXIL-EXPECT); not logged. */
+  | { op: 'expect'; addr: number; mask: number; value: number };
 
 export interface MemoryLoad {
   /** Byte address of the first byte. */
@@ -84,6 +97,27 @@ export interface SimJob {
   drainCycles?: number;
   /** Write a VCD of this window (needs a --trace build; the harness makes it). */
   vcd?: VcdWindow;
+  /** What the protocol monitors check beyond the AMBA rules (docs/verification.md). */
+  monitors?: MonitorOptions;
+}
+
+/** One run of equal packets on an output stream: `count` packets of `beats` beats. */
+export interface PacketRun {
+  beats: number;
+  count: number;
+}
+
+export interface MonitorOptions {
+  /** Read bursts the design declares it may have in flight (AR taken, last R not); absent: unchecked. */
+  maxOutstandingReads?: number;
+  /** Write bursts the design declares it may have awaiting B (AW taken, B not); absent: unchecked. */
+  maxOutstandingWrites?: number;
+  /** Cycles an R or B beat may wait for the design's ready (default 1000). */
+  responseBound?: number;
+  /** Per output stream, the packets the job must produce in order: TLAST on each one's last beat, nothing after. */
+  packets?: Record<string, PacketRun[]>;
+  /** A deliberate fault of the memory model, to test its self-checks: B at a burst's first W beat, or one R beat too many. */
+  memoryFault?: 'b-early' | 'r-extra';
 }
 
 export interface StreamStats {
@@ -118,8 +152,14 @@ export interface SimResult {
   timedOut: boolean;
   /** When timed out: where the script stood and which input streams were not fully taken. */
   timeoutDetail?: string;
-  /** AXI protocol violations seen by the harness's checkers (empty when clean). */
+  /** Protocol violations seen by the monitors, the first 64 (empty when clean). */
+  violations: Violation[];
+  /** Every violation, counted (violations holds only the first 64). */
+  violationCount: number;
+  /** The violations as one line each (`describeViolation`), with a "… and N more" line past the first 64. */
   protocolErrors: string[];
+  /** The script's `poke` commands: the cycle AW and W had both been taken, the BRESP and the cycle of B. */
+  pokes: { addr: number; data: number; cycle: number; resp: number; bCycle: number }[];
   streams: Record<string, StreamStats>;
   memory: MemoryStats;
   /** Path of the VCD when the job asked for one. */

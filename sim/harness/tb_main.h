@@ -40,7 +40,11 @@ struct Job {
   uint64_t seed = 1, cycle_limit = 1000000, drain = 16;
   Pressure pressure = Pressure::None;
   uint64_t mem_size = 0, mem_latency = 1, mem_outstanding = 16;
+  uint64_t declared_reads = 0, declared_writes = 0, response_bound = 1000;
+  int mem_fault = 0;
   double mem_stall = 0;
+  // Per output stream: runs of (beats per packet, packets), checked by the AXIS-TLAST monitor.
+  std::map<std::string, std::vector<OutStream::Run>> packets;
   std::vector<std::pair<uint64_t, std::string>> loads;
   struct Dump {
     std::string name;
@@ -49,7 +53,7 @@ struct Job {
   };
   std::vector<Dump> dumps;
   std::map<std::string, std::string> ins, outs;
-  std::string script, after, hold_read, reads, result, vcd, record;
+  std::string script, after, hold_read, reads, pokes, result, vcd, record;
   uint64_t vcd_from = 0, vcd_to = 0;
 };
 
@@ -78,6 +82,23 @@ inline Job parse_job(const std::string& path) {
     else if (key == "mem_latency") ss >> j.mem_latency;
     else if (key == "mem_stall") ss >> j.mem_stall;
     else if (key == "mem_outstanding") ss >> j.mem_outstanding;
+    else if (key == "declared_reads") ss >> j.declared_reads;
+    else if (key == "declared_writes") ss >> j.declared_writes;
+    else if (key == "response_bound") ss >> j.response_bound;
+    else if (key == "mem_fault") ss >> j.mem_fault;
+    else if (key == "packets") {
+      // packets NAME BEATSxCOUNT ...
+      std::string n, run;
+      ss >> n;
+      auto& runs = j.packets[n];
+      while (ss >> run) {
+        const size_t x = run.find('x');
+        if (x == std::string::npos) die("packets " + n + ": runs are BEATSxCOUNT, got " + run);
+        const uint64_t beats = std::strtoull(run.c_str(), nullptr, 10), count = std::strtoull(run.c_str() + x + 1, nullptr, 10);
+        if (beats == 0 || beats > 0xffffffffull) die("packets " + n + ": a packet has 1 .. 2^32-1 beats, got " + run);
+        if (count) runs.push_back({uint32_t(beats), count});
+      }
+    }
     else if (key == "load") {
       uint64_t base;
       std::string p;
@@ -99,6 +120,7 @@ inline Job parse_job(const std::string& path) {
     else if (key == "after") ss >> j.after;
     else if (key == "hold_read") ss >> j.hold_read;
     else if (key == "reads") ss >> j.reads;
+    else if (key == "pokes") ss >> j.pokes;
     else if (key == "result") ss >> j.result;
     else if (key == "record") ss >> j.record;
     else if (key == "vcd") ss >> j.vcd >> j.vcd_from >> j.vcd_to;
@@ -117,9 +139,9 @@ inline std::vector<LiteCmd> parse_script(const std::string& path) {
   while (std::getline(f, line)) {
     ++n;
     std::istringstream ss(line);
-    std::string op, a, b, c;
+    std::string op, a, b, c, d;
     if (!(ss >> op) || op[0] == '#') continue;
-    ss >> a >> b >> c;
+    ss >> a >> b >> c >> d;
     auto num = [&](const std::string& s) -> uint64_t {
       if (s.empty()) die("script line " + std::to_string(n) + ": missing operand");
       return std::strtoull(s.c_str(), nullptr, 0);
@@ -127,13 +149,43 @@ inline std::vector<LiteCmd> parse_script(const std::string& path) {
     LiteCmd cmd{};
     if (op == "write") cmd.op = LiteCmd::Write, cmd.addr = uint32_t(num(a)), cmd.data = uint32_t(num(b));
     else if (op == "read") cmd.op = LiteCmd::Read, cmd.addr = uint32_t(num(a));
-    else if (op == "wait") cmd.op = LiteCmd::Wait, cmd.addr = uint32_t(num(a)), cmd.mask = uint32_t(num(b)), cmd.data = uint32_t(num(c));
+    else if (op == "wait") {
+      cmd.op = LiteCmd::Wait, cmd.addr = uint32_t(num(a)), cmd.mask = uint32_t(num(b)), cmd.data = uint32_t(num(c));
+      if (d == "quiescent") cmd.quiescent = true;
+      else if (!d.empty()) die("script line " + std::to_string(n) + ": wait takes ADDR MASK VALUE [quiescent]");
+    } else if (op == "expect") cmd.op = LiteCmd::Expect, cmd.addr = uint32_t(num(a)), cmd.mask = uint32_t(num(b)), cmd.data = uint32_t(num(c));
+    else if (op == "poke") cmd.op = LiteCmd::Poke, cmd.addr = uint32_t(num(a)), cmd.data = uint32_t(num(b)), cmd.cycles = c.empty() ? 0 : num(c);
     else if (op == "idle") cmd.op = LiteCmd::Idle, cmd.cycles = num(a);
     else die("script line " + std::to_string(n) + ": unknown command " + op);
     if (cmd.op == LiteCmd::Idle && cmd.cycles == 0) continue;
     cmds.push_back(cmd);
   }
   return cmds;
+}
+
+// AXI4 A3.1.2, AXI4-Stream 2.7.2: every VALID the design drives is low during reset
+// and in the first cycle after it. Sampled ports are in h (sample()).
+TB_COLD void check_reset_valids(Harness& h, uint64_t cycle, const char* when) {
+  for (auto& s : h.out)
+    if (s.valid) h.err.add(cycle, "AXIS-RESET-TVALID", s.name, std::string("TVALID high ") + when);
+  auto axi = [&](bool v, const char* ch) {
+    if (v) h.err.add(cycle, "AXI-RESET-VALID", ch, std::string("VALID high ") + when);
+  };
+  if (kAxiDataBits) axi(h.mem.arvalid, "m_axi_ar"), axi(h.mem.awvalid, "m_axi_aw"), axi(h.mem.wvalid, "m_axi_w");
+  if (kHasLite) axi(h.lite.bvalid, "s_axil_b"), axi(h.lite.rvalid, "s_axil_r");
+}
+
+// A completion point (a `wait ... quiescent` that just matched): nothing may be outstanding.
+TB_COLD void check_completion(Harness& h, uint64_t cycle) {
+  if (kAxiDataBits) {
+    if (!h.mem.reads.empty())
+      h.err.add(cycle, "DONE-READS", "m_axi_r", "completion with " + std::to_string(h.mem.reads.size()) + " read bursts still waiting for their last R beat");
+    if (!h.mem.writes.empty() || !h.mem.bresps.empty())
+      h.err.add(cycle, "DONE-WRITES", "m_axi_b",
+                "completion with " + std::to_string(h.mem.writes.size()) + " write bursts missing W beats and " + std::to_string(h.mem.bresps.size()) + " without their B accepted");
+  }
+  for (auto& s : h.out)
+    if (s.valid && !s.ready) h.err.add(cycle, "DONE-STREAM", s.name, "completion with a beat still offered and not taken");
 }
 
 template <typename Top>
@@ -146,6 +198,9 @@ void reset(Top* t, Harness& h) {
     t->eval();
     set_clock(t, true);
     t->eval();
+    sample(t, h);
+    // Before the first edge a synchronously reset design holds whatever it powered up with.
+    if (i > 0) check_reset_valids(h, 0, "during reset");
   }
   set_clock(t, false);
   set_reset(t, false);
@@ -174,6 +229,13 @@ inline void load_models(Harness& h, const Job& job) {
   for (size_t i = 0; i < kDesign.outputs.size(); ++i) {
     const auto& d = kDesign.outputs[i];
     h.out.emplace_back(d.name, d.width, job.pressure, job.seed * 1000003ull + 500 + i);
+    auto it = job.packets.find(d.name);
+    if (it != job.packets.end()) h.out.back().packets = it->second, h.out.back().check_packets = true;
+  }
+  for (const auto& kv : job.packets) {
+    bool known = false;
+    for (auto& d : kDesign.outputs) known = known || kv.first == d.name;
+    if (!known) die("the top has no output stream m_axis_" + kv.first);
   }
   h.lite.script = parse_script(job.script);
   if (!kHasLite && !h.lite.script.empty()) die("the job has an AXI4-Lite script but the top has no s_axil_* port");
@@ -183,6 +245,10 @@ inline void load_models(Harness& h, const Job& job) {
     h.mem.latency = job.mem_latency < 1 ? 1 : job.mem_latency;
     h.mem.stall = job.mem_stall;
     h.mem.max_outstanding = job.mem_outstanding;
+    h.mem.declared_reads = job.declared_reads;
+    h.mem.declared_writes = job.declared_writes;
+    h.mem.response_bound = job.response_bound < 1 ? 1 : job.response_bound;
+    h.mem.fault = job.mem_fault;
     h.mem.rng = Rng(job.seed * 7919ull + 17);
     for (const auto& [base, path] : job.loads) {
       const auto bytes = read_file(path);
@@ -310,7 +376,14 @@ TB_HOT void advance_models(Harness& h, uint64_t cycle) {
   for (auto& s : h.in) s.advance();
   for (auto& s : h.out) s.advance();
   h.lite.advance(cycle, h.err);
-  if (kAxiDataBits) h.mem.advance(cycle + 1);
+  if (h.lite.completion) [[unlikely]] {
+    h.lite.completion = false;
+    check_completion(h, cycle);
+  }
+  if (kAxiDataBits) {
+    if (h.mem.rvalid | h.mem.bvalid) h.mem.count_waits(cycle, h.err);
+    h.mem.advance(cycle + 1, h.err);
+  }
 }
 
 // kRecord: keep every cycle's inputs for --replay; a template argument, so a job
@@ -336,7 +409,7 @@ int run_job(const Job& job) {
   for (auto& s : h.in) s.advance();
   for (auto& s : h.out) s.advance();
   h.lite.drive();
-  if (kAxiDataBits) h.mem.advance(0);
+  if (kAxiDataBits) h.mem.advance(0, h.err);
 
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
@@ -360,6 +433,7 @@ int run_job(const Job& job) {
     if (vcd && cycle >= job.vcd_from && cycle <= job.vcd_to) vcd->dump(cycle * 10);
 #endif
     sample(t, h);
+    if (cycle == 0) [[unlikely]] check_reset_valids(h, 0, "in the first cycle after reset");
     check_sampled(h, cycle);
     set_clock(t, true);
     t->eval();
@@ -377,7 +451,7 @@ int run_job(const Job& job) {
       if (offering) drain = job.drain;
       else if (drain-- == 0) break;
       if (cycle >= end_cycle + job.cycle_limit) {
-        h.err.add(cycle, "outputs still offered beats after the script ended; stopped draining at the cycle limit");
+        h.err.add(cycle, "HARNESS-DRAIN", "m_axis", "outputs still offered beats after the script ended; stopped draining at the cycle limit");
         break;
       }
     }
@@ -389,6 +463,11 @@ int run_job(const Job& job) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  // A response the design never took, or a burst it never finished (a timed-out run fails anyway).
+  if (kAxiDataBits && !timed_out) {
+    const std::string left = h.mem.outstanding();
+    if (!left.empty()) h.err.add(cycle, "AXI4-END-OUTSTANDING", "m_axi", "at the end of the run: " + left);
+  }
 #if VM_TRACE
   if (vcd) {
     vcd->close();
@@ -413,6 +492,15 @@ int run_job(const Job& job) {
     write_file(job.reads, reinterpret_cast<const uint8_t*>(text.data()), text.size());
     write_file(job.reads + ".writes", reinterpret_cast<const uint8_t*>(h.mem.write_log.data()), h.mem.write_log.size() * 8);
   }
+  if (!job.pokes.empty()) {
+    std::string text;
+    char line[120];
+    for (auto& p : h.lite.pokes) {
+      std::snprintf(line, sizeof line, "0x%08x 0x%08x %llu %u %llu\n", p.addr, p.data, (unsigned long long)p.handshake, p.resp, (unsigned long long)p.b_cycle);
+      text += line;
+    }
+    write_file(job.pokes, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  }
   for (const auto& d : job.dumps) {
     if (d.base + d.bytes > h.mem.mem.size()) die("memory dump " + d.name + " runs past the modelled memory");
     write_file(d.path, h.mem.mem.data() + d.base, d.bytes);
@@ -422,7 +510,11 @@ int run_job(const Job& job) {
   js << "{\"cycles\":" << end_cycle << ",\"timed_out\":" << (timed_out ? "true" : "false");
   js << ",\"script_position\":" << h.lite.pc << ",\"script_length\":" << h.lite.script.size();
   js << ",\"errors_total\":" << h.err.total << ",\"errors\":[";
-  for (size_t i = 0; i < h.err.list.size(); ++i) js << (i ? "," : "") << json_str(h.err.list[i]);
+  for (size_t i = 0; i < h.err.list.size(); ++i) {
+    const Violation& v = h.err.list[i];
+    js << (i ? "," : "") << "{\"rule\":" << json_str(v.rule) << ",\"channel\":" << json_str(v.channel) << ",\"cycle\":" << v.cycle
+       << ",\"detail\":" << json_str(v.detail) << "}";
+  }
   js << "],\"inputs\":{";
   for (size_t i = 0; i < h.in.size(); ++i)
     js << (i ? "," : "") << json_str(h.in[i].name) << ":{\"beats\":" << h.in[i].next_beat << ",\"offered\":" << h.in[i].count

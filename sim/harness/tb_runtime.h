@@ -130,19 +130,44 @@ struct Gate {
 };
 
 // ---------------------------------------------------------------- checks
+// One protocol violation: a stable rule id (the table of rules, with their
+// specification references, is sim/harness/rules.ts), the channel, the cycle
+// and the values involved. The first 64 are kept; all are counted.
+struct Violation {
+  const char* rule;
+  std::string channel;
+  uint64_t cycle;
+  std::string detail;
+};
 struct Errors {
-  std::vector<std::string> list;
+  std::vector<Violation> list;
   size_t total = 0;
-  TB_COLD void add(uint64_t cycle, const std::string& what) {
+  // Past the first 64, the first of each rule is still kept: one rule repeated cannot hide another.
+  TB_COLD void add(uint64_t cycle, const char* rule, const std::string& channel, const std::string& detail) {
     ++total;
-    if (list.size() < 64) list.push_back("cycle " + std::to_string(cycle) + ": " + what);
+    bool keep = list.size() < 64;
+    if (!keep) {
+      keep = true;
+      for (const Violation& v : list) keep = keep && std::strcmp(v.rule, rule) != 0;
+    }
+    if (keep) list.push_back({rule, channel, cycle, detail});
   }
 };
 
-inline std::string hex(uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "%x", v);
+inline std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "%llx", (unsigned long long)v);
   return b;
+}
+// A payload as one little-endian hex number (most significant byte first).
+TB_COLD inline std::string bytes_hex(const uint8_t* p, size_t n) {
+  std::string o = "0x";
+  char b[4];
+  for (size_t i = n; i-- > 0;) {
+    std::snprintf(b, sizeof b, "%02x", p[i]);
+    o += b;
+  }
+  return o;
 }
 
 // AXI rule: once valid is high without ready, valid and the payload hold until
@@ -150,9 +175,12 @@ inline std::string hex(uint32_t v) {
 // byte for byte. Only called while the channel is valid or pending.
 struct Stability {
   const char* channel;
+  const char* valid_rule;    // AXI-VALID-HOLD or AXIS-TVALID-HOLD
+  const char* payload_rule;  // AXI-PAYLOAD-HOLD or AXIS-PAYLOAD-HOLD
   bool pending = false;
   std::vector<uint8_t> held;
-  Stability(const char* ch, size_t bytes) : channel(ch), held(bytes) {}
+  Stability(const char* ch, size_t bytes, bool stream = false)
+      : channel(ch), valid_rule(stream ? "AXIS-TVALID-HOLD" : "AXI-VALID-HOLD"), payload_rule(stream ? "AXIS-PAYLOAD-HOLD" : "AXI-PAYLOAD-HOLD"), held(bytes) {}
   TB_HOT void check(uint64_t cycle, bool valid, bool ready, const uint8_t* payload, Errors& err) {
     if (pending) {
       if (!valid) dropped(cycle, err);
@@ -161,8 +189,10 @@ struct Stability {
     pending = valid && !ready;
     if (pending) copy_bytes(held.data(), payload, held.size());
   }
-  TB_COLD void dropped(uint64_t cycle, Errors& err) { err.add(cycle, std::string(channel) + ": valid dropped before the handshake"); }
-  TB_COLD void changed(uint64_t cycle, Errors& err) { err.add(cycle, std::string(channel) + ": payload changed while valid waited for ready"); }
+  TB_COLD void dropped(uint64_t cycle, Errors& err) { err.add(cycle, valid_rule, channel, "valid dropped before the handshake"); }
+  TB_COLD void changed(uint64_t cycle, Errors& err) {
+    err.add(cycle, payload_rule, channel, "payload changed while valid waited for ready: held " + bytes_hex(held.data(), held.size()));
+  }
 };
 
 // ---------------------------------------------------------------- streams
@@ -206,8 +236,19 @@ struct OutStream {
   bool ready = false;                // driven
   bool valid = false, last = false;  // sampled (last only while valid)
   uint64_t beats = 0, stall_cycles = 0;
+  // The job's packets (job key `packets`): runs of (beats per packet, packets).
+  // check_packets false: the job gave none, and TLAST and the beat count are not checked.
+  struct Run {
+    uint32_t beats;
+    uint64_t packets;
+  };
+  std::vector<Run> packets;
+  bool check_packets = false;
+  size_t run = 0;
+  uint64_t packet = 0;
+  uint32_t beat_in_packet = 0;
   OutStream(const char* n, int w, Pressure p, uint64_t seed)
-      : name(n), width(w), data_bytes(size_t(w + 7) / 8), scratch(data_bytes + 1), gate(p, seed), stable(n, data_bytes + 1) {}
+      : name(n), width(w), data_bytes(size_t(w + 7) / 8), scratch(data_bytes + 1), gate(p, seed), stable(n, data_bytes + 1, true) {}
   TB_HOT bool busy() const { return valid || stable.pending; }
   TB_HOT void sample(uint64_t cycle, Errors& err) {
     scratch[data_bytes] = last ? 1 : 0;
@@ -216,18 +257,42 @@ struct OutStream {
       out.insert(out.end(), scratch.begin(), scratch.end());
       beat_cycles.push_back(cycle);
       ++beats;
+      if (check_packets) check_packet(cycle, err);
     } else if (valid) {
       ++stall_cycles;
     }
+  }
+  // TLAST exactly on the last beat of each packet, and no beat after the job's last.
+  TB_HOT void check_packet(uint64_t cycle, Errors& err) {
+    if (run >= packets.size()) return extra_beat(cycle, err);
+    const Run& r = packets[run];
+    if (last != (beat_in_packet + 1 == r.beats)) tlast_error(cycle, r.beats, err);
+    if (++beat_in_packet == r.beats) {
+      beat_in_packet = 0;
+      if (++packet == r.packets) packet = 0, ++run;
+    }
+  }
+  TB_COLD void tlast_error(uint64_t cycle, uint32_t len, Errors& err) {
+    err.add(cycle, "AXIS-TLAST", name,
+            std::string("TLAST ") + (last ? "set" : "clear") + " on beat " + std::to_string(beat_in_packet) + " of a " + std::to_string(len) +
+                "-beat packet (stream beat " + std::to_string(beats - 1) + ")");
+  }
+  TB_COLD void extra_beat(uint64_t cycle, Errors& err) {
+    uint64_t expected = 0;
+    for (const Run& r : packets) expected += uint64_t(r.beats) * r.packets;
+    err.add(cycle, "AXIS-EXTRA-BEAT", name, "beat " + std::to_string(beats - 1) + " after the job's last (" + std::to_string(expected) + " beats expected)");
   }
   TB_HOT void advance() { ready = gate.next(); }
 };
 
 // ---------------------------------------------------------------- AXI4-Lite master
 struct LiteCmd {
-  enum Op { Write, Read, Wait, Idle } op;
+  // Poke: a write whose response is logged, not checked (cycles: cycles BREADY is held low after the handshake).
+  // Expect: one read that must satisfy (data & mask) == value. Wait with quiescent: a completion point.
+  enum Op { Write, Read, Wait, Idle, Poke, Expect } op;
   uint32_t addr = 0, data = 0, mask = 0;
   uint64_t cycles = 0;
+  bool quiescent = false;
 };
 
 struct LiteMaster {
@@ -241,12 +306,19 @@ struct LiteMaster {
   uint32_t rdata = 0, bresp = 0, rresp = 0;
   // Progress of the current command
   bool aw_done = false, w_done = false, ar_done = false, started = false;
-  uint64_t idle_left = 0;
+  uint64_t idle_left = 0, handshake = 0;
+  // Set in the cycle a quiescent wait completes: the harness then checks nothing is outstanding.
+  bool completion = false;
   struct ReadLog {
     uint32_t addr, data;
     uint64_t cycle;
   };
   std::vector<ReadLog> reads;
+  struct PokeLog {
+    uint32_t addr, data, resp;
+    uint64_t handshake, b_cycle;  // the cycle both AW and W had been taken; the B handshake
+  };
+  std::vector<PokeLog> pokes;
   Stability b_stable{"s_axil_b", 4}, r_stable{"s_axil_r", 8};
 
   TB_HOT bool done() const { return pc >= script.size(); }
@@ -274,22 +346,31 @@ struct LiteMaster {
         finished = idle_left == 0;
         break;
       case LiteCmd::Write:
+      case LiteCmd::Poke:
         if (awvalid && awready) aw_done = true, moved = true;
         if (wvalid && wready) w_done = true, moved = true;
+        if (moved && aw_done && w_done) handshake = cycle, idle_left = c.cycles;
+        else if (aw_done && w_done && !bready && idle_left > 0 && --idle_left == 0) moved = true;
         if (bready && bvalid) {
-          if (bresp != 0) bad_response(cycle, "write to", c.addr, "BRESP", bresp, err);
+          if (c.op == LiteCmd::Poke) pokes.push_back({c.addr, c.data, bresp, handshake, cycle});
+          else if (bresp != 0) bad_response(cycle, "write to", c.addr, "BRESP", bresp, err);
           finished = true;
         }
         break;
       case LiteCmd::Read:
       case LiteCmd::Wait:
+      case LiteCmd::Expect:
         if (arvalid && arready) ar_done = true, moved = true;
         if (rready && rvalid) {
           if (rresp != 0) bad_response(cycle, "read of", c.addr, "RRESP", rresp, err);
           if (c.op == LiteCmd::Read) {
             reads.push_back({c.addr, rdata, cycle});
             finished = true;
+          } else if (c.op == LiteCmd::Expect) {
+            if ((rdata & c.mask) != c.data) unexpected(cycle, c, rdata, err);
+            finished = true;
           } else if ((rdata & c.mask) == c.data) {
+            completion = c.quiescent;
             finished = true;
           } else {
             ar_done = false;  // poll again
@@ -313,14 +394,16 @@ struct LiteMaster {
     const LiteCmd& c = script[pc];
     switch (c.op) {
       case LiteCmd::Write:
+      case LiteCmd::Poke:
         awaddr = c.addr;
         wdata = c.data;
         awvalid = !aw_done;
         wvalid = !w_done;
-        bready = aw_done && w_done;
+        bready = aw_done && w_done && idle_left == 0;
         break;
       case LiteCmd::Read:
       case LiteCmd::Wait:
+      case LiteCmd::Expect:
         araddr = c.addr;
         arvalid = !ar_done;
         rready = ar_done;
@@ -330,7 +413,10 @@ struct LiteMaster {
   }
 
   TB_COLD static void bad_response(uint64_t cycle, const char* what, uint32_t addr, const char* field, uint32_t resp, Errors& err) {
-    err.add(cycle, std::string("s_axil: ") + what + " 0x" + hex(addr) + " answered " + field + "=" + std::to_string(resp));
+    err.add(cycle, "AXIL-OKAY", std::string("s_axil_") + (field[0] == 'B' ? "b" : "r"), std::string(what) + " 0x" + hex(addr) + " answered " + field + "=" + std::to_string(resp));
+  }
+  TB_COLD static void unexpected(uint64_t cycle, const LiteCmd& c, uint32_t got, Errors& err) {
+    err.add(cycle, "AXIL-EXPECT", "s_axil_r", "read of 0x" + hex(c.addr) + " gave 0x" + hex(got) + "; (data & 0x" + hex(c.mask) + ") must be 0x" + hex(c.data));
   }
 };
 
@@ -340,6 +426,7 @@ struct Burst {
   uint32_t len;  // beats - 1
   uint64_t due;  // first cycle the data (or B) may be presented
   uint32_t beat = 0;
+  uint64_t id = 0;  // write bursts: their order of AW acceptance (the model checks its B responses against it)
 };
 
 // FIFO of bursts in a power-of-two ring: push and pop never allocate once the
@@ -375,6 +462,13 @@ struct AxiMem {
   double stall = 0.0;
   size_t max_outstanding = 16;
   Rng rng{1};
+  // What the design declares (0: not checked): read bursts in flight, write bursts awaiting B.
+  size_t declared_reads = 0, declared_writes = 0;
+  // Cycles an R or B beat may wait for the design's ready before it is a violation.
+  uint64_t response_bound = 1000, r_wait = 0, b_wait = 0;
+  // Deliberate faults of the model itself, for the tests of its self-checks: 1 = a B
+  // answered at the first W beat of a burst, 2 = one R beat too many per burst.
+  int fault = 0;
 
   BurstQueue reads, writes, bresps;
 
@@ -393,7 +487,7 @@ struct AxiMem {
   uint8_t* wstrb = nullptr;
 
   Stability ar_stable{"m_axi_ar", 24}, aw_stable{"m_axi_aw", 24}, w_stable{"m_axi_w", 0};
-  uint64_t read_bursts = 0, read_beats = 0, write_bursts = 0, write_beats = 0, max_in_flight = 0;
+  uint64_t read_bursts = 0, read_beats = 0, write_bursts = 0, write_beats = 0, max_in_flight = 0, w_completed = 0;
   // (cycle of the last W beat, address, beats) of every write burst: locates a wrong G row in time.
   std::vector<uint64_t> write_log;
 
@@ -411,27 +505,33 @@ struct AxiMem {
   TB_HOT bool in_range(uint64_t addr, uint64_t bytes) const { return addr + bytes <= mem.size(); }
 
   TB_COLD void check_burst(uint64_t cycle, const char* ch, uint64_t addr, uint32_t len, uint32_t size, uint32_t burst, Errors& err) {
-    const std::string c(ch);
-    if (burst != 1) err.add(cycle, c + ": burst type " + std::to_string(burst) + " (only INCR is allowed)");
+    const std::string at = "burst at 0x" + hex(addr) + " of " + std::to_string(uint64_t(len) + 1) + " beats";
+    if (burst != 1) err.add(cycle, "AXI4-BURST-INCR", ch, "burst type " + std::to_string(burst) + " (only INCR is allowed)");
+    if (len > 255) err.add(cycle, "AXI4-BURST-LEN", ch, at + ": LEN " + std::to_string(len) + " > 255 (an INCR burst has at most 256 beats)");
     if ((uint64_t(1) << size) != bus_bytes)
-      err.add(cycle, c + ": size " + std::to_string(size) + " is not the full bus width (" + std::to_string(bus_bytes) + " bytes)");
-    if (addr % bus_bytes) err.add(cycle, c + ": address 0x" + hex(uint32_t(addr)) + " is not aligned to the bus width");
-    const uint64_t bytes = uint64_t(len + 1) * bus_bytes;
-    if ((addr & 0xfff) + bytes > 4096)
-      err.add(cycle, c + ": burst at 0x" + hex(uint32_t(addr)) + " of " + std::to_string(len + 1) + " beats crosses a 4 KiB boundary");
-    if (!in_range(addr, bytes))
-      err.add(cycle, c + ": burst at 0x" + hex(uint32_t(addr)) + " runs past the end of the modelled memory (" + std::to_string(mem.size()) + " bytes)");
+      err.add(cycle, "AXI4-SIZE", ch, "size " + std::to_string(size) + " is not the full bus width (" + std::to_string(bus_bytes) + " bytes)");
+    if (addr % bus_bytes) err.add(cycle, "AXI4-ALIGN", ch, "address 0x" + hex(addr) + " is not aligned to the bus width");
+    const uint64_t bytes = (uint64_t(len) + 1) * bus_bytes;
+    if ((addr & 0xfff) + bytes > 4096) err.add(cycle, "AXI4-4KB", ch, at + " crosses a 4 KiB boundary");
+    if (!in_range(addr, bytes)) err.add(cycle, "AXI4-MEM-RANGE", ch, at + " runs past the end of the modelled memory (" + std::to_string(mem.size()) + " bytes)");
   }
   // The checks a burst must pass, as one test on the hot path; check_burst says which failed.
   TB_HOT bool burst_ok(uint64_t addr, uint32_t len, uint32_t size, uint32_t burst) const {
-    const uint64_t bytes = uint64_t(len + 1) * bus_bytes;
-    return burst == 1 && (uint64_t(1) << size) == bus_bytes && addr % bus_bytes == 0 && (addr & 0xfff) + bytes <= 4096 && in_range(addr, bytes);
+    const uint64_t bytes = (uint64_t(len) + 1) * bus_bytes;
+    return burst == 1 && len <= 255 && (uint64_t(1) << size) == bus_bytes && addr % bus_bytes == 0 && (addr & 0xfff) + bytes <= 4096 && in_range(addr, bytes);
   }
 
   TB_COLD static void wlast_error(uint64_t cycle, bool wlast, const Burst& b, Errors& err) {
-    err.add(cycle, std::string("m_axi_w: WLAST ") + (wlast ? "on beat " : "missing on beat ") + std::to_string(b.beat) + " of a " +
-                       std::to_string(b.len + 1) + "-beat burst");
+    err.add(cycle, "AXI4-WLAST", "m_axi_w",
+            std::string("WLAST ") + (wlast ? "on beat " : "missing on beat ") + std::to_string(b.beat) + " of a " + std::to_string(b.len + 1) + "-beat burst at 0x" + hex(b.addr));
   }
+  TB_COLD void too_many(uint64_t cycle, const char* rule, const char* ch, size_t n, size_t declared, Errors& err) {
+    err.add(cycle, rule, ch, std::to_string(n) + " bursts outstanding; the design declares at most " + std::to_string(declared));
+  }
+  TB_COLD void not_accepted(uint64_t cycle, const char* rule, const char* ch, const Burst& b, Errors& err) {
+    err.add(cycle, rule, ch, std::string("presented and not accepted for ") + std::to_string(response_bound) + " cycles (burst at 0x" + hex(b.addr) + ")");
+  }
+  TB_COLD static void model_error(uint64_t cycle, const char* rule, const char* ch, const std::string& what, Errors& err) { err.add(cycle, rule, ch, what); }
 
   // Byte by byte, for strobes that are not all set or a beat that leaves the modelled memory.
   TB_COLD void write_bytes(uint64_t cycle, uint64_t at, Errors& err) {
@@ -441,7 +541,7 @@ struct AxiMem {
       full = full && en;
       if (en && in_range(at + i, 1)) mem[at + i] = wdata[i];
     }
-    if (!full) err.add(cycle, "m_axi_w: partial WSTRB (the engine contract says full strobes)");
+    if (!full) err.add(cycle, "AXI4-WSTRB", "m_axi_w", "partial WSTRB " + bytes_hex(wstrb, strb_bytes) + " at 0x" + hex(at) + " (the contract says full strobes)");
   }
 
   TB_HOT bool strobes_full() const {
@@ -481,16 +581,19 @@ struct AxiMem {
       reads.push({araddr, arlen, cycle + latency});
       ++read_bursts;
       if (reads.size() > max_in_flight) max_in_flight = reads.size();
+      if (declared_reads && reads.size() > declared_reads) too_many(cycle, "AXI4-OUTSTANDING-R", "m_axi_ar", reads.size(), declared_reads, err);
     }
     if (rvalid && rready) {
       Burst& b = reads.front();
       ++read_beats;
-      if (++b.beat > b.len) reads.pop();
+      if (++b.beat > b.len + (fault == 2)) reads.pop();
     }
     if (awvalid && awready) {
       if (!burst_ok(awaddr, awlen, awsize, awburst)) check_burst(cycle, "m_axi_aw", awaddr, awlen, awsize, awburst, err);
-      writes.push({awaddr, awlen, 0});
+      writes.push({awaddr, awlen, 0, 0, write_bursts});
       ++write_bursts;
+      const size_t n = writes.size() + bresps.size();
+      if (declared_writes && n > declared_writes) too_many(cycle, "AXI4-OUTSTANDING-W", "m_axi_aw", n, declared_writes, err);
     }
     if (wvalid && wready) {
       Burst& b = writes.front();
@@ -499,8 +602,10 @@ struct AxiMem {
       if (strobes_full() && in_range(at, bus_bytes)) copy_bytes(&mem[at], wdata, bus_bytes);
       else write_bytes(cycle, at, err);
       ++write_beats;
+      if (fault == 1 && b.beat == 0) bresps.push({b.addr, b.len, cycle + latency, 0, b.id});
       if (++b.beat > b.len || wlast) {
-        bresps.push({b.addr, b.len, cycle + latency});
+        ++w_completed;
+        if (fault != 1) bresps.push({b.addr, b.len, cycle + latency, 0, b.id});
         write_log.insert(write_log.end(), {cycle, b.addr, uint64_t(b.beat)});
         writes.pop();
       }
@@ -508,8 +613,33 @@ struct AxiMem {
     if (bvalid && bready) bresps.pop();
   }
 
+  // R and B beats the design leaves waiting: a bounded wait (job key response_bound).
+  TB_HOT void count_waits(uint64_t cycle, Errors& err) {
+    if (rvalid) {
+      if (rready) r_wait = 0;
+      else if (++r_wait == response_bound) not_accepted(cycle, "AXI4-R-ACCEPT", "m_axi_r", reads.front(), err);
+    }
+    if (bvalid) {
+      if (bready) b_wait = 0;
+      else if (++b_wait == response_bound) not_accepted(cycle, "AXI4-B-ACCEPT", "m_axi_b", bresps.front(), err);
+    }
+  }
+
+  // Whatever the memory still holds: read bursts not fully returned or taken, write bursts
+  // missing W beats, B responses not taken. Empty when the design has finished its traffic.
+  TB_COLD std::string outstanding() const {
+    std::string o;
+    auto add = [&](const char* what, size_t n) {
+      if (n) o += (o.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    };
+    add("read bursts without their last R beat", reads.size());
+    add("write bursts without their last W beat", writes.size());
+    add("write bursts without their B accepted", bresps.size());
+    return o;
+  }
+
   // Step 4: choose what to present next cycle.
-  TB_HOT void advance(uint64_t cycle) {
+  TB_HOT void advance(uint64_t cycle, Errors& err) {
     // Nothing queued and no random stalls: nothing to present but the readies.
     // (A held R or B beat keeps its burst queued, so it never takes this path.)
     if (stall <= 0 && reads.empty() && writes.empty() && bresps.empty()) {
@@ -542,6 +672,8 @@ struct AxiMem {
           rresp = 2;  // SLVERR
         }
         rlast = b.beat == b.len;
+        // Self-check (AXI4 A3.4.1): never a beat past the burst's LEN + 1.
+        if (b.beat > b.len) model_error(cycle, "MODEL-R-BEATS", "m_axi_r", "the memory model presents beat " + std::to_string(b.beat) + " of a " + std::to_string(b.len + 1) + "-beat burst at 0x" + hex(b.addr), err);
       }
     }
     if (!(bvalid && !bready)) {
@@ -549,6 +681,8 @@ struct AxiMem {
       if (bvalid) {
         const Burst& b = bresps.front();
         bresp = in_range(b.addr, uint64_t(b.len + 1) * bus_bytes) ? 0 : 2;
+        // Self-check (AXI4 A3.3.1): B only after the burst's last W beat was taken.
+        if (b.id >= w_completed) model_error(cycle, "MODEL-B-BEFORE-WLAST", "m_axi_b", "the memory model presents B for the burst at 0x" + hex(b.addr) + " before its last W beat", err);
       }
     }
   }

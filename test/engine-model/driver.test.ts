@@ -51,7 +51,7 @@ function perfectResult(ej: EngineSimJob, m: EngineResult): SimResult {
     dumps[G_DUMP] = img;
   }
   return {
-    outputs, outputCycles: {}, writeBursts: [], reads, dumps, cycles: 1, timedOut: false, protocolErrors: [], streams: {},
+    outputs, outputCycles: {}, writeBursts: [], reads, dumps, cycles: 1, timedOut: false, violations: [], violationCount: 0, protocolErrors: [], pokes: [], streams: {},
     memory: { readBursts: 0, readBeats: 0, writeBursts: 0, writeBeats: 0, maxOutstandingReads: 0 }, simSeconds: 0, simCpuSeconds: 0, loopCycles: 0, outputsDigest: '',
   };
 }

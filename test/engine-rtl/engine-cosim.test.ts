@@ -9,6 +9,7 @@ import { Rng } from '../../golden/rng.ts';
 import { getPreset } from '../../golden/engine-model/config.ts';
 import type { EngineMode } from '../../golden/engine-model/model.ts';
 import { describeMismatch } from '../../sim/engine/compare.ts';
+import { describeViolation } from '../../sim/harness/rules.ts';
 import { measureLayer, type LayerMeasurement } from '../../sim/engine/measure.ts';
 import type { Backpressure } from '../../sim/harness/job.ts';
 import { prepareTestbench, runSimJob, type Testbench } from '../../sim/harness/run.ts';
@@ -47,6 +48,7 @@ describe('engine RTL vs the bit-exact model (tiny preset, Verilator)', function 
     const what = `${c.name} (${c.dense ? 'dense' : 'sparse'} ${c.mode}, R=${p.R} K=${p.K} S=${p.S}, ${c.backpressure}, latency ${c.memLatency}, seed ${seed})`;
     assert.deepEqual(m.comparison.formatErrors, [], `${what}: ${m.comparison.formatErrors.join('; ')}`);
     assert.ok(m.comparison.pass, `${what}: ${m.comparison.mismatchCount} mismatches, first: ${m.comparison.mismatches.slice(0, 3).map(describeMismatch).join(' | ')}`);
+    assert.deepEqual(m.violations.map(describeViolation), [], `${what}: protocol violations`);
     return m;
   }
 

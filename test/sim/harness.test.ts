@@ -211,8 +211,8 @@ describe('sim harness: AXI4-Lite script and AXI4 memory (axi_copy fixture)', fun
       await writeFile(file, bad);
       const faulty = await prepareTestbench({ top: 'axi_copy', rtlFiles: [file] });
       const r = await runSimJob(faulty, copyJob(data, beats, add, 5, 0, 'none', seed));
-      assert.ok(r.protocolErrors.some((e) => /m_axi_ar: burst at 0x[0-9a-f]+ of \d+ beats crosses a 4 KiB boundary/.test(e)), r.protocolErrors.join('\n'));
-      assert.ok(r.protocolErrors.some((e) => /m_axi_aw: .* crosses a 4 KiB boundary/.test(e)));
+      assert.ok(r.protocolErrors.some((e) => /AXI4-4KB .*m_axi_ar cycle \d+: burst at 0x[0-9a-f]+ of \d+ beats crosses a 4 KiB boundary/.test(e)), r.protocolErrors.join('\n'));
+      assert.ok(r.protocolErrors.some((e) => /AXI4-4KB .*m_axi_aw .* crosses a 4 KiB boundary/.test(e)));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

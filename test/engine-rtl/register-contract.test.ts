@@ -1,0 +1,239 @@
+/**
+ * The register contract (docs/ARCHITECTURE.md, "Registers") on the real RTL, through
+ * the AXI harness: while BUSY every AXI4-Lite write completes with SLVERR and changes
+ * nothing (job registers, START, CLEAR_COUNTERS, read-only and unmapped addresses),
+ * reads return the programmed values, and the job's results and counters stay
+ * bit-exact with the model; idle writes get OKAY. And DONE means done: once STATUS
+ * shows it, no result beat and no write burst of the job is left, so writes after
+ * DONE cannot disturb a bus.
+ *
+ * The harness reports every non-OKAY AXI4-Lite response as a protocol error
+ * ("s_axil: write to 0x… answered BRESP=2"); here those lines are the observation
+ * under test: exactly the writes issued while BUSY must produce one, in order.
+ */
+import { strict as assert } from 'node:assert';
+import { Rng } from '../../golden/rng.ts';
+import {
+  CTRL_CLEAR_COUNTERS,
+  CTRL_START,
+  getPreset,
+  JOB_REGS,
+  LITE_SLVERR,
+  REG,
+  STATUS_BUSY,
+  STATUS_DONE,
+} from '../../golden/engine-model/config.ts';
+import { type EngineMode, runEngine } from '../../golden/engine-model/model.ts';
+import { compareEngine, describeMismatch } from '../../sim/engine/compare.ts';
+import { describeViolation, type Violation } from '../../sim/harness/rules.ts';
+import { decodeEngineResult } from '../../sim/engine/decode.ts';
+import { buildEngineJob, COUNTER_READS, type DriverOptions, type EngineSimJob, IDENT_READS } from '../../sim/engine/encode.ts';
+import type { LiteCommand, SimResult } from '../../sim/harness/job.ts';
+import { prepareTestbench, runSimJob, type Testbench } from '../../sim/harness/run.ts';
+import { randomProblem, rtlFiles, testSeed, type ProblemShape } from './helpers.ts';
+
+const PRESET = 'tiny';
+const UNMAPPED = [0x30, 0xfc];
+const READ_ONLY = [REG.STATUS, REG.CYCLES_BUSY, REG.ID];
+/** A value unlike v in every byte lane, so a write that got through would show in any register width. */
+const unlike = (v: number): number => (v ^ 0x0f0f0f0f) >>> 0;
+const hex = (a: number): string => `0x${a.toString(16)}`;
+
+const isStart = (c: LiteCommand): boolean => c.op === 'write' && c.addr === REG.CTRL && c.data === CTRL_START;
+const isDoneWait = (c: LiteCommand): boolean => c.op === 'wait' && c.addr === REG.STATUS && c.mask === STATUS_DONE;
+
+/** Commands the test adds to the driver's script, with what each read must return. */
+interface Probe {
+  cmd: LiteCommand;
+  /** read: the value it must return (masked), or undefined to keep it for the test to inspect. */
+  expect?: { mask: number; value: number; why: string };
+}
+
+/** The driver's script with probes inserted after the n-th command matching `at`, for every n in `jobs`. */
+function insertAfter(script: LiteCommand[], at: (c: LiteCommand) => boolean, probes: (n: number) => Probe[]): { script: LiteCommand[]; probes: Probe[] } {
+  const out: LiteCommand[] = [];
+  const all: Probe[] = [];
+  let n = 0;
+  for (const c of script) {
+    out.push(c);
+    if (!at(c)) continue;
+    const p = probes(n++);
+    out.push(...p.map((x) => x.cmd));
+    all.push(...p);
+  }
+  return { script: out, probes: all };
+}
+
+/** The value the driver last wrote to each job register before the n-th START. */
+function programmed(script: readonly LiteCommand[], n: number): Map<number, number> {
+  const v = new Map<number, number>();
+  let starts = 0;
+  for (const c of script) {
+    if (isStart(c) && starts++ === n) return v;
+    if (c.op === 'write' && (JOB_REGS as readonly number[]).includes(c.addr)) v.set(c.addr, c.data);
+  }
+  throw new Error(`script has no START number ${n}`);
+}
+
+interface Observed {
+  /** The run with the probes' reads and the refused-write reports taken out: what the driver expects. */
+  driverView: SimResult;
+  /** Each probe read's value and cycle, in script order. */
+  probeReads: { probe: Probe; data: number; cycle: number }[];
+  /** Addresses of the writes answered SLVERR, in order. */
+  refused: number[];
+}
+
+const REFUSED = /^write to 0x([0-9a-f]+) answered BRESP=(\d+)/;
+
+function separate(script: readonly LiteCommand[], probes: readonly Probe[], r: SimResult): Observed {
+  const mine = new Map(probes.map((p) => [p.cmd, p]));
+  const reads: SimResult['reads'] = [];
+  const probeReads: Observed['probeReads'] = [];
+  let i = 0;
+  for (const c of script) {
+    if (c.op !== 'read') continue;
+    const got = r.reads[i++];
+    assert.ok(got, `the read log ends before the read of ${hex(c.addr)} (did the script finish? ${r.timeoutDetail ?? ''})`);
+    const p = mine.get(c);
+    if (p) probeReads.push({ probe: p, data: got.data >>> 0, cycle: got.cycle });
+    else reads.push(got);
+  }
+  const refused: number[] = [];
+  const others: Violation[] = [];
+  assert.equal(r.violations.length, r.violationCount, 'every violation is listed (fewer than 64)');
+  for (const v of r.violations) {
+    const m = v.rule === 'AXIL-OKAY' ? REFUSED.exec(v.detail) : null;
+    if (m && Number(m[2]) === LITE_SLVERR) refused.push(parseInt(m[1]!, 16));
+    else others.push(v);
+  }
+  return { driverView: { ...r, reads, violations: others, violationCount: others.length, protocolErrors: others.map(describeViolation) }, probeReads, refused };
+}
+
+function assertBitExact(ej: EngineSimJob, cfgProblem: Parameters<typeof runEngine>[1], view: SimResult, what: string): void {
+  assert.deepEqual(view.protocolErrors, [], `${what}: protocol violations besides the refused writes`);
+  const decoded = decodeEngineResult(ej, view);
+  const c = compareEngine(ej, runEngine(ej.cfg, cfgProblem, ej.mode), decoded);
+  assert.deepEqual(c.formatErrors, [], `${what}: ${c.formatErrors.join('; ')}`);
+  assert.ok(c.pass, `${what}: ${c.mismatchCount} mismatches, first: ${c.mismatches.slice(0, 3).map(describeMismatch).join(' | ')}`);
+}
+
+function assertProbeReads(o: Observed, what: string): void {
+  for (const { probe, data } of o.probeReads) {
+    const e = probe.expect;
+    if (e && (data & e.mask) >>> 0 !== e.value >>> 0) {
+      assert.fail(`${what}: read of ${hex(probe.cmd.op === 'read' ? probe.cmd.addr : -1)} gave ${hex(data)}, expected ${hex(e.value)} under mask ${hex(e.mask)} (${e.why})`);
+    }
+  }
+}
+
+describe('engine RTL: the register contract (tiny preset, Verilator)', function () {
+  const benches: Partial<Record<'sparse' | 'dense', Testbench>> = {};
+
+  before(async function () {
+    benches.sparse = await prepareTestbench({ top: 'sparse_bwd_engine', rtlFiles: rtlFiles(PRESET, 'sparse_bwd_engine') });
+    benches.dense = await prepareTestbench({ top: 'dense_bwd_engine', rtlFiles: rtlFiles(PRESET, 'dense_bwd_engine') });
+  });
+
+  // Long enough (hundreds of busy cycles) that the probes all land inside the job; the STATUS
+  // reads around them prove they did.
+  const busyShape: ProblemShape = { R: 64, K: 16, S: 4, density: 0.5, theta: 0 };
+
+  /** Probes issued right after START: every kind of write, then every job register read back. */
+  function whileBusy(prog: Map<number, number>): Probe[] {
+    const busyNow = (why: string): Probe => ({ cmd: { op: 'read', addr: REG.STATUS }, expect: { mask: STATUS_BUSY | STATUS_DONE, value: STATUS_BUSY, why } });
+    const write = (addr: number, data: number): Probe => ({ cmd: { op: 'write', addr, data } });
+    return [
+      busyNow('the job has started'),
+      ...JOB_REGS.map((a) => write(a, unlike(prog.get(a)!))),
+      write(REG.CTRL, CTRL_START),
+      write(REG.CTRL, CTRL_CLEAR_COUNTERS),
+      write(REG.CTRL, CTRL_START | CTRL_CLEAR_COUNTERS),
+      write(REG.CTRL, 0),
+      ...READ_ONLY.map((a) => write(a, 0xffffffff)),
+      ...UNMAPPED.map((a) => write(a, 0x12345678)),
+      ...JOB_REGS.map((a): Probe => ({ cmd: { op: 'read', addr: a }, expect: { mask: 0xffffffff, value: prog.get(a)!, why: 'a refused write changes nothing' } })),
+      busyNow('every write above was issued while BUSY'),
+    ];
+  }
+  const refusedAddrs = (probes: readonly Probe[]): number[] => probes.flatMap((p) => (p.cmd.op === 'write' ? [p.cmd.addr] : []));
+
+  async function hostile(engine: 'sparse' | 'dense', mode: EngineMode, seed: number): Promise<void> {
+    const cfg = getPreset(PRESET, { dense: engine === 'dense' });
+    const p = randomProblem(cfg, new Rng(seed), busyShape);
+    const opts: DriverOptions = { memLatency: 20, backpressure: 'random', seed };
+    const ej = buildEngineJob(cfg, p, mode, opts);
+    assert.equal(ej.plan.length, 1, 'one engine job');
+    const { script, probes } = insertAfter(ej.job.script, isStart, (n) => whileBusy(programmed(ej.job.script, n)));
+    // Idle again: writes to read-only and unmapped addresses are taken (OKAY) and ignored.
+    const idle: Probe[] = [
+      ...READ_ONLY.map((a): Probe => ({ cmd: { op: 'write', addr: a, data: 0xffffffff } })),
+      ...UNMAPPED.map((a): Probe => ({ cmd: { op: 'write', addr: a, data: 0x12345678 } })),
+      { cmd: { op: 'read', addr: REG.STATUS }, expect: { mask: 0xffffffff, value: STATUS_DONE, why: 'idle, DONE, a STATUS write ignored' } },
+      { cmd: { op: 'read', addr: REG.CYCLES_BUSY } },
+      { cmd: { op: 'read', addr: REG.ID }, expect: { mask: 0xffffffff, value: 0x53474245, why: 'ID is read-only' } },
+      ...UNMAPPED.map((a): Probe => ({ cmd: { op: 'read', addr: a }, expect: { mask: 0xffffffff, value: 0, why: 'unmapped addresses read 0' } })),
+      { cmd: { op: 'write', addr: REG.THETA, data: 0x1234 } },
+      { cmd: { op: 'read', addr: REG.THETA }, expect: { mask: 0xffffffff, value: 0x1234, why: 'an idle write to a job register is taken' } },
+    ];
+    const full = [...script, ...idle.map((x) => x.cmd)];
+    const r = await runSimJob(benches[engine]!, { ...ej.job, script: full });
+    const what = `${engine} ${mode}, seed ${seed}`;
+    const o = separate(full, [...probes, ...idle], r);
+    assert.deepEqual(o.refused.map(hex), refusedAddrs(probes).map(hex), `${what}: the writes answered SLVERR are exactly those issued while BUSY`);
+    assertProbeReads(o, what);
+    assertBitExact(ej, p, o.driverView, what);
+    // CYCLES_BUSY after the writes to it: still the job's count the driver read.
+    const cyclesBusy = o.probeReads.find((x) => x.probe.cmd.op === 'read' && x.probe.cmd.addr === REG.CYCLES_BUSY)!.data;
+    assert.equal(cyclesBusy, o.driverView.reads[o.driverView.reads.length - COUNTER_READS.length]!.data >>> 0, `${what}: a write to CYCLES_BUSY changed it`);
+  }
+
+  it('refuses every write while BUSY (SLVERR, nothing changes) and keeps the job bit-exact; idle writes get OKAY', async () => {
+    const seed = testSeed('register contract');
+    await hostile('sparse', 'data', seed);
+    await hostile('sparse', 'weight', seed + 1);
+    await hostile('dense', 'data', seed + 2);
+  });
+
+  it('DONE means done: no result beat or write burst of a job comes after DONE, and writes after DONE disturb nothing', async () => {
+    const seed = testSeed('register contract DONE');
+    for (const mode of ['data', 'weight'] as const) {
+      const cfg = getPreset(PRESET);
+      // K > kMax: three back-to-back tiles, so a late beat or burst would meet the next job.
+      const p = randomProblem(cfg, new Rng(seed), { R: 24, K: 40, S: 3, density: 0.6, theta: 0 });
+      const ej = buildEngineJob(cfg, p, mode, { memLatency: 30, stallProbability: 0.2, backpressure: 'bursty', seed });
+      assert.ok(ej.plan.length >= 3, 'several engine jobs');
+      // Right after DONE: a STATUS read marks the time, then writes that would change what the
+      // outputs present (MODE gates m_axis_res tvalid) if anything were still in flight.
+      const after = (): Probe[] => [
+        { cmd: { op: 'read', addr: REG.STATUS } },
+        { cmd: { op: 'write', addr: REG.MODE, data: mode === 'data' ? 1 : 0 } },
+        { cmd: { op: 'write', addr: REG.COLS, data: 1 } },
+        { cmd: { op: 'write', addr: REG.ROWS, data: 1 } },
+        { cmd: { op: 'write', addr: REG.VECTORS, data: 0 } },
+        { cmd: { op: 'write', addr: REG.G_BASE, data: 0 } },
+        { cmd: { op: 'write', addr: REG.THETA, data: 0xffff } },
+      ];
+      const { script, probes } = insertAfter(ej.job.script, isDoneWait, after);
+      const r = await runSimJob(benches.sparse!, { ...ej.job, script });
+      const what = `${mode}, seed ${seed}`;
+      const o = separate(script, probes, r);
+      assert.deepEqual(o.refused, [], `${what}: a write after DONE was refused`);
+      assertBitExact(ej, p, o.driverView, what);
+      // Job n's beats and bursts all come before the STATUS read after its DONE; none fall
+      // between that read and the next job's counter reads (the next START comes after them).
+      const doneAt = o.probeReads.map((x) => x.cycle);
+      const countersReadAt = ej.plan.map((_, n) => o.driverView.reads[IDENT_READS.length + COUNTER_READS.length * (n + 1) - 1]!.cycle);
+      let beat = 0;
+      ej.plan.forEach((job, n) => {
+        const beats = mode === 'data' ? job.vectors * Math.ceil(job.cols / cfg.N) : 0;
+        for (const c of (r.outputCycles.res ?? []).slice(beat, beat + beats)) assert.ok(c < doneAt[n]!, `${what}: a result beat of job ${n} at cycle ${c}, after DONE (${doneAt[n]})`);
+        beat += beats;
+        for (const b of r.writeBursts) {
+          assert.ok(b.cycle < doneAt[n]! || b.cycle > countersReadAt[n]!, `${what}: a write burst at cycle ${b.cycle}, after job ${n}'s DONE (${doneAt[n]})`);
+        }
+      });
+      if (mode === 'weight') assert.ok(r.writeBursts.length > 0, 'weight mode wrote G back');
+    }
+  });
+});
