@@ -236,6 +236,43 @@ function cyclesSection(inp: StudyInputs): Section {
   return { id: 'cycles', title, plots: 1, body };
 }
 
+function energySection(inp: StudyInputs): Section {
+  const title = 'Energy: sparse engine vs dense baseline';
+  const reports = inp.cosim.filter((c) => c.data.energy).sort((a, b) => a.data.sparsity - b.data.sparsity);
+  if (reports.length === 0) return { id: 'energy', title, plots: 0, body: missing('cosim-report.json with energy', 'sparsegrad cosim --out results/cosim-<n>  (energy per step is in every report; docs/energy.md)'), missing: 'cosim energy' };
+  const en = (c: (typeof reports)[number]) => c.data.energy!;
+  const withDense = reports.filter((c) => en(c).ratio !== null);
+  const series: Series[] = [];
+  if (withDense.length) {
+    series.push({ name: 'energy ratio (dense / sparse)', points: withDense.map((c) => [100 * c.data.sparsity, en(c).ratio!]), style: 'both', color: PALETTE[0] });
+    const sp = withDense.filter((c) => c.data.speedup != null);
+    if (sp.length) series.push({ name: 'cycle speedup', points: sp.map((c) => [100 * c.data.sparsity, c.data.speedup!]), style: 'both', dashed: true, color: PALETTE[1] });
+  }
+  const plot = series.length ? linePlot({ id: 'plot-energy-sparsity', title: 'Energy ratio and speedup vs dz sparsity', xLabel: 'dz sparsity of the stream (%)', yLabel: 'dense ÷ sparse', series, yInclude: [0, 1] }) : '';
+  const fmt = (x: number, unit: string) => (unit === 'pJ' ? `${(x / 1e6).toPrecision(4)} µJ` : `${x.toPrecision(4)} ${esc(unit)}`);
+  const rows = reports.map((c) => {
+    const e = en(c);
+    return [
+      esc(c.file),
+      pct(c.data.sparsity),
+      esc(e.model),
+      fmt(e.sparse.total, e.unit),
+      e.dense ? fmt(e.dense.total, e.unit) : '—',
+      e.ratio === null ? '—' : `${e.ratio.toFixed(2)}×`,
+      c.data.speedup == null ? '—' : `${c.data.speedup.toFixed(2)}×`,
+      pct(e.sparse.memoryShare),
+      e.dense ? pct(e.dense.memoryShare) : '—',
+    ];
+  });
+  const body = [
+    plot ? figure(plot, 'Energy per training step of the layer (both modes), counts of actions measured in co-simulation times the energy table named in the report; the cycle speedup of the same runs beside it.') : '',
+    table(['cosim report', 'sparsity', 'energy table', 'sparse / step', 'dense / step', 'energy ratio', 'speedup', 'DRAM share (sparse)', 'DRAM share (dense)'], rows),
+    '<p>What is counted and what is not (static power, clock tree) is in docs/energy.md.</p>',
+    sources(reports.map((c) => c.file)),
+  ].join('\n');
+  return { id: 'energy', title, plots: plot ? 1 : 0, body };
+}
+
 function areaSection(inp: StudyInputs): Section {
   const title = 'Area and Fmax: sparse engine vs dense baseline';
   if (inp.fpga.length === 0) return { id: 'area', title, plots: 0, body: missing('FPGA report.json', 'sparsegrad fpga --preset default --target ice40 --out results/fpga'), missing: 'fpga report.json' };
@@ -375,7 +412,7 @@ export interface RenderedReport {
 }
 
 export function renderReport(inp: StudyInputs, resultsLabel: string): RenderedReport {
-  const sections = [sparsitySection(inp), lossSection(inp), cyclesSection(inp), areaSection(inp)];
+  const sections = [sparsitySection(inp), lossSection(inp), cyclesSection(inp), energySection(inp), areaSection(inp)];
   const missingInputs = sections.filter((s) => s.missing).map((s) => s.missing!);
   const plots = sections.reduce((n, s) => n + s.plots, 0);
   const summary: string[] = [];

@@ -57,6 +57,18 @@ export const cosimSchema = z.object({
   runs: z
     .array(z.object({ mode: z.string(), engine: z.string(), cycles: num, idealCycles: num, pass: z.boolean() }).passthrough())
     .optional(),
+  speedup: num.nullable().optional(),
+  /** Reports written before the energy model have none. */
+  energy: z
+    .object({
+      model: z.string(),
+      unit: z.string(),
+      ratio: num.nullable(),
+      sparse: z.object({ total: num, memoryShare: num, byClass: z.record(z.string(), num) }).passthrough(),
+      dense: z.object({ total: num, memoryShare: num, byClass: z.record(z.string(), num) }).passthrough().nullable(),
+    })
+    .passthrough()
+    .optional(),
 });
 
 /** `sparsegrad fpga` → report.json */

@@ -7,6 +7,7 @@ import { intArg, numberArg } from '../cli/options.ts';
 import { PRESET_NAMES } from '../golden/engine-model/config.ts';
 import { BACKPRESSURE_MODES } from './harness/job.ts';
 import { SYNTHETIC_KINDS } from './stimulus.ts';
+import { DEFAULT_ENERGY_MODEL, energyModelNames } from '../energy/model.ts';
 import { availableParallelism } from 'node:os';
 
 /** Defaults of `sparsegrad flow`: a short run on 2 cores, with θ chosen for the paper's regime (measured: 87 % dz sparsity over the run, 83 % at the dumped step). */
@@ -25,7 +26,7 @@ const trainRtlSchema = z.strictObject({
   out: z.string().min(1),
 });
 
-const flowSchema = trainRtlSchema.extend({ quiet: z.boolean() });
+const flowSchema = trainRtlSchema.extend({ quiet: z.boolean(), energyModel: z.string().min(1) });
 
 const cosimSchema = z.strictObject({
   preset: z.string(),
@@ -41,6 +42,7 @@ const cosimSchema = z.strictObject({
   dense: z.boolean(),
   vcd: z.boolean(),
   vcdWindow: z.number().int().min(1),
+  energyModel: z.string().min(1),
   out: z.string().min(1),
 });
 
@@ -91,13 +93,14 @@ export function register(program: Command): void {
     .option('--no-dense', 'skip the dense baseline (no denseCycles/speedup)')
     .option('--no-vcd', 'do not rerun a failing simulation with tracing')
     .option('--vcd-window <cycles>', 'cycles traced before the first mismatch', int('--vcd-window'), 2000)
+    .option('--energy-model <name|file>', `energy per action: ${energyModelNames().join(', ')} or a JSON table (docs/energy.md)`, DEFAULT_ENERGY_MODEL)
     .requiredOption('--out <dir>', 'output folder (cosim-report.json, cosim-io.safetensors, cosim-mismatch.vcd)')
     .action(async (raw) => {
       if (raw.streams && raw.synthetic) throw new UserError('--streams and --synthetic exclude each other: pick one stimulus');
       const o = validateOptions(cosimSchema, {
         preset: raw.preset, streams: raw.streams, synthetic: raw.synthetic, layer: raw.layer, rtl: raw.rtl, mode: raw.mode,
         backpressure: raw.backpressure, memLatency: raw.memLatency, stall: raw.memStall, seed: raw.seed, dense: raw.dense, vcd: raw.vcd,
-        vcdWindow: raw.vcdWindow, out: raw.out,
+        vcdWindow: raw.vcdWindow, energyModel: raw.energyModel, out: raw.out,
       }, (k) => (k === 'stall' ? '--mem-stall' : `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
       // Loaded on use: the simulation stack is not needed to start the CLI.
       const { formatCosimReport, runCosim } = await import('./cosim.ts');
@@ -169,13 +172,14 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of training and simulation', int('--seed'), FLOW_DEFAULTS.seed)
     .option('--mem-latency <cycles>', 'external memory latency', int('--mem-latency'), FLOW_DEFAULTS.memLatency)
     .option('--rtl <dir>', 'co-simulate this Verilog instead of generating it')
+    .option('--energy-model <name|file>', `energy per action: ${energyModelNames().join(', ')} or a JSON table (docs/energy.md)`, DEFAULT_ENERGY_MODEL)
     .option('--out <dir>', 'output folder', 'out/flow')
     .option('--quiet', 'no progress output')
     .action(async (raw) => {
       const { flowTable, runFlow } = await import('./flow.ts');
       const o = validateOptions(flowSchema, {
         preset: raw.preset, hidden: raw.hidden, batch: raw.batch, seq: raw.seq, steps: raw.steps, threshold: raw.threshold,
-        seed: raw.seed, memLatency: raw.memLatency, rtl: raw.rtl, out: raw.out, quiet: Boolean(raw.quiet),
+        seed: raw.seed, memLatency: raw.memLatency, rtl: raw.rtl, out: raw.out, quiet: Boolean(raw.quiet), energyModel: raw.energyModel,
       });
       const bar = o.quiet ? undefined : progressBar('cosim');
       let report;

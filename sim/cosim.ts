@@ -10,6 +10,8 @@
  * compared with the float golden when the stimulus came from a dump.
  */
 import { requireTool } from '../toolchain/index.ts';
+import { addCounts, type EnergyEstimate, energyRatio, estimateEnergy, zeroCounts } from '../energy/estimate.ts';
+import { DEFAULT_ENERGY_MODEL, type EnergyModel, loadEnergyModel } from '../energy/model.ts';
 import { type EngineConfig, getPreset, denseBaseline } from '../golden/engine-model/config.ts';
 import type { EngineMode } from '../golden/engine-model/model.ts';
 import { stableJson } from '../golden/json.ts';
@@ -20,6 +22,7 @@ import { type Comparison, describeMismatch, type Mismatch } from './engine/compa
 import type { DecodedEngineResult } from './engine/decode.ts';
 import { COUNTER_READS, type EngineSimJob, IDENT_READS } from './engine/encode.ts';
 import { measureLayer } from './engine/measure.ts';
+import { runEnergy } from './engine/energy.ts';
 import type { Backpressure, SimResult } from './harness/job.ts';
 import { prepareTestbench, runSimJob, type Testbench } from './harness/run.ts';
 import { describeViolation, type Violation } from './harness/rules.ts';
@@ -50,6 +53,8 @@ export interface CosimOptions {
   /** Cycles of VCD before the first mismatch (default 2000). */
   vcdWindow?: number;
   out: string;
+  /** Energy table by name or JSON file (energy/tables/; default horowitz-45nm). */
+  energyModel?: string;
   /** Called as runs finish, for a progress bar. */
   onProgress?: (done: number, total: number, what: string) => void;
 }
@@ -78,7 +83,19 @@ export interface RunSummary {
   stallCycles: number;
   /** AXI4 traffic seen by the memory model; maxOutstandingReads shows how deep the engine prefetched. */
   memory: { readBursts: number; readBeats: number; writeBursts: number; writeBeats: number; maxOutstandingReads: number };
+  /** Energy of the run from its measured counts of actions (docs/energy.md). */
+  energy: EnergyEstimate;
   simSeconds: number;
+}
+
+/** Energy per training step (a stimulus: one layer of one dump, every mode run), sparse against dense. */
+export interface CosimEnergy {
+  model: string;
+  unit: string;
+  sparse: EnergyEstimate;
+  dense: EnergyEstimate | null;
+  /** dense ÷ sparse, beside the cycle speedup. */
+  ratio: number | null;
 }
 
 /** A protocol violation in the report: the monitor's record and the run it happened in. */
@@ -124,6 +141,8 @@ export interface CosimReport {
   thresholdDisagreements: number | null;
   firstMismatch: string | null;
   vcd: string | null;
+  /** Energy per training step of the layer (the mean over stimuli), sparse and dense. */
+  energy: CosimEnergy;
 }
 
 export interface CosimOutcome {
@@ -160,6 +179,7 @@ async function simulate(
   mode: EngineMode,
   engine: 'sparse' | 'dense',
   o: CosimOptions,
+  energyModel: EnergyModel,
 ): Promise<RunDetail> {
   let result: SimResult | undefined;
   const batch = st.floats?.B ?? 1;
@@ -189,6 +209,7 @@ async function simulate(
       rowsFetched: m.rowsFetched,
       stallCycles: m.stallCycles,
       memory: { ...result!.memory },
+      energy: runEnergy(energyModel, m, st.problem, result!).estimate,
       simSeconds: m.simSeconds,
     },
     ej: m.engineJob,
@@ -293,6 +314,7 @@ export async function runCosim(o: CosimOptions, prebuilt?: CosimTestbenches): Pr
   const dense = denseBaseline(cfg);
   // Everything the user can get wrong is checked before anything is built or written.
   const stimuli = loadStimuli(cfg, o);
+  const energyModel = loadEnergyModel(o.energyModel ?? DEFAULT_ENERGY_MODEL);
   const files = prebuilt ? undefined : engineRtl(o.preset, o.rtl, o.dense !== false);
   const modes = modesOf(o.mode);
 
@@ -313,7 +335,7 @@ export async function runCosim(o: CosimOptions, prebuilt?: CosimTestbenches): Pr
       for (const mode of modes) {
         for (const [engine, tb, c] of [['sparse', tbSparse, cfg], ['dense', tbDense, dense]] as const) {
           if (!tb) continue;
-          const d = await simulate(tb, c, st, mode, engine, o);
+          const d = await simulate(tb, c, st, mode, engine, o, energyModel);
           mine.push(d);
           o.onProgress?.(++done, total, `${st.source} ${mode} ${engine}`);
         }
@@ -386,6 +408,7 @@ export async function runCosim(o: CosimOptions, prebuilt?: CosimTestbenches): Pr
       thresholdDisagreements: disagreements,
       firstMismatch,
       vcd,
+      energy: stepEnergy(energyModel, details.map((d) => d.summary), stimuli.length),
     };
     await dir.write('cosim-report.json', stableJson(report));
     const meta: Record<string, string> = { preset: o.preset, seed: String(o.seed), sources: report.sources.join(';'), mode: o.mode };
@@ -396,6 +419,19 @@ export async function runCosim(o: CosimOptions, prebuilt?: CosimTestbenches): Pr
       simulatedCycles: details.reduce((a, d) => a + d.summary.harnessCycles, 0),
     };
   });
+}
+
+/** Energy per training step: every run of an engine summed, over the number of stimuli. */
+function stepEnergy(model: EnergyModel, runs: readonly RunSummary[], steps: number): CosimEnergy {
+  const per = (engine: 'sparse' | 'dense'): EnergyEstimate | null => {
+    const mine = runs.filter((r) => r.engine === engine);
+    if (!mine.length) return null;
+    const total = mine.reduce((t, r) => addCounts(t, r.energy.counts), zeroCounts());
+    return estimateEnergy(model, Object.fromEntries(Object.entries(total).map(([k, v]) => [k, v / Math.max(1, steps)])) as typeof total);
+  };
+  const sparse = per('sparse')!;
+  const dense = per('dense');
+  return { model: model.name, unit: model.unit, sparse, dense, ratio: dense ? energyRatio(dense, sparse) : null };
 }
 
 /** Reruns a run on a --trace build with a VCD of `vcdWindow` cycles before `at` and 200 after. */
@@ -413,6 +449,8 @@ export function formatCosimReport(r: CosimReport, out: string): string {
   lines.push(`cosim ${r.pass ? 'PASS' : 'FAIL'}: preset ${r.preset}, mode ${r.mode}, backpressure ${r.backpressure}, memory latency ${r.memLatency}, seed ${r.seed}`);
   lines.push(`  sparsity ${pct(r.sparsity)} (${r.nnz} of ${r.total} nonzero), MACs redundant ${pct(r.macsRedundant)}`);
   lines.push(`  cycles ${r.cycles} sparse, ${r.denseCycles ?? '-'} dense, ${r.idealCycles} ideal; speedup ${r.speedup ?? '-'}x, efficiency ${r.efficiency}`);
+  const en = r.energy;
+  lines.push(`  energy per step (${en.model}): ${formatEnergy(en.sparse.total, en.unit)} sparse, ${en.dense ? formatEnergy(en.dense.total, en.unit) : '-'} dense; ratio ${en.ratio === null ? "-" : en.ratio.toFixed(2)}x; DRAM ${pct(en.sparse.memoryShare)} of sparse`);
   if (r.goldenError) {
     const e = (x?: { relative: number }) => (x ? x.relative.toExponential(3) : '-');
     lines.push(`  vs float golden: relative error y ${e(r.goldenError.data)}, G ${e(r.goldenError.weight)}`);
@@ -435,3 +473,10 @@ export function formatCosimReport(r: CosimReport, out: string): string {
   return lines.join('\n');
 }
 
+/** An energy with an SI prefix when the unit is the joule (pJ tables), else as a plain number. */
+export function formatEnergy(x: number, unit: string): string {
+  if (unit !== 'pJ') return `${x.toPrecision(4)} ${unit}`;
+  const steps: [number, string][] = [[1e12, 'J'], [1e9, 'mJ'], [1e6, 'µJ'], [1e3, 'nJ'], [1, 'pJ']];
+  const [div, name] = steps.find(([d]) => x >= d) ?? [1, 'pJ'];
+  return `${(x / div).toPrecision(4)} ${name}`;
+}

@@ -15,8 +15,9 @@ import { parseTrainConfig } from '../golden/config.ts';
 import { train } from '../golden/trainer.ts';
 import { requireTool } from '../toolchain/index.ts';
 import { stableJson } from '../golden/json.ts';
-import { type CosimReport, runCosim } from './cosim.ts';
+import { type CosimReport, formatEnergy, runCosim } from './cosim.ts';
 import { withStagedDir } from './out-dir.ts';
+import { DEFAULT_ENERGY_MODEL, loadEnergyModel } from '../energy/model.ts';
 import { REPO_ROOT } from './rtl-locate.ts';
 
 export interface FlowOptions {
@@ -31,6 +32,8 @@ export interface FlowOptions {
   /** Use the committed rtl/ instead of generating it (the generator's own test keeps them equal). */
   rtl?: string;
   out: string;
+  /** Energy table by name or file (default horowitz-45nm). */
+  energyModel?: string;
   quiet: boolean;
   log: (line: string) => void;
   onProgress?: (done: number, total: number, what: string) => void;
@@ -54,6 +57,8 @@ async function generateRtl(preset: string, out: string): Promise<void> {
 export async function runFlow(o: FlowOptions): Promise<FlowReport> {
   requireTool('verilator');
   getPreset(o.preset);
+  // A bad table fails here, not after the training run.
+  loadEnergyModel(o.energyModel ?? DEFAULT_ENERGY_MODEL);
   return withStagedDir(o.out, async (dir) => {
     o.log(`flow: training H=${o.hidden} for ${o.steps} steps on Tiny Shakespeare with θ = ${o.threshold}`);
     const cfg = parseTrainConfig({
@@ -94,6 +99,7 @@ export async function runFlow(o: FlowOptions): Promise<FlowReport> {
         backpressure: 'none',
         memLatency: o.memLatency,
         seed: o.seed,
+        energyModel: o.energyModel,
         out: dir.path('cosim'),
         onProgress: o.onProgress,
       },
@@ -126,6 +132,9 @@ export function flowTable(f: FlowReport): string {
     ['sparse engine cycles', String(c.cycles)],
     ['ideal cycles (cycle model)', String(c.idealCycles)],
     ['speedup (dense / sparse)', c.speedup === null ? '-' : `${c.speedup.toFixed(2)}x`],
+    [`energy per step, sparse / dense (${c.energy.model})`, `${formatEnergy(c.energy.sparse.total, c.energy.unit)} / ${c.energy.dense ? formatEnergy(c.energy.dense.total, c.energy.unit) : '-'}`],
+    ['energy ratio (dense / sparse)', c.energy.ratio === null ? '-' : `${c.energy.ratio.toFixed(2)}x`],
+    ['share of energy in external memory (sparse)', pct(c.energy.sparse.memoryShare)],
     ['efficiency (ideal / sparse)', c.efficiency.toFixed(3)],
     ['relative error vs float golden (y, G)', c.goldenError ? `${c.goldenError.data?.relative.toExponential(2) ?? '-'}, ${c.goldenError.weight?.relative.toExponential(2) ?? '-'}` : '-'],
     ['bit-exact vs model', c.pass ? 'PASS' : `FAIL (${c.mismatches} mismatches)`],

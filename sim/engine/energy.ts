@@ -12,7 +12,6 @@ import type { LayerMeasurement } from './measure.ts';
 
 export interface RunEnergy {
   measured: EngineActivity;
-  predicted: EngineActivity;
   estimate: EnergyEstimate;
 }
 
@@ -40,5 +39,5 @@ export function modelActivity(m: LayerMeasurement, p: EngineProblem): EngineActi
 /** The run's energy under `model`, estimated from what was measured. */
 export function runEnergy(model: EnergyModel, m: LayerMeasurement, p: EngineProblem, result: SimResult): RunEnergy {
   const measured = measuredActivity(m, p, result);
-  return { measured, predicted: modelActivity(m, p), estimate: estimateEnergy(model, actionCounts(m.engineJob.cfg, measured)) };
+  return { measured, estimate: estimateEnergy(model, actionCounts(m.engineJob.cfg, measured)) };
 }

@@ -77,3 +77,37 @@ describe('energy: counts of actions against the Verilated engine (tiny preset)',
     }
   }
 });
+
+describe('energy in cosim-report.json agrees with the model (tiny preset)', function () {
+  this.timeout(300_000);
+  it('per-step counts of every action but the on-chip reads equal the prediction, dense costs more', async () => {
+    const { runCosim } = await import('../../sim/cosim.ts');
+    const { predictedActivity, actionCounts } = await import('../../energy/actions.ts');
+    const { planJobs, thresholdAll } = await import('../../golden/engine-model/model.ts');
+    const { syntheticStimulus } = await import('../../sim/stimulus.ts');
+    const { planLayout } = await import('../../sim/engine/layout.ts');
+    const { idealCycles } = await import('../../golden/engine-model/cycles.ts');
+    const { runEngine } = await import('../../golden/engine-model/model.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-energy-cosim-'));
+    try {
+      const seed = testSeed('energy cosim');
+      const { report } = await runCosim({ preset: 'tiny', synthetic: 'random', mode: 'both', backpressure: 'random', memLatency: 20, seed, out: join(dir, 'c') });
+      assert.ok(report.pass);
+      for (const run of report.runs) {
+        const cfg = getPreset('tiny', { dense: run.engine === 'dense' });
+        const p = syntheticStimulus(getPreset('tiny'), 'random', seed).problem;
+        const plan = planJobs(cfg, p.R, p.K, p.S, p.theta);
+        const expected = runEngine(cfg, p, run.mode);
+        const ideal = idealCycles(cfg, run.mode, p.R, plan, expected.nnzPerVector, 20).ideal;
+        const predicted = actionCounts(cfg, predictedActivity(cfg, run.mode, { R: p.R, gt: thresholdAll(p).gt }, plan, expected.totals, planLayout(cfg, p.R, p.K), ideal));
+        for (const [k, v] of Object.entries(run.energy.counts)) {
+          if (k === 'sram_read_bit') continue; // follows busy cycles, which backpressure stretches
+          assert.equal(v, predicted[k as keyof typeof predicted], `${run.engine} ${run.mode}: ${k}`);
+        }
+      }
+      assert.ok(report.energy.ratio! > 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -66,14 +66,15 @@ describe('sparsegrad report', function () {
     assert.doesNotMatch(html, /https?:\/\//);
     const dom = await renderedDom(out, work);
     const figs = figures(dom);
-    // sparsity vs θ, bpc vs sparsity, train loss, validation loss, cycles vs sparsity, area bars, Fmax bars
-    assert.equal(figs.length, 7, 'one figure per plot');
+    // sparsity vs θ, bpc vs sparsity, train loss, validation loss, cycles vs sparsity, energy vs sparsity, area bars, Fmax bars
+    assert.equal(figs.length, 8, 'one figure per plot');
     for (const [i, f] of figs.entries()) {
       assert.equal(f.drawn, 'yes', `figure ${i} drew`);
       assert.ok(f.marks > 0, `figure ${i} has visible marks`);
     }
-    assert.match(dom, /data-plots-drawn="7\/7"/);
-    for (const id of ['plot-sparsity-theta', 'plot-bpc-sparsity', 'plot-train-loss', 'plot-valid-loss', 'plot-cycles-sparsity']) assert.ok(dom.includes(`id="${id}"`), id);
+    assert.match(dom, /data-plots-drawn="8\/8"/);
+    for (const id of ['plot-sparsity-theta', 'plot-bpc-sparsity', 'plot-train-loss', 'plot-valid-loss', 'plot-cycles-sparsity', 'plot-energy-sparsity']) assert.ok(dom.includes(`id="${id}"`), id);
+    assert.match(dom, /energy ratio/);
     assert.match(dom, /sparse_bwd_engine/);
     assert.match(dom, /zero skipping costs LUTs/);
   });

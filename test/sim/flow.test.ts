@@ -30,6 +30,10 @@ describe('sim flow: train → dump → generate → cosim → table', function (
     const report = JSON.parse(await readFile(join(out, 'flow-report.json'), 'utf8'));
     assert.equal(report.cosim.pass, true);
     assert.ok(report.cosim.denseCycles > report.cosim.cycles);
+    // Energy beside the speedup: skipping saves DRAM traffic, so the ratio is above 1 and DRAM dominates.
+    assert.match(r.stdout, /energy ratio \(dense \/ sparse\)\s+\d+\.\d\dx/);
+    assert.ok(report.cosim.energy.ratio > 1, `energy ratio ${report.cosim.energy.ratio}`);
+    assert.ok(report.cosim.energy.sparse.memoryShare > 0.5 && report.cosim.energy.sparse.memoryShare < 1);
     assert.ok(report.cosim.goldenError.data.relative < 1e-2, `y error ${report.cosim.goldenError.data.relative}`);
     assert.ok(report.cosim.goldenError.weight.relative < 1e-2, `G error ${report.cosim.goldenError.weight.relative}`);
     for (const d of ['train', 'streams', 'rtl', 'cosim']) assert.ok(existsSync(join(out, d)), d);
