@@ -6,6 +6,7 @@ import { numberArg, numberListArg } from '../cli/options.ts';
 import { parseTrainConfig, DEFAULT_CORPUS, TRAIN_DEFAULTS as D } from './config.ts';
 import { train } from './trainer.ts';
 import { reproduce, parseReproduceOptions } from './reproduce.ts';
+import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';
 
 const num = numberArg;
 const list = numberListArg;
@@ -83,7 +84,7 @@ export function register(program: Command): void {
       );
     });
 
-  program
+  addExecutorOptions(program
     .command('reproduce')
     .description("the paper's experiment: dense baseline vs several θ and target sparsities on one seed and budget; prints and writes a table")
     .option('--corpus <file>', 'training text', DEFAULT_CORPUS)
@@ -96,10 +97,11 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed', num('--seed'), 1)
     .option('--jobs <n>', 'runs trained in parallel (one process each; results do not depend on it)', num('--jobs'), 2)
     .option('--out <dir>', 'output directory', 'out/reproduce')
-    .option('--quiet', 'no progress output')
+    .option('--quiet', 'no progress output'))
     .action(async (o) => {
+      const slurm = slurmCampaignOf(o);
       const opts = parseReproduceOptions(o);
-      const r = await reproduce(opts);
+      const r = await reproduce(opts, slurm);
       process.stdout.write(r.markdown);
       process.stdout.write(`\n${r.runs.length} runs in ${r.wallSeconds.toFixed(0)} s wall time (--jobs ${opts.jobs}); wrote ${opts.out}/reproduce.json and ${opts.out}/reproduce.md\n`);
     });

@@ -5,7 +5,8 @@
  * the verdict checks the claim (≥ 80% dz sparsity within 2% of dense bpc).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -111,9 +112,40 @@ function summarise(name: string, r: TrainReport, denseBpc: number): RunSummary {
 
 const runName = (c: TrainConfig) => (c.targetSparsity !== null ? `target ${c.targetSparsity}` : c.threshold === 0 ? 'dense' : `θ ${c.threshold}`);
 
-export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
+/** The point runner of a cluster task: one training run, its report as the result. */
+export async function trainPoint(_options: unknown, point: unknown): Promise<TrainReport> {
+  return train(point as TrainConfig);
+}
+
+/** Every run as one task of a Slurm job array; the tasks write their run folders in place (shared file system). */
+async function trainOnSlurm(configs: TrainConfig[], slurm: SlurmCampaign, quiet: boolean): Promise<TrainReport[]> {
+  const bar = quiet ? null : new cliProgress.SingleBar({ format: 'reproduce {bar} {value}/{total} runs | {what}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar?.start(configs.length, 0, { what: '' });
+  let raw: unknown[];
+  try {
+    raw = await runOnSlurm(
+      {
+        kind: 'reproduce',
+        runner: { module: 'golden/reproduce.ts', export: 'trainPoint' },
+        options: null,
+        points: configs,
+        onProgress: (done, _total, what) => bar?.update(done, { what }),
+        log: (l) => !quiet && process.stderr.write(`reproduce: ${l}\n`),
+      },
+      slurm,
+    );
+  } finally {
+    bar?.stop();
+  }
+  const lost = raw.map((r, i) => (isInfrastructureError(r) ? `${runName(configs[i]!)} (${r.infrastructureError})` : null)).filter((x) => x !== null);
+  if (lost.length) throw new UserError(`${lost.length} run(s) never finished on the cluster: ${lost.join('; ')}; resume with --resume ${slurm.work}`);
+  return raw as TrainReport[];
+}
+
+export async function reproduce(o: ReproduceOptions, slurm?: SlurmCampaign): Promise<ReproduceResult> {
   const t0 = performance.now();
-  const configs = runConfigs(o);
+  // Cluster tasks start elsewhere: every path they write or read must be absolute.
+  const configs = runConfigs(slurm ? { ...o, out: resolve(o.out), corpus: resolve(o.corpus) } : o);
   const corpus = loadCorpus(configs[0].corpus);
   const bar = o.quiet ? null : new cliProgress.SingleBar({
     format: 'reproduce {bar} {value}/{total} steps | {runs}/{nruns} runs done',
@@ -125,8 +157,11 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const tick = () => bar?.update(++stepsDone, { runs: runsDone });
   const done = () => { runsDone++; bar?.update(stepsDone, { runs: runsDone }); };
 
-  const reports: TrainReport[] = new Array(configs.length);
-  if (o.jobs <= 1) {
+  let reports: TrainReport[] = new Array(configs.length);
+  if (slurm) {
+    bar?.stop();
+    reports = await trainOnSlurm(configs, slurm, o.quiet);
+  } else if (o.jobs <= 1) {
     for (let i = 0; i < configs.length; i++) {
       reports[i] = await train(configs[i], { corpus, onStep: tick });
       done();
@@ -157,7 +192,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const c0 = configs[0];
   const header =
     `# sparsegrad reproduce\n\n` +
-    `Model: ${c0.layers}×LSTM(${c0.hidden}), B=${c0.batch}, T=${c0.seq}, ${c0.steps} SGD steps, lr ${c0.lr} → ${c0.lr * c0.lrDecay}, momentum ${c0.momentum}, clip ${c0.clip}, seed ${c0.seed}, ${c0.precision}; corpus ${c0.corpus} (V=${corpus.vocab.length}).\n\n`;
+    `Model: ${c0.layers}×LSTM(${c0.hidden}), B=${c0.batch}, T=${c0.seq}, ${c0.steps} SGD steps, lr ${c0.lr} → ${c0.lr * c0.lrDecay}, momentum ${c0.momentum}, clip ${c0.clip}, seed ${c0.seed}, ${c0.precision}; corpus ${o.corpus} (V=${corpus.vocab.length}).\n\n`;
   const rows = runs.map((r) =>
     `| ${r.name} | ${r.theta === null ? `${r.meanTheta.toExponential(2)} (mean)` : r.theta} | ${r.validBpc.toFixed(4)} | ${r === runs[0] ? '—' : `${(100 * r.bpcChange).toFixed(2)}%`} | ` +
     GATES.map((g) => `${(100 * r.sparsity[g]).toFixed(1)}%`).join(' | ') +

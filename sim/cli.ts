@@ -8,6 +8,7 @@ import { PRESET_NAMES } from '../golden/engine-model/config.ts';
 import { BACKPRESSURE_MODES } from './harness/job.ts';
 import { SYNTHETIC_KINDS } from './stimulus.ts';
 import { DEFAULT_ENERGY_MODEL, energyModelNames } from '../energy/model.ts';
+import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';
 import { availableParallelism } from 'node:os';
 
 /** Defaults of `sparsegrad flow`: a short run on 2 cores, with θ chosen for the paper's regime (measured: 87 % dz sparsity over the run, 83 % at the dumped step). */
@@ -115,7 +116,7 @@ export function register(program: Command): void {
       if (!outcome.report.pass) process.exitCode = 1;
     });
 
-  program
+  addExecutorOptions(program
     .command('regress')
     .description('run a matrix of presets × stimuli × backpressure × memory latency × seeds as cosims in parallel; summary table and JUnit XML')
     .option('--jobs <n>', 'simulations in parallel', int('--jobs'), Math.max(1, availableParallelism()))
@@ -128,7 +129,7 @@ export function register(program: Command): void {
     .option('--seeds <list>', 'seeds, comma separated', '1')
     .option('--mem-stall <p>', 'memory stall probability of every point', num('--mem-stall'), 0)
     .option('--rtl <dir>', 'Verilog to simulate instead of the committed rtl/')
-    .option('--out <dir>', 'output folder (regress.json, junit.xml, failing points)', 'out/regress')
+    .option('--out <dir>', 'output folder (regress.json, junit.xml, failing points)', 'out/regress'))
     .action(async (raw) => {
       const { defaultMatrix, runRegress, summaryTable } = await import('./regress.ts');
       const split = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
@@ -142,10 +143,11 @@ export function register(program: Command): void {
         seeds: validateOptions(z.array(z.number().int().min(0)), ints('--seeds', raw.seeds), () => '--seeds'),
       };
       if (raw.jobs < 1) throw new UserError('--jobs must be at least 1');
+      const slurm = slurmCampaignOf(raw);
       const bar = progressBar('regress');
       let results;
       try {
-        results = await runRegress({ matrix, rtl: raw.rtl, jobs: raw.jobs, out: raw.out, stall: raw.memStall, onProgress: bar.update });
+        results = await runRegress({ matrix, rtl: raw.rtl, jobs: raw.jobs, out: raw.out, stall: raw.memStall, slurm, onProgress: bar.update, log: (l) => process.stderr.write(`regress: ${l}\n`) });
       } finally {
         bar.stop();
       }

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
 import { UserError } from '../cli/errors.ts';
 
-export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime'] as const;
+export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime', 'sbatch', 'squeue', 'scancel'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** Debian package providing each tool; scripts/setup installs the same ones. */
@@ -33,6 +33,10 @@ const DEBIAN_PACKAGE: Record<ToolName, string> = {
   'nextpnr-ice40': 'nextpnr-ice40',
   icepack: 'fpga-icestorm',
   icetime: 'fpga-icestorm',
+  // The Slurm clients of `--executor slurm` (scripts/slurm-local brings up a one-node cluster).
+  sbatch: 'slurm-wlm',
+  squeue: 'slurm-wlm',
+  scancel: 'slurm-wlm',
 };
 
 /** Arguments that print a version line, and how to pick the version out of it. */
@@ -45,6 +49,9 @@ const VERSION_PROBE: Record<ToolName, { args: string[]; pattern: RegExp }> = {
   // icestorm tools have no version flag; their help banner is the best identity we get.
   icepack: { args: ['-h'], pattern: /(icepack)/ },
   icetime: { args: ['-h'], pattern: /(icetime)/ },
+  sbatch: { args: ['--version'], pattern: /slurm\s+(\S+)/ },
+  squeue: { args: ['--version'], pattern: /slurm\s+(\S+)/ },
+  scancel: { args: ['--version'], pattern: /slurm\s+(\S+)/ },
 };
 
 export function envOverrideName(name: ToolName): string {

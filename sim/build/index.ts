@@ -97,6 +97,10 @@ export async function buildVerilatedInfo(b: VerilatedBuild): Promise<BuildInfo> 
     return { exe, key, dir, hit: true, seconds: seconds() };
   }
 
+  // A cluster task runs on models its driver built: compiling there would cost every task minutes.
+  if (process.env.SPARSEGRAD_BUILD === 'forbid') {
+    throw new UserError(`the Verilator model of ${b.top} is not in the build cache ${root} and this process may not build (SPARSEGRAD_BUILD=forbid, set for cluster tasks): the driver should have built it`);
+  }
   let pending = inFlight.get(dir);
   if (!pending) {
     pending = buildUnderLock({ top: b.top, files, cppFiles, flags, root, key, dir, exe, onBuild: b.onBuild }).finally(() => inFlight.delete(dir));
