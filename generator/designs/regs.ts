@@ -78,7 +78,6 @@ export function engineRegs(p: EngineParams, prefix: string) {
     // A write taken while BUSY is refused: SLVERR (bresp = 2), and no register sees it. BUSY
     // can fall before the host takes B, so the answer is decided, and held, at the handshake.
     const refused = m.reg('refused_r', Bool(), { reset: false });
-    m.when(wFire, () => refused.set(busy));
     io.bresp.set(cat(refused.asUInt(), lit(0, UInt(1))));
     const wTake = m.named('w_take', wFire.and(busy.not()));
     // Byte strobes as per-byte write enables: no read-modify-write mux in front of the registers.
@@ -103,9 +102,25 @@ export function engineRegs(p: EngineParams, prefix: string) {
     const gBase = register(REG.G_BASE, 'g_base_r', p.addrBits);
     const gStride = register(REG.G_STRIDE, 'g_stride_r', p.addrBits);
     m.when(writes(REG.MODE).and(io.wstrb.bit(0)), () => mode.set(io.wdata.bit(0)));
+    // START is refused too when the registers describe no job the engine can run within the
+    // bus rules: COLS = 0 makes 256-beat rows that cross 4 KiB, COLS > kMax or ROWS > rMax
+    // overrun the accumulators and counters, and an unaligned base or stride gives unaligned
+    // bursts. The registers hold still while idle, and a write is taken at least two cycles
+    // before the next one, so the check can be registered (reset values describe a valid job).
+    const inRange = (v: Expr, max: number): Expr => v.ne(0).and(v.le(max));
+    const aligned = (v: Expr): Expr => v.bits(log2Up(p.busBytes) - 1, 0).eq(0);
+    const runnable = m.regNext(
+      'job_runnable',
+      inRange(rows, p.cfg.rMax).and(inRange(cols, p.cfg.kMax)).and(aligned(wBase)).and(aligned(wStride)).and(aligned(gBase)).and(aligned(gStride)),
+      { reset: true },
+    );
     const ctrl = m.named('ctrl_write', writes(REG.CTRL).and(io.wstrb.bit(0)));
-    const startNow = m.named('start_now', ctrl.and(io.wdata.bit(0)));
-    const clearCounters = m.named('clear_counters', ctrl.and(io.wdata.bit(1)));
+    const startAsked = ctrl.and(io.wdata.bit(0));
+    // A refused START refuses its whole write: a CLEAR_COUNTERS beside it clears nothing.
+    const startBad = m.named('start_bad', startAsked.and(runnable.not()));
+    m.when(wFire, () => refused.set(busy.or(startBad)));
+    const startNow = m.named('start_now', startAsked.and(runnable));
+    const clearCounters = m.named('clear_counters', ctrl.and(io.wdata.bit(1)).and(startBad.not()));
     start.set(startNow);
     m.when(startNow, () => {
       busy.set(true);

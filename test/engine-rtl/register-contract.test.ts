@@ -24,6 +24,7 @@ import { Rng } from '../../golden/rng.ts';
 import {
   CTRL_CLEAR_COUNTERS,
   CTRL_START,
+  ENGINE_ID,
   getPreset,
   JOB_REGS,
   LITE_SLVERR,
@@ -106,6 +107,9 @@ interface Probe {
   /** read: the value it must return (masked), or undefined to keep it for the test to inspect. */
   expect?: { mask: number; value: number; why: string };
 }
+
+const write = (addr: number, data: number): Probe => ({ cmd: { op: 'write', addr, data } });
+const read = (addr: number, expect?: Probe['expect']): Probe => (expect ? { cmd: { op: 'read', addr }, expect } : { cmd: { op: 'read', addr } });
 
 /** The driver's script with `probes(n)` inserted after the n-th command matching `at`. */
 function insertAfter(script: LiteCommand[], at: (c: LiteCommand) => boolean, probes: (n: number) => Probe[]): { script: LiteCommand[]; probes: Probe[] } {
@@ -199,8 +203,7 @@ describe('engine RTL: the register contract (tiny preset, Verilator)', function 
 
   /** Probes issued right after START: every kind of write, then every job register read back. */
   function whileBusy(prog: Map<number, number>): Probe[] {
-    const busyNow = (why: string): Probe => ({ cmd: { op: 'read', addr: REG.STATUS }, expect: { mask: STATUS_BUSY | STATUS_DONE, value: STATUS_BUSY, why } });
-    const write = (addr: number, data: number): Probe => ({ cmd: { op: 'write', addr, data } });
+    const busyNow = (why: string): Probe => read(REG.STATUS, { mask: STATUS_BUSY | STATUS_DONE, value: STATUS_BUSY, why });
     return [
       busyNow('the job has started'),
       ...JOB_REGS.map((a) => write(a, unlike(prog.get(a)!))),
@@ -210,7 +213,7 @@ describe('engine RTL: the register contract (tiny preset, Verilator)', function 
       write(REG.CTRL, 0),
       ...READ_ONLY.map((a) => write(a, 0xffffffff)),
       ...UNMAPPED.map((a) => write(a, 0x12345678)),
-      ...JOB_REGS.map((a): Probe => ({ cmd: { op: 'read', addr: a }, expect: { mask: 0xffffffff, value: prog.get(a)!, why: 'a refused write changes nothing' } })),
+      ...JOB_REGS.map((a) => read(a, { mask: 0xffffffff, value: prog.get(a)!, why: 'a refused write changes nothing' })),
       busyNow('every write above was issued while BUSY'),
     ];
   }
@@ -225,14 +228,14 @@ describe('engine RTL: the register contract (tiny preset, Verilator)', function 
     const { script, probes } = insertAfter(ej.job.script, isStart, (n) => whileBusy(programmed(ej.job.script, n)));
     // Idle again: writes to read-only and unmapped addresses are taken (OKAY) and ignored.
     const idle: Probe[] = [
-      ...READ_ONLY.map((a): Probe => ({ cmd: { op: 'write', addr: a, data: 0xffffffff } })),
-      ...UNMAPPED.map((a): Probe => ({ cmd: { op: 'write', addr: a, data: 0x12345678 } })),
-      { cmd: { op: 'read', addr: REG.STATUS }, expect: { mask: 0xffffffff, value: STATUS_DONE, why: 'idle, DONE, a STATUS write ignored' } },
-      { cmd: { op: 'read', addr: REG.CYCLES_BUSY } },
-      { cmd: { op: 'read', addr: REG.ID }, expect: { mask: 0xffffffff, value: 0x53474245, why: 'ID is read-only' } },
-      ...UNMAPPED.map((a): Probe => ({ cmd: { op: 'read', addr: a }, expect: { mask: 0xffffffff, value: 0, why: 'unmapped addresses read 0' } })),
-      { cmd: { op: 'write', addr: REG.THETA, data: 0x1234 } },
-      { cmd: { op: 'read', addr: REG.THETA }, expect: { mask: 0xffffffff, value: 0x1234, why: 'an idle write to a job register is taken' } },
+      ...READ_ONLY.map((a) => write(a, 0xffffffff)),
+      ...UNMAPPED.map((a) => write(a, 0x12345678)),
+      read(REG.STATUS, { mask: 0xffffffff, value: STATUS_DONE, why: 'idle, DONE, a STATUS write ignored' }),
+      read(REG.CYCLES_BUSY),
+      read(REG.ID, { mask: 0xffffffff, value: ENGINE_ID, why: 'ID is read-only' }),
+      ...UNMAPPED.map((a) => read(a, { mask: 0xffffffff, value: 0, why: 'unmapped addresses read 0' })),
+      write(REG.THETA, 0x1234),
+      read(REG.THETA, { mask: 0xffffffff, value: 0x1234, why: 'an idle write to a job register is taken' }),
     ];
     const full = [...script, ...idle.map((x) => x.cmd)];
     const r = await runSimJob(benches[engine]!, { ...ej.job, script: full });
@@ -251,6 +254,38 @@ describe('engine RTL: the register contract (tiny preset, Verilator)', function 
     await hostile('sparse', 'data', seed);
     await hostile('sparse', 'weight', seed + 1);
     await hostile('dense', 'data', seed + 2);
+  });
+
+  it('refuses a START whose registers describe no job it can run within the bus rules (SLVERR, no job, nothing cleared)', async () => {
+    const seed = testSeed('register contract START check');
+    const cfg = getPreset(PRESET);
+    const p = randomProblem(cfg, new Rng(seed), { R: 16, K: 8, S: 2, density: 0.5, theta: 0 });
+    const ej = buildEngineJob(cfg, p, 'data', { memLatency: 5, seed });
+    const prog = programmed(ej.job.script, 0);
+    const half = cfg.axiDataBits / 16;
+    // Each made a job that broke AXI rules or hung: COLS = 0 issued 256-beat reads across 4 KiB,
+    // COLS > kMax hung, unaligned bases and strides issued unaligned bursts.
+    const bad: [number, number][] = [
+      [REG.ROWS, 0], [REG.ROWS, cfg.rMax + 1], [REG.COLS, 0], [REG.COLS, cfg.kMax + 1],
+      ...[REG.W_BASE, REG.W_STRIDE, REG.G_BASE, REG.G_STRIDE].map((a): [number, number] => [a, prog.get(a)! + half]),
+    ];
+    // After the job, idle: each bad value on its own, START with CLEAR_COUNTERS, then the good value back.
+    const tail: Probe[] = bad.flatMap(([addr, v]) => [
+      write(addr, v),
+      write(REG.CTRL, CTRL_START | CTRL_CLEAR_COUNTERS),
+      read(REG.STATUS, { mask: 0xffffffff, value: STATUS_DONE, why: `no job started with register ${hex(addr)} = ${hex(v)}` }),
+      write(addr, prog.get(addr)!),
+    ]);
+    tail.push(read(REG.CYCLES_BUSY));
+    const script = [...ej.job.script, ...tail.map((x) => x.cmd)];
+    const r = await runSimJob(benches.sparse!, { ...ej.job, script });
+    const what = `seed ${seed}`;
+    const o = separate(script, tail, r);
+    assert.deepEqual(o.refused.map(hex), bad.map(() => hex(REG.CTRL)), `${what}: exactly the STARTs of unrunnable jobs are answered SLVERR`);
+    assertProbeReads(o, what);
+    assertBitExact(ej, p, o.driverView, what);
+    const cyclesBusy = o.probeReads[o.probeReads.length - 1]!.data;
+    assert.equal(cyclesBusy, o.driverView.reads[o.driverView.reads.length - COUNTER_READS.length]!.data >>> 0, `${what}: a refused START cleared the counters`);
   });
 
   // The monitor fails the run if a read hands the host DONE while anything of the job is in

@@ -57,169 +57,177 @@ module sbe_regs (
   wire w_fire;
   (* src = "generator/designs/regs.ts:80.23" *)
   reg refused_r;
-  (* src = "generator/designs/regs.ts:83.21" *)
+  (* src = "generator/designs/regs.ts:82.21" *)
   wire w_take;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] theta_q_b0;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] theta_q_b1;
-  (* src = "generator/designs/regs.ts:95.16" *)
+  (* src = "generator/designs/regs.ts:94.16" *)
   wire [15:0] theta_q;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [6:0] rows_r_b0;
-  (* src = "generator/designs/regs.ts:95.16" *)
+  (* src = "generator/designs/regs.ts:94.16" *)
   wire [6:0] rows_r;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [4:0] cols_r_b0;
-  (* src = "generator/designs/regs.ts:95.16" *)
+  (* src = "generator/designs/regs.ts:94.16" *)
   wire [4:0] cols_r;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] vectors_r_b0;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] vectors_r_b1;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] vectors_r_b2;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] vectors_r_b3;
-  (* src = "generator/designs/regs.ts:95.16" *)
+  (* src = "generator/designs/regs.ts:94.16" *)
   wire [31:0] vectors_r;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] w_base_r_b0;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] w_base_r_b1;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] w_base_r_b2;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] w_base_r_b3;
-  (* src = "generator/designs/regs.ts:95.16" *)
+  (* src = "generator/designs/regs.ts:94.16" *)
   wire [31:0] w_base_r;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] w_stride_r_b0;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] w_stride_r_b1;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] w_stride_r_b2;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] w_stride_r_b3;
-  (* src = "generator/designs/regs.ts:95.16" *)
+  (* src = "generator/designs/regs.ts:94.16" *)
   wire [31:0] w_stride_r;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] g_base_r_b0;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] g_base_r_b1;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] g_base_r_b2;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] g_base_r_b3;
-  (* src = "generator/designs/regs.ts:95.16" *)
+  (* src = "generator/designs/regs.ts:94.16" *)
   wire [31:0] g_base_r;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] g_stride_r_b0;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] g_stride_r_b1;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] g_stride_r_b2;
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   reg [7:0] g_stride_r_b3;
-  (* src = "generator/designs/regs.ts:95.16" *)
+  (* src = "generator/designs/regs.ts:94.16" *)
   wire [31:0] g_stride_r;
-  (* src = "generator/designs/regs.ts:106.20" *)
+  (* src = "generator/designs/regs.ts:112.24" *)
+  reg job_runnable;
+  (* src = "generator/designs/regs.ts:117.20" *)
   wire ctrl_write;
-  (* src = "generator/designs/regs.ts:107.24" *)
+  (* src = "generator/designs/regs.ts:120.24" *)
+  wire start_bad;
+  (* src = "generator/designs/regs.ts:122.24" *)
   wire start_now;
-  (* src = "generator/designs/regs.ts:108.29" *)
+  (* src = "generator/designs/regs.ts:123.29" *)
   wire clear_counters;
-  (* src = "generator/designs/regs.ts:131.53" *)
+  (* src = "generator/designs/regs.ts:146.53" *)
   reg [1:0] mac_count_q;
-  (* src = "generator/designs/regs.ts:131.53" *)
+  (* src = "generator/designs/regs.ts:146.53" *)
   reg skip_valid;
-  (* src = "generator/designs/regs.ts:134.73" *)
+  (* src = "generator/designs/regs.ts:149.73" *)
   reg [7:0] skip_macs;
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   reg [31:0] cycles_busy;
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   reg [31:0] macs_issued;
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   reg [31:0] macs_skipped;
-  (* src = "generator/designs/regs.ts:131.53" *)
+  (* src = "generator/designs/regs.ts:146.53" *)
   reg fetched_q;
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   reg [31:0] rows_fetched;
-  (* src = "generator/designs/regs.ts:131.53" *)
+  (* src = "generator/designs/regs.ts:146.53" *)
   reg stall_q;
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   reg [31:0] stall_cycles;
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   reg [31:0] nonzeros;
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   reg [31:0] zeros;
-  (* src = "generator/designs/regs.ts:146.22" *)
+  (* src = "generator/designs/regs.ts:161.22" *)
   reg rvalid_r;
-  (* src = "generator/designs/regs.ts:147.21" *)
+  (* src = "generator/designs/regs.ts:162.21" *)
   reg [31:0] rdata_r;
-  (* src = "generator/designs/regs.ts:148.22" *)
+  (* src = "generator/designs/regs.ts:163.22" *)
   wire ar_fire;
 
-  (* src = "generator/designs/regs.ts:85.50" *)
+  (* src = "generator/designs/regs.ts:118.29" *)
   wire _GEN_0;
-  assign _GEN_0 = (w_take & (awaddr == 8'd12));
-  (* src = "generator/designs/regs.ts:85.50" *)
+  assign _GEN_0 = (ctrl_write & wdata[0]);
+  (* src = "generator/designs/regs.ts:84.50" *)
   wire _GEN_1;
-  assign _GEN_1 = (w_take & (awaddr == 8'd24));
-  (* src = "generator/designs/regs.ts:85.50" *)
+  assign _GEN_1 = (w_take & (awaddr == 8'd12));
+  (* src = "generator/designs/regs.ts:84.50" *)
   wire _GEN_2;
-  assign _GEN_2 = (w_take & (awaddr == 8'd28));
-  (* src = "generator/designs/regs.ts:85.50" *)
+  assign _GEN_2 = (w_take & (awaddr == 8'd24));
+  (* src = "generator/designs/regs.ts:84.50" *)
   wire _GEN_3;
-  assign _GEN_3 = (w_take & (awaddr == 8'd32));
-  (* src = "generator/designs/regs.ts:85.50" *)
+  assign _GEN_3 = (w_take & (awaddr == 8'd28));
+  (* src = "generator/designs/regs.ts:84.50" *)
   wire _GEN_4;
-  assign _GEN_4 = (w_take & (awaddr == 8'd36));
-  (* src = "generator/designs/regs.ts:85.50" *)
+  assign _GEN_4 = (w_take & (awaddr == 8'd32));
+  (* src = "generator/designs/regs.ts:84.50" *)
   wire _GEN_5;
-  assign _GEN_5 = (w_take & (awaddr == 8'd40));
+  assign _GEN_5 = (w_take & (awaddr == 8'd36));
+  (* src = "generator/designs/regs.ts:84.50" *)
+  wire _GEN_6;
+  assign _GEN_6 = (w_take & (awaddr == 8'd40));
 
   assign awready = w_fire;  // generator/designs/regs.ts:74.16
   assign wready = w_fire;  // generator/designs/regs.ts:75.15
-  assign bresp = {refused_r, 1'b0};  // generator/designs/regs.ts:82.14
+  assign bresp = {refused_r, 1'b0};  // generator/designs/regs.ts:81.14
   assign bvalid = bvalid_r;  // generator/designs/regs.ts:76.15
-  assign arready = (~rvalid_r);  // generator/designs/regs.ts:149.16
-  assign rdata = rdata_r;  // generator/designs/regs.ts:151.14
-  assign rresp = 2'd0;  // generator/designs/regs.ts:152.14
-  assign rvalid = rvalid_r;  // generator/designs/regs.ts:150.15
-  assign start = start_r;  // generator/designs/regs.ts:172.14
-  assign busy = busy_r;  // generator/designs/regs.ts:173.13
-  assign weight = mode;  // generator/designs/regs.ts:174.15
-  assign theta = theta_q;  // generator/designs/regs.ts:175.14
-  assign rows = rows_r;  // generator/designs/regs.ts:176.13
-  assign cols = cols_r;  // generator/designs/regs.ts:177.13
-  assign vectors = vectors_r;  // generator/designs/regs.ts:178.16
-  assign w_base = w_base_r;  // generator/designs/regs.ts:179.15
-  assign w_stride = w_stride_r;  // generator/designs/regs.ts:180.17
-  assign g_base = g_base_r;  // generator/designs/regs.ts:181.15
-  assign g_stride = g_stride_r;  // generator/designs/regs.ts:182.17
+  assign arready = (~rvalid_r);  // generator/designs/regs.ts:164.16
+  assign rdata = rdata_r;  // generator/designs/regs.ts:166.14
+  assign rresp = 2'd0;  // generator/designs/regs.ts:167.14
+  assign rvalid = rvalid_r;  // generator/designs/regs.ts:165.15
+  assign start = start_r;  // generator/designs/regs.ts:187.14
+  assign busy = busy_r;  // generator/designs/regs.ts:188.13
+  assign weight = mode;  // generator/designs/regs.ts:189.15
+  assign theta = theta_q;  // generator/designs/regs.ts:190.14
+  assign rows = rows_r;  // generator/designs/regs.ts:191.13
+  assign cols = cols_r;  // generator/designs/regs.ts:192.13
+  assign vectors = vectors_r;  // generator/designs/regs.ts:193.16
+  assign w_base = w_base_r;  // generator/designs/regs.ts:194.15
+  assign w_stride = w_stride_r;  // generator/designs/regs.ts:195.17
+  assign g_base = g_base_r;  // generator/designs/regs.ts:196.15
+  assign g_stride = g_stride_r;  // generator/designs/regs.ts:197.17
   assign w_fire = ((awvalid & wvalid) & (~bvalid_r));  // generator/designs/regs.ts:73.21
-  assign w_take = (w_fire & (~busy_r));  // generator/designs/regs.ts:83.21
-  assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:95.16
-  assign rows_r = rows_r_b0;  // generator/designs/regs.ts:95.16
-  assign cols_r = cols_r_b0;  // generator/designs/regs.ts:95.16
-  assign vectors_r = {vectors_r_b3, vectors_r_b2, vectors_r_b1, vectors_r_b0};  // generator/designs/regs.ts:95.16
-  assign w_base_r = {w_base_r_b3, w_base_r_b2, w_base_r_b1, w_base_r_b0};  // generator/designs/regs.ts:95.16
-  assign w_stride_r = {w_stride_r_b3, w_stride_r_b2, w_stride_r_b1, w_stride_r_b0};  // generator/designs/regs.ts:95.16
-  assign g_base_r = {g_base_r_b3, g_base_r_b2, g_base_r_b1, g_base_r_b0};  // generator/designs/regs.ts:95.16
-  assign g_stride_r = {g_stride_r_b3, g_stride_r_b2, g_stride_r_b1, g_stride_r_b0};  // generator/designs/regs.ts:95.16
-  assign ctrl_write = ((w_take & (awaddr == 8'd0)) & wstrb[0]);  // generator/designs/regs.ts:106.20
-  assign start_now = (ctrl_write & wdata[0]);  // generator/designs/regs.ts:107.24
-  assign clear_counters = (ctrl_write & wdata[1]);  // generator/designs/regs.ts:108.29
-  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:148.22
+  assign w_take = (w_fire & (~busy_r));  // generator/designs/regs.ts:82.21
+  assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:94.16
+  assign rows_r = rows_r_b0;  // generator/designs/regs.ts:94.16
+  assign cols_r = cols_r_b0;  // generator/designs/regs.ts:94.16
+  assign vectors_r = {vectors_r_b3, vectors_r_b2, vectors_r_b1, vectors_r_b0};  // generator/designs/regs.ts:94.16
+  assign w_base_r = {w_base_r_b3, w_base_r_b2, w_base_r_b1, w_base_r_b0};  // generator/designs/regs.ts:94.16
+  assign w_stride_r = {w_stride_r_b3, w_stride_r_b2, w_stride_r_b1, w_stride_r_b0};  // generator/designs/regs.ts:94.16
+  assign g_base_r = {g_base_r_b3, g_base_r_b2, g_base_r_b1, g_base_r_b0};  // generator/designs/regs.ts:94.16
+  assign g_stride_r = {g_stride_r_b3, g_stride_r_b2, g_stride_r_b1, g_stride_r_b0};  // generator/designs/regs.ts:94.16
+  assign ctrl_write = ((w_take & (awaddr == 8'd0)) & wstrb[0]);  // generator/designs/regs.ts:117.20
+  assign start_bad = (_GEN_0 & (~job_runnable));  // generator/designs/regs.ts:120.24
+  assign start_now = (_GEN_0 & job_runnable);  // generator/designs/regs.ts:122.24
+  assign clear_counters = ((ctrl_write & wdata[1]) & (~start_bad));  // generator/designs/regs.ts:123.29
+  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:163.22
 
   (* src = "generator/designs/regs.ts:65.20" *)
   always @(posedge clk) begin
     if (rst) begin
       mode <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:105.7" *) if (((w_take & (awaddr == 8'd8)) & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:105.62" *) mode <= wdata[0];
+      (* src = "generator/designs/regs.ts:104.7" *) if (((w_take & (awaddr == 8'd8)) & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:104.62" *) mode <= wdata[0];
       end
     end
   end
@@ -228,10 +236,10 @@ module sbe_regs (
     if (rst) begin
       busy_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:110.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:111.12" *) busy_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:125.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:126.12" *) busy_r <= 1'b1;
       end else if ((busy_r & job_done)) begin
-        (* src = "generator/designs/regs.ts:115.12" *) busy_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:130.12" *) busy_r <= 1'b0;
       end
     end
   end
@@ -240,10 +248,10 @@ module sbe_regs (
     if (rst) begin
       done_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:110.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:112.12" *) done_r <= 1'b0;
+      (* src = "generator/designs/regs.ts:125.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:127.12" *) done_r <= 1'b0;
       end else if ((busy_r & job_done)) begin
-        (* src = "generator/designs/regs.ts:116.12" *) done_r <= 1'b1;
+        (* src = "generator/designs/regs.ts:131.12" *) done_r <= 1'b1;
       end
     end
   end
@@ -252,11 +260,11 @@ module sbe_regs (
     if (rst) begin
       error_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:110.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:113.13" *) error_r <= 1'b0;
+      (* src = "generator/designs/regs.ts:125.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:128.13" *) error_r <= 1'b0;
       end
-      (* src = "generator/designs/regs.ts:118.7" *) if ((busy_r & axi_error)) begin
-        (* src = "generator/designs/regs.ts:118.48" *) error_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:133.7" *) if ((busy_r & axi_error)) begin
+        (* src = "generator/designs/regs.ts:133.48" *) error_r <= 1'b1;
       end
     end
   end
@@ -265,7 +273,7 @@ module sbe_regs (
     if (rst) begin
       start_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:109.11" *) start_r <= start_now;
+      (* src = "generator/designs/regs.ts:124.11" *) start_r <= start_now;
     end
   end
   (* src = "generator/designs/regs.ts:72.22" *)
@@ -285,452 +293,460 @@ module sbe_regs (
     if (rst) begin
       refused_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:81.7" *) if (w_fire) begin
-        (* src = "generator/designs/regs.ts:81.33" *) refused_r <= busy_r;
+      (* src = "generator/designs/regs.ts:121.7" *) if (w_fire) begin
+        (* src = "generator/designs/regs.ts:121.33" *) refused_r <= (busy_r | start_bad);
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       theta_q_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_0 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) theta_q_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_1 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) theta_q_b0 <= wdata[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       theta_q_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_0 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) theta_q_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_1 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) theta_q_b1 <= wdata[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_r_b0 <= 7'd1;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if (((w_take & (awaddr == 8'd16)) & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) rows_r_b0 <= wdata[6:0];
+      (* src = "generator/designs/regs.ts:91.11" *) if (((w_take & (awaddr == 8'd16)) & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) rows_r_b0 <= wdata[6:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cols_r_b0 <= 5'd1;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if (((w_take & (awaddr == 8'd20)) & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) cols_r_b0 <= wdata[4:0];
+      (* src = "generator/designs/regs.ts:91.11" *) if (((w_take & (awaddr == 8'd20)) & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) cols_r_b0 <= wdata[4:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_1 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) vectors_r_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_2 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) vectors_r_b0 <= wdata[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_1 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) vectors_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_2 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) vectors_r_b1 <= wdata[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_1 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) vectors_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_2 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) vectors_r_b2 <= wdata[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_1 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) vectors_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_2 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) vectors_r_b3 <= wdata[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_2 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) w_base_r_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_3 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) w_base_r_b0 <= wdata[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_2 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) w_base_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_3 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) w_base_r_b1 <= wdata[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_2 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) w_base_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_3 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) w_base_r_b2 <= wdata[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_2 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) w_base_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_3 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) w_base_r_b3 <= wdata[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_3 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) w_stride_r_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_4 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) w_stride_r_b0 <= wdata[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_3 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) w_stride_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_4 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) w_stride_r_b1 <= wdata[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_3 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) w_stride_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_4 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) w_stride_r_b2 <= wdata[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_3 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) w_stride_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_4 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) w_stride_r_b3 <= wdata[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_4 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) g_base_r_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_5 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) g_base_r_b0 <= wdata[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_4 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) g_base_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_5 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) g_base_r_b1 <= wdata[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_4 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) g_base_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_5 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) g_base_r_b2 <= wdata[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_4 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) g_base_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_5 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) g_base_r_b3 <= wdata[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_5 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) g_stride_r_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_6 & wstrb[0])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) g_stride_r_b0 <= wdata[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_5 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) g_stride_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_6 & wstrb[1])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) g_stride_r_b1 <= wdata[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_5 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) g_stride_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_6 & wstrb[2])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) g_stride_r_b2 <= wdata[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:91.24" *)
+  (* src = "generator/designs/regs.ts:90.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:92.11" *) if ((_GEN_5 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:92.53" *) g_stride_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:91.11" *) if ((_GEN_6 & wstrb[3])) begin
+        (* src = "generator/designs/regs.ts:91.53" *) g_stride_r_b3 <= wdata[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:131.53" *)
+  (* src = "generator/designs/regs.ts:112.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      job_runnable <= 1'b1;
+    end else begin
+      (* src = "generator/designs/regs.ts:112.24" *) job_runnable <= (((((((rows_r != 7'd0) & (rows_r <= 7'd64)) & ((cols_r != 5'd0) & (cols_r <= 5'd16))) & (w_base_r[3:0] == 4'd0)) & (w_stride_r[3:0] == 4'd0)) & (g_base_r[3:0] == 4'd0)) & (g_stride_r[3:0] == 4'd0));
+    end
+  end
+  (* src = "generator/designs/regs.ts:146.53" *)
   always @(posedge clk) begin
     if (rst) begin
       mac_count_q <= 2'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:131.53" *) mac_count_q <= mac_count;
+      (* src = "generator/designs/regs.ts:146.53" *) mac_count_q <= mac_count;
     end
   end
-  (* src = "generator/designs/regs.ts:131.53" *)
+  (* src = "generator/designs/regs.ts:146.53" *)
   always @(posedge clk) begin
     if (rst) begin
       skip_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:131.53" *) skip_valid <= cnt_valid;
+      (* src = "generator/designs/regs.ts:146.53" *) skip_valid <= cnt_valid;
     end
   end
-  (* src = "generator/designs/regs.ts:134.73" *)
+  (* src = "generator/designs/regs.ts:149.73" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:134.73" *) skip_macs <= ({5'd0, cnt_zero} * {3'd0, cols_r});
+    (* src = "generator/designs/regs.ts:149.73" *) skip_macs <= ({5'd0, cnt_zero} * {3'd0, cols_r});
   end
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   always @(posedge clk) begin
     if (rst) begin
       cycles_busy <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:123.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:123.37" *) cycles_busy <= 32'd0;
+      (* src = "generator/designs/regs.ts:138.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:138.37" *) cycles_busy <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:123.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
+        (* src = "generator/designs/regs.ts:138.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_issued <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:123.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:123.37" *) macs_issued <= 32'd0;
+      (* src = "generator/designs/regs.ts:138.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:138.37" *) macs_issued <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:123.63" *) macs_issued <= (macs_issued + {30'd0, mac_count_q});
+        (* src = "generator/designs/regs.ts:138.63" *) macs_issued <= (macs_issued + {30'd0, mac_count_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_skipped <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:123.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:123.37" *) macs_skipped <= 32'd0;
+      (* src = "generator/designs/regs.ts:138.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:138.37" *) macs_skipped <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:123.63" *) macs_skipped <= (macs_skipped + {24'd0, (skip_valid ? skip_macs : 8'd0)});
+        (* src = "generator/designs/regs.ts:138.63" *) macs_skipped <= (macs_skipped + {24'd0, (skip_valid ? skip_macs : 8'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:131.53" *)
+  (* src = "generator/designs/regs.ts:146.53" *)
   always @(posedge clk) begin
     if (rst) begin
       fetched_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:131.53" *) fetched_q <= fetched;
+      (* src = "generator/designs/regs.ts:146.53" *) fetched_q <= fetched;
     end
   end
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_fetched <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:123.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:123.37" *) rows_fetched <= 32'd0;
+      (* src = "generator/designs/regs.ts:138.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:138.37" *) rows_fetched <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:123.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched_q});
+        (* src = "generator/designs/regs.ts:138.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:131.53" *)
+  (* src = "generator/designs/regs.ts:146.53" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:131.53" *) stall_q <= (busy_r & (mac_count == 2'd0));
+      (* src = "generator/designs/regs.ts:146.53" *) stall_q <= (busy_r & (mac_count == 2'd0));
     end
   end
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_cycles <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:123.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:123.37" *) stall_cycles <= 32'd0;
+      (* src = "generator/designs/regs.ts:138.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:138.37" *) stall_cycles <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:123.63" *) stall_cycles <= (stall_cycles + {31'd0, stall_q});
+        (* src = "generator/designs/regs.ts:138.63" *) stall_cycles <= (stall_cycles + {31'd0, stall_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   always @(posedge clk) begin
     if (rst) begin
       nonzeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:123.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:123.37" *) nonzeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:138.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:138.37" *) nonzeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:123.63" *) nonzeros <= (nonzeros + {29'd0, (cnt_valid ? cnt_nonzero : 3'd0)});
+        (* src = "generator/designs/regs.ts:138.63" *) nonzeros <= (nonzeros + {29'd0, (cnt_valid ? cnt_nonzero : 3'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:122.19" *)
+  (* src = "generator/designs/regs.ts:137.19" *)
   always @(posedge clk) begin
     if (rst) begin
       zeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:123.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:123.37" *) zeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:138.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:138.37" *) zeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:123.63" *) zeros <= (zeros + {29'd0, (cnt_valid ? cnt_zero : 3'd0)});
+        (* src = "generator/designs/regs.ts:138.63" *) zeros <= (zeros + {29'd0, (cnt_valid ? cnt_zero : 3'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:146.22" *)
+  (* src = "generator/designs/regs.ts:161.22" *)
   always @(posedge clk) begin
     if (rst) begin
       rvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:153.7" *) if (ar_fire) begin
-        (* src = "generator/designs/regs.ts:153.33" *) rvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:168.7" *) if (ar_fire) begin
+        (* src = "generator/designs/regs.ts:168.33" *) rvalid_r <= 1'b1;
       end else if (rready) begin
-        (* src = "generator/designs/regs.ts:153.77" *) rvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:168.77" *) rvalid_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:147.21" *)
+  (* src = "generator/designs/regs.ts:162.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:166.7" *) if (ar_fire) begin
-      (* src = "generator/designs/regs.ts:167.20" *) case (araddr)
+    (* src = "generator/designs/regs.ts:181.7" *) if (ar_fire) begin
+      (* src = "generator/designs/regs.ts:182.20" *) case (araddr)
         8'd4: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
         end
         8'd8: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= {31'd0, mode};
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= {31'd0, mode};
         end
         8'd12: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= {16'd0, theta_q};
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= {16'd0, theta_q};
         end
         8'd16: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= {25'd0, rows_r};
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= {25'd0, rows_r};
         end
         8'd20: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= {27'd0, cols_r};
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= {27'd0, cols_r};
         end
         8'd24: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= vectors_r;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= vectors_r;
         end
         8'd28: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= w_base_r;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= w_base_r;
         end
         8'd32: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= w_stride_r;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= w_stride_r;
         end
         8'd36: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= g_base_r;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= g_base_r;
         end
         8'd40: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= g_stride_r;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= g_stride_r;
         end
         8'd64: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= cycles_busy;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= cycles_busy;
         end
         8'd68: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= macs_issued;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= macs_issued;
         end
         8'd72: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= macs_skipped;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= macs_skipped;
         end
         8'd76: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= rows_fetched;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= rows_fetched;
         end
         8'd80: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= stall_cycles;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= stall_cycles;
         end
         8'd84: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= nonzeros;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= nonzeros;
         end
         8'd88: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= zeros;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= zeros;
         end
         8'd96: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= 32'h53474245;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= 32'h53474245;
         end
         8'd100: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= 32'h10204;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= 32'h10204;
         end
         8'd104: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= 32'd64;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= 32'd64;
         end
         8'd108: begin
-          (* src = "generator/designs/regs.ts:168.79" *) rdata_r <= 32'd16;
+          (* src = "generator/designs/regs.ts:183.79" *) rdata_r <= 32'd16;
         end
         default: begin
-          (* src = "generator/designs/regs.ts:169.30" *) rdata_r <= 32'd0;
+          (* src = "generator/designs/regs.ts:184.30" *) rdata_r <= 32'd0;
         end
       endcase
     end
