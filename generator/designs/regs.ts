@@ -75,8 +75,8 @@ export function engineRegs(p: EngineParams, prefix: string) {
     io.wready.set(wFire);
     io.bvalid.set(bvalid);
     m.when(wFire, () => bvalid.set(true)).elsewhen(io.bready, () => bvalid.set(false));
-    // A write taken while BUSY is refused: SLVERR (bresp = 2), and no register sees it. BUSY
-    // can fall before the host takes B, so the answer is decided, and held, at the handshake.
+    // A write taken while BUSY (or a START of no runnable job, below) is refused: SLVERR, and no
+    // register sees it. BUSY can fall before the host takes B: the answer is set at the handshake.
     const refused = m.reg('refused_r', Bool(), { reset: false });
     io.bresp.set(cat(refused.asUInt(), lit(0, UInt(1))));
     const wTake = m.named('w_take', wFire.and(busy.not()));
@@ -103,10 +103,10 @@ export function engineRegs(p: EngineParams, prefix: string) {
     const gStride = register(REG.G_STRIDE, 'g_stride_r', p.addrBits);
     m.when(writes(REG.MODE).and(io.wstrb.bit(0)), () => mode.set(io.wdata.bit(0)));
     // START is refused too when the registers describe no job the engine can run within the
-    // bus rules: COLS = 0 makes 256-beat rows that cross 4 KiB, COLS > kMax or ROWS > rMax
-    // overrun the accumulators and counters, and an unaligned base or stride gives unaligned
-    // bursts. The registers hold still while idle, and a write is taken at least two cycles
-    // before the next one, so the check can be registered (reset values describe a valid job).
+    // bus rules: COLS = 0 makes 256-beat rows that cross 4 KiB, COLS > kMax hangs the lanes,
+    // ROWS outside 1..rMax is more than the blocks are sized for, and an unaligned base or
+    // stride gives unaligned bursts. A write is taken at least two cycles before the next, so
+    // the check can be registered (the reset values describe a runnable job).
     const inRange = (v: Expr, max: number): Expr => v.ne(0).and(v.le(max));
     const aligned = (v: Expr): Expr => v.bits(log2Up(p.busBytes) - 1, 0).eq(0);
     const runnable = m.regNext(
