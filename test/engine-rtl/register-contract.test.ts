@@ -32,7 +32,7 @@ import {
   STATUS_BUSY,
   STATUS_DONE,
 } from '../../golden/engine-model/config.ts';
-import { type EngineMode, runEngine } from '../../golden/engine-model/model.ts';
+import { type EngineMode, type EngineProblem, runEngine } from '../../golden/engine-model/model.ts';
 import { compareEngine, describeMismatch } from '../../sim/engine/compare.ts';
 import { decodeEngineResult } from '../../sim/engine/decode.ts';
 import { buildEngineJob, COUNTER_READS, type DriverOptions, type EngineSimJob } from '../../sim/engine/encode.ts';
@@ -171,9 +171,9 @@ function separate(script: readonly LiteCommand[], probes: readonly Probe[], r: S
   return { driverView: { ...r, reads, protocolErrors: others }, probeReads, refused };
 }
 
-function assertBitExact(ej: EngineSimJob, cfgProblem: Parameters<typeof runEngine>[1], view: SimResult, what: string): void {
+function assertBitExact(ej: EngineSimJob, problem: EngineProblem, view: SimResult, what: string): void {
   const decoded = decodeEngineResult(ej, view);
-  const c = compareEngine(ej, runEngine(ej.cfg, cfgProblem, ej.mode), decoded);
+  const c = compareEngine(ej, runEngine(ej.cfg, problem, ej.mode), decoded);
   assert.deepEqual(c.formatErrors, [], `${what}: ${c.formatErrors.join('; ')}`);
   assert.ok(c.pass, `${what}: ${c.mismatchCount} mismatches, first: ${c.mismatches.slice(0, 3).map(describeMismatch).join(' | ')}`);
 }
