@@ -137,7 +137,8 @@ export function flowTable(f: FlowReport): string {
     ['share of energy in external memory (sparse)', pct(c.energy.sparse.memoryShare)],
     ['efficiency (ideal / sparse)', c.efficiency.toFixed(3)],
     ['relative error vs float golden (y, G)', c.goldenError ? `${c.goldenError.data?.relative.toExponential(2) ?? '-'}, ${c.goldenError.weight?.relative.toExponential(2) ?? '-'}` : '-'],
-    ['bit-exact vs model', c.pass ? 'PASS' : `FAIL (${c.mismatches} mismatches)`],
+    ['bit-exact vs model', c.mismatches === 0 ? 'PASS' : `FAIL (${c.mismatches} mismatches)`],
+    ['bus protocol monitors', c.violations === 0 ? 'PASS' : `FAIL (${c.violations} violations; first: ${c.firstViolation})`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   const head = `sparsegrad flow: preset ${f.preset}, H=${f.train.hidden}, ${f.train.steps} steps, θ=${f.train.threshold}, validation ${f.train.validBpc} bpc, memory latency ${c.memLatency}`;

@@ -20,7 +20,7 @@ import type { EngineJob } from '../../golden/engine-model/model.ts';
 import type { LiteCommand, SimResult } from '../harness/job.ts';
 
 /** Addresses the engine maps as read-only, and some it does not map at all. */
-const READ_ONLY = [REG.STATUS, REG.CYCLES_BUSY, REG.MACS_ISSUED, REG.MACS_SKIPPED, REG.ROWS_FETCHED, REG.STALL_CYCLES, REG.NONZEROS, REG.ZEROS, REG.ID, REG.GEOMETRY, REG.RMAX, REG.KMAX];
+export const READ_ONLY = [REG.STATUS, REG.CYCLES_BUSY, REG.MACS_ISSUED, REG.MACS_SKIPPED, REG.ROWS_FETCHED, REG.STALL_CYCLES, REG.NONZEROS, REG.ZEROS, REG.ID, REG.GEOMETRY, REG.RMAX, REG.KMAX];
 export const UNMAPPED = [0x2c, 0x30, 0x3c, 0x5c, 0x70, 0xfc] as const;
 
 /** xorshift32, seeded: the same job and seed give the same pokes everywhere. */
@@ -64,6 +64,7 @@ export function hostilePokes(cfg: EngineConfig, R: number, job: EngineJob, mode:
   const commands: LiteCommand[] = [{ op: 'poke', addr: REG.CTRL, data: CTRL_START }];
   const window = minBusyCycles(cfg, R, job, mode);
   const count = 6 + below(10);
+  const first = below(4);
   // Worst-case cycle of the next poke's handshake, counted from c0.
   let at = 2;
   for (let i = 0; i < count; i++) {
@@ -71,16 +72,18 @@ export function hostilePokes(cfg: EngineConfig, R: number, job: EngineJob, mode:
     const bDelay = below(4);
     const handshakeBound = at + gap + 2;
     const safe = handshakeBound <= window;
-    const pick = below(10);
+    // Kinds in turn from a random one (CTRL, job register, read-only, unmapped), so every job
+    // gets each kind; the address within the kind is random.
+    const kind = (first + i) % 4;
     let addr: number;
     let data = word();
-    if (pick < 3) {
+    if (kind === 0) {
       addr = REG.CTRL;
       // START and CLEAR_COUNTERS only where the poke is sure to land while busy.
       if (safe) data = (data & ~3) | [CTRL_START, CTRL_CLEAR_COUNTERS, CTRL_START | CTRL_CLEAR_COUNTERS][below(3)]!;
       else data &= ~3;
-    } else if (pick < 7) addr = JOB_REGS[below(JOB_REGS.length)]!;
-    else if (pick < 9) addr = READ_ONLY[below(READ_ONLY.length)]!;
+    } else if (kind === 1) addr = JOB_REGS[below(JOB_REGS.length)]!;
+    else if (kind === 2) addr = READ_ONLY[below(READ_ONLY.length)]!;
     else addr = UNMAPPED[below(UNMAPPED.length)]!;
     if (gap) commands.push({ op: 'idle', cycles: gap });
     commands.push({ op: 'poke', addr, data, bDelay });

@@ -380,10 +380,7 @@ TB_HOT void advance_models(Harness& h, uint64_t cycle) {
     h.lite.completion = false;
     check_completion(h, cycle);
   }
-  if (kAxiDataBits) {
-    if (h.mem.rvalid | h.mem.bvalid) h.mem.count_waits(cycle, h.err);
-    h.mem.advance(cycle + 1, h.err);
-  }
+  if (kAxiDataBits) h.mem.advance(cycle + 1, h.err);
 }
 
 // kRecord: keep every cycle's inputs for --replay; a template argument, so a job

@@ -613,18 +613,6 @@ struct AxiMem {
     if (bvalid && bready) bresps.pop();
   }
 
-  // R and B beats the design leaves waiting: a bounded wait (job key response_bound).
-  TB_HOT void count_waits(uint64_t cycle, Errors& err) {
-    if (rvalid) {
-      if (rready) r_wait = 0;
-      else if (++r_wait == response_bound) not_accepted(cycle, "AXI4-R-ACCEPT", "m_axi_r", reads.front(), err);
-    }
-    if (bvalid) {
-      if (bready) b_wait = 0;
-      else if (++b_wait == response_bound) not_accepted(cycle, "AXI4-B-ACCEPT", "m_axi_b", bresps.front(), err);
-    }
-  }
-
   // Whatever the memory still holds: read bursts not fully returned or taken, write bursts
   // missing W beats, B responses not taken. Empty when the design has finished its traffic.
   TB_COLD std::string outstanding() const {
@@ -658,8 +646,12 @@ struct AxiMem {
     arready = reads.size() < max_outstanding && !stalled();
     awready = writes.size() < 4 && !stalled();
     wready = !writes.empty() && !stalled();
-    // R and B hold once presented (AXI rule for the slave side too).
-    if (!(rvalid && !rready)) {
+    // R and B hold once presented (AXI rule for the slave side too); the cycles they wait
+    // for the design are bounded (job key response_bound). `cycle` is the next cycle's.
+    if (rvalid && !rready) {
+      if (++r_wait == response_bound) not_accepted(cycle - 1, "AXI4-R-ACCEPT", "m_axi_r", reads.front(), err);
+    } else {
+      r_wait = 0;
       rvalid = !reads.empty() && reads.front().due <= next && !stalled();
       if (rvalid) {
         const Burst& b = reads.front();
@@ -676,7 +668,10 @@ struct AxiMem {
         if (b.beat > b.len) model_error(cycle, "MODEL-R-BEATS", "m_axi_r", "the memory model presents beat " + std::to_string(b.beat) + " of a " + std::to_string(b.len + 1) + "-beat burst at 0x" + hex(b.addr), err);
       }
     }
-    if (!(bvalid && !bready)) {
+    if (bvalid && !bready) {
+      if (++b_wait == response_bound) not_accepted(cycle - 1, "AXI4-B-ACCEPT", "m_axi_b", bresps.front(), err);
+    } else {
+      b_wait = 0;
       bvalid = !bresps.empty() && bresps.front().due <= next && !stalled();
       if (bvalid) {
         const Burst& b = bresps.front();

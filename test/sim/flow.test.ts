@@ -27,6 +27,7 @@ describe('sim flow: train → dump → generate → cosim → table', function (
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
     for (const row of ['dz sparsity', 'MACs', 'dense engine cycles', 'sparse engine cycles', 'efficiency', 'bit-exact vs model']) assert.match(r.stdout, new RegExp(row));
     assert.match(r.stdout, /bit-exact vs model\s+PASS/);
+    assert.match(r.stdout, /bus protocol monitors\s+PASS/);
     const report = JSON.parse(await readFile(join(out, 'flow-report.json'), 'utf8'));
     assert.equal(report.cosim.pass, true);
     assert.ok(report.cosim.denseCycles > report.cosim.cycles);

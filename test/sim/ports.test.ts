@@ -66,9 +66,13 @@ describe('sim harness: ports and formats', () => {
       { op: 'read', addr: 0x60 },
       { op: 'wait', addr: 4, mask: 2, value: 2 },
       { op: 'idle', cycles: 7 },
+      { op: 'wait', addr: 4, mask: 2, value: 2, quiescent: true },
+      { op: 'poke', addr: 0x0c, data: 0xffffffff, bDelay: 3 },
+      { op: 'expect', addr: 0x7c, mask: 0xffffffff, value: 0 },
     ] as const;
     assert.deepEqual(parseScript(scriptText([...script])), script);
-    assert.throws(() => parseScript('poke 1 2'), /script line 1/);
+    assert.throws(() => parseScript('frob 1 2'), /script line 1/);
+    assert.throws(() => parseScript('wait 4 2 2 loudly'), /script line 1/);
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { expandMatrix, pool } from '../../sim/regress.ts';
+import { expandMatrix, junitXml, pool, type PointResult, regressTotals, summaryTable } from '../../sim/regress.ts';
 import { REPO_ROOT } from '../../sim/rtl-locate.ts';
 
 describe('sim regress: matrix, worker pool, table, JUnit', function () {
@@ -30,6 +30,24 @@ describe('sim regress: matrix, worker pool, table, JUnit', function () {
       return x * x;
     });
     assert.deepEqual(out, items.map((x) => x * x));
+  });
+
+  it('counts protocol violations apart from data mismatches in JUnit and the table', () => {
+    const point = (source: string, mismatches: number, violations: number): PointResult => ({
+      preset: 'tiny', source, backpressure: 'none', memLatency: 1, seed: 1, name: `tiny.${source}`, pass: mismatches + violations === 0,
+      mismatches, violations, failure: mismatches + violations ? `${source} failed` : null, report: null, folder: null,
+    });
+    const results = [point('zeros', 0, 0), point('first', 3, 0), point('last', 0, 2), point('dense', 1, 4)];
+    assert.deepEqual(regressTotals(results), { mismatches: 4, violations: 6, pointsWithMismatches: 2, pointsWithViolations: 2 });
+    const xml = junitXml(results);
+    assert.match(xml, /failures="3"/);
+    assert.match(xml, /<property name="mismatches" value="4"\/>/);
+    assert.match(xml, /<property name="protocolViolations" value="6"\/>/);
+    assert.match(xml, /<property name="pointsWithProtocolViolations" value="2"\/>/);
+    // A point with only violations fails as `protocol`; one with mismatches as `mismatch`.
+    assert.match(xml, /name="tiny.last">\s*<failure type="protocol"/);
+    assert.match(xml, /name="tiny.first">\s*<failure type="mismatch"/);
+    assert.match(summaryTable(results), /1 of 4 passed; 4 data mismatches \(2 points\), 6 protocol violations \(2 points\)/);
   });
 
   it('runs a passing matrix in parallel and writes the table, JSON and JUnit (CLI)', async () => {
