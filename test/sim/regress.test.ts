@@ -38,7 +38,7 @@ describe('sim regress: matrix, worker pool, table, JUnit', function () {
       mismatches, violations, failure: mismatches + violations ? `${source} failed` : null, report: null, folder: null,
     });
     const results = [point('zeros', 0, 0), point('first', 3, 0), point('last', 0, 2), point('dense', 1, 4)];
-    assert.deepEqual(regressTotals(results), { mismatches: 4, violations: 6, pointsWithMismatches: 2, pointsWithViolations: 2 });
+    assert.deepEqual(regressTotals(results), { mismatches: 4, violations: 6, pointsWithMismatches: 2, pointsWithViolations: 2, infrastructure: 0 });
     const xml = junitXml(results);
     assert.match(xml, /failures="3"/);
     assert.match(xml, /<property name="mismatches" value="4"\/>/);
