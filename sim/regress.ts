@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { isInfrastructureError, pointDir, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
 import { UserError } from '../cli/errors.ts';
 import { getPreset } from '../golden/engine-model/config.ts';
-import { stableJson } from '../golden/json.ts';
+import { writeJsonArray } from '../golden/json.ts';
 import { type CosimReport, type CosimTestbenches, engineRtl, prepareEngineTestbenches, runCosim } from './cosim.ts';
 import type { Backpressure } from './harness/job.ts';
 import { prepareTestbench } from './harness/run.ts';
@@ -228,7 +228,8 @@ export async function runRegress(o: RegressOptions): Promise<PointResult[]> {
       o.onProgress?.(++done, points.length, res.name);
       return res;
     });
-    await dir.write('regress.json', stableJson(results));
+    // Element by element: a campaign of 100,000 points is more JSON than one string holds.
+    writeJsonArray(dir.path('regress.json'), results);
     await dir.write('junit.xml', junitXml(results));
     return results;
   });
@@ -274,7 +275,8 @@ async function runRegressOnSlurm(o: RegressOptions, points: RegressPoint[], shar
       }
       results.push(res);
     }
-    await dir.write('regress.json', stableJson(results));
+    // Element by element: a campaign of 100,000 points is more JSON than one string holds.
+    writeJsonArray(dir.path('regress.json'), results);
     await dir.write('junit.xml', junitXml(results));
     return results;
   });
