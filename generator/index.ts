@@ -19,5 +19,5 @@ export { blackBox } from './core/blackbox.ts';
 export type { BlackBoxSpec } from './core/blackbox.ts';
 export { checkDesign } from './checks/index.ts';
 export type { CheckResult } from './checks/index.ts';
-export { emitDesign, emitVerilog } from './backend/design.ts';
-export type { EmittedDesign, Manifest, ManifestModule, ManifestPort } from './backend/design.ts';
+export { emitDesign, emitVerilog, collectWarnings, printWarnings } from './backend/design.ts';
+export type { EmitOptions, EmittedDesign, Manifest, ManifestModule, ManifestPort } from './backend/design.ts';

@@ -4,11 +4,11 @@
  * TypeScript sources. Same design => byte-identical files.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkDesign, type CheckResult } from '../checks/index.ts';
-import { DesignError } from '../core/errors.ts';
+import { DesignError, formatDiagnostic, type Diagnostic } from '../core/errors.ts';
 import type { ModuleDef } from '../core/module.ts';
 import { srcAttr } from '../core/loc.ts';
 import { blackBoxOf } from '../core/blackbox.ts';
@@ -117,16 +117,49 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
     sourceHash: hash.digest('hex'),
     sources: sortedSources,
   };
+  for (const sink of warningSinks) sink.push(...checks.warnings);
   return { files, manifest, warnings: checks.warnings };
 }
 
-/** Check, emit and write `<module>.v` files plus `manifest.json` into outDir. */
-export function emitDesign(top: ModuleDef, outDir: string): EmittedDesign {
+export interface EmitOptions {
+  /** Print each warning as `sparsegrad: warning: …` on stderr (default true). */
+  printWarnings?: boolean;
+}
+
+/** Check, emit and write `<module>.v` files plus `manifest.json` into outDir; warnings go to stderr. */
+export function emitDesign(top: ModuleDef, outDir: string, options: EmitOptions = {}): EmittedDesign {
   const design = emitVerilog(top);
+  if (options.printWarnings ?? true) printWarnings(design.warnings);
   mkdirSync(outDir, { recursive: true });
-  for (const [file, text] of design.files) writeFileSync(path.join(outDir, file), text);
-  writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(design.manifest, null, 2)}\n`);
+  for (const [file, text] of design.files) writeAtomically(path.join(outDir, file), text);
+  writeAtomically(path.join(outDir, 'manifest.json'), `${JSON.stringify(design.manifest, null, 2)}\n`);
   return design;
+}
+
+/** One stderr line per warning, in the CLI's `sparsegrad: …` form. */
+export function printWarnings(warnings: readonly Diagnostic[]): void {
+  for (const w of warnings) process.stderr.write(`sparsegrad: warning: ${formatDiagnostic(w)}\n`);
+}
+
+/**
+ * Run `body` and collect the warnings of every design it emits with emitVerilog, for
+ * callers (the CLI) that reach emission through code that keeps only the files.
+ */
+export function collectWarnings<T>(body: () => T): { result: T; warnings: Diagnostic[] } {
+  const sink: Diagnostic[] = [];
+  warningSinks.push(sink);
+  try {
+    return { result: body(), warnings: sink };
+  } finally {
+    warningSinks.pop();
+  }
+}
+const warningSinks: Diagnostic[][] = [];
+
+function writeAtomically(file: string, text: string): void {
+  const part = `${file}.${process.pid}.part`;
+  writeFileSync(part, text);
+  renameSync(part, file);
 }
 
 function collectSources(def: ModuleDef, out: Set<string>): void {

@@ -9,6 +9,9 @@ import {
   type Operand, type SignalKind, type SignalOwner,
 } from './expr.ts';
 import { captureLoc, formatLoc, type SourceLoc } from './loc.ts';
+import { unusableName } from './names.ts';
+import { checkedVec } from './vec-index.ts';
+import { maxUnsigned } from './value-range.ts';
 import { Ground, log2Up, signedBitsFor, unsignedBitsFor, type BundleType, type HwType, type VecType } from './types.ts';
 
 // ---- statements -----------------------------------------------------------
@@ -38,7 +41,7 @@ export type Hw<T> = ShapeOf<T, Signal>;
 
 function buildShape(type: HwType, name: string, leaf: (g: Ground, name: string) => Signal): unknown {
   if (type instanceof Ground) return leaf(type, name);
-  if (type.kind === 'vec') return Array.from({ length: type.length }, (_, i) => buildShape(type.element, `${name}_${i}`, leaf));
+  if (type.kind === 'vec') return checkedVec(Array.from({ length: type.length }, (_, i) => buildShape(type.element, `${name}_${i}`, leaf)), name);
   const out: Record<string, unknown> = {};
   for (const [k, t] of Object.entries(type.fields as Record<string, HwType>)) out[k] = buildShape(t, `${name}_${k}`, leaf);
   return out;
@@ -55,7 +58,11 @@ export function leaves(shape: unknown): Expr[] {
 /** Map the Signals of a shape, keeping its structure. */
 export function mapShape(shape: unknown, fn: (s: Signal) => unknown): unknown {
   if (shape instanceof Signal) return fn(shape);
-  if (Array.isArray(shape)) return shape.map((x) => mapShape(x, fn));
+  if (Array.isArray(shape)) {
+    const items = shape.map((x) => mapShape(x, fn));
+    const first = leaves(items)[0];
+    return checkedVec(items, first instanceof Signal ? first.name.replace(/_0(_.*)?$/, '') : 'of the io');
+  }
   // Only plain objects are shapes; class instances (types, configs) pass through as they are.
   if (shape && typeof shape === 'object' && Object.getPrototypeOf(shape) === Object.prototype) {
     const out: Record<string, unknown> = {};
@@ -96,6 +103,8 @@ export class Memory {
      * that emulates read-first; simulation returns a poisoned word instead).
      */
     readonly readUnderWrite: ReadUnderWrite = 'old',
+    /** The design promises every address it gives is below depth (needed for a depth that is not a power of two). */
+    readonly addressesInRange = false,
   ) {
     this.addrWidth = log2Up(depth);
   }
@@ -122,7 +131,14 @@ export class Memory {
     if (addr.width > this.addrWidth) {
       designError('width', loc, `address of memory ${this.name} is ${addr.width} bits but ${this.depth} words need ${this.addrWidth}; use .bits(${this.addrWidth - 1}, 0) or .resize(${this.addrWidth})`);
     }
-    if (addr.owner && addr.owner !== this.m) designError('structure', loc, `address of memory ${this.name} reads signals of module ${addr.owner.name}`);
+    // A narrower address leaves words no access can reach: almost always a sizing mistake.
+    if (addr.width < this.addrWidth && addr.op !== 'const') {
+      designError('memory', loc, `address of memory ${this.name} is ${addr.width} bits but ${this.depth} words need ${this.addrWidth}, so words ${2 ** addr.width}..${this.depth - 1} could never be reached; widen it with .resize(${this.addrWidth}) or make the memory ${2 ** addr.width} deep`);
+    }
+    if (!this.addressesInRange && (this.depth & (this.depth - 1)) !== 0 && maxUnsigned(addr) >= BigInt(this.depth)) {
+      designError('memory', loc, `memory ${this.name} has ${this.depth} words but this ${addr.width}-bit address can reach ${maxUnsigned(addr)}; keep it in range (e.g. mux(p.eq(${this.depth - 1}), 0, p.addWrap(1)) for a pointer) and declare it with m.memory(…, { addressesInRange: true }), or make the depth ${2 ** this.addrWidth}`);
+    }
+    this.m.checkReads(addr, `address of memory ${this.name}`, loc);
   }
 }
 
@@ -155,8 +171,9 @@ export interface Instance {
 
 // ---- the builder ------------------------------------------------------------
 
-const verilogKeywords = new Set(('always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config deassign default defparam design disable edge else end endcase endconfig endfunction endgenerate endmodule endprimitive endspecify endtable endtask event for force forever fork function generate genvar highz0 highz1 if ifnone incdir include initial inout input instance integer join large liblist library localparam macromodule medium module nand negedge nmos nor noshowcancelled not notif0 notif1 or output parameter pmos posedge primitive pull0 pull1 pulldown pullup pulsestyle_ondetect pulsestyle_onevent rcmos real realtime reg release repeat rnmos rpmos rtran rtranif0 rtranif1 scalared showcancelled signed small specify specparam strong0 strong1 supply0 supply1 table task time tran tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire vectored wait wand weak0 weak1 while wire wor xnor xor bit logic byte int shortint longint clk rst aclk aresetn').split(' '));
-const identRe = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** The modules whose defineModule() body is running, innermost last. */
+const building: ModuleBuilder[] = [];
 
 export interface RegOptions {
   /** Value loaded by the synchronous active-high reset; omit for a register without reset (e.g. a datapath pipeline). */
@@ -214,6 +231,7 @@ export class ModuleBuilder implements SignalOwner {
   reg<T extends HwType>(name: string, type: T, options: RegOptions = {}): Hw<T> {
     const loc = captureLoc();
     if (options.enable && options.enable.width !== 1) designError('width', loc, `register enable must be 1 bit wide, got ${options.enable.type}`);
+    if (options.enable) this.checkReads(options.enable, `the enable of register ${name}`, loc);
     return buildShape(type, name, (g, n) => {
       const reset = options.reset === undefined ? undefined : this.coerce(options.reset, g, `reset value of register ${n}`, loc);
       const s = this.newSignal(g, n, 'reg', loc, { resetValue: reset?.param.value });
@@ -228,14 +246,14 @@ export class ModuleBuilder implements SignalOwner {
     this.assign(r, value, captureLoc());
     return r;
   }
-  memory(name: string, type: Ground, depth: number, options: { init?: readonly (number | bigint)[]; readUnderWrite?: ReadUnderWrite } = {}): Memory {
+  memory(name: string, type: Ground, depth: number, options: { init?: readonly (number | bigint)[]; readUnderWrite?: ReadUnderWrite; addressesInRange?: boolean } = {}): Memory {
     const loc = captureLoc();
     if (!Number.isInteger(depth) || depth < 2) designError('structure', loc, `memory ${name} needs a depth of at least 2, got ${depth}`);
     const init = options.init?.map((v) => BigInt(v));
     if (init && init.length > depth) designError('structure', loc, `memory ${name} has ${init.length} initial words but depth ${depth}`);
     const ruw = options.readUnderWrite ?? 'old';
     if (ruw !== 'old' && ruw !== 'undefined') designError('structure', loc, `memory ${name}: readUnderWrite must be 'old' or 'undefined', got '${String(ruw)}'`);
-    const mem = new Memory(this, this.uniqueName(name, loc), type, depth, loc, init, ruw);
+    const mem = new Memory(this, this.uniqueName(name, loc), type, depth, loc, init, ruw, options.addressesInRange ?? false);
     this.memories.push(mem);
     return mem;
   }
@@ -265,7 +283,7 @@ export class ModuleBuilder implements SignalOwner {
     const loc = captureLoc();
     this.checkOpen(loc);
     for (const v of values) {
-      if (v.owner && v.owner !== this) designError('structure', loc, `unused() was given a value of module ${v.owner.name}`);
+      this.checkReads(v, 'unused()', loc);
       this.sinks.push(v);
     }
   }
@@ -284,6 +302,7 @@ export class ModuleBuilder implements SignalOwner {
   switch(sel: Expr): SwitchChain {
     const loc = captureLoc();
     if (sel.type.kind === 'sint') designError('type', loc, `switch on ${sel.type}; switch on .asUInt() and list unsigned patterns`);
+    this.checkReads(sel, 'switch()', loc);
     const stmt: SwitchStmt = { kind: 'switch', sel, cases: [], loc };
     this.pushStmt(stmt);
     return new SwitchChain(this, stmt);
@@ -310,12 +329,21 @@ export class ModuleBuilder implements SignalOwner {
   }
   private checkOpen(loc: SourceLoc): void {
     if (this.sealed) designError('structure', loc, `module ${this.name} is already built; drive its signals inside its defineModule() body`);
+    // A child defined inside its parent's body must not add to the parent: hardware
+    // crosses module boundaries through ports only.
+    const current = building[building.length - 1];
+    if (current && current !== this) {
+      designError('ownership', loc, `the body of module ${current.name} changes module ${this.name}; a module builds only its own hardware, so pass the value through a port of ${current.name}`);
+    }
+  }
+  /** @internal Values read by this module must be its own signals (or constants). */
+  checkReads(value: Expr, what: string, loc: SourceLoc): void {
+    if (value.owner && value.owner !== this) designError('ownership', loc, `${what} reads ${foreignRead(value)}; pass values between modules through ports (m.instance() gives a parent the child's ports)`);
   }
   /** @internal */
   uniqueName(wanted: string, loc: SourceLoc, exact = false): string {
-    if (!identRe.test(wanted) || verilogKeywords.has(wanted)) {
-      designError('structure', loc, `"${wanted}" is not a usable Verilog name (letters, digits, _; starting with a letter; not a keyword or clk/rst/aclk/aresetn)`);
-    }
+    const why = unusableName(wanted);
+    if (why) designError('name', loc, `"${wanted}" cannot name a signal: ${why}; choose another name`);
     let name = wanted;
     if (this.usedNames.has(name)) {
       if (exact) designError('structure', loc, `port name ${name} is already used at ${formatLoc(this.usedNames.get(name)!)}`);
@@ -334,9 +362,7 @@ export class ModuleBuilder implements SignalOwner {
   /** @internal Check and convert a value for a target of `type` (widening only). */
   coerce(v: Operand, type: Ground, what: string, loc: SourceLoc): Expr {
     const value = lift(v, type, loc);
-    if (value.owner && value.owner !== this) {
-      designError('structure', loc, `${what} reads signals of module ${value.owner.name}; pass values between modules through ports`);
-    }
+    this.checkReads(value, what, loc);
     const tk = type.kind;
     const vk = value.type.kind;
     if (value.op === 'const') {
@@ -373,6 +399,16 @@ export class ModuleBuilder implements SignalOwner {
   }
 }
 
+/** `signal x of module y` for the error of a read across modules, saying how to reach a port. */
+function foreignRead(value: Expr): string {
+  const owner = value.owner!.name;
+  if (value instanceof Signal) {
+    const how = value.kind === 'input' || value.kind === 'output' ? `: it is a port of ${owner}, reached from a parent through m.instance()` : '';
+    return `${value.name}, a signal of module ${owner}${how}`;
+  }
+  return `signals of module ${owner}`;
+}
+
 export class WhenChain {
   private closed = false;
   constructor(private readonly m: ModuleBuilder, private readonly stmt: WhenStmt) {}
@@ -380,7 +416,7 @@ export class WhenChain {
   addBranch(cond: Expr, body: () => void, loc: SourceLoc): void {
     if (this.closed) designError('structure', loc, 'elsewhen() after otherwise() never runs; reorder the branches');
     if (cond.width !== 1) designError('width', loc, `when() condition must be 1 bit wide, got ${cond.type}; compare it, e.g. x.ne(0)`);
-    if (cond.owner && cond.owner !== this.m) designError('structure', loc, `when() condition reads signals of module ${cond.owner.name}`);
+    this.m.checkReads(cond, 'when() condition', loc);
     const branch: WhenBranch = { cond, body: [], loc };
     this.stmt.branches.push(branch);
     this.m.runIn(branch.body, body);
@@ -441,9 +477,17 @@ export function defineModule<IO>(
   params: Record<string, string | number | boolean> = {},
 ): ModuleDef<IO> {
   const loc = captureLoc();
-  if (!identRe.test(name) || verilogKeywords.has(name)) designError('structure', loc, `"${name}" is not a usable Verilog module name`);
+  const why = unusableName(name);
+  if (why) designError('name', loc, `"${name}" cannot name a module: ${why}; choose another name`);
   const m = new ModuleBuilder(name, loc);
-  const { result: io, warnings } = withModule(name, () => body(m));
+  building.push(m);
+  let elaborated: ReturnType<typeof withModule<IO>>;
+  try {
+    elaborated = withModule(name, () => body(m));
+  } finally {
+    building.pop();
+  }
+  const { result: io, warnings } = elaborated;
   m.constructionWarnings.push(...warnings);
   m.seal();
   for (const s of leaves(io)) {

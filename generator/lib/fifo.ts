@@ -33,7 +33,8 @@ export function fifo(cfg: FifoConfig): ModuleDef<FifoIO> {
 
     const wordBits = data.width + (last ? 1 : 0);
     const addrBits = log2Up(depth);
-    const mem = m.memory('mem', UInt(wordBits), depth);
+    // A depth that is not a power of two wraps its pointers explicitly (advance below).
+    const mem = m.memory('mem', UInt(wordBits), depth, { addressesInRange: true });
     const wrPtr = m.reg('wr_ptr', UInt(addrBits), { reset: 0 });
     const rdPtr = m.reg('rd_ptr', UInt(addrBits), { reset: 0 });
     const used = m.reg('used', UInt(log2Up(depth + 1)), { reset: 0 });
