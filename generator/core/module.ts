@@ -9,7 +9,7 @@ import {
   type Operand, type SignalKind, type SignalOwner,
 } from './expr.ts';
 import { captureLoc, formatLoc, type SourceLoc } from './loc.ts';
-import { unusableName } from './names.ts';
+import { unusableName, unusablePortName } from './names.ts';
 import { checkedVec } from './vec-index.ts';
 import { maxUnsigned } from './value-range.ts';
 import { Ground, log2Up, signedBitsFor, unsignedBitsFor, type BundleType, type HwType, type VecType } from './types.ts';
@@ -210,6 +210,8 @@ export class ModuleBuilder implements SignalOwner {
   private port<T extends HwType>(name: string, type: T, kind: 'input' | 'output'): Hw<T> {
     const loc = captureLoc();
     return buildShape(type, name, (g, n) => {
+      const cppWhy = unusableName(n) ? undefined : unusablePortName(n);
+      if (cppWhy) designError('name', loc, `"${n}" cannot name a port: ${cppWhy}; choose another name`);
       const s = this.newSignal(g, n, kind, loc, { exact: true });
       this.ports.push(s);
       return s;
@@ -261,7 +263,9 @@ export class ModuleBuilder implements SignalOwner {
   instance<IO>(name: string, def: ModuleDef<IO>): IO {
     const loc = captureLoc();
     this.checkOpen(loc);
-    const instName = this.uniqueName(name, loc);
+    // Verilator (VARHIDDEN) rejects an instance named like a signal anywhere below it; such
+    // a name takes the next free suffix instead, as a name clash inside one module does.
+    const instName = this.uniqueName(name, loc, false, namesBelow(def));
     const connections = new Map<string, Signal>();
     for (const p of def.ports) {
       connections.set(p.name, this.newSignal(p.type, `${instName}_${p.name}`, p.direction === 'input' ? 'instIn' : 'instOut', loc));
@@ -341,13 +345,14 @@ export class ModuleBuilder implements SignalOwner {
     if (value.owner && value.owner !== this) designError('ownership', loc, `${what} reads ${foreignRead(value)}; pass values between modules through ports (m.instance() gives a parent the child's ports)`);
   }
   /** @internal */
-  uniqueName(wanted: string, loc: SourceLoc, exact = false): string {
+  uniqueName(wanted: string, loc: SourceLoc, exact = false, avoid?: ReadonlySet<string>): string {
     const why = unusableName(wanted);
     if (why) designError('name', loc, `"${wanted}" cannot name a signal: ${why}; choose another name`);
     let name = wanted;
-    if (this.usedNames.has(name)) {
+    const taken = (n: string): boolean => this.usedNames.has(n) || (avoid?.has(n) ?? false);
+    if (taken(name)) {
       if (exact) designError('structure', loc, `port name ${name} is already used at ${formatLoc(this.usedNames.get(name)!)}`);
-      for (let i = 1; this.usedNames.has(name); i++) name = `${wanted}_${i}`;
+      for (let i = 1; taken(name); i++) name = `${wanted}_${i}`;
     }
     this.usedNames.set(name, loc);
     return name;
@@ -397,6 +402,27 @@ export class ModuleBuilder implements SignalOwner {
     const value = this.coerce(v, target.type, `${target.name}`, loc);
     this.pushStmt({ kind: 'assign', target, value, loc });
   }
+}
+
+const namesBelowCache = new WeakMap<ModuleDef, ReadonlySet<string>>();
+/** Every signal, memory and instance name declared in `def` and the modules below it. */
+function namesBelow(def: ModuleDef): ReadonlySet<string> {
+  let names = namesBelowCache.get(def);
+  if (!names) {
+    const out = new Set<string>(def.ports.map((p) => p.name));
+    const m = def.impl;
+    if (m) {
+      for (const s of m.signals) out.add(s.name);
+      for (const mem of m.memories) out.add(mem.name);
+      for (const inst of m.instances) {
+        out.add(inst.name);
+        for (const n of namesBelow(inst.def)) out.add(n);
+      }
+    }
+    names = out;
+    namesBelowCache.set(def, names);
+  }
+  return names;
 }
 
 /** `signal x of module y` for the error of a read across modules, saying how to reach a port. */

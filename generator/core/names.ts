@@ -41,6 +41,19 @@ export const systemVerilog2017Keywords: readonly string[] = (
 /** Ports and wires every module may get from the back end (clock, reset, the top's AXI clock and reset). */
 export const backendNames: readonly string[] = ['clk', 'rst', 'aclk', 'aresetn'];
 
+/**
+ * C++ keywords that are not Verilog ones. Verilator turns a port into a C++ member of
+ * the model class under its own name, and the project's test benches read `top-><port>`,
+ * so a port may not be called any of these.
+ */
+export const cppKeywords: readonly string[] = (
+  'alignas alignof and_eq asm auto bitand bitor bool catch char char8_t char16_t char32_t compl concept consteval constexpr '
+  + 'constinit const_cast co_await co_return co_yield decltype delete double dynamic_cast explicit false float friend goto inline '
+  + 'long mutable namespace noexcept not_eq nullptr operator or_eq private public register reinterpret_cast requires short sizeof '
+  + 'static_assert static_cast switch template thread_local throw true try typeid typename using volatile wchar_t xor_eq'
+).split(' ');
+const cpp = new Set(cppKeywords);
+
 const keywords = new Set([...verilog2005Keywords, ...systemVerilog2017Keywords]);
 const reserved = new Set(backendNames);
 const identRe = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -48,14 +61,22 @@ const identRe = /^[A-Za-z][A-Za-z0-9_]*$/;
 /**
  * Why `name` cannot name a signal, memory, instance or module, or undefined when it can.
  * The back end's own names start with `_` (`_GEN_3`, `_unused_bits`) or hold `__`
- * (`mem__sim_we0`), and Verilator spells `__` differently in C++, so user names have neither.
+ * (`mem__sim_we0`), and Verilator spells `__` differently in C++, so user names have
+ * neither, nor a trailing `_` that a derived name would turn into `__`.
  */
 export function unusableName(name: string): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'a name must be a non-empty string';
   if (name.startsWith('_')) return 'names starting with _ are the back end\'s (e.g. _GEN_0, _unused_bits)';
   if (!identRe.test(name)) return 'a name holds letters, digits and _, starting with a letter';
   if (name.includes('__')) return 'names holding __ are the back end\'s (e.g. mem__sim_we0), and Verilator mangles them in C++';
+  // Derived names append `_suffix` (x_rdata, u_x_port): a trailing _ would make them hold __.
+  if (name.endsWith('_')) return 'a name ending in _ would give derived names (x_rdata, instance ports) a __';
   if (keywords.has(name)) return `${name} is a ${verilog2005Keywords.includes(name) ? 'Verilog-2005' : 'SystemVerilog-2017'} keyword`;
   if (reserved.has(name)) return `${name} is the clock or reset the back end adds`;
   return undefined;
+}
+
+/** Why `name` cannot name a port (a signal name that C++ can also hold), or undefined. */
+export function unusablePortName(name: string): string | undefined {
+  return unusableName(name) ?? (cpp.has(name) ? `${name} is a C++ keyword, and ports are C++ members of the Verilated model` : undefined);
 }
