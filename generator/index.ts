@@ -7,8 +7,8 @@ export { Bool, UInt, SInt, Vec, Bundle, bitWidth, log2Up, Ground } from './core/
 export type { HwType, VecType, BundleType } from './core/types.ts';
 export { Expr, Signal, lit, mux, cat, select } from './core/expr.ts';
 export type { Operand } from './core/expr.ts';
-export { defineModule, ModuleBuilder, Memory, WhenChain, SwitchChain, leaves, mapShape } from './core/module.ts';
-export type { Hw, ModuleDef, PortInfo, RegOptions, Stmt } from './core/module.ts';
+export { defineModule, ModuleBuilder, Memory, WhenChain, SwitchChain, leaves, mapShape, shapeHooks } from './core/module.ts';
+export type { ShapeHooks, Hw, ModuleDef, PortInfo, RegOptions, Stmt } from './core/module.ts';
 export { pack, unpack } from './core/pack.ts';
 export type { Val } from './core/pack.ts';
 export { DesignError, formatDiagnostic } from './core/errors.ts';

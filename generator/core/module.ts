@@ -47,9 +47,25 @@ function buildShape(type: HwType, name: string, leaf: (g: Ground, name: string) 
   return out;
 }
 
+/**
+ * Interfaces that keep their signals in a class (streams, AXI buses) say how to list
+ * them and how to rebuild themselves around other signals: an instance's io is the
+ * child's interface rebuilt around the parent-side signals, seen from the other side.
+ */
+export const shapeHooks: unique symbol = Symbol('generator.shape');
+export interface ShapeHooks {
+  leaves(): Expr[];
+  /** The same interface over `fn(signal)` for each signal, its direction seen from the other side. */
+  flipAcross(fn: (s: Signal) => Signal): unknown;
+}
+const hooksOf = (shape: unknown): ShapeHooks | undefined =>
+  shape && typeof shape === 'object' ? (shape as { [shapeHooks]?: ShapeHooks })[shapeHooks] : undefined;
+
 /** Leaves of a shape (Signals or Exprs inside arrays/objects), in declaration order. */
 export function leaves(shape: unknown): Expr[] {
   if (shape instanceof Expr) return [shape];
+  const hooks = hooksOf(shape);
+  if (hooks) return hooks.leaves();
   if (Array.isArray(shape)) return shape.flatMap(leaves);
   if (shape && typeof shape === 'object' && Object.getPrototypeOf(shape) === Object.prototype) return Object.values(shape).flatMap(leaves);
   return [];
@@ -58,6 +74,8 @@ export function leaves(shape: unknown): Expr[] {
 /** Map the Signals of a shape, keeping its structure. */
 export function mapShape(shape: unknown, fn: (s: Signal) => unknown): unknown {
   if (shape instanceof Signal) return fn(shape);
+  const hooks = hooksOf(shape);
+  if (hooks) return hooks.flipAcross((s) => mapShape(s, fn) as Signal);
   if (Array.isArray(shape)) {
     const items = shape.map((x) => mapShape(x, fn));
     const first = leaves(items)[0];

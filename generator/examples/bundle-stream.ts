@@ -5,7 +5,8 @@
  */
 import { Bool, Bundle, SInt, UInt, defineModule, mux, pack, select } from '../index.ts';
 import { registerSlice } from '../lib/stages.ts';
-import { connect, payload, streamIn, streamOut, streamWire } from '../lib/stream.ts';
+import { payload, streamIn, streamOut, streamWire } from '../lib/stream.ts';
+import { connect } from '../lib/connect.ts';
 
 export const Tagged = Bundle({ sample: SInt(12), channel: UInt(3) });
 export const Scaled = Bundle({ sample: SInt(14), channel: UInt(3), clipped: Bool() });

@@ -13,7 +13,8 @@ import { Bool, Bundle, SInt, UInt, Vec, checkDesign, defineModule, emitDesign, e
 import { evaluate } from '../../generator/core/eval.ts';
 import { fifo } from '../../generator/lib/fifo.ts';
 import { skidBuffer } from '../../generator/lib/stages.ts';
-import { streamIn, streamOut, connect } from '../../generator/lib/stream.ts';
+import { streamIn, streamOut } from '../../generator/lib/stream.ts';
+import { connect } from '../../generator/lib/connect.ts';
 import { counter } from '../../generator/examples/counter.ts';
 
 let dir: string;
