@@ -61,6 +61,16 @@ describe('generator checks: one error per mistake, at the right TypeScript line'
     assert.match(errors[0]!.message, /back .*<- u_pass_y .*<- u_pass_a .*<- back/);
   });
 
+  it('connect() says when its arguments look swapped, for streams and AXI alike', () => {
+    // Would fail if connect() only reported "cannot drive", leaving the user to guess why.
+    for (const name of ['connect-swapped', 'axi-swapped']) {
+      const { errors } = diagnose(wrongDesigns[name]!);
+      assert.match(errors[0]!.message, /look swapped; write connect\(/, name);
+    }
+    const { errors } = diagnose(wrongDesigns['connect-payload-type']!);
+    assert.match(errors[0]!.message, /carries SInt\(16\) but .* carries SInt\(17\)/);
+  });
+
   it('the thrown error is a one-line-per-problem UserError naming file:line:col', () => {
     try {
       wrongDesigns.width!();
