@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ToolCheckError, lintVerilator } from '../../toolchain/lint.ts';
 import fc from 'fast-check';
-import { Bool, Bundle, SInt, UInt, Vec, checkDesign, defineModule, emitDesign, emitVerilog, leaves, lit, pack, unpack, type Expr } from '../../generator/index.ts';
+import { Bool, Bundle, SInt, UInt, Vec, checkDesign, collectWarnings, defineModule, emitDesign, emitVerilog, leaves, lit, pack, unpack, type Expr } from '../../generator/index.ts';
+import { simulate } from './sim-helpers.ts';
 import { evaluate } from '../../generator/core/eval.ts';
 import { fifo } from '../../generator/lib/fifo.ts';
 import { skidBuffer } from '../../generator/lib/stages.ts';
@@ -111,6 +112,69 @@ describe('generator emission details', function () {
     const f = fifo({ data: UInt(8), depth: 4 });
     assert.equal(f.loc.file, 'test/generator/emission.test.ts');
     assert.equal(f.loc.library?.file, 'generator/lib/fifo.ts');
+  });
+
+  it('SInt ports are declared signed, read back with their sign, and an unsigned view of them compares unsigned', async () => {
+    const def = defineModule('signed_ports', (m) => {
+      const a = m.input('a', SInt(4));
+      const b = m.input('b', SInt(4));
+      const sum = m.output('sum', SInt(5));
+      const ult = m.output('ult', Bool());
+      sum.set(a.add(b));
+      // With both ports declared signed, a bare `a < b` would compare signed: the back end writes $unsigned.
+      ult.set(a.asUInt().lt(b.asUInt()));
+      return { a, b, sum, ult };
+    });
+    const text = emitVerilog(def).files.get('signed_ports.v')!;
+    assert.match(text, /input wire signed \[3:0\] a/);
+    assert.match(text, /output wire signed \[4:0\] sum/);
+    const withClock = defineModule('signed_ports_tb', (m) => {
+      const u = m.instance('u', def);
+      const a = m.input('a', SInt(4));
+      const b = m.input('b', SInt(4));
+      const sum = m.output('sum', SInt(5));
+      const ult = m.output('ult', Bool());
+      const tick = m.output('tick', Bool());
+      u.a.set(a);
+      u.b.set(b);
+      sum.set(u.sum);
+      ult.set(u.ult);
+      tick.set(m.regNext('tick_r', ult));
+      return { a, b, sum, ult, tick };
+    });
+    const out = await simulate(dir, withClock, [{ a: -1n, b: 1n }, { a: 1n, b: -8n }, { a: -3n, b: -4n }]);
+    // -1 is 0b1111 (15 unsigned): not below 1. A signed compare would say it is.
+    assert.deepEqual(out.map((o) => [o.sum, o.ult]), [[0n, 0n], [-7n, 1n], [-7n, 0n]]);
+  });
+
+  it('emitDesign prints each warning as one `sparsegrad: warning:` line; collectWarnings gathers them for the CLI', () => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    try {
+      emitDesign(partlyUsed(false), path.join(dir, 'warned'));
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /^sparsegrad: warning: test\/generator\/emission\.test\.ts:\d+:\d+: warning \[unused\] in module partly_used: bits \[7:6\], \[1:0\] of input a are never read/);
+    const { warnings } = collectWarnings(() => emitVerilog(partlyUsed(false)));
+    assert.equal(warnings.length, 1);
+  });
+
+  it('two fifo() calls on two lines give one module (library locations are the caller\'s, and differ)', () => {
+    const top = defineModule('two_fifos', (m) => {
+      const a = m.instance('u_a', fifo({ data: UInt(8), depth: 4 }));
+      const b = m.instance('u_b', fifo({ data: UInt(8), depth: 4 }));
+      const i = streamIn(m, 'in', UInt(8));
+      const o = streamOut(m, 'out', UInt(8));
+      connect(i, a.in);
+      connect(a.out, b.in);
+      connect(b.out, o);
+      m.unused(a.count, b.count);
+      return { i, o };
+    });
+    assert.deepEqual([...emitVerilog(top).files.keys()], ['fifo_u8_d4.v', 'two_fifos.v']);
   });
 
   it('unpack(T, pack(x)) gives x back, first leaf in the least significant bits', () => {
