@@ -360,7 +360,7 @@ export class ModuleBuilder implements SignalOwner {
   }
   /** @internal Values read by this module must be its own signals (or constants). */
   checkReads(value: Expr, what: string, loc: SourceLoc): void {
-    if (value.owner && value.owner !== this) designError('ownership', loc, `${what} reads ${foreignRead(value)}; pass values between modules through ports (m.instance() gives a parent the child's ports)`);
+    if (value.owner && value.owner !== this) designError('ownership', loc, `${what} reads ${foreignRead(value)}`);
   }
   /** @internal */
   uniqueName(wanted: string, loc: SourceLoc, exact = false, avoid?: ReadonlySet<string>): string {
@@ -446,11 +446,10 @@ function namesBelow(def: ModuleDef): ReadonlySet<string> {
 /** `signal x of module y` for the error of a read across modules, saying how to reach a port. */
 function foreignRead(value: Expr): string {
   const owner = value.owner!.name;
-  if (value instanceof Signal) {
-    const how = value.kind === 'input' || value.kind === 'output' ? `: it is a port of ${owner}, reached from a parent through m.instance()` : '';
-    return `${value.name}, a signal of module ${owner}${how}`;
+  if (value instanceof Signal && (value.kind === 'input' || value.kind === 'output')) {
+    return `${value.name}, a port of module ${owner}; instantiate ${owner} with m.instance() and use the instance's ${value.name}`;
   }
-  return `signals of module ${owner}`;
+  return `${value instanceof Signal ? `${value.name}, a signal` : 'signals'} of module ${owner}; pass values between modules through ports`;
 }
 
 export class WhenChain {
