@@ -20,13 +20,13 @@ export type { BlackBoxSpec } from './core/blackbox.ts';
 export { checkDesign } from './checks/index.ts';
 export type { CheckResult } from './checks/index.ts';
 export { emitDesign, emitVerilog, collectWarnings, printWarnings } from './backend/design.ts';
-export type { EmitOptions, EmittedDesign, Manifest, ManifestModule, ManifestPort } from './backend/design.ts';
+export type { EmitOptions, EmittedDesign, Manifest, ManifestInterface, ManifestModule, ManifestPort } from './backend/design.ts';
 
 // ---- the standard library: streams, AXI interfaces, stream operators, FIFOs, fixed point ----
-export { Stream, StreamSignature, streamOf, streamPort, streamIn, streamOut, streamWire, connectStreams, payload, fire, dataType, typeName, sameType } from './lib/stream.ts';
-export type { PayloadType, PayloadOf, StreamOptions, StreamSpec, StreamFlow } from './lib/stream.ts';
-export { AxiLite, Axi4, AxiSignature, AxiInterface, AxiChannel, axiPort, connectAxi } from './lib/axi.ts';
-export type { AxiKind, AxiLiteConfig, Axi4Config, AxiChannelName } from './lib/axi.ts';
+export { Stream, StreamSignature, streamOf, streamPort, streamIn, streamOut, streamWire, connectStreams, payload, fire, dataType, typeName, sameType, payloadLayout } from './lib/stream.ts';
+export type { PayloadField, PayloadType, PayloadOf, StreamOptions, StreamSpec, StreamFlow } from './lib/stream.ts';
+export { AxiLite, Axi4, AxiSignature, AxiInterface, AxiChannel, axiPort, connectAxi, declareRegisters } from './lib/axi.ts';
+export type { RegisterInfo, AxiKind, AxiLiteConfig, Axi4Config, AxiChannelName } from './lib/axi.ts';
 export { connect } from './lib/connect.ts';
 export { queue, map, fork, join, arbiter, widthConvert } from './lib/stream-ops.ts';
 export { pipe, skid, registerSlice, skidBuffer } from './lib/stages.ts';

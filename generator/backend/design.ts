@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkDesign, type CheckResult } from '../checks/index.ts';
 import { DesignError, formatDiagnostic, type Diagnostic } from '../core/errors.ts';
-import type { ModuleDef } from '../core/module.ts';
+import { hooksOf, type ModuleDef } from '../core/module.ts';
 import { srcAttr } from '../core/loc.ts';
 import { blackBoxOf } from '../core/blackbox.ts';
 import { clockNeeds, emitModule, type ClockNeeds } from './verilog.ts';
@@ -20,11 +20,15 @@ export interface ManifestPort {
   width: number;
   signed: boolean;
 }
+/** A port group of a module (a stream, an AXI bus): kind, role, port names, widths, payload layout, register map. */
+export type ManifestInterface = Record<string, unknown> & { kind: string; name: string; role: string; ports: Record<string, string> };
 export interface ManifestModule {
   name: string;
   file: string;
   src: string;
   ports: ManifestPort[];
+  /** Present when the module's io holds typed interfaces (streams, AXI buses). */
+  interfaces?: ManifestInterface[];
   params: Record<string, string | number | boolean>;
   instances: { name: string; module: string }[];
 }
@@ -104,6 +108,7 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
       ports: [...clockPorts, ...def.ports.map((p) => ({ name: p.name, direction: p.direction, width: p.type.width, signed: p.type.signed }))],
       params: sortKeys(def.params),
       instances: def.impl.instances.map((i) => ({ name: i.name, module: finalName.get(i.def)! })),
+      ...interfacesOf(def.io),
     });
   }
   const sortedSources = [...sources].sort();
@@ -162,6 +167,22 @@ function writeAtomically(file: string, text: string): void {
   const part = `${file}.${process.pid}.part`;
   writeFileSync(part, text);
   renameSync(part, file);
+}
+
+/** The typed interfaces in a module's io, in io order (only when there are any, so hand-made ports keep their manifest as it was). */
+function interfacesOf(io: unknown): { interfaces?: ManifestInterface[] } {
+  const found: ManifestInterface[] = [];
+  const walk = (x: unknown): void => {
+    const hooks = hooksOf(x);
+    if (hooks) {
+      if (hooks.describe) found.push(hooks.describe() as ManifestInterface);
+      return;
+    }
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) Object.values(x).forEach(walk);
+  };
+  walk(io);
+  return found.length ? { interfaces: found } : {};
 }
 
 /** Module text without its source locations (src attributes, assign comments, header line). */

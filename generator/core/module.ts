@@ -57,8 +57,10 @@ export interface ShapeHooks {
   leaves(): Expr[];
   /** The same interface over `fn(signal)` for each signal, its direction seen from the other side. */
   flipAcross(fn: (s: Signal) => Signal): unknown;
+  /** What the manifest records about this interface when it is a port group of a module (JSON). */
+  describe?(): Record<string, unknown>;
 }
-const hooksOf = (shape: unknown): ShapeHooks | undefined =>
+export const hooksOf = (shape: unknown): ShapeHooks | undefined =>
   shape && typeof shape === 'object' ? (shape as { [shapeHooks]?: ShapeHooks })[shapeHooks] : undefined;
 
 /** Leaves of a shape (Signals or Exprs inside arrays/objects), in declaration order. */

@@ -6,7 +6,7 @@
  * a time: AW and W are taken together, the response is held until taken.
  */
 import { Bool, UInt, Vec, cat, defineModule, lit, log2Up, mux, select, type Expr, type Signal } from '../index.ts';
-import { AxiLite, axiPort } from '../lib/axi.ts';
+import { AxiLite, axiPort, declareRegisters } from '../lib/axi.ts';
 
 export const OKAY = 0n;
 export const SLVERR = 2n;
@@ -14,6 +14,11 @@ export const SLVERR = 2n;
 export const axilRegfile = (n: number, addrWidth = 8) =>
   defineModule(`axil_regfile_${n}_a${addrWidth}`, (m) => {
     const bus = axiPort(m, 'axil', AxiLite({ addrWidth, dataWidth: 32 }).flip());
+    // Recorded in manifest.json with the interface, for software and test benches.
+    declareRegisters(bus, [
+      ...Array.from({ length: n }, (_, i) => ({ name: `r${i}`, offset: 4 * i, width: 32, access: 'rw' as const, description: `general register ${i}, out on regs_${i}` })),
+      { name: 'status', offset: 4 * n, width: 32, access: 'ro', description: 'the status input' },
+    ]);
     const status = m.input('status', UInt(32));
     const regsOut = m.output('regs', Vec(n, UInt(32)));
     const regs = m.reg('r', Vec(n, UInt(32)), { reset: 0 }) as Signal[];

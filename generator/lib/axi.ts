@@ -68,15 +68,55 @@ export class AxiInterface {
           const fields = Object.fromEntries(Object.entries(ch.fields).map(([k, s]) => [k, fn(s)]));
           flipped[c] = new AxiChannel(c, ch.flow === 'in' ? 'out' : 'in', fn(ch.valid), fn(ch.ready), fields);
         }
-        return new AxiInterface(kind, name, config, role === 'master' ? 'slave' : 'master', flipped);
+        const other = new AxiInterface(kind, name, config, role === 'master' ? 'slave' : 'master', flipped);
+        other.registers = this.registers;
+        return other;
       },
+      describe: () => ({
+        kind,
+        name,
+        role,
+        ports: Object.fromEntries(order.flatMap((c) => [
+          ...Object.entries(channels[c].fields).map(([f, s]) => [`${c}${f}`, s.name]),
+          [`${c}valid`, channels[c].valid.name],
+          [`${c}ready`, channels[c].ready.name],
+        ])),
+        widths: { addr: config.addrWidth, data: config.dataWidth, ...(config.idWidth ? { id: config.idWidth } : {}) },
+        ...(this.registers ? { registers: this.registers } : {}),
+      }),
     };
   }
+  /** The register map behind this interface, when the design declares one (see declareRegisters). */
+  registers?: readonly RegisterInfo[];
   get aw(): AxiChannel { return this.channels.aw; }
   get w(): AxiChannel { return this.channels.w; }
   get b(): AxiChannel { return this.channels.b; }
   get ar(): AxiChannel { return this.channels.ar; }
   get r(): AxiChannel { return this.channels.r; }
+}
+
+/** One register of a register map: byte offset, width, access, and an optional description. */
+export interface RegisterInfo {
+  name: string;
+  offset: number;
+  width: number;
+  access: 'rw' | 'ro' | 'wo';
+  description?: string;
+}
+
+/** Declare the register map a subordinate interface serves; the manifest records it with the interface. */
+export function declareRegisters(bus: AxiInterface, registers: readonly RegisterInfo[]): void {
+  const loc = captureLoc();
+  const seen = new Map<number, string>();
+  for (const r of registers) {
+    const bytes = bus.config.dataWidth / 8;
+    if (!Number.isInteger(r.offset) || r.offset < 0 || r.offset % bytes !== 0 || r.offset >= 2 ** bus.config.addrWidth) {
+      designError('interface', loc, `register ${r.name} at offset ${r.offset}: offsets are multiples of ${bytes} below 2^${bus.config.addrWidth}`);
+    }
+    if (seen.has(r.offset)) designError('interface', loc, `registers ${seen.get(r.offset)} and ${r.name} share offset ${r.offset}`);
+    seen.set(r.offset, r.name);
+  }
+  bus.registers = registers.map((r) => ({ ...r }));
 }
 
 /** AXI4-Lite manager signature (`.flip()` for the subordinate side). */

@@ -54,6 +54,37 @@ export function typeName(t: PayloadType): string {
   return `Bundle({ ${Object.entries(t.fields as Record<string, HwType>).map(([k, f]) => `${k}: ${typeName(f)}`).join(', ')} })`;
 }
 
+/** One leaf of a payload in tdata: its path (`re`, `lanes_2_sample`), bit offset, width, signedness, fraction bits. */
+export interface PayloadField {
+  name: string;
+  offset: number;
+  width: number;
+  signed: boolean;
+  fracBits?: number;
+}
+
+/** Where each leaf of a payload sits in tdata (first leaf at the LSBs, as pack() puts it). */
+export function payloadLayout(t: PayloadType): PayloadField[] {
+  const out: PayloadField[] = [];
+  let offset = 0;
+  const walk = (x: PayloadType, path: string): void => {
+    if (isFixFormat(x)) {
+      const g = fixType(x);
+      out.push({ name: path || 'data', offset, width: g.width, signed: x.signed, fracBits: x.fracBits });
+      offset += g.width;
+    } else if (x instanceof Ground) {
+      out.push({ name: path || 'data', offset, width: x.width, signed: x.signed });
+      offset += x.width;
+    } else if (x.kind === 'vec') {
+      for (let i = 0; i < x.length; i++) walk(x.element, path ? `${path}_${i}` : String(i));
+    } else {
+      for (const [k, f] of Object.entries(x.fields as Record<string, HwType>)) walk(f, path ? `${path}_${k}` : k);
+    }
+  };
+  walk(t, '');
+  return out;
+}
+
 /** Two payload types are the same when their names, widths, signedness and structure agree. */
 export function sameType(a: PayloadType, b: PayloadType): boolean {
   return typeName(a) === typeName(b);
@@ -79,6 +110,15 @@ export class Stream<T extends PayloadType = PayloadType> {
       leaves: signals,
       flipAcross: (fn) => new Stream(name, spec, flow === 'in' ? 'out' : flow === 'out' ? 'in' : 'wire',
         fn(valid), fn(ready), fn(data), last && fn(last), keep && fn(keep), user && fn(user)),
+      describe: () => ({
+        kind: 'axis',
+        name,
+        role: flow === 'in' ? 'slave' : 'master',
+        ports: Object.fromEntries(Object.entries({ tvalid: valid, tready: ready, tdata: data, tlast: last, tkeep: keep, tuser: user })
+          .filter(([, s]) => s !== undefined).map(([k, s]) => [k, s!.name])),
+        widths: { tdata: data.width, ...(keep ? { tkeep: keep.width } : {}), ...(user ? { tuser: user.width } : {}) },
+        payload: { type: typeName(spec.payload), fields: payloadLayout(spec.payload) },
+      }),
     };
   }
 

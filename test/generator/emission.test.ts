@@ -17,6 +17,9 @@ import { skidBuffer } from '../../generator/lib/stages.ts';
 import { streamIn, streamOut } from '../../generator/lib/stream.ts';
 import { connect } from '../../generator/lib/connect.ts';
 import { counter } from '../../generator/examples/counter.ts';
+import { fir4 } from '../../generator/examples/fir.ts';
+import { axilRegfile } from '../../generator/examples/axil-regfile.ts';
+import { firExample } from '../../generator/examples/index.ts';
 
 let dir: string;
 before(() => {
@@ -175,6 +178,36 @@ describe('generator emission details', function () {
       return { i, o };
     });
     assert.deepEqual([...emitVerilog(top).files.keys()], ['fifo_u8_d4.v', 'two_fifos.v']);
+  });
+
+  it('the manifest records each typed port group: kind, role, port names, widths, payload layout, register map', () => {
+    const fir = emitVerilog(fir4(firExample)).manifest;
+    const firIfs = fir.modules.find((x) => x.name === fir.top)!.interfaces!;
+    assert.deepEqual(firIfs.map((i) => [i.kind, i.name, i.role, i.ports.tdata]), [['axis', 'in', 'slave', 's_axis_in_tdata'], ['axis', 'out', 'master', 'm_axis_out_tdata']]);
+    assert.deepEqual(firIfs[0]!.payload, { type: 'SInt(16)', fields: [{ name: 'data', offset: 0, width: 16, signed: true }] });
+
+    const bundled = defineModule('bundle_ports', (m) => {
+      const input = streamIn(m, 'in', Bundle({ re: SInt(12), im: SInt(12), tag: Vec(2, UInt(3)) }), { last: true, user: 4 });
+      const output = streamOut(m, 'out', Bundle({ re: SInt(12), im: SInt(12), tag: Vec(2, UInt(3)) }), { last: true, user: 4 });
+      connect(input, output);
+      return { input, output };
+    });
+    const b = emitVerilog(bundled).manifest.modules[0]!.interfaces![0]!;
+    assert.deepEqual(b.payload, { type: 'Bundle({ re: SInt(12), im: SInt(12), tag: Vec(2, UInt(3)) })', fields: [
+      { name: 're', offset: 0, width: 12, signed: true }, { name: 'im', offset: 12, width: 12, signed: true },
+      { name: 'tag_0', offset: 24, width: 3, signed: false }, { name: 'tag_1', offset: 27, width: 3, signed: false },
+    ] });
+    assert.deepEqual(b.widths, { tdata: 30, tuser: 4 });
+
+    const regs = emitVerilog(axilRegfile(4)).manifest;
+    const bus = regs.modules.find((x) => x.name === regs.top)!.interfaces![0]!;
+    assert.equal(bus.kind, 'axilite');
+    assert.equal(bus.role, 'slave');
+    assert.equal(bus.ports.awaddr, 's_axil_awaddr');
+    assert.deepEqual(bus.widths, { addr: 8, data: 32 });
+    assert.deepEqual((bus.registers as { name: string; offset: number; access: string }[]).map((r) => `${r.name}@${r.offset}:${r.access}`), ['r0@0:rw', 'r1@4:rw', 'r2@8:rw', 'r3@12:rw', 'status@16:ro']);
+    // Hand-declared ports (the engine's) keep a manifest without the field.
+    assert.equal(emitVerilog(counter(8)).manifest.modules[0]!.interfaces, undefined);
   });
 
   it('unpack(T, pack(x)) gives x back, first leaf in the least significant bits', () => {
