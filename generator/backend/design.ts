@@ -74,6 +74,7 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
   const modules: ManifestModule[] = [];
   const blackBoxes = new Map<string, string>();
   const sources = new Set<string>();
+  const blackBoxNames = new Set(order.filter((d) => !d.impl).map((d) => d.name));
 
   for (const def of order) {
     if (!def.impl) {
@@ -88,7 +89,9 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
     let name = def.name;
     let text = emitModule(def, name, ctx);
     const sameHardware = (n: string): boolean => withoutLocations(textByName.get(n)!) === withoutLocations(text);
-    for (let i = 1; textByName.has(name) && !sameHardware(name); i++) {
+    // A black box's name belongs to the Verilog file supplied with it.
+    const taken = (n: string): boolean => blackBoxNames.has(n) || (textByName.has(n) && !sameHardware(n));
+    for (let i = 1; taken(name); i++) {
       name = `${def.name}_${i}`;
       text = emitModule(def, name, ctx);
     }

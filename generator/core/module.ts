@@ -356,7 +356,7 @@ export class ModuleBuilder implements SignalOwner {
     // A child defined inside its parent's body must not add to the parent: hardware
     // crosses module boundaries through ports only.
     const current = building[building.length - 1];
-    if (current && current !== this) {
+    if (current && current !== this && building.includes(this)) {
       designError('ownership', loc, `the body of module ${current.name} changes module ${this.name}; a module builds only its own hardware, so pass the value through a port of ${current.name}`);
     }
   }
