@@ -105,6 +105,7 @@ export class Stream<T extends PayloadType = PayloadType> {
     readonly keep?: Signal,
     readonly user?: Signal,
   ) {
+    checkCompliance(name, spec, valid, ready, data, last, keep, user);
     const signals = (): Signal[] => [valid, ready, data, ...(last ? [last] : []), ...(keep ? [keep] : []), ...(user ? [user] : [])];
     this[shapeHooks] = {
       leaves: signals,
@@ -145,6 +146,18 @@ export class Stream<T extends PayloadType = PayloadType> {
   toString(): string {
     return `stream ${this.name}`;
   }
+}
+
+/** A stream built by hand must match its spec (Amaranth's signature compliance): widths, and the optional signals it promises. */
+function checkCompliance(name: string, spec: StreamSpec, valid: Signal, ready: Signal, data: Signal, last?: Signal, keep?: Signal, user?: Signal): void {
+  const problems: string[] = [];
+  if (valid.width !== 1 || ready.width !== 1) problems.push('valid and ready are 1 bit');
+  const t = dataType(spec.payload);
+  if (data.width !== t.width || data.type.signed !== t.signed) problems.push(`its data is ${data.type} but ${typeName(spec.payload)} needs ${t}`);
+  if (Boolean(spec.last) !== Boolean(last) || (last && last.width !== 1)) problems.push(spec.last ? 'it promises a 1-bit tlast' : 'it has a tlast its spec does not promise');
+  if ((spec.keep ?? 0) !== (keep?.width ?? 0)) problems.push(`tkeep is ${keep?.width ?? 'absent'} bits but the spec says ${spec.keep ?? 'none'}`);
+  if ((spec.user ?? 0) !== (user?.width ?? 0)) problems.push(`tuser is ${user?.width ?? 'absent'} bits but the spec says ${spec.user ?? 'none'}`);
+  if (problems.length) designError('interface', captureLoc(), `stream ${name} does not match its spec: ${problems.join('; ')}`);
 }
 
 /** A stream port before it exists: payload, optional signals and role (a source drives the payload). */
