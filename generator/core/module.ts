@@ -3,7 +3,7 @@
  * (when/elsewhen/otherwise, switch). A module is elaborated once by running an
  * ordinary TypeScript function, so generators are parameterised by TS values.
  */
-import { designError, withModule, type Diagnostic } from './errors.ts';
+import { designError, designWarning, withModule, type Diagnostic } from './errors.ts';
 import {
   Expr, Signal, castTo, describeSignal, lift, resizeTo,
   type Operand, type SignalKind, type SignalOwner,
@@ -462,6 +462,9 @@ export class WhenChain {
     if (this.closed) designError('structure', loc, 'elsewhen() after otherwise() never runs; reorder the branches');
     if (cond.width !== 1) designError('width', loc, `when() condition must be 1 bit wide, got ${cond.type}; compare it, e.g. x.ne(0)`);
     this.m.checkReads(cond, 'when() condition', loc);
+    if (cond.op === 'const') {
+      designWarning('constant', loc, `this when() condition is always ${cond.param.value ? 'true' : 'false'}, so ${cond.param.value ? 'its body always runs and any branch after it never does' : 'its body never runs'}; use a TypeScript if for choices made at elaboration`);
+    }
     const branch: WhenBranch = { cond, body: [], loc };
     this.stmt.branches.push(branch);
     this.m.runIn(branch.body, body);
