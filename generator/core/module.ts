@@ -191,7 +191,6 @@ export interface Instance {
 
 // ---- the builder ------------------------------------------------------------
 
-
 /** The modules whose defineModule() body is running, innermost last. */
 const building: ModuleBuilder[] = [];
 
