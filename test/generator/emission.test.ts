@@ -16,6 +16,7 @@ import { fifo } from '../../generator/lib/fifo.ts';
 import { skidBuffer } from '../../generator/lib/stages.ts';
 import { streamIn, streamOut } from '../../generator/lib/stream.ts';
 import { connect } from '../../generator/lib/connect.ts';
+import { Axi4, axiPort } from '../../generator/lib/axi.ts';
 import { counter } from '../../generator/examples/counter.ts';
 import { fir4 } from '../../generator/examples/fir.ts';
 import { axilRegfile } from '../../generator/examples/axil-regfile.ts';
@@ -208,6 +209,34 @@ describe('generator emission details', function () {
     assert.deepEqual((bus.registers as { name: string; offset: number; access: string }[]).map((r) => `${r.name}@${r.offset}:${r.access}`), ['r0@0:rw', 'r1@4:rw', 'r2@8:rw', 'r3@12:rw', 'status@16:ro']);
     // Hand-declared ports (the engine's) keep a manifest without the field.
     assert.equal(emitVerilog(counter(8)).manifest.modules[0]!.interfaces, undefined);
+  });
+
+  it('AXI4 with IDs: a subordinate port connected through to a manager port, AXI names, lint-clean in three tools', async () => {
+    const sig = Axi4({ addrWidth: 32, dataWidth: 64, idWidth: 4 });
+    assert.equal(sig.flip().flip().role, 'master');
+    const bridge = defineModule('axi4_bridge', (m) => {
+      const up = axiPort(m, 'axi', sig.flip());
+      const down = axiPort(m, 'mem', sig);
+      connect(up, down);
+      return { up, down };
+    });
+    const d = emitDesign(bridge, path.join(dir, 'axi4'));
+    const names = d.manifest.modules[0]!.ports.map((p) => `${p.direction === 'input' ? 'i' : 'o'} ${p.name}:${p.width}`);
+    assert.deepEqual(names.filter((n) => / s_axi_ar/.test(n)), ['i s_axi_arid:4', 'i s_axi_araddr:32', 'i s_axi_arlen:8', 'i s_axi_arsize:3', 'i s_axi_arburst:2', 'i s_axi_arvalid:1', 'o s_axi_arready:1']);
+    assert.deepEqual(names.filter((n) => / m_mem_w/.test(n)), ['o m_mem_wdata:64', 'o m_mem_wstrb:8', 'o m_mem_wlast:1', 'o m_mem_wvalid:1', 'i m_mem_wready:1']);
+    const files = [...d.files.keys()].map((f) => path.join(dir, 'axi4', f));
+    await lintVerilator(files, 'axi4_bridge');
+    // Without IDs, an AXI4 manager port has the engine's m_axi names, in the engine's order.
+    const engineLike = defineModule('axi4_names', (m) => {
+      const bus = axiPort(m, 'axi', Axi4({ addrWidth: 32, dataWidth: 256 }));
+      for (const c of [bus.ar, bus.aw, bus.w]) { c.valid.set(false); for (const f of Object.values(c.fields)) f.set(0); }
+      for (const c of [bus.r, bus.b]) c.ready.set(true);
+      m.unused(bus.ar.ready, bus.aw.ready, bus.w.ready, bus.r.valid, bus.b.valid, ...Object.values(bus.r.fields), ...Object.values(bus.b.fields));
+      return { bus };
+    });
+    assert.equal(emitVerilog(engineLike).manifest.modules[0]!.ports.map((p) => p.name).join(' '),
+      'm_axi_araddr m_axi_arlen m_axi_arsize m_axi_arburst m_axi_arvalid m_axi_arready m_axi_rdata m_axi_rresp m_axi_rlast m_axi_rvalid m_axi_rready '
+      + 'm_axi_awaddr m_axi_awlen m_axi_awsize m_axi_awburst m_axi_awvalid m_axi_awready m_axi_wdata m_axi_wstrb m_axi_wlast m_axi_wvalid m_axi_wready m_axi_bresp m_axi_bvalid m_axi_bready');
   });
 
   it('unpack(T, pack(x)) gives x back, first leaf in the least significant bits', () => {

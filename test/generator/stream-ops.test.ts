@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { checkIverilog, lintVerilator, synthYosys } from '../../toolchain/lint.ts';
 import { emitDesign } from '../../generator/index.ts';
-import { Bundle, SInt, UInt, Vec } from '../../generator/index.ts';
+import { Bundle, SFix, SInt, UInt, Vec, resizeRaw } from '../../generator/index.ts';
 import { arbiter, fork, join, map, queue, widthConvert } from '../../generator/lib/stream-ops.ts';
 import { pipe, skid } from '../../generator/lib/stages.ts';
 import type { Stream, StreamSpec } from '../../generator/lib/stream.ts';
@@ -66,6 +66,18 @@ describe('stream operators in Verilator under random backpressure, against TypeS
     const bench = streamOpBench('tb_map', [{ payload: SInt(12), last: true }], [beats], (m, [s]) => [map(m, 'plus7', s as Stream<ReturnType<typeof SInt>>, SInt(13), (x) => x.add(7))]);
     const { beats: got } = await run(bench, random);
     const want = beats.map((b) => ({ data: BigInt.asUintN(13, BigInt.asIntN(12, b.data) + 7n), last: b.last }));
+    assert.deepEqual(got[0], want);
+  });
+
+  it('map on a fixed-point stream: SFix(4, 4) rounded half-even and saturated into SFix(3, 2)', async () => {
+    const random = rng(testSeed('map fixed'));
+    const beats = randomBeats(random, 80, 8, { pLast: 0.2 });
+    const from = SFix(4, 4);
+    const to = SFix(3, 2);
+    const bench = streamOpBench('tb_map_fixed', [{ payload: from, last: true }], [beats], (m, [s]) =>
+      [map(m, 'narrow', s as Stream<typeof from>, to, (x) => x.resize(to, 'half-even', 'saturate'))]);
+    const { beats: got } = await run(bench, random);
+    const want = beats.map((b) => ({ data: BigInt.asUintN(5, resizeRaw(BigInt.asIntN(8, b.data), from, to, 'half-even', 'saturate')), last: b.last }));
     assert.deepEqual(got[0], want);
   });
 
