@@ -90,7 +90,9 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
     let text = emitModule(def, name, ctx);
     const sameHardware = (n: string): boolean => withoutLocations(textByName.get(n)!) === withoutLocations(text);
     // A black box's name belongs to the Verilog file supplied with it.
-    const taken = (n: string): boolean => blackBoxNames.has(n) || (textByName.has(n) && !sameHardware(n));
+    // Nor may a module share its name with a signal inside it (Verilator VARHIDDEN).
+    const inside = new Set([...def.impl.signals.map((x) => x.name), ...def.impl.memories.map((x) => x.name), ...def.impl.instances.map((x) => x.name)]);
+    const taken = (n: string): boolean => blackBoxNames.has(n) || (n !== def.name && inside.has(n)) || (textByName.has(n) && !sameHardware(n));
     for (let i = 1; taken(name); i++) {
       name = `${def.name}_${i}`;
       text = emitModule(def, name, ctx);

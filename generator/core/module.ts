@@ -368,9 +368,14 @@ export class ModuleBuilder implements SignalOwner {
     const why = unusableName(wanted);
     if (why) designError('name', loc, `"${wanted}" cannot name a signal: ${why}; choose another name`);
     let name = wanted;
-    const taken = (n: string): boolean => this.usedNames.has(n) || (avoid?.has(n) ?? false);
+    // A signal named like its own module is one Verilator rejects too (VARHIDDEN).
+    const taken = (n: string): boolean => this.usedNames.has(n) || n === this.name || (avoid?.has(n) ?? false);
     if (taken(name)) {
-      if (exact) designError('structure', loc, `port name ${name} is already used at ${formatLoc(this.usedNames.get(name)!)}`);
+      if (exact) {
+        const prev = this.usedNames.get(name);
+        if (prev) designError('structure', loc, `port name ${name} is already used at ${formatLoc(prev)}`);
+        designError('name', loc, `port name ${name} is the name of its module (Verilator rejects a signal named like its module); choose another name`);
+      }
       for (let i = 1; taken(name); i++) name = `${wanted}_${i}`;
     }
     this.usedNames.set(name, loc);
