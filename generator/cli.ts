@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { UserError } from '../cli/errors.ts';
 import { loadEngineConfig, presetNames, type EngineConfig } from '../golden/engine-model/config.ts';
 import { diffCount, diffFolder, presetFiles, writeFolder } from './rtl-files.ts';
+import { collectWarnings, printWarnings } from './backend/design.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -62,7 +63,8 @@ export function register(program: Command): void {
       try {
         for (const t of list) {
           bar?.update({ what: t.label });
-          const files = presetFiles(t.cfg);
+          const { result: files, warnings } = collectWarnings(() => presetFiles(t.cfg));
+          printWarnings(warnings);
           const modules = [...files.keys()].filter((f) => f.endsWith('.v')).length;
           if (o.check) {
             const d = diffFolder(t.dir, files);

@@ -4,12 +4,12 @@
  * TypeScript sources. Same design => byte-identical files.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkDesign, type CheckResult } from '../checks/index.ts';
-import { DesignError } from '../core/errors.ts';
-import type { ModuleDef } from '../core/module.ts';
+import { DesignError, formatDiagnostic, type Diagnostic } from '../core/errors.ts';
+import { hooksOf, type ModuleDef } from '../core/module.ts';
 import { srcAttr } from '../core/loc.ts';
 import { blackBoxOf } from '../core/blackbox.ts';
 import { clockNeeds, emitModule, type ClockNeeds } from './verilog.ts';
@@ -20,11 +20,15 @@ export interface ManifestPort {
   width: number;
   signed: boolean;
 }
+/** A port group of a module (a stream, an AXI bus): kind, role, port names, widths, payload layout, register map. */
+export type ManifestInterface = Record<string, unknown> & { kind: string; name: string; role: string; ports: Record<string, string> };
 export interface ManifestModule {
   name: string;
   file: string;
   src: string;
   ports: ManifestPort[];
+  /** Present when the module's io holds typed interfaces (streams, AXI buses). */
+  interfaces?: ManifestInterface[];
   params: Record<string, string | number | boolean>;
   instances: { name: string; module: string }[];
 }
@@ -70,6 +74,7 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
   const modules: ManifestModule[] = [];
   const blackBoxes = new Map<string, string>();
   const sources = new Set<string>();
+  const blackBoxNames = new Set(order.filter((d) => !d.impl).map((d) => d.name));
 
   for (const def of order) {
     if (!def.impl) {
@@ -78,11 +83,17 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
       continue;
     }
     const ctx = { isTop: def === top, nameOf: (d: ModuleDef) => finalName.get(d)!, needs };
-    // Generators called twice with the same arguments give one module; different
-    // modules that chose the same name get _1, _2 suffixes in elaboration order.
+    // Generators called twice with the same arguments give one module, even from two
+    // lines (a library module's locations are its caller's); different modules that
+    // chose the same name get _1, _2 suffixes in elaboration order.
     let name = def.name;
     let text = emitModule(def, name, ctx);
-    for (let i = 1; textByName.has(name) && textByName.get(name) !== text; i++) {
+    const sameHardware = (n: string): boolean => withoutLocations(textByName.get(n)!) === withoutLocations(text);
+    // A black box's name belongs to the Verilog file supplied with it.
+    // Nor may a module share its name with a signal inside it (Verilator VARHIDDEN).
+    const inside = new Set([...def.impl.signals.map((x) => x.name), ...def.impl.memories.map((x) => x.name), ...def.impl.instances.map((x) => x.name)]);
+    const taken = (n: string): boolean => blackBoxNames.has(n) || (n !== def.name && inside.has(n)) || (textByName.has(n) && !sameHardware(n));
+    for (let i = 1; taken(name); i++) {
       name = `${def.name}_${i}`;
       text = emitModule(def, name, ctx);
     }
@@ -102,6 +113,7 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
       ports: [...clockPorts, ...def.ports.map((p) => ({ name: p.name, direction: p.direction, width: p.type.width, signed: p.type.signed }))],
       params: sortKeys(def.params),
       instances: def.impl.instances.map((i) => ({ name: i.name, module: finalName.get(i.def)! })),
+      ...interfacesOf(def.io),
     });
   }
   const sortedSources = [...sources].sort();
@@ -117,23 +129,82 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
     sourceHash: hash.digest('hex'),
     sources: sortedSources,
   };
+  for (const sink of warningSinks) sink.push(...checks.warnings);
   return { files, manifest, warnings: checks.warnings };
 }
 
-/** Check, emit and write `<module>.v` files plus `manifest.json` into outDir. */
-export function emitDesign(top: ModuleDef, outDir: string): EmittedDesign {
+export interface EmitOptions {
+  /** Print each warning as `sparsegrad: warning: …` on stderr (default true). */
+  printWarnings?: boolean;
+}
+
+/** Check, emit and write `<module>.v` files plus `manifest.json` into outDir; warnings go to stderr. */
+export function emitDesign(top: ModuleDef, outDir: string, options: EmitOptions = {}): EmittedDesign {
   const design = emitVerilog(top);
+  if (options.printWarnings ?? true) printWarnings(design.warnings);
   mkdirSync(outDir, { recursive: true });
-  for (const [file, text] of design.files) writeFileSync(path.join(outDir, file), text);
-  writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(design.manifest, null, 2)}\n`);
+  for (const [file, text] of design.files) writeAtomically(path.join(outDir, file), text);
+  writeAtomically(path.join(outDir, 'manifest.json'), `${JSON.stringify(design.manifest, null, 2)}\n`);
   return design;
+}
+
+/** One stderr line per warning, in the CLI's `sparsegrad: …` form. */
+export function printWarnings(warnings: readonly Diagnostic[]): void {
+  for (const w of warnings) process.stderr.write(`sparsegrad: warning: ${formatDiagnostic(w)}\n`);
+}
+
+/**
+ * Run `body` and collect the warnings of every design it emits with emitVerilog, for
+ * callers (the CLI) that reach emission through code that keeps only the files.
+ */
+export function collectWarnings<T>(body: () => T): { result: T; warnings: Diagnostic[] } {
+  const sink: Diagnostic[] = [];
+  warningSinks.push(sink);
+  try {
+    return { result: body(), warnings: sink };
+  } finally {
+    warningSinks.pop();
+  }
+}
+const warningSinks: Diagnostic[][] = [];
+
+function writeAtomically(file: string, text: string): void {
+  const part = `${file}.${process.pid}.part`;
+  writeFileSync(part, text);
+  renameSync(part, file);
+}
+
+/** The typed interfaces in a module's io, in io order (only when there are any, so hand-made ports keep their manifest as it was). */
+function interfacesOf(io: unknown): { interfaces?: ManifestInterface[] } {
+  const found: ManifestInterface[] = [];
+  const walk = (x: unknown): void => {
+    const hooks = hooksOf(x);
+    if (hooks) {
+      if (hooks.describe) found.push(hooks.describe() as ManifestInterface);
+      return;
+    }
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) Object.values(x).forEach(walk);
+  };
+  walk(io);
+  return found.length ? { interfaces: found } : {};
+}
+
+/** Module text without its source locations (src attributes, assign comments, header line). */
+function withoutLocations(text: string): string {
+  return text
+    .replace(/\(\* src = "[^"]*" \*\)/g, '')
+    .replace(/;  \/\/ \S+:\d+\.\d+$/gm, ';')
+    .replace(/^(\/\/ Module \S+: generated by sparsegrad generator) from \S+\.$/m, '$1');
 }
 
 function collectSources(def: ModuleDef, out: Set<string>): void {
   const m = def.impl;
   if (!m) return;
-  out.add(def.loc.file);
-  for (const s of m.signals) out.add(s.loc.file);
+  for (const loc of [def.loc, ...m.signals.map((s) => s.loc)]) {
+    out.add(loc.file);
+    if (loc.library) out.add(loc.library.file);
+  }
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

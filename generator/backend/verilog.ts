@@ -39,6 +39,9 @@ export function clockNeeds(def: ModuleDef, cache = new Map<ModuleDef, ClockNeeds
   return needs;
 }
 
+/** SInt ports are declared `signed` (readers of the header keep the sign); every other signal is a plain vector. */
+const isSignedPort = (e: Expr): boolean => e instanceof Signal && e.type.signed && (e.kind === 'input' || e.kind === 'output');
+
 const attr = (loc: SourceLoc): string => `(* src = "${srcAttr(loc)}" *)`;
 const range = (w: number): string => (w === 1 ? '' : `[${w - 1}:0] `);
 
@@ -101,7 +104,9 @@ class ExprEmitter {
       case 'concat': return `{${a.map((x) => this.emit(x)).join(', ')}}`;
       case 'mux': return `(${this.emit(a[0]!)} ? ${this.ext(a[1]!, e.width)} : ${this.ext(a[2]!, e.width)})`;
       case 'extend': return this.ext(a[0]!, e.width);
-      case 'cast': return this.emit(a[0]!);
+      // A port declared signed read as unsigned must say so: a signed operand on each
+      // side would turn a relational compare signed.
+      case 'cast': return e.type.kind !== 'sint' && isSignedPort(a[0]!) ? `$unsigned(${this.emit(a[0]!)})` : this.emit(a[0]!);
     }
   }
 
@@ -279,7 +284,7 @@ export function emitModule(def: ModuleDef, moduleName: string, ctx: EmitContext)
   if (needs.reset) portDecls.push(`  input wire ${ctx.isTop ? 'aresetn' : 'rst'}`);
   for (const p of m.ports) {
     const kind = p.kind === 'input' ? 'input wire' : alwaysDriven.has(p) ? 'output reg' : 'output wire';
-    portDecls.push(`  ${attr(p.loc)} ${kind} ${range(p.width)}${p.name}`);
+    portDecls.push(`  ${attr(p.loc)} ${kind} ${p.type.signed ? 'signed ' : ''}${range(p.width)}${p.name}`);
   }
   const decls: string[] = [];
   if (ctx.isTop && needs.reset) decls.push('  // AXI reset is active low; inside, reset is synchronous and active high.\n  wire rst;\n  assign rst = ~aresetn;');

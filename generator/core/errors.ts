@@ -16,7 +16,12 @@ export type CheckKind =
   | 'unconnected-port'
   | 'unused'
   | 'constant'
-  | 'structure';
+  | 'structure'
+  | 'name'
+  | 'ownership'
+  | 'index'
+  | 'memory'
+  | 'interface';
 
 export interface Diagnostic {
   readonly severity: 'error' | 'warning';

@@ -43,7 +43,7 @@ export class Expr {
     for (const a of args) {
       if (a.owner === undefined) continue;
       if (owner !== undefined && owner !== a.owner) {
-        designError('structure', loc, `this expression mixes signals of modules ${owner.name} and ${a.owner.name}; pass values between modules through ports`);
+        designError('ownership', loc, `this expression mixes signals of modules ${owner.name} and ${a.owner.name}; pass values between modules through ports`);
       }
       owner = a.owner;
     }
@@ -378,7 +378,8 @@ export function cat(...parts: Expr[]): Expr {
 }
 
 /**
- * Element `index` of a vector of expressions (out-of-range reads give the last element).
+ * Element `index` of a vector of expressions (index values past the end read the last element).
+ * A table longer than the index can address is an error: its tail could never be read.
  * Built as a balanced tree on the index bits, not a chain of compares: Yosys keeps a
  * chain as it is, and a 64-entry select then becomes 64 LUT levels.
  */
@@ -386,6 +387,9 @@ export function select(index: Expr, items: readonly Operand[]): Expr {
   const loc = captureLoc();
   if (items.length === 0) designError('width', loc, 'select() needs at least one item');
   if (index.type.kind !== 'uint') designError('type', loc, `select index must be a UInt, got ${describe(index)}`);
+  if (index.width < 31 && items.length > 2 ** index.width) {
+    designError('index', loc, `select() has ${items.length} entries but its index ${describe(index)} addresses only ${2 ** index.width} (0..${2 ** index.width - 1}); widen the index to ${Math.ceil(Math.log2(items.length))} bits or shorten the table`);
+  }
   const like = items.find((i): i is Expr => i instanceof Expr)?.type;
   const leaves = items.map((i) => lift(i, like, loc));
   const last = leaves[leaves.length - 1]!;

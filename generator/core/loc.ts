@@ -12,15 +12,15 @@ export interface SourceLoc {
   readonly file: string;
   readonly line: number;
   readonly col: number;
-  /** For locations inside generator/lib/: the user line that called the library. */
-  readonly caller?: SourceLoc;
+  /** When the construct was made inside generator/lib/ on the user's behalf: the library line (the location itself is the user's call). */
+  readonly library?: SourceLoc;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Frames inside these folders are the DSL itself, never the user's line. */
 const internalDirs = ['generator/core/', 'generator/checks/', 'generator/backend/', 'generator/index.ts']
   .map((d) => path.join(repoRoot, d));
-/** Library helpers: their lines are kept, together with the user line that called them. */
+/** Library helpers: the user line that called them is the location, their own line is kept beside it. */
 const libraryDirs: string[] = [path.join(repoRoot, 'generator/lib/')];
 
 export const unknownLoc: SourceLoc = Object.freeze({ file: '<unknown>', line: 0, col: 0 });
@@ -74,8 +74,9 @@ function callSites(): NodeJS.CallSite[] {
 
 /**
  * The first stack frame outside the DSL core. When that frame is in the standard
- * library (generator/lib/), the first user frame that called into it is kept as
- * `caller`, so messages can name both the library line and the user's line.
+ * library (generator/lib/), the location is the first user frame that called into it
+ * (src attributes and errors point at the user's line), with the library line kept
+ * as `library`.
  */
 export function captureLoc(): SourceLoc {
   let primary: SourceLoc | undefined;
@@ -89,7 +90,7 @@ export function captureLoc(): SourceLoc {
       if (info.kind === 'user') return loc;
       primary = loc;
     } else if (info.kind === 'user') {
-      return { ...primary, caller: loc };
+      return { ...loc, library: primary };
     }
   }
   return primary ?? unknownLoc;
@@ -105,9 +106,9 @@ export function formatLoc(loc: SourceLoc): string {
   return `${loc.file}:${loc.line}:${loc.col}`;
 }
 
-/** The location and, for library code, the user line that called it. */
+/** The location and, for library code, the library line that acted for it. */
 export function describeLoc(loc: SourceLoc): string {
-  return loc.caller ? `${formatLoc(loc)} (called from ${formatLoc(loc.caller)})` : formatLoc(loc);
+  return loc.library ? `${formatLoc(loc)} (in ${formatLoc(loc.library)})` : formatLoc(loc);
 }
 
 /** `generator/examples/counter.ts:12.5` — Yosys' own `src` attribute form. */

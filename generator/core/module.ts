@@ -3,12 +3,15 @@
  * (when/elsewhen/otherwise, switch). A module is elaborated once by running an
  * ordinary TypeScript function, so generators are parameterised by TS values.
  */
-import { designError, withModule, type Diagnostic } from './errors.ts';
+import { designError, designWarning, withModule, type Diagnostic } from './errors.ts';
 import {
   Expr, Signal, castTo, describeSignal, lift, resizeTo,
   type Operand, type SignalKind, type SignalOwner,
 } from './expr.ts';
 import { captureLoc, formatLoc, type SourceLoc } from './loc.ts';
+import { unusableName, unusablePortName } from './names.ts';
+import { checkedVec } from './vec-index.ts';
+import { maxUnsigned } from './value-range.ts';
 import { Ground, log2Up, signedBitsFor, unsignedBitsFor, type BundleType, type HwType, type VecType } from './types.ts';
 
 // ---- statements -----------------------------------------------------------
@@ -38,15 +41,33 @@ export type Hw<T> = ShapeOf<T, Signal>;
 
 function buildShape(type: HwType, name: string, leaf: (g: Ground, name: string) => Signal): unknown {
   if (type instanceof Ground) return leaf(type, name);
-  if (type.kind === 'vec') return Array.from({ length: type.length }, (_, i) => buildShape(type.element, `${name}_${i}`, leaf));
+  if (type.kind === 'vec') return checkedVec(Array.from({ length: type.length }, (_, i) => buildShape(type.element, `${name}_${i}`, leaf)), name);
   const out: Record<string, unknown> = {};
   for (const [k, t] of Object.entries(type.fields as Record<string, HwType>)) out[k] = buildShape(t, `${name}_${k}`, leaf);
   return out;
 }
 
+/**
+ * Interfaces that keep their signals in a class (streams, AXI buses) say how to list
+ * them and how to rebuild themselves around other signals: an instance's io is the
+ * child's interface rebuilt around the parent-side signals, seen from the other side.
+ */
+export const shapeHooks: unique symbol = Symbol('generator.shape');
+export interface ShapeHooks {
+  leaves(): Expr[];
+  /** The same interface over `fn(signal)` for each signal, its direction seen from the other side. */
+  flipAcross(fn: (s: Signal) => Signal): unknown;
+  /** What the manifest records about this interface when it is a port group of a module (JSON). */
+  describe?(): Record<string, unknown>;
+}
+export const hooksOf = (shape: unknown): ShapeHooks | undefined =>
+  shape && typeof shape === 'object' ? (shape as { [shapeHooks]?: ShapeHooks })[shapeHooks] : undefined;
+
 /** Leaves of a shape (Signals or Exprs inside arrays/objects), in declaration order. */
 export function leaves(shape: unknown): Expr[] {
   if (shape instanceof Expr) return [shape];
+  const hooks = hooksOf(shape);
+  if (hooks) return hooks.leaves();
   if (Array.isArray(shape)) return shape.flatMap(leaves);
   if (shape && typeof shape === 'object' && Object.getPrototypeOf(shape) === Object.prototype) return Object.values(shape).flatMap(leaves);
   return [];
@@ -55,7 +76,13 @@ export function leaves(shape: unknown): Expr[] {
 /** Map the Signals of a shape, keeping its structure. */
 export function mapShape(shape: unknown, fn: (s: Signal) => unknown): unknown {
   if (shape instanceof Signal) return fn(shape);
-  if (Array.isArray(shape)) return shape.map((x) => mapShape(x, fn));
+  const hooks = hooksOf(shape);
+  if (hooks) return hooks.flipAcross((s) => mapShape(s, fn) as Signal);
+  if (Array.isArray(shape)) {
+    const items = shape.map((x) => mapShape(x, fn));
+    const first = leaves(items)[0];
+    return checkedVec(items, first instanceof Signal ? first.name.replace(/_0(_.*)?$/, '') : 'of the io');
+  }
   // Only plain objects are shapes; class instances (types, configs) pass through as they are.
   if (shape && typeof shape === 'object' && Object.getPrototypeOf(shape) === Object.prototype) {
     const out: Record<string, unknown> = {};
@@ -96,6 +123,8 @@ export class Memory {
      * that emulates read-first; simulation returns a poisoned word instead).
      */
     readonly readUnderWrite: ReadUnderWrite = 'old',
+    /** The design promises every address it gives is below depth (needed for a depth that is not a power of two). */
+    readonly addressesInRange = false,
   ) {
     this.addrWidth = log2Up(depth);
   }
@@ -122,7 +151,14 @@ export class Memory {
     if (addr.width > this.addrWidth) {
       designError('width', loc, `address of memory ${this.name} is ${addr.width} bits but ${this.depth} words need ${this.addrWidth}; use .bits(${this.addrWidth - 1}, 0) or .resize(${this.addrWidth})`);
     }
-    if (addr.owner && addr.owner !== this.m) designError('structure', loc, `address of memory ${this.name} reads signals of module ${addr.owner.name}`);
+    // A narrower address leaves words no access can reach: almost always a sizing mistake.
+    if (addr.width < this.addrWidth && addr.op !== 'const') {
+      designError('memory', loc, `address of memory ${this.name} is ${addr.width} bits but ${this.depth} words need ${this.addrWidth}, so words ${2 ** addr.width}..${this.depth - 1} could never be reached; widen it with .resize(${this.addrWidth}) or make the memory ${2 ** addr.width} deep`);
+    }
+    if (!this.addressesInRange && (this.depth & (this.depth - 1)) !== 0 && maxUnsigned(addr) >= BigInt(this.depth)) {
+      designError('memory', loc, `memory ${this.name} has ${this.depth} words but this ${addr.width}-bit address can reach ${maxUnsigned(addr)}; keep it in range (e.g. mux(p.eq(${this.depth - 1}), 0, p.addWrap(1)) for a pointer) and declare it with m.memory(…, { addressesInRange: true }), or make the depth ${2 ** this.addrWidth}`);
+    }
+    this.m.checkReads(addr, `address of memory ${this.name}`, loc);
   }
 }
 
@@ -155,8 +191,8 @@ export interface Instance {
 
 // ---- the builder ------------------------------------------------------------
 
-const verilogKeywords = new Set(('always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config deassign default defparam design disable edge else end endcase endconfig endfunction endgenerate endmodule endprimitive endspecify endtable endtask event for force forever fork function generate genvar highz0 highz1 if ifnone incdir include initial inout input instance integer join large liblist library localparam macromodule medium module nand negedge nmos nor noshowcancelled not notif0 notif1 or output parameter pmos posedge primitive pull0 pull1 pulldown pullup pulsestyle_ondetect pulsestyle_onevent rcmos real realtime reg release repeat rnmos rpmos rtran rtranif0 rtranif1 scalared showcancelled signed small specify specparam strong0 strong1 supply0 supply1 table task time tran tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire vectored wait wand weak0 weak1 while wire wor xnor xor bit logic byte int shortint longint clk rst aclk aresetn').split(' '));
-const identRe = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** The modules whose defineModule() body is running, innermost last. */
+const building: ModuleBuilder[] = [];
 
 export interface RegOptions {
   /** Value loaded by the synchronous active-high reset; omit for a register without reset (e.g. a datapath pipeline). */
@@ -193,6 +229,8 @@ export class ModuleBuilder implements SignalOwner {
   private port<T extends HwType>(name: string, type: T, kind: 'input' | 'output'): Hw<T> {
     const loc = captureLoc();
     return buildShape(type, name, (g, n) => {
+      const cppWhy = unusableName(n) ? undefined : unusablePortName(n);
+      if (cppWhy) designError('name', loc, `"${n}" cannot name a port: ${cppWhy}; choose another name`);
       const s = this.newSignal(g, n, kind, loc, { exact: true });
       this.ports.push(s);
       return s;
@@ -214,6 +252,7 @@ export class ModuleBuilder implements SignalOwner {
   reg<T extends HwType>(name: string, type: T, options: RegOptions = {}): Hw<T> {
     const loc = captureLoc();
     if (options.enable && options.enable.width !== 1) designError('width', loc, `register enable must be 1 bit wide, got ${options.enable.type}`);
+    if (options.enable) this.checkReads(options.enable, `the enable of register ${name}`, loc);
     return buildShape(type, name, (g, n) => {
       const reset = options.reset === undefined ? undefined : this.coerce(options.reset, g, `reset value of register ${n}`, loc);
       const s = this.newSignal(g, n, 'reg', loc, { resetValue: reset?.param.value });
@@ -228,14 +267,14 @@ export class ModuleBuilder implements SignalOwner {
     this.assign(r, value, captureLoc());
     return r;
   }
-  memory(name: string, type: Ground, depth: number, options: { init?: readonly (number | bigint)[]; readUnderWrite?: ReadUnderWrite } = {}): Memory {
+  memory(name: string, type: Ground, depth: number, options: { init?: readonly (number | bigint)[]; readUnderWrite?: ReadUnderWrite; addressesInRange?: boolean } = {}): Memory {
     const loc = captureLoc();
     if (!Number.isInteger(depth) || depth < 2) designError('structure', loc, `memory ${name} needs a depth of at least 2, got ${depth}`);
     const init = options.init?.map((v) => BigInt(v));
     if (init && init.length > depth) designError('structure', loc, `memory ${name} has ${init.length} initial words but depth ${depth}`);
     const ruw = options.readUnderWrite ?? 'old';
     if (ruw !== 'old' && ruw !== 'undefined') designError('structure', loc, `memory ${name}: readUnderWrite must be 'old' or 'undefined', got '${String(ruw)}'`);
-    const mem = new Memory(this, this.uniqueName(name, loc), type, depth, loc, init, ruw);
+    const mem = new Memory(this, this.uniqueName(name, loc), type, depth, loc, init, ruw, options.addressesInRange ?? false);
     this.memories.push(mem);
     return mem;
   }
@@ -243,7 +282,9 @@ export class ModuleBuilder implements SignalOwner {
   instance<IO>(name: string, def: ModuleDef<IO>): IO {
     const loc = captureLoc();
     this.checkOpen(loc);
-    const instName = this.uniqueName(name, loc);
+    // Verilator (VARHIDDEN) rejects an instance named like a signal anywhere below it; such
+    // a name takes the next free suffix instead, as a name clash inside one module does.
+    const instName = this.uniqueName(name, loc, false, namesBelow(def));
     const connections = new Map<string, Signal>();
     for (const p of def.ports) {
       connections.set(p.name, this.newSignal(p.type, `${instName}_${p.name}`, p.direction === 'input' ? 'instIn' : 'instOut', loc));
@@ -265,7 +306,7 @@ export class ModuleBuilder implements SignalOwner {
     const loc = captureLoc();
     this.checkOpen(loc);
     for (const v of values) {
-      if (v.owner && v.owner !== this) designError('structure', loc, `unused() was given a value of module ${v.owner.name}`);
+      this.checkReads(v, 'unused()', loc);
       this.sinks.push(v);
     }
   }
@@ -284,6 +325,7 @@ export class ModuleBuilder implements SignalOwner {
   switch(sel: Expr): SwitchChain {
     const loc = captureLoc();
     if (sel.type.kind === 'sint') designError('type', loc, `switch on ${sel.type}; switch on .asUInt() and list unsigned patterns`);
+    this.checkReads(sel, 'switch()', loc);
     const stmt: SwitchStmt = { kind: 'switch', sel, cases: [], loc };
     this.pushStmt(stmt);
     return new SwitchChain(this, stmt);
@@ -310,16 +352,31 @@ export class ModuleBuilder implements SignalOwner {
   }
   private checkOpen(loc: SourceLoc): void {
     if (this.sealed) designError('structure', loc, `module ${this.name} is already built; drive its signals inside its defineModule() body`);
+    // A child defined inside its parent's body must not add to the parent: hardware
+    // crosses module boundaries through ports only.
+    const current = building[building.length - 1];
+    if (current && current !== this && building.includes(this)) {
+      designError('ownership', loc, `the body of module ${current.name} changes module ${this.name}; a module builds only its own hardware, so pass the value through a port of ${current.name}`);
+    }
+  }
+  /** @internal Values read by this module must be its own signals (or constants). */
+  checkReads(value: Expr, what: string, loc: SourceLoc): void {
+    if (value.owner && value.owner !== this) designError('ownership', loc, `${what} reads ${foreignRead(value)}`);
   }
   /** @internal */
-  uniqueName(wanted: string, loc: SourceLoc, exact = false): string {
-    if (!identRe.test(wanted) || verilogKeywords.has(wanted)) {
-      designError('structure', loc, `"${wanted}" is not a usable Verilog name (letters, digits, _; starting with a letter; not a keyword or clk/rst/aclk/aresetn)`);
-    }
+  uniqueName(wanted: string, loc: SourceLoc, exact = false, avoid?: ReadonlySet<string>): string {
+    const why = unusableName(wanted);
+    if (why) designError('name', loc, `"${wanted}" cannot name a signal: ${why}; choose another name`);
     let name = wanted;
-    if (this.usedNames.has(name)) {
-      if (exact) designError('structure', loc, `port name ${name} is already used at ${formatLoc(this.usedNames.get(name)!)}`);
-      for (let i = 1; this.usedNames.has(name); i++) name = `${wanted}_${i}`;
+    // A signal named like its own module is one Verilator rejects too (VARHIDDEN).
+    const taken = (n: string): boolean => this.usedNames.has(n) || n === this.name || (avoid?.has(n) ?? false);
+    if (taken(name)) {
+      if (exact) {
+        const prev = this.usedNames.get(name);
+        if (prev) designError('structure', loc, `port name ${name} is already used at ${formatLoc(prev)}`);
+        designError('name', loc, `port name ${name} is the name of its module (Verilator rejects a signal named like its module); choose another name`);
+      }
+      for (let i = 1; taken(name); i++) name = `${wanted}_${i}`;
     }
     this.usedNames.set(name, loc);
     return name;
@@ -334,9 +391,7 @@ export class ModuleBuilder implements SignalOwner {
   /** @internal Check and convert a value for a target of `type` (widening only). */
   coerce(v: Operand, type: Ground, what: string, loc: SourceLoc): Expr {
     const value = lift(v, type, loc);
-    if (value.owner && value.owner !== this) {
-      designError('structure', loc, `${what} reads signals of module ${value.owner.name}; pass values between modules through ports`);
-    }
+    this.checkReads(value, what, loc);
     const tk = type.kind;
     const vk = value.type.kind;
     if (value.op === 'const') {
@@ -373,6 +428,36 @@ export class ModuleBuilder implements SignalOwner {
   }
 }
 
+const namesBelowCache = new WeakMap<ModuleDef, ReadonlySet<string>>();
+/** Every signal, memory and instance name declared in `def` and the modules below it. */
+function namesBelow(def: ModuleDef): ReadonlySet<string> {
+  let names = namesBelowCache.get(def);
+  if (!names) {
+    const out = new Set<string>(def.ports.map((p) => p.name));
+    const m = def.impl;
+    if (m) {
+      for (const s of m.signals) out.add(s.name);
+      for (const mem of m.memories) out.add(mem.name);
+      for (const inst of m.instances) {
+        out.add(inst.name);
+        for (const n of namesBelow(inst.def)) out.add(n);
+      }
+    }
+    names = out;
+    namesBelowCache.set(def, names);
+  }
+  return names;
+}
+
+/** `signal x of module y` for the error of a read across modules, saying how to reach a port. */
+function foreignRead(value: Expr): string {
+  const owner = value.owner!.name;
+  if (value instanceof Signal && (value.kind === 'input' || value.kind === 'output')) {
+    return `${value.name}, a port of module ${owner}; instantiate ${owner} with m.instance() and use the instance's ${value.name}`;
+  }
+  return `${value instanceof Signal ? `${value.name}, a signal` : 'signals'} of module ${owner}; pass values between modules through ports`;
+}
+
 export class WhenChain {
   private closed = false;
   constructor(private readonly m: ModuleBuilder, private readonly stmt: WhenStmt) {}
@@ -380,7 +465,10 @@ export class WhenChain {
   addBranch(cond: Expr, body: () => void, loc: SourceLoc): void {
     if (this.closed) designError('structure', loc, 'elsewhen() after otherwise() never runs; reorder the branches');
     if (cond.width !== 1) designError('width', loc, `when() condition must be 1 bit wide, got ${cond.type}; compare it, e.g. x.ne(0)`);
-    if (cond.owner && cond.owner !== this.m) designError('structure', loc, `when() condition reads signals of module ${cond.owner.name}`);
+    this.m.checkReads(cond, 'when() condition', loc);
+    if (cond.op === 'const') {
+      designWarning('constant', loc, `this when() condition is always ${cond.param.value ? 'true' : 'false'}, so ${cond.param.value ? 'its body always runs and any branch after it never does' : 'its body never runs'}; use a TypeScript if for choices made at elaboration`);
+    }
     const branch: WhenBranch = { cond, body: [], loc };
     this.stmt.branches.push(branch);
     this.m.runIn(branch.body, body);
@@ -441,9 +529,17 @@ export function defineModule<IO>(
   params: Record<string, string | number | boolean> = {},
 ): ModuleDef<IO> {
   const loc = captureLoc();
-  if (!identRe.test(name) || verilogKeywords.has(name)) designError('structure', loc, `"${name}" is not a usable Verilog module name`);
+  const why = unusableName(name);
+  if (why) designError('name', loc, `"${name}" cannot name a module: ${why}; choose another name`);
   const m = new ModuleBuilder(name, loc);
-  const { result: io, warnings } = withModule(name, () => body(m));
+  building.push(m);
+  let elaborated: ReturnType<typeof withModule<IO>>;
+  try {
+    elaborated = withModule(name, () => body(m));
+  } finally {
+    building.pop();
+  }
+  const { result: io, warnings } = elaborated;
   m.constructionWarnings.push(...warnings);
   m.seal();
   for (const s of leaves(io)) {

@@ -7,6 +7,7 @@
 import { designError } from './errors.ts';
 import { Expr, cat } from './expr.ts';
 import { captureLoc } from './loc.ts';
+import { checkedVec } from './vec-index.ts';
 import { leaves, type ShapeOf } from './module.ts';
 import { Ground, bitWidth, type HwType } from './types.ts';
 
@@ -33,7 +34,7 @@ export function unpack<T extends HwType>(type: T, bits: Expr): Val<T> {
       offset += t.width;
       return t.kind === 'sint' ? slice.asSInt() : t.kind === 'bool' ? slice.asBool() : slice;
     }
-    if (t.kind === 'vec') return Array.from({ length: t.length }, () => walk(t.element));
+    if (t.kind === 'vec') return checkedVec(Array.from({ length: t.length }, () => walk(t.element)), `unpacked from ${bits.type}`);
     const out: Record<string, unknown> = {};
     for (const [k, f] of Object.entries(t.fields as Record<string, HwType>)) out[k] = walk(f);
     return out;

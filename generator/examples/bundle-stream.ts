@@ -1,11 +1,12 @@
 /**
  * A stream whose payload is a bundle: samples tagged with their channel come in,
  * leave with the sample scaled per channel and a flag for out-of-range values.
- * Shows pack/unpack of aggregates in tdata and a register slice.
+ * Shows a typed Bundle payload (packed into tdata, read and driven as fields) and a register slice.
  */
-import { Bool, Bundle, SInt, UInt, defineModule, mux, pack, select } from '../index.ts';
+import { Bool, Bundle, SInt, UInt, defineModule, mux, select } from '../index.ts';
 import { registerSlice } from '../lib/stages.ts';
-import { connect, payload, streamIn, streamOut, streamWire } from '../lib/stream.ts';
+import { streamIn, streamOut, streamWire } from '../lib/stream.ts';
+import { connect } from '../lib/connect.ts';
 
 export const Tagged = Bundle({ sample: SInt(12), channel: UInt(3) });
 export const Scaled = Bundle({ sample: SInt(14), channel: UInt(3), clipped: Bool() });
@@ -16,7 +17,7 @@ export const channelScaler = (gains: readonly number[]) =>
     const output = streamOut(m, 'out', Scaled, { last: true });
     const limit = m.input('limit', UInt(13));
 
-    const x = payload(Tagged, input);
+    const x = input.payload; // typed: { sample: SInt(12), channel: UInt(3) }, unpacked from tdata
     const gain = select(x.channel, gains.map((g) => BigInt(g))).toSInt();
     const product = m.named('product', x.sample.mul(gain));
     const magnitude = mux(product.msb(), product.neg().asUInt(), product.asUInt()).resize(product.width);
@@ -24,7 +25,7 @@ export const channelScaler = (gains: readonly number[]) =>
 
     const stage = streamWire(m, 'scaled', Scaled, { last: true });
     stage.valid.set(input.valid);
-    stage.data.set(pack({ sample: product.resize(14), channel: x.channel, clipped }));
+    stage.setPayload({ sample: product.resize(14), channel: x.channel, clipped });
     stage.last!.set(input.last!);
     input.ready.set(stage.ready);
     connect(registerSlice(m, 'out_slice', stage), output);

@@ -5,7 +5,8 @@
  */
 import { SInt, defineModule } from '../index.ts';
 import { skidBuffer } from '../lib/stages.ts';
-import { connect, streamIn, streamOut, streamWire } from '../lib/stream.ts';
+import { streamIn, streamOut, streamWire } from '../lib/stream.ts';
+import { connect } from '../lib/connect.ts';
 
 export const offsetStage = (width: number) =>
   defineModule(`offset_stage_w${width}`, (m) => {

@@ -112,7 +112,8 @@ describe('generator designs in Verilator against TypeScript models', function ()
     let ties = 0;
     const outBits = fixWidth(macExample.out);
     inputs.forEach((inp, i) => {
-      const expected = BigInt.asUintN(outBits, resizeRaw(acc, macExample.acc, macExample.out, macExample.rounding, 'saturate'));
+      // `out` is an SInt port, declared signed: the runner reads it back sign-interpreted.
+      const expected = BigInt.asIntN(outBits, resizeRaw(acc, macExample.acc, macExample.out, macExample.rounding, 'saturate'));
       assert.equal(out[i]!.out, expected, `cycle ${i}: acc ${acc}`);
       if (resizeRaw(acc, macExample.acc, macExample.out, 'half-up', 'saturate') !== resizeRaw(acc, macExample.acc, macExample.out, 'half-even', 'saturate')) ties++;
       if (inp.clear) acc = 0n;

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DesignError, checkDesign, type Diagnostic } from '../../generator/index.ts';
+import { Bool, DesignError, UInt, checkDesign, defineModule, emitVerilog, lit, mux, type Diagnostic, type ModuleBuilder, type Signal } from '../../generator/index.ts';
+import { ramUser } from './fixtures/blackbox-designs.ts';
 import { wrongDesigns } from './fixtures/wrong-designs.ts';
 
 const fixtureFile = 'test/generator/fixtures/wrong-designs.ts';
@@ -59,6 +60,46 @@ describe('generator checks: one error per mistake, at the right TypeScript line'
   it('a loop through an instance shows the instance ports in the chain', () => {
     const { errors } = diagnose(wrongDesigns['comb-loop-through-instance']!);
     assert.match(errors[0]!.message, /back .*<- u_pass_y .*<- u_pass_a .*<- back/);
+  });
+
+  it('connect() says when its arguments look swapped, for streams and AXI alike', () => {
+    // Would fail if connect() only reported "cannot drive", leaving the user to guess why.
+    for (const name of ['connect-swapped', 'axi-swapped']) {
+      const { errors } = diagnose(wrongDesigns[name]!);
+      assert.match(errors[0]!.message, /look swapped; write connect\(/, name);
+    }
+    const { errors } = diagnose(wrongDesigns['connect-payload-type']!);
+    assert.match(errors[0]!.message, /carries SInt\(16\) but .* carries SInt\(17\)/);
+  });
+
+  it('memories with a depth that is not a power of two accept addresses that provably stay below it, or a declared bound', () => {
+    // The rejection is tested by memory-odd-depth-unbounded; this shows the rule is not "never".
+    const ok = (name: string, body: (m: ModuleBuilder, d: Signal, sel: Signal) => void) => defineModule(name, (m) => {
+      const d = m.input('d', UInt(8));
+      const sel = m.input('sel', Bool());
+      body(m, d, sel);
+      return { d, sel };
+    });
+    const designs = [
+      ok('mem_const', (m, d, sel) => { const mem = m.memory('store', UInt(8), 5); m.when(sel, () => mem.write(lit(4, UInt(3)), d)); m.unused(mem.read(lit(0, UInt(3)))); }),
+      ok('mem_mux', (m, d, sel) => { const mem = m.memory('store', UInt(8), 5); mem.write(mux(sel, lit(4, UInt(3)), lit(1, UInt(3))), d); m.unused(mem.read(lit(2, UInt(3)))); }),
+      ok('mem_mask', (m, d, sel) => { const mem = m.memory('store', UInt(8), 6); mem.write(d.bits(2, 0).and(3), d); m.unused(mem.read(d.bits(2, 0).and(5)), sel); }),
+      ok('mem_bound', (m, d, sel) => { const mem = m.memory('store', UInt(8), 5, { addressesInRange: true }); mem.write(d.bits(2, 0), d); m.unused(mem.read(d.bits(2, 0)), sel); }),
+    ];
+    for (const def of designs) assert.deepEqual(checkDesign(def).errors, [], def.name);
+  });
+
+  it('a design module named like a black box it uses takes a suffix, so the two never clash in one file set', () => {
+    const top = defineModule('vendor_dp_ram', (m) => {
+      const y = m.output('y', UInt(12));
+      const u = m.instance('u_user', ramUser());
+      u.we.set(false);
+      u.addr.set(0);
+      u.data.set(0);
+      y.set(u.q);
+      return { y };
+    });
+    assert.deepEqual([...emitVerilog(top).files.keys()], ['ram_user.v', 'vendor_dp_ram_1.v']);
   });
 
   it('the thrown error is a one-line-per-problem UserError naming file:line:col', () => {

@@ -42,7 +42,10 @@ describe('generator semantics in Verilator against the TypeScript interpreter', 
     inputs.forEach((vec, i) => {
       const read = (s: Signal): bigint => vec[s.name]!;
       for (const { port, expr } of mod.outputs) {
-        assert.equal(out[i]![port.name], evaluate(expr, read), `cycle ${i}, ${port.name} = ${showExpr(expr)} with ${JSON.stringify(vec, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+        // SInt ports are declared signed, so the runner reads them back sign-interpreted.
+        const bits = evaluate(expr, read);
+        const want = port.type.signed ? BigInt.asIntN(port.width, bits) : bits;
+        assert.equal(out[i]![port.name], want, `cycle ${i}, ${port.name} = ${showExpr(expr)} with ${JSON.stringify(vec, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
       }
     });
   });
@@ -95,7 +98,8 @@ describe('generator semantics in Verilator against the TypeScript interpreter', 
       cases.forEach((c, i) => {
         const raw = BigInt.asIntN(fixWidth(c.from), vec[`x${i}`]!);
         const x = c.from.signed ? raw : vec[`x${i}`]!;
-        const want = BigInt.asUintN(fixWidth(c.to), resizeRaw(x, c.from, c.to, c.rounding, c.overflow));
+        const r = resizeRaw(x, c.from, c.to, c.rounding, c.overflow);
+        const want = c.to.signed ? BigInt.asIntN(fixWidth(c.to), r) : BigInt.asUintN(fixWidth(c.to), r);
         assert.equal(out[k]![`y${i}`], want, `${fixName(c.from)} -> ${fixName(c.to)} ${c.rounding}/${c.overflow} of raw ${x}`);
       });
     });

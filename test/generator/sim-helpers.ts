@@ -18,7 +18,7 @@ export function useScratchDir(prefix: string): () => string {
 /** Emit `def` into dir, build it with Verilator (cached) and run the vectors. */
 export async function simulate(dir: string, def: ModuleDef, inputs: Vector[], reset?: string | ResetSpec): Promise<Vector[]> {
   const out = path.join(dir, def.name);
-  const design = emitDesign(def, out);
+  const design = emitDesign(def, out, { printWarnings: false });
   const files = [...design.files.keys()].map((f) => path.join(out, f));
   return runVectors({ files, top: design.manifest.top, inputs, ...(reset ? { reset } : {}) });
 }
