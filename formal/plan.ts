@@ -1,0 +1,55 @@
+/**
+ * What `sparsegrad formal` proves: every module of a preset's engines (or the
+ * ones asked for), each with its formal wrapper and the Verilog of it and its
+ * children, emitted fresh from the generator.
+ */
+import { join } from 'node:path';
+import { UserError } from '../cli/errors.ts';
+import { emitFormalWrappers, type EmittedDesign } from '../generator/backend/design.ts';
+import { emitEngine, ENGINE_VARIANTS, type EngineVariant } from '../generator/designs/index.ts';
+import type { EngineConfig } from '../golden/engine-model/config.ts';
+import type { ProofJob, Solver } from './run.ts';
+
+export interface PlanOptions {
+  readonly variants: readonly EngineVariant[];
+  /** Module names (as emitted, e.g. sbe_regs) or the top's name; all modules when empty. */
+  readonly modules: readonly string[];
+  readonly depth: number;
+  readonly inductionDepth: number;
+  readonly solver: Solver;
+  readonly timeout: number;
+  readonly workDir: string;
+}
+
+/** A module's Verilog and that of every module below it. */
+function filesOf(design: EmittedDesign, name: string, out = new Map<string, string>()): Map<string, string> {
+  const mod = design.manifest.modules.find((m) => m.name === name)!;
+  for (const inst of mod.instances) filesOf(design, inst.module, out);
+  out.set(mod.file, design.files.get(mod.file)!);
+  return out;
+}
+
+export function planJobs(cfg: EngineConfig, o: PlanOptions): ProofJob[] {
+  const jobs: ProofJob[] = [];
+  const known: string[] = [];
+  for (const variant of ENGINE_VARIANTS.filter((v) => o.variants.includes(v))) {
+    const design = emitEngine(cfg, variant);
+    for (const wrapper of emitFormalWrappers(design)) {
+      known.push(wrapper.module);
+      if (o.modules.length && !o.modules.includes(wrapper.module)) continue;
+      jobs.push({
+        label: `${variant}/${wrapper.module}`,
+        wrapper,
+        files: filesOf(design, wrapper.module),
+        depth: o.depth,
+        inductionDepth: o.inductionDepth,
+        solver: o.solver,
+        timeout: o.timeout,
+        dir: join(o.workDir, variant, wrapper.module),
+      });
+    }
+  }
+  const unknown = o.modules.filter((m) => !known.includes(m));
+  if (unknown.length) throw new UserError(`--module ${unknown[0]}: no such module in the ${o.variants.join(' and ')} engine; modules: ${known.join(', ')}`);
+  return jobs;
+}
