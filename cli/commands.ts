@@ -6,6 +6,7 @@ import { register as registerGenerator } from '../generator/cli.ts';
 import { register as registerSim } from '../sim/cli.ts';
 import { register as registerFpga } from '../fpga/cli.ts';
 import { register as registerReports } from '../reports/cli.ts';
+import { register as registerFormal } from '../formal/cli.ts';
 
 export function registerCommands(program: Command): void {
   registerGolden(program);
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerSim(program);
   registerFpga(program);
   registerReports(program);
+  registerFormal(program);
 }

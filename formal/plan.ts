@@ -8,15 +8,16 @@ import { UserError } from '../cli/errors.ts';
 import { emitFormalWrappers, type EmittedDesign } from '../generator/backend/design.ts';
 import { emitEngine, ENGINE_VARIANTS, type EngineVariant } from '../generator/designs/index.ts';
 import type { EngineConfig } from '../golden/engine-model/config.ts';
-import type { ProofJob, Solver } from './run.ts';
+import type { ProofJob } from './run.ts';
 
 export interface PlanOptions {
   readonly variants: readonly EngineVariant[];
   /** Module names (as emitted, e.g. sbe_regs) or the top's name; all modules when empty. */
   readonly modules: readonly string[];
   readonly depth: number;
-  readonly inductionDepth: number;
-  readonly solver: Solver;
+  readonly unbounded: boolean;
+  /** Check only the assertions whose message holds this text. */
+  readonly only?: string;
   readonly timeout: number;
   readonly workDir: string;
 }
@@ -34,7 +35,7 @@ export function planJobs(cfg: EngineConfig, o: PlanOptions): ProofJob[] {
   const known: string[] = [];
   for (const variant of ENGINE_VARIANTS.filter((v) => o.variants.includes(v))) {
     const design = emitEngine(cfg, variant);
-    for (const wrapper of emitFormalWrappers(design)) {
+    for (const wrapper of emitFormalWrappers(design, o.only)) {
       known.push(wrapper.module);
       if (o.modules.length && !o.modules.includes(wrapper.module)) continue;
       jobs.push({
@@ -42,8 +43,7 @@ export function planJobs(cfg: EngineConfig, o: PlanOptions): ProofJob[] {
         wrapper,
         files: filesOf(design, wrapper.module),
         depth: o.depth,
-        inductionDepth: o.inductionDepth,
-        solver: o.solver,
+        unbounded: o.unbounded,
         timeout: o.timeout,
         dir: join(o.workDir, variant, wrapper.module),
       });

@@ -1,20 +1,23 @@
 /**
  * Proving one module: Yosys turns the module's Verilog and its formal wrapper
- * into an SMT-LIB model, then yosys-smtbmc runs bounded model checking (BMC)
- * from reset to a depth, and k-induction to the same depth. A failed BMC is a
- * real counterexample (written as VCD, the failing properties named by their
- * TypeScript lines); a failed induction step only means the properties are not
- * inductive at that depth (the result is then "unknown", bounded by the BMC).
+ * into an AIGER model (assumptions as constraints), then ABC (yosys-abc, part
+ * of Debian's yosys) runs bounded model checking from reset to a depth
+ * (`bmc3`) and, if that passed, an unbounded proof by property-directed
+ * reachability (`pdr`, IC3: induction that finds its own strengthening
+ * invariant). A counterexample is replayed on the model by Yosys' simulator,
+ * which writes it as VCD and names the assertions it breaks; the wrapper maps
+ * those back to the TypeScript lines that state them.
+ *
+ * Why not yosys-smtbmc: with z3 (the only SMT solver Debian 12 has that
+ * yosys-smtbmc can drive; its boolector 1.5 predates the SMT-LIB commands
+ * smtbmc sends) the whole engine's model stalled in the first step for
+ * minutes, where ABC's bit-level engines answer in about a second.
  */
 import { mkdir, writeFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FormalWrapper, WrapperProperty } from '../generator/backend/formal.ts';
 import { requireTool, runTool } from '../toolchain/index.ts';
-
-// Debian 12's boolector (1.5, 2012) predates the SMT-LIB commands yosys-smtbmc sends; z3 is the solver.
-export const SOLVERS = ['z3'] as const;
-export type Solver = (typeof SOLVERS)[number];
 
 export interface ProofJob {
   /** Label in the table, e.g. `sparse/sbe_regs`. */
@@ -23,16 +26,15 @@ export interface ProofJob {
   /** Verilog files of the module and its children: file name -> text. */
   readonly files: ReadonlyMap<string, string>;
   readonly depth: number;
-  /** Induction length (k); 0 skips induction. */
-  readonly inductionDepth: number;
-  readonly solver: Solver;
+  /** Run the unbounded proof after a passing BMC. */
+  readonly unbounded: boolean;
   /** Seconds each solver run may take before it counts as unknown. */
   readonly timeout: number;
   /** Folder for the model, logs and counterexamples. */
   readonly dir: string;
 }
 
-export type InductionResult = 'proven' | 'failed' | 'unknown';
+export type ProofStatus = 'proven' | 'failed' | 'unknown';
 
 export interface PropertyFailure {
   readonly id: string;
@@ -51,22 +53,19 @@ export interface ProofResult {
   /** Steps checked from reset without a counterexample (the requested depth when none was found). */
   readonly bmcDepth: number;
   readonly bmc: 'passed' | 'failed' | 'timeout';
-  /** proven: k-induction closed; failed: BMC found a counterexample; unknown: neither within the depth or time. */
-  readonly induction: InductionResult;
-  readonly inductionDepth: number;
+  /** proven: the unbounded proof closed; failed: a counterexample exists; unknown: neither within the time (bounded by the BMC). */
+  readonly proof: ProofStatus;
   /** Counterexample of a failed BMC: the step it fails in, the properties it breaks, the VCD (relative to the out folder). */
   readonly failures: PropertyFailure[];
   readonly failStep?: number;
   readonly vcd?: string;
-  /** Cover goals reached / total (covers run as their own BMC to the same depth). */
-  readonly coversReached?: number;
   readonly seconds: number;
   /** Why a run could not finish (solver error, vacuous assumptions), if so. */
   readonly note?: string;
 }
 
-/** Writes the model of a job: the Verilog, the wrapper and the Yosys script; returns the smt2 path. */
-async function buildModel(job: ProofJob): Promise<string> {
+/** Writes the model of a job (the Verilog, the wrapper, the Yosys script) and builds it: model.il for replays, model.aig for ABC. */
+async function buildModel(job: ProofJob): Promise<void> {
   await mkdir(job.dir, { recursive: true });
   const dut: string[] = [];
   for (const [f, text] of job.files) {
@@ -87,7 +86,19 @@ async function buildModel(job: ProofJob): Promise<string> {
     'opt -fast',
     'async2sync',
     'dffunmap',
-    'write_smt2 -wires model.smt2',
+    'write_rtlil model.il',
+    // Cover goals are not part of the safety model ABC checks.
+    'chformal -cover -remove',
+    'setattr -unset keep',
+    'delete -output',
+    'opt -full',
+    'techmap',
+    'opt -fast',
+    'dffunmap',
+    'abc -g AND -fast',
+    'opt_clean',
+    // -B: assumptions become AIGER constraints; -I: the initial-state flag is a real latch.
+    'write_aiger -I -B -zinit -map model.aim model.aig',
     '',
   ].join('\n');
   await writeFile(join(job.dir, 'model.ys'), script);
@@ -96,43 +107,39 @@ async function buildModel(job: ProofJob): Promise<string> {
     const line = String(r.all ?? '').split('\n').find((l) => /ERROR/.test(l)) ?? `yosys exited with ${r.exitCode}`;
     throw new Error(`${job.label}: building the formal model failed: ${line.trim()} (see ${join(job.dir, 'yosys.log')})`);
   }
-  return join(job.dir, 'model.smt2');
 }
 
-interface SmtbmcRun {
-  status: 'PASSED' | 'FAILED' | 'PREUNSAT' | 'TIMEOUT' | 'ERROR';
-  lastStep: number;
-  failedLines: number[];
-  failStep?: number;
-  coversReached: number;
+interface AbcRun {
+  status: 'passed' | 'failed' | 'unknown' | 'timeout';
+  /** Frame of the first failure, or frames checked. */
+  frame: number;
   log: string;
 }
 
-/** Runs yosys-smtbmc and reads what it found from its log. */
-async function smtbmc(job: ProofJob, args: string[], logName: string): Promise<SmtbmcRun> {
-  const r = await runTool('yosys-smtbmc', ['-s', job.solver, '--presat', '--noprogress', ...args, 'model.smt2'], {
+/** Runs one ABC engine on model.aig (constraints folded in); writes cex.aiw on a failure. */
+async function abc(job: ProofJob, engine: string, logName: string): Promise<AbcRun> {
+  const r = await runTool('yosys-abc', ['-c', `read_aiger model.aig; fold; strash; ${engine}; write_cex -a cex.aiw`], {
     cwd: job.dir,
-    timeout: job.timeout * 1000,
+    timeout: (job.timeout + 30) * 1000,
   });
   const log = String(r.all ?? '');
   await writeFile(join(job.dir, logName), log);
-  let lastStep = -1;
-  const failedLines: number[] = [];
-  let failStep: number | undefined;
-  let coversReached = 0;
-  for (const line of log.split('\n')) {
-    const step = /Checking (?:assertions|assumptions) in step (\d+)/.exec(line) ?? /Checking cover reachability in step (\d+)/.exec(line);
-    if (step) lastStep = Math.max(lastStep, Number(step[1]));
-    const fail = /Assert failed in \S+: \S*?\.v:(\d+)\./.exec(line);
-    if (fail) failedLines.push(Number(fail[1]));
-    const at = /failed in step (\d+)|Assert failed in step (\d+)|BMC failed in step (\d+)/.exec(line);
-    if (at && failStep === undefined) failStep = Number(at[1] ?? at[2] ?? at[3]);
-    if (/Reached cover statement/.test(line)) coversReached++;
-  }
-  const statusLine = /Status: (PASSED|FAILED|PREUNSAT)/.exec(log);
-  const timedOut = (r as { timedOut?: boolean }).timedOut === true;
-  const status = timedOut ? 'TIMEOUT' : statusLine ? (statusLine[1] as SmtbmcRun['status']) : 'ERROR';
-  return { status, lastStep, failedLines, failStep: failStep ?? (status === 'FAILED' ? lastStep : undefined), coversReached, log };
+  const fail = /Output \d+ of miter .* was asserted in frame (\d+)/.exec(log);
+  if (fail) return { status: 'failed', frame: Number(fail[1]), log };
+  if (/Property proved|UNSAT/.test(log) && engine.startsWith('pdr')) return { status: 'passed', frame: 0, log };
+  const none = /No output asserted in (\d+) frames/.exec(log);
+  if (none && engine.startsWith('bmc')) return { status: Number(none[1]) >= job.depth ? 'passed' : 'timeout', frame: Number(none[1]), log };
+  const timedOut = (r as { timedOut?: boolean }).timedOut === true || /[Tt]imeout|[Rr]eached timeout/.test(log);
+  return { status: timedOut ? 'timeout' : 'unknown', frame: 0, log };
+}
+
+/** Replays cex.aiw on the model with Yosys' simulator: the VCD, and the wrapper lines of the assertions that fail. */
+async function replay(job: ProofJob): Promise<number[]> {
+  const clk = job.wrapper.text.includes('input wire aclk') ? 'aclk' : 'clk';
+  const r = await runTool('yosys', ['-q', '-p', `read_rtlil model.il; sim -q -r cex.aiw -map model.aim -clock ${clk} -scope ${job.wrapper.name} -vcd cex.vcd`], { cwd: job.dir });
+  const lines: number[] = [];
+  for (const m of String(r.all ?? '').matchAll(/Assert \S+ \(\S*?\.v:(\d+)\./g)) lines.push(Number(m[1]));
+  return lines;
 }
 
 function failuresAt(w: FormalWrapper, lines: number[]): PropertyFailure[] {
@@ -148,56 +155,40 @@ function failuresAt(w: FormalWrapper, lines: number[]): PropertyFailure[] {
   return out;
 }
 
-function lastLine(log: string): string {
-  return log.trim().split('\n').filter((l) => l.trim()).slice(-1)[0]?.replace(/^##\s+\S+\s+/, '') ?? '';
-}
-
-/** BMC, then (if it passed) k-induction, then covers; never throws for a property that fails. */
+/** BMC from reset, then (if it passed) an unbounded proof; never throws for a property that fails. */
 export async function prove(job: ProofJob): Promise<ProofResult> {
-  requireTool('yosys-smtbmc');
-  requireTool(job.solver);
+  requireTool('yosys');
+  requireTool('yosys-abc');
   const t0 = performance.now();
   await buildModel(job);
   const w = job.wrapper;
   const count = (k: string): number => w.properties.filter((p) => p.kind === k).length;
-  const base = { label: job.label, module: w.module, asserts: count('assert'), assumes: count('assume'), covers: count('cover'), inductionDepth: job.inductionDepth };
+  const base = { label: job.label, module: w.module, asserts: count('assert'), assumes: count('assume'), covers: count('cover') };
   const done = (r: Omit<ProofResult, keyof typeof base | 'seconds'>): ProofResult => ({ ...base, ...r, seconds: Math.round((performance.now() - t0) / 100) / 10 });
+  if (count('assert') === 0) return done({ bmcDepth: job.depth, bmc: 'passed', proof: 'proven', failures: [], note: 'no assertions' });
 
-  const bmc = await smtbmc(job, ['-t', String(job.depth), '--dump-vcd', 'cex.vcd'], 'bmc.log');
-  if (bmc.status === 'PREUNSAT') {
-    return done({ bmcDepth: 0, bmc: 'failed', induction: 'failed', failures: [], note: 'the assumptions contradict each other (every property would hold vacuously)' });
+  const bmc = await abc(job, `bmc3 -F ${job.depth} -T ${job.timeout}`, 'bmc.log');
+  if (bmc.status === 'failed') {
+    const failures = failuresAt(w, await replay(job));
+    return done({ bmcDepth: bmc.frame, bmc: 'failed', proof: 'failed', failures, failStep: bmc.frame, vcd: existsSync(join(job.dir, 'cex.vcd')) ? 'cex.vcd' : undefined });
   }
-  if (bmc.status === 'FAILED') {
-    const failures = failuresAt(w, bmc.failedLines);
-    return done({ bmcDepth: Math.max(0, bmc.failStep ?? bmc.lastStep), bmc: 'failed', induction: 'failed', failures, failStep: bmc.failStep, vcd: existsSync(join(job.dir, 'cex.vcd')) ? 'cex.vcd' : undefined });
+  await rm(join(job.dir, 'cex.aiw'), { force: true });
+  if (bmc.status !== 'passed') {
+    return done({ bmcDepth: bmc.frame, bmc: 'timeout', proof: 'unknown', failures: [], note: `BMC stopped after ${bmc.frame} steps (${job.timeout} s limit)` });
   }
-  await rm(join(job.dir, 'cex.vcd'), { force: true });
-  if (bmc.status !== 'PASSED') {
-    return done({ bmcDepth: Math.max(0, bmc.lastStep), bmc: 'timeout', induction: 'unknown', failures: [], note: bmc.status === 'TIMEOUT' ? `BMC ran out of time (${job.timeout} s)` : `yosys-smtbmc: ${lastLine(bmc.log)}` });
-  }
-  let induction: InductionResult = 'unknown';
+  let proof: ProofStatus = 'unknown';
   let note: string | undefined;
-  if (job.inductionDepth > 0 && count('assert') > 0) {
-    const ind = await smtbmc(job, ['-i', '-t', String(job.inductionDepth), '--dump-vcd', 'induction.vcd'], 'induction.log');
-    if (ind.status === 'PASSED') {
-      induction = 'proven';
-      await rm(join(job.dir, 'induction.vcd'), { force: true });
-    } else if (ind.status === 'TIMEOUT') {
-      note = `induction ran out of time (${job.timeout} s)`;
-    } else {
-      const stuck = failuresAt(w, ind.failedLines);
-      note = `induction step fails at k = ${job.inductionDepth}${stuck.length ? ` for ${stuck.map((f) => `${f.id} (${f.source})`).join(', ')}` : ''}; induction.vcd shows the unreachable start state`;
-    }
-  } else if (count('assert') === 0) {
-    induction = 'proven';
-    note = 'no assertions';
+  if (job.unbounded) {
+    const pdr = await abc(job, `pdr -T ${job.timeout}`, 'proof.log');
+    if (pdr.status === 'passed') proof = 'proven';
+    else if (pdr.status === 'failed') {
+      // Deeper than the BMC: a real counterexample all the same.
+      const failures = failuresAt(w, await replay(job));
+      return done({ bmcDepth: job.depth, bmc: 'passed', proof: 'failed', failures, failStep: pdr.frame, vcd: existsSync(join(job.dir, 'cex.vcd')) ? 'cex.vcd' : undefined });
+    } else note = `no proof within ${job.timeout} s: bounded to ${job.depth} steps`;
   }
-  let coversReached: number | undefined;
-  if (count('cover') > 0) {
-    const cov = await smtbmc(job, ['-c', '-t', String(job.depth)], 'cover.log');
-    coversReached = cov.coversReached;
-  }
-  return done({ bmcDepth: job.depth, bmc: 'passed', induction, failures: [], coversReached, note });
+  await rm(join(job.dir, 'cex.aiw'), { force: true });
+  return done({ bmcDepth: job.depth, bmc: 'passed', proof, failures: [], note });
 }
 
 /** Runs `jobs` with at most `workers` at a time, results in job order. */

@@ -3,7 +3,7 @@
  *
  * API
  *   type ToolName = 'verilator' | 'iverilog' | 'vvp' | 'yosys' | 'nextpnr-ice40' | 'icepack' | 'icetime'
- *                 | 'yosys-smtbmc' | 'z3' (the formal flow: model checker and its SMT solver)
+ *                 | 'yosys-abc' (the formal flow's model checker, shipped with yosys)
  *   findTool(name)        => absolute path, or undefined when the tool is not installed
  *   requireTool(name)     => absolute path; throws a one-line UserError saying how to install it
  *   toolVersion(name)     => version string (e.g. '5.006'), probed once per binary (cached on disk, keyed by
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
 import { UserError } from '../cli/errors.ts';
 
-export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime', 'yosys-smtbmc', 'z3'] as const;
+export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime', 'yosys-abc'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** Debian package providing each tool; scripts/setup installs the same ones. */
@@ -34,8 +34,7 @@ const DEBIAN_PACKAGE: Record<ToolName, string> = {
   'nextpnr-ice40': 'nextpnr-ice40',
   icepack: 'fpga-icestorm',
   icetime: 'fpga-icestorm',
-  'yosys-smtbmc': 'yosys',
-  z3: 'z3',
+  'yosys-abc': 'yosys',
 };
 
 /** Arguments that print a version line, and how to pick the version out of it. */
@@ -48,9 +47,7 @@ const VERSION_PROBE: Record<ToolName, { args: string[]; pattern: RegExp }> = {
   // icestorm tools have no version flag; their help banner is the best identity we get.
   icepack: { args: ['-h'], pattern: /(icepack)/ },
   icetime: { args: ['-h'], pattern: /(icetime)/ },
-  // yosys-smtbmc ships with yosys and has no version flag; its usage line names it.
-  'yosys-smtbmc': { args: ['-h'], pattern: /(yosys-smtbmc)/ },
-  z3: { args: ['--version'], pattern: /Z3 version\s+(\S+)/ },
+  'yosys-abc': { args: ['-c', 'version'], pattern: /UC Berkeley, (ABC \S+)/ },
 };
 
 export function envOverrideName(name: ToolName): string {

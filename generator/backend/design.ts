@@ -126,11 +126,11 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
 }
 
 /** The formal wrapper of every module of an emitted design (see formal.ts), in emission order. */
-export function emitFormalWrappers(design: EmittedDesign): FormalWrapper[] {
+export function emitFormalWrappers(design: EmittedDesign, only?: string): FormalWrapper[] {
   const cache = new Map<ModuleDef, ClockNeeds>();
   return design.manifest.modules.map((mod) => {
     const def = design.defs.get(mod.name)!;
-    return emitFormalWrapper(def, mod.name, mod.name === design.manifest.top, clockNeeds(def, cache));
+    return emitFormalWrapper(def, mod.name, mod.name === design.manifest.top, clockNeeds(def, cache), only);
   });
 }
 

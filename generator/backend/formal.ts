@@ -50,8 +50,8 @@ export interface FormalWrapper {
 const range = (w: number): string => (w === 1 ? '' : `[${w - 1}:0] `);
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
-/** The formal wrapper of one emitted module (`moduleName` is its final Verilog name). */
-export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boolean, needs: ClockNeeds): FormalWrapper {
+/** The formal wrapper of one emitted module (`moduleName` is its final Verilog name); `only` narrows the assertions to those whose message holds it. */
+export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boolean, needs: ClockNeeds, only?: string): FormalWrapper {
   const m = def.impl;
   if (!m) throw new Error(`emitFormalWrapper called on black box ${def.name}`);
   const name = `${moduleName}_formal`;
@@ -125,7 +125,8 @@ export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boo
 
   const checks: string[] = [];
   const placed: { p: Pending; offset: number }[] = [];
-  for (const p of pending) {
+  // `only`: keep the assertions and covers whose message holds the text (assumptions all stay).
+  for (const p of pending.filter((q) => !only || q.kind === 'assume' || q.message.includes(only))) {
     checks.push(`  // P${placed.length + 1} ${p.kind} ${p.source}: ${p.message}`);
     placed.push({ p, offset: checks.length });
     checks.push(`  always @* if (${p.inReset ? "1'b1" : '!_f_rst'}) ${p.kind}(${p.cond});`);
