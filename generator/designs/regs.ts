@@ -103,6 +103,8 @@ export function engineRegs(p: EngineParams, prefix: string) {
       done.set(true);
     });
     m.when(busy.and(io.axi_error), () => error.set(true));
+    m.assert(busy.and(done).not(), 'STATUS never shows BUSY and DONE together');
+    m.assert(start.not().or(busy), 'the START pulse comes only with BUSY set');
 
     // ---- counters ----
     const counter = (name: string, inc: Expr): Expr => {
