@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../cli/errors.ts';
-import { emitFormalWrappers, type EmittedDesign } from '../generator/backend/design.ts';
+import { emitFormalWrappers, emitVerilog, type EmittedDesign } from '../generator/backend/design.ts';
+import type { ModuleDef } from '../generator/core/module.ts';
 import { emitEngine, ENGINE_VARIANTS, type EngineVariant } from '../generator/designs/index.ts';
 import type { EngineConfig } from '../golden/engine-model/config.ts';
 import type { ProofJob } from './run.ts';
@@ -30,24 +31,33 @@ function filesOf(design: EmittedDesign, name: string, out = new Map<string, stri
   return out;
 }
 
+type JobOptions = Omit<PlanOptions, 'variants' | 'modules'>;
+
+/** Jobs for the modules of one emitted design (all, or those `keep` selects), labelled `<prefix>/<module>`. */
+function designJobs(design: EmittedDesign, prefix: string, o: JobOptions, keep: (module: string) => boolean): ProofJob[] {
+  return emitFormalWrappers(design, o.only).filter((w) => keep(w.module)).map((wrapper) => ({
+    label: `${prefix}/${wrapper.module}`,
+    wrapper,
+    files: filesOf(design, wrapper.module),
+    depth: o.depth,
+    unbounded: o.unbounded,
+    timeout: o.timeout,
+    dir: join(o.workDir, prefix, wrapper.module),
+  }));
+}
+
+/** Jobs for any DSL design (every module of it): the formal flow on designs other than the engine. */
+export function planDesignJobs(top: ModuleDef, prefix: string, o: JobOptions): ProofJob[] {
+  return designJobs(emitVerilog(top), prefix, o, () => true);
+}
+
 export function planJobs(cfg: EngineConfig, o: PlanOptions): ProofJob[] {
   const jobs: ProofJob[] = [];
   const known: string[] = [];
   for (const variant of ENGINE_VARIANTS.filter((v) => o.variants.includes(v))) {
     const design = emitEngine(cfg, variant);
-    for (const wrapper of emitFormalWrappers(design, o.only)) {
-      known.push(wrapper.module);
-      if (o.modules.length && !o.modules.includes(wrapper.module)) continue;
-      jobs.push({
-        label: `${variant}/${wrapper.module}`,
-        wrapper,
-        files: filesOf(design, wrapper.module),
-        depth: o.depth,
-        unbounded: o.unbounded,
-        timeout: o.timeout,
-        dir: join(o.workDir, variant, wrapper.module),
-      });
-    }
+    known.push(...design.manifest.modules.map((m) => m.name));
+    jobs.push(...designJobs(design, variant, o, (m) => !o.modules.length || o.modules.includes(m)));
   }
   const unknown = o.modules.filter((m) => !known.includes(m));
   if (unknown.length) throw new UserError(`--module ${unknown[0]}: no such module in the ${o.variants.join(' and ')} engine; modules: ${known.join(', ')}`);
