@@ -192,11 +192,8 @@ export function engineTop(cfg: EngineConfig) {
     fetch.tok_rowless.set(q.tok_rowless);
     fetch.weight.set(weight);
     fetch.restart.set(restart);
-    // Bases and strides are bus-aligned by contract; the low bits are dropped here so that no value
-    // a host writes can make an unaligned burst (the formal proof of the AXI rules assumes no driver).
-    const busAligned = (e: Expr): Expr => cat(e.bits(p.addrBits - 1, log2(p.busBytes)), lit(0, UInt(log2(p.busBytes))));
-    fetch.base.set(busAligned(mux(weight, regs.g_base, regs.w_base)));
-    fetch.stride.set(busAligned(mux(weight, regs.g_stride, regs.w_stride)));
+    fetch.base.set(mux(weight, regs.g_base, regs.w_base));
+    fetch.stride.set(mux(weight, regs.g_stride, regs.w_stride));
     fetch.row_beats.set(rowBeats);
     fetch.row_done.set(ln.row_done);
     fetch.row_retired.set(wr.row_retired);
