@@ -112,7 +112,7 @@ export function engineTop(cfg: EngineConfig) {
     // Whether a stream still owes vectors (count < VECTORS) as count ≠ VECTORS: an equality is
     // three LUT levels where the less-than was a 32-bit carry chain in front of tready (the
     // critical path). A stream delivers a vector only while it owes one, so the count never
-    // passes VECTORS (which holds still during a job).
+    // passes VECTORS (which cannot change during a job: writes are refused while BUSY).
     const owesCounter = (nm: string, inc: Expr): Expr => vecCounter(nm, inc).ne(regs.vectors);
     const gradFire = m.named('grad_fire', port.grad_tvalid.and(thr.grad_ready).and(port.grad_tlast));
     const actFire = m.named('act_fire', port.act_tvalid.and(act.act_ready).and(port.act_tlast));
@@ -133,6 +133,10 @@ export function engineTop(cfg: EngineConfig) {
     const rLastFire = m.named('r_last_fire', port.rvalid.and(ln.r_ready).and(port.rlast));
     m.when(arFire.and(rLastFire.not()), () => rBursts.set(rBursts.addWrap(1)))
       .elsewhen(rLastFire.and(arFire.not()), () => rBursts.set(rBursts.subWrap(1)));
+    // DONE means nothing of the job is left on any port: every result beat taken (data mode
+    // counts a vector at its last beat's handshake), every read burst's last R in, every W beat
+    // sent and every B taken (the writer is idle). A host write after DONE is taken, and with
+    // nothing in flight, no output can change under a pending handshake.
     const drained = m.named('drained', ln.idle.and(wr.idle).and(rBursts.eq(0)));
     regs.job_done.set(restart.not().and(doneAll).and(drained));
     const rErr = port.rvalid.and(ln.r_ready).and(port.rresp.ne(0));
@@ -182,7 +186,7 @@ export function engineTop(cfg: EngineConfig) {
     // Beats of one row: W rows are cols·2 bytes, G rows cols·8 bytes.
     const beatsFor = (elemsPerBeat: number): Expr =>
       regs.cols.add(elemsPerBeat - 1).shr(log2(elemsPerBeat)).resize(p.rowBeatBits);
-    // Registered: COLS and MODE hold still during a job.
+    // Registered: COLS and MODE cannot change during a job.
     const rowBeats = m.regNext('row_beats', mux(weight, beatsFor(p.busBytes / 8), beatsFor(p.busBytes / 2)));
     fetch.tok_valid.set(q.tok_valid);
     q.tok_ready.set(fetch.tok_ready);

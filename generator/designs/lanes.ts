@@ -74,7 +74,7 @@ export function lanes(p: EngineParams, prefix: string) {
     const vecBank = m.reg('a_bank', Bool(), { reset: false });
     const touched = m.reg('touched', Vec(p.groupsMax, Bool()), { reset: false });
 
-    // Functions of COLS and MODE only, which hold still during a job, so they are registered:
+    // Functions of COLS and MODE only, which cannot change during a job, so they are registered:
     // computed on the fly they began the critical path (MODE/COLS → group compares → go).
     const groupsNow = io.cols.add(N - 1).shr(log2Up(N)).resize(gCntBits);
     const G = m.regNext('groups', groupsNow);

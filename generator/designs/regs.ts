@@ -3,6 +3,14 @@
  * START/BUSY/DONE, the 32-bit event counters and the identification registers.
  * A write needs its address and data together; one transaction at a time in
  * each direction, which is all a control port needs.
+ *
+ * While BUSY the block takes no write at all: it completes with SLVERR and
+ * changes nothing. So the job registers the blocks read are the job's working
+ * copy from START to DONE without a second bank of flip-flops, and no host,
+ * however it misbehaves, can move them under a running job. Writes are taken
+ * one at a time, so the last job register write is taken at least two cycles
+ * before a START: copies registered from them (−θ, row beats, group counts)
+ * are current when the job begins.
  */
 import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
@@ -11,6 +19,16 @@ import type { EngineParams } from './params.ts';
 import { ENGINE_ID, REG, geometry } from '../../golden/engine-model/config.ts';
 
 export const LITE_ADDR_BITS = 8;
+
+/**
+ * 1 ≤ v ≤ max, for v as wide as max needs: with max a power of two that is "v ≠ 0 and, if
+ * the top bit is set, nothing below it", a few LUTs where a ≤ compare made a carry chain.
+ */
+function inRange(v: Expr, max: number): Expr {
+  const k = Math.log2(max);
+  if (Number.isInteger(k) && v.width === k + 1) return v.ne(0).and(v.bit(k).not().or(k === 0 ? true : v.bits(k - 1, 0).eq(0)));
+  return v.ne(0).and(v.le(max));
+}
 
 export function engineRegs(p: EngineParams, prefix: string) {
   const cntBits = log2Up(p.P + 1);
@@ -66,33 +84,51 @@ export function engineRegs(p: EngineParams, prefix: string) {
     io.awready.set(wFire);
     io.wready.set(wFire);
     io.bvalid.set(bvalid);
-    io.bresp.set(lit(0, UInt(2)));
     m.when(wFire, () => bvalid.set(true)).elsewhen(io.bready, () => bvalid.set(false));
+    // A write taken while BUSY (or a START of no runnable job, below) is refused: SLVERR, and no
+    // register sees it. BUSY can fall before the host takes B: the answer is set at the handshake.
+    const refused = m.reg('refused_r', Bool(), { reset: false });
+    io.bresp.set(cat(refused.asUInt(), lit(0, UInt(1))));
+    const wTake = m.named('w_take', wFire.and(busy.not()));
     // Byte strobes as per-byte write enables: no read-modify-write mux in front of the registers.
-    const writes = (addr: number): Expr => wFire.and(io.awaddr.eq(lit(addr, UInt(A))));
-    const register = (addr: number, name: string, width: number, reset = 0): Expr => {
+    const writes = (addr: number): Expr => wTake.and(io.awaddr.eq(lit(addr, UInt(A))));
+    // `zeros` low bits are not stored and read 0: bases and strides are multiples of the bus
+    // width, so an unaligned one cannot be programmed (no unaligned burst) and costs no flip-flop.
+    const register = (addr: number, name: string, width: number, reset = 0, zeros = 0): Expr => {
       const hit = writes(addr);
-      const parts: Expr[] = [];
+      const parts: Expr[] = zeros > 0 ? [lit(0, UInt(zeros))] : [];
       for (let b = 0; b < Math.ceil(width / 8); b++) {
         const hi = Math.min(width, 8 * b + 8) - 1;
-        const part = m.reg(`${name}_b${b}`, UInt(hi - 8 * b + 1), { reset: b === 0 ? reset : 0 });
-        m.when(hit.and(io.wstrb.bit(b)), () => part.set(io.wdata.bits(hi, 8 * b)));
+        const lo = Math.max(8 * b, zeros);
+        if (lo > hi) continue;
+        const part = m.reg(`${name}_b${b}`, UInt(hi - lo + 1), { reset: b === 0 ? reset : 0 });
+        m.when(hit.and(io.wstrb.bit(b)), () => part.set(io.wdata.bits(hi, lo)));
         parts.push(part);
       }
       return m.named(name, parts.length === 1 ? parts[0]! : cat(...parts.reverse()));
     };
+    const busZeros = log2Up(p.busBytes);
     const theta = register(REG.THETA, 'theta_q', p.gBits);
     const rows = register(REG.ROWS, 'rows_r', p.rCntBits, 1);
     const cols = register(REG.COLS, 'cols_r', p.kCntBits, 1);
     const vectors = register(REG.VECTORS, 'vectors_r', 32);
-    const wBase = register(REG.W_BASE, 'w_base_r', p.addrBits);
-    const wStride = register(REG.W_STRIDE, 'w_stride_r', p.addrBits);
-    const gBase = register(REG.G_BASE, 'g_base_r', p.addrBits);
-    const gStride = register(REG.G_STRIDE, 'g_stride_r', p.addrBits);
+    const wBase = register(REG.W_BASE, 'w_base_r', p.addrBits, 0, busZeros);
+    const wStride = register(REG.W_STRIDE, 'w_stride_r', p.addrBits, 0, busZeros);
+    const gBase = register(REG.G_BASE, 'g_base_r', p.addrBits, 0, busZeros);
+    const gStride = register(REG.G_STRIDE, 'g_stride_r', p.addrBits, 0, busZeros);
     m.when(writes(REG.MODE).and(io.wstrb.bit(0)), () => mode.set(io.wdata.bit(0)));
+    // START is refused too when the registers describe no job the engine can run within the
+    // bus rules: COLS = 0 makes 256-beat rows that cross 4 KiB, COLS > kMax hangs the lanes, and
+    // ROWS outside 1..rMax is more than the blocks are sized for. A write is taken at least two
+    // cycles before the next, so the check can be registered (the reset values pass it).
+    const runnable = m.regNext('job_runnable', inRange(rows, p.cfg.rMax).and(inRange(cols, p.cfg.kMax)), { reset: true });
     const ctrl = m.named('ctrl_write', writes(REG.CTRL).and(io.wstrb.bit(0)));
-    const startNow = m.named('start_now', ctrl.and(io.wdata.bit(0)).and(busy.not()));
-    const clearCounters = m.named('clear_counters', ctrl.and(io.wdata.bit(1)));
+    const startAsked = ctrl.and(io.wdata.bit(0));
+    // A refused START refuses its whole write: a CLEAR_COUNTERS beside it clears nothing.
+    const startBad = m.named('start_bad', startAsked.and(runnable.not()));
+    m.when(wFire, () => refused.set(busy.or(startBad)));
+    const startNow = m.named('start_now', startAsked.and(runnable));
+    const clearCounters = m.named('clear_counters', ctrl.and(io.wdata.bit(1)).and(startBad.not()));
     start.set(startNow);
     m.when(startNow, () => {
       busy.set(true);

@@ -51,7 +51,7 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
 
     // |g| ≥ θ as g ≥ θ (g ≥ 0) or g ≤ −θ (g < 0): two compares side by side, where forming
     // |g| first put a negation's carry chain in front of the compare (the critical path).
-    // θ holds still during a job, so −θ comes from a register.
+    // θ cannot change during a job (writes are refused while BUSY), so −θ comes from a register.
     const negTheta = m.regNext('neg_theta', io.theta.toSInt().neg());
     const pw = log2Up(p.P);
     const kept: Expr[] = [];

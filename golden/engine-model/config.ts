@@ -177,3 +177,15 @@ export const STATUS_BUSY = 1;
 export const STATUS_DONE = 2;
 export const MODE_DATA = 0;
 export const MODE_WEIGHT = 1;
+
+/**
+ * The job registers: what a job reads from START to DONE. While BUSY the engine refuses
+ * every write (BRESP = SLVERR, nothing changes), so these hold the job's values until
+ * DONE; the driver writes all of them before each START.
+ */
+export const JOB_REGS = [
+  REG.MODE, REG.THETA, REG.ROWS, REG.COLS, REG.VECTORS, REG.W_BASE, REG.W_STRIDE, REG.G_BASE, REG.G_STRIDE,
+] as const;
+/** AXI4-Lite responses the register block gives: OKAY, or SLVERR for a write refused while BUSY. */
+export const LITE_OKAY = 0;
+export const LITE_SLVERR = 2;

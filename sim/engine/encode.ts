@@ -72,12 +72,12 @@ export function cycleLimitFor(cfg: EngineConfig, R: number, plan: readonly Engin
 
 function scriptFor(mode: EngineMode, R: number, plan: readonly EngineJob[], l: MemoryLayout): LiteCommand[] {
   const s: LiteCommand[] = IDENT_READS.map((addr) => ({ op: 'read', addr }));
-  s.push(
-    { op: 'write', addr: REG.MODE, data: mode === 'data' ? MODE_DATA : MODE_WEIGHT },
-    { op: 'write', addr: REG.ROWS, data: R },
-  );
   for (const job of plan) {
+    // Every job register (JOB_REGS), MODE and ROWS included, before each START: a write a
+    // host slipped in after the previous DONE cannot leak into this job.
     s.push(
+      { op: 'write', addr: REG.MODE, data: mode === 'data' ? MODE_DATA : MODE_WEIGHT },
+      { op: 'write', addr: REG.ROWS, data: R },
       { op: 'write', addr: REG.THETA, data: job.theta },
       { op: 'write', addr: REG.COLS, data: job.cols },
       { op: 'write', addr: REG.VECTORS, data: job.vectors },

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { ENGINE_ID, geometry, getPreset, REG, STATUS_DONE } from '../../golden/engine-model/config.ts';
+import { CTRL_START, ENGINE_ID, geometry, getPreset, JOB_REGS, REG, STATUS_DONE } from '../../golden/engine-model/config.ts';
+import type { LiteCommand } from '../../sim/harness/job.ts';
 import { type EngineResult, runEngine } from '../../golden/engine-model/model.ts';
 import { decodeBeats, encodeBeats } from '../../sim/harness/beats.ts';
 import type { SimResult } from '../../sim/harness/job.ts';
@@ -54,6 +55,25 @@ function perfectResult(ej: EngineSimJob, m: EngineResult): SimResult {
     outputs, outputCycles: {}, writeBursts: [], reads, dumps, cycles: 1, timedOut: false, protocolErrors: [], streams: {},
     memory: { readBursts: 0, readBeats: 0, writeBursts: 0, writeBeats: 0, maxOutstandingReads: 0 }, simSeconds: 0, simCpuSeconds: 0, loopCycles: 0, outputsDigest: '',
   };
+}
+
+/** For each START of the script, the job registers not written since the previous START (or the script's start). */
+function jobRegsMissingBeforeStarts(script: readonly LiteCommand[]): { start: number; missing: number[] }[] {
+  const out: { start: number; missing: number[] }[] = [];
+  let written = new Set<number>();
+  let n = 0;
+  for (const c of script) {
+    if (c.op !== 'write') continue;
+    if (c.addr === REG.CTRL && c.data === CTRL_START) {
+      const missing = JOB_REGS.filter((r) => !written.has(r));
+      if (missing.length > 0) out.push({ start: n, missing });
+      written = new Set();
+      n++;
+    } else {
+      written.add(c.addr);
+    }
+  }
+  return out;
 }
 
 describe('engine-model: simulation driver', () => {
@@ -120,6 +140,19 @@ describe('engine-model: simulation driver', () => {
       assert.equal(starts, ej.plan.length);
       assert.equal(waits, ej.plan.length);
     }), { seed: seed + 1, numRuns: 100 });
+  });
+
+  it('writes every job register between one job and the next START, so nothing a host wrote after DONE leaks in', () => {
+    fc.assert(fc.property(caseArb, fc.constantFrom('data', 'weight') as fc.Arbitrary<'data' | 'weight'>, ({ cfg, p }, mode) => {
+      const missing = jobRegsMissingBeforeStarts(buildEngineJob(cfg, p, mode).job.script);
+      assert.deepEqual(missing, [], `job registers not written before a START: ${JSON.stringify(missing)}`);
+    }), { seed: seed + 3, numRuns: 100 });
+    // The check itself: the script as it was, MODE and ROWS written once before the first job only.
+    const cfg = getPreset('tiny');
+    const ej = buildEngineJob(cfg, { R: 4, K: 40, S: 1, theta: 0, g: new Int32Array(4), W: new Int32Array(160) }, 'data');
+    let seen = 0;
+    const once = ej.job.script.filter((c) => !(c.op === 'write' && (c.addr === REG.MODE || c.addr === REG.ROWS) && seen++ >= 2));
+    assert.deepEqual(jobRegsMissingBeforeStarts(once), [{ start: 1, missing: [REG.MODE, REG.ROWS] }, { start: 2, missing: [REG.MODE, REG.ROWS] }]);
   });
 
   it('round trip: a perfect engine result decodes to the model and compares clean', () => {

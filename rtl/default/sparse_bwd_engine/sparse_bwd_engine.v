@@ -375,15 +375,15 @@ module sparse_bwd_engine (
   wire ar_fire;
   (* src = "generator/designs/engine.ts:133.25" *)
   wire r_last_fire;
-  (* src = "generator/designs/engine.ts:136.23" *)
+  (* src = "generator/designs/engine.ts:140.23" *)
   wire drained;
-  (* src = "generator/designs/engine.ts:186.24" *)
+  (* src = "generator/designs/engine.ts:190.24" *)
   reg [6:0] row_beats;
 
-  (* src = "generator/designs/engine.ts:184.17" *)
+  (* src = "generator/designs/engine.ts:188.17" *)
   wire [9:0] _GEN_0;
   assign _GEN_0 = ({1'b0, u_regs_cols} + 10'd3);
-  (* src = "generator/designs/engine.ts:184.17" *)
+  (* src = "generator/designs/engine.ts:188.17" *)
   wire [9:0] _GEN_1;
   assign _GEN_1 = ({1'b0, u_regs_cols} + 10'd15);
 
@@ -391,107 +391,107 @@ module sparse_bwd_engine (
   wire _unused_bits;
   assign _unused_bits = ^{_GEN_0[1:0], _GEN_0[9], _GEN_1[3:0]};
 
-  assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:163.22
-  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:221.21
-  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:233.21
-  assign m_axis_res_tdata = {u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:234.20
-  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:235.20
-  assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:145.20
-  assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:149.19
-  assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:150.18
-  assign s_axil_bvalid = u_regs_bvalid;  // generator/designs/engine.ts:151.19
-  assign s_axil_arready = u_regs_arready;  // generator/designs/engine.ts:155.20
-  assign s_axil_rdata = u_regs_rdata;  // generator/designs/engine.ts:156.18
-  assign s_axil_rresp = u_regs_rresp;  // generator/designs/engine.ts:157.18
-  assign s_axil_rvalid = u_regs_rvalid;  // generator/designs/engine.ts:158.19
-  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:201.17
-  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:202.16
-  assign m_axi_arsize = 3'd5;  // generator/designs/engine.ts:203.17
-  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:204.18
-  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:205.18
-  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:214.17
-  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:246.17
-  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:247.16
-  assign m_axi_awsize = 3'd5;  // generator/designs/engine.ts:248.17
-  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:249.18
-  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:250.18
-  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:251.16
-  assign m_axi_wstrb = 32'hFFFFFFFF;  // generator/designs/engine.ts:252.16
-  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:253.16
-  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:254.17
-  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:257.17
-  assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:143.17
-  assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:144.18
-  assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:146.16
-  assign u_regs_wstrb = s_axil_wstrb;  // generator/designs/engine.ts:147.16
-  assign u_regs_wvalid = s_axil_wvalid;  // generator/designs/engine.ts:148.17
-  assign u_regs_bready = s_axil_bready;  // generator/designs/engine.ts:152.17
-  assign u_regs_araddr = s_axil_araddr;  // generator/designs/engine.ts:153.17
-  assign u_regs_arvalid = s_axil_arvalid;  // generator/designs/engine.ts:154.18
-  assign u_regs_rready = s_axil_rready;  // generator/designs/engine.ts:159.17
-  assign u_regs_job_done = (((~u_regs_start) & done_all) & drained);  // generator/designs/engine.ts:137.19
-  assign u_regs_axi_error = (((m_axi_rvalid & u_lanes_r_ready) & (m_axi_rresp != 2'd0)) | ((m_axi_bvalid & u_g_writer_b_ready) & (m_axi_bresp != 2'd0)));  // generator/designs/engine.ts:140.20
-  assign u_regs_cnt_valid = u_threshold_cnt_valid;  // generator/designs/engine.ts:176.20
-  assign u_regs_cnt_nonzero = u_threshold_cnt_nonzero;  // generator/designs/engine.ts:177.22
-  assign u_regs_cnt_zero = u_threshold_cnt_zero;  // generator/designs/engine.ts:178.19
-  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:218.20
-  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:206.18
-  assign u_threshold_grad_valid = s_axis_grad_tvalid;  // generator/designs/engine.ts:162.20
-  assign u_threshold_grad_data = s_axis_grad_tdata;  // generator/designs/engine.ts:164.19
-  assign u_threshold_grad_last = s_axis_grad_tlast;  // generator/designs/engine.ts:165.19
-  assign u_threshold_accept = (running & (grad_vectors != u_regs_vectors));  // generator/designs/engine.ts:166.16
-  assign u_threshold_restart = u_regs_start;  // generator/designs/engine.ts:167.17
-  assign u_threshold_theta = u_regs_theta;  // generator/designs/engine.ts:168.15
-  assign u_threshold_rows = u_regs_rows;  // generator/designs/engine.ts:169.14
-  assign u_threshold_out_ready = u_index_queue_in_ready;  // generator/designs/engine.ts:171.19
-  assign u_index_queue_in_valid = u_threshold_out_valid;  // generator/designs/engine.ts:170.16
-  assign u_index_queue_in_vals = u_threshold_out_vals;  // generator/designs/engine.ts:172.15
-  assign u_index_queue_in_visit = u_threshold_out_visit;  // generator/designs/engine.ts:173.16
-  assign u_index_queue_in_beat = u_threshold_out_beat;  // generator/designs/engine.ts:174.15
-  assign u_index_queue_in_last = u_threshold_out_last;  // generator/designs/engine.ts:175.15
-  assign u_index_queue_tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:188.17
-  assign u_row_fetch_tok_valid = u_index_queue_tok_valid;  // generator/designs/engine.ts:187.21
-  assign u_row_fetch_tok_j = u_index_queue_tok_j;  // generator/designs/engine.ts:189.17
-  assign u_row_fetch_tok_g = u_index_queue_tok_g;  // generator/designs/engine.ts:190.17
-  assign u_row_fetch_tok_eov = u_index_queue_tok_eov;  // generator/designs/engine.ts:191.19
-  assign u_row_fetch_tok_rowless = u_index_queue_tok_rowless;  // generator/designs/engine.ts:192.23
-  assign u_row_fetch_weight = u_regs_weight;  // generator/designs/engine.ts:193.18
-  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:194.19
-  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:195.16
-  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:196.18
-  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:197.21
-  assign u_row_fetch_row_done = u_lanes_row_done;  // generator/designs/engine.ts:198.20
-  assign u_row_fetch_row_retired = u_g_writer_row_retired;  // generator/designs/engine.ts:199.23
-  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:200.20
-  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:211.18
-  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:242.19
-  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:209.17
-  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:210.16
-  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:212.16
-  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:213.15
-  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:215.15
-  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:216.13
-  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:217.16
-  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:227.13
-  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:228.16
-  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:229.16
-  assign u_lanes_a_bank_full = u_act_loader_bank_full;  // generator/designs/engine.ts:230.20
-  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:236.16
-  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:220.19
-  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:222.18
-  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:223.18
-  assign u_act_loader_accept = ((running & u_regs_weight) & (act_vectors != u_regs_vectors));  // generator/designs/engine.ts:224.16
-  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:225.17
-  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:226.22
-  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:238.20
-  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:239.19
-  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:240.18
-  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:241.22
-  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:243.16
-  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:244.15
-  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:245.17
-  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:255.16
-  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:256.16
+  assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:167.22
+  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:225.21
+  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:237.21
+  assign m_axis_res_tdata = {u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:238.20
+  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:239.20
+  assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:149.20
+  assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:153.19
+  assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:154.18
+  assign s_axil_bvalid = u_regs_bvalid;  // generator/designs/engine.ts:155.19
+  assign s_axil_arready = u_regs_arready;  // generator/designs/engine.ts:159.20
+  assign s_axil_rdata = u_regs_rdata;  // generator/designs/engine.ts:160.18
+  assign s_axil_rresp = u_regs_rresp;  // generator/designs/engine.ts:161.18
+  assign s_axil_rvalid = u_regs_rvalid;  // generator/designs/engine.ts:162.19
+  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:205.17
+  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:206.16
+  assign m_axi_arsize = 3'd5;  // generator/designs/engine.ts:207.17
+  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:208.18
+  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:209.18
+  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:218.17
+  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:250.17
+  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:251.16
+  assign m_axi_awsize = 3'd5;  // generator/designs/engine.ts:252.17
+  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:253.18
+  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:254.18
+  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:255.16
+  assign m_axi_wstrb = 32'hFFFFFFFF;  // generator/designs/engine.ts:256.16
+  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:257.16
+  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:258.17
+  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:261.17
+  assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:147.17
+  assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:148.18
+  assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:150.16
+  assign u_regs_wstrb = s_axil_wstrb;  // generator/designs/engine.ts:151.16
+  assign u_regs_wvalid = s_axil_wvalid;  // generator/designs/engine.ts:152.17
+  assign u_regs_bready = s_axil_bready;  // generator/designs/engine.ts:156.17
+  assign u_regs_araddr = s_axil_araddr;  // generator/designs/engine.ts:157.17
+  assign u_regs_arvalid = s_axil_arvalid;  // generator/designs/engine.ts:158.18
+  assign u_regs_rready = s_axil_rready;  // generator/designs/engine.ts:163.17
+  assign u_regs_job_done = (((~u_regs_start) & done_all) & drained);  // generator/designs/engine.ts:141.19
+  assign u_regs_axi_error = (((m_axi_rvalid & u_lanes_r_ready) & (m_axi_rresp != 2'd0)) | ((m_axi_bvalid & u_g_writer_b_ready) & (m_axi_bresp != 2'd0)));  // generator/designs/engine.ts:144.20
+  assign u_regs_cnt_valid = u_threshold_cnt_valid;  // generator/designs/engine.ts:180.20
+  assign u_regs_cnt_nonzero = u_threshold_cnt_nonzero;  // generator/designs/engine.ts:181.22
+  assign u_regs_cnt_zero = u_threshold_cnt_zero;  // generator/designs/engine.ts:182.19
+  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:222.20
+  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:210.18
+  assign u_threshold_grad_valid = s_axis_grad_tvalid;  // generator/designs/engine.ts:166.20
+  assign u_threshold_grad_data = s_axis_grad_tdata;  // generator/designs/engine.ts:168.19
+  assign u_threshold_grad_last = s_axis_grad_tlast;  // generator/designs/engine.ts:169.19
+  assign u_threshold_accept = (running & (grad_vectors != u_regs_vectors));  // generator/designs/engine.ts:170.16
+  assign u_threshold_restart = u_regs_start;  // generator/designs/engine.ts:171.17
+  assign u_threshold_theta = u_regs_theta;  // generator/designs/engine.ts:172.15
+  assign u_threshold_rows = u_regs_rows;  // generator/designs/engine.ts:173.14
+  assign u_threshold_out_ready = u_index_queue_in_ready;  // generator/designs/engine.ts:175.19
+  assign u_index_queue_in_valid = u_threshold_out_valid;  // generator/designs/engine.ts:174.16
+  assign u_index_queue_in_vals = u_threshold_out_vals;  // generator/designs/engine.ts:176.15
+  assign u_index_queue_in_visit = u_threshold_out_visit;  // generator/designs/engine.ts:177.16
+  assign u_index_queue_in_beat = u_threshold_out_beat;  // generator/designs/engine.ts:178.15
+  assign u_index_queue_in_last = u_threshold_out_last;  // generator/designs/engine.ts:179.15
+  assign u_index_queue_tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:192.17
+  assign u_row_fetch_tok_valid = u_index_queue_tok_valid;  // generator/designs/engine.ts:191.21
+  assign u_row_fetch_tok_j = u_index_queue_tok_j;  // generator/designs/engine.ts:193.17
+  assign u_row_fetch_tok_g = u_index_queue_tok_g;  // generator/designs/engine.ts:194.17
+  assign u_row_fetch_tok_eov = u_index_queue_tok_eov;  // generator/designs/engine.ts:195.19
+  assign u_row_fetch_tok_rowless = u_index_queue_tok_rowless;  // generator/designs/engine.ts:196.23
+  assign u_row_fetch_weight = u_regs_weight;  // generator/designs/engine.ts:197.18
+  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:198.19
+  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:199.16
+  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:200.18
+  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:201.21
+  assign u_row_fetch_row_done = u_lanes_row_done;  // generator/designs/engine.ts:202.20
+  assign u_row_fetch_row_retired = u_g_writer_row_retired;  // generator/designs/engine.ts:203.23
+  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:204.20
+  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:215.18
+  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:246.19
+  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:213.17
+  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:214.16
+  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:216.16
+  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:217.15
+  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:219.15
+  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:220.13
+  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:221.16
+  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:231.13
+  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:232.16
+  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:233.16
+  assign u_lanes_a_bank_full = u_act_loader_bank_full;  // generator/designs/engine.ts:234.20
+  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:240.16
+  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:224.19
+  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:226.18
+  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:227.18
+  assign u_act_loader_accept = ((running & u_regs_weight) & (act_vectors != u_regs_vectors));  // generator/designs/engine.ts:228.16
+  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:229.17
+  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:230.22
+  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:242.20
+  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:243.19
+  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:244.18
+  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:245.22
+  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:247.16
+  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:248.15
+  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:249.17
+  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:259.16
+  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:260.16
   assign running = (u_regs_busy & (~u_regs_start));  // generator/designs/engine.ts:104.20
   assign grad_fire = ((s_axis_grad_tvalid & u_threshold_grad_ready) & s_axis_grad_tlast);  // generator/designs/engine.ts:117.24
   assign act_fire = ((s_axis_act_tvalid & u_act_loader_act_ready) & s_axis_act_tlast);  // generator/designs/engine.ts:118.23
@@ -500,7 +500,7 @@ module sparse_bwd_engine (
   assign done_all = ((vectors_left[31:1] == 31'd0) & (vectors_left[0] == vec_done_late));  // generator/designs/engine.ts:129.23
   assign ar_fire = (u_row_fetch_ar_valid & m_axi_arready);  // generator/designs/engine.ts:132.22
   assign r_last_fire = ((m_axi_rvalid & u_lanes_r_ready) & m_axi_rlast);  // generator/designs/engine.ts:133.25
-  assign drained = ((u_lanes_idle & u_g_writer_idle) & (read_bursts == 9'd0));  // generator/designs/engine.ts:136.23
+  assign drained = ((u_lanes_idle & u_g_writer_idle) & (read_bursts == 9'd0));  // generator/designs/engine.ts:140.23
 
   (* src = "generator/designs/engine.ts:108.19" *)
   always @(posedge aclk) begin
@@ -558,9 +558,9 @@ module sparse_bwd_engine (
       end
     end
   end
-  (* src = "generator/designs/engine.ts:186.24" *)
+  (* src = "generator/designs/engine.ts:190.24" *)
   always @(posedge aclk) begin
-    (* src = "generator/designs/engine.ts:186.24" *) row_beats <= (u_regs_weight ? _GEN_0[8:2] : {1'b0, _GEN_1[9:4]});
+    (* src = "generator/designs/engine.ts:190.24" *) row_beats <= (u_regs_weight ? _GEN_0[8:2] : {1'b0, _GEN_1[9:4]});
   end
 
   (* src = "generator/designs/engine.ts:93.20" *)
