@@ -211,7 +211,9 @@ function masterRules(g: PortGroup, ctx: RuleContext, out: RuleSet): void {
   const rdata = P('rdata') ?? P('wdata');
   if (!rdata) return;
   const busBytes = rdata.width / 8;
-  const maxOut = Number(ctx.params.maxOutstanding ?? 0);
+  // Read bursts in flight the design declares: maxReadBursts when it counts bursts apart from
+  // its outstanding rows (a row split at 4 KiB is two bursts), else maxOutstanding.
+  const maxOut = Number(ctx.params.maxReadBursts ?? ctx.params.maxOutstanding ?? 0);
   for (const ch of ['ar', 'aw'] as const) {
     const valid = P(`${ch}valid`);
     const addr = P(`${ch}addr`);
@@ -241,7 +243,7 @@ function masterRules(g: PortGroup, ctx: RuleContext, out: RuleSet): void {
     out.checks.push({ kind: 'assume', cond: `!${P('rvalid')!.name} || ${t.count} != 0`, message: `${g.prefix} R: no R beat without an outstanding read burst (AXI A3.3.1, of the memory)`, loc: rloc });
     out.checks.push({ kind: 'assume', cond: `!${P('rvalid')!.name} || ${t.count} == 0 || ${P('rlast')!.name} == (${t.beatNo} == ${t.headLen})`, message: `${g.prefix} R: RLAST on the LEN+1'th beat of the burst and only there (AXI A3.4.1, of the memory)`, loc: rloc });
     if (maxOut > 0) {
-      out.checks.push({ kind: 'assert', cond: `${t.count} <= ${maxOut}`, message: `${g.prefix} AR: at most maxOutstanding = ${maxOut} read bursts outstanding (contract)`, loc: P('arvalid')!.loc });
+      out.checks.push({ kind: 'assert', cond: `${t.count} <= ${maxOut}`, message: `${g.prefix} AR: at most ${maxOut} read bursts outstanding, as the design declares (contract)`, loc: P('arvalid')!.loc });
     }
   }
   // Writes: W follows its AW, WLAST exactly on the LEN+1'th beat, full strobes (asserted);
