@@ -41,7 +41,7 @@ export function formatTable(results: readonly ProofResult[]): string {
   const lines = rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  '));
   lines.splice(1, 0, w.map((n) => '-'.repeat(n)).join('  '));
   for (const r of results) {
-    for (const f of r.failures) lines.push(`${r.label}: ${f.kind} failed at step ${r.failStep}: ${f.source}: ${f.message}${r.vcd ? ` (counterexample ${join(r.label, r.vcd)})` : ''}`);
+    for (const f of r.failures) lines.push(`${r.label}: ${f.kind} failed at step ${r.failStep}: ${f.source}: ${f.message}${r.vcd ? ` (counterexample ${r.vcd})` : ''}`);
     if (r.note) lines.push(`${r.label}: ${r.note}`);
   }
   return lines.join('\n');

@@ -55,7 +55,7 @@ export interface ProofResult {
   readonly bmc: 'passed' | 'failed' | 'timeout';
   /** proven: the unbounded proof closed; failed: a counterexample exists; unknown: neither within the time (bounded by the BMC). */
   readonly proof: ProofStatus;
-  /** Counterexample of a failed BMC: the step it fails in, the properties it breaks, the VCD (relative to the out folder). */
+  /** Counterexample: the step it fails in, the properties it breaks, the VCD's path. */
   readonly failures: PropertyFailure[];
   readonly failStep?: number;
   readonly vcd?: string;
@@ -170,7 +170,7 @@ export async function prove(job: ProofJob): Promise<ProofResult> {
   const bmc = await abc(job, `bmc3 -F ${job.depth} -T ${job.timeout}`, 'bmc.log');
   if (bmc.status === 'failed') {
     const failures = failuresAt(w, await replay(job));
-    return done({ bmcDepth: bmc.frame, bmc: 'failed', proof: 'failed', failures, failStep: bmc.frame, vcd: existsSync(join(job.dir, 'cex.vcd')) ? 'cex.vcd' : undefined });
+    return done({ bmcDepth: bmc.frame, bmc: 'failed', proof: 'failed', failures, failStep: bmc.frame, vcd: existsSync(join(job.dir, 'cex.vcd')) ? join(job.dir, 'cex.vcd') : undefined });
   }
   await rm(join(job.dir, 'cex.aiw'), { force: true });
   if (bmc.status !== 'passed') {
@@ -184,7 +184,7 @@ export async function prove(job: ProofJob): Promise<ProofResult> {
     else if (pdr.status === 'failed') {
       // Deeper than the BMC: a real counterexample all the same.
       const failures = failuresAt(w, await replay(job));
-      return done({ bmcDepth: job.depth, bmc: 'passed', proof: 'failed', failures, failStep: pdr.frame, vcd: existsSync(join(job.dir, 'cex.vcd')) ? 'cex.vcd' : undefined });
+      return done({ bmcDepth: job.depth, bmc: 'passed', proof: 'failed', failures, failStep: pdr.frame, vcd: existsSync(join(job.dir, 'cex.vcd')) ? join(job.dir, 'cex.vcd') : undefined });
     } else note = `no proof within ${job.timeout} s: bounded to ${job.depth} steps`;
   }
   await rm(join(job.dir, 'cex.aiw'), { force: true });

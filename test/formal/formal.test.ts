@@ -1,8 +1,10 @@
 /**
  * The formal flow (formal/): broken designs are refuted with a counterexample
  * VCD that names the rule's TypeScript line; correct ones and the tiny
- * engine's leaf modules are proven; the whole tiny sparse engine shows the
- * counterexample of issue 19 (result TVALID dropped after a MODE write).
+ * engine's leaf modules are proven; the whole tiny sparse engine keeps its
+ * result stream's TVALID under any AXI4-Lite traffic, and shows the
+ * counterexample of issue 19 (TVALID dropped after a MODE write) when the
+ * register block is made to take writes while BUSY again.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { planDesignJobs, planJobs } from '../../formal/plan.ts';
-import { prove, type ProofResult } from '../../formal/run.ts';
+import { prove, type ProofJob, type ProofResult } from '../../formal/run.ts';
 import { getPreset } from '../../golden/engine-model/config.ts';
 import type { ModuleDef } from '../../generator/core/module.ts';
 import { COUNTER_ASSERT_MESSAGE, burstMaster, limitedCounter, overflowingFifo, streamSource } from './fixtures/broken-designs.ts';
@@ -26,7 +28,7 @@ async function proveDesign(def: ModuleDef): Promise<ProofResult> {
 /** A refuted design: BMC failed, the VCD exists, and the failing property is the expected rule at the expected TS file. */
 function assertRefuted(r: ProofResult, rule: RegExp, file: RegExp): void {
   assert.equal(r.bmc, 'failed', `expected a counterexample, got ${JSON.stringify(r)}`);
-  assert.ok(r.vcd && existsSync(join(work, r.label, r.vcd)), 'counterexample VCD written');
+  assert.ok(r.vcd && existsSync(r.vcd), 'counterexample VCD written');
   assert.ok(r.failures.some((f) => rule.test(f.message) && file.test(f.source)), `failures ${JSON.stringify(r.failures)} name ${rule} at ${file}`);
 }
 
@@ -80,9 +82,27 @@ describe('formal: the tiny engines', () => {
     }
   });
 
-  it('refutes the whole sparse engine under any legal AXI4-Lite traffic: result TVALID drops after a MODE write (issue 19)', async () => {
+  // Issue 19's fault, injected back into the emitted register block: writes taken while BUSY.
+  const TAKE = 'assign w_take = (w_fire & (~busy_r));';
+  function withWritesWhileBusy(job: ProofJob): ProofJob {
+    const files = new Map(job.files);
+    const regs = files.get('sbe_regs.v')!;
+    assert.ok(regs.includes(TAKE), 'the register block still refuses writes with this line (update the injection)');
+    files.set('sbe_regs.v', regs.replace(TAKE, 'assign w_take = w_fire;'));
+    return { ...job, files, dir: `${job.dir}-injected` };
+  }
+
+  it('the register block: a refused write changes no job register (and the proof catches a block that takes it)', async () => {
+    const [job] = planJobs(getPreset('tiny'), { variants: ['sparse'], modules: ['sbe_regs'], ...opts });
+    assert.equal((await prove(job!)).proof, 'proven');
+    assertRefuted(await prove(withWritesWhileBusy(job!)), /a write while BUSY is answered SLVERR and changes no job register/, /generator\/designs\/regs\.ts:\d+/);
+  });
+
+  it('the whole sparse engine keeps result TVALID under any legal AXI4-Lite traffic; with writes taken while BUSY it drops it (issue 19)', async () => {
     const [job] = planJobs(getPreset('tiny'), { variants: ['sparse'], modules: ['sparse_bwd_engine'], ...opts, depth: 20, unbounded: false, only: 'm_axis_res' });
-    const r = await prove(job!);
+    const ok = await prove(job!);
+    assert.equal(ok.bmc, 'passed', JSON.stringify(ok.failures));
+    const r = await prove(withWritesWhileBusy(job!));
     assertRefuted(r, /m_axis_res: once VALID is high it stays high until READY/, /generator\/designs\/engine\.ts:\d+/);
   });
 
