@@ -14,7 +14,9 @@ import { execa } from 'execa';
 import { planDesignJobs, planJobs } from '../../formal/plan.ts';
 import { prove, type ProofJob, type ProofResult } from '../../formal/run.ts';
 import { getPreset } from '../../golden/engine-model/config.ts';
-import type { ModuleDef } from '../../generator/core/module.ts';
+import { defineModule, type ModuleDef } from '../../generator/core/module.ts';
+import { Bool, UInt } from '../../generator/core/types.ts';
+import { requireTool } from '../../toolchain/index.ts';
 import { COUNTER_ASSERT_MESSAGE, burstMaster, limitedCounter, overflowingFifo, streamSource } from './fixtures/broken-designs.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'sparsegrad-formal-'));
@@ -31,6 +33,43 @@ function assertRefuted(r: ProofResult, rule: RegExp, file: RegExp): void {
   assert.ok(r.vcd && existsSync(r.vcd), 'counterexample VCD written');
   assert.ok(r.failures.some((f) => rule.test(f.message) && file.test(f.source)), `failures ${JSON.stringify(r.failures)} name ${rule} at ${file}`);
 }
+
+describe('formal: properties in the DSL', () => {
+  // Each misuse would otherwise emit a wrapper whose check means something other than the user wrote.
+  it('refuses a property inside when(), naming the line', () => {
+    assert.throws(() => defineModule('bad_when', (m) => {
+      const a = m.input('a', Bool());
+      const y = m.output('y', Bool());
+      y.set(a);
+      m.when(a, () => m.assert(a, 'a holds'));
+      return { a, y };
+    }), /formal\.test\.ts:\d+:\d+: error \[structure\].*m\.assert\(\) inside when\(\)\/switch\(\): state it at the module's top level/);
+  });
+
+  it('refuses a condition wider than one bit and an empty message', () => {
+    const build = (wide: boolean, msg: string) => () => defineModule('bad_prop', (m) => {
+      const a = m.input('a', UInt(3));
+      const y = m.output('y', UInt(3));
+      y.set(a);
+      m.assert(wide ? a : a.ne(0), msg);
+      return { a, y };
+    });
+    assert.throws(build(true, 'x'), /m\.assert\(\) condition must be 1 bit wide, got UInt\(3\)/);
+    assert.throws(build(false, ' '), /m\.assert\(\) needs a message/);
+  });
+
+  it('keeps the design Verilog free of properties and puts them, with their lines, in the wrapper', async () => {
+    const [job] = planDesignJobs(limitedCounter(9), 'fixture', opts);
+    const verilog = [...job!.files.values()].join('\n');
+    assert.doesNotMatch(verilog, /assert|FORMAL/);
+    assert.match(job!.wrapper.text, /\/\/ P1 assert test\/formal\/fixtures\/broken-designs\.ts:\d+:\d+: the counter stays below 5\n {2}always @\* if \(!_f_rst\) assert\(/);
+    assert.deepEqual(job!.wrapper.expose, ['c']);
+  });
+
+  it('says how to install the model checker when it is missing', () => {
+    assert.throws(() => requireTool('yosys-abc', { PATH: '/nonexistent' }), /^UserError: yosys-abc is not installed: run scripts\/setup \(or apt-get install yosys\)$/);
+  });
+});
 
 describe('formal: broken designs are refuted with a counterexample naming the TypeScript line', () => {
   it('keeps a correct AXI4-Stream source (so the refutations below are not the flow failing everything)', async () => {
