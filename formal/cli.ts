@@ -1,5 +1,5 @@
 /** CLI command of formal/: `sparsegrad formal` (see docs/verification.md, "Formal"). */
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -23,13 +23,13 @@ const schema = z.strictObject({
   out: z.string().min(1),
 });
 
+/** formal-report.json: deterministic (no times; counterexample paths relative to the report). */
 export interface FormalReport {
   preset: string;
   depth: number;
-  modules: ProofResult[];
+  modules: Omit<ProofResult, 'seconds'>[];
   /** Every module's assertions hold (proven, or bounded with no counterexample). */
   pass: boolean;
-  seconds: number;
 }
 
 /** The table the command prints: one line per module. */
@@ -47,7 +47,7 @@ export function formatTable(results: readonly ProofResult[]): string {
   return lines.join('\n');
 }
 
-export async function runFormal(o: z.infer<typeof schema>): Promise<FormalReport> {
+export async function runFormal(o: z.infer<typeof schema>): Promise<{ report: FormalReport; results: ProofResult[]; seconds: number }> {
   requireTool('yosys');
   requireTool('yosys-abc');
   const cfg = loadEngineConfig(o.preset);
@@ -63,12 +63,11 @@ export async function runFormal(o: z.infer<typeof schema>): Promise<FormalReport
   const report: FormalReport = {
     preset: o.preset,
     depth: o.depth,
-    modules: results,
+    modules: results.map(({ seconds: _s, ...r }) => ({ ...r, vcd: r.vcd && relative(out, r.vcd) })),
     pass: results.every((r) => r.bmc === 'passed' && r.proof !== 'failed'),
-    seconds: Math.round((performance.now() - t0) / 100) / 10,
   };
   await writeAtomic(join(out, 'formal-report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  return report;
+  return { report, results, seconds: Math.round((performance.now() - t0) / 100) / 10 };
 }
 
 export function register(program: Command): void {
@@ -90,9 +89,9 @@ export function register(program: Command): void {
         const issue = parsed.error.issues[0]!;
         throw new UserError(`formal: --${String(issue.path[0] ?? 'options')}: ${issue.message}`);
       }
-      const report = await runFormal(parsed.data);
-      console.log(formatTable(report.modules));
-      console.log(`formal: ${report.pass ? 'PASS' : 'FAIL'} in ${report.seconds} s; report ${join(resolve(parsed.data.out), 'formal-report.json')}`);
+      const { report, results, seconds } = await runFormal(parsed.data);
+      console.log(formatTable(results));
+      console.log(`formal: ${report.pass ? 'PASS' : 'FAIL'} in ${seconds} s; report ${join(resolve(parsed.data.out), 'formal-report.json')}`);
       if (!report.pass) process.exitCode = 1;
     });
 }

@@ -145,6 +145,20 @@ describe('formal: the tiny engines', () => {
     assertRefuted(r, /m_axis_res: once VALID is high it stays high until READY/, /generator\/designs\/engine\.ts:\d+/);
   });
 
+  it('the command prints its table and writes a deterministic formal-report.json', async () => {
+    const out = join(work, 'cli');
+    const run = () => execa('bin/sparsegrad', ['formal', '--preset', 'tiny', '--engine', 'sparse', '--module', 'sbe_act_loader', '--depth', '5', '--out', out], { reject: false });
+    const r = await run();
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /sparse\/sbe_act_loader\s+2\s+0\s+5\s+proven/);
+    const first = readFileSync(join(out, 'formal-report.json'), 'utf8');
+    const report = JSON.parse(first) as { pass: boolean; modules: { label: string; proof: string }[] };
+    assert.equal(report.pass, true);
+    assert.deepEqual(report.modules.map((m) => [m.label, m.proof]), [['sparse/sbe_act_loader', 'proven']]);
+    await run();
+    assert.equal(readFileSync(join(out, 'formal-report.json'), 'utf8'), first);
+  });
+
   it('the command prints one line for a bad flag', async () => {
     const r = await execa('bin/sparsegrad', ['formal', '--preset', 'tiny', '--depth', '0', '--out', work], { reject: false });
     assert.equal(r.exitCode, 1);
