@@ -186,7 +186,7 @@ export async function prove(job: ProofJob): Promise<ProofResult> {
       const failures = failuresAt(w, await replay(job));
       return done({ bmcDepth: job.depth, bmc: 'passed', proof: 'failed', failures, failStep: pdr.frame, vcd: existsSync(join(job.dir, 'cex.vcd')) ? join(job.dir, 'cex.vcd') : undefined });
     } else note = `no proof within ${job.timeout} s: bounded to ${job.depth} steps`;
-  }
+  } else note = `bounded to ${job.depth} steps (no unbounded proof asked)`;
   await rm(join(job.dir, 'cex.aiw'), { force: true });
   return done({ bmcDepth: job.depth, bmc: 'passed', proof, failures: [], note });
 }
