@@ -121,15 +121,24 @@ describe('formal: the tiny engines', () => {
     }
   });
 
-  // Issue 19's fault, injected back into the emitted register block: writes taken while BUSY.
-  const TAKE = 'assign w_take = (w_fire & (~busy_r));';
-  function withWritesWhileBusy(job: ProofJob): ProofJob {
+  /** A fault injected into the emitted Verilog of a job (the text must still be there: update the injection if not). */
+  function inject(job: ProofJob, file: string, from: string, to: string): ProofJob {
     const files = new Map(job.files);
-    const regs = files.get('sbe_regs.v')!;
-    assert.ok(regs.includes(TAKE), 'the register block still refuses writes with this line (update the injection)');
-    files.set('sbe_regs.v', regs.replace(TAKE, 'assign w_take = w_fire;'));
+    const text = files.get(file)!;
+    assert.ok(text.includes(from), `${file} no longer holds '${from}': update the injected fault`);
+    files.set(file, text.replace(from, to));
     return { ...job, files, dir: `${job.dir}-injected` };
   }
+  // Issue 19's fault, injected back into the emitted register block: writes taken while BUSY.
+  const withWritesWhileBusy = (job: ProofJob): ProofJob => inject(job, 'sbe_regs.v', 'assign w_take = (w_fire & (~busy_r));', 'assign w_take = w_fire;');
+
+  it('the leaf invariants catch their faults: a wrapping beat number, a vector loaded into a held bank', async () => {
+    const leaf = (m: string): ProofJob => planJobs(getPreset('tiny'), { variants: ['sparse'], modules: [m], ...opts, depth: 24, unbounded: false })[0]!;
+    // Without the saturation, a vector longer than ⌈rMax/P⌉ beats wraps to row 0.
+    assertRefuted(await prove(inject(leaf('sbe_threshold'), 'sbe_threshold.v', 'end else if ((beat < 5\'d16)) begin', 'end else if (1\'b1) begin')), /the beat number parks at 16/, /generator\/designs\/threshold\.ts:\d+/);
+    // Without bank_free, the loader takes a beat for a bank the lanes still hold.
+    assertRefuted(await prove(inject(leaf('sbe_act_loader'), 'sbe_act_loader.v', 'assign can_take = ((accept & bank_free) & (~held_valid));', 'assign can_take = (accept & (~held_valid));')), /a vector completes only into a free bank/, /generator\/designs\/act-loader\.ts:\d+/);
+  });
 
   it('the register block: a refused write changes no job register (and the proof catches a block that takes it)', async () => {
     const [job] = planJobs(getPreset('tiny'), { variants: ['sparse'], modules: ['sbe_regs'], ...opts });
