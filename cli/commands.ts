@@ -7,6 +7,7 @@ import { register as registerSim } from '../sim/cli.ts';
 import { register as registerFpga } from '../fpga/cli.ts';
 import { register as registerReports } from '../reports/cli.ts';
 import { register as registerCluster } from '../cluster/cli.ts';
+import { register as registerFormal } from '../formal/cli.ts';
 
 export function registerCommands(program: Command): void {
   registerGolden(program);
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerFpga(program);
   registerReports(program);
   registerCluster(program);
+  registerFormal(program);
 }

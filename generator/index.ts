@@ -19,8 +19,10 @@ export { blackBox } from './core/blackbox.ts';
 export type { BlackBoxSpec } from './core/blackbox.ts';
 export { checkDesign } from './checks/index.ts';
 export type { CheckResult } from './checks/index.ts';
-export { emitDesign, emitVerilog, collectWarnings, printWarnings } from './backend/design.ts';
+export { emitDesign, emitVerilog, emitFormalWrappers, collectWarnings, printWarnings } from './backend/design.ts';
 export type { EmitOptions, EmittedDesign, Manifest, ManifestInterface, ManifestModule, ManifestPort } from './backend/design.ts';
+export type { FormalWrapper, WrapperProperty } from './backend/formal.ts';
+export type { FormalProperty, PropertyKind } from './core/formal.ts';
 
 // ---- the standard library: streams, AXI interfaces, stream operators, FIFOs, fixed point ----
 export { Stream, StreamSignature, streamOf, streamPort, streamIn, streamOut, streamWire, connectStreams, payload, fire, dataType, typeName, sameType, payloadLayout } from './lib/stream.ts';

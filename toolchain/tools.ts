@@ -3,6 +3,7 @@
  *
  * API
  *   type ToolName = 'verilator' | 'iverilog' | 'vvp' | 'yosys' | 'nextpnr-ice40' | 'icepack' | 'icetime'
+ *                 | 'yosys-abc' (the formal flow's model checker, shipped with yosys)
  *   findTool(name)        => absolute path, or undefined when the tool is not installed
  *   requireTool(name)     => absolute path; throws a one-line UserError saying how to install it
  *   toolVersion(name)     => version string (e.g. '5.006'), probed once per binary (cached on disk, keyed by
@@ -21,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
 import { UserError } from '../cli/errors.ts';
 
-export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime', 'sbatch', 'squeue', 'scancel'] as const;
+export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime', 'yosys-abc', 'sbatch', 'squeue', 'scancel'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** Debian package providing each tool; scripts/setup installs the same ones. */
@@ -33,6 +34,7 @@ const DEBIAN_PACKAGE: Record<ToolName, string> = {
   'nextpnr-ice40': 'nextpnr-ice40',
   icepack: 'fpga-icestorm',
   icetime: 'fpga-icestorm',
+  'yosys-abc': 'yosys',
   // The Slurm clients of `--executor slurm` (scripts/slurm-local brings up a one-node cluster).
   sbatch: 'slurm-wlm',
   squeue: 'slurm-wlm',
@@ -49,6 +51,7 @@ const VERSION_PROBE: Record<ToolName, { args: string[]; pattern: RegExp }> = {
   // icestorm tools have no version flag; their help banner is the best identity we get.
   icepack: { args: ['-h'], pattern: /(icepack)/ },
   icetime: { args: ['-h'], pattern: /(icetime)/ },
+  'yosys-abc': { args: ['-c', 'version'], pattern: /UC Berkeley, (ABC \S+)/ },
   sbatch: { args: ['--version'], pattern: /slurm\s+(\S+)/ },
   squeue: { args: ['--version'], pattern: /slurm\s+(\S+)/ },
   scancel: { args: ['--version'], pattern: /slurm\s+(\S+)/ },

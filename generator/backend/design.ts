@@ -13,6 +13,7 @@ import { hooksOf, type ModuleDef } from '../core/module.ts';
 import { srcAttr } from '../core/loc.ts';
 import { blackBoxOf } from '../core/blackbox.ts';
 import { clockNeeds, emitModule, type ClockNeeds } from './verilog.ts';
+import { emitFormalWrapper, type FormalWrapper } from './formal.ts';
 
 export interface ManifestPort {
   name: string;
@@ -47,6 +48,8 @@ export interface EmittedDesign {
   files: Map<string, string>;
   manifest: Manifest;
   warnings: CheckResult['warnings'];
+  /** Module name (as emitted) -> its definition, for the formal wrappers. */
+  defs: ReadonlyMap<string, ModuleDef>;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -75,6 +78,7 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
   const blackBoxes = new Map<string, string>();
   const sources = new Set<string>();
   const blackBoxNames = new Set(order.filter((d) => !d.impl).map((d) => d.name));
+  const defs = new Map<string, ModuleDef>();
 
   for (const def of order) {
     if (!def.impl) {
@@ -101,6 +105,7 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
     collectSources(def, sources);
     if (textByName.has(name)) continue;
     textByName.set(name, text);
+    defs.set(name, def);
     files.set(`${name}.v`, text);
     const n = needs(def);
     const clockPorts: ManifestPort[] = [];
@@ -130,7 +135,16 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
     sources: sortedSources,
   };
   for (const sink of warningSinks) sink.push(...checks.warnings);
-  return { files, manifest, warnings: checks.warnings };
+  return { files, manifest, warnings: checks.warnings, defs };
+}
+
+/** The formal wrapper of every module of an emitted design (see formal.ts), in emission order. */
+export function emitFormalWrappers(design: EmittedDesign, only?: string): FormalWrapper[] {
+  const cache = new Map<ModuleDef, ClockNeeds>();
+  return design.manifest.modules.map((mod) => {
+    const def = design.defs.get(mod.name)!;
+    return emitFormalWrapper(def, mod.name, mod.name === design.manifest.top, clockNeeds(def, cache), only);
+  });
 }
 
 export interface EmitOptions {

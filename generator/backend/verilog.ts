@@ -52,7 +52,7 @@ export function verilogConst(value: bigint, width: number): string {
 }
 
 /** Emits expressions of one module, spilling to `_GEN_n` wires what Verilog cannot index. */
-class ExprEmitter {
+export class ExprEmitter {
   readonly spillDecls: string[] = [];
   private readonly spills = new Map<Expr, string>();
   /** Bits of spill wires actually read, so the rest can be sunk explicitly. */

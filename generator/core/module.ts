@@ -12,6 +12,7 @@ import { captureLoc, formatLoc, type SourceLoc } from './loc.ts';
 import { unusableName, unusablePortName } from './names.ts';
 import { checkedVec } from './vec-index.ts';
 import { maxUnsigned } from './value-range.ts';
+import { recordProperty, type FormalProperty } from './formal.ts';
 import { Ground, log2Up, signedBitsFor, unsignedBitsFor, type BundleType, type HwType, type VecType } from './types.ts';
 
 // ---- statements -----------------------------------------------------------
@@ -213,6 +214,8 @@ export class ModuleBuilder implements SignalOwner {
   readonly constructionWarnings: Diagnostic[] = [];
   /** Values read on purpose by nothing (see unused()). */
   readonly sinks: Expr[] = [];
+  /** Formal properties (core/formal.ts): emitted only into the module's formal wrapper. */
+  readonly properties: FormalProperty[] = [];
   private readonly stack: Stmt[][] = [this.body];
   private readonly usedNames = new Map<string, SourceLoc>();
   private sealed = false;
@@ -309,6 +312,28 @@ export class ModuleBuilder implements SignalOwner {
       this.checkReads(v, 'unused()', loc);
       this.sinks.push(v);
     }
+  }
+
+  // ---- formal properties (checked at the clock edge, out of reset; see core/formal.ts) ----
+  /** `cond` holds in every cycle; proven by `sparsegrad formal`. */
+  assert(cond: Expr, message: string): void {
+    this.property({ kind: 'assert', cond, message, loc: captureLoc() });
+  }
+  /** Formal checks of this module take `cond` for granted (a promise about its inputs). */
+  assume(cond: Expr, message: string): void {
+    this.property({ kind: 'assume', cond, message, loc: captureLoc() });
+  }
+  /** Some trace reaches a cycle where `cond` holds (a sanity goal for the proofs). */
+  cover(cond: Expr, message: string): void {
+    this.property({ kind: 'cover', cond, message, loc: captureLoc() });
+  }
+  /** In the cycle after one where `trigger` holds, `cond` holds and each of `stable` keeps its value. */
+  assertNext(trigger: Expr, cond: Expr, message: string, stable: readonly Expr[] = []): void {
+    this.property({ kind: 'assert', cond, message, loc: captureLoc(), after: trigger, stable });
+  }
+  private property(p: FormalProperty): void {
+    this.checkOpen(p.loc);
+    recordProperty(this, p, this.stack.length > 1);
   }
 
   // ---- control flow ----

@@ -94,6 +94,8 @@ export function actLoader(p: EngineParams, prefix: string) {
     io.a_wdata.set(wdata);
 
     m.when(io.restart, () => word.set(0)).elsewhen(vecDone, () => word.set(0)).elsewhen(we.and(inRange), () => word.set(word.addWrap(1)));
+    m.assert(word.le(p.groupsMax), `the word counter stays within a bank (${p.groupsMax} words)`);
+    m.assert(vecDone.not().or(bankFree), 'a vector completes only into a free bank (never over one the lanes hold)');
     m.when(io.restart, () => loadBank.set(false)).elsewhen(vecDone, () => loadBank.set(loadBank.not()));
     m.when(io.restart, () => relBank.set(false)).elsewhen(io.bank_release, () => relBank.set(relBank.not()));
     full.forEach((f, b) => {

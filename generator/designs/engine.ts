@@ -260,5 +260,9 @@ export function engineTop(cfg: EngineConfig) {
     wr.b_valid.set(port.bvalid);
     port.bready.set(wr.b_ready);
     return port;
-  }, { P: p.P, N, rMax: cfg.rMax, kMax: cfg.kMax, queueDepth: cfg.queueDepth, maxOutstanding: cfg.maxOutstanding, axiDataBits: cfg.axiDataBits, skipping: cfg.skipping });
+  }, {
+    P: p.P, N, rMax: cfg.rMax, kMax: cfg.kMax, queueDepth: cfg.queueDepth, maxOutstanding: cfg.maxOutstanding, axiDataBits: cfg.axiDataBits, skipping: cfg.skipping,
+    // Read bursts in flight at most: maxOutstanding rows, each split at 256 beats and at every 4 KiB page it touches.
+    maxReadBursts: cfg.maxOutstanding * (Math.ceil((p.rowBeatsMax * p.busBytes) / 4096) + 1),
+  });
 }

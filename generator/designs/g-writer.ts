@@ -43,6 +43,7 @@ export function gWriter(p: EngineParams, prefix: string) {
     bursts.push.set(io.burst_valid);
     bursts.wdata.set(rec.pack({ addr: io.burst_addr, len: io.burst_len, end: io.burst_row_end.asUInt() }));
     io.burst_room.set(bursts.full.not());
+    m.assume(io.burst_valid.not().or(bursts.full.not()), 'the row fetcher records a burst only while burst_room is high');
 
     const room = m.named('room', lens.full.not().and(ends.full.not()));
     const awValid = m.named('aw_go', bursts.valid.and(room));

@@ -44,6 +44,10 @@ export function regFifo(m: ModuleBuilder, name: string, width: number, depthWant
   });
   m.when(pop, () => rptr.set(rptr.addWrap(1)));
   m.when(push.and(pop.not()), () => count.set(count.addWrap(1))).elsewhen(pop.and(push.not()), () => count.set(count.subWrap(1)));
+  m.assert(count.le(depth), `FIFO ${name}: count within its depth ${depth}`);
+  m.assert(wptr.subWrap(rptr).eq(count.resize(pw)), `FIFO ${name}: count equals write pointer minus read pointer`);
+  m.assert(push.not().or(count.ne(depth)).or(pop), `FIFO ${name}: no push into a full FIFO (overflow)`);
+  m.assert(pop.not().or(count.ne(0)), `FIFO ${name}: no pop from an empty FIFO (underflow)`);
   return { push, wdata, pop, valid: count.ne(0), data: select(rptr, slots), full: count.eq(depth), count, depth };
 }
 
@@ -75,6 +79,11 @@ export function bramFifo(m: ModuleBuilder, name: string, width: number, depthWan
   const raddr = m.named(`${name}_raddr`, mux(pop, nextR, rptr).bits(pw - 1, 0));
   const rdata = mem.read(raddr, `${name}_head`);
   m.when(pop, () => rptr.set(nextR));
+  m.assert(count.le(depth), `FIFO ${name}: count within its depth ${depth}`);
+  m.assert(wptrSeen.subWrap(rptr).le(count), `FIFO ${name}: the entries the reader sees were all pushed`);
+  m.assert(wptr.subWrap(wptrSeen).le(1), `FIFO ${name}: the reader's copy of the write pointer lags by at most one push`);
+  m.assert(push.not().or(count.ne(depth)), `FIFO ${name}: no push into a full FIFO (overflow)`);
+  m.assert(pop.not().or(wptrSeen.ne(rptr)), `FIFO ${name}: no pop of an entry the reader cannot see (underflow)`);
   return { push, wdata, pop, valid: wptrSeen.ne(rptr), data: rdata, full: count.eq(depth), count, depth };
 }
 
@@ -103,6 +112,8 @@ export function pipeSlot(m: ModuleBuilder, name: string, width: number): Slot {
   const data = m.reg(`${name}_data`, UInt(width), { enable: push });
   data.set(wdata);
   m.when(push, () => valid.set(true)).elsewhen(pop, () => valid.set(false));
+  m.assert(push.not().or(valid.not()).or(pop), `slot ${name}: no push over a held value that is not taken`);
+  m.assert(pop.not().or(valid), `slot ${name}: no pop of an empty slot`);
   return { push, wdata, pop, valid, data, ready: valid.not().or(pop) };
 }
 

@@ -139,6 +139,12 @@ export function engineRegs(p: EngineParams, prefix: string) {
       done.set(true);
     });
     m.when(busy.and(io.axi_error), () => error.set(true));
+    m.assert(busy.and(done).not(), 'STATUS never shows BUSY and DONE together');
+    m.assert(start.not().or(busy), 'the START pulse comes only with BUSY set');
+    // The register contract, proven for any host: a refused write changes no state of the job.
+    const jobRegs = [mode, theta, rows, cols, vectors, wBase, wStride, gBase, gStride];
+    m.assertNext(wFire.and(busy), bvalid.and(refused), 'a write while BUSY is answered SLVERR and changes no job register', jobRegs);
+    m.assertNext(wFire.and(busy.not()).and(startBad), bvalid.and(refused).and(busy.not()).and(start.not()), 'a START of no runnable job is answered SLVERR and starts nothing', jobRegs);
 
     // ---- counters ----
     const counter = (name: string, inc: Expr): Expr => {

@@ -116,6 +116,7 @@ export function rowFetch(p: EngineParams, prefix: string) {
     tq.push.set(takeRow.or(takeRowless));
     tq.wdata.set(tok.pack({ g: io.tok_g, eov: io.tok_eov, rowless: io.tok_rowless }));
     tq.pop.set(io.lt_pop);
+    m.assume(io.lt_pop.not().or(tq.valid), 'the lanes pop a lane token only while one is offered (lt_valid)');
     io.lt_valid.set(tq.valid);
     io.lt_data.set(tq.data);
 

@@ -94,6 +94,8 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     const nzFlags = m.regNext('cnt_nz_flags', cat(...[...nonzero].reverse()));
     const zFlags = m.regNext('cnt_z_flags', cat(...[...zero].reverse()));
     const flags = (v: Expr): Expr[] => Array.from({ length: p.P }, (_, i) => v.bit(i));
+    m.assert(beat.le(p.beatsMax), `the beat number parks at ${p.beatsMax} (⌈rMax/P⌉) and never wraps to row 0`);
+    m.assert(nzFlags.and(zFlags).eq(0), 'no value is counted both zero and nonzero');
     io.cnt_nonzero.set(popcount(flags(nzFlags), cntBits));
     io.cnt_zero.set(popcount(flags(zFlags), cntBits));
     return io;

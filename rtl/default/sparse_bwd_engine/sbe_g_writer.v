@@ -26,25 +26,25 @@ module sbe_g_writer (
   (* src = "generator/designs/g-writer.ts:36.22" *) output wire row_retired,
   (* src = "generator/designs/g-writer.ts:37.15" *) output wire idle
 );
-  (* src = "generator/designs/hw.ts:60.18" *)
+  (* src = "generator/designs/hw.ts:64.18" *)
   wire bursts_push;
-  (* src = "generator/designs/hw.ts:61.17" *)
+  (* src = "generator/designs/hw.ts:65.17" *)
   wire bursts_pop;
-  (* src = "generator/designs/hw.ts:62.19" *)
+  (* src = "generator/designs/hw.ts:66.19" *)
   wire [40:0] bursts_wdata;
-  (* src = "generator/designs/hw.ts:65.18" *)
+  (* src = "generator/designs/hw.ts:69.18" *)
   reg [4:0] bursts_wptr;
-  (* src = "generator/designs/hw.ts:66.22" *)
+  (* src = "generator/designs/hw.ts:70.22" *)
   reg [4:0] bursts_wptr_seen;
-  (* src = "generator/designs/hw.ts:67.18" *)
+  (* src = "generator/designs/hw.ts:71.18" *)
   reg [4:0] bursts_rptr;
-  (* src = "generator/designs/hw.ts:68.19" *)
+  (* src = "generator/designs/hw.ts:72.19" *)
   wire [4:0] bursts_count;
-  (* src = "generator/designs/hw.ts:74.19" *)
+  (* src = "generator/designs/hw.ts:78.19" *)
   wire [4:0] bursts_rnext;
-  (* src = "generator/designs/hw.ts:75.19" *)
+  (* src = "generator/designs/hw.ts:79.19" *)
   wire [3:0] bursts_raddr;
-  (* src = "generator/designs/hw.ts:76.21" *)
+  (* src = "generator/designs/hw.ts:80.21" *)
   reg [40:0] bursts_head;
   (* src = "generator/designs/hw.ts:34.18" *)
   wire lens_push;
@@ -110,89 +110,89 @@ module sbe_g_writer (
   reg [3:0] ends_rptr;
   (* src = "generator/designs/hw.ts:40.19" *)
   reg [4:0] ends_count;
-  (* src = "generator/designs/g-writer.ts:47.20" *)
+  (* src = "generator/designs/g-writer.ts:48.20" *)
   wire room;
-  (* src = "generator/designs/g-writer.ts:48.23" *)
+  (* src = "generator/designs/g-writer.ts:49.23" *)
   wire aw_go;
-  (* src = "generator/designs/g-writer.ts:52.22" *)
+  (* src = "generator/designs/g-writer.ts:53.22" *)
   wire aw_fire;
-  (* src = "generator/designs/g-writer.ts:59.20" *)
+  (* src = "generator/designs/g-writer.ts:60.20" *)
   reg [7:0] beat;
-  (* src = "generator/designs/g-writer.ts:60.21" *)
+  (* src = "generator/designs/g-writer.ts:61.21" *)
   wire w_is_last;
-  (* src = "generator/designs/g-writer.ts:61.22" *)
+  (* src = "generator/designs/g-writer.ts:62.22" *)
   wire w_go;
-  (* src = "generator/designs/g-writer.ts:62.21" *)
+  (* src = "generator/designs/g-writer.ts:63.21" *)
   wire w_fire;
-  (* src = "generator/designs/hw.ts:64.17" *)
+  (* src = "generator/designs/hw.ts:68.17" *)
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [40:0] bursts_ram [0:15];
 
-  (* src = "generator/designs/hw.ts:47.43" *)
+  (* src = "generator/designs/hw.ts:51.43" *)
   wire _GEN_0;
   assign _GEN_0 = (lens_count != 3'd0);
-  (* src = "generator/designs/hw.ts:47.43" *)
+  (* src = "generator/designs/hw.ts:51.43" *)
   wire _GEN_1;
   assign _GEN_1 = (ends_count != 5'd0);
-  (* src = "generator/designs/g-writer.ts:72.36" *)
+  (* src = "generator/designs/g-writer.ts:73.36" *)
   wire _GEN_2;
   assign _GEN_2 = (b_valid & _GEN_1);
 
   assign burst_room = (~(bursts_count == 5'd16));  // generator/designs/g-writer.ts:45.19
-  assign d_ready = (_GEN_0 & w_ready);  // generator/designs/g-writer.ts:66.16
-  assign aw_valid = aw_go;  // generator/designs/g-writer.ts:49.17
-  assign aw_addr = bursts_head[31:0];  // generator/designs/g-writer.ts:50.16
-  assign aw_len = bursts_head[39:32];  // generator/designs/g-writer.ts:51.15
-  assign w_valid = w_go;  // generator/designs/g-writer.ts:63.16
-  assign w_data = d_data;  // generator/designs/g-writer.ts:64.15
-  assign w_last = w_is_last;  // generator/designs/g-writer.ts:65.15
-  assign b_ready = _GEN_1;  // generator/designs/g-writer.ts:71.16
-  assign row_retired = (_GEN_2 & (ends_rptr[3] ? (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_15 : ends_slot_14) : (ends_rptr[0] ? ends_slot_13 : ends_slot_12)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_11 : ends_slot_10) : (ends_rptr[0] ? ends_slot_9 : ends_slot_8))) : (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_7 : ends_slot_6) : (ends_rptr[0] ? ends_slot_5 : ends_slot_4)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_3 : ends_slot_2) : (ends_rptr[0] ? ends_slot_1 : ends_slot_0)))));  // generator/designs/g-writer.ts:74.20
-  assign idle = (((bursts_count == 5'd0) & (~_GEN_0)) & (~_GEN_1));  // generator/designs/g-writer.ts:75.13
+  assign d_ready = (_GEN_0 & w_ready);  // generator/designs/g-writer.ts:67.16
+  assign aw_valid = aw_go;  // generator/designs/g-writer.ts:50.17
+  assign aw_addr = bursts_head[31:0];  // generator/designs/g-writer.ts:51.16
+  assign aw_len = bursts_head[39:32];  // generator/designs/g-writer.ts:52.15
+  assign w_valid = w_go;  // generator/designs/g-writer.ts:64.16
+  assign w_data = d_data;  // generator/designs/g-writer.ts:65.15
+  assign w_last = w_is_last;  // generator/designs/g-writer.ts:66.15
+  assign b_ready = _GEN_1;  // generator/designs/g-writer.ts:72.16
+  assign row_retired = (_GEN_2 & (ends_rptr[3] ? (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_15 : ends_slot_14) : (ends_rptr[0] ? ends_slot_13 : ends_slot_12)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_11 : ends_slot_10) : (ends_rptr[0] ? ends_slot_9 : ends_slot_8))) : (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_7 : ends_slot_6) : (ends_rptr[0] ? ends_slot_5 : ends_slot_4)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_3 : ends_slot_2) : (ends_rptr[0] ? ends_slot_1 : ends_slot_0)))));  // generator/designs/g-writer.ts:75.20
+  assign idle = (((bursts_count == 5'd0) & (~_GEN_0)) & (~_GEN_1));  // generator/designs/g-writer.ts:76.13
   assign bursts_push = burst_valid;  // generator/designs/g-writer.ts:43.17
-  assign bursts_pop = aw_fire;  // generator/designs/g-writer.ts:53.16
+  assign bursts_pop = aw_fire;  // generator/designs/g-writer.ts:54.16
   assign bursts_wdata = {burst_row_end, burst_len, burst_addr};  // generator/designs/g-writer.ts:44.18
-  assign bursts_count = (bursts_wptr - bursts_rptr);  // generator/designs/hw.ts:68.19
-  assign bursts_rnext = (bursts_rptr + 5'd1);  // generator/designs/hw.ts:74.19
-  assign bursts_raddr = (bursts_pop ? bursts_rnext[3:0] : bursts_rptr[3:0]);  // generator/designs/hw.ts:75.19
-  assign lens_push = aw_fire;  // generator/designs/g-writer.ts:54.15
-  assign lens_pop = (w_fire & w_is_last);  // generator/designs/g-writer.ts:67.14
-  assign lens_wdata = bursts_head[39:32];  // generator/designs/g-writer.ts:55.16
-  assign ends_push = aw_fire;  // generator/designs/g-writer.ts:56.15
-  assign ends_pop = _GEN_2;  // generator/designs/g-writer.ts:73.14
-  assign ends_wdata = bursts_head[40];  // generator/designs/g-writer.ts:57.16
-  assign room = ((~(lens_count == 3'd4)) & (~(ends_count == 5'd16)));  // generator/designs/g-writer.ts:47.20
-  assign aw_go = ((bursts_wptr_seen != bursts_rptr) & room);  // generator/designs/g-writer.ts:48.23
-  assign aw_fire = (aw_go & aw_ready);  // generator/designs/g-writer.ts:52.22
-  assign w_is_last = (beat == (lens_rptr[1] ? (lens_rptr[0] ? lens_slot_3 : lens_slot_2) : (lens_rptr[0] ? lens_slot_1 : lens_slot_0)));  // generator/designs/g-writer.ts:60.21
-  assign w_go = (d_valid & _GEN_0);  // generator/designs/g-writer.ts:61.22
-  assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:62.21
+  assign bursts_count = (bursts_wptr - bursts_rptr);  // generator/designs/hw.ts:72.19
+  assign bursts_rnext = (bursts_rptr + 5'd1);  // generator/designs/hw.ts:78.19
+  assign bursts_raddr = (bursts_pop ? bursts_rnext[3:0] : bursts_rptr[3:0]);  // generator/designs/hw.ts:79.19
+  assign lens_push = aw_fire;  // generator/designs/g-writer.ts:55.15
+  assign lens_pop = (w_fire & w_is_last);  // generator/designs/g-writer.ts:68.14
+  assign lens_wdata = bursts_head[39:32];  // generator/designs/g-writer.ts:56.16
+  assign ends_push = aw_fire;  // generator/designs/g-writer.ts:57.15
+  assign ends_pop = _GEN_2;  // generator/designs/g-writer.ts:74.14
+  assign ends_wdata = bursts_head[40];  // generator/designs/g-writer.ts:58.16
+  assign room = ((~(lens_count == 3'd4)) & (~(ends_count == 5'd16)));  // generator/designs/g-writer.ts:48.20
+  assign aw_go = ((bursts_wptr_seen != bursts_rptr) & room);  // generator/designs/g-writer.ts:49.23
+  assign aw_fire = (aw_go & aw_ready);  // generator/designs/g-writer.ts:53.22
+  assign w_is_last = (beat == (lens_rptr[1] ? (lens_rptr[0] ? lens_slot_3 : lens_slot_2) : (lens_rptr[0] ? lens_slot_1 : lens_slot_0)));  // generator/designs/g-writer.ts:61.21
+  assign w_go = (d_valid & _GEN_0);  // generator/designs/g-writer.ts:62.22
+  assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:63.21
 
-  (* src = "generator/designs/hw.ts:65.18" *)
+  (* src = "generator/designs/hw.ts:69.18" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_wptr <= 5'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:69.5" *) if (bursts_push) begin
-        (* src = "generator/designs/hw.ts:71.10" *) bursts_wptr <= (bursts_wptr + 5'd1);
+      (* src = "generator/designs/hw.ts:73.5" *) if (bursts_push) begin
+        (* src = "generator/designs/hw.ts:75.10" *) bursts_wptr <= (bursts_wptr + 5'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:66.22" *)
+  (* src = "generator/designs/hw.ts:70.22" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_wptr_seen <= 5'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:73.12" *) bursts_wptr_seen <= bursts_wptr;
+      (* src = "generator/designs/hw.ts:77.12" *) bursts_wptr_seen <= bursts_wptr;
     end
   end
-  (* src = "generator/designs/hw.ts:67.18" *)
+  (* src = "generator/designs/hw.ts:71.18" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_rptr <= 5'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:77.5" *) if (bursts_pop) begin
-        (* src = "generator/designs/hw.ts:77.26" *) bursts_rptr <= bursts_rnext;
+      (* src = "generator/designs/hw.ts:81.5" *) if (bursts_pop) begin
+        (* src = "generator/designs/hw.ts:81.26" *) bursts_rptr <= bursts_rnext;
       end
     end
   end
@@ -420,23 +420,23 @@ module sbe_g_writer (
       end
     end
   end
-  (* src = "generator/designs/g-writer.ts:59.20" *)
+  (* src = "generator/designs/g-writer.ts:60.20" *)
   always @(posedge clk) begin
     if (rst) begin
       beat <= 8'd0;
     end else begin
-      (* src = "generator/designs/g-writer.ts:68.7" *) if (w_fire) begin
-        (* src = "generator/designs/g-writer.ts:68.30" *) beat <= (beat + 8'd1);
+      (* src = "generator/designs/g-writer.ts:69.7" *) if (w_fire) begin
+        (* src = "generator/designs/g-writer.ts:69.30" *) beat <= (beat + 8'd1);
       end
-      (* src = "generator/designs/g-writer.ts:69.7" *) if ((w_fire & w_is_last)) begin
-        (* src = "generator/designs/g-writer.ts:69.41" *) beat <= 8'd0;
+      (* src = "generator/designs/g-writer.ts:70.7" *) if ((w_fire & w_is_last)) begin
+        (* src = "generator/designs/g-writer.ts:70.41" *) beat <= 8'd0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:64.17" *)
+  (* src = "generator/designs/hw.ts:68.17" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:69.5" *) if (bursts_push) begin
-      (* src = "generator/designs/hw.ts:70.9" *) bursts_ram[bursts_wptr[3:0]] <= bursts_wdata;
+    (* src = "generator/designs/hw.ts:73.5" *) if (bursts_push) begin
+      (* src = "generator/designs/hw.ts:74.9" *) bursts_ram[bursts_wptr[3:0]] <= bursts_wdata;
     end
   end
 `ifndef SYNTHESIS
@@ -445,15 +445,15 @@ module sbe_g_writer (
   always @* begin
     bursts_ram__sim_we0 = 1'b0;
     bursts_ram__sim_wa0 = 4'd0;
-    (* src = "generator/designs/hw.ts:69.5" *) if (bursts_push) begin
+    (* src = "generator/designs/hw.ts:73.5" *) if (bursts_push) begin
       bursts_ram__sim_we0 = 1'b1;
       bursts_ram__sim_wa0 = bursts_wptr[3:0];
     end
   end
 `endif
-  (* src = "generator/designs/hw.ts:76.21" *)
+  (* src = "generator/designs/hw.ts:80.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:76.21" *) bursts_head <= bursts_ram[bursts_raddr];
+    (* src = "generator/designs/hw.ts:80.21" *) bursts_head <= bursts_ram[bursts_raddr];
 `ifndef SYNTHESIS
     if ((bursts_ram__sim_we0 && bursts_ram__sim_wa0 == bursts_raddr)) bursts_head <= ~bursts_ram[bursts_raddr];
 `endif

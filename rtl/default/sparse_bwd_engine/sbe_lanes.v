@@ -28,15 +28,15 @@ module sbe_lanes (
   (* src = "generator/designs/lanes.ts:52.20" *) output wire [2:0] mac_count,
   (* src = "generator/designs/lanes.ts:53.15" *) output wire idle
 );
-  (* src = "generator/designs/hw.ts:99.18" *)
+  (* src = "generator/designs/hw.ts:108.18" *)
   wire rbeat_push;
-  (* src = "generator/designs/hw.ts:100.17" *)
+  (* src = "generator/designs/hw.ts:109.17" *)
   wire rbeat_pop;
-  (* src = "generator/designs/hw.ts:101.19" *)
+  (* src = "generator/designs/hw.ts:110.19" *)
   wire [255:0] rbeat_wdata;
-  (* src = "generator/designs/hw.ts:102.19" *)
+  (* src = "generator/designs/hw.ts:111.19" *)
   reg rbeat_valid;
-  (* src = "generator/designs/hw.ts:103.18" *)
+  (* src = "generator/designs/hw.ts:112.18" *)
   reg [255:0] rbeat_data;
   (* src = "generator/designs/lanes.ts:69.22" *)
   reg res_out;
@@ -283,7 +283,7 @@ module sbe_lanes (
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [63:0] a_ram [0:127];
 
-  (* src = "generator/designs/hw.ts:106.62" *)
+  (* src = "generator/designs/hw.ts:117.62" *)
   wire _GEN_0;
   assign _GEN_0 = ((~rbeat_valid) | rbeat_pop);
   (* src = "generator/designs/lanes.ts:86.18" *)
@@ -356,22 +356,22 @@ module sbe_lanes (
   assign sum_2 = ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_4[47:0]);  // generator/designs/lanes.ts:175.56
   assign sum_3 = ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_5[47:0]);  // generator/designs/lanes.ts:175.56
 
-  (* src = "generator/designs/hw.ts:102.19" *)
+  (* src = "generator/designs/hw.ts:111.19" *)
   always @(posedge clk) begin
     if (rst) begin
       rbeat_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:105.5" *) if (rbeat_push) begin
-        (* src = "generator/designs/hw.ts:105.28" *) rbeat_valid <= 1'b1;
+      (* src = "generator/designs/hw.ts:114.5" *) if (rbeat_push) begin
+        (* src = "generator/designs/hw.ts:114.28" *) rbeat_valid <= 1'b1;
       end else if (rbeat_pop) begin
-        (* src = "generator/designs/hw.ts:105.65" *) rbeat_valid <= 1'b0;
+        (* src = "generator/designs/hw.ts:114.65" *) rbeat_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:103.18" *)
+  (* src = "generator/designs/hw.ts:112.18" *)
   always @(posedge clk) begin
     if (rbeat_push) begin
-      (* src = "generator/designs/hw.ts:104.8" *) rbeat_data <= rbeat_wdata;
+      (* src = "generator/designs/hw.ts:113.8" *) rbeat_data <= rbeat_wdata;
     end
   end
   (* src = "generator/designs/lanes.ts:69.22" *)

@@ -137,35 +137,35 @@ module sbe_regs (
   wire start_now;
   (* src = "generator/designs/regs.ts:131.29" *)
   wire clear_counters;
-  (* src = "generator/designs/regs.ts:154.53" *)
+  (* src = "generator/designs/regs.ts:160.53" *)
   reg [2:0] mac_count_q;
-  (* src = "generator/designs/regs.ts:154.53" *)
+  (* src = "generator/designs/regs.ts:160.53" *)
   reg skip_valid;
-  (* src = "generator/designs/regs.ts:157.73" *)
+  (* src = "generator/designs/regs.ts:163.73" *)
   reg [11:0] skip_macs;
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   reg [31:0] cycles_busy;
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   reg [31:0] macs_issued;
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   reg [31:0] macs_skipped;
-  (* src = "generator/designs/regs.ts:154.53" *)
+  (* src = "generator/designs/regs.ts:160.53" *)
   reg fetched_q;
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   reg [31:0] rows_fetched;
-  (* src = "generator/designs/regs.ts:154.53" *)
+  (* src = "generator/designs/regs.ts:160.53" *)
   reg stall_q;
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   reg [31:0] stall_cycles;
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   reg [31:0] nonzeros;
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   reg [31:0] zeros;
-  (* src = "generator/designs/regs.ts:169.22" *)
+  (* src = "generator/designs/regs.ts:175.22" *)
   reg rvalid_r;
-  (* src = "generator/designs/regs.ts:170.21" *)
+  (* src = "generator/designs/regs.ts:176.21" *)
   reg [31:0] rdata_r;
-  (* src = "generator/designs/regs.ts:171.22" *)
+  (* src = "generator/designs/regs.ts:177.22" *)
   wire ar_fire;
 
   (* src = "generator/designs/regs.ts:126.29" *)
@@ -200,21 +200,21 @@ module sbe_regs (
   assign wready = w_fire;  // generator/designs/regs.ts:85.15
   assign bresp = {refused_r, 1'b0};  // generator/designs/regs.ts:91.14
   assign bvalid = bvalid_r;  // generator/designs/regs.ts:86.15
-  assign arready = (~rvalid_r);  // generator/designs/regs.ts:172.16
-  assign rdata = rdata_r;  // generator/designs/regs.ts:174.14
-  assign rresp = 2'd0;  // generator/designs/regs.ts:175.14
-  assign rvalid = rvalid_r;  // generator/designs/regs.ts:173.15
-  assign start = start_r;  // generator/designs/regs.ts:195.14
-  assign busy = busy_r;  // generator/designs/regs.ts:196.13
-  assign weight = mode;  // generator/designs/regs.ts:197.15
-  assign theta = theta_q;  // generator/designs/regs.ts:198.14
-  assign rows = rows_r;  // generator/designs/regs.ts:199.13
-  assign cols = cols_r;  // generator/designs/regs.ts:200.13
-  assign vectors = vectors_r;  // generator/designs/regs.ts:201.16
-  assign w_base = w_base_r;  // generator/designs/regs.ts:202.15
-  assign w_stride = w_stride_r;  // generator/designs/regs.ts:203.17
-  assign g_base = g_base_r;  // generator/designs/regs.ts:204.15
-  assign g_stride = g_stride_r;  // generator/designs/regs.ts:205.17
+  assign arready = (~rvalid_r);  // generator/designs/regs.ts:178.16
+  assign rdata = rdata_r;  // generator/designs/regs.ts:180.14
+  assign rresp = 2'd0;  // generator/designs/regs.ts:181.14
+  assign rvalid = rvalid_r;  // generator/designs/regs.ts:179.15
+  assign start = start_r;  // generator/designs/regs.ts:201.14
+  assign busy = busy_r;  // generator/designs/regs.ts:202.13
+  assign weight = mode;  // generator/designs/regs.ts:203.15
+  assign theta = theta_q;  // generator/designs/regs.ts:204.14
+  assign rows = rows_r;  // generator/designs/regs.ts:205.13
+  assign cols = cols_r;  // generator/designs/regs.ts:206.13
+  assign vectors = vectors_r;  // generator/designs/regs.ts:207.16
+  assign w_base = w_base_r;  // generator/designs/regs.ts:208.15
+  assign w_stride = w_stride_r;  // generator/designs/regs.ts:209.17
+  assign g_base = g_base_r;  // generator/designs/regs.ts:210.15
+  assign g_stride = g_stride_r;  // generator/designs/regs.ts:211.17
   assign w_fire = ((awvalid & wvalid) & (~bvalid_r));  // generator/designs/regs.ts:83.21
   assign w_take = (w_fire & (~busy_r));  // generator/designs/regs.ts:92.21
   assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:108.16
@@ -229,7 +229,7 @@ module sbe_regs (
   assign start_bad = (_GEN_0 & (~job_runnable));  // generator/designs/regs.ts:128.24
   assign start_now = (_GEN_0 & job_runnable);  // generator/designs/regs.ts:130.24
   assign clear_counters = ((ctrl_write & wdata[1]) & (~start_bad));  // generator/designs/regs.ts:131.29
-  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:171.22
+  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:177.22
 
   (* src = "generator/designs/regs.ts:75.20" *)
   always @(posedge clk) begin
@@ -576,207 +576,207 @@ module sbe_regs (
       (* src = "generator/designs/regs.ts:124.24" *) job_runnable <= (((rows_r != 11'd0) & ((~rows_r[10]) | (rows_r[9:0] == 10'd0))) & ((cols_r != 9'd0) & ((~cols_r[8]) | (cols_r[7:0] == 8'd0))));
     end
   end
-  (* src = "generator/designs/regs.ts:154.53" *)
+  (* src = "generator/designs/regs.ts:160.53" *)
   always @(posedge clk) begin
     if (rst) begin
       mac_count_q <= 3'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:154.53" *) mac_count_q <= mac_count;
+      (* src = "generator/designs/regs.ts:160.53" *) mac_count_q <= mac_count;
     end
   end
-  (* src = "generator/designs/regs.ts:154.53" *)
+  (* src = "generator/designs/regs.ts:160.53" *)
   always @(posedge clk) begin
     if (rst) begin
       skip_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:154.53" *) skip_valid <= cnt_valid;
+      (* src = "generator/designs/regs.ts:160.53" *) skip_valid <= cnt_valid;
     end
   end
-  (* src = "generator/designs/regs.ts:157.73" *)
+  (* src = "generator/designs/regs.ts:163.73" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:157.73" *) skip_macs <= ({9'd0, cnt_zero} * {3'd0, cols_r});
+    (* src = "generator/designs/regs.ts:163.73" *) skip_macs <= ({9'd0, cnt_zero} * {3'd0, cols_r});
   end
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   always @(posedge clk) begin
     if (rst) begin
       cycles_busy <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:146.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:146.37" *) cycles_busy <= 32'd0;
+      (* src = "generator/designs/regs.ts:152.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:152.37" *) cycles_busy <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:146.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
+        (* src = "generator/designs/regs.ts:152.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_issued <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:146.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:146.37" *) macs_issued <= 32'd0;
+      (* src = "generator/designs/regs.ts:152.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:152.37" *) macs_issued <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:146.63" *) macs_issued <= (macs_issued + {29'd0, mac_count_q});
+        (* src = "generator/designs/regs.ts:152.63" *) macs_issued <= (macs_issued + {29'd0, mac_count_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_skipped <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:146.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:146.37" *) macs_skipped <= 32'd0;
+      (* src = "generator/designs/regs.ts:152.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:152.37" *) macs_skipped <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:146.63" *) macs_skipped <= (macs_skipped + {20'd0, (skip_valid ? skip_macs : 12'd0)});
+        (* src = "generator/designs/regs.ts:152.63" *) macs_skipped <= (macs_skipped + {20'd0, (skip_valid ? skip_macs : 12'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.53" *)
+  (* src = "generator/designs/regs.ts:160.53" *)
   always @(posedge clk) begin
     if (rst) begin
       fetched_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:154.53" *) fetched_q <= fetched;
+      (* src = "generator/designs/regs.ts:160.53" *) fetched_q <= fetched;
     end
   end
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_fetched <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:146.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:146.37" *) rows_fetched <= 32'd0;
+      (* src = "generator/designs/regs.ts:152.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:152.37" *) rows_fetched <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:146.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched_q});
+        (* src = "generator/designs/regs.ts:152.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.53" *)
+  (* src = "generator/designs/regs.ts:160.53" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:154.53" *) stall_q <= (busy_r & (mac_count == 3'd0));
+      (* src = "generator/designs/regs.ts:160.53" *) stall_q <= (busy_r & (mac_count == 3'd0));
     end
   end
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_cycles <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:146.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:146.37" *) stall_cycles <= 32'd0;
+      (* src = "generator/designs/regs.ts:152.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:152.37" *) stall_cycles <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:146.63" *) stall_cycles <= (stall_cycles + {31'd0, stall_q});
+        (* src = "generator/designs/regs.ts:152.63" *) stall_cycles <= (stall_cycles + {31'd0, stall_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   always @(posedge clk) begin
     if (rst) begin
       nonzeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:146.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:146.37" *) nonzeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:152.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:152.37" *) nonzeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:146.63" *) nonzeros <= (nonzeros + {29'd0, (cnt_valid ? cnt_nonzero : 3'd0)});
+        (* src = "generator/designs/regs.ts:152.63" *) nonzeros <= (nonzeros + {29'd0, (cnt_valid ? cnt_nonzero : 3'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:145.19" *)
+  (* src = "generator/designs/regs.ts:151.19" *)
   always @(posedge clk) begin
     if (rst) begin
       zeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:146.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:146.37" *) zeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:152.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:152.37" *) zeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:146.63" *) zeros <= (zeros + {29'd0, (cnt_valid ? cnt_zero : 3'd0)});
+        (* src = "generator/designs/regs.ts:152.63" *) zeros <= (zeros + {29'd0, (cnt_valid ? cnt_zero : 3'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:169.22" *)
+  (* src = "generator/designs/regs.ts:175.22" *)
   always @(posedge clk) begin
     if (rst) begin
       rvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:176.7" *) if (ar_fire) begin
-        (* src = "generator/designs/regs.ts:176.33" *) rvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:182.7" *) if (ar_fire) begin
+        (* src = "generator/designs/regs.ts:182.33" *) rvalid_r <= 1'b1;
       end else if (rready) begin
-        (* src = "generator/designs/regs.ts:176.77" *) rvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:182.77" *) rvalid_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:170.21" *)
+  (* src = "generator/designs/regs.ts:176.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:189.7" *) if (ar_fire) begin
-      (* src = "generator/designs/regs.ts:190.20" *) case (araddr)
+    (* src = "generator/designs/regs.ts:195.7" *) if (ar_fire) begin
+      (* src = "generator/designs/regs.ts:196.20" *) case (araddr)
         8'd4: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
         end
         8'd8: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= {31'd0, mode};
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= {31'd0, mode};
         end
         8'd12: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= {16'd0, theta_q};
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= {16'd0, theta_q};
         end
         8'd16: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= {21'd0, rows_r};
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= {21'd0, rows_r};
         end
         8'd20: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= {23'd0, cols_r};
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= {23'd0, cols_r};
         end
         8'd24: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= vectors_r;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= vectors_r;
         end
         8'd28: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= w_base_r;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= w_base_r;
         end
         8'd32: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= w_stride_r;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= w_stride_r;
         end
         8'd36: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= g_base_r;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= g_base_r;
         end
         8'd40: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= g_stride_r;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= g_stride_r;
         end
         8'd64: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= cycles_busy;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= cycles_busy;
         end
         8'd68: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= macs_issued;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= macs_issued;
         end
         8'd72: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= macs_skipped;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= macs_skipped;
         end
         8'd76: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= rows_fetched;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= rows_fetched;
         end
         8'd80: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= stall_cycles;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= stall_cycles;
         end
         8'd84: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= nonzeros;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= nonzeros;
         end
         8'd88: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= zeros;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= zeros;
         end
         8'd96: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= 32'h53474245;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= 32'h53474245;
         end
         8'd100: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= 32'h10404;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= 32'h10404;
         end
         8'd104: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= 32'h400;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= 32'h400;
         end
         8'd108: begin
-          (* src = "generator/designs/regs.ts:191.79" *) rdata_r <= 32'd256;
+          (* src = "generator/designs/regs.ts:197.79" *) rdata_r <= 32'd256;
         end
         default: begin
-          (* src = "generator/designs/regs.ts:192.30" *) rdata_r <= 32'd0;
+          (* src = "generator/designs/regs.ts:198.30" *) rdata_r <= 32'd0;
         end
       endcase
     end

@@ -60,25 +60,25 @@ module sbe_row_fetch (
   reg [2:0] lane_tokens_rptr;
   (* src = "generator/designs/hw.ts:40.19" *)
   reg [3:0] lane_tokens_count;
-  (* src = "generator/designs/hw.ts:195.19" *)
+  (* src = "generator/designs/hw.ts:206.19" *)
   wire ar_start;
-  (* src = "generator/designs/hw.ts:196.23" *)
+  (* src = "generator/designs/hw.ts:207.23" *)
   wire [31:0] ar_start_addr;
-  (* src = "generator/designs/hw.ts:197.24" *)
+  (* src = "generator/designs/hw.ts:208.24" *)
   wire [6:0] ar_start_beats;
-  (* src = "generator/designs/hw.ts:198.18" *)
+  (* src = "generator/designs/hw.ts:209.18" *)
   wire ar_fire;
-  (* src = "generator/designs/hw.ts:199.18" *)
+  (* src = "generator/designs/hw.ts:210.18" *)
   reg ar_busy;
-  (* src = "generator/designs/hw.ts:200.18" *)
+  (* src = "generator/designs/hw.ts:211.18" *)
   reg [31:0] ar_next_addr;
-  (* src = "generator/designs/hw.ts:201.18" *)
+  (* src = "generator/designs/hw.ts:212.18" *)
   reg [6:0] ar_left;
-  (* src = "generator/designs/hw.ts:205.20" *)
+  (* src = "generator/designs/hw.ts:216.20" *)
   reg [7:0] ar_to_page;
-  (* src = "generator/designs/hw.ts:211.19" *)
+  (* src = "generator/designs/hw.ts:222.19" *)
   wire [8:0] ar_burst;
-  (* src = "generator/designs/hw.ts:212.23" *)
+  (* src = "generator/designs/hw.ts:223.23" *)
   wire ar_last_of_row;
   (* src = "generator/designs/row-fetch.ts:58.27" *)
   reg [2:0] outstanding;
@@ -158,40 +158,40 @@ module sbe_row_fetch (
   wire [31:0] prev_addr;
   (* src = "generator/designs/row-fetch.ts:94.22" *)
   wire onward;
-  (* src = "generator/designs/row-fetch.ts:125.21" *)
+  (* src = "generator/designs/row-fetch.ts:126.21" *)
   wire ar_offer;
-  (* src = "generator/designs/row-fetch.ts:126.22" *)
+  (* src = "generator/designs/row-fetch.ts:127.22" *)
   wire ar_fire_1;
-  (* src = "generator/designs/row-fetch.ts:135.21" *)
+  (* src = "generator/designs/row-fetch.ts:136.21" *)
   wire cam_alloc;
 
-  (* src = "generator/designs/hw.ts:210.28" *)
+  (* src = "generator/designs/hw.ts:221.28" *)
   wire [8:0] _GEN_0;
   assign _GEN_0 = {2'd0, ar_left};
-  (* src = "generator/designs/hw.ts:210.46" *)
+  (* src = "generator/designs/hw.ts:221.46" *)
   wire [8:0] _GEN_1;
   assign _GEN_1 = {1'b0, ar_to_page};
 
   assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:87.18
-  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:128.17
-  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:129.16
-  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:130.15
-  assign lt_valid = (lane_tokens_count != 4'd0);  // generator/designs/row-fetch.ts:119.17
-  assign lt_data = (lane_tokens_rptr[2] ? (lane_tokens_rptr[1] ? (lane_tokens_rptr[0] ? lane_tokens_slot_7 : lane_tokens_slot_6) : (lane_tokens_rptr[0] ? lane_tokens_slot_5 : lane_tokens_slot_4)) : (lane_tokens_rptr[1] ? (lane_tokens_rptr[0] ? lane_tokens_slot_3 : lane_tokens_slot_2) : (lane_tokens_rptr[0] ? lane_tokens_slot_1 : lane_tokens_slot_0)));  // generator/designs/row-fetch.ts:120.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:147.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:148.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:149.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:150.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:151.16
+  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:129.17
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:130.16
+  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:131.15
+  assign lt_valid = (lane_tokens_count != 4'd0);  // generator/designs/row-fetch.ts:120.17
+  assign lt_data = (lane_tokens_rptr[2] ? (lane_tokens_rptr[1] ? (lane_tokens_rptr[0] ? lane_tokens_slot_7 : lane_tokens_slot_6) : (lane_tokens_rptr[0] ? lane_tokens_slot_5 : lane_tokens_slot_4)) : (lane_tokens_rptr[1] ? (lane_tokens_rptr[0] ? lane_tokens_slot_3 : lane_tokens_slot_2) : (lane_tokens_rptr[0] ? lane_tokens_slot_1 : lane_tokens_slot_0)));  // generator/designs/row-fetch.ts:121.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:148.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:149.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:150.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:151.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:152.16
   assign lane_tokens_push = (take_row | take_rowless);  // generator/designs/row-fetch.ts:116.13
   assign lane_tokens_pop = lt_pop;  // generator/designs/row-fetch.ts:118.12
   assign lane_tokens_wdata = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:117.14
-  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:122.17
-  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:123.21
-  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:124.22
-  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:127.16
-  assign ar_burst = ((_GEN_0 < _GEN_1) ? _GEN_0 : _GEN_1);  // generator/designs/hw.ts:211.19
-  assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:212.23
+  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:123.17
+  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:124.21
+  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:125.22
+  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:128.16
+  assign ar_burst = ((_GEN_0 < _GEN_1) ? _GEN_0 : _GEN_1);  // generator/designs/hw.ts:222.19
+  assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:223.23
   assign raw_hazard = (((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) & weight);  // generator/designs/row-fetch.ts:66.19
   assign cam_full = (((((((cam_live_0 & cam_live_1) & cam_live_2) & cam_live_3) & cam_live_4) & cam_live_5) & cam_live_6) & cam_live_7);  // generator/designs/row-fetch.ts:67.23
   assign token_room = (~(lane_tokens_count == 4'd8));  // generator/designs/row-fetch.ts:69.22
@@ -204,9 +204,9 @@ module sbe_row_fetch (
   assign addr_rest = {2'd0, addr_mplier[9:2]};  // generator/designs/row-fetch.ts:91.20
   assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:93.24
   assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:94.22
-  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:125.21
-  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:126.22
-  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:135.21
+  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:126.21
+  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:127.22
+  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:136.21
 
   (* src = "generator/designs/hw.ts:37.19" *)
   always @(posedge clk) begin
@@ -304,42 +304,42 @@ module sbe_row_fetch (
       end
     end
   end
-  (* src = "generator/designs/hw.ts:199.18" *)
+  (* src = "generator/designs/hw.ts:210.18" *)
   always @(posedge clk) begin
     if (rst) begin
       ar_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:213.5" *) if (ar_start) begin
-        (* src = "generator/designs/hw.ts:214.10" *) ar_busy <= 1'b1;
+      (* src = "generator/designs/hw.ts:224.5" *) if (ar_start) begin
+        (* src = "generator/designs/hw.ts:225.10" *) ar_busy <= 1'b1;
       end else if (ar_fire) begin
-        (* src = "generator/designs/hw.ts:223.7" *) if (ar_last_of_row) begin
-          (* src = "generator/designs/hw.ts:223.34" *) ar_busy <= 1'b0;
+        (* src = "generator/designs/hw.ts:234.7" *) if (ar_last_of_row) begin
+          (* src = "generator/designs/hw.ts:234.34" *) ar_busy <= 1'b0;
         end
       end
     end
   end
-  (* src = "generator/designs/hw.ts:200.18" *)
+  (* src = "generator/designs/hw.ts:211.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:213.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:215.10" *) ar_next_addr <= ar_start_addr;
+    (* src = "generator/designs/hw.ts:224.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:226.10" *) ar_next_addr <= ar_start_addr;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:219.10" *) ar_next_addr <= (ar_next_addr + {{18'd0, ar_burst}, 5'd0});
+      (* src = "generator/designs/hw.ts:230.10" *) ar_next_addr <= (ar_next_addr + {{18'd0, ar_burst}, 5'd0});
     end
   end
-  (* src = "generator/designs/hw.ts:201.18" *)
+  (* src = "generator/designs/hw.ts:212.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:213.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:216.10" *) ar_left <= ar_start_beats;
+    (* src = "generator/designs/hw.ts:224.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:227.10" *) ar_left <= ar_start_beats;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:220.10" *) ar_left <= (ar_left - ar_burst[6:0]);
+      (* src = "generator/designs/hw.ts:231.10" *) ar_left <= (ar_left - ar_burst[6:0]);
     end
   end
-  (* src = "generator/designs/hw.ts:205.20" *)
+  (* src = "generator/designs/hw.ts:216.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:213.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:217.12" *) ar_to_page <= (8'd128 - {1'b0, ar_start_addr[11:5]});
+    (* src = "generator/designs/hw.ts:224.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:228.12" *) ar_to_page <= (8'd128 - {1'b0, ar_start_addr[11:5]});
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:222.12" *) ar_to_page <= ((ar_burst == {1'b0, ar_to_page}) ? 8'd128 : (ar_to_page - ar_burst[7:0]));
+      (* src = "generator/designs/hw.ts:233.12" *) ar_to_page <= ((ar_burst == {1'b0, ar_to_page}) ? 8'd128 : (ar_to_page - ar_burst[7:0]));
     end
   end
   (* src = "generator/designs/row-fetch.ts:58.27" *)
@@ -347,74 +347,74 @@ module sbe_row_fetch (
     if (rst) begin
       outstanding <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:132.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:132.62" *) outstanding <= (outstanding + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:133.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:133.62" *) outstanding <= (outstanding + 3'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:133.67" *) outstanding <= (outstanding - 3'd1);
+        (* src = "generator/designs/row-fetch.ts:134.67" *) outstanding <= (outstanding - 3'd1);
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 3'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_0 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:138.34" *) if ((cam_tail == 3'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:138.82" *) cam_row_0 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 3'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_1 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:138.34" *) if ((cam_tail == 3'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:138.82" *) cam_row_1 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 3'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_2 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:138.34" *) if ((cam_tail == 3'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:138.82" *) cam_row_2 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 3'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_3 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:138.34" *) if ((cam_tail == 3'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:138.82" *) cam_row_3 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 3'd4)) begin
-        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_4 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:138.34" *) if ((cam_tail == 3'd4)) begin
+        (* src = "generator/designs/row-fetch.ts:138.82" *) cam_row_4 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 3'd5)) begin
-        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_5 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:138.34" *) if ((cam_tail == 3'd5)) begin
+        (* src = "generator/designs/row-fetch.ts:138.82" *) cam_row_5 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 3'd6)) begin
-        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_6 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:138.34" *) if ((cam_tail == 3'd6)) begin
+        (* src = "generator/designs/row-fetch.ts:138.82" *) cam_row_6 <= tok_j;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:137.34" *) if ((cam_tail == 3'd7)) begin
-        (* src = "generator/designs/row-fetch.ts:137.82" *) cam_row_7 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:138.34" *) if ((cam_tail == 3'd7)) begin
+        (* src = "generator/designs/row-fetch.ts:138.82" *) cam_row_7 <= tok_j;
       end
     end
   end
@@ -423,10 +423,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 3'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:143.9" *) if ((cam_alloc & (cam_tail == 3'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:143.50" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:144.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
@@ -435,10 +435,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 3'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:143.9" *) if ((cam_alloc & (cam_tail == 3'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:143.50" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:144.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
@@ -447,10 +447,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 3'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:143.9" *) if ((cam_alloc & (cam_tail == 3'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:143.50" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:144.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
@@ -459,10 +459,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 3'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:143.9" *) if ((cam_alloc & (cam_tail == 3'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:143.50" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:144.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
@@ -471,10 +471,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 3'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_4 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:143.9" *) if ((cam_alloc & (cam_tail == 3'd4))) begin
+        (* src = "generator/designs/row-fetch.ts:143.50" *) cam_live_4 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_4 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:144.64" *) cam_live_4 <= 1'b0;
       end
     end
   end
@@ -483,10 +483,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 3'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_5 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:143.9" *) if ((cam_alloc & (cam_tail == 3'd5))) begin
+        (* src = "generator/designs/row-fetch.ts:143.50" *) cam_live_5 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_5 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:144.64" *) cam_live_5 <= 1'b0;
       end
     end
   end
@@ -495,10 +495,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 3'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_6 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:143.9" *) if ((cam_alloc & (cam_tail == 3'd6))) begin
+        (* src = "generator/designs/row-fetch.ts:143.50" *) cam_live_6 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_6 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:144.64" *) cam_live_6 <= 1'b0;
       end
     end
   end
@@ -507,10 +507,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.9" *) if ((cam_alloc & (cam_tail == 3'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:142.50" *) cam_live_7 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:143.9" *) if ((cam_alloc & (cam_tail == 3'd7))) begin
+        (* src = "generator/designs/row-fetch.ts:143.50" *) cam_live_7 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:143.64" *) cam_live_7 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:144.64" *) cam_live_7 <= 1'b0;
       end
     end
   end
@@ -519,8 +519,8 @@ module sbe_row_fetch (
     if (rst) begin
       cam_head <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:145.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:145.42" *) cam_head <= (cam_head + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:146.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:146.42" *) cam_head <= (cam_head + 3'd1);
       end
     end
   end
@@ -529,8 +529,8 @@ module sbe_row_fetch (
     if (rst) begin
       cam_tail <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:136.7" *) if (cam_alloc) begin
-        (* src = "generator/designs/row-fetch.ts:138.15" *) cam_tail <= (cam_tail + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:137.7" *) if (cam_alloc) begin
+        (* src = "generator/designs/row-fetch.ts:139.15" *) cam_tail <= (cam_tail + 3'd1);
       end
     end
   end

@@ -96,8 +96,8 @@ module sbe_threshold (
   assign out_beat = beat_out;  // generator/designs/threshold.ts:89.17
   assign out_last = last;  // generator/designs/threshold.ts:90.17
   assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:91.18
-  assign cnt_nonzero = ((({2'd0, cnt_nz_flags[0]} + {2'd0, cnt_nz_flags[1]}) + {2'd0, cnt_nz_flags[2]}) + {2'd0, cnt_nz_flags[3]});  // generator/designs/threshold.ts:97.20
-  assign cnt_zero = ((({2'd0, cnt_z_flags[0]} + {2'd0, cnt_z_flags[1]}) + {2'd0, cnt_z_flags[2]}) + {2'd0, cnt_z_flags[3]});  // generator/designs/threshold.ts:98.17
+  assign cnt_nonzero = ((({2'd0, cnt_nz_flags[0]} + {2'd0, cnt_nz_flags[1]}) + {2'd0, cnt_nz_flags[2]}) + {2'd0, cnt_nz_flags[3]});  // generator/designs/threshold.ts:99.20
+  assign cnt_zero = ((({2'd0, cnt_z_flags[0]} + {2'd0, cnt_z_flags[1]}) + {2'd0, cnt_z_flags[2]}) + {2'd0, cnt_z_flags[3]});  // generator/designs/threshold.ts:100.17
   assign needs_queue = ((|visit) | last);  // generator/designs/threshold.ts:46.26
   assign leaving = (held & ((~needs_queue) | out_ready));  // generator/designs/threshold.ts:47.23
   assign can_take = ((accept & (~restart)) & ((~held) | leaving));  // generator/designs/threshold.ts:48.23

@@ -65,12 +65,12 @@ module dbe_act_loader (
     if (rst) begin
       full_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:102.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:102.34" *) full_0 <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:104.9" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:104.34" *) full_0 <= 1'b0;
       end else if ((_GEN_1 & (~load_bank))) begin
-        (* src = "generator/designs/act-loader.ts:103.48" *) full_0 <= 1'b1;
+        (* src = "generator/designs/act-loader.ts:105.48" *) full_0 <= 1'b1;
       end else if ((bank_release & (~release_bank))) begin
-        (* src = "generator/designs/act-loader.ts:104.55" *) full_0 <= 1'b0;
+        (* src = "generator/designs/act-loader.ts:106.55" *) full_0 <= 1'b0;
       end
     end
   end
@@ -79,12 +79,12 @@ module dbe_act_loader (
     if (rst) begin
       full_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:102.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:102.34" *) full_1 <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:104.9" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:104.34" *) full_1 <= 1'b0;
       end else if ((_GEN_1 & load_bank)) begin
-        (* src = "generator/designs/act-loader.ts:103.48" *) full_1 <= 1'b1;
+        (* src = "generator/designs/act-loader.ts:105.48" *) full_1 <= 1'b1;
       end else if ((bank_release & release_bank)) begin
-        (* src = "generator/designs/act-loader.ts:104.55" *) full_1 <= 1'b0;
+        (* src = "generator/designs/act-loader.ts:106.55" *) full_1 <= 1'b0;
       end
     end
   end
@@ -93,10 +93,10 @@ module dbe_act_loader (
     if (rst) begin
       load_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:97.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:97.39" *) load_bank <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:99.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:99.39" *) load_bank <= 1'b0;
       end else if (_GEN_1) begin
-        (* src = "generator/designs/act-loader.ts:97.84" *) load_bank <= (~load_bank);
+        (* src = "generator/designs/act-loader.ts:99.84" *) load_bank <= (~load_bank);
       end
     end
   end
@@ -105,10 +105,10 @@ module dbe_act_loader (
     if (rst) begin
       release_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:98.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:98.38" *) release_bank <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:100.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:100.38" *) release_bank <= 1'b0;
       end else if (bank_release) begin
-        (* src = "generator/designs/act-loader.ts:98.90" *) release_bank <= (~release_bank);
+        (* src = "generator/designs/act-loader.ts:100.90" *) release_bank <= (~release_bank);
       end
     end
   end

@@ -18,25 +18,25 @@ module dbe_index_queue (
   (* src = "generator/designs/index-queue.ts:27.18" *) output wire tok_eov,
   (* src = "generator/designs/index-queue.ts:29.22" *) output wire tok_rowless
 );
-  (* src = "generator/designs/hw.ts:60.18" *)
+  (* src = "generator/designs/hw.ts:64.18" *)
   wire beats_push;
-  (* src = "generator/designs/hw.ts:61.17" *)
+  (* src = "generator/designs/hw.ts:65.17" *)
   wire beats_pop;
-  (* src = "generator/designs/hw.ts:62.19" *)
+  (* src = "generator/designs/hw.ts:66.19" *)
   wire [145:0] beats_wdata;
-  (* src = "generator/designs/hw.ts:65.18" *)
+  (* src = "generator/designs/hw.ts:69.18" *)
   reg [5:0] beats_wptr;
-  (* src = "generator/designs/hw.ts:66.22" *)
+  (* src = "generator/designs/hw.ts:70.22" *)
   reg [5:0] beats_wptr_seen;
-  (* src = "generator/designs/hw.ts:67.18" *)
+  (* src = "generator/designs/hw.ts:71.18" *)
   reg [5:0] beats_rptr;
-  (* src = "generator/designs/hw.ts:68.19" *)
+  (* src = "generator/designs/hw.ts:72.19" *)
   wire [5:0] beats_count;
-  (* src = "generator/designs/hw.ts:74.19" *)
+  (* src = "generator/designs/hw.ts:78.19" *)
   wire [5:0] beats_rnext;
-  (* src = "generator/designs/hw.ts:75.19" *)
+  (* src = "generator/designs/hw.ts:79.19" *)
   wire [4:0] beats_raddr;
-  (* src = "generator/designs/hw.ts:76.21" *)
+  (* src = "generator/designs/hw.ts:80.21" *)
   reg [145:0] beats_head;
   (* src = "generator/designs/index-queue.ts:37.20" *)
   reg head_valid;
@@ -58,14 +58,14 @@ module dbe_index_queue (
   wire emit;
   (* src = "generator/designs/index-queue.ts:49.24" *)
   wire head_done;
-  (* src = "generator/designs/hw.ts:64.17" *)
+  (* src = "generator/designs/hw.ts:68.17" *)
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [145:0] beats_ram [0:31];
 
-  (* src = "generator/designs/hw.ts:78.81" *)
+  (* src = "generator/designs/hw.ts:87.81" *)
   wire _GEN_0;
   assign _GEN_0 = (beats_count == 6'd32);
-  (* src = "generator/designs/hw.ts:78.46" *)
+  (* src = "generator/designs/hw.ts:87.46" *)
   wire _GEN_1;
   assign _GEN_1 = (beats_wptr_seen != beats_rptr);
 
@@ -78,40 +78,40 @@ module dbe_index_queue (
   assign beats_push = (in_valid & (~_GEN_0));  // generator/designs/index-queue.ts:33.12
   assign beats_pop = (head_done & _GEN_1);  // generator/designs/index-queue.ts:57.11
   assign beats_wdata = {in_last, in_beat, in_visit, in_vals};  // generator/designs/index-queue.ts:34.13
-  assign beats_count = (beats_wptr - beats_rptr);  // generator/designs/hw.ts:68.19
-  assign beats_rnext = (beats_rptr + 6'd1);  // generator/designs/hw.ts:74.19
-  assign beats_raddr = (beats_pop ? beats_rnext[4:0] : beats_rptr[4:0]);  // generator/designs/hw.ts:75.19
+  assign beats_count = (beats_wptr - beats_rptr);  // generator/designs/hw.ts:72.19
+  assign beats_rnext = (beats_rptr + 6'd1);  // generator/designs/hw.ts:78.19
+  assign beats_raddr = (beats_pop ? beats_rnext[4:0] : beats_rptr[4:0]);  // generator/designs/hw.ts:79.19
   assign pick = (head_visit[0] ? 3'd0 : (head_visit[1] ? 3'd1 : (head_visit[2] ? 3'd2 : (head_visit[3] ? 3'd3 : (head_visit[4] ? 3'd4 : (head_visit[5] ? 3'd5 : (head_visit[6] ? 3'd6 : 3'd7)))))));  // generator/designs/index-queue.ts:44.19
   assign rest = (head_visit & (head_visit - 8'd1));  // generator/designs/index-queue.ts:46.20
   assign head_empty = (head_visit == 8'd0);  // generator/designs/index-queue.ts:47.21
   assign emit = (head_valid & tok_ready);  // generator/designs/index-queue.ts:48.20
   assign head_done = ((~head_valid) | (emit & (rest == 8'd0)));  // generator/designs/index-queue.ts:49.24
 
-  (* src = "generator/designs/hw.ts:65.18" *)
+  (* src = "generator/designs/hw.ts:69.18" *)
   always @(posedge clk) begin
     if (rst) begin
       beats_wptr <= 6'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:69.5" *) if (beats_push) begin
-        (* src = "generator/designs/hw.ts:71.10" *) beats_wptr <= (beats_wptr + 6'd1);
+      (* src = "generator/designs/hw.ts:73.5" *) if (beats_push) begin
+        (* src = "generator/designs/hw.ts:75.10" *) beats_wptr <= (beats_wptr + 6'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:66.22" *)
+  (* src = "generator/designs/hw.ts:70.22" *)
   always @(posedge clk) begin
     if (rst) begin
       beats_wptr_seen <= 6'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:73.12" *) beats_wptr_seen <= beats_wptr;
+      (* src = "generator/designs/hw.ts:77.12" *) beats_wptr_seen <= beats_wptr;
     end
   end
-  (* src = "generator/designs/hw.ts:67.18" *)
+  (* src = "generator/designs/hw.ts:71.18" *)
   always @(posedge clk) begin
     if (rst) begin
       beats_rptr <= 6'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:77.5" *) if (beats_pop) begin
-        (* src = "generator/designs/hw.ts:77.26" *) beats_rptr <= beats_rnext;
+      (* src = "generator/designs/hw.ts:81.5" *) if (beats_pop) begin
+        (* src = "generator/designs/hw.ts:81.26" *) beats_rptr <= beats_rnext;
       end
     end
   end
@@ -151,10 +151,10 @@ module dbe_index_queue (
       (* src = "generator/designs/index-queue.ts:63.12" *) head_last <= beats_head[145];
     end
   end
-  (* src = "generator/designs/hw.ts:64.17" *)
+  (* src = "generator/designs/hw.ts:68.17" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:69.5" *) if (beats_push) begin
-      (* src = "generator/designs/hw.ts:70.9" *) beats_ram[beats_wptr[4:0]] <= beats_wdata;
+    (* src = "generator/designs/hw.ts:73.5" *) if (beats_push) begin
+      (* src = "generator/designs/hw.ts:74.9" *) beats_ram[beats_wptr[4:0]] <= beats_wdata;
     end
   end
 `ifndef SYNTHESIS
@@ -163,15 +163,15 @@ module dbe_index_queue (
   always @* begin
     beats_ram__sim_we0 = 1'b0;
     beats_ram__sim_wa0 = 5'd0;
-    (* src = "generator/designs/hw.ts:69.5" *) if (beats_push) begin
+    (* src = "generator/designs/hw.ts:73.5" *) if (beats_push) begin
       beats_ram__sim_we0 = 1'b1;
       beats_ram__sim_wa0 = beats_wptr[4:0];
     end
   end
 `endif
-  (* src = "generator/designs/hw.ts:76.21" *)
+  (* src = "generator/designs/hw.ts:80.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:76.21" *) beats_head <= beats_ram[beats_raddr];
+    (* src = "generator/designs/hw.ts:80.21" *) beats_head <= beats_ram[beats_raddr];
 `ifndef SYNTHESIS
     if ((beats_ram__sim_we0 && beats_ram__sim_wa0 == beats_raddr)) beats_head <= ~beats_ram[beats_raddr];
 `endif
