@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { EXIT, UsageError } from '../cli/errors.ts';
 import { intArg, numberArg } from '../cli/options.ts';
 import { PRESET_NAMES } from '../golden/engine-model/config.ts';
 import { BACKPRESSURE_MODES } from './harness/job.ts';
@@ -50,7 +50,7 @@ export function validateOptions<T>(schema: z.ZodType<T>, raw: unknown, flagOf: (
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const key = String(issue.path[0] ?? '');
-  throw new UserError(`${key ? flagOf(key) : 'options'}: ${issue.message}; see --help`);
+  throw new UsageError(`${key ? flagOf(key) : 'options'}: ${issue.message}; see --help`);
 }
 
 const int = (flag: string) => intArg(flag);
@@ -93,7 +93,7 @@ export function register(program: Command): void {
     .option('--vcd-window <cycles>', 'cycles traced before the first mismatch', int('--vcd-window'), 2000)
     .requiredOption('--out <dir>', 'output folder (cosim-report.json, cosim-io.safetensors, cosim-mismatch.vcd)')
     .action(async (raw) => {
-      if (raw.streams && raw.synthetic) throw new UserError('--streams and --synthetic exclude each other: pick one stimulus');
+      if (raw.streams && raw.synthetic) throw new UsageError('--streams and --synthetic exclude each other: pick one stimulus');
       const o = validateOptions(cosimSchema, {
         preset: raw.preset, streams: raw.streams, synthetic: raw.synthetic, layer: raw.layer, rtl: raw.rtl, mode: raw.mode,
         backpressure: raw.backpressure, memLatency: raw.memLatency, stall: raw.memStall, seed: raw.seed, dense: raw.dense, vcd: raw.vcd,
@@ -109,7 +109,7 @@ export function register(program: Command): void {
         bar.stop();
       }
       process.stdout.write(formatCosimReport(outcome.report, o.out) + '\n');
-      if (!outcome.report.pass) process.exitCode = 1;
+      if (!outcome.report.pass) process.exitCode = EXIT.designFailure;
     });
 
   program
@@ -138,7 +138,7 @@ export function register(program: Command): void {
         memLatency: validateOptions(z.array(z.number().int().min(1)), ints('--mem-latency', raw.memLatency), () => '--mem-latency'),
         seeds: validateOptions(z.array(z.number().int().min(0)), ints('--seeds', raw.seeds), () => '--seeds'),
       };
-      if (raw.jobs < 1) throw new UserError('--jobs must be at least 1');
+      if (raw.jobs < 1) throw new UsageError('--jobs must be at least 1');
       const bar = progressBar('regress');
       let results;
       try {
@@ -154,7 +154,7 @@ export function register(program: Command): void {
         await copyFile(join(raw.out, 'junit.xml'), raw.junit);
       }
       process.stdout.write(`wrote ${raw.out}/regress.json and ${raw.junit ?? `${raw.out}/junit.xml`}\n`);
-      if (results.some((r) => !r.pass)) process.exitCode = 1;
+      if (results.some((r) => !r.pass)) process.exitCode = EXIT.designFailure;
     });
 
   program
@@ -186,7 +186,7 @@ export function register(program: Command): void {
       }
       process.stdout.write(flowTable(report) + '\n');
       process.stdout.write(`wrote ${o.out}/flow-report.json (training in ${o.out}/train, streams in ${o.out}/streams, cosim in ${o.out}/cosim)\n`);
-      if (!report.cosim.pass) process.exitCode = 1;
+      if (!report.cosim.pass) process.exitCode = EXIT.designFailure;
     });
 
   program
@@ -210,6 +210,6 @@ export function register(program: Command): void {
       const { runTrainRtl, trainRtlTable } = await import('./train-rtl.ts');
       const r = await runTrainRtl({ ...o, log: (l) => process.stderr.write(l + '\n') });
       process.stdout.write(trainRtlTable(r) + `\nwrote ${o.out}/train-rtl-report.json\n`);
-      if (!r.pass) process.exitCode = 1;
+      if (!r.pass) process.exitCode = EXIT.designFailure;
     });
 }
