@@ -12,7 +12,7 @@
  * folders and temp files before it exits; after a SIGKILL, the next writer into
  * the same folder removes the ones whose process is gone (`reclaimStale`).
  */
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError, EXIT } from './errors.ts';
@@ -25,7 +25,14 @@ let handlersInstalled = false;
 
 /** Removes everything still registered; safe to call more than once. */
 function removeLive(): void {
-  for (const p of live) rmSync(p, { recursive: true, force: true });
+  for (const p of live) {
+    try {
+      // A child tool may still be writing into a staging folder as it is removed: retry briefly.
+      rmSync(p, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    } catch {
+      // Exiting anyway; the next run reclaims it (reclaimStale).
+    }
+  }
   live.clear();
 }
 
@@ -129,6 +136,10 @@ function writeAndSync(path: string, data: string | Uint8Array): void {
   try {
     writeFileSync(fd, data);
     fsyncSync(fd);
+  } catch (e) {
+    // Writes through a descriptor report no path; the error message needs it (cli/fs-errors.ts).
+    (e as NodeJS.ErrnoException).path ??= path;
+    throw e;
   } finally {
     closeSync(fd);
   }
@@ -200,12 +211,14 @@ export class StagedDir {
   }
 
   static openSync(out: string, opts: StagedDirOptions = {}): StagedDir {
+    checkOutDir(out);
     const final = resolve(out);
-    checkOutDir(final);
     const parent = dirname(final);
     mkdirSync(parent, { recursive: true });
     reclaimStale(parent);
     const staging = mkdtempSync(join(parent, `.${basename(final)}.partial-${process.pid}-`));
+    // mkdtemp makes the folder private (0700); the published folder gets the mode mkdir would give it.
+    chmodSync(staging, 0o777 & ~process.umask());
     return new StagedDir(final, staging, opts, removeOnExit(staging));
   }
 

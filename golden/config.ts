@@ -69,7 +69,9 @@ export function parseTrainConfig(
   }
   // A fixed θ and a target sparsity exclude each other: one of them would silently win.
   if (r.data.targetSparsity !== null && r.data.threshold !== 0) {
-    const both = `${where('threshold')} and ${where('targetSparsity')}`;
+    const both = inFile('threshold') && inFile('targetSparsity')
+      ? `--config ${source.file}: keys 'threshold' and 'targetSparsity'`
+      : `${where('threshold')} and ${where('targetSparsity')}`;
     throw new UserError(`${both} exclude each other: give a fixed threshold or a target sparsity, not both`, inFile('threshold') || inFile('targetSparsity') ? EXIT.input : EXIT.usage);
   }
   return r.data;
