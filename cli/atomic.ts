@@ -21,7 +21,7 @@ import { UserError, EXIT } from './errors.ts';
 // Removal on signals
 
 const live = new Set<string>();
-let handlersInstalled = false;
+let exitHookInstalled = false;
 
 /** Removes everything still registered; safe to call more than once. */
 function removeLive(): void {
@@ -36,28 +36,40 @@ function removeLive(): void {
   live.clear();
 }
 
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', removeLive);
-  // A handler replaces Node's default exit on these signals, so exit the way the
-  // shell expects (128 + signal number) once the litter is gone.
-  for (const [sig, n] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
-    process.on(sig, () => {
-      removeLive();
-      process.exit(128 + n);
-    });
-  }
-}
+/**
+ * A handler replaces Node's default exit on these signals, so it exits the way the
+ * shell expects (128 + signal number) once the litter is gone. The handlers are
+ * installed only while something is registered: a handler runs when the event loop
+ * turns, so outside of staging a signal keeps its immediate default effect, and
+ * long computations that hold staging open yield now and then (see golden/trainer.ts).
+ */
+const onSignal = {
+  SIGINT: () => {
+    removeLive();
+    process.exit(128 + 2);
+  },
+  SIGTERM: () => {
+    removeLive();
+    process.exit(128 + 15);
+  },
+};
 
 /**
  * Registers a path to remove if the process ends (signal or exit) before
  * `release()` is called. Used for staging folders, temp files and lock files.
  */
 export function removeOnExit(path: string): { release: () => void } {
-  installHandlers();
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', removeLive);
+  }
+  if (live.size === 0) for (const [sig, h] of Object.entries(onSignal)) process.on(sig, h);
   live.add(path);
-  return { release: () => void live.delete(path) };
+  return {
+    release: () => {
+      if (live.delete(path) && live.size === 0) for (const [sig, h] of Object.entries(onSignal)) process.off(sig, h);
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------

@@ -156,7 +156,14 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
     validation.push([step, r.loss, r.loss / Math.LN2]);
   };
 
+  let lastYield = performance.now();
   for (let step = 1; step <= cfg.steps; step++) {
+    // A step is synchronous work (its awaits resolve as microtasks), and signal handlers run only
+    // when the event loop turns: yield now and then so SIGINT/SIGTERM remove the staging folders promptly.
+    if (performance.now() - lastYield > 50) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = performance.now();
+    }
     const t0 = performance.now();
     if (batcher.atEpochStart) net.resetState();
     batcher.next(net.inputs, net.targets);
