@@ -32,8 +32,8 @@ export function rng(s: number): () => number {
   };
 }
 
-export function cli(args: string[], opts: { cwd?: string } = {}) {
-  return execa(BIN, args, { reject: false, all: true, cwd: opts.cwd ?? REPO_ROOT, stdin: 'ignore' });
+export function cli(args: string[], opts: { cwd?: string; detached?: boolean } = {}) {
+  return execa(BIN, args, { reject: false, all: true, cwd: opts.cwd ?? REPO_ROOT, stdin: 'ignore', detached: opts.detached ?? false });
 }
 
 /** Path → sha256 (files) or 'dir', for everything under `root`. */
