@@ -160,6 +160,7 @@ function writeAndSync(path: string, data: string | Uint8Array): void {
 /** Writes `path` whole or not at all: temp file beside it, fsync, rename. */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
+  reclaimStale(dirname(path));
   const tmp = stagingName(path);
   const guard = removeOnExit(tmp);
   try {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { EXIT, UsageError } from '../cli/errors.ts';
+import { writeFileAtomicSync } from '../cli/atomic.ts';
 import { intArg, numberArg } from '../cli/options.ts';
 import { PRESET_NAMES } from '../golden/engine-model/config.ts';
 import { BACKPRESSURE_MODES } from './harness/job.ts';
@@ -148,10 +149,9 @@ export function register(program: Command): void {
       }
       process.stdout.write(summaryTable(results) + '\n');
       if (raw.junit) {
-        const { copyFile, mkdir } = await import('node:fs/promises');
-        const { dirname, join } = await import('node:path');
-        await mkdir(dirname(raw.junit), { recursive: true });
-        await copyFile(join(raw.out, 'junit.xml'), raw.junit);
+        const { readFileSync } = await import('node:fs');
+        const { join } = await import('node:path');
+        writeFileAtomicSync(raw.junit, readFileSync(join(raw.out, 'junit.xml')));
       }
       process.stdout.write(`wrote ${raw.out}/regress.json and ${raw.junit ?? `${raw.out}/junit.xml`}\n`);
       if (results.some((r) => !r.pass)) process.exitCode = EXIT.designFailure;

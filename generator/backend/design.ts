@@ -4,6 +4,7 @@
  * TypeScript sources. Same design => byte-identical files.
  */
 import { createHash } from 'node:crypto';
+import { writeFolderAtomicSync } from '../../cli/atomic.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,9 +124,8 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
 /** Check, emit and write `<module>.v` files plus `manifest.json` into outDir. */
 export function emitDesign(top: ModuleDef, outDir: string): EmittedDesign {
   const design = emitVerilog(top);
-  mkdirSync(outDir, { recursive: true });
-  for (const [file, text] of design.files) writeFileSync(path.join(outDir, file), text);
-  writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(design.manifest, null, 2)}\n`);
+  // Staged and published together (cli/atomic.ts): a failed write leaves the folder as it was.
+  writeFolderAtomicSync(outDir, [...design.files, ['manifest.json', `${JSON.stringify(design.manifest, null, 2)}\n`]]);
   return design;
 }
 
