@@ -2,7 +2,7 @@
  * Writing outputs so that a failed, interrupted or out-of-space run leaves
  * the previous outputs exactly as they were, and no litter.
  *
- * - `writeFileAtomic[Sync](path, data)`: a temp file in the same folder,
+ * - `writeFileAtomicSync(path, data)`: a temp file in the same folder,
  *   fsynced, then renamed over `path` (a rename within one file system is atomic).
  * - `StagedDir` / `withStagedDir(out, body)`: a command's output folder is built
  *   in a sibling staging folder and published in one synchronous step at the end.
@@ -173,10 +173,6 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   } finally {
     guard.release();
   }
-}
-
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  writeFileAtomicSync(path, data);
 }
 
 // ---------------------------------------------------------------------------

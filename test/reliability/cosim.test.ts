@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../cli/errors.ts';
 import {
-  announceSeed, assertOneLineError, cli, fillDisk, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, snapshot, unmount, withoutLitter,
+  announceSeed, assertOneLineError, cli, fillDisk, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, signalWhileStaging, snapshot, unmount, withoutLitter,
 } from './helpers.ts';
 
 const cosimArgs = (out: string) => ['cosim', '--preset', 'tiny', '--synthetic', 'random', '--mode', 'data', '--no-dense', '--seed', '3', '--out', out];
@@ -71,12 +71,11 @@ describe('reliability: cosim', function () {
       const first = await cli(cosimArgs(join(w, 'cs')));
       assert.equal(first.exitCode, 0, first.all);
       const before = snapshot(w);
-      const delay = Math.round(3000 * rng(seed + 10 + i)());
-      console.log(`      ${signal} after ${delay} ms`);
+      const delay = Math.round(1500 * rng(seed + 10 + i)());
+      console.log(`      ${signal} ${delay} ms after the outputs were staged`);
       const run = cli(cosimArgs(join(w, 'cs')));
-      const timer = setTimeout(() => run.kill(signal), delay);
+      signalWhileStaging(run, w, signal, delay);
       const r = await run;
-      clearTimeout(timer);
       // A run that finished before the signal wrote the same bytes again (outputs are deterministic).
       if (signal === 'SIGKILL') assert.deepEqual(withoutLitter(snapshot(w)), before);
       else {

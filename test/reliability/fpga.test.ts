@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../cli/errors.ts';
-import { announceSeed, assertOneLineError, cli, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, snapshot, unmount, withoutLitter } from './helpers.ts';
+import { announceSeed, assertOneLineError, cli, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, signalWhileStaging, snapshot, unmount, withoutLitter } from './helpers.ts';
 
 const fpgaArgs = (out: string) => ['fpga', '--preset', 'tiny', '--target', 'generic', '--top', 'sparse_bwd_engine', '--no-progress', '--out', out];
 
@@ -51,14 +51,13 @@ describe('reliability: fpga', function () {
   for (const [i, signal] of (['SIGINT', 'SIGTERM', 'SIGKILL'] as const).entries()) {
     it(`${signal} at a random point: the previous bundle is unchanged${signal === 'SIGKILL' ? ', and the next run cleans up and succeeds' : ' and no staging folder is left'}`, async () => {
       const w = join(root, 'w');
-      const delay = Math.round(500 + 6000 * rng(seed + 20 + i)());
-      console.log(`      ${signal} after ${delay} ms`);
+      const delay = Math.round(4000 * rng(seed + 20 + i)());
+      console.log(`      ${signal} ${delay} ms after the bundle was staged`);
       // SIGKILL goes to the whole process group: a Yosys orphaned by a killed CLI would run on for
       // half a minute, slowing the suite without testing anything more (scripts/soak kills the CLI alone).
       const run = cli(fpgaArgs(join(w, 'fp')), { detached: signal === 'SIGKILL' });
-      const timer = setTimeout(() => (signal === 'SIGKILL' ? process.kill(-run.pid!, signal) : run.kill(signal)), delay);
+      signalWhileStaging(run, w, signal, delay, signal === 'SIGKILL');
       const r = await run;
-      clearTimeout(timer);
       if (signal !== 'SIGKILL') {
         // A run that finished first wrote the same bundle again (the flow is deterministic).
         assert.ok(r.exitCode === 0 || r.exitCode === 128 + (signal === 'SIGINT' ? 2 : 15) || r.signal === signal, `exit ${r.exitCode} ${r.signal}\n${r.all}`);

@@ -108,3 +108,36 @@ export function fillDisk(dir: string): void {
     }
   }
 }
+
+/**
+ * Sends `signal` to a running CLI at a random point while it has output
+ * staged: once a hidden entry (a staging folder) shows in `dir`, after a
+ * further `delayMs`. Waiting for the staging folder makes every kill land in
+ * the stretch the promise is about, whatever the machine's speed; a run that
+ * never stages (it failed or finished first) is signalled when it would have been.
+ */
+export function signalWhileStaging(run: { kill: (s: NodeJS.Signals) => boolean; pid?: number; then: unknown }, dir: string, signal: NodeJS.Signals, delayMs: number, group = false): void {
+  const send = () => {
+    try {
+      if (group && run.pid) process.kill(-run.pid, signal);
+      else run.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  let done = false;
+  (run as unknown as Promise<unknown>).then(() => (done = true), () => (done = true));
+  const started = Date.now();
+  const poll = () => {
+    if (done) return;
+    let staged = false;
+    try {
+      staged = readdirSync(dir).some((n) => n.startsWith('.'));
+    } catch {
+      // not created yet
+    }
+    if (staged || Date.now() - started > 120_000) setTimeout(send, delayMs);
+    else setTimeout(poll, 20);
+  };
+  poll();
+}

@@ -15,12 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../cli/errors.ts';
 import {
-  announceSeed, assertOneLineError, cli, CORPUS, fillDisk, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, snapshot, unmount, withoutLitter,
+  announceSeed, assertOneLineError, cli, CORPUS, fillDisk, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, signalWhileStaging, snapshot, unmount, withoutLitter,
 } from './helpers.ts';
 
-/** A small run with two dumps; `steps` large makes a run that only a signal ends. */
-const trainArgs = (dir: string, steps = 3) => [
-  'train', '--corpus', CORPUS, '--hidden', '8', '--batch', '4', '--seq', '8', '--steps', String(steps), '--threshold', '1e-3',
+/**
+ * A small run with two dumps; `steps` large makes a run that only a signal ends. The
+ * interrupted runs use another seed, so that a dump written in place would differ.
+ */
+const trainArgs = (dir: string, steps = 3, seed = 1) => [
+  'train', '--corpus', CORPUS, '--hidden', '8', '--batch', '4', '--seq', '8', '--steps', String(steps), '--threshold', '1e-3', '--seed', String(seed),
   '--quiet', '--out', join(dir, 'out'), '--dump-streams', join(dir, 'dumps'), '--dump-steps', '1,2',
 ];
 
@@ -88,12 +91,11 @@ describe('reliability: train', function () {
       const first = await cli(trainArgs(w));
       assert.equal(first.exitCode, 0, first.all);
       const before = snapshot(w);
-      const delay = Math.round(300 + 4000 * rng(seed + i)());
-      console.log(`      ${signal} after ${delay} ms`);
-      const run = cli(trainArgs(w, 100000));
-      const timer = setTimeout(() => run.kill(signal), delay);
+      const delay = Math.round(1500 * rng(seed + i)());
+      console.log(`      ${signal} ${delay} ms after the outputs were staged`);
+      const run = cli(trainArgs(w, 100000, 2));
+      signalWhileStaging(run, w, signal, delay);
       const r = await run;
-      clearTimeout(timer);
       assert.notEqual(r.exitCode, 0, 'the endless run was interrupted');
       if (signal === 'SIGKILL') {
         assert.deepEqual(withoutLitter(snapshot(w)), before);
