@@ -2,12 +2,12 @@
  * Argument parsers for commander options, shared by every command so that a
  * bad value always reads the same way: `--flag expects …, got '…'`.
  */
-import { UserError } from './errors.ts';
+import { UsageError } from './errors.ts';
 
 /** A finite number. */
 export const numberArg = (flag: string) => (v: string): number => {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UserError(`${flag} expects a number, got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} expects a number, got '${v}'`);
   return n;
 };
 
@@ -15,7 +15,7 @@ export const numberArg = (flag: string) => (v: string): number => {
 export const intArg = (flag: string, min?: number) => (v: string): number => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isInteger(n) || (min !== undefined && n < min)) {
-    throw new UserError(`${flag} expects an integer${min !== undefined ? ` ≥ ${min}` : ''}, got '${v}'`);
+    throw new UsageError(`${flag} expects an integer${min !== undefined ? ` ≥ ${min}` : ''}, got '${v}'`);
   }
   return n;
 };

@@ -22,7 +22,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../cli/errors.ts';
+import { UsageError, UserError } from '../cli/errors.ts';
 import { cancelJob, queuedTasks, requireSlurm, type SlurmOptions, submitArray } from './slurm.ts';
 
 export const PLAN_VERSION = 1;
@@ -91,7 +91,11 @@ export function taskCount(plan: Plan): number {
 export const resultFile = (work: string, i: number): string => join(work, 'results', `${i}.json`);
 export const pointDir = (work: string, i: number): string => join(work, 'points', String(i));
 
-/** Written next to its final name and renamed, so a reader never sees half a file. */
+/**
+ * Written next to its final name and renamed, so a reader never sees half a file.
+ * Not cli/atomic.ts's writer: that one scans the folder for stale temporaries on
+ * every write, and a results folder holds a file per point (100,000 and more).
+ */
 export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(value));
@@ -149,7 +153,7 @@ export async function runOnSlurm(spec: CampaignSpec, o: SlurmCampaign): Promise<
     spec.log?.(`resuming ${work}: ${finished(work, plan.points.length).filter(Boolean).length} of ${plan.points.length} points already done`);
   } else {
     if (existsSync(join(work, 'plan.json'))) throw new UserError(`${work} already holds a campaign: resume it with --resume ${o.work}, or give a new --work folder`);
-    if (!Number.isInteger(o.pointsPerTask) || o.pointsPerTask < 1) throw new UserError(`--points-per-task must be a whole number ≥ 1, got ${o.pointsPerTask}`);
+    if (!Number.isInteger(o.pointsPerTask) || o.pointsPerTask < 1) throw new UsageError(`--points-per-task must be a whole number ≥ 1, got ${o.pointsPerTask}`);
     plan = { version: PLAN_VERSION, kind: spec.kind, runner: spec.runner, options: spec.options, points: spec.points, pointsPerTask: o.pointsPerTask };
     for (const d of ['results', 'points', 'logs', 'cache']) mkdirSync(join(work, d), { recursive: true });
     writeJsonAtomic(join(work, 'plan.json'), plan);

@@ -3,7 +3,7 @@
  * and the hidden `_task` subcommand every Slurm task runs.
  */
 import type { Command } from 'commander';
-import { UserError } from '../cli/errors.ts';
+import { UsageError, UserError } from '../cli/errors.ts';
 import { intArg } from '../cli/options.ts';
 import { runTask, type SlurmCampaign } from './campaign.ts';
 
@@ -39,18 +39,18 @@ interface ExecutorFlags {
 /** The Slurm campaign the flags ask for, or undefined for the local pool. */
 export function slurmCampaignOf(raw: ExecutorFlags): SlurmCampaign | undefined {
   const executor = raw.resume !== undefined ? 'slurm' : raw.executor;
-  if (!(EXECUTORS as readonly string[]).includes(executor)) throw new UserError(`--executor must be ${EXECUTORS.join(' or ')}, got '${raw.executor}'`);
+  if (!(EXECUTORS as readonly string[]).includes(executor)) throw new UsageError(`--executor must be ${EXECUTORS.join(' or ')}, got '${raw.executor}'`);
   if (executor === 'local') {
     for (const [flag, v] of [['--work', raw.work], ['--partition', raw.partition], ['--time', raw.time], ['--sbatch-args', raw.sbatchArgs]] as const) {
-      if (v !== undefined) throw new UserError(`${flag} is for --executor slurm; the local executor runs here`);
+      if (v !== undefined) throw new UsageError(`${flag} is for --executor slurm; the local executor runs here`);
     }
     return undefined;
   }
-  if (raw.resume !== undefined && raw.work !== undefined && raw.work !== raw.resume) throw new UserError('--work and --resume name different folders: --resume DIR alone continues DIR');
+  if (raw.resume !== undefined && raw.work !== undefined && raw.work !== raw.resume) throw new UsageError('--work and --resume name different folders: --resume DIR alone continues DIR');
   const work = raw.resume ?? raw.work;
-  if (work === undefined) throw new UserError('--executor slurm needs --work DIR, a folder on a file system every node sees');
+  if (work === undefined) throw new UsageError('--executor slurm needs --work DIR, a folder on a file system every node sees');
   for (const [flag, v, min] of [['--cpus-per-task', raw.cpusPerTask, 1], ['--points-per-task', raw.pointsPerTask, 1], ['--retries', raw.retries, 0], ['--max-parallel', raw.maxParallel, 0]] as const) {
-    if (v < min) throw new UserError(`${flag} must be at least ${min}, got ${v}`);
+    if (v < min) throw new UsageError(`${flag} must be at least ${min}, got ${v}`);
   }
   return {
     work,

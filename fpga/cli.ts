@@ -1,7 +1,7 @@
 /** CLI commands of fpga/ (see docs/ARCHITECTURE.md): `sparsegrad fpga`. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { EXIT, UsageError, UserError } from '../cli/errors.ts';
 import { designsFromDir } from './designs.ts';
 import { presetDesigns, type ResolvedDesigns } from './preset-rtl.ts';
 import { runFpgaFlow } from './flow.ts';
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse(raw);
-      if (!parsed.success) throw new UserError(parsed.error.issues[0]!.message);
+      if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
       const o = parsed.data;
       const target = parseTarget(o.target);
       const devices = resolveDevices(target, o.device);
@@ -58,5 +58,12 @@ export function register(program: Command): void {
       });
       process.stdout.write(formatReportTable(report));
       process.stdout.write(`\nwrote ${o.out}/ (README.md, manifest.json, report.json)\n`);
+      // The bundle is kept (its logs say why), but a synthesis that was asked for and failed is a failed run.
+      const failed = report.results.filter((r) => r.synth.status === 'failed');
+      if (failed.length > 0) {
+        const f = failed[0]!;
+        const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
+        throw new UserError(`synthesis of ${f.top} for ${f.deviceLabel} failed${more}: ${f.synth.reason}`, EXIT.designFailure);
+      }
     });
 }

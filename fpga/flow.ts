@@ -4,16 +4,18 @@
  * iCE40), and write report.json. A missing tool never stops the bundle: the
  * step is recorded as not run, with how to install the tool.
  *
- * The bundle is assembled in a temporary sibling folder and renamed at the
- * end, so an interrupted run leaves no half-written bundle behind.
+ * The bundle is assembled in a staging folder beside --out and replaces the old
+ * bundle whole at the end (cli/atomic.ts), so a failed or interrupted run leaves
+ * the previous bundle as it was and no half-written one.
  */
-import { chmod, mkdir, readFile, rename, rm, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile, copyFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { findTool, notInstalledMessage, toolVersion, type ToolName } from '../toolchain/index.ts';
 import { isUserError, UserError } from '../cli/errors.ts';
+import { StagedDir } from '../cli/atomic.ts';
 import { stableJson } from '../golden/json.ts';
 import { designBundle, rtlPath, type BundleSettings, type DesignSpec } from './bundle.ts';
 import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
@@ -106,18 +108,15 @@ export interface FpgaRun {
   breakdown?: boolean;
 }
 
-async function prepareOutDir(outDir: string): Promise<string> {
-  if (existsSync(outDir)) {
+/** An existing --out must be an earlier bundle (it is replaced whole) or empty: anything else could be the user's files. */
+async function checkOutDir(outDir: string): Promise<void> {
+  if (existsSync(outDir) && (await stat(outDir)).isDirectory()) {
     const entries = await readdir(outDir);
     const isBundle = entries.includes('manifest.json') && (await readFile(join(outDir, 'manifest.json'), 'utf8')).includes(MANIFEST_KIND);
     if (entries.length > 0 && !isBundle) {
       throw new UserError(`${outDir} exists and is not an FPGA bundle; give --out an empty or new folder`);
     }
   }
-  const tmp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}`);
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  return tmp;
 }
 
 async function writeBundleFiles(dir: string, d: DesignSpec, s: BundleSettings): Promise<string[]> {
@@ -286,7 +285,9 @@ function compare(results: DeviceResult[], designs: DesignSpec[]): Comparison[] {
 export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
   const outDir = resolve(run.outDir);
   const s = run.settings;
-  const tmp = await prepareOutDir(outDir);
+  await checkOutDir(outDir);
+  const staged = await StagedDir.open(outDir, { replaceWhole: true });
+  const tmp = staged.staging;
   try {
     const tools: FpgaReport['tools'] = {
       yosys: await toolInfo('yosys'),
@@ -340,11 +341,10 @@ export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
     await writeFile(join(tmp, 'manifest.json'), stableJson(manifest));
     await writeFile(join(tmp, 'report.json'), stableJson(report));
     await writeFile(join(tmp, 'README.md'), bundleReadme(run, report));
-    await rm(outDir, { recursive: true, force: true });
-    await rename(tmp, outDir);
+    staged.commitSync();
     return report;
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
+    staged.discardSync();
     throw e;
   }
 }

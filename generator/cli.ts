@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { EXIT, UsageError, UserError } from '../cli/errors.ts';
 import { loadEngineConfig, presetNames, type EngineConfig } from '../golden/engine-model/config.ts';
 import { diffCount, diffFolder, presetFiles, writeFolder } from './rtl-files.ts';
 import { collectWarnings, printWarnings } from './backend/design.ts';
@@ -28,8 +28,8 @@ interface Target {
 function targets(o: z.infer<typeof optionsSchema>): Target[] {
   const rtl = join(REPO_ROOT, 'rtl');
   if (o.config) {
-    if (o.preset) throw new UserError('give either --preset or --config, not both');
-    if (!o.out) throw new UserError('--config needs --out DIR (rtl/ holds the presets only)');
+    if (o.preset) throw new UsageError('give either --preset or --config, not both');
+    if (!o.out) throw new UsageError('--config needs --out DIR (rtl/ holds the presets only)');
     return [{ label: o.config, cfg: loadEngineConfig(o.config), dir: resolve(o.out) }];
   }
   if (!o.preset || o.preset === 'all') {
@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action((raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse({ ...raw, check: Boolean(raw.check), progress: raw.progress !== false });
-      if (!parsed.success) throw new UserError(`generate: ${parsed.error.issues[0]!.message}`);
+      if (!parsed.success) throw new UsageError(`generate: ${parsed.error.issues[0]!.message}`);
       const o = parsed.data;
       const list = targets(o);
       const bar = o.progress && process.stderr.isTTY
@@ -81,7 +81,7 @@ export function register(program: Command): void {
       }
       for (const l of lines) console.log(l);
       if (stale.length) {
-        throw new UserError(`the RTL differs from what the generator emits now (${stale.join('; ')}); run 'sparsegrad generate' and commit rtl/`);
+        throw new UserError(`the RTL differs from what the generator emits now (${stale.join('; ')}); run 'sparsegrad generate' and commit rtl/`, EXIT.designFailure);
       }
     });
 }

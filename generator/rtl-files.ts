@@ -4,7 +4,8 @@
  * holding one Verilog file per module and the manifest. Writing replaces the
  * folder whole (stale modules disappear); checking compares byte for byte.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFolderAtomicSync } from '../cli/atomic.ts';
 import { dirname, join, relative, sep } from 'node:path';
 import type { EngineConfig } from '../golden/engine-model/config.ts';
 import { emitPresetFiles } from './designs/index.ts';
@@ -47,26 +48,11 @@ export function diffCount(d: FolderDiff): number {
 }
 
 /**
- * Writes a preset folder through a sibling staging folder and a rename, so a
- * failure never leaves a half-written folder behind.
+ * Writes a preset folder through a sibling staging folder that replaces it
+ * whole (cli/atomic.ts), so a failure never leaves a half-written folder behind.
  */
 export function writeFolder(dir: string, files: ReadonlyMap<string, string>): void {
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const staging = `${dir}.tmp-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  for (const [f, text] of files) {
-    const p = join(staging, f);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, text);
-  }
-  const old = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
-    renameSync(dir, old);
-  }
-  renameSync(staging, dir);
-  rmSync(old, { recursive: true, force: true });
+  writeFolderAtomicSync(dir, files, { replaceWhole: true });
 }
 
 export function presetFiles(cfg: EngineConfig): Map<string, string> {

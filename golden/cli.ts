@@ -1,7 +1,7 @@
 /** CLI commands of golden/: `train` and `reproduce` (see golden/README.md). */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { UserError } from '../cli/errors.ts';
+import { UsageError, UserError } from '../cli/errors.ts';
 import { numberArg, numberListArg } from '../cli/options.ts';
 import { parseTrainConfig, DEFAULT_CORPUS, TRAIN_DEFAULTS as D } from './config.ts';
 import { train } from './trainer.ts';
@@ -69,7 +69,15 @@ export function register(program: Command): void {
         targetSparsity: o.targetSparsity ?? null, precision: o.precision, evalEvery: o.evalEvery, validChars: o.validChars,
         init: o.init ?? null, out: o.out, dumpStreams: o.dumpStreams ?? null, dumpSteps: o.dumpSteps ?? null, quiet: Boolean(o.quiet),
       };
-      const cfg = parseTrainConfig(o.config ? { ...readConfigFile(o.config), ...explicitOnly(fromFlags, cmd) } : fromFlags);
+      const explicit = explicitOnly(fromFlags, cmd);
+      // --threshold 0 with --target-sparsity is as contradictory as any other θ.
+      if (explicit.threshold !== undefined && explicit.targetSparsity !== undefined) {
+        throw new UsageError('--threshold and --target-sparsity exclude each other: give a fixed threshold or a target sparsity, not both');
+      }
+      const file = o.config ? readConfigFile(o.config) : undefined;
+      const cfg = file
+        ? parseTrainConfig({ ...file, ...explicit }, { file: o.config, fromFile: new Set(Object.keys(file).filter((k) => !(k in explicit))) })
+        : parseTrainConfig(fromFlags);
       // The engine lives downstream of golden/ (sim/), so it is loaded only when asked for.
       const products = o.backward === 'float'
         ? undefined

@@ -1,10 +1,11 @@
 /** The training configuration, validated with zod (CLI flags and reproduce runs share it). */
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { EXIT, UserError } from '../cli/errors.ts';
+import { zodIssueMessage } from '../cli/suggest.ts';
 
 export const DEFAULT_CORPUS = 'data/tinyshakespeare/input.txt';
 
-export const TrainConfigSchema = z.object({
+export const TrainConfigSchema = z.strictObject({
   corpus: z.string().min(1).default(DEFAULT_CORPUS),
   hidden: z.number().int().min(1).max(4096).default(128),
   layers: z.number().int().min(1).max(8).default(1),
@@ -46,14 +47,32 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
  */
 export const TRAIN_DEFAULTS: TrainConfig = TrainConfigSchema.parse({});
 
-/** Validates a partial config; the first problem becomes a one-line UserError naming the flag. */
-export function parseTrainConfig(raw: Partial<Record<keyof TrainConfig, unknown>>): TrainConfig {
+const flagOf = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/**
+ * Validates a partial config; the first problem becomes a one-line UserError
+ * naming the flag, or the --config file and key when the value came from there
+ * (`fromFile`: the keys the file set and flags did not override).
+ */
+export function parseTrainConfig(
+  raw: Partial<Record<keyof TrainConfig, unknown>>,
+  source: { file?: string; fromFile?: ReadonlySet<string> } = {},
+): TrainConfig {
+  const inFile = (key: string) => source.file !== undefined && (source.fromFile?.has(key) ?? true);
+  const where = (key: string) => (inFile(key) ? `--config ${source.file}: key '${key}'` : flagOf(key));
   const r = TrainConfigSchema.safeParse(raw);
   if (!r.success) {
-    const issue = r.error.issues[0];
-    const key = String(issue.path[0] ?? '');
-    const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-    throw new UserError(`${flag}: ${issue.message}`);
+    const issue = r.error.issues[0]!;
+    const key = issue.code === 'unrecognized_keys' ? '' : String(issue.path[0] ?? '');
+    const message = zodIssueMessage(issue, Object.keys(TrainConfigSchema.shape));
+    throw new UserError(key ? `${where(key)}: ${message}` : `--config ${source.file ?? ''}: ${message}`, key && !inFile(key) ? EXIT.usage : EXIT.input);
+  }
+  // A fixed θ and a target sparsity exclude each other: one of them would silently win.
+  if (r.data.targetSparsity !== null && r.data.threshold !== 0) {
+    const both = inFile('threshold') && inFile('targetSparsity')
+      ? `--config ${source.file}: keys 'threshold' and 'targetSparsity'`
+      : `${where('threshold')} and ${where('targetSparsity')}`;
+    throw new UserError(`${both} exclude each other: give a fixed threshold or a target sparsity, not both`, inFile('threshold') || inFile('targetSparsity') ? EXIT.input : EXIT.usage);
   }
   return r.data;
 }

@@ -25,11 +25,39 @@ export function loadCorpus(path: string, validFraction = 0.1): Corpus {
   }
   const chars = Array.from(text);
   if (chars.length === 0) throw new UserError(`corpus ${path} is empty; pass a non-empty text file with --corpus`);
+  checkText(path, chars);
   const vocab = [...new Set(chars)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const index = new Map(vocab.map((c, i) => [c, i]));
   const ids = Int32Array.from(chars, (c) => index.get(c)!);
   const nTrain = Math.floor(ids.length * (1 - validFraction));
   return { path, vocab, train: ids.subarray(0, nTrain), valid: ids.subarray(nTrain) };
+}
+
+/** Above this share of non-text characters a corpus is refused; below it (but above 0) it gets a warning. */
+export const MAX_NON_TEXT = 0.05;
+
+/**
+ * Bytes that are not UTF-8 (decoded as U+FFFD) and control characters other
+ * than tab, newline, carriage return and form feed: a binary file has many,
+ * and training on one silently gives a vocabulary of hundreds of byte values.
+ */
+export function nonTextCount(chars: readonly string[]): number {
+  let n = 0;
+  for (const c of chars) {
+    const u = c.codePointAt(0)!;
+    if (u === 0xfffd || (u < 0x20 && u !== 0x09 && u !== 0x0a && u !== 0x0d && u !== 0x0c) || (u >= 0x7f && u < 0xa0)) n++;
+  }
+  return n;
+}
+
+function checkText(path: string, chars: readonly string[]): void {
+  const bad = nonTextCount(chars);
+  if (bad === 0) return;
+  const pct = ((100 * bad) / chars.length).toFixed(bad / chars.length < 0.001 ? 3 : 1);
+  if (bad / chars.length > MAX_NON_TEXT) {
+    throw new UserError(`corpus ${path} is not text (${pct}% of its characters are binary bytes or control characters); pass a UTF-8 text file with --corpus`);
+  }
+  process.stderr.write(`sparsegrad: warning: corpus ${path}: ${bad} characters (${pct}%) are binary bytes or control characters; they are trained on as symbols\n`);
 }
 
 /** B contiguous streams over a split; batch k covers positions [k·T, k·T+T) of each stream. */

@@ -4,7 +4,7 @@
  * step budget; the table compares final validation bpc and dz sparsity, and
  * the verdict checks the claim (≥ 80% dz sparsity within 2% of dense bpc).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../cli/atomic.ts';
 import { join, resolve } from 'node:path';
 import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
 import { performance } from 'node:perf_hooks';
@@ -201,10 +201,9 @@ export async function reproduce(o: ReproduceOptions, slurm?: SlurmCampaign): Pro
     `| run | θ | valid bpc | Δ bpc vs dense | dz sparsity i | f | g | o | dz sparsity all | LSTM training MACs redundant |\n` +
     `|---|---|---|---|---|---|---|---|---|---|\n` + rows.join('\n') + `\n\n**Verdict:** ${text}\n`;
   const wallSeconds = (performance.now() - t0) / 1000;
-  mkdirSync(o.out, { recursive: true });
-  writeFileSync(join(o.out, 'reproduce.md'), markdown);
+  writeFileAtomicSync(join(o.out, 'reproduce.md'), markdown);
   // Throughput and wall time vary between runs; everything else in this file is deterministic.
-  writeFileSync(join(o.out, 'reproduce.json'), stableJson({ options: o, runs, verdict: { holds, qualifying, text }, wallSeconds }));
+  writeFileAtomicSync(join(o.out, 'reproduce.json'), stableJson({ options: o, runs, verdict: { holds, qualifying, text }, wallSeconds }));
   return { runs, verdict: { holds, qualifying, text }, markdown, wallSeconds };
 }
 
@@ -212,9 +211,8 @@ const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 /** One run in its own process (`train --config`), so --jobs uses several cores without sharing a heap. */
 async function trainInProcess(cfg: TrainConfig): Promise<TrainReport> {
-  mkdirSync(cfg.out, { recursive: true });
   const file = join(cfg.out, 'config.json');
-  writeFileSync(file, stableJson(cfg));
+  writeFileAtomicSync(file, stableJson(cfg));
   const r = await execa(process.execPath, [...process.execArgv, MAIN, 'train', '--config', file, '--quiet'], { reject: false });
   if (r.exitCode !== 0) throw new UserError(`reproduce run ${runName(cfg)} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
   return JSON.parse(readFileSync(join(cfg.out, 'report.json'), 'utf8')) as TrainReport;

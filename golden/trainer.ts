@@ -2,7 +2,6 @@
  * `train`: truncated-BPTT SGD on a character corpus with dz thresholding,
  * writing report.json, a checkpoint and optional gradient dumps.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
@@ -16,6 +15,7 @@ import type { LayerBackwardProducts } from './backward-products.ts';
 import { accountLayer, summarise, type MacSummary } from './accounting.ts';
 import type { TrainConfig } from './config.ts';
 import { stableJson } from './json.ts';
+import { StagedDir } from '../cli/atomic.ts';
 import { readSafetensors, writeSafetensors } from '../streams/safetensors.ts';
 import { writeGradientDump, dumpFileName } from '../streams/gradient-dump.ts';
 
@@ -88,9 +88,7 @@ export function buildParams(cfg: TrainConfig, V: number): Params {
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainReport> {
   const corpus = opts.corpus ?? loadCorpus(cfg.corpus, cfg.validFraction);
   const writeFiles = opts.writeFiles ?? true;
-  const V = corpus.vocab.length;
-  const params = buildParams(cfg, V);
-  const { H, L } = params.shape;
+  const params = buildParams(cfg, corpus.vocab.length);
   const T = cfg.seq, B = cfg.batch;
   const net = new Network(params, T, B);
   const evalNet = new Network(params, T, B);
@@ -101,7 +99,42 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const late = [...dumpSteps].filter((s) => s > cfg.steps);
   if (cfg.dumpStreams !== null && late.length > 0) throw new UserError(`--dump-steps ${late.join(',')}: beyond --steps ${cfg.steps}; dump steps are 1..${cfg.steps}`);
   const dumps: string[] = [];
-  if (writeFiles) mkdirSync(cfg.out, { recursive: true });
+  // Outputs are staged and published together at the end (cli/atomic.ts): a run that
+  // diverges, is interrupted or fills the disk leaves the previous run's files as they were.
+  // Both folders are opened now, so an unwritable --out fails before the training, not after.
+  const outDir = writeFiles ? await StagedDir.open(cfg.out) : undefined;
+  let dumpDir: StagedDir | undefined;
+  try {
+    dumpDir = cfg.dumpStreams !== null ? await StagedDir.open(cfg.dumpStreams) : undefined;
+    const report = await trainStaged(cfg, opts, { corpus, params, net, evalNet, batcher, mode, dumpSteps, dumps, dumpDir, outDir });
+    dumpDir?.commitSync();
+    outDir?.commitSync();
+    return report;
+  } catch (e) {
+    dumpDir?.discardSync();
+    outDir?.discardSync();
+    throw e;
+  }
+}
+
+interface TrainState {
+  corpus: Corpus;
+  params: Params;
+  net: Network;
+  evalNet: Network;
+  batcher: StreamBatcher;
+  mode: ThresholdMode;
+  dumpSteps: Set<number>;
+  dumps: string[];
+  dumpDir?: StagedDir;
+  outDir?: StagedDir;
+}
+
+async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState): Promise<TrainReport> {
+  const { corpus, params, net, evalNet, batcher, mode, dumpSteps, dumps, dumpDir, outDir } = st;
+  const V = corpus.vocab.length;
+  const { H, L } = params.shape;
+  const T = cfg.seq, B = cfg.batch;
 
   const bar = cfg.quiet ? null : new cliProgress.SingleBar({
     format: 'train {bar} step {value}/{total} | loss {loss} | dz sparsity {sparsity}% | {tps} tok/s',
@@ -123,7 +156,14 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     validation.push([step, r.loss, r.loss / Math.LN2]);
   };
 
+  let lastYield = performance.now();
   for (let step = 1; step <= cfg.steps; step++) {
+    // A step is synchronous work (its awaits resolve as microtasks), and signal handlers run only
+    // when the event loop turns: yield now and then so SIGINT/SIGTERM remove the staging folders promptly.
+    if (performance.now() - lastYield > 50) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = performance.now();
+    }
     const t0 = performance.now();
     if (batcher.atEpochStart) net.resetState();
     batcher.next(net.inputs, net.targets);
@@ -141,7 +181,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
 
     if (before) {
       const file = join(cfg.dumpStreams!, dumpFileName(step));
-      writeGradientDump(file, {
+      writeGradientDump(dumpDir!.path(dumpFileName(step)), {
         meta: {
           step, seed: cfg.seed, thresholdMode: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : 0,
           targetSparsity: cfg.targetSparsity, T, B, H, L, V, precision: cfg.precision,
@@ -193,9 +233,9 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     checkpoint,
     dumps,
   };
-  if (writeFiles) {
-    writeSafetensors(checkpoint, paramTensors(params), { vocab: JSON.stringify(corpus.vocab), V: String(V), H: String(H), L: String(L) });
-    writeFileSync(join(cfg.out, 'report.json'), stableJson(report));
+  if (outDir) {
+    writeSafetensors(outDir.path('model.safetensors'), paramTensors(params), { vocab: JSON.stringify(corpus.vocab), V: String(V), H: String(H), L: String(L) });
+    outDir.writeSync('report.json', stableJson(report));
   }
   return report;
 }

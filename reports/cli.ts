@@ -1,5 +1,6 @@
 /** CLI commands of reports/ (see docs/ARCHITECTURE.md): `sparsegrad report`. */
-import { existsSync, mkdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { writeFileAtomicSync } from '../cli/atomic.ts';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -32,8 +33,7 @@ export function register(program: Command): void {
       const out = resolve(o.out);
       mkdirSync(dirname(out), { recursive: true });
       // Written whole then renamed, so a reader never sees half a page.
-      writeFileSync(`${out}.tmp`, rep.html);
-      renameSync(`${out}.tmp`, out);
+      writeFileAtomicSync(out, rep.html);
       process.stdout.write(`wrote ${o.out}: ${rep.plots} plot(s) from ${inputs.reproduce.length} reproduce, ${inputs.train.length} train, ${inputs.cosim.length} cosim, ${inputs.fpga.length} fpga report(s)\n`);
       if (rep.missing.length) process.stdout.write(`missing inputs (their sections say how to produce them): ${rep.missing.join(', ')}\n`);
       for (const u of inputs.unusable) process.stdout.write(`unusable: ${u.file} (${u.kind}): ${u.problem}\n`);

@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { EXIT, UsageError } from '../cli/errors.ts';
+import { writeFileAtomicSync } from '../cli/atomic.ts';
 import { intArg, numberArg } from '../cli/options.ts';
 import { PRESET_NAMES } from '../golden/engine-model/config.ts';
 import { BACKPRESSURE_MODES } from './harness/job.ts';
@@ -53,7 +54,7 @@ export function validateOptions<T>(schema: z.ZodType<T>, raw: unknown, flagOf: (
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const key = String(issue.path[0] ?? '');
-  throw new UserError(`${key ? flagOf(key) : 'options'}: ${issue.message}; see --help`);
+  throw new UsageError(`${key ? flagOf(key) : 'options'}: ${issue.message}; see --help`);
 }
 
 const int = (flag: string) => intArg(flag);
@@ -97,7 +98,7 @@ export function register(program: Command): void {
     .option('--energy-model <name|file>', `energy per action: ${energyModelNames().join(', ')} or a JSON table (docs/energy.md)`, DEFAULT_ENERGY_MODEL)
     .requiredOption('--out <dir>', 'output folder (cosim-report.json, cosim-io.safetensors, cosim-mismatch.vcd)')
     .action(async (raw) => {
-      if (raw.streams && raw.synthetic) throw new UserError('--streams and --synthetic exclude each other: pick one stimulus');
+      if (raw.streams && raw.synthetic) throw new UsageError('--streams and --synthetic exclude each other: pick one stimulus');
       const o = validateOptions(cosimSchema, {
         preset: raw.preset, streams: raw.streams, synthetic: raw.synthetic, layer: raw.layer, rtl: raw.rtl, mode: raw.mode,
         backpressure: raw.backpressure, memLatency: raw.memLatency, stall: raw.memStall, seed: raw.seed, dense: raw.dense, vcd: raw.vcd,
@@ -113,7 +114,7 @@ export function register(program: Command): void {
         bar.stop();
       }
       process.stdout.write(formatCosimReport(outcome.report, o.out) + '\n');
-      if (!outcome.report.pass) process.exitCode = 1;
+      if (!outcome.report.pass) process.exitCode = EXIT.designFailure;
     });
 
   addExecutorOptions(program
@@ -142,7 +143,7 @@ export function register(program: Command): void {
         memLatency: validateOptions(z.array(z.number().int().min(1)), ints('--mem-latency', raw.memLatency), () => '--mem-latency'),
         seeds: validateOptions(z.array(z.number().int().min(0)), ints('--seeds', raw.seeds), () => '--seeds'),
       };
-      if (raw.jobs < 1) throw new UserError('--jobs must be at least 1');
+      if (raw.jobs < 1) throw new UsageError('--jobs must be at least 1');
       const slurm = slurmCampaignOf(raw);
       const bar = progressBar('regress');
       let results;
@@ -153,13 +154,12 @@ export function register(program: Command): void {
       }
       process.stdout.write(summaryTable(results) + '\n');
       if (raw.junit) {
-        const { copyFile, mkdir } = await import('node:fs/promises');
-        const { dirname, join } = await import('node:path');
-        await mkdir(dirname(raw.junit), { recursive: true });
-        await copyFile(join(raw.out, 'junit.xml'), raw.junit);
+        const { readFileSync } = await import('node:fs');
+        const { join } = await import('node:path');
+        writeFileAtomicSync(raw.junit, readFileSync(join(raw.out, 'junit.xml')));
       }
       process.stdout.write(`wrote ${raw.out}/regress.json and ${raw.junit ?? `${raw.out}/junit.xml`}\n`);
-      if (results.some((r) => !r.pass)) process.exitCode = 1;
+      if (results.some((r) => !r.pass)) process.exitCode = EXIT.designFailure;
     });
 
   program
@@ -192,7 +192,7 @@ export function register(program: Command): void {
       }
       process.stdout.write(flowTable(report) + '\n');
       process.stdout.write(`wrote ${o.out}/flow-report.json (training in ${o.out}/train, streams in ${o.out}/streams, cosim in ${o.out}/cosim)\n`);
-      if (!report.cosim.pass) process.exitCode = 1;
+      if (!report.cosim.pass) process.exitCode = EXIT.designFailure;
     });
 
   program
@@ -216,6 +216,6 @@ export function register(program: Command): void {
       const { runTrainRtl, trainRtlTable } = await import('./train-rtl.ts');
       const r = await runTrainRtl({ ...o, log: (l) => process.stderr.write(l + '\n') });
       process.stdout.write(trainRtlTable(r) + `\nwrote ${o.out}/train-rtl-report.json\n`);
-      if (!r.pass) process.exitCode = 1;
+      if (!r.pass) process.exitCode = EXIT.designFailure;
     });
 }

@@ -95,7 +95,8 @@ export function readGradientDump(path: string): GradientDump {
     if (!Number.isSafeInteger(v) || v < 0) throw new UserError(`${path}: gradient dump metadata '${k}' is missing or not an integer`);
     return v;
   };
-  const precision = md.precision === 'float64' ? 'float64' : 'float32';
+  if (md.precision !== 'float32' && md.precision !== 'float64') throw new UserError(`${path}: gradient dump metadata 'precision' is ${JSON.stringify(md.precision)}, expected float32 or float64; re-dump with 'sparsegrad train --dump-streams'`);
+  const precision = md.precision;
   const meta: DumpMeta = {
     step: int('step'), seed: int('seed'), thresholdMode: md.threshold_mode ?? 'fixed', theta: Number(md.theta ?? 0),
     targetSparsity: md.target_sparsity ? Number(md.target_sparsity) : null,

@@ -122,6 +122,7 @@ export function layerFromDump(f: SafetensorsFile, file: string, layer = 0): Laye
   const badTheta = theta.findIndex((v) => !(v >= 0) || !Number.isFinite(v));
   if (badTheta >= 0) throw new UserError(`${file}: the dump records no valid θ for time step ${badTheta} (tensor theta_l${layer} or metadata 'theta'); re-dump with 'sparsegrad train --dump-streams'`);
   const opt = (name: string, shape: number[]) => (f.tensors.has(name) ? get(name, shape) : undefined);
+  checkDumpMetadata(f, file, layer, { T, B, H, D });
   return {
     layer, T, B, H, D, theta,
     dzDense: get(`dz_dense_l${layer}`, [T, B, R]),
@@ -132,6 +133,27 @@ export function layerFromDump(f: SafetensorsFile, file: string, layer = 0): Laye
     gradWeightIh: opt(`grad.lstm.weight_ih_l${layer}`, [R, D]),
     gradWeightHh: opt(`grad.lstm.weight_hh_l${layer}`, [R, H]),
   };
+}
+
+/**
+ * A dump written by `train --dump-streams` states its sizes in its metadata
+ * (streams/README.md); a file whose metadata and tensors disagree was edited
+ * or mixed from two dumps, and which of them to believe cannot be told.
+ */
+function checkDumpMetadata(f: SafetensorsFile, file: string, layer: number, sizes: { T: number; B: number; H: number; D: number }): void {
+  const md = f.metadata;
+  if (md.format !== 'sparsegrad-gradient-dump-1') return;
+  const disagree = (what: string, stated: string, actual: number | string) =>
+    new UserError(`${file}: gradient dump metadata says ${what} = ${stated} but the tensors say ${actual}; the file was edited or mixed from two dumps: re-dump with 'sparsegrad train --dump-streams'`);
+  const expect: [string, number][] = [['T', sizes.T], ['B', sizes.B], ['H', sizes.H]];
+  if (layer === 0) expect.push(['V', sizes.D]);
+  for (const [k, actual] of expect) {
+    if (md[k] !== undefined && Number(md[k]) !== actual) throw disagree(k, md[k]!, actual);
+  }
+  if (md.L !== undefined && !(Number.isInteger(Number(md.L)) && layer < Number(md.L))) throw disagree('L', md.L, `a layer ${layer}`);
+  const dtype = f.tensors.get(`dz_dense_l${layer}`)!.dtype;
+  const stated = md.precision === 'float64' ? 'F64' : md.precision === 'float32' ? 'F32' : undefined;
+  if (md.precision !== undefined && stated !== dtype) throw disagree('precision', md.precision, dtype);
 }
 
 export function quantizeLayer(l: LayerFloats, w: Widths, forced: ForcedExponents = {}): QuantizedLayer {

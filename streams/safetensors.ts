@@ -10,9 +10,9 @@
  * tensor, where there is one), because these files come from users (--init) or
  * from other tools (torch), never only from us.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { UserError } from '../cli/errors.ts';
+import { writeFileAtomicSync } from '../cli/atomic.ts';
 
 export type Dtype = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8';
 export type TensorData = Float64Array | Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -76,9 +76,9 @@ export function encodeSafetensors(tensors: Map<string, Tensor> | Record<string, 
   return out;
 }
 
+/** Writes the file whole or not at all (temp file, fsync, rename: cli/atomic.ts). */
 export function writeSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, encodeSafetensors(tensors, metadata));
+  writeFileAtomicSync(path, encodeSafetensors(tensors, metadata));
 }
 
 const headerEntry = (file: string, name: string, raw: unknown): { dtype: Dtype; shape: number[]; begin: number; end: number } => {
@@ -184,7 +184,33 @@ export function requireTensor(f: SafetensorsFile, file: string, name: string, sh
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new UserError(`${file}: tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] (does the file match --hidden/--layers and the corpus vocabulary?)`);
   }
+  requireFinite(t, file, name);
   return t;
+}
+
+/** The index of flat element `i` in `shape`, as PyTorch prints it: [t, b, j]. */
+export function indexOf(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d]!;
+    i = Math.floor(i / shape[d]!);
+  }
+  return idx;
+}
+
+/**
+ * A NaN or infinity in a float tensor would flow through quantization and
+ * comparisons as if it were data (a NaN compares unequal to nothing the checks
+ * look for), so every tensor a command reads is checked, naming the first bad element.
+ */
+export function requireFinite(t: Tensor, file: string, name: string): void {
+  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) return;
+  const data = t.data;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new UserError(`${file}: tensor '${name}' holds ${data[i]} at index [${indexOf(i, t.shape).join(', ')}]; the file is corrupt or came from a diverged run: re-export it`);
+    }
+  }
 }
 
 /** Float tensor as a Float64Array or Float32Array of the requested kind (converting F32<->F64). */

@@ -20,7 +20,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSyn
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
-import { UserError } from '../cli/errors.ts';
+import { EXIT, UserError } from '../cli/errors.ts';
 
 export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime', 'yosys-abc', 'sbatch', 'squeue', 'scancel'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
@@ -108,7 +108,7 @@ export function notInstalledMessage(name: ToolName): string {
 
 export function requireTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
   const path = findTool(name, env);
-  if (!path) throw new UserError(notInstalledMessage(name));
+  if (!path) throw new UserError(notInstalledMessage(name), EXIT.missingTool);
   return path;
 }
 

@@ -4,7 +4,8 @@
  * TypeScript sources. Same design => byte-identical files.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFolderAtomicSync } from '../../cli/atomic.ts';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkDesign, type CheckResult } from '../checks/index.ts';
@@ -156,9 +157,8 @@ export interface EmitOptions {
 export function emitDesign(top: ModuleDef, outDir: string, options: EmitOptions = {}): EmittedDesign {
   const design = emitVerilog(top);
   if (options.printWarnings ?? true) printWarnings(design.warnings);
-  mkdirSync(outDir, { recursive: true });
-  for (const [file, text] of design.files) writeAtomically(path.join(outDir, file), text);
-  writeAtomically(path.join(outDir, 'manifest.json'), `${JSON.stringify(design.manifest, null, 2)}\n`);
+  // Staged and published together (cli/atomic.ts): a failed write leaves the folder as it was.
+  writeFolderAtomicSync(outDir, [...design.files, ['manifest.json', `${JSON.stringify(design.manifest, null, 2)}\n`]]);
   return design;
 }
 
@@ -181,12 +181,6 @@ export function collectWarnings<T>(body: () => T): { result: T; warnings: Diagno
   }
 }
 const warningSinks: Diagnostic[][] = [];
-
-function writeAtomically(file: string, text: string): void {
-  const part = `${file}.${process.pid}.part`;
-  writeFileSync(part, text);
-  renameSync(part, file);
-}
 
 /** The typed interfaces in a module's io, in io order (only when there are any, so hand-made ports keep their manifest as it was). */
 function interfacesOf(io: unknown): { interfaces?: ManifestInterface[] } {

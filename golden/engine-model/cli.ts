@@ -5,7 +5,7 @@
  * cycles of the sparse engine and its dense baseline. Useful for sizing a
  * configuration (--preset takes a JSON overlay) before generating RTL.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFolderAtomicSync } from '../../cli/atomic.ts';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { UserError } from '../../cli/errors.ts';
@@ -108,20 +108,11 @@ export function engineModel(o: EngineModelOptions): { report: Record<string, unk
     exp_g: String(q.g.exp), exp_W: String(q.W.exp), exp_a: String(q.a.exp), exp_y: String(q.yExp), exp_G: String(q.GExp),
     acc_bits: String(cfg.accBits), layer: String(o.layer),
   };
-  // Both files are written under temporary names first and renamed together, so a failure
+  // Both files are staged and published together (cli/atomic.ts), so a failure
   // leaves no half-written file (and nothing else in --out is touched).
-  mkdirSync(o.out, { recursive: true });
-  const files: [string, string | Uint8Array][] = [
+  writeFolderAtomicSync(o.out, [
     ['engine-model.json', stableJson(report)],
     ['engine-model-io.safetensors', encodeSafetensors(tensors, metadata)],
-  ];
-  const tmp = (f: string) => join(o.out, `.${f}.tmp-${process.pid}`);
-  try {
-    for (const [f, data] of files) writeFileSync(tmp(f), data);
-    for (const [f] of files) renameSync(tmp(f), join(o.out, f));
-  } catch (e) {
-    for (const [f] of files) rmSync(tmp(f), { force: true });
-    throw new UserError(`cannot write to ${o.out}: ${(e as Error).message.split('\n')[0]}; check the folder`);
-  }
+  ]);
   return { report, table };
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../../cli/errors.ts';
+import { zodIssueMessage } from '../../cli/suggest.ts';
 
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
@@ -92,7 +93,7 @@ export function parseEngineConfig(input: unknown, source = 'engine config'): Eng
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : '(top level)';
-  throw new UserError(`${source}: ${where}: ${issue.message}; fix the value or start from a preset (${PRESET_NAMES.join(', ')})`);
+  throw new UserError(`${source}: ${where}: ${zodIssueMessage(issue, Object.keys(engineConfigSchema.shape))}; fix the value or start from a preset (${PRESET_NAMES.join(', ')})`);
 }
 
 /**

@@ -25,7 +25,7 @@ export function verilatorCacheRoot(cacheDir?: string): string {
 }
 
 /** Bump when the build recipe changes in a way the inputs do not show. */
-const KEY_FORMAT = 'sparsegrad-verilated-v3'; // v2: the recipe adds -fno-const-bit-op-tree; v3: make OPT_FAST=-O2
+const KEY_FORMAT = 'sparsegrad-verilated-v4'; // v2: the recipe adds -fno-const-bit-op-tree; v3: make OPT_FAST=-O2; v4: build.json records checksums (entries without them are rebuilt)
 
 let compilerLine: Promise<string> | undefined;
 

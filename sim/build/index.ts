@@ -19,6 +19,14 @@
  * one builds, the others wait for its result; a lock whose process has died is
  * taken over. Within one process, concurrent calls for a key share one promise.
  *
+ * Integrity: build.json records the sha256 of every file the entry holds (the
+ * executable and the generated C++ and makefiles it was built from). An entry is
+ * checked before its first use in a process (and again if its executable changes);
+ * a corrupt or partial one (truncated or replaced executable, missing build.json)
+ * is reported in one line, removed and rebuilt. Locks and temp folders of builders
+ * that died (SIGKILL) are reclaimed: a lock names its pid, a temp folder
+ * `.tmp-<key>-<pid>-*` too.
+ *
  * Size: least recently used entries beyond $SPARSEGRAD_CACHE_MAX_ENTRIES (default 100) are
  * removed after each new build, never one used in the last hour (prune.ts).
  *
@@ -27,16 +35,18 @@
  * $SPARSEGRAD_BUILD_JOBS says otherwise. Object files are deleted after a
  * successful build; the generated C++ and the executable stay.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserError } from '../../cli/errors.ts';
+import { EXIT, UserError } from '../../cli/errors.ts';
 import { runTool } from '../../toolchain/index.ts';
 import { buildKey, verilatorCacheRoot } from './cache-key.ts';
 import { prepareRuntimeObjects } from './runtime-objects.ts';
-import { markUsed, pruneCache } from './prune.ts';
+import { markUsed, pruneCache, reclaimDead } from './prune.ts';
 import { execa } from 'execa';
+import { processAlive, removeOnExit } from '../../cli/atomic.ts';
 
 export interface VerilatedBuild {
   top: string;
@@ -92,10 +102,12 @@ export async function buildVerilatedInfo(b: VerilatedBuild): Promise<BuildInfo> 
   const dir = join(root, key);
   const exe = join(dir, exeName(b.top));
   const seconds = () => (performance.now() - started) / 1000;
-  if (existsSync(exe)) {
+  const verdict = checkEntry(dir, b.top);
+  if (verdict === 'ok') {
     markUsed(dir);
     return { exe, key, dir, hit: true, seconds: seconds() };
   }
+  if (verdict !== 'absent') process.stderr.write(`sparsegrad: build cache entry ${dir} is corrupt (${verdict}); removing it and rebuilding ${b.top}\n`);
 
   // A cluster task runs on models its driver built: compiling there would cost every task minutes.
   if (process.env.SPARSEGRAD_BUILD === 'forbid') {
@@ -103,7 +115,16 @@ export async function buildVerilatedInfo(b: VerilatedBuild): Promise<BuildInfo> 
   }
   let pending = inFlight.get(dir);
   if (!pending) {
-    pending = buildUnderLock({ top: b.top, files, cppFiles, flags, root, key, dir, exe, onBuild: b.onBuild }).finally(() => inFlight.delete(dir));
+    pending = buildUnderLock({ top: b.top, files, cppFiles, flags, root, key, dir, exe, onBuild: b.onBuild })
+      .catch((e) => {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+          throw new UserError(`the build cache ${root} is read-only (${code}) and ${b.top} needs a build: make it writable or set SPARSEGRAD_CACHE to a writable folder`);
+        }
+        if (code === 'ENOSPC') throw new UserError(`no space left on the device for a build of ${b.top} in the build cache ${root}: free some space`);
+        throw e;
+      })
+      .finally(() => inFlight.delete(dir));
     inFlight.set(dir, pending);
   }
   const built = await pending;
@@ -122,24 +143,66 @@ interface Job {
   onBuild?: VerilatedBuild['onBuild'];
 }
 
-function processAlive(pid: number): boolean {
+const sha256File = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** Every file of an entry but the ones that change after the build (the use stamp) or describe it. */
+function entryFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1))
+    .filter((f) => f !== 'build.json' && f !== 'used')
+    .sort();
+}
+
+/** Checked entries of this process: dir → the executable's size and mtime when it was checked. */
+const verified = new Map<string, string>();
+
+/**
+ * 'ok', 'absent', or why the entry cannot be trusted. A corrupt entry's
+ * executable could crash, or worse run and give wrong results, on every use.
+ */
+function checkEntry(dir: string, top: string): string {
+  const exe = join(dir, exeName(top));
+  let st;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    st = statSync(exe);
+  } catch {
+    return existsSync(dir) ? `no executable ${exeName(top)}` : 'absent';
   }
+  const stamp = `${st.size}:${st.mtimeMs}`;
+  if (verified.get(dir) === stamp) return 'ok';
+  let manifest: { checksums?: Record<string, string> };
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8'));
+  } catch {
+    return 'no readable build.json';
+  }
+  const sums = manifest.checksums;
+  if (!sums || typeof sums !== 'object') return 'build.json records no checksums';
+  if (!(exeName(top) in sums)) return `build.json records no checksum of ${exeName(top)}`;
+  for (const [file, sum] of Object.entries(sums)) {
+    let actual: string;
+    try {
+      actual = sha256File(join(dir, file));
+    } catch {
+      return `${file} is missing`;
+    }
+    if (actual !== sum) return `${file} does not match its checksum`;
+  }
+  verified.set(dir, stamp);
+  return 'ok';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function buildUnderLock(job: Job): Promise<BuildInfo> {
   await mkdir(job.root, { recursive: true });
+  reclaimDead(job.root);
   const lockPath = `${job.dir}.lock`;
   const failedPath = `${job.dir}.failed`;
   let waitedSince: number | undefined;
   for (;;) {
-    if (existsSync(job.exe)) return { exe: job.exe, key: job.key, dir: job.dir, hit: true, seconds: 0 };
+    if (checkEntry(job.dir, job.top) === 'ok') return { exe: job.exe, key: job.key, dir: job.dir, hit: true, seconds: 0 };
     // The builder we waited for failed: its error is ours too (same inputs), rather than a second slow failure.
     if (waitedSince !== undefined && !existsSync(lockPath)) {
       const failed = await stat(failedPath).catch(() => undefined);
@@ -152,8 +215,10 @@ async function buildUnderLock(job: Job): Promise<BuildInfo> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       waitedSince ??= Date.now() - 1000;
       const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-      // Another builder: wait for its result, or take over when it has died.
-      if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
+      const age = Date.now() - ((await stat(lockPath).catch(() => undefined))?.mtimeMs ?? Date.now());
+      // Another builder: wait for its result, or take over when it has died. A lock
+      // still without a pid long after it was made lost its builder between the two steps.
+      if ((Number.isInteger(holder) && holder > 0 && !processAlive(holder)) || (!(holder > 0) && age > EMPTY_LOCK_MS)) {
         await rm(lockPath, { force: true });
       } else {
         // A lock without a pid is a builder between creating and writing it; give it a moment.
@@ -161,10 +226,11 @@ async function buildUnderLock(job: Job): Promise<BuildInfo> {
       }
       continue;
     }
+    const lockGuard = removeOnExit(lockPath);
     try {
       await lock.writeFile(String(process.pid));
       await lock.close();
-      if (existsSync(job.exe)) return { exe: job.exe, key: job.key, dir: job.dir, hit: true, seconds: 0 };
+      if (checkEntry(job.dir, job.top) === 'ok') return { exe: job.exe, key: job.key, dir: job.dir, hit: true, seconds: 0 };
       await rm(failedPath, { force: true });
       job.onBuild?.({ top: job.top, key: job.key });
       try {
@@ -176,12 +242,18 @@ async function buildUnderLock(job: Job): Promise<BuildInfo> {
       return { exe: job.exe, key: job.key, dir: job.dir, hit: false, seconds: 0 };
     } finally {
       await rm(lockPath, { force: true });
+      lockGuard.release();
     }
   }
 }
 
+/** A lock file is created empty and gets its pid right after; one still empty this long lost its builder. */
+const EMPTY_LOCK_MS = 10_000;
+
 async function runBuild(job: Job): Promise<void> {
-  const tmp = await mkdtemp(join(job.root, `.tmp-${job.key}-`));
+  // The pid in the name lets the next build reclaim the folder if this process is killed (prune.ts).
+  const tmp = await mkdtemp(join(job.root, `.tmp-${job.key}-${process.pid}-`));
+  const tmpGuard = removeOnExit(tmp);
   const fail = async (what: string, command: string, log: string): Promise<never> => {
     const logPath = join(tmpdir(), `sparsegrad-verilator-${job.top}-${job.key.slice(0, 12)}.log`);
     await writeFile(logPath, `${command}\n\n${log}`);
@@ -214,9 +286,10 @@ async function runBuild(job: Job): Promise<void> {
     await runtime.store();
 
     pruneObjects(tmp);
+    const checksums = Object.fromEntries(entryFiles(tmp).map((f) => [f, sha256File(join(tmp, f))]));
     await writeFile(
       join(tmp, 'build.json'),
-      `${JSON.stringify({ top: job.top, key: job.key, flags: job.flags, files: job.files, cppFiles: job.cppFiles }, null, 2)}\n`,
+      `${JSON.stringify({ top: job.top, key: job.key, flags: job.flags, files: job.files, cppFiles: job.cppFiles, checksums }, null, 2)}\n`,
     );
     // The dir may hold a broken entry (its executable deleted): clear it so the rename can land.
     if (existsSync(job.dir)) await rm(job.dir, { recursive: true, force: true });
@@ -225,6 +298,7 @@ async function runBuild(job: Job): Promise<void> {
     pruneCache(job.root);
   } finally {
     await rm(tmp, { recursive: true, force: true });
+    tmpGuard.release();
   }
 }
 
@@ -240,7 +314,7 @@ async function runMake(args: string[]): Promise<{ exitCode: number; log: string 
     const r = await execa('make', args, { reject: false, all: true });
     return { exitCode: r.exitCode ?? 1, log: String(r.all ?? '') };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('make is not installed: run scripts/setup (or apt-get install make g++)');
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('make is not installed: run scripts/setup (or apt-get install make g++)', EXIT.missingTool);
     throw e;
   }
 }

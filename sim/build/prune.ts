@@ -4,11 +4,15 @@
  * Every hit touches the entry's `used` stamp; after each new build, entries
  * beyond `maxEntries` ($SPARSEGRAD_CACHE_MAX_ENTRIES, default 100) are removed,
  * oldest stamp first, but never one used in the last `minAgeMs` (an hour), so
- * a process holding a path it was just given never sees it vanish. Temp folders
- * of builds killed midway (older than six hours) are removed too.
+ * a process holding a path it was just given never sees it vanish.
+ *
+ * `reclaimDead` removes what builders killed midway left behind: temp folders
+ * (`.tmp-<key>-<pid>-*`, and runtime-object ones) and lock files whose process is
+ * gone, and temp folders without a pid older than six hours. Every miss runs it.
  */
-import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../../cli/atomic.ts';
 
 const STAMP = 'used';
 /** No build takes six hours: a temp folder that old lost its builder. */
@@ -45,16 +49,8 @@ export function pruneCache(root: string, opts: { maxEntries?: number; minAgeMs?:
   } catch {
     return [];
   }
-  const removed: string[] = [];
+  const removed = reclaimDead(root);
   const now = Date.now();
-  // Half-built folders of builders that were killed: nobody will rename them into place.
-  for (const name of readdirSync(root)) {
-    const path = join(root, name);
-    if (name.startsWith('.tmp-') && now - statSync(path).mtimeMs > ABANDONED_MS) {
-      rmSync(path, { recursive: true, force: true });
-      removed.push(path);
-    }
-  }
   if (entries.length <= maxEntries) return removed;
   entries.sort((a, b) => a.used - b.used);
   for (const e of entries.slice(0, entries.length - maxEntries)) {
@@ -62,5 +58,45 @@ export function pruneCache(root: string, opts: { maxEntries?: number; minAgeMs?:
     rmSync(e.dir, { recursive: true, force: true });
     removed.push(e.dir);
   }
+  return removed;
+}
+
+/** A temp folder named with its builder's pid (`.tmp-<key>-<pid>-<x>`, `<key>.tmp-<pid>-<x>`). */
+const TMP_WITH_PID = /^(?:\.tmp-[0-9a-f]+|[0-9a-f]{32}\.tmp)-(\d+)-[A-Za-z0-9]+$/;
+
+function reclaimIn(dir: string, removed: string[]): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const m = TMP_WITH_PID.exec(name);
+      let dead = false;
+      if (m) dead = !processAlive(Number(m[1]));
+      else if (name.startsWith('.tmp-') || /\.tmp-/.test(name)) dead = now - statSync(path).mtimeMs > ABANDONED_MS;
+      else if (name.endsWith('.lock')) {
+        const pid = Number(readFileSync(path, 'utf8').trim());
+        dead = Number.isInteger(pid) && pid > 0 && !processAlive(pid);
+      }
+      if (dead) {
+        rmSync(path, { recursive: true, force: true });
+        removed.push(path);
+      }
+    } catch {
+      // Vanished meanwhile, or not ours to remove: leave it.
+    }
+  }
+}
+
+/** Removes the temp folders and locks of builders that died; returns the paths removed. */
+export function reclaimDead(root: string): string[] {
+  const removed: string[] = [];
+  reclaimIn(root, removed);
+  reclaimIn(join(root, 'runtime'), removed);
   return removed;
 }

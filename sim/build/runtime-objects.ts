@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolVersionLine } from '../../toolchain/index.ts';
+import { removeOnExit } from '../../cli/atomic.ts';
 import { compilerVersion, verilatorCacheRoot } from './cache-key.ts';
 
 const COMPILER_ENV = ['CXX', 'CXXFLAGS', 'CPPFLAGS', 'OPT', 'OPT_FAST', 'OPT_SLOW', 'OPT_GLOBAL', 'OBJCACHE'];
@@ -48,13 +49,15 @@ export async function prepareRuntimeObjects(mdir: string, top: string, makeOverr
     store: async () => {
       if (objects.length === 0 || existsSync(dir) || !objects.every((o) => existsSync(join(mdir, o)))) return;
       await mkdir(join(dir, '..'), { recursive: true });
-      const tmp = await mkdtemp(`${dir}.tmp-`);
+      const tmp = await mkdtemp(`${dir}.tmp-${process.pid}-`);
+      const guard = removeOnExit(tmp);
       try {
         for (const o of objects) copyFileSync(join(mdir, o), join(tmp, o));
         // Another build may have stored the same objects first; theirs are as good.
         await rename(tmp, dir).catch(() => undefined);
       } finally {
         await rm(tmp, { recursive: true, force: true });
+        guard.release();
       }
     },
   };

@@ -1,3 +1,4 @@
+import { EXIT } from '../../cli/errors.ts';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ describe('sparsegrad generate', () => {
     appendFileSync(join(out, 'sparse_bwd_engine', 'sbe_lanes.v'), '// edited\n');
     writeFileSync(join(out, 'sparse_bwd_engine', 'leftover.v'), 'module leftover; endmodule\n');
     const r = await execa(bin, ['generate', '--preset', 'tiny', '--out', out, '--check', '--no-progress'], { reject: false });
-    assert.equal(r.exitCode, 1);
+    assert.equal(r.exitCode, EXIT.designFailure);
     oneLineError(r.stderr);
     assert.match(r.stderr, /changed sparse_bwd_engine\/sbe_lanes\.v/);
     assert.match(r.stderr, /extra sparse_bwd_engine\/leftover\.v/);
@@ -48,13 +49,13 @@ describe('sparsegrad generate', () => {
 
   it('rejects an unknown preset and a configuration the hardware cannot build, in one line', async () => {
     const bad = await execa(bin, ['generate', '--preset', 'huge', '--out', join(dir, 'x')], { reject: false });
-    assert.equal(bad.exitCode, 1);
+    assert.equal(bad.exitCode, EXIT.input);
     oneLineError(bad.stderr);
     assert.match(bad.stderr, /tiny, default, wide/);
     const cfg = join(dir, 'n3.json');
     writeFileSync(cfg, JSON.stringify({ preset: 'tiny', N: 3, axiDataBits: 256 }));
     const r = await execa(bin, ['generate', '--config', cfg, '--out', join(dir, 'n3')], { reject: false });
-    assert.equal(r.exitCode, 1);
+    assert.equal(r.exitCode, EXIT.input);
     oneLineError(r.stderr);
     assert.match(r.stderr, /N = 3 must be a power of two/);
     const noOut = await execa(bin, ['generate', '--config', cfg], { reject: false });
