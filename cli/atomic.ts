@@ -107,9 +107,14 @@ export function reclaimStale(dir: string): string[] {
   }
   const done: string[] = [];
   for (const name of names) {
+    const path = join(dir, name);
+    if (isLegacyLitter(path, name)) {
+      rmSync(path, { recursive: true, force: true });
+      done.push(name);
+      continue;
+    }
     const m = STAGING.exec(name);
     if (!m || Number(m[3]) === process.pid || processAlive(Number(m[3]))) continue;
-    const path = join(dir, name);
     const final = join(dir, m[1]!);
     try {
       if (m[2] === 'previous' && !existsSync(final)) renameSync(path, final);
@@ -120,6 +125,21 @@ export function reclaimStale(dir: string): string[] {
     }
   }
   return done;
+}
+
+/**
+ * Staging names of earlier versions: `.<out>.tmp-<pid>` (fpga bundles) with a
+ * dead pid, and `.<out>.partial-XXXXXX` (no pid) untouched for a day.
+ */
+function isLegacyLitter(path: string, name: string): boolean {
+  try {
+    const tmp = /^\.(.+)\.tmp-(\d+)$/.exec(name);
+    if (tmp) return Number(tmp[2]) !== process.pid && !processAlive(Number(tmp[2]));
+    if (/^\.(.+)\.partial-[A-Za-z0-9]{6}$/.test(name)) return Date.now() - statSync(path).mtimeMs > 24 * 3600_000;
+  } catch {
+    // vanished meanwhile
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * (previous outputs byte-identical, no staging litter once the next run has
  * started, the next run succeeds). Not run by `npm test`.
  *
- *   scripts/soak [--rounds N] [--seed S] [--fresh-cache]
+ *   scripts/soak [--rounds N] [--seed S] [--fresh-cache] [--commands train,cosim,fpga] [--faults SIGINT,SIGTERM,SIGKILL,full-disk,concurrent]
  *
  * A round picks a command (train, cosim, fpga) and a fault: SIGINT, SIGTERM or
  * SIGKILL to the CLI process alone (children orphaned as a real kill would),
@@ -45,8 +45,8 @@ async function ok(name: Name, w: string): Promise<void> {
 let failures = 0;
 try {
   for (let round = 1; round <= rounds; round++) {
-    const name = pick(Object.keys(commands) as Name[]);
-    const fault = pick(['SIGINT', 'SIGTERM', 'SIGKILL', 'full-disk', 'concurrent'] as const);
+    const name = pick(arg('--commands', 'train,cosim,fpga').split(',') as Name[]);
+    const fault = pick(arg('--faults', 'SIGINT,SIGTERM,SIGKILL,full-disk,concurrent').split(',') as ('SIGINT' | 'SIGTERM' | 'SIGKILL' | 'full-disk' | 'concurrent')[]);
     const w = join(root, `r${round}`);
     const t0 = Date.now();
     let what = `${name} ${fault}`;

@@ -5,7 +5,7 @@
  * one-line message of every mapped file-system error.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -29,8 +29,13 @@ describe('reliability: atomic writes and staging', () => {
     mkdirSync(join(w, `.fp.previous-${dead}-beef`));
     writeFileSync(join(w, `.fp.previous-${dead}-beef`, 'report.json'), 'old bundle');
     mkdirSync(join(w, `.live.partial-${process.ppid}-abc`));
+    // Names earlier versions left: an fpga bundle folder of a dead process, a day-old partial without a pid.
+    mkdirSync(join(w, `.fp.tmp-${dead}`));
+    mkdirSync(join(w, '.out.partial-Ab12Cd'));
+    const dayAgo = new Date(Date.now() - 25 * 3600_000);
+    utimesSync(join(w, '.out.partial-Ab12Cd'), dayAgo, dayAgo);
     const done = reclaimStale(w).sort();
-    assert.equal(done.length, 3, done.join(', '));
+    assert.equal(done.length, 5, done.join(', '));
     assert.deepEqual(readdirSync(w).sort(), [`.live.partial-${process.ppid}-abc`, 'fp']);
     assert.equal(readFileSync(join(w, 'fp', 'report.json'), 'utf8'), 'old bundle');
   });
