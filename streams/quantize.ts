@@ -91,7 +91,9 @@ export function dequantize(q: ArrayLike<number> | BigInt64Array, exp: number): F
  */
 export function quantizeTheta(theta: number, gExp: number, gBits: number): number {
   if (!(theta >= 0) || !Number.isFinite(theta)) throw new UserError(`θ = ${theta} must be a finite number ≥ 0`);
-  const t = Math.ceil(theta * 2 ** gExp);
+  // A positive θ so small that θ·2^gExp underflows to 0 still zeroes the code 0 (|0| < θ):
+  // θ_q = 1 does exactly that, and θ_q = 0 would zero nothing.
+  const t = Math.max(theta > 0 ? 1 : 0, Math.ceil(theta * 2 ** gExp));
   return Math.min(t, 2 ** gBits - 1);
 }
 

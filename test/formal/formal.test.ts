@@ -170,7 +170,7 @@ describe('formal: the tiny engines', () => {
 
   it('the command prints one line for a bad flag', async () => {
     const r = await execa('bin/sparsegrad', ['formal', '--preset', 'tiny', '--depth', '0', '--out', work], { reject: false });
-    assert.equal(r.exitCode, 1);
+    assert.equal(r.exitCode, 2, 'a usage error (README, "Exit codes")');
     assert.equal(r.stderr.trim(), "sparsegrad: error: --depth expects an integer ≥ 1, got '0'");
   });
 });
