@@ -38,9 +38,9 @@ export interface Stimulus {
   hostile?: boolean;
 }
 
-/** xorshift32: synthetic stimuli must be identical for the same seed everywhere. */
-function gen(seed: number): () => number {
-  let s = (seed ^ 0x9e3779b9) >>> 0 || 1;
+/** xorshift32, uniform in [0, 1): synthetic stimuli must be identical for the same seed everywhere; `salt` keeps users' streams apart. */
+export function xorshift32(seed: number, salt = 0x9e3779b9): () => number {
+  let s = (seed ^ salt) >>> 0 || 1;
   return () => {
     s ^= s << 13;
     s >>>= 0;
@@ -75,7 +75,7 @@ export function syntheticStimulus(cfg: EngineConfig, kind: SyntheticKind, seed: 
   if (!(SYNTHETIC_KINDS as readonly string[]).includes(kind)) {
     throw new UserError(`unknown synthetic stimulus '${kind}'; use one of: ${SYNTHETIC_KINDS.join(', ')}`);
   }
-  const next = gen(seed);
+  const next = xorshift32(seed);
   const { R, K, S } = shapeOf(cfg, kind);
   const g = signedRange(cfg.gBits);
   const w = signedRange(cfg.wBits);

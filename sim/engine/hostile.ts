@@ -18,23 +18,11 @@
 import { CTRL_CLEAR_COUNTERS, CTRL_START, type EngineConfig, JOB_REGS, LITE_OKAY, LITE_SLVERR, REG } from '../../golden/engine-model/config.ts';
 import type { EngineJob } from '../../golden/engine-model/model.ts';
 import type { LiteCommand, SimResult } from '../harness/job.ts';
+import { xorshift32 } from '../stimulus.ts';
 
 /** Addresses the engine maps as read-only, and some it does not map at all. */
 export const READ_ONLY = [REG.STATUS, REG.CYCLES_BUSY, REG.MACS_ISSUED, REG.MACS_SKIPPED, REG.ROWS_FETCHED, REG.STALL_CYCLES, REG.NONZEROS, REG.ZEROS, REG.ID, REG.GEOMETRY, REG.RMAX, REG.KMAX];
 export const UNMAPPED = [0x2c, 0x30, 0x3c, 0x5c, 0x70, 0xfc] as const;
-
-/** xorshift32, seeded: the same job and seed give the same pokes everywhere. */
-function gen(seed: number): () => number {
-  let s = (seed ^ 0x85ebca6b) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** Cycles the job is busy at the very least: its gradient beats enter at most one a cycle. */
 export function minBusyCycles(cfg: EngineConfig, R: number, job: EngineJob, mode: 'data' | 'weight'): number {
@@ -58,7 +46,8 @@ export interface HostilePokes {
  * B delay, the B handshake, and a cycle for the next command.
  */
 export function hostilePokes(cfg: EngineConfig, R: number, job: EngineJob, mode: 'data' | 'weight', seed: number): HostilePokes {
-  const next = gen(seed);
+  // Its own salt: the same seed gives pokes unrelated to the synthetic data's draws.
+  const next = xorshift32(seed, 0x85ebca6b);
   const below = (n: number) => Math.floor(next() * n);
   const word = () => (below(0x10000) * 0x10000 + below(0x10000)) >>> 0;
   const commands: LiteCommand[] = [{ op: 'poke', addr: REG.CTRL, data: CTRL_START }];

@@ -20,17 +20,8 @@ export function announceSeed(): void {
   console.log(`      seed ${seed} (replay with SPARSEGRAD_SEED=${seed})`);
 }
 
-/** mulberry32: a small seeded generator, so a failing kill point can be replayed. */
-export function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32), so a failing kill point can be replayed. */
+export { rng } from '../sim/seed.ts';
 
 export function cli(args: string[], opts: { cwd?: string; detached?: boolean } = {}) {
   return execa(BIN, args, { reject: false, all: true, cwd: opts.cwd ?? REPO_ROOT, stdin: 'ignore', detached: opts.detached ?? false });
