@@ -8,7 +8,7 @@
  * Writes DIR/regress.json (every point), DIR/junit.xml (or --junit FILE), and
  * for each failing point its cosim folder (report, tensors, VCD).
  */
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isInfrastructureError, pointDir, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
@@ -18,6 +18,7 @@ import { writeJsonArray } from '../golden/json.ts';
 import { type CosimReport, type CosimTestbenches, engineRtl, prepareEngineTestbenches, runCosim } from './cosim.ts';
 import type { Backpressure } from './harness/job.ts';
 import { prepareTestbench } from './harness/run.ts';
+import { copyCacheEntry } from './build/index.ts';
 import { withStagedDir } from './out-dir.ts';
 import { dumpFiles, SYNTHETIC_KINDS, type SyntheticKind } from './stimulus.ts';
 
@@ -153,13 +154,6 @@ export function junitXml(results: readonly PointResult[]): string {
   }
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');
-}
-
-/** Copies the build-cache entry holding `exe` into the cache rooted at `cacheRoot` (SPARSEGRAD_CACHE layout). */
-async function copyCacheEntry(exe: string, cacheRoot: string): Promise<void> {
-  const entry = dirname(exe);
-  const to = join(cacheRoot, 'verilator', basename(entry));
-  if (!existsSync(to)) await cp(entry, to, { recursive: true });
 }
 
 /** Testbenches of a preset, built once per process (a cluster task finds them in its build cache). */

@@ -37,9 +37,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, UserError } from '../../cli/errors.ts';
 import { runTool } from '../../toolchain/index.ts';
 import { buildKey, verilatorCacheRoot } from './cache-key.ts';
@@ -334,4 +334,15 @@ export async function readBuildManifest(dir: string): Promise<{ top: string; key
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Copies the cache entry that holds `exe` (a path buildVerilated returned) into the cache
+ * rooted at `cacheRoot` in $SPARSEGRAD_CACHE's layout: an entry is keyed by its inputs'
+ * content, so a copy serves any machine that builds the same inputs (a cluster's nodes).
+ */
+export async function copyCacheEntry(exe: string, cacheRoot: string): Promise<void> {
+  const entry = dirname(exe);
+  const to = join(cacheRoot, 'verilator', basename(entry));
+  if (!existsSync(to)) await cp(entry, to, { recursive: true });
 }
