@@ -147,7 +147,8 @@ export async function reproduce(o: ReproduceOptions, slurm?: SlurmCampaign): Pro
   // Cluster tasks start elsewhere: every path they write or read must be absolute.
   const configs = runConfigs(slurm ? { ...o, out: resolve(o.out), corpus: resolve(o.corpus) } : o);
   const corpus = loadCorpus(configs[0].corpus);
-  const bar = o.quiet ? null : new cliProgress.SingleBar({
+  // On Slurm the campaign shows its own progress (runs done), so this bar of steps is for local runs.
+  const bar = o.quiet || slurm ? null : new cliProgress.SingleBar({
     format: 'reproduce {bar} {value}/{total} steps | {runs}/{nruns} runs done',
     stream: process.stderr, hideCursor: true,
   }, cliProgress.Presets.shades_classic);
@@ -159,7 +160,6 @@ export async function reproduce(o: ReproduceOptions, slurm?: SlurmCampaign): Pro
 
   let reports: TrainReport[] = new Array(configs.length);
   if (slurm) {
-    bar?.stop();
     reports = await trainOnSlurm(configs, slurm, o.quiet);
   } else if (o.jobs <= 1) {
     for (let i = 0; i < configs.length; i++) {
