@@ -5,6 +5,7 @@ import { EXIT, UsageError, UserError } from '../cli/errors.ts';
 import { designsFromDir } from './designs.ts';
 import { presetDesigns, type ResolvedDesigns } from './preset-rtl.ts';
 import { runFpgaFlow } from './flow.ts';
+import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';
 import { formatReportTable } from './table.ts';
 import { boardNames, parseTarget, resolveBoard, resolveDevices, TARGET_NAMES } from './targets.ts';
 
@@ -26,7 +27,7 @@ function splitList(v: string, prev: string[] = []): string[] {
 }
 
 export function register(program: Command): void {
-  program
+  addExecutorOptions(program
     .command('fpga')
     .description('write an FPGA bundle (sources, .f, EDAM, SDC/XDC/PCF, Vivado Tcl, Yosys script, nextpnr command) and measure area and Fmax of the sparse engine against the dense baseline')
     .option('--preset <name>', 'engine preset whose emitted RTL to bundle (tiny, default, wide)', 'default')
@@ -38,8 +39,9 @@ export function register(program: Command): void {
     .option('--clock <mhz>', 'target clock frequency in MHz', (v: string) => Number(v), 25)
     .requiredOption('--out <dir>', 'bundle folder to write')
     .option('--breakdown', 'also synthesise with the hierarchy kept and report area by module')
-    .option('--no-progress', 'no progress bar')
+    .option('--no-progress', 'no progress bar'))
     .action(async (raw: Record<string, unknown>) => {
+      const slurm = slurmCampaignOf(raw as unknown as Parameters<typeof slurmCampaignOf>[0]);
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
       const o = parsed.data;
@@ -55,6 +57,7 @@ export function register(program: Command): void {
         ...(designs.provenance ? { provenance: designs.provenance } : {}),
         progress: o.progress && process.stderr.isTTY,
         breakdown: o.breakdown ?? false,
+        ...(slurm ? { slurm } : {}),
       });
       process.stdout.write(formatReportTable(report));
       process.stdout.write(`\nwrote ${o.out}/ (README.md, manifest.json, report.json)\n`);

@@ -8,7 +8,7 @@
  * bundle whole at the end (cli/atomic.ts), so a failed or interrupted run leaves
  * the previous bundle as it was and no half-written one.
  */
-import { chmod, mkdir, readFile, stat, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rm, stat, writeFile, copyFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import cliProgress from 'cli-progress';
 import { findTool, notInstalledMessage, toolVersion, type ToolName } from '../toolchain/index.ts';
 import { isUserError, UserError } from '../cli/errors.ts';
 import { StagedDir } from '../cli/atomic.ts';
+import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
 import { stableJson } from '../golden/json.ts';
 import { designBundle, rtlPath, type BundleSettings, type DesignSpec } from './bundle.ts';
 import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
@@ -106,6 +107,66 @@ export interface FpgaRun {
   progress?: boolean;
   /** Also synthesise with the hierarchy kept and report area by module. */
   breakdown?: boolean;
+  /** Run each design × device as a Slurm task instead of here, one after the other (cluster/campaign.ts). */
+  slurm?: SlurmCampaign;
+}
+
+/** What every task of an FPGA campaign needs: plain data, as the plan holds it. */
+interface FpgaPointOptions {
+  designs: DesignSpec[];
+  settings: BundleSettings;
+  tools: FpgaReport['tools'];
+  breakdown: boolean;
+  /** The bundle folders (one per design) where every node sees them. */
+  bundle: string;
+}
+
+interface FpgaPoint {
+  design: number;
+  device: string;
+}
+
+/** The point runner of a cluster task: one design on one device, in a copy of its bundle folder. */
+export async function fpgaPoint(options: unknown, point: unknown, ctx: { pointDir: string }): Promise<DeviceResult> {
+  const o = options as FpgaPointOptions;
+  const p = point as FpgaPoint;
+  const d = o.designs[p.design]!;
+  const dev = o.settings.devices.find((x) => x.name === p.device)!;
+  const dir = join(ctx.pointDir, d.top);
+  await rm(ctx.pointDir, { recursive: true, force: true });
+  await cp(join(o.bundle, d.top), dir, { recursive: true });
+  return runDevice(dir, d, dev, o.settings, o.tools, o.breakdown, () => {});
+}
+
+/**
+ * Every design × device as a Slurm task: the bundle folders go to the work folder, each task
+ * synthesises and places in its own copy, and what it built comes back into the staged bundle,
+ * in the order the local loop would have run them.
+ */
+async function runDevicesOnSlurm(run: FpgaRun, tmp: string, tools: FpgaReport['tools'], onStep: (done: number, total: number) => void): Promise<DeviceResult[]> {
+  const slurm = run.slurm!;
+  const s = run.settings;
+  const bundle = join(resolve(slurm.work), 'bundle');
+  for (const d of run.designs) await cp(join(tmp, d.top), join(bundle, d.top), { recursive: true, force: true });
+  const points: FpgaPoint[] = run.designs.flatMap((_, design) => s.devices.map((dev) => ({ design, device: dev.name })));
+  const options: FpgaPointOptions = { designs: run.designs, settings: s, tools, breakdown: run.breakdown ?? false, bundle };
+  const raw = await runOnSlurm(
+    { kind: 'fpga', runner: { module: 'fpga/flow.ts', export: 'fpgaPoint' }, options, points, onProgress: (done, total) => onStep(done, total), log: (l) => run.progress && process.stderr.write(`fpga: ${l}\n`) },
+    slurm,
+  );
+  const results: DeviceResult[] = [];
+  for (const [i, r] of raw.entries()) {
+    const d = run.designs[points[i]!.design]!;
+    const dev = s.devices.find((x) => x.name === points[i]!.device)!;
+    if (isInfrastructureError(r)) {
+      // Never ran: a failed synthesis in the report (so the command fails), with the cluster's reason.
+      results.push({ top: d.top, role: d.role, device: dev.name, deviceLabel: dev.label, synth: { status: 'failed', reason: `infrastructure error: ${r.infrastructureError}`, capacity: dev.capacity }, pnr: { status: 'not-run', reason: 'synthesis did not run' } });
+      continue;
+    }
+    await cp(join(slurm.work, 'points', String(i), d.top), join(tmp, d.top), { recursive: true, force: true });
+    results.push(r as DeviceResult);
+  }
+  return results;
 }
 
 /** An existing --out must be an earlier bundle (it is replaced whole) or empty: anything else could be the user's files. */
@@ -306,11 +367,16 @@ export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
     const steps = run.designs.length * s.devices.reduce((n, dev) => n + (dev.nextpnrArgs ? 2 : 1), 0);
     const bar = run.progress ? new cliProgress.SingleBar({ format: 'fpga {bar} {value}/{total} {step}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
     bar?.start(steps, 0, { step: '' });
-    const results: DeviceResult[] = [];
-    for (const d of run.designs) {
-      for (const dev of s.devices) {
-        bar?.update({ step: `${d.top} on ${dev.label}` });
-        results.push(await runDevice(join(tmp, d.top), d, dev, s, tools, run.breakdown ?? false, () => bar?.increment()));
+    let results: DeviceResult[] = [];
+    if (run.slurm) {
+      bar?.setTotal(run.designs.length * s.devices.length);
+      results = await runDevicesOnSlurm(run, tmp, tools, (done) => bar?.update(done, { step: 'on Slurm' }));
+    } else {
+      for (const d of run.designs) {
+        for (const dev of s.devices) {
+          bar?.update({ step: `${d.top} on ${dev.label}` });
+          results.push(await runDevice(join(tmp, d.top), d, dev, s, tools, run.breakdown ?? false, () => bar?.increment()));
+        }
       }
     }
     bar?.stop();

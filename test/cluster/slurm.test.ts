@@ -3,7 +3,8 @@
  * same matrix gives byte-identical regress.json and JUnit as the local pool, a
  * task killed as a node failure would kill it is resubmitted (or reported as
  * an infrastructure error when retries run out), a driver killed halfway is
- * finished by --resume, and reproduce runs its training runs as tasks.
+ * finished by --resume, fpga writes the same bundle, and reproduce runs its
+ * training runs as tasks.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -114,6 +115,19 @@ describe('cluster: regress and reproduce on a single-node Slurm', function () {
     const r = await execa(BIN, ['regress', ...MATRIX, '--out', join(dir, 's5'), '--executor', 'slurm', '--work', join(dir, 'w1')], { reject: false });
     assert.notEqual(r.exitCode, 0);
     assert.match(r.stderr, /^sparsegrad: error: .*already holds a campaign: resume it with --resume/m);
+  });
+
+  it('writes the same FPGA bundle, place and route included, as the local executor', async () => {
+    const args = ['fpga', '--rtl', join(REPO_ROOT, 'test', 'fpga', 'fixtures', 'engine'), '--device', 'up5k', '--no-progress'];
+    const a = await execa(BIN, [...args, '--out', join(dir, 'fl')], { reject: false });
+    const b = await execa(BIN, [...args, '--out', join(dir, 'fs'), '--executor', 'slurm', '--work', join(dir, 'fw')], { reject: false });
+    assert.equal(a.exitCode, 0, a.stderr);
+    assert.equal(b.exitCode, 0, b.stderr);
+    const files = (root: string): string[] => readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length)).sort();
+    assert.deepEqual(files(join(dir, 'fs')), files(join(dir, 'fl')));
+    // Tool logs may carry run times; every other file (report, netlists, scripts, placement report) must match.
+    for (const f of files(join(dir, 'fl')).filter((x) => !x.endsWith('.log'))) assert.ok(readFileSync(join(dir, 'fs', f)).equals(readFileSync(join(dir, 'fl', f))), `${f} differs`);
+    assert.ok(files(join(dir, 'fl')).some((f) => f.endsWith('nextpnr-report.json')), 'place and route ran');
   });
 
   it('runs reproduce --quick as tasks with the local executor\'s table', async () => {
