@@ -74,7 +74,7 @@ const DATAPATH: Record<string, RegExp> = {
 async function toggleRun(tb: Testbench, cfg: EngineConfig, p: EngineProblem, mode: EngineMode, o: Options, dir: string) {
   const vcdPath = join(dir, `${geometry(cfg).topName}-${mode}.vcd`);
   const m = await measureLayer(cfg, p, mode, (job) => runSimJob(tb, { ...job, vcd: { fromCycle: 0, toCycle: job.cycleLimit } }, { vcdPath }), { memLatency: o.memLatency });
-  if (!m.comparison.pass) throw new Error(`toggle run ${geometry(cfg).topName} ${mode} is not bit-exact`);
+  if (!m.pass) throw new Error(`toggle run ${geometry(cfg).topName} ${mode} failed: ${m.comparison.mismatchCount} mismatches, ${m.violationCount} protocol violations`);
   const s = readVcd(vcdPath, { select: (v) => v.path.includes('lanes') && Object.values(DATAPATH).some((re) => re.test(v.name)) });
   rmSync(vcdPath, { force: true });
   const byRole: Record<string, number> = {};
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       for (const [name, cfg] of [['sparse', sparse], ['dense', dense]] as const) {
         let result: SimResult | undefined;
         const m = await measureLayer(cfg, p, mode, async (job) => (result = await runSimJob(benches.get(geometry(cfg).topName)!, job)), { memLatency: o.memLatency, batch: q.B });
-        if (!m.comparison.pass) throw new Error(`${name} ${mode} at θ_q=${theta} is not bit-exact: ${m.comparison.mismatchCount} mismatches`);
+        if (!m.pass) throw new Error(`${name} ${mode} at θ_q=${theta} failed: ${m.comparison.mismatchCount} mismatches, ${m.violationCount} protocol violations`);
         const counts = actionCounts(cfg, measuredActivity(m, p, result!));
         runs[name] = { m, e: models.map((x) => estimateEnergy(x, counts)) };
       }

@@ -63,12 +63,12 @@ async function main(): Promise<void> {
       const golden = compareWithGolden(layer, q, mode === 'data' ? { y: m.decoded.y } : { G: m.decoded.G });
       const err = mode === 'data' ? golden.data : golden.weight;
       rows.push({
-        top, mode, memLatency, pass: m.comparison.pass, mismatches: m.comparison.mismatchCount,
+        top, mode, memLatency, pass: m.pass, mismatches: m.comparison.mismatchCount, violations: m.violationCount,
         cyclesBusy: m.cyclesBusy, ideal: m.ideal, efficiency: m.efficiency, stallCycles: m.stallCycles,
         macsIssued: m.macsIssued, macsSkipped: m.macsSkipped, rowsFetched: m.rowsFetched,
         relErrVsFloat: err?.relative, simSeconds: m.simSeconds,
       });
-      console.log(`${top.padEnd(18)} ${mode.padEnd(6)} L=${String(memLatency).padEnd(3)} pass=${m.comparison.pass} busy=${m.cyclesBusy} ideal=${m.ideal} eff=${m.efficiency.toFixed(4)} stall=${m.stallCycles} relErr=${err?.relative.toExponential(3)} (${m.simSeconds.toFixed(1)} s)`);
+      console.log(`${top.padEnd(18)} ${mode.padEnd(6)} L=${String(memLatency).padEnd(3)} pass=${m.pass} violations=${m.violationCount} busy=${m.cyclesBusy} ideal=${m.ideal} eff=${m.efficiency.toFixed(4)} stall=${m.stallCycles} relErr=${err?.relative.toExponential(3)} (${m.simSeconds.toFixed(1)} s)`);
       for (const e of m.comparison.formatErrors.slice(0, 5)) console.log(`  ${e}`);
       for (const x of m.comparison.mismatches.slice(0, 5)) console.log(`  ${describeMismatch(x)}`);
     }
