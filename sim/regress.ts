@@ -46,7 +46,9 @@ export interface RegressOptions {
 
 /** What every point of a matrix shares, as a cluster task receives it. */
 interface PointOptions {
+  /** Absolute, for tasks that start elsewhere; `rtlLabel` is --rtl as the user gave it, for the reports. */
   rtl?: string;
+  rtlLabel?: string;
   stall: number;
 }
 
@@ -178,6 +180,7 @@ async function regressPoint(o: PointOptions, p: RegressPoint, caseDir: string): 
         streams: p.source.startsWith('dump:') ? p.source.slice(5) : undefined,
         synthetic: p.source.startsWith('dump:') ? undefined : (p.source as SyntheticKind),
         rtl: o.rtl,
+        rtlLabel: o.rtlLabel,
         mode: 'both',
         backpressure: p.backpressure,
         memLatency: p.memLatency,
@@ -209,7 +212,7 @@ export async function runRegress(o: RegressOptions): Promise<PointResult[]> {
   const points = expandMatrix(o.matrix);
   if (points.length === 0) throw new UserError('the regress matrix is empty: give at least one preset, source, backpressure, latency and seed');
   // Tasks on other nodes resolve paths from their own working folder: give them absolute ones.
-  const shared: PointOptions = { rtl: o.rtl === undefined ? undefined : resolve(o.rtl), stall: o.stall };
+  const shared: PointOptions = { rtl: o.rtl === undefined ? undefined : resolve(o.rtl), rtlLabel: o.rtl, stall: o.stall };
   if (o.slurm) return runRegressOnSlurm(o, points, shared, o.slurm);
   // Each preset's engines are built once, before the pool, so workers only simulate.
   for (const preset of o.matrix.presets) await benchesOf(preset, shared.rtl);

@@ -38,6 +38,13 @@ export const systemVerilog2017Keywords: readonly string[] = (
   + 'wildcard wire with within wor xnor xor'
 ).split(' ');
 
+/**
+ * Words Icarus Verilog reserves beyond both standards even with -g2005 (its own `bool`,
+ * `wone`, and Verilog-AMS `wreal`): a design using them would not compile there. Found by
+ * the random-name property test (seed 814103131: an instance named `bool`).
+ */
+export const toolKeywords: readonly string[] = ['bool', 'wone', 'wreal'];
+
 /** Ports and wires every module may get from the back end (clock, reset, the top's AXI clock and reset). */
 export const backendNames: readonly string[] = ['clk', 'rst', 'aclk', 'aresetn'];
 
@@ -54,7 +61,7 @@ export const cppKeywords: readonly string[] = (
 ).split(' ');
 const cpp = new Set(cppKeywords);
 
-const keywords = new Set([...verilog2005Keywords, ...systemVerilog2017Keywords]);
+const keywords = new Set([...verilog2005Keywords, ...systemVerilog2017Keywords, ...toolKeywords]);
 const reserved = new Set(backendNames);
 const identRe = /^[A-Za-z][A-Za-z0-9_]*$/;
 
@@ -71,7 +78,10 @@ export function unusableName(name: string): string | undefined {
   if (name.includes('__')) return 'names holding __ are the back end\'s (e.g. mem__sim_we0), and Verilator mangles them in C++';
   // Derived names append `_suffix` (x_rdata, u_x_port): a trailing _ would make them hold __.
   if (name.endsWith('_')) return 'a name ending in _ would give derived names (x_rdata, instance ports) a __';
-  if (keywords.has(name)) return `${name} is a ${verilog2005Keywords.includes(name) ? 'Verilog-2005' : 'SystemVerilog-2017'} keyword`;
+  if (keywords.has(name)) {
+    const where = verilog2005Keywords.includes(name) ? 'a Verilog-2005' : systemVerilog2017Keywords.includes(name) ? 'a SystemVerilog-2017' : 'an Icarus Verilog';
+    return `${name} is ${where} keyword`;
+  }
   if (reserved.has(name)) return `${name} is the clock or reset the back end adds`;
   return undefined;
 }

@@ -70,9 +70,11 @@ describe('energy: counts of actions against the Verilated engine (tiny preset)',
         for (const n of wanted) assert.ok(summary.vars.some((v) => v.name === n), `the VCD has no ${n}; the derivation must follow the RTL's names`);
         for (const n of mems) assert.equal(measured.onChip[n]!.writes, counts.get(n) ?? 0, `${n}: derived ${measured.onChip[n]!.writes} writes, the RTL enabled ${counts.get(n) ?? 0}`);
         assert.equal(busy, m.cyclesBusy, 'busy cycles in the VCD = CYCLES_BUSY');
-        // No backpressure on m_axis_res: the lane pipeline advances every busy cycle, so y and a are read each one.
-        assert.equal(busyAdvance, m.cyclesBusy, 'y and a reads = busy cycles without output backpressure');
-        for (const acc of Object.values(measured.onChip)) assert.equal(acc.reads, m.cyclesBusy);
+        // The derived reads against the RTL's read enables: the FIFOs read every busy cycle, y and a whenever
+        // the lane pipeline advances (every busy cycle here, with no backpressure on m_axis_res).
+        for (const [name, acc] of Object.entries(measured.onChip)) {
+          assert.equal(acc.reads, name === 'y_ram' || name === 'a_ram' ? busyAdvance : busy, `${name} reads`);
+        }
       });
     }
   }
