@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { execa } from 'execa';
 import { PLAN_VERSION, type Plan } from '../cluster/campaign.ts';
-import { writeJsonArray } from '../golden/json.ts';
+import { writeJsonArray } from '../util/json.ts';
 import { junitXml, type PointResult } from '../sim/regress.ts';
 import { REPO_ROOT } from '../sim/rtl-locate.ts';
 

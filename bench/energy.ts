@@ -15,13 +15,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { isUserError, UserError } from '../cli/errors.ts';
+import { isUserError, UserError } from '../util/errors.ts';
 import { actionCounts } from '../energy/actions.ts';
 import { energyRatio, estimateEnergy, type EnergyEstimate } from '../energy/estimate.ts';
 import { energyModelNames, loadEnergyModel } from '../energy/model.ts';
-import { denseBaseline, geometry, loadEngineConfig, type EngineConfig } from '../golden/engine-model/config.ts';
-import type { EngineMode, EngineProblem } from '../golden/engine-model/model.ts';
-import { stableJson } from '../golden/json.ts';
+import { denseBaseline, loadEngineConfig, type EngineConfig } from '../engine/config.ts';
+import { geometry } from '../engine/geometry.ts';
+import type { EngineMode, EngineProblem } from '../engine/jobs.ts';
+import { stableJson } from '../util/json.ts';
 import { measuredActivity } from '../sim/engine/energy.ts';
 import { measureLayer, type LayerMeasurement } from '../sim/engine/measure.ts';
 import type { SimResult } from '../sim/harness/job.ts';

@@ -11,9 +11,10 @@
 import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { isUserError, UserError } from '../cli/errors.ts';
-import { denseBaseline, geometry, loadEngineConfig } from '../golden/engine-model/config.ts';
-import { stableJson } from '../golden/json.ts';
+import { isUserError, UserError } from '../util/errors.ts';
+import { denseBaseline, loadEngineConfig } from '../engine/config.ts';
+import { geometry } from '../engine/geometry.ts';
+import { stableJson } from '../util/json.ts';
 import { prepareTestbench, runSimJob } from '../sim/harness/run.ts';
 import { describeMismatch } from '../sim/engine/compare.ts';
 import { measureLayer, type LayerMeasurement } from '../sim/engine/measure.ts';

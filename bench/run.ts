@@ -6,9 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { stableJson } from '../golden/json.ts';
+import { stableJson } from '../util/json.ts';
 import { DEFAULT_CORPUS } from '../golden/config.ts';
-import { isUserError } from '../cli/errors.ts';
+import { isUserError } from '../util/errors.ts';
 import { benchGemmShapes, type GemmBenchResult } from './gemm-shapes.ts';
 import { benchTrainThroughput, type TrainBenchResult } from './train-throughput.ts';
 import { machine } from './util.ts';

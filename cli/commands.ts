@@ -1,4 +1,8 @@
-/** The command table: each area registers its own subcommands. */
+/**
+ * The command table: each area registers its own subcommands, and the wiring
+ * between areas that must not import each other happens here (golden/'s
+ * `train --backward rtl` runs on sim/'s engine; golden/ never imports sim/).
+ */
 import type { Command } from 'commander';
 import { register as registerGolden } from '../golden/cli.ts';
 import { register as registerEngineModel } from '../golden/engine-model/cli.ts';
@@ -10,7 +14,10 @@ import { register as registerCluster } from '../cluster/cli.ts';
 import { register as registerFormal } from '../formal/cli.ts';
 
 export function registerCommands(program: Command): void {
-  registerGolden(program);
+  registerGolden(program, {
+    // Loaded only when asked for: the simulator pulls in Verilator plumbing a float run never needs.
+    engineBackward: async (kind, preset, opts) => (await import('../sim/engine-backward.ts')).EngineBackwardProducts.create(kind, preset, opts),
+  });
   registerEngineModel(program);
   registerGenerator(program);
   registerSim(program);

@@ -4,12 +4,12 @@
  * command lives beside the code it drives.
  *
  * Every failure ends here as one line `sparsegrad: error: …` and an exit code
- * of EXIT (cli/errors.ts, README.md "Exit codes"): commander's own errors too
+ * of EXIT (util/errors.ts, README.md "Exit codes"): commander's own errors too
  * (exitOverride + configureOutput keep it from printing or exiting itself).
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT, isUserError } from './errors.ts';
-import { fsErrorMessage } from './fs-errors.ts';
+import { EXIT, isUserError } from '../util/errors.ts';
+import { fsErrorMessage } from '../util/fs-errors.ts';
 import { registerCommands } from './commands.ts';
 
 const program = new Command();

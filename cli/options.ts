@@ -2,7 +2,7 @@
  * Argument parsers for commander options, shared by every command so that a
  * bad value always reads the same way: `--flag expects …, got '…'`.
  */
-import { UsageError } from './errors.ts';
+import { UsageError } from '../util/errors.ts';
 
 /** A finite number. */
 export const numberArg = (flag: string) => (v: string): number => {

@@ -22,7 +22,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, UserError } from '../cli/errors.ts';
+import { UsageError, UserError } from '../util/errors.ts';
 import { cancelJob, queuedTasks, requireSlurm, type SlurmOptions, submitArray } from './slurm.ts';
 
 export const PLAN_VERSION = 1;
@@ -93,7 +93,7 @@ export const pointDir = (work: string, i: number): string => join(work, 'points'
 
 /**
  * Written next to its final name and renamed, so a reader never sees half a file.
- * Not cli/atomic.ts's writer: that one scans the folder for stale temporaries on
+ * Not util/atomic.ts's writer: that one scans the folder for stale temporaries on
  * every write, and a results folder holds a file per point (100,000 and more).
  */
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -3,7 +3,7 @@
  * and the hidden `_task` subcommand every Slurm task runs.
  */
 import type { Command } from 'commander';
-import { UsageError, UserError } from '../cli/errors.ts';
+import { UsageError, UserError } from '../util/errors.ts';
 import { intArg } from '../cli/options.ts';
 import { runTask, type SlurmCampaign } from './campaign.ts';
 

@@ -6,7 +6,7 @@
  * from its result files and its log.
  */
 import { execa } from 'execa';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { requireTool } from '../toolchain/index.ts';
 
 export interface SlurmOptions {

@@ -13,8 +13,8 @@
  * (docs/engine-microarchitecture.md, "Energy"); test/energy checks the
  * derivation against the write enables of a Verilated run.
  */
-import type { EngineConfig } from '../golden/engine-model/config.ts';
-import type { EngineJob, EngineMode } from '../golden/engine-model/model.ts';
+import type { EngineConfig } from '../engine/config.ts';
+import type { EngineJob, EngineMode } from '../engine/jobs.ts';
 import type { Action } from './model.ts';
 import { engineMemories } from './memories.ts';
 

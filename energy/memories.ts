@@ -4,7 +4,7 @@
  * restated here. Which module owns which memory and how often it is written is
  * the microarchitecture (docs/engine-microarchitecture.md, "Energy").
  */
-import type { EngineConfig } from '../golden/engine-model/config.ts';
+import type { EngineConfig } from '../engine/config.ts';
 import type { ModuleDef } from '../generator/core/module.ts';
 import { engineTop } from '../generator/designs/engine.ts';
 

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 
 /** The actions every table prices; counts come from energy/actions.ts. */
 export const ACTIONS = ['mul', 'add', 'compare', 'sram_read_bit', 'sram_write_bit', 'dram_byte', 'bus_bit'] as const;

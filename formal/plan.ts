@@ -4,11 +4,11 @@
  * children, emitted fresh from the generator.
  */
 import { join } from 'node:path';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { emitFormalWrappers, emitVerilog, type EmittedDesign } from '../generator/backend/design.ts';
 import type { ModuleDef } from '../generator/core/module.ts';
 import { emitEngine, ENGINE_VARIANTS, type EngineVariant } from '../generator/designs/index.ts';
-import type { EngineConfig } from '../golden/engine-model/config.ts';
+import type { EngineConfig } from '../engine/config.ts';
 import type { ProofJob } from './run.ts';
 
 export interface PlanOptions {

@@ -6,7 +6,7 @@
  * happen in flow.ts.
  */
 import { basename } from 'node:path';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { emitHarness, harnessModuleName, planHarness, type TopPort } from './io-harness.ts';
 import { engineScript, harnessScript, modulesScript } from './synth.ts';
 import { nextpnrArgs, nextpnrScript } from './pnr.ts';

@@ -1,7 +1,7 @@
 /** CLI commands of fpga/ (see docs/ARCHITECTURE.md): `sparsegrad fpga`. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { EXIT, UsageError, UserError } from '../cli/errors.ts';
+import { EXIT, UsageError, UserError } from '../util/errors.ts';
 import { designsFromDir } from './designs.ts';
 import { presetDesigns, type ResolvedDesigns } from './preset-rtl.ts';
 import { runFpgaFlow } from './flow.ts';

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import type { DesignSpec } from './bundle.ts';
 import { readTopPorts } from './ports.ts';
 

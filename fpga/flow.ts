@@ -5,7 +5,7 @@
  * step is recorded as not run, with how to install the tool.
  *
  * The bundle is assembled in a staging folder beside --out and replaces the old
- * bundle whole at the end (cli/atomic.ts), so a failed or interrupted run leaves
+ * bundle whole at the end (util/atomic.ts), so a failed or interrupted run leaves
  * the previous bundle as it was and no half-written one.
  */
 import { chmod, cp, mkdir, readFile, rm, stat, writeFile, copyFile, readdir } from 'node:fs/promises';
@@ -14,10 +14,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { findTool, notInstalledMessage, toolVersion, type ToolName } from '../toolchain/index.ts';
-import { isUserError, UserError } from '../cli/errors.ts';
-import { StagedDir } from '../cli/atomic.ts';
+import { isUserError, UserError } from '../util/errors.ts';
+import { StagedDir } from '../util/atomic.ts';
 import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
-import { stableJson } from '../golden/json.ts';
+import { stableJson } from '../util/json.ts';
 import { designBundle, rtlPath, type BundleSettings, type DesignSpec } from './bundle.ts';
 import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
 import { runYosysScript, synthPaths } from './synth.ts';

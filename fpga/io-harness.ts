@@ -17,7 +17,7 @@
  * (harnessFlops in report.json) and excluded from the engine's own figures,
  * which come from synthesising the engine alone.
  */
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export interface TopPort {
   name: string;

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runTool } from '../toolchain/index.ts';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { synthPaths } from './synth.ts';
 import type { Board, Device } from './targets.ts';
 import { sanitizeLog } from './logs.ts';

@@ -1,6 +1,6 @@
 /** The top's ports, which the place-and-route harness wraps. */
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import type { TopPort } from './io-harness.ts';
 import { parseVerilogHeaders } from '../generator/verilog-header/index.ts';
 

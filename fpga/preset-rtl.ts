@@ -6,8 +6,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../cli/errors.ts';
-import { getPreset } from '../golden/engine-model/config.ts';
+import { UserError } from '../util/errors.ts';
+import { getPreset } from '../engine/config.ts';
 import type { DesignSpec } from './bundle.ts';
 import { designsFromDir } from './designs.ts';
 

@@ -10,7 +10,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseYosysOutput, runTool } from '../toolchain/index.ts';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { classifyCells, type Resources } from './resources.ts';
 import type { Device } from './targets.ts';
 import { sanitizeLog } from './logs.ts';

@@ -4,7 +4,7 @@
  * Capacities are the vendor datasheet figures (Lattice iCE40 UltraPlus /
  * LP-HX family data sheets, Xilinx DS180 for Artix-7).
  */
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export const TARGET_NAMES = ['ice40', 'xilinx7', 'generic'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];

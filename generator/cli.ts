@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { EXIT, UsageError, UserError } from '../cli/errors.ts';
-import { loadEngineConfig, presetNames, type EngineConfig } from '../golden/engine-model/config.ts';
+import { EXIT, UsageError, UserError } from '../util/errors.ts';
+import { loadEngineConfig, presetNames, type EngineConfig } from '../engine/config.ts';
 import { diffCount, diffFolder, presetFiles, writeFolder } from './rtl-files.ts';
 import { collectWarnings, printWarnings } from './backend/design.ts';
 

@@ -5,9 +5,9 @@
  * folder whole (stale modules disappear); checking compares byte for byte.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { writeFolderAtomicSync } from '../cli/atomic.ts';
+import { writeFolderAtomicSync } from '../util/atomic.ts';
 import { dirname, join, relative, sep } from 'node:path';
-import type { EngineConfig } from '../golden/engine-model/config.ts';
+import type { EngineConfig } from '../engine/config.ts';
 import { emitPresetFiles } from './designs/index.ts';
 
 export interface FolderDiff {
@@ -49,7 +49,7 @@ export function diffCount(d: FolderDiff): number {
 
 /**
  * Writes a preset folder through a sibling staging folder that replaces it
- * whole (cli/atomic.ts), so a failure never leaves a half-written folder behind.
+ * whole (util/atomic.ts), so a failure never leaves a half-written folder behind.
  */
 export function writeFolder(dir: string, files: ReadonlyMap<string, string>): void {
   writeFolderAtomicSync(dir, files, { replaceWhole: true });

@@ -57,6 +57,18 @@ export interface LayerBackwardProducts {
   inputWeightGrads(a: InputWeightGradArgs): void | Promise<void>;
 }
 
+/** Backward products that run on the engine (its bit-exact model or its RTL), with what they counted. */
+export interface OffloadedBackwardProducts extends LayerBackwardProducts {
+  readonly stats: { calls: number; cycles: number; macsIssued: number; macsSkipped: number };
+}
+
+/**
+ * Makes engine-backed products for `train --backward fixed|rtl`. The engine and
+ * its simulator live downstream of golden/, so golden/ never imports them: the
+ * command table (cli/commands.ts) hands this factory in.
+ */
+export type EngineBackwardFactory = (kind: 'fixed' | 'rtl', preset: string, opts: { rtl?: string; memLatency?: number }) => Promise<OffloadedBackwardProducts>;
+
 /**
  * Dense float products through the project's GEMM (zeros in dz are multiplied
  * like any value). W_hh is packed once per layer and step for the T recurrent

@@ -1,10 +1,11 @@
 /** CLI commands of golden/: `train` and `reproduce` (see golden/README.md). */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { UsageError, UserError } from '../cli/errors.ts';
+import { UsageError, UserError } from '../util/errors.ts';
 import { numberArg, numberListArg } from '../cli/options.ts';
 import { parseTrainConfig, DEFAULT_CORPUS, TRAIN_DEFAULTS as D } from './config.ts';
 import { train } from './trainer.ts';
+import type { EngineBackwardFactory, OffloadedBackwardProducts } from './backward-products.ts';
 import { reproduce, parseReproduceOptions } from './reproduce.ts';
 import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';
 
@@ -32,7 +33,8 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
-export function register(program: Command): void {
+/** `engineBackward` serves `train --backward fixed|rtl`; without it those choices are refused. */
+export function register(program: Command, deps: { engineBackward?: EngineBackwardFactory } = {}): void {
   program
     .command('train')
     .description('train the character LSTM with sparsified gate gradients (|dz| < θ zeroed); writes report.json and a checkpoint')
@@ -78,10 +80,11 @@ export function register(program: Command): void {
       const cfg = file
         ? parseTrainConfig({ ...file, ...explicit }, { file: o.config, fromFile: new Set(Object.keys(file).filter((k) => !(k in explicit))) })
         : parseTrainConfig(fromFlags);
-      // The engine lives downstream of golden/ (sim/), so it is loaded only when asked for.
-      const products = o.backward === 'float'
-        ? undefined
-        : await (await import('../sim/engine-backward.ts')).EngineBackwardProducts.create(o.backward, o.enginePreset, { rtl: o.rtl, memLatency: o.memLatency });
+      let products: OffloadedBackwardProducts | undefined;
+      if (o.backward !== 'float') {
+        if (!deps.engineBackward) throw new UsageError(`--backward ${o.backward} needs the engine, which this build of the command line does not include; use --backward float`);
+        products = await deps.engineBackward(o.backward, o.enginePreset, { rtl: o.rtl, memLatency: o.memLatency });
+      }
       const r = await train(cfg, { products });
       const a = r.accounting.lstm;
       process.stdout.write(

@@ -1,7 +1,7 @@
 /** The training configuration, validated with zod (CLI flags and reproduce runs share it). */
 import { z } from 'zod';
-import { EXIT, UserError } from '../cli/errors.ts';
-import { zodIssueMessage } from '../cli/suggest.ts';
+import { EXIT, UserError } from '../util/errors.ts';
+import { zodIssueMessage } from '../util/suggest.ts';
 
 export const DEFAULT_CORPUS = 'data/tinyshakespeare/input.txt';
 

@@ -5,7 +5,7 @@
  * be carried from one batch to the next.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export interface Corpus {
   path: string;

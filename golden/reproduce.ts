@@ -4,7 +4,7 @@
  * step budget; the table compares final validation bpc and dz sparsity, and
  * the verdict checks the claim (≥ 80% dz sparsity within 2% of dense bpc).
  */
-import { writeFileAtomicSync } from '../cli/atomic.ts';
+import { writeFileAtomicSync } from '../util/atomic.ts';
 import { join, resolve } from 'node:path';
 import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
 import { performance } from 'node:perf_hooks';
@@ -13,12 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { parseTrainConfig, DEFAULT_CORPUS, type TrainConfig } from './config.ts';
 import { train, type TrainReport } from './trainer.ts';
 import { loadCorpus } from './corpus.ts';
 import { GATES } from './accounting.ts';
-import { stableJson } from './json.ts';
+import { stableJson } from '../util/json.ts';
 
 /**
  * Model and budget of a preset. `default`: the benchmark model (H = 128, L = 1,

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { loadCorpus, StreamBatcher, type Corpus } from './corpus.ts';
 import { Rng } from './rng.ts';
 import { zeroParams, initParams, loadParams, paramTensors, flatParams, parameterCount, type Params, type ModelShape } from './model.ts';
@@ -14,8 +14,8 @@ import type { ThresholdMode } from './threshold.ts';
 import type { LayerBackwardProducts } from './backward-products.ts';
 import { accountLayer, summarise, type MacSummary } from './accounting.ts';
 import type { TrainConfig } from './config.ts';
-import { stableJson } from './json.ts';
-import { StagedDir } from '../cli/atomic.ts';
+import { stableJson } from '../util/json.ts';
+import { StagedDir } from '../util/atomic.ts';
 import { readSafetensors, writeSafetensors } from '../streams/safetensors.ts';
 import { writeGradientDump, dumpFileName } from '../streams/gradient-dump.ts';
 
@@ -99,7 +99,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   const late = [...dumpSteps].filter((s) => s > cfg.steps);
   if (cfg.dumpStreams !== null && late.length > 0) throw new UserError(`--dump-steps ${late.join(',')}: beyond --steps ${cfg.steps}; dump steps are 1..${cfg.steps}`);
   const dumps: string[] = [];
-  // Outputs are staged and published together at the end (cli/atomic.ts): a run that
+  // Outputs are staged and published together at the end (util/atomic.ts): a run that
   // diverges, is interrupted or fills the disk leaves the previous run's files as they were.
   // Both folders are opened now, so an unwritable --out fails before the training, not after.
   const outDir = writeFiles ? await StagedDir.open(cfg.out) : undefined;

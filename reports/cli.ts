@@ -1,10 +1,10 @@
 /** CLI commands of reports/ (see docs/ARCHITECTURE.md): `sparsegrad report`. */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { writeFileAtomicSync } from '../cli/atomic.ts';
+import { writeFileAtomicSync } from '../util/atomic.ts';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { collectInputs } from './inputs.ts';
 import { renderReport } from './html.ts';
 

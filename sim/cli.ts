@@ -2,10 +2,10 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { EXIT, UsageError } from '../cli/errors.ts';
-import { writeFileAtomicSync } from '../cli/atomic.ts';
+import { EXIT, UsageError } from '../util/errors.ts';
+import { writeFileAtomicSync } from '../util/atomic.ts';
 import { intArg, numberArg } from '../cli/options.ts';
-import { PRESET_NAMES } from '../golden/engine-model/config.ts';
+import { PRESET_NAMES } from '../engine/config.ts';
 import { BACKPRESSURE_MODES } from './harness/job.ts';
 import { SYNTHETIC_KINDS } from './stimulus.ts';
 import { DEFAULT_ENERGY_MODEL, energyModelNames } from '../energy/model.ts';

@@ -12,9 +12,9 @@
 import { requireTool } from '../toolchain/index.ts';
 import { addCounts, type EnergyEstimate, energyRatio, estimateEnergy, zeroCounts } from '../energy/estimate.ts';
 import { DEFAULT_ENERGY_MODEL, type EnergyModel, loadEnergyModel } from '../energy/model.ts';
-import { type EngineConfig, getPreset, denseBaseline } from '../golden/engine-model/config.ts';
-import type { EngineMode } from '../golden/engine-model/model.ts';
-import { stableJson } from '../golden/json.ts';
+import { type EngineConfig, getPreset, denseBaseline } from '../engine/config.ts';
+import type { EngineMode } from '../engine/jobs.ts';
+import { stableJson } from '../util/json.ts';
 import type { Tensor } from '../streams/safetensors.ts';
 import { encodeSafetensors } from '../streams/safetensors.ts';
 import { compareWithGolden } from '../streams/quantize-layer.ts';

@@ -17,10 +17,11 @@
  * In 'rtl' mode every product is also checked against the model, so a wrong
  * RTL stops training at the first wrong step instead of bending the curve.
  */
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import type { BeginLayerArgs, HiddenGradArgs, InputWeightGradArgs, LayerBackwardProducts } from '../golden/backward-products.ts';
-import { type EngineConfig, getPreset } from '../golden/engine-model/config.ts';
-import { type EngineMode, type EngineProblem, runEngine } from '../golden/engine-model/model.ts';
+import { type EngineConfig, getPreset } from '../engine/config.ts';
+import { type EngineMode, type EngineProblem } from '../engine/jobs.ts';
+import { runEngine } from '../golden/engine-model/model.ts';
 import type { Vec } from '../golden/model.ts';
 import { quantize } from '../streams/quantize.ts';
 import { describeMismatch } from './engine/compare.ts';

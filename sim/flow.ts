@@ -9,12 +9,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../cli/errors.ts';
-import { getPreset } from '../golden/engine-model/config.ts';
+import { UserError } from '../util/errors.ts';
+import { getPreset } from '../engine/config.ts';
 import { parseTrainConfig } from '../golden/config.ts';
 import { train } from '../golden/trainer.ts';
 import { requireTool } from '../toolchain/index.ts';
-import { stableJson } from '../golden/json.ts';
+import { stableJson } from '../util/json.ts';
 import { type CosimReport, formatEnergy, runCosim } from './cosim.ts';
 import { withStagedDir } from './out-dir.ts';
 import { DEFAULT_ENERGY_MODEL, loadEnergyModel } from '../energy/model.ts';

@@ -1,6 +1,6 @@
 /**
  * A command's output folder, written all at once: the shared staging of
- * cli/atomic.ts (files written into a sibling staging folder, published when
+ * util/atomic.ts (files written into a sibling staging folder, published when
  * everything succeeded; interrupted runs leave nothing behind).
  */
-export { StagedDir, withStagedDir } from '../cli/atomic.ts';
+export { StagedDir, withStagedDir } from '../util/atomic.ts';

@@ -6,9 +6,9 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UserError } from '../cli/errors.ts';
-import type { EngineConfig } from '../golden/engine-model/config.ts';
-import type { EngineProblem } from '../golden/engine-model/model.ts';
+import { UserError } from '../util/errors.ts';
+import type { EngineConfig } from '../engine/config.ts';
+import type { EngineProblem } from '../engine/jobs.ts';
 import { type LayerFloats, type QuantizedLayer, quantizeLayer, readDumpLayer, toEngineProblem } from '../streams/quantize-layer.ts';
 
 export const SYNTHETIC_KINDS = [

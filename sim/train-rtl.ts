@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { parseTrainConfig } from '../golden/config.ts';
-import { stableJson } from '../golden/json.ts';
+import { stableJson } from '../util/json.ts';
 import { train } from '../golden/trainer.ts';
 import { requireTool } from '../toolchain/index.ts';
 import { EngineBackwardProducts, type EngineBackwardStats } from './engine-backward.ts';

@@ -6,7 +6,7 @@
  * viewer.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export interface VcdVar {
   /** Hierarchical name, scopes joined by dots (TOP.sparse_bwd_engine.u_lanes.res). */

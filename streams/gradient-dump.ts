@@ -3,7 +3,7 @@
  * everything needed to replay that step's backward products elsewhere (the
  * sparse engine, torch). Layout and names are documented in streams/README.md.
  */
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { readSafetensors, writeSafetensors, requireTensor, type Tensor, type Dtype } from './safetensors.ts';
 
 type Vec = Float32Array | Float64Array;

@@ -4,8 +4,8 @@
  * Layouts (streams/QUANTIZATION.md): q_g [S = T·B, R = 4H] from dz_dense_l{k},
  * q_W [R, K = D + H] = [weight_ih | weight_hh], q_a [S, K] from act_l{k}.
  */
-import { UserError } from '../cli/errors.ts';
-import type { EngineProblem } from '../golden/engine-model/model.ts';
+import { UserError } from '../util/errors.ts';
+import type { EngineProblem } from '../engine/jobs.ts';
 import { readFileSync } from 'node:fs';
 import { decodeSafetensors, floatData, requireTensor, type SafetensorsFile } from './safetensors.ts';
 import {

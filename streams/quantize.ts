@@ -4,7 +4,7 @@
  * saturation at the signed range, θ_q from θ with the gradient's scale; and the
  * way back: dequantization and relative error against the float golden.
  */
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export type FloatArray = Float32Array | Float64Array;
 

@@ -11,8 +11,8 @@
  * from other tools (torch), never only from us.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../cli/errors.ts';
-import { writeFileAtomicSync } from '../cli/atomic.ts';
+import { UserError } from '../util/errors.ts';
+import { writeFileAtomicSync } from '../util/atomic.ts';
 
 export type Dtype = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8';
 export type TensorData = Float64Array | Float32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -76,7 +76,7 @@ export function encodeSafetensors(tensors: Map<string, Tensor> | Record<string, 
   return out;
 }
 
-/** Writes the file whole or not at all (temp file, fsync, rename: cli/atomic.ts). */
+/** Writes the file whole or not at all (temp file, fsync, rename: util/atomic.ts). */
 export function writeSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
   writeFileAtomicSync(path, encodeSafetensors(tensors, metadata));
 }

@@ -15,7 +15,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { runTool, type ToolName } from './tools.ts';
 
 export interface Diagnostic {

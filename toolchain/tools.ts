@@ -20,7 +20,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSyn
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
-import { EXIT, UserError } from '../cli/errors.ts';
+import { EXIT, UserError } from '../util/errors.ts';
 
 export const TOOL_NAMES = ['verilator', 'iverilog', 'vvp', 'yosys', 'nextpnr-ice40', 'icepack', 'icetime', 'yosys-abc', 'sbatch', 'squeue', 'scancel'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];

@@ -4,7 +4,7 @@
  * TypeScript sources. Same design => byte-identical files.
  */
 import { createHash } from 'node:crypto';
-import { writeFolderAtomicSync } from '../../cli/atomic.ts';
+import { writeFolderAtomicSync } from '../../util/atomic.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,7 +157,7 @@ export interface EmitOptions {
 export function emitDesign(top: ModuleDef, outDir: string, options: EmitOptions = {}): EmittedDesign {
   const design = emitVerilog(top);
   if (options.printWarnings ?? true) printWarnings(design.warnings);
-  // Staged and published together (cli/atomic.ts): a failed write leaves the folder as it was.
+  // Staged and published together (util/atomic.ts): a failed write leaves the folder as it was.
   writeFolderAtomicSync(outDir, [...design.files, ['manifest.json', `${JSON.stringify(design.manifest, null, 2)}\n`]]);
   return design;
 }

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { parseVerilogHeaders, type ModuleHeader } from '../verilog-header/index.ts';
 import { DesignError, type Diagnostic } from './errors.ts';
 import { captureLoc, type SourceLoc } from './loc.ts';

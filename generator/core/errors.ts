@@ -2,7 +2,7 @@
  * Hardware mistakes found while building or checking a design. Each diagnostic
  * names the TypeScript line that made the offending signal or statement.
  */
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { describeLoc, type SourceLoc } from './loc.ts';
 
 export type CheckKind =

@@ -7,7 +7,8 @@
 import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, UInt, log2Up } from '../core/types.ts';
-import { geometry, type EngineConfig } from '../../golden/engine-model/config.ts';
+import { geometry } from '../../engine/geometry.ts';
+import { type EngineConfig } from '../../engine/config.ts';
 import { actLoader } from './act-loader.ts';
 import { gWriter } from './g-writer.ts';
 import { lane } from './hw.ts';

@@ -1,8 +1,8 @@
 /**
  * The project's hardware, per preset: the sparse engine and its dense baseline,
- * elaborated from the one engine configuration (golden/engine-model/config.ts).
+ * elaborated from the one engine configuration (engine/).
  */
-import { getPreset, presetNames, type EngineConfig } from '../../golden/engine-model/config.ts';
+import { getPreset, presetNames, type EngineConfig } from '../../engine/config.ts';
 import { emitVerilog, type EmittedDesign } from '../backend/design.ts';
 import { engineTop } from './engine.ts';
 

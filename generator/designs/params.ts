@@ -2,8 +2,8 @@
  * Derived sizes of the engine hardware for one configuration. Everything the
  * blocks need is computed here once, so two blocks never disagree on a width.
  */
-import { UserError } from '../../cli/errors.ts';
-import type { EngineConfig } from '../../golden/engine-model/config.ts';
+import { UserError } from '../../util/errors.ts';
+import type { EngineConfig } from '../../engine/config.ts';
 import { log2Up } from '../core/types.ts';
 
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;

@@ -16,7 +16,8 @@ import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, UInt, log2Up } from '../core/types.ts';
 import type { EngineParams } from './params.ts';
-import { ENGINE_ID, REG, geometry } from '../../golden/engine-model/config.ts';
+import { ENGINE_ID, REG } from '../../engine/registers.ts';
+import { geometry } from '../../engine/geometry.ts';
 
 export const LITE_ADDR_BITS = 8;
 

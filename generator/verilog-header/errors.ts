@@ -1,5 +1,5 @@
 /** The one error type of the Verilog header parser: `file:line:col: what is wrong`. */
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 
 export class VerilogParseError extends UserError {
   constructor(

@@ -25,7 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IToken } from 'chevrotain';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { VerilogParseError } from './errors.ts';
 import { evaluate, EvalError, norm, type Env, type Value } from './evaluate.ts';
 import * as T from './lexer.ts';

@@ -5,17 +5,18 @@
  * cycles of the sparse engine and its dense baseline. Useful for sizing a
  * configuration (--preset takes a JSON overlay) before generating RTL.
  */
-import { writeFolderAtomicSync } from '../../cli/atomic.ts';
+import { writeFolderAtomicSync } from '../../util/atomic.ts';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { intArg } from '../../cli/options.ts';
-import { stableJson } from '../json.ts';
+import { stableJson } from '../../util/json.ts';
 import { encodeSafetensors, type Tensor } from '../../streams/safetensors.ts';
 import { compareWithGolden, firstTimeSteps, quantizeLayer, readDumpLayer, toEngineProblem } from '../../streams/quantize-layer.ts';
-import { denseBaseline, type EngineConfig, loadEngineConfig } from './config.ts';
-import { idealCycles } from './cycles.ts';
-import { type EngineMode, planJobs, runEngine } from './model.ts';
+import { denseBaseline, type EngineConfig, loadEngineConfig } from '../../engine/config.ts';
+import { idealCycles } from '../../engine/cycles.ts';
+import { type EngineMode, planJobs } from '../../engine/jobs.ts';
+import { runEngine } from './model.ts';
 
 export interface EngineModelOptions {
   streams: string;
@@ -108,7 +109,7 @@ export function engineModel(o: EngineModelOptions): { report: Record<string, unk
     exp_g: String(q.g.exp), exp_W: String(q.W.exp), exp_a: String(q.a.exp), exp_y: String(q.yExp), exp_G: String(q.GExp),
     acc_bits: String(cfg.accBits), layer: String(o.layer),
   };
-  // Both files are staged and published together (cli/atomic.ts), so a failure
+  // Both files are staged and published together (util/atomic.ts), so a failure
   // leaves no half-written file (and nothing else in --out is touched).
   writeFolderAtomicSync(o.out, [
     ['engine-model.json', stableJson(report)],

@@ -16,7 +16,7 @@
  * a second GEMM thread gains at most ≈1.3×; see README.md).
  */
 import { Worker } from 'node:worker_threads';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { CONTROL_BYTES, KC, gemmModule, mainKernels, runRowBlocks, type PackedRunner, type Workspace } from './sgemm-wasm.ts';
 
 /** Int32 slots of the control block. */

@@ -40,13 +40,13 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs
 import { cp, mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { EXIT, UserError } from '../../cli/errors.ts';
+import { EXIT, UserError } from '../../util/errors.ts';
 import { runTool } from '../../toolchain/index.ts';
 import { buildKey, verilatorCacheRoot } from './cache-key.ts';
 import { prepareRuntimeObjects } from './runtime-objects.ts';
 import { markUsed, pruneCache, reclaimDead } from './prune.ts';
 import { execa } from 'execa';
-import { processAlive, removeOnExit } from '../../cli/atomic.ts';
+import { processAlive, removeOnExit } from '../../util/atomic.ts';
 
 export interface VerilatedBuild {
   top: string;

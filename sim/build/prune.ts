@@ -12,7 +12,7 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from '../../cli/atomic.ts';
+import { processAlive } from '../../util/atomic.ts';
 
 const STAMP = 'used';
 /** No build takes six hours: a temp folder that old lost its builder. */

@@ -16,7 +16,7 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolVersionLine } from '../../toolchain/index.ts';
-import { removeOnExit } from '../../cli/atomic.ts';
+import { removeOnExit } from '../../util/atomic.ts';
 import { compilerVersion, verilatorCacheRoot } from './cache-key.ts';
 
 const COMPILER_ENV = ['CXX', 'CXXFLAGS', 'CPPFLAGS', 'OPT', 'OPT_FAST', 'OPT_SLOW', 'OPT_GLOBAL', 'OBJCACHE'];

@@ -3,7 +3,7 @@
  * naming each mismatch by stream, time step, sample and index so a failing
  * cosim points at the exact value (s = t·B + b, as the exporter lays out S).
  */
-import { COUNTER_NAMES, type EngineResult } from '../../golden/engine-model/model.ts';
+import { COUNTER_NAMES, type EngineResult } from '../../engine/jobs.ts';
 import type { DecodedEngineResult } from './decode.ts';
 import type { EngineSimJob } from './encode.ts';
 

@@ -5,8 +5,9 @@
  * misplaced tlast, wrong identity registers) is reported, not thrown, so the
  * caller can print it with the mismatches.
  */
-import { ENGINE_ID, geometry } from '../../golden/engine-model/config.ts';
-import type { EngineCounters } from '../../golden/engine-model/model.ts';
+import { ENGINE_ID } from '../../engine/registers.ts';
+import { geometry } from '../../engine/geometry.ts';
+import type { EngineCounters } from '../../engine/jobs.ts';
 import type { SimResult } from '../harness/job.ts';
 import { COUNTER_READS, type EngineSimJob, G_DUMP, IDENT_READS } from './encode.ts';
 import { checkPokes } from './hostile.ts';

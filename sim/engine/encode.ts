@@ -4,16 +4,9 @@
  * every planned engine job — column tiles × vector chunks — back to back.
  * It speaks only the job type of sim/harness/job.ts, never harness internals.
  */
-import {
-  CTRL_CLEAR_COUNTERS,
-  CTRL_START,
-  type EngineConfig,
-  MODE_DATA,
-  MODE_WEIGHT,
-  REG,
-  STATUS_DONE,
-} from '../../golden/engine-model/config.ts';
-import { type EngineJob, type EngineMode, type EngineProblem, planJobs, validateProblem } from '../../golden/engine-model/model.ts';
+import { CTRL_CLEAR_COUNTERS, CTRL_START, MODE_DATA, MODE_WEIGHT, REG, STATUS_DONE } from '../../engine/registers.ts';
+import { type EngineConfig } from '../../engine/config.ts';
+import { type EngineJob, type EngineMode, type EngineProblem, planJobs, validateProblem } from '../../engine/jobs.ts';
 import type { Backpressure, LiteCommand, MonitorOptions, SimJob } from '../harness/job.ts';
 import { hostilePokes } from './hostile.ts';
 import { encodeG, encodeW, type LayoutOptions, type MemoryLayout, planLayout } from './layout.ts';

@@ -6,7 +6,8 @@
 import { type EngineActivity, actionCounts, onChipActivity, predictedActivity } from '../../energy/actions.ts';
 import { type EnergyEstimate, estimateEnergy } from '../../energy/estimate.ts';
 import type { EnergyModel } from '../../energy/model.ts';
-import { type EngineProblem, thresholdAll } from '../../golden/engine-model/model.ts';
+import { type EngineProblem } from '../../engine/jobs.ts';
+import { thresholdAll } from '../../golden/engine-model/model.ts';
 import type { SimResult } from '../harness/job.ts';
 import type { LayerMeasurement } from './measure.ts';
 

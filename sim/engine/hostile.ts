@@ -15,8 +15,9 @@
  * Pokes to job registers after DONE are harmless because the driver writes
  * every job register before each START.
  */
-import { CTRL_CLEAR_COUNTERS, CTRL_START, type EngineConfig, JOB_REGS, LITE_OKAY, LITE_SLVERR, REG } from '../../golden/engine-model/config.ts';
-import type { EngineJob } from '../../golden/engine-model/model.ts';
+import { CTRL_CLEAR_COUNTERS, CTRL_START, JOB_REGS, LITE_OKAY, LITE_SLVERR, REG } from '../../engine/registers.ts';
+import { type EngineConfig } from '../../engine/config.ts';
+import type { EngineJob } from '../../engine/jobs.ts';
 import type { LiteCommand, SimResult } from '../harness/job.ts';
 import { xorshift32 } from '../stimulus.ts';
 

@@ -3,7 +3,7 @@
  * (int64 LE, sign-extended accumulators, row-major), each row padded to a
  * bus-aligned stride as the engine contract requires.
  */
-import type { EngineConfig } from '../../golden/engine-model/config.ts';
+import type { EngineConfig } from '../../engine/config.ts';
 
 export interface MemoryLayout {
   wBase: number;

@@ -4,9 +4,10 @@
  * testbench), decode, compare bit-exactly with the model, and put the measured
  * busy cycles next to the cycle model's ideal.
  */
-import type { EngineConfig } from '../../golden/engine-model/config.ts';
-import { efficiency, idealCycles } from '../../golden/engine-model/cycles.ts';
-import { type EngineMode, type EngineProblem, type EngineResult, runEngine } from '../../golden/engine-model/model.ts';
+import type { EngineConfig } from '../../engine/config.ts';
+import { efficiency, idealCycles } from '../../engine/cycles.ts';
+import { type EngineMode, type EngineProblem, type EngineResult } from '../../engine/jobs.ts';
+import { runEngine } from '../../golden/engine-model/model.ts';
 import type { SimJob, SimResult } from '../harness/job.ts';
 import type { Violation } from '../harness/rules.ts';
 import { type Comparison, compareEngine } from './compare.ts';

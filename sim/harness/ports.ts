@@ -4,7 +4,7 @@
  * docs/ARCHITECTURE.md: `aclk`, `aresetn`, `s_axis_<name>_*`,
  * `m_axis_<name>_*`, `s_axil_*`, `m_axi_*`. Any other input is tied to zero.
  */
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 
 /** The part of the header parser's port record the harness needs. */
 export interface HarnessPort {

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { findModule, readVerilogHeaders } from '../../generator/verilog-header/index.ts';
 import { buildVerilated } from '../build/index.ts';
 import { beatBytes } from './beats.ts';

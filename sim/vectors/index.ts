@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { findModule, readVerilogHeaders, type ModuleHeader, type ParamOverrides, type PortInfo } from '../../generator/verilog-header/index.ts';
 import { buildVerilated } from '../build/index.ts';
 import { execa } from 'execa';

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../golden/rng.ts';
-import { getPreset } from '../../golden/engine-model/config.ts';
-import type { EngineMode } from '../../golden/engine-model/model.ts';
+import { getPreset } from '../../engine/config.ts';
+import type { EngineMode } from '../../engine/jobs.ts';
 import { engineMemories } from '../../energy/memories.ts';
 import { measureLayer } from '../../sim/engine/measure.ts';
 import { measuredActivity, modelActivity } from '../../sim/engine/energy.ts';
@@ -85,10 +85,11 @@ describe('energy in cosim-report.json agrees with the model (tiny preset)', func
   it('per-step counts of every action but the on-chip reads equal the prediction, dense costs more', async () => {
     const { runCosim } = await import('../../sim/cosim.ts');
     const { predictedActivity, actionCounts } = await import('../../energy/actions.ts');
-    const { planJobs, thresholdAll } = await import('../../golden/engine-model/model.ts');
+    const { planJobs } = await import('../../engine/jobs.ts');
+    const { thresholdAll } = await import('../../golden/engine-model/model.ts');
     const { syntheticStimulus } = await import('../../sim/stimulus.ts');
     const { planLayout } = await import('../../sim/engine/layout.ts');
-    const { idealCycles } = await import('../../golden/engine-model/cycles.ts');
+    const { idealCycles } = await import('../../engine/cycles.ts');
     const { runEngine } = await import('../../golden/engine-model/model.ts');
     const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-energy-cosim-'));
     try {

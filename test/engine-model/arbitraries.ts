@@ -1,7 +1,7 @@
 /** fast-check generators of engine configurations and problems, biased towards edges. */
 import fc from 'fast-check';
-import { type EngineConfig, parseEngineConfig } from '../../golden/engine-model/config.ts';
-import type { EngineProblem } from '../../golden/engine-model/model.ts';
+import { type EngineConfig, parseEngineConfig } from '../../engine/config.ts';
+import type { EngineProblem } from '../../engine/jobs.ts';
 
 export const smallConfig: fc.Arbitrary<EngineConfig> = fc
   .record({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { register } from '../../golden/engine-model/cli.ts';
-import { getPreset } from '../../golden/engine-model/config.ts';
+import { getPreset } from '../../engine/config.ts';
 import { runEngine } from '../../golden/engine-model/model.ts';
 import { decodeSafetensors } from '../../streams/safetensors.ts';
 import { quantizeLayer, readDumpLayer, toEngineProblem } from '../../streams/quantize-layer.ts';

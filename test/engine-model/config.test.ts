@@ -2,9 +2,10 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { geometry, getPreset, loadEngineConfig, parseEngineConfig, presetNames } from '../../golden/engine-model/config.ts';
-import { idealCycles, fixedLatency, vectorBound, efficiency } from '../../golden/engine-model/cycles.ts';
-import { planJobs } from '../../golden/engine-model/model.ts';
+import { geometry } from '../../engine/geometry.ts';
+import { getPreset, loadEngineConfig, parseEngineConfig, presetNames } from '../../engine/config.ts';
+import { idealCycles, fixedLatency, vectorBound, efficiency } from '../../engine/cycles.ts';
+import { planJobs } from '../../engine/jobs.ts';
 
 describe('engine-model: configuration and cycle model', () => {
   it('has valid presets; default takes the golden char-LM up to H = 128; wide reaches R 4096, K 1024', () => {

@@ -1,8 +1,11 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { CTRL_START, ENGINE_ID, geometry, getPreset, JOB_REGS, REG, STATUS_DONE } from '../../golden/engine-model/config.ts';
+import { CTRL_START, ENGINE_ID, JOB_REGS, REG, STATUS_DONE } from '../../engine/registers.ts';
+import { geometry } from '../../engine/geometry.ts';
+import { getPreset } from '../../engine/config.ts';
 import type { LiteCommand } from '../../sim/harness/job.ts';
-import { type EngineResult, runEngine } from '../../golden/engine-model/model.ts';
+import { type EngineResult } from '../../engine/jobs.ts';
+import { runEngine } from '../../golden/engine-model/model.ts';
 import { decodeBeats, encodeBeats } from '../../sim/harness/beats.ts';
 import type { SimResult } from '../../sim/harness/job.ts';
 import { compareEngine, describeMismatch } from '../../sim/engine/compare.ts';

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { getPreset, parseEngineConfig } from '../../golden/engine-model/config.ts';
-import { COUNTER_LIMIT, numberPathIsExact, planJobs, runEngine, thresholdValue } from '../../golden/engine-model/model.ts';
+import { getPreset, parseEngineConfig } from '../../engine/config.ts';
+import { COUNTER_LIMIT, planJobs } from '../../engine/jobs.ts';
+import { numberPathIsExact, runEngine, thresholdValue } from '../../golden/engine-model/model.ts';
 import { caseArb, int32s, signedValue } from './arbitraries.ts';
 import { naiveCounters, naiveData, naiveWeight } from './naive.ts';
 import { announceSeed, seed } from './seed.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { getPreset } from '../../golden/engine-model/config.ts';
+import { getPreset } from '../../engine/config.ts';
 import { runEngine } from '../../golden/engine-model/model.ts';
 import { chooseExponent, dequantize, quantize, quantizeTheta, relativeError, roundHalfEven } from '../../streams/quantize.ts';
 import { compareWithGolden, quantizeLayer, readDumpLayer, toEngineProblem } from '../../streams/quantize-layer.ts';

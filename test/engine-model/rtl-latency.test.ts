@@ -2,11 +2,12 @@
  * The cycle model's fixed latency against the real RTL: a job of one nonzero row
  * (nothing to overlap), and a job that reads no row at all, must take exactly the
  * ideal cycles, at several memory latencies, in both modes. This is what ties PIPELINE_STAGES / DATA_DRAIN in
- * golden/engine-model/cycles.ts to generator/designs; it builds rtl/tiny's sparse
+ * engine/cycles.ts to generator/designs; it builds rtl/tiny's sparse
  * engine with Verilator (cached across runs and shared with test/sim).
  */
 import { strict as assert } from 'node:assert';
-import { geometry, getPreset } from '../../golden/engine-model/config.ts';
+import { geometry } from '../../engine/geometry.ts';
+import { getPreset } from '../../engine/config.ts';
 import { measureLayer } from '../../sim/engine/measure.ts';
 import { describeMismatch } from '../../sim/engine/compare.ts';
 import { prepareTestbench, runSimJob, type Testbench } from '../../sim/harness/run.ts';

@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { Rng } from '../../golden/rng.ts';
-import { getPreset, type EngineConfig } from '../../golden/engine-model/config.ts';
+import { getPreset, type EngineConfig } from '../../engine/config.ts';
 import { thresholdValue } from '../../golden/engine-model/model.ts';
 import { prepareVectors, type Vector } from '../../sim/vectors/index.ts';
 import { RTL_DIR, testSeed } from './helpers.ts';

@@ -6,8 +6,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { Rng } from '../../golden/rng.ts';
-import { getPreset } from '../../golden/engine-model/config.ts';
-import type { EngineMode } from '../../golden/engine-model/model.ts';
+import { getPreset } from '../../engine/config.ts';
+import type { EngineMode } from '../../engine/jobs.ts';
 import { describeMismatch } from '../../sim/engine/compare.ts';
 import { describeViolation } from '../../sim/harness/rules.ts';
 import { measureLayer, type LayerMeasurement } from '../../sim/engine/measure.ts';

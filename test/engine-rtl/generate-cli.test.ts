@@ -1,4 +1,4 @@
-import { EXIT } from '../../cli/errors.ts';
+import { EXIT } from '../../util/errors.ts';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,8 +1,8 @@
 /** Shared helpers of the engine RTL tests: seeds, random engine problems, the committed RTL. */
 import { join } from 'node:path';
 import { Rng } from '../../golden/rng.ts';
-import type { EngineConfig } from '../../golden/engine-model/config.ts';
-import type { EngineProblem } from '../../golden/engine-model/model.ts';
+import type { EngineConfig } from '../../engine/config.ts';
+import type { EngineProblem } from '../../engine/jobs.ts';
 import { REPO_ROOT, locateTop } from '../../sim/rtl-locate.ts';
 
 /** Seed for randomized tests: SPARSEGRAD_SEED replays a failure; printed so it can be. */

@@ -6,7 +6,7 @@
  * `sparsegrad fpga` run, too long for the test budget.
  */
 import { strict as assert } from 'node:assert';
-import { presetNames } from '../../golden/engine-model/config.ts';
+import { presetNames } from '../../engine/config.ts';
 import { checkIverilog, lintVerilator, synthYosys } from '../../toolchain/lint.ts';
 import { rtlFiles } from './helpers.ts';
 

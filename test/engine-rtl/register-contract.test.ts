@@ -21,18 +21,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findModule, readVerilogHeaders } from '../../generator/verilog-header/index.ts';
 import { Rng } from '../../golden/rng.ts';
-import {
-  CTRL_CLEAR_COUNTERS,
-  CTRL_START,
-  ENGINE_ID,
-  getPreset,
-  JOB_REGS,
-  LITE_SLVERR,
-  REG,
-  STATUS_BUSY,
-  STATUS_DONE,
-} from '../../golden/engine-model/config.ts';
-import { type EngineMode, type EngineProblem, runEngine } from '../../golden/engine-model/model.ts';
+import { CTRL_CLEAR_COUNTERS, CTRL_START, ENGINE_ID, JOB_REGS, LITE_SLVERR, REG, STATUS_BUSY, STATUS_DONE } from '../../engine/registers.ts';
+import { getPreset } from '../../engine/config.ts';
+import { type EngineMode, type EngineProblem } from '../../engine/jobs.ts';
+import { runEngine } from '../../golden/engine-model/model.ts';
 import { compareEngine, describeMismatch } from '../../sim/engine/compare.ts';
 import { describeViolation, type Violation } from '../../sim/harness/rules.ts';
 import { decodeEngineResult } from '../../sim/engine/decode.ts';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { getPreset, presetNames } from '../../golden/engine-model/config.ts';
+import { getPreset, presetNames } from '../../engine/config.ts';
 import { diffCount, diffFolder, presetFiles } from '../../generator/rtl-files.ts';
 import { RTL_DIR } from './helpers.ts';
 

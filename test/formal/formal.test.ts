@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { planDesignJobs, planJobs } from '../../formal/plan.ts';
 import { prove, type ProofJob, type ProofResult } from '../../formal/run.ts';
-import { getPreset } from '../../golden/engine-model/config.ts';
+import { getPreset } from '../../engine/config.ts';
 import { defineModule, type ModuleDef } from '../../generator/core/module.ts';
 import { Bool, UInt } from '../../generator/core/types.ts';
 import { requireTool } from '../../toolchain/index.ts';

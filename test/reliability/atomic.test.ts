@@ -1,5 +1,5 @@
 /**
- * cli/atomic.ts and cli/fs-errors.ts in process: what a SIGKILLed writer
+ * util/atomic.ts and util/fs-errors.ts in process: what a SIGKILLed writer
  * leaves is reclaimed (and a folder moved aside mid-publish is put back), a
  * live writer's staging is left alone, the two publish modes, and the
  * one-line message of every mapped file-system error.
@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { reclaimStale, StagedDir, writeFileAtomicSync, writeFolderAtomicSync } from '../../cli/atomic.ts';
-import { fsErrorMessage } from '../../cli/fs-errors.ts';
+import { reclaimStale, StagedDir, writeFileAtomicSync, writeFolderAtomicSync } from '../../util/atomic.ts';
+import { fsErrorMessage } from '../../util/fs-errors.ts';
 
 describe('reliability: atomic writes and staging', () => {
   let dir: string;

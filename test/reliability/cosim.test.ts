@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT } from '../../cli/errors.ts';
+import { EXIT } from '../../util/errors.ts';
 import {
   announceSeed, assertOneLineError, cli, fillDisk, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, signalWhileStaging, snapshot, unmount, withoutLitter,
 } from './helpers.ts';

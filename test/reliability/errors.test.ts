@@ -10,10 +10,10 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT } from '../../cli/errors.ts';
+import { EXIT } from '../../util/errors.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../streams/safetensors.ts';
-import { nearest } from '../../cli/suggest.ts';
-import { userPath } from '../../cli/fs-errors.ts';
+import { nearest } from '../../util/suggest.ts';
+import { userPath } from '../../util/fs-errors.ts';
 import { assertOneLineError, cli, CORPUS } from './helpers.ts';
 
 const tiny = ['--hidden', '4', '--batch', '2', '--seq', '4', '--steps', '1', '--valid-chars', '64', '--quiet'];

@@ -5,14 +5,14 @@
  * that does not parse. After each, the previous bundle is byte-identical and
  * no staging folder is left (after SIGKILL: once the next run has started).
  *
- * Before the shared staging (cli/atomic.ts), SIGTERM left the `.out.tmp-<pid>`
+ * Before the shared staging (util/atomic.ts), SIGTERM left the `.out.tmp-<pid>`
  * bundle folder behind, and a synthesis that failed exited 0.
  */
 import { strict as assert } from 'node:assert';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT } from '../../cli/errors.ts';
+import { EXIT } from '../../util/errors.ts';
 import { announceSeed, assertOneLineError, cli, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, signalWhileStaging, snapshot, unmount, withoutLitter } from './helpers.ts';
 
 const fpgaArgs = (out: string) => ['fpga', '--preset', 'tiny', '--target', 'generic', '--top', 'sparse_bwd_engine', '--no-progress', '--out', out];

@@ -44,7 +44,7 @@ export function snapshot(root: string): Record<string, string> {
   return out;
 }
 
-/** Entries of a snapshot that are staging litter (cli/atomic.ts names). */
+/** Entries of a snapshot that are staging litter (util/atomic.ts names). */
 export const litter = (snap: Record<string, string>) => Object.keys(snap).filter((p) => /(^|\/)\.[^/]+\.(partial|previous)-/.test(p));
 
 /** The snapshot without staging litter (what a user sees as outputs). */

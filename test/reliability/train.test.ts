@@ -5,7 +5,7 @@
  * are byte-identical, no staging litter is left (after SIGKILL: once the next
  * run has started), and the next run succeeds.
  *
- * Before outputs were staged (cli/atomic.ts) these failed: the checkpoint and
+ * Before outputs were staged (util/atomic.ts) these failed: the checkpoint and
  * the dumps were written in place, so a full disk left a truncated
  * model.safetensors and a kill left a half-overwritten set of step-<n> dumps.
  */
@@ -13,7 +13,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT } from '../../cli/errors.ts';
+import { EXIT } from '../../util/errors.ts';
 import {
   announceSeed, assertOneLineError, cli, CORPUS, fillDisk, litter, makeReadOnly, makeWritable, mountTmpfs, rng, seed, signalWhileStaging, snapshot, unmount, withoutLitter,
 } from './helpers.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { buildVerilatedInfo, pruneCache, type VerilatedBuild } from '../../sim/build/index.ts';
 import { buildKey } from '../../sim/build/cache-key.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeGradientDump, readGradientDump, paramShapes, dumpFileName, type GradientDump } from '../../streams/gradient-dump.ts';
 import { readSafetensors, writeSafetensors } from '../../streams/safetensors.ts';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-dump-'));
 

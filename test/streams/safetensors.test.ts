@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, requireTensor, type Tensor } from '../../streams/safetensors.ts';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { testSeed } from '../golden/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-safetensors-'));

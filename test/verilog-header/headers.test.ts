@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVerilogHeaders, readVerilogHeaders, findModule, VerilogParseError, type ModuleHeader, type PortInfo } from '../../generator/verilog-header/index.ts';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { testSeed } from './seed.ts';
 
 const port = (h: ModuleHeader, name: string): PortInfo => {

@@ -4,7 +4,7 @@
  * could reach, used by reports as the denominator of efficiency.
  */
 import type { EngineConfig } from './config.ts';
-import type { EngineJob, EngineMode } from './model.ts';
+import type { EngineJob, EngineMode } from './jobs.ts';
 
 /**
  * Cycles from START to DONE that no amount of overlap can hide, apart from memory:

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { stableJson, writeJsonArray } from '../../golden/json.ts';
+import { stableJson, writeJsonArray } from '../../util/json.ts';
 
-describe('golden/json', () => {
+describe('util/json', () => {
   it('writeJsonArray writes exactly what stableJson returns (property)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-json-'));
     const seed = Number(process.env.SPARSEGRAD_SEED ?? Date.now() % 2 ** 31);

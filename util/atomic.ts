@@ -169,7 +169,7 @@ function writeAndSync(path: string, data: string | Uint8Array): void {
     writeFileSync(fd, data);
     fsyncSync(fd);
   } catch (e) {
-    // Writes through a descriptor report no path; the error message needs it (cli/fs-errors.ts).
+    // Writes through a descriptor report no path; the error message needs it (util/fs-errors.ts).
     (e as NodeJS.ErrnoException).path ??= path;
     throw e;
   } finally {
