@@ -2,7 +2,9 @@
  * Argument parsers for commander options, shared by every command so that a
  * bad value always reads the same way: `--flag expects …, got '…'`.
  */
+import { PRESET_NAMES } from '../engine/config.ts';
 import { UsageError } from '../util/errors.ts';
+import { nearest } from '../util/suggest.ts';
 
 /** A finite number. */
 export const numberArg = (flag: string) => (v: string): number => {
@@ -23,3 +25,16 @@ export const intArg = (flag: string, min?: number) => (v: string): number => {
 /** Comma-separated numbers; empty items are ignored. */
 export const numberListArg = (flag: string) => (v: string): number[] =>
   v.split(',').filter((s) => s.trim() !== '').map(numberArg(flag));
+
+/** One of `choices` (engine presets and the like); a near miss is named. */
+export const choiceArg = (flag: string, choices: readonly string[]) => (v: string): string => {
+  if (choices.includes(v)) return v;
+  const near = nearest(v, choices);
+  throw new UsageError(`${flag} expects one of ${choices.join(', ')}, got '${v}'${near ? `; did you mean '${near}'?` : ''}`);
+};
+
+/** An engine preset name. */
+export const presetArg = (flag: string, extra: readonly string[] = []) => choiceArg(flag, [...PRESET_NAMES, ...extra]);
+
+/** Comma-separated engine presets. */
+export const presetListArg = (flag: string) => (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean).map(presetArg(flag));

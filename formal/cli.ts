@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
-import { intArg } from '../cli/options.ts';
+import { intArg, presetArg } from '../cli/options.ts';
 import { loadEngineConfig, presetNames } from '../engine/config.ts';
 import { ENGINE_VARIANTS, type EngineVariant } from '../generator/designs/index.ts';
 import { requireTool } from '../toolchain/index.ts';
@@ -74,7 +74,7 @@ export function register(program: Command): void {
   program
     .command('formal')
     .description('prove the engine modules: bounded model checking from reset and an unbounded proof (PDR) of each module\'s assertions and AXI rules')
-    .requiredOption('--preset <name>', `engine preset (${presetNames().join(', ')})`)
+    .requiredOption('--preset <name>', `engine preset (${presetNames().join(', ')})`, presetArg('--preset'))
     .option('--module <name...>', 'only these modules (e.g. sbe_regs sparse_bwd_engine); default every module')
     .option('--depth <n>', 'BMC depth in clock cycles from reset', intArg('--depth', 1), 20)
     .option('--engine <which>', 'sparse, dense or both', 'both')

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { EXIT, UsageError, UserError } from '../util/errors.ts';
+import { presetArg } from '../cli/options.ts';
 import { designsFromDir } from './designs.ts';
 import { presetDesigns, type ResolvedDesigns } from './preset-rtl.ts';
 import { runFpgaFlow } from './flow.ts';
@@ -30,7 +31,7 @@ export function register(program: Command): void {
   addExecutorOptions(program
     .command('fpga')
     .description('write an FPGA bundle (sources, .f, EDAM, SDC/XDC/PCF, Vivado Tcl, Yosys script, nextpnr command) and measure area and Fmax of the sparse engine against the dense baseline')
-    .option('--preset <name>', 'engine preset whose emitted RTL to bundle (tiny, default, wide)', 'default')
+    .option('--preset <name>', 'engine preset whose emitted RTL to bundle (tiny, default, wide)', presetArg('--preset'), 'default')
     .option('--rtl <dir>', 'bundle the Verilog in this folder instead of a preset (hand-edited RTL)')
     .option('--top <names>', 'top module(s), comma separated (default: sparse_bwd_engine and dense_bwd_engine)', splitList)
     .option('--target <name>', `FPGA target: ${TARGET_NAMES.join(', ')}`, 'ice40')

@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { EXIT, UsageError, UserError } from '../util/errors.ts';
+import { presetArg } from '../cli/options.ts';
 import { loadEngineConfig, presetNames, type EngineConfig } from '../engine/config.ts';
 import { diffCount, diffFolder, presetFiles, writeFolder } from './rtl-files.ts';
 import { collectWarnings, printWarnings } from './backend/design.ts';
@@ -44,7 +45,7 @@ export function register(program: Command): void {
   program
     .command('generate')
     .description('emit the Verilog of the sparse engine and its dense baseline (one file per module + manifest.json per top)')
-    .option('--preset <name>', `engine preset (${presetNames().join(', ')}) or 'all'`, undefined)
+    .option('--preset <name>', `engine preset (${presetNames().join(', ')}) or 'all'`, presetArg('--preset', ['all']))
     .option('--config <file>', 'engine config JSON (optionally {"preset": NAME, ...overrides}) instead of a preset; needs --out')
     .option('--out <dir>', 'folder to write (default rtl/<preset>; with all presets, DIR/<preset>)')
     .option('--check', 'write nothing; fail if the folder differs from what the generator emits now')

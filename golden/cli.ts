@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UsageError, UserError } from '../util/errors.ts';
-import { numberArg, numberListArg } from '../cli/options.ts';
+import { numberArg, numberListArg, presetArg } from '../cli/options.ts';
 import { parseTrainConfig, DEFAULT_CORPUS, TRAIN_DEFAULTS as D } from './config.ts';
 import { train } from './trainer.ts';
 import type { EngineBackwardFactory, OffloadedBackwardProducts } from './backward-products.ts';
@@ -61,7 +61,7 @@ export function register(program: Command, deps: { engineBackward?: EngineBackwa
     .option('--quiet', 'no progress bar')
     .option('--config <file>', 'JSON file with any of these settings (camelCase keys, e.g. {"hidden": 64, "lrDecay": 0.2}); flags given on the command line win')
     .addOption(new Option('--backward <impl>', "where the LSTM layer's backward products run: float GEMMs, the engine's bit-exact fixed-point model, or the Verilated engine RTL").choices(['float', 'fixed', 'rtl']).default('float'))
-    .option('--engine-preset <name>', 'engine preset for --backward fixed|rtl (R = 4H must fit its rMax)', 'tiny')
+    .option('--engine-preset <name>', 'engine preset for --backward fixed|rtl (R = 4H must fit its rMax)', presetArg('--engine-preset'), 'tiny')
     .option('--rtl <dir>', 'with --backward rtl: this engine Verilog instead of rtl/<preset>')
     .option('--mem-latency <n>', 'with --backward rtl: external memory latency in cycles', num('--mem-latency'), 20)
     .action(async (o, cmd: Command) => {

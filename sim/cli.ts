@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { EXIT, UsageError } from '../util/errors.ts';
 import { writeFileAtomicSync } from '../util/atomic.ts';
-import { intArg, numberArg } from '../cli/options.ts';
+import { intArg, numberArg, presetArg } from '../cli/options.ts';
 import { PRESET_NAMES } from '../engine/config.ts';
 import { BACKPRESSURE_MODES } from './harness/job.ts';
 import { SYNTHETIC_KINDS } from './stimulus.ts';
@@ -82,7 +82,7 @@ export function register(program: Command): void {
   program
     .command('cosim')
     .description('co-simulate the engine RTL in Verilator against the bit-exact model (sparse and dense), on golden gradient streams or synthetic edge cases')
-    .option('--preset <name>', `engine preset (${PRESET_NAMES.join(', ')})`, 'default')
+    .option('--preset <name>', `engine preset (${PRESET_NAMES.join(', ')})`, presetArg('--preset'), 'default')
     .option('--streams <file|dir>', "gradient dump(s) from 'sparsegrad train --dump-streams' (default: synthetic stimulus)")
     .option('--synthetic <kind>', `synthetic stimulus when no --streams: ${SYNTHETIC_KINDS.join(', ')}`)
     .option('--layer <n>', 'LSTM layer of the dump', int('--layer'), 0)
@@ -165,7 +165,7 @@ export function register(program: Command): void {
   program
     .command('flow')
     .description('the whole flow: train on Tiny Shakespeare with thresholding, dump gradient streams, generate the RTL, co-simulate sparse and dense engines, print one table')
-    .option('--preset <name>', `engine preset (${PRESET_NAMES.join(', ')})`, FLOW_DEFAULTS.preset)
+    .option('--preset <name>', `engine preset (${PRESET_NAMES.join(', ')})`, presetArg('--preset'), FLOW_DEFAULTS.preset)
     .option('--hidden <n>', 'LSTM units H of the training run', int('--hidden'), FLOW_DEFAULTS.hidden)
     .option('--batch <n>', 'batch B', int('--batch'), FLOW_DEFAULTS.batch)
     .option('--seq <n>', 'BPTT length T', int('--seq'), FLOW_DEFAULTS.seq)
@@ -198,7 +198,7 @@ export function register(program: Command): void {
   program
     .command('train-rtl')
     .description('RTL in the loop: train a small char-LSTM three times (float, engine model, Verilated engine computing the backward products) and compare the loss curves; the RTL must equal the model exactly')
-    .option('--preset <name>', `engine preset (${PRESET_NAMES.join(', ')})`, 'tiny')
+    .option('--preset <name>', `engine preset (${PRESET_NAMES.join(', ')})`, presetArg('--preset'), 'tiny')
     .option('--rtl <dir>', 'Verilog to simulate instead of the committed rtl/')
     .option('--hidden <n>', 'LSTM units H (4H must fit the preset rMax)', int('--hidden'), 8)
     .option('--batch <n>', 'batch B', int('--batch'), 4)

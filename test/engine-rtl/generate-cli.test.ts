@@ -48,8 +48,9 @@ describe('sparsegrad generate', () => {
   });
 
   it('rejects an unknown preset and a configuration the hardware cannot build, in one line', async () => {
+    // A bad flag value is a usage error (exit 2), like any other bad command line.
     const bad = await execa(bin, ['generate', '--preset', 'huge', '--out', join(dir, 'x')], { reject: false });
-    assert.equal(bad.exitCode, EXIT.input);
+    assert.equal(bad.exitCode, EXIT.usage);
     oneLineError(bad.stderr);
     assert.match(bad.stderr, /tiny, default, wide/);
     const cfg = join(dir, 'n3.json');

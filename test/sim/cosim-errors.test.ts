@@ -83,7 +83,10 @@ describe('sim cosim: user errors leave nothing behind', function () {
   it('rejects bad flags in one line', async () => {
     const out = join(dir, 'flags');
     assertOneLineError(await cli(['cosim', '--backpressure', 'sometimes', '--out', out]), /--backpressure: /);
-    assertOneLineError(await cli(['cosim', '--preset', 'huge', '--out', out]), /unknown engine preset 'huge'/);
+    assertOneLineError(await cli(['cosim', '--preset', 'huge', '--out', out]), /--preset expects one of tiny, default, wide, got 'huge'/);
+    const near = await cli(['cosim', '--preset', 'defualt', '--out', out]);
+    assertOneLineError(near, /did you mean 'default'\?/);
+    assert.equal(near.exitCode, 2, 'a bad flag value is a usage error');
     assertOneLineError(await cli(['cosim', '--streams', dirname(out), '--synthetic', 'zeros', '--out', out]), /exclude each other/);
     await assertNothingWritten(out);
   });
