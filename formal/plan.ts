@@ -16,6 +16,8 @@ export interface PlanOptions {
   /** Module names (as emitted, e.g. sbe_regs) or the top's name; all modules when empty. */
   readonly modules: readonly string[];
   readonly depth: number;
+  /** BMC depth for the cover goals; 0 checks none. */
+  readonly coverDepth: number;
   readonly unbounded: boolean;
   /** Check only the assertions whose message holds this text. */
   readonly only?: string;
@@ -40,6 +42,7 @@ function designJobs(design: EmittedDesign, prefix: string, o: JobOptions, keep: 
     wrapper,
     files: filesOf(design, wrapper.module),
     depth: o.depth,
+    coverDepth: o.coverDepth,
     unbounded: o.unbounded,
     timeout: o.timeout,
     dir: join(o.workDir, prefix, wrapper.module),

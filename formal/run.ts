@@ -13,7 +13,7 @@
  * smtbmc sends) the whole engine's model stalled in the first step for
  * minutes, where ABC's bit-level engines answer in about a second.
  */
-import { mkdir, writeFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FormalWrapper, WrapperProperty } from '../generator/backend/formal.ts';
@@ -26,6 +26,8 @@ export interface ProofJob {
   /** Verilog files of the module and its children: file name -> text. */
   readonly files: ReadonlyMap<string, string>;
   readonly depth: number;
+  /** Steps from reset BMC searches for a trace to each cover goal (cheap next to the proof); 0 checks none. */
+  readonly coverDepth: number;
   /** Run the unbounded proof after a passing BMC. */
   readonly unbounded: boolean;
   /** Seconds each solver run may take before it counts as unknown. */
@@ -62,19 +64,29 @@ export interface ProofResult {
   readonly seconds: number;
   /** Why a run could not finish (solver error, vacuous assumptions), if so. */
   readonly note?: string;
+  /** Every cover goal, and the step BMC first reached it in (null: not within the depth). */
+  readonly coverage: CoverResult[];
 }
 
-/** Writes the model of a job (the Verilog, the wrapper, the Yosys script) and builds it: model.il for replays, model.aig for ABC. */
-async function buildModel(job: ProofJob): Promise<void> {
-  await mkdir(job.dir, { recursive: true });
-  const dut: string[] = [];
-  for (const [f, text] of job.files) {
-    await writeFile(join(job.dir, f), text);
-    dut.push(f);
-  }
-  await writeFile(join(job.dir, job.wrapper.file), job.wrapper.text);
-  const w = job.wrapper;
-  const script = [
+export interface CoverResult {
+  readonly id: string;
+  readonly message: string;
+  readonly source: string;
+  /** reached: a trace from reset reaches it; unreached: none within the depth; unknown: the solver did not finish. */
+  readonly status: 'reached' | 'unreached' | 'unknown';
+  /** The step of the shortest trace that reaches it. */
+  readonly reachedAt: number | null;
+  readonly note?: string;
+}
+
+/**
+ * The Yosys script that turns the module and its wrapper into an AIGER model.
+ * `safety`: the assertions are the properties (covers dropped). `cover`: the
+ * assertions are dropped and each cover goal's wire becomes an output, so a
+ * BMC "failure" of that output is a trace that reaches the goal.
+ */
+function modelScript(w: FormalWrapper, dut: readonly string[], kind: 'safety' | 'cover', prefix: string): string {
+  return [
     `read_verilog ${dut.join(' ')}`,
     // Processes first, so the signals the properties read exist as wires to expose.
     'proc',
@@ -86,11 +98,9 @@ async function buildModel(job: ProofJob): Promise<void> {
     'opt -fast',
     'async2sync',
     'dffunmap',
-    'write_rtlil model.il',
-    // Cover goals are not part of the safety model ABC checks.
-    'chformal -cover -remove',
-    'setattr -unset keep',
-    'delete -output',
+    ...(kind === 'safety'
+      ? ['write_rtlil model.il', 'chformal -cover -remove', 'setattr -unset keep', 'delete -output']
+      : ['chformal -assert -cover -remove', 'delete -output', `expose ${w.name}/w:_f_cover_p*`, 'setattr -unset keep']),
     'opt -full',
     'techmap',
     'opt -fast',
@@ -98,15 +108,72 @@ async function buildModel(job: ProofJob): Promise<void> {
     'abc -g AND -fast',
     'opt_clean',
     // -B: assumptions become AIGER constraints; -I: the initial-state flag is a real latch.
-    'write_aiger -I -B -zinit -map model.aim model.aig',
+    `write_aiger -I -B -zinit -map ${prefix}.aim ${prefix}.aig`,
     '',
   ].join('\n');
-  await writeFile(join(job.dir, 'model.ys'), script);
-  const r = await runTool('yosys', ['-q', '-l', 'yosys.log', '-s', 'model.ys'], { cwd: job.dir });
+}
+
+async function runYosysScript(job: ProofJob, name: string, script: string, what: string): Promise<void> {
+  await writeFile(join(job.dir, `${name}.ys`), script);
+  const r = await runTool('yosys', ['-q', '-l', `${name}-yosys.log`, '-s', `${name}.ys`], { cwd: job.dir });
   if (r.exitCode !== 0) {
     const line = String(r.all ?? '').split('\n').find((l) => /ERROR/.test(l)) ?? `yosys exited with ${r.exitCode}`;
-    throw new Error(`${job.label}: building the formal model failed: ${line.trim()} (see ${join(job.dir, 'yosys.log')})`);
+    throw new Error(`${job.label}: building the ${what} failed: ${line.trim()} (see ${join(job.dir, `${name}-yosys.log`)})`);
   }
+}
+
+/** Writes the model of a job (the Verilog, the wrapper, the Yosys script) and builds it: model.il for replays, model.aig for ABC. */
+async function buildModel(job: ProofJob): Promise<void> {
+  await mkdir(job.dir, { recursive: true });
+  for (const [f, text] of job.files) await writeFile(join(job.dir, f), text);
+  await writeFile(join(job.dir, job.wrapper.file), job.wrapper.text);
+  await runYosysScript(job, 'model', modelScript(job.wrapper, [...job.files.keys()], 'safety', 'model'), 'formal model');
+}
+
+/**
+ * Reaches for each cover goal: BMC to the job's depth on the cone of that goal's
+ * output (the folded assumptions included). One ABC run per goal: `bmc3 -a`,
+ * which would take them all at once, crashes on the engine's model. The AIGER
+ * map names each goal's output, which ties ABC's output numbers to the goals.
+ */
+async function checkCovers(job: ProofJob): Promise<CoverResult[]> {
+  const goals = job.wrapper.properties.filter((p) => p.kind === 'cover' && p.coverWire);
+  if (goals.length === 0 || job.coverDepth === 0) return [];
+  await runYosysScript(job, 'cover', modelScript(job.wrapper, [...job.files.keys()], 'cover', 'cover'), 'cover model');
+  const outputOf = new Map<string, number>();
+  for (const m of (await readFile(join(job.dir, 'cover.aim'), 'utf8')).matchAll(/^output (\d+) \d+ (\S+)$/gm)) outputOf.set(m[2]!, Number(m[1]));
+  const results: CoverResult[] = [];
+  const logs: string[] = [];
+  for (const g of goals) {
+    const base = { id: g.id, message: g.message, source: g.source };
+    const out = outputOf.get(g.coverWire!);
+    if (out === undefined) {
+      // Yosys proved the goal's wire constant and removed it: constant 0 is unreachable.
+      results.push({ ...base, status: 'unreached', reachedAt: null });
+      continue;
+    }
+    const cone = `read_aiger cover.aig; fold; strash; cone -O ${out} -R 1 -s; scleanup`;
+    const abcRun = async (engine: string): Promise<{ log: string; exit: string }> => {
+      const r = await runTool('yosys-abc', ['-c', `${cone}; ${engine}`], { cwd: job.dir, timeout: (job.timeout + 30) * 1000 });
+      const log = String(r.all ?? '');
+      logs.push(`== ${g.id} ${g.coverWire} (output ${out}): ${engine}\n${log}`);
+      return { log, exit: r.exitCode === 0 ? '' : `ABC exited with ${r.exitCode ?? r.signal}` };
+    };
+    const bmc = await abcRun(`bmc3 -F ${job.coverDepth} -T ${job.timeout}`);
+    const hit = /was asserted in frame (\d+)/.exec(bmc.log);
+    const none = /No output asserted in (\d+) frames/.exec(bmc.log);
+    if (hit) {
+      results.push({ ...base, status: 'reached', reachedAt: Number(hit[1]) });
+    } else if ((none && Number(none[1]) >= job.coverDepth) || /Explored all reachable states/.test(bmc.log)) {
+      // Not within the depth; PDR tells whether any depth would do (the goal's output proved never high).
+      const pdr = await abcRun(`pdr -T ${job.timeout}`);
+      results.push({ ...base, status: 'unreached', reachedAt: null, ...(/Property proved/.test(pdr.log) ? { note: 'unreachable at any depth' } : {}) });
+    } else {
+      results.push({ ...base, status: 'unknown', reachedAt: null, note: bmc.exit || `BMC stopped after ${none?.[1] ?? 0} steps` });
+    }
+  }
+  await writeFile(join(job.dir, 'cover.log'), logs.join('\n'));
+  return results;
 }
 
 interface AbcRun {
@@ -164,7 +231,8 @@ export async function prove(job: ProofJob): Promise<ProofResult> {
   const w = job.wrapper;
   const count = (k: string): number => w.properties.filter((p) => p.kind === k).length;
   const base = { label: job.label, module: w.module, asserts: count('assert'), assumes: count('assume'), covers: count('cover') };
-  const done = (r: Omit<ProofResult, keyof typeof base | 'seconds'>): ProofResult => ({ ...base, ...r, seconds: Math.round((performance.now() - t0) / 100) / 10 });
+  const coverage = await checkCovers(job);
+  const done = (r: Omit<ProofResult, keyof typeof base | 'seconds' | 'coverage'>): ProofResult => ({ ...base, ...r, coverage, seconds: Math.round((performance.now() - t0) / 100) / 10 });
   if (count('assert') === 0) return done({ bmcDepth: job.depth, bmc: 'passed', proof: 'proven', failures: [], note: 'no assertions' });
 
   const bmc = await abc(job, `bmc3 -F ${job.depth} -T ${job.timeout}`, 'bmc.log');

@@ -142,6 +142,13 @@ function handshakeRules(c: Channel, ctx: RuleContext, out: RuleSet): void {
     loc: c.valid.loc,
   });
   if (!c.ready) return;
+  // Non-vacuity: assumptions that ruled out every handshake would make each assertion above hold trivially.
+  out.checks.push({
+    kind: 'cover',
+    cond: fire(c),
+    message: `${c.label}: a handshake can happen (the assumptions leave the channel live)`,
+    loc: c.valid.loc,
+  });
   const pay = c.payload;
   const payWidth = pay.reduce((n, p) => n + p.width, 0);
   out.decls.push(

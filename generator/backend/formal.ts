@@ -32,6 +32,8 @@ export interface WrapperProperty {
   readonly origin: 'design' | 'protocol';
   /** 1-based line of the check in the wrapper text. */
   readonly line: number;
+  /** Covers: the kept wire that is high in a cycle that reaches the goal (the formal flow's cover model reads it). */
+  readonly coverWire?: string;
 }
 
 export interface FormalWrapper {
@@ -47,6 +49,7 @@ export interface FormalWrapper {
   readonly groups: readonly string[];
 }
 
+const coverWire = (n: number): string => `_f_cover_p${n}`;
 const range = (w: number): string => (w === 1 ? '' : `[${w - 1}:0] `);
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
@@ -130,6 +133,9 @@ export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boo
     checks.push(`  // P${placed.length + 1} ${p.kind} ${p.source}: ${p.message}`);
     placed.push({ p, offset: checks.length });
     checks.push(`  always @* if (${p.inReset ? "1'b1" : '!_f_rst'}) ${p.kind}(${p.cond});`);
+    // Yosys 0.23 cannot turn a cover into a checkable property, so each goal is also a kept wire
+    // the cover model makes an output; the goal is reached when the wire is high.
+    if (p.kind === 'cover') checks.push(`  (* keep *) wire ${coverWire(placed.length)} = ${p.inReset ? '' : '!_f_rst && '}(${p.cond});`);
   }
   const tail = ['`endif', 'endmodule', ''];
   const before = [...head, ...body];
@@ -143,6 +149,7 @@ export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boo
     source: p.source,
     origin: p.origin,
     line: firstCheckLine + offset,
+    ...(p.kind === 'cover' ? { coverWire: coverWire(i + 1) } : {}),
   }));
   return { module: moduleName, name, file: `${name}.v`, text, expose: exposed.map((s) => s.name), properties, groups: rules.groups };
 }

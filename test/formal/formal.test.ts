@@ -13,14 +13,15 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { planDesignJobs, planJobs } from '../../formal/plan.ts';
 import { prove, type ProofJob, type ProofResult } from '../../formal/run.ts';
+import { modulePasses } from '../../formal/cli.ts';
 import { getPreset } from '../../engine/config.ts';
 import { defineModule, type ModuleDef } from '../../generator/core/module.ts';
 import { Bool, UInt } from '../../generator/core/types.ts';
 import { requireTool } from '../../toolchain/index.ts';
-import { COUNTER_ASSERT_MESSAGE, burstMaster, limitedCounter, overflowingFifo, streamSource } from './fixtures/broken-designs.ts';
+import { COUNTER_ASSERT_MESSAGE, burstMaster, coveredCounter, limitedCounter, overflowingFifo, silencedSink, streamSource } from './fixtures/broken-designs.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'sparsegrad-formal-'));
-const opts = { depth: 12, unbounded: true, timeout: 60, workDir: work };
+const opts = { depth: 12, coverDepth: 12, unbounded: true, timeout: 60, workDir: work };
 
 async function proveDesign(def: ModuleDef): Promise<ProofResult> {
   const [job] = planDesignJobs(def, 'fixture', opts);
@@ -110,6 +111,43 @@ describe('formal: broken designs are refuted with a counterexample naming the Ty
   });
 });
 
+describe('formal: cover goals show the proofs are not vacuous', () => {
+  it('reaches the handshake of a correct stream source, and a design cover goal, at the step a trace needs', async () => {
+    const src = await proveDesign(streamSource('none'));
+    assert.deepEqual(src.coverage.map((c) => [c.status, /m_axis_out: a handshake can happen/.test(c.message)]), [['reached', true]]);
+    const counter = await proveDesign(coveredCounter(4, 4));
+    // Reset in step 0, then one increment a step: c = 4 is first seen in step 5.
+    assert.deepEqual(counter.coverage.map((c) => [c.status, c.reachedAt]), [['reached', 5]]);
+  });
+
+  it('fails a run whose assumptions exclude every handshake, though its assertion "holds"', async () => {
+    // Without the cover check this design passes: its assertion is proven, but only because the
+    // assumption leaves no trace with a beat in it.
+    const r = await proveDesign(silencedSink());
+    assert.equal(r.proof, 'proven');
+    assert.deepEqual(r.coverage.map((c) => [c.status, /s_axis_in: a handshake can happen/.test(c.message)]), [['unreached', true]]);
+    assert.equal(modulePasses(r), false);
+  });
+
+  it('reports a goal beyond the cover depth as unreached, and a goal the design cannot reach too', async () => {
+    // c = 14 first shows in step 15, past the cover depth of 12.
+    const far = await proveDesign(coveredCounter(15, 14));
+    assert.deepEqual(far.coverage.map((c) => [c.status, c.note]), [['unreached', undefined]]);
+    // A counter stopping at 4 never shows 9: BMC runs out of states, so no depth would do.
+    const never = await proveDesign(coveredCounter(4, 9));
+    assert.deepEqual(never.coverage.map((c) => [c.status, c.note]), [['unreached', 'unreachable at any depth']]);
+    assert.ok(never.coverage[0]!.source.includes('broken-designs.ts'), never.coverage[0]!.source);
+  });
+
+  it('the whole tiny sparse engine reaches a handshake on every AXI channel under its assumptions', async () => {
+    // Only the covers (the `only` text matches them alone): the safety of the top is checked above.
+    const [job] = planJobs(getPreset('tiny'), { variants: ['sparse'], modules: ['sparse_bwd_engine'], ...opts, depth: 1, coverDepth: 24, unbounded: false, only: 'a handshake can happen' });
+    const r = await prove(job!);
+    assert.equal(r.coverage.length, 13, 'grad, act, res, AXI4-Lite AW/W/B/AR/R, AXI4 AR/R/AW/W/B');
+    assert.deepEqual(r.coverage.filter((c) => c.status !== 'reached').map((c) => c.message), []);
+  });
+});
+
 describe('formal: the tiny engines', () => {
   it('proves every leaf module of the tiny sparse and dense engines', async () => {
     const jobs = planJobs(getPreset('tiny'), { variants: ['sparse', 'dense'], modules: [], ...opts, depth: 10 })
@@ -147,7 +185,8 @@ describe('formal: the tiny engines', () => {
   });
 
   it('the whole sparse engine keeps result TVALID under any legal AXI4-Lite traffic; with writes taken while BUSY it drops it (issue 19)', async () => {
-    const [job] = planJobs(getPreset('tiny'), { variants: ['sparse'], modules: ['sparse_bwd_engine'], ...opts, depth: 20, unbounded: false, only: 'm_axis_res' });
+    // Covers are checked on the whole engine below; here only the refutation matters.
+    const [job] = planJobs(getPreset('tiny'), { variants: ['sparse'], modules: ['sparse_bwd_engine'], ...opts, depth: 20, coverDepth: 0, unbounded: false, only: 'm_axis_res' });
     const ok = await prove(job!);
     assert.equal(ok.bmc, 'passed', JSON.stringify(ok.failures));
     const r = await prove(withWritesWhileBusy(job!));
@@ -159,7 +198,7 @@ describe('formal: the tiny engines', () => {
     const run = () => execa('bin/sparsegrad', ['formal', '--preset', 'tiny', '--engine', 'sparse', '--module', 'sbe_act_loader', '--depth', '5', '--out', out], { reject: false });
     const r = await run();
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stdout, /sparse\/sbe_act_loader\s+2\s+0\s+5\s+proven/);
+    assert.match(r.stdout, /sparse\/sbe_act_loader\s+2\s+0\s+-\s+5\s+proven/);
     const first = readFileSync(join(out, 'formal-report.json'), 'utf8');
     const report = JSON.parse(first) as { pass: boolean; modules: { label: string; proof: string }[] };
     assert.equal(report.pass, true);
