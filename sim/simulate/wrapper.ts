@@ -8,13 +8,13 @@
  * - the AXI4-Lite subordinate is exposed as `s_axil_*` and the AXI4 manager as `m_axi_*`
  *   whatever the design calls them (one of each at most);
  * - every other input is held at a constant (`hold`, default 0), every other output
- *   is left to the VCD.
+ *   is left to the VCD;
+ * - input streams open one cycle after reset (see `live` below).
  */
 import {
   AxiInterface, AxiLite, Axi4, Bool, Signal, Stream, StreamSignature, UInt, axiPort, cat, connect, dataType, defineModule, lit,
   streamPort, type ModuleDef, type PayloadType,
 } from '../../generator/index.ts';
-import { clockNeeds } from '../../generator/backend/verilog.ts';
 
 export interface StreamInfo {
   name: string;
@@ -82,6 +82,11 @@ export function wrapDesign(def: ModuleDef, hold: ReadonlyMap<string, bigint>): W
   const info = describeDesign(def);
   const top = defineModule(`sim_${def.name}`, (m) => {
     const u = m.instance('u_dut', def) as unknown;
+    // The harness's sources offer a beat in the first cycle after reset, which AXI4-Stream
+    // 2.7.2 does not allow a master; a design passing valid through combinationally would
+    // be blamed for it (AXIS-RESET-TVALID). So the inputs open one cycle later.
+    const live = m.reg('sim_live', Bool(), { reset: 0 });
+    live.set(lit(true, Bool()));
     const io: Record<string, unknown> = {};
     walkPair(def.io, u, (ours, theirs) => {
       if (ours instanceof Stream) {
@@ -91,20 +96,17 @@ export function wrapDesign(def: ModuleDef, hold: ReadonlyMap<string, bigint>): W
         const spec = packed ? { payload: UInt(inner.data.width + sideband), ...(inner.last ? { last: true } : {}) } : ours.spec;
         const port = streamPort(m, ours.name, new StreamSignature(spec, ours.flow === 'in' ? 'sink' : 'source'));
         io[`stream_${ours.name}`] = port;
-        if (!packed) {
-          if (ours.flow === 'in') connect(port, inner);
-          else connect(inner, port);
-          return;
-        }
         const w = inner.data.width;
         const kw = inner.keep?.width ?? 0;
         if (ours.flow === 'in') {
-          inner.valid.set(port.valid);
-          port.ready.set(inner.ready);
-          inner.data.set(asDataType(port.data.bits(w - 1, 0), inner.data));
+          inner.valid.set(port.valid.and(live));
+          port.ready.set(inner.ready.and(live));
+          inner.data.set(packed ? asDataType(port.data.bits(w - 1, 0), inner.data) : port.data);
           if (inner.last) inner.last.set(port.last!);
           if (inner.keep) inner.keep.set(port.data.bits(w + kw - 1, w));
           if (inner.user) inner.user.set(port.data.bits(w + kw + inner.user.width - 1, w + kw));
+        } else if (!packed) {
+          connect(inner, port);
         } else {
           port.valid.set(inner.valid);
           inner.ready.set(port.ready);
@@ -128,12 +130,6 @@ export function wrapDesign(def: ModuleDef, hold: ReadonlyMap<string, bigint>): W
         else m.unused(inner);
       }
     });
-    // The harness clocks and resets the top through aclk and aresetn, which a design without state would not have.
-    if (!clockNeeds(def).clock) {
-      const alive = m.reg('sim_clocked', Bool(), { reset: 0 });
-      alive.set(lit(true, Bool()));
-      m.unused(alive);
-    }
     return io;
   }, { design: def.name });
   return { top, ...info };
