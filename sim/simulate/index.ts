@@ -94,9 +94,16 @@ export class SimFailure extends Error {
     readonly violations: readonly Violation[] = [],
     /** The cycle to look at (first violation or mismatch). */
     readonly cycle?: number,
+    private readonly traceRun?: (cycle: number, file: string, before: number, after: number) => Promise<string>,
   ) {
     super(`${message}; ${replayHint(seed)}`);
     this.name = 'SimFailure';
+  }
+
+  /** Run the same job again with a VCD of the cycles around the failure written to `file` (a --trace build, made on first use); returns its path. */
+  async writeVcd(file: string, before = 50, after = 50): Promise<string> {
+    if (!this.traceRun || this.cycle === undefined) throw new Error('this failure has no run to trace');
+    return this.traceRun(this.cycle, file, before, after);
   }
 }
 
@@ -339,18 +346,27 @@ export async function simulate(def: ModuleDef, opts: SimOptions = {}): Promise<S
   const tb = await prepareTestbench({ top: design.manifest.top, rtlFiles: files });
   const result = await runSimJob(tb, job);
   const label = `simulate(${def.name})`;
+  const trace = traceRunner(tb, job);
   if (result.violationCount > 0) {
     const first = result.violations[0]!;
     const more = result.violationCount > 1 ? ` (and ${result.violationCount - 1} more: ${[...new Set(result.violations.map((v) => v.rule))].join(', ')})` : '';
-    throw new SimFailure(`${label}: protocol violation ${describeViolation(first)}${more}`, seed, 'violation', result.violations, first.cycle);
+    throw new SimFailure(`${label}: protocol violation ${describeViolation(first)}${more}`, seed, 'violation', result.violations, first.cycle, trace);
   }
   if (result.timedOut) {
-    throw new SimFailure(`${label}: no progress within the cycle limit of ${job.cycleLimit} cycles (${result.timeoutDetail}); a design that never takes its input or answers its bus hangs here, else raise cycleLimit`, seed, 'timeout', [], job.cycleLimit);
+    throw new SimFailure(`${label}: no progress within the cycle limit of ${job.cycleLimit} cycles (${result.timeoutDetail}); a design that never takes its input or answers its bus hangs here, else raise cycleLimit`, seed, 'timeout', [], job.cycleLimit, trace);
   }
-  return makeRun(def.name, tb, job, result, codec, regs);
+  return makeRun(def.name, tb, job, result, codec, regs, trace);
 }
 
-function makeRun(design: string, tb: Testbench, job: SimJob, result: SimResult, codec: Map<string, StreamCodec>, regs: readonly RegisterInfo[]): SimRun {
+/** The job again with a VCD window, written to `file`. */
+function traceRunner(tb: Testbench, job: SimJob) {
+  return async (cycle: number, file: string, before: number, after: number): Promise<string> => {
+    const traced = await runSimJob(tb, { ...job, vcd: { fromCycle: Math.max(0, cycle - before), toCycle: cycle + after } }, { vcdPath: path.resolve(file) });
+    return traced.vcdFile!;
+  };
+}
+
+function makeRun(design: string, tb: Testbench, job: SimJob, result: SimResult, codec: Map<string, StreamCodec>, regs: readonly RegisterInfo[], trace: ReturnType<typeof traceRunner>): SimRun {
   const outputs: Record<string, MonitoredBeat[]> = {};
   for (const c of codec.values()) {
     if (c.dir === 'out') outputs[c.name] = decodeOutput(c, result.outputs[c.name]!, result.outputCycles[c.name]!);
@@ -400,12 +416,9 @@ function makeRun(design: string, tb: Testbench, job: SimJob, result: SimResult, 
       const got = beatsOf(stream);
       if (!Array.isArray(want)) throw misuse(where, `expectOutput(${stream}, …) takes an array of beats, got ${describe(want)}`);
       const mismatch = firstMismatch(stream, got, want, c?.last ?? false);
-      if (mismatch) throw new SimFailure(`${where}: ${design} ${mismatch.message}`, seed, 'mismatch', [], mismatch.cycle);
+      if (mismatch) throw new SimFailure(`${where}: ${design} ${mismatch.message}`, seed, 'mismatch', [], mismatch.cycle, trace);
     },
-    async vcdAround(cycle, file, before = 50, after = 50) {
-      const traced = await runSimJob(tb, { ...job, vcd: { fromCycle: Math.max(0, cycle - before), toCycle: cycle + after } }, { vcdPath: path.resolve(file) });
-      return traced.vcdFile!;
-    },
+    vcdAround: (cycle, file, before = 50, after = 50) => trace(cycle, file, before, after),
   };
 }
 

@@ -87,6 +87,7 @@ export function wrapDesign(def: ModuleDef, hold: ReadonlyMap<string, bigint>): W
     // be blamed for it (AXIS-RESET-TVALID). So the inputs open one cycle later.
     const live = m.reg('sim_live', Bool(), { reset: 0 });
     live.set(lit(true, Bool()));
+    if (!info.streams.some((x) => x.dir === 'in')) m.unused(live);
     const io: Record<string, unknown> = {};
     walkPair(def.io, u, (ours, theirs) => {
       if (ours instanceof Stream) {
