@@ -344,6 +344,12 @@ export async function simulate(def: ModuleDef, opts: SimOptions = {}): Promise<S
     drainCycles: opts.drainCycles ?? 64,
   };
   const tb = await prepareTestbench({ top: design.manifest.top, rtlFiles: files });
+  // The harness finds the top's interfaces on its own: it must see the ones the payloads are encoded for.
+  for (const c of codec.values()) {
+    const port = (c.dir === 'in' ? tb.interfaces.inputs : tb.interfaces.outputs).find((x) => x.name === c.name);
+    if (!port || port.width !== c.width) throw new Error(`the harness sees stream ${c.name} of ${design.manifest.top} as ${port ? `${port.width} bits` : 'absent'}, not ${c.width} bits`);
+  }
+  if ((wrapped.lite !== undefined) !== (tb.interfaces.lite !== undefined)) throw new Error(`the harness and the design disagree on the AXI4-Lite port of ${design.manifest.top}`);
   const result = await runSimJob(tb, job);
   const label = `simulate(${def.name})`;
   const trace = traceRunner(tb, job);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Bool, UInt, defineModule, streamIn, streamOut } from '../../generator/index.ts';
+import { Axi4, Bool, UInt, axiPort, defineModule, streamIn, streamOut } from '../../generator/index.ts';
 import { captureLoc } from '../../generator/core/loc.ts';
 import { offsetStage } from '../../generator/examples/stream-stage.ts';
 import { channelScaler } from '../../generator/examples/bundle-stream.ts';
@@ -51,6 +51,49 @@ const stuck = defineModule('stuck_stage', (m) => {
   output.data.set(input.data);
   m.unused(input.valid, output.ready);
   return { input, output };
+});
+
+/** For each word index taken, one single-beat AXI4 read of that 64-bit word, its data sent on. */
+const wordReader = defineModule('word_reader', (m) => {
+  const index = streamIn(m, 'index', UInt(9));
+  const words = streamOut(m, 'words', UInt(64));
+  const bus = axiPort(m, 'mem', Axi4({ addrWidth: 16, dataWidth: 64 }));
+  const busy = m.reg('busy', Bool(), { reset: 0 });
+  const arValid = m.reg('ar_valid', Bool(), { reset: 0 });
+  const addr = m.reg('addr', UInt(16), { reset: 0 });
+  const full = m.reg('full', Bool(), { reset: 0 });
+  const data = m.reg('data', UInt(64), { reset: 0 });
+  index.ready.set(busy.not());
+  m.when(index.fire(), () => {
+    busy.set(true);
+    arValid.set(true);
+    addr.set(index.data.resize(13).shl(3));
+  });
+  m.when(bus.ar.fire(), () => arValid.set(false));
+  bus.ar.valid.set(arValid);
+  bus.ar.fields.addr!.set(addr);
+  bus.ar.fields.len!.set(0);
+  bus.ar.fields.size!.set(3);
+  bus.ar.fields.burst!.set(1);
+  bus.r.ready.set(full.not());
+  m.when(bus.r.fire(), () => {
+    full.set(true);
+    data.set(bus.r.fields.data!);
+  });
+  m.unused(bus.r.fields.resp!, bus.r.fields.last!);
+  m.when(words.fire(), () => {
+    full.set(false);
+    busy.set(false);
+  });
+  words.valid.set(full);
+  words.data.set(data);
+  for (const c of [bus.aw, bus.w]) {
+    c.valid.set(false);
+    for (const f of Object.values(c.fields)) f.set(0);
+  }
+  bus.b.ready.set(false);
+  m.unused(bus.aw.ready, bus.w.ready, bus.b.valid, bus.b.fields.resp!);
+  return { index, words, bus };
 });
 
 /** The offset stage's stimulus: SInt(12) samples in packets. */
@@ -170,6 +213,34 @@ describe('simulation API: what it catches', function () {
     const d = await simulate(stage, { ...opts, seed: (seed4 + 1) >>> 0 });
     assert.notEqual(d.trace(), a.trace());
     assert.deepEqual(d.outputs.out!.map((x) => x.data), a.outputs.out!.map((x) => x.data));
+  });
+});
+
+describe('simulation API: a design with an AXI4 manager reads the harness memory', function () {
+  this.timeout(600_000);
+
+  const seed = simSeed();
+  it(`every word read comes from the loaded memory, under random backpressure and memory stalls (seed ${seed})`, async () => {
+    const random = seededRandom(seed);
+    const memory = new Uint8Array(4096);
+    for (let i = 0; i < memory.length; i++) memory[i] = Math.floor(random() * 256);
+    const view = new DataView(memory.buffer);
+    const indices = Array.from({ length: 50 }, () => Math.floor(random() * 512));
+    const run = await simulate(wordReader, { inputs: { index: indices }, memory: { load: [{ base: 0, data: memory }], dump: [], latency: 3, stallProbability: 0.3 }, seed });
+    run.expectOutput('words', indices.map((i) => view.getBigUint64(8 * i, true)));
+    assert.equal(run.result.memory.readBursts, 50);
+  });
+
+  it('memory for a design without an AXI4 manager is misuse', async () => {
+    const line = captureLoc().line; await assert.rejects(simulate(stage, { memory: { load: [], dump: [] } }), misuseAt(line, /: memory is given, but offset_stage_w12 has no AXI4 manager$/));
+  });
+});
+
+describe('simulation API guide', () => {
+  it('generator/README.md holds the guide\'s example as test/sim/simulate-guide.test.ts has it', () => {
+    const example = readFileSync(new URL('./simulate-guide.test.ts', import.meta.url), 'utf8');
+    // Would fail as soon as the file or the README's copy changed alone.
+    assert.ok(readFileSync(new URL('../../generator/README.md', import.meta.url), 'utf8').includes(`\`\`\`ts\n${example}\`\`\`\n`), 'the README block is the file, verbatim');
   });
 });
 
