@@ -359,7 +359,9 @@ export async function simulate(def: ModuleDef, opts: SimOptions = {}): Promise<S
     throw new SimFailure(`${label}: protocol violation ${describeViolation(first)}${more}`, seed, 'violation', result.violations, first.cycle, trace);
   }
   if (result.timedOut) {
-    throw new SimFailure(`${label}: no progress within the cycle limit of ${job.cycleLimit} cycles (${result.timeoutDetail}); a design that never takes its input or answers its bus hangs here, else raise cycleLimit`, seed, 'timeout', [], job.cycleLimit, trace);
+    // The harness says where its script stood; with no register commands that says nothing.
+    const detail = script.length ? result.timeoutDetail : result.timeoutDetail?.replace(/^script at command \d+ of 0(; )?/, '') || 'every input was taken';
+    throw new SimFailure(`${label}: no progress within the cycle limit of ${job.cycleLimit} cycles (${detail}); a design that never takes its input or answers its bus hangs here, else raise cycleLimit`, seed, 'timeout', [], job.cycleLimit, trace);
   }
   return makeRun(def.name, tb, job, result, codec, regs, trace);
 }
@@ -418,10 +420,9 @@ function makeRun(design: string, tb: Testbench, job: SimJob, result: SimResult, 
     },
     expectOutput(stream, want) {
       const where = formatLoc(captureLoc());
-      const c = codec.get(stream);
       const got = beatsOf(stream);
       if (!Array.isArray(want)) throw misuse(where, `expectOutput(${stream}, …) takes an array of beats, got ${describe(want)}`);
-      const mismatch = firstMismatch(stream, got, want, c?.last ?? false);
+      const mismatch = firstMismatch(stream, got, want);
       if (mismatch) throw new SimFailure(`${where}: ${design} ${mismatch.message}`, seed, 'mismatch', [], mismatch.cycle, trace);
     },
     vcdAround: (cycle, file, before = 50, after = 50) => trace(cycle, file, before, after),
@@ -429,25 +430,27 @@ function makeRun(design: string, tb: Testbench, job: SimJob, result: SimResult, 
 }
 
 /** The first difference between monitored beats and expected ones, as one readable line (undefined when equal). */
-export function firstMismatch(stream: string, got: readonly MonitoredBeat[], want: readonly BeatIn[], hasLast: boolean): { message: string; cycle?: number } | undefined {
+export function firstMismatch(stream: string, got: readonly MonitoredBeat[], want: readonly BeatIn[]): { message: string; cycle?: number } | undefined {
+  const beatOf = (w: BeatIn) => (isPlainObject(w) && 'data' in w ? (w as { data: SimValue; last?: boolean; keep?: number | bigint; user?: number | bigint }) : { data: w as SimValue });
   const n = Math.min(got.length, want.length);
   for (let i = 0; i < n; i++) {
-    const w = want[i]!;
-    const wb = isPlainObject(w) && 'data' in w ? (w as { data: SimValue; last?: boolean; keep?: number | bigint; user?: number | bigint }) : { data: w as SimValue };
+    const wb = beatOf(want[i]!);
     const g = got[i]!;
-    const diffs = differences(wb.data, g.data).map(([p, e, x]) => `${p ? `field ${p}` : 'data'} expected ${show(e)}, got ${show(x)}`);
-    if (hasLast && wb.last !== undefined && wb.last !== (g.last ?? false)) diffs.push(`tlast expected ${wb.last}, got ${g.last ?? false}`);
+    const fields = differences(wb.data, g.data);
+    const diffs = fields.map(([p, e, x]) => `${p ? `field ${p}` : 'data'} expected ${show(e)}, got ${show(x)}`);
+    if (wb.last !== undefined && wb.last !== (g.last ?? false)) diffs.push(`tlast expected ${wb.last}, got ${g.last ?? false}`);
     for (const k of ['keep', 'user'] as const) {
       if (wb[k] !== undefined && !sameValue(wb[k], g[k])) diffs.push(`t${k} expected ${show(wb[k])}, got ${show(g[k])}`);
     }
     if (diffs.length) {
-      return { message: `${stream} beat ${i} (cycle ${g.cycle}): ${diffs.join('; ')}; expected ${show(wb.data)}, got ${show(g.data)}`, cycle: g.cycle };
+      // A field of an aggregate is shown with the whole value around it; a scalar is its own whole.
+      const whole = fields.some(([p]) => p !== '') || (fields.length === 0 && typeof g.data === 'object') ? `; expected ${show(wb.data)}, got ${show(g.data)}` : '';
+      return { message: `${stream} beat ${i} (cycle ${g.cycle}): ${diffs.join('; ')}${whole}`, cycle: g.cycle };
     }
   }
   if (got.length < want.length) {
-    const w = want[got.length]!;
     const last = got.at(-1);
-    return { message: `${stream} delivered ${got.length} beats, expected ${want.length}; the first missing is beat ${got.length}, expected ${show(isPlainObject(w) && 'data' in w ? w.data : w)}${last ? ` (the last beat came in cycle ${last.cycle})` : ''}`, cycle: last?.cycle };
+    return { message: `${stream} delivered ${got.length} beats, expected ${want.length}; the first missing is beat ${got.length}, expected ${show(beatOf(want[got.length]!).data)}${last ? ` (the last beat came in cycle ${last.cycle})` : ''}`, cycle: last?.cycle };
   }
   if (got.length > want.length) {
     const x = got[want.length]!;

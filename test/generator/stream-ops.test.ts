@@ -16,7 +16,7 @@ import { Bundle, SFix, SInt, UInt, Vec, connect, defineModule, resizeRaw, type M
 import { arbiter, fork, join, map, queue, widthConvert } from '../../generator/lib/stream-ops.ts';
 import { pipe, skid } from '../../generator/lib/stages.ts';
 import { StreamSignature, streamPort, type Stream, type StreamSpec } from '../../generator/lib/stream.ts';
-import { seededRandom, simSeed, simulate, type Backpressure, type MonitoredBeat, type SimRun } from '../../sim/simulate/index.ts';
+import { seededRandom, simSeed, simulate, type Backpressure, type BeatIn, type MonitoredBeat, type SimRun } from '../../sim/simulate/index.ts';
 import { rng, testSeed } from '../sim/seed.ts';
 import { simulate as simulateVectors, useScratchDir } from './sim-helpers.ts';
 import { collect, randomBeats, randomTraffic, streamOpBench, type Bench } from './stream-bench.ts';
@@ -39,7 +39,7 @@ function opDesign(name: string, inputs: Record<string, StreamSpec>, build: (m: M
 }
 
 /** Lint the design with all three tools, then run it through the simulation API. */
-async function lintAndSimulate(def: ModuleDef, inputs: Record<string, readonly unknown[]>, seed: number, backpressure: Backpressure): Promise<SimRun> {
+async function lintAndSimulate(def: ModuleDef, inputs: Record<string, readonly BeatIn[]>, seed: number, backpressure: Backpressure): Promise<SimRun> {
   const dir = path.join(scratch(), `${def.name}_lint`);
   const d = emitDesign(def, dir);
   assert.deepEqual(d.warnings.map((w) => w.message), []);
@@ -48,7 +48,7 @@ async function lintAndSimulate(def: ModuleDef, inputs: Record<string, readonly u
   assert.deepEqual((await checkIverilog(files, d.manifest.top)).diagnostics, []);
   const ys = await synthYosys(files, d.manifest.top);
   assert.deepEqual(ys.diagnostics.filter((x) => x.severity === 'warning').map((x) => x.message), []);
-  const run = await simulate(def, { inputs: inputs as Record<string, never[]>, seed, backpressure });
+  const run = await simulate(def, { inputs, seed, backpressure });
   // Would let a test pass without backpressure ever having been applied.
   if (backpressure !== 'none') assert.ok(Object.values(run.result.streams).some((s) => s.stallCycles > 0), 'some stream stalled');
   return run;
