@@ -107,14 +107,16 @@ export function decodeValue(t: PayloadType, leaves: readonly Leaf[], word: bigin
   return walk(t);
 }
 
+/** An object literal (or one made with Object.create(null)): the shape of a Bundle value or a beat. */
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+  typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
 export function describe(v: unknown): string {
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (isPlainObject(v)) return `an object { ${Object.keys(v).join(', ')} }`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
   if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'object' && v !== null) return `an object of class ${v.constructor?.name ?? 'unknown'}`;
   return String(v);
 }
 

@@ -134,6 +134,8 @@ describe('simulation API: what it catches', function () {
     const right = beats.map((b) => ({ data: b.data - 5, last: b.last }));
     assert.throws(() => run.expectOutput('out', right.slice(0, 59)), /out delivered 60 beats, expected 59; the first extra is beat 59 \(cycle \d+\): -?\d+/);
     assert.throws(() => run.expectOutput('out', [...right, { data: 1, last: true }]), /out delivered 60 beats, expected 61; the first missing is beat 60, expected 1 \(the last beat came in cycle \d+\)/);
+    // Misuse of the result is named at its line too.
+    const at = captureLoc().line; assert.throws(() => run.expectOutput('in', right), misuseAt(at, /: offset_stage_w12 has no output stream in \(its output streams: out\)$/));
   });
 
   const seed2 = simSeed();
@@ -255,6 +257,8 @@ describe('simulation API: misuse is one line at the test\'s line', function () {
     line = captureLoc().line; await assert.rejects(simulate(stage, { registers: [{ read: 0 }] }), misuseAt(line, /: registers are given, but offset_stage_w12 has no AXI4-Lite subordinate/));
     line = captureLoc().line; await assert.rejects(simulate(axilRegfile(4), { registers: [{ write: 'r9', data: 1 }] }), misuseAt(line, /: registers\[0\]: axil_regfile_4_a8 has no register r9 \(its registers: r0, r1, r2, r3, status\)$/));
     line = captureLoc().line; await assert.rejects(simulate(stage, { backpressure: 'sometimes' as never }), misuseAt(line, /backpressure is "sometimes"; choose none, random or bursty$/));
+    line = captureLoc().line; await assert.rejects(simulate(axilRegfile(4), { registers: [{ write: 0, data: -1 }] }), misuseAt(line, /: registers\[0\]\.data is -1; give a 32-bit unsigned number$/));
+    line = captureLoc().line; await assert.rejects(simulate(axilRegfile(4), { registers: [{ rd: 0 } as never] }), misuseAt(line, /: registers\[0\] is an object \{ rd \}: a command is \{ write, data \}, \{ read \}/));
   });
 
   it('values of the wrong shape, out of range for their field, or for sideband signals the stream lacks', async () => {
