@@ -23,6 +23,17 @@ const internalDirs = ['generator/core/', 'generator/checks/', 'generator/backend
 /** Library helpers: the user line that called them is the location, their own line is kept beside it. */
 const libraryDirs: string[] = [path.join(repoRoot, 'generator/lib/')];
 
+/**
+ * Count a folder's files as library code that acts for its caller (as generator/lib/
+ * does): locations captured there name the user's line. For helpers outside generator/
+ * (sim/'s simulation API) that build hardware or report misuse on the user's behalf;
+ * call it when the helper's module loads, before any of its frames are classified.
+ */
+export function registerLibraryDir(dir: string): void {
+  const abs = path.resolve(dir) + path.sep;
+  if (!libraryDirs.includes(abs)) libraryDirs.push(abs);
+}
+
 export const unknownLoc: SourceLoc = Object.freeze({ file: '<unknown>', line: 0, col: 0 });
 
 type FrameKind = 'internal' | 'library' | 'user';

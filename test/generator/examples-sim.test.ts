@@ -1,57 +1,126 @@
 /**
- * The FIR and AXI4-Lite register file examples in Verilator under random backpressure
- * (sources that offer at random and hold what they offer, sinks that take at random),
- * compared bit-exactly with TypeScript models. Seeded; SPARSEGRAD_SEED replays.
+ * The FIR and AXI4-Lite register file examples in Verilator against TypeScript models.
+ * Through the simulation API (sim/simulate): random and bursty backpressure on every
+ * stream, the protocol monitors on, bit-exact comparison beat by beat. The register
+ * file is also driven channel by channel from a DSL bench (random offers and readies
+ * on AW, W, AR, B and R, with byte strobes), which the harness's AXI4-Lite master,
+ * one command at a time with full strobes, does not do. Seeded; SPARSEGRAD_SEED replays.
  */
 import assert from 'node:assert/strict';
-import { SInt, UInt, cat, type Signal } from '../../generator/index.ts';
+import { UInt, cat, type Signal } from '../../generator/index.ts';
 import { fir4, coeffFormat, sampleFormat, sumFormat } from '../../generator/examples/fir.ts';
 import { axilRegfile, OKAY, SLVERR } from '../../generator/examples/axil-regfile.ts';
 import { firExample } from '../../generator/examples/index.ts';
 import { resizeRaw } from '../../generator/lib/fixed.ts';
 import { connect } from '../../generator/lib/connect.ts';
 import { streamWire } from '../../generator/lib/stream.ts';
+import { SimFailure, seededRandom, simSeed, simulate, type RegisterCommand } from '../../sim/simulate/index.ts';
 import { rng, testSeed } from '../sim/seed.ts';
-import { simulate, useScratchDir } from './sim-helpers.ts';
-import { collect, randomBeats, randomTraffic, streamOpBench, type Beat } from './stream-bench.ts';
+import { simulate as simulateVectors, useScratchDir } from './sim-helpers.ts';
+import { collect, randomTraffic, streamOpBench, type Beat } from './stream-bench.ts';
 
 const scratch = useScratchDir('sg-gen-examples-');
 
-/** The FIR's output for a list of beats: each packet on its own, rounded half-even, saturated. */
-function firModel(beats: readonly Beat[], coeffs: readonly number[]): Beat[] {
+interface Sample {
+  data: number;
+  last: boolean;
+}
+
+/** The FIR's output for a list of samples: each packet on its own, rounded half-even, saturated. */
+function firModel(samples: readonly Sample[], coeffs: readonly number[]): Sample[] {
   const c = coeffs.map((x) => BigInt(Math.round(x * 2 ** coeffFormat.fracBits)));
   let history = [0n, 0n, 0n];
-  return beats.map((b) => {
-    const x = BigInt.asIntN(16, b.data);
-    const taps = [x, ...history];
-    const sum = taps.reduce((s, t, i) => s + t * c[i]!, 0n);
-    const y = resizeRaw(sum, sumFormat, sampleFormat, 'half-even', 'saturate');
-    history = b.last ? [0n, 0n, 0n] : [x, history[0]!, history[1]!];
-    return { data: BigInt.asUintN(16, y), last: b.last };
+  return samples.map((s) => {
+    const x = BigInt(s.data);
+    const sum = [x, ...history].reduce((acc, t, i) => acc + t * c[i]!, 0n);
+    history = s.last ? [0n, 0n, 0n] : [x, history[0]!, history[1]!];
+    return { data: Number(resizeRaw(sum, sumFormat, sampleFormat, 'half-even', 'saturate')), last: s.last };
   });
 }
 
-describe('generator examples in Verilator against TypeScript models', function () {
+/** Packets of 1 to 24 samples: half full-scale (the gain of 3.5 saturates them), half small. */
+function firStimulus(random: () => number, n: number): Sample[] {
+  return Array.from({ length: n }, (_, i) => ({
+    data: i % 40 < 20 ? Math.floor(random() * 65536) - 32768 : Math.floor(random() * 2001) - 1000,
+    last: i === n - 1 || random() < 0.08,
+  }));
+}
+
+/** The register file's answers, command by command: rw registers at 0, 4, …, the status word after them, SLVERR elsewhere. */
+function regfileModel(n: number, status: number, cmds: readonly RegisterCommand[]): { reads: number[]; pokes: number[] } {
+  const regs = new Array<number>(n).fill(0);
+  const reads: number[] = [];
+  const pokes: number[] = [];
+  for (const c of cmds) {
+    if ('poke' in c) {
+      const i = Number(c.poke) >> 2;
+      if (i < n) regs[i] = c.data;
+      pokes.push(i < n ? Number(OKAY) : Number(SLVERR));
+    } else if ('read' in c) {
+      const i = Number(c.read) >> 2;
+      reads.push(i < n ? regs[i]! : status);
+    }
+  }
+  return { reads, pokes };
+}
+
+describe('generator examples through the simulation API, against TypeScript models', function () {
   this.timeout(600_000);
 
-  it('4-tap FIR on Stream<SInt(16)>: random backpressure, saturation both ways, packets filtered on their own', async () => {
-    const random = rng(testSeed('fir4'));
-    // Half full-scale samples (the gain of 3.5 saturates them), half small ones.
-    const beats = randomBeats(random, 160, 16, { pLast: 0.08 }).map((b, i) => (i % 40 < 20 ? b : { ...b, data: BigInt.asUintN(16, BigInt(Math.floor(random() * 2001) - 1000)) }));
-    const bench = streamOpBench('tb_fir4', [{ payload: SInt(16), last: true }], [beats], (m, [s]) => {
-      const u = m.instance('u_fir', fir4(firExample));
-      connect(s!, u.in);
-      return [u.out];
+  for (const backpressure of ['random', 'bursty'] as const) {
+    const seed = simSeed();
+    it(`4-tap FIR on Stream<SInt(16)>, ${backpressure} backpressure: saturation both ways, packets filtered on their own (seed ${seed})`, async () => {
+      const samples = firStimulus(seededRandom(seed), 300);
+      const want = firModel(samples, firExample);
+      const run = await simulate(fir4(firExample), { inputs: { in: samples }, backpressure, seed });
+      run.expectOutput('out', want);
+      // Would pass vacuously if the stimulus never saturated, never ended a packet, or the output never stalled.
+      assert.ok(want.some((b) => b.data === 32767) && want.some((b) => b.data === -32768), 'saturated both ways');
+      assert.ok(run.packets('out').length > 5, 'several packets');
+      assert.ok(run.result.streams.out!.stallCycles > 0 && run.result.streams.in!.stallCycles >= 0, 'the output stalled');
     });
-    const inputs = randomTraffic(bench, random, 700);
-    const out = await simulate(scratch(), bench.def, inputs, 'aresetn');
-    const got = collect(bench, inputs, out)[0]!;
-    const want = firModel(beats, firExample);
-    assert.deepEqual(got, want);
-    // Would pass vacuously if the stimulus never saturated or never stalled.
-    assert.ok(want.some((b) => b.data === 0x7fffn) && want.some((b) => b.data === 0x8000n), 'saturated both ways');
-    assert.ok(inputs.some((v, c) => out[c]!.out0_valid === 1n && v.sink0_ready === 0n), 'the output stalled');
-  });
+  }
+
+  {
+    const seed = simSeed();
+    it(`AXI4-Lite register file through its register map: random writes (OKAY and SLVERR) and reads against a register model (seed ${seed})`, async () => {
+      const random = seededRandom(seed);
+      const n = 4;
+      const status = 0xc0ffee01;
+      const word = (): number => Math.floor(random() * 2 ** 32);
+      const cmds: RegisterCommand[] = [{ expect: 'status', value: status }];
+      for (let k = 0; k < 80; k++) {
+        // Writes anywhere in the 8-bit space (past the registers: SLVERR); reads only where the map answers OKAY.
+        if (random() < 0.5) cmds.push({ poke: random() < 0.7 ? 4 * Math.floor(random() * (n + 1)) : Math.floor(random() * 64) * 4, data: word() });
+        else cmds.push({ read: random() < 0.2 ? 'status' : `r${Math.floor(random() * n)}` });
+      }
+      const run = await simulate(axilRegfile(n), { registers: cmds, hold: { status }, seed });
+      const resolved = cmds.map((c) => ('read' in c && typeof c.read === 'string' ? { read: c.read === 'status' ? 4 * n : 4 * Number(c.read.slice(1)) } : c));
+      const want = regfileModel(n, status, resolved);
+      assert.deepEqual(run.reads.map((r) => r.data >>> 0), want.reads.map((x) => x >>> 0));
+      assert.deepEqual(run.pokes.map((p) => p.resp), want.pokes);
+      assert.ok(want.pokes.includes(Number(SLVERR)) && want.pokes.includes(Number(OKAY)), 'both responses');
+      assert.ok(run.reads.some((r) => r.register === 'r0') && run.reads.some((r) => r.register === 'status'), 'reads are named by the register map');
+    });
+  }
+
+  {
+    const seed = simSeed();
+    it(`AXI4-Lite register file: a read past the map answers SLVERR, which the monitors report as AXIL-OKAY (seed ${seed})`, async () => {
+      // A `read` must be answered OKAY: this one is not, so the run fails with the rule and its cycle.
+      await assert.rejects(simulate(axilRegfile(4), { registers: [{ write: 'r1', data: 5 }, { read: 0x40 }], seed }), (e: unknown) => {
+        assert.ok(e instanceof SimFailure, String(e));
+        assert.equal(e.kind, 'violation');
+        assert.equal(e.violations[0]!.rule, 'AXIL-OKAY');
+        assert.match(e.message, /AXIL-OKAY .* s_axil_r cycle \d+: read of 0x40 answered RRESP=2; seed \d+ \(replay with SPARSEGRAD_SEED=\d+\)$/);
+        return true;
+      });
+    });
+  }
+});
+
+describe('generator examples on DSL benches (sim/vectors), channel by channel', function () {
+  this.timeout(600_000);
 
   it('AXI4-Lite register file: random writes (with byte strobes) and reads, OKAY and SLVERR, against a register model', async () => {
     const random = rng(testSeed('axil regfile'));
@@ -90,7 +159,7 @@ describe('generator examples in Verilator against TypeScript models', function (
       return [b, r];
     });
     const inputs = randomTraffic(bench, random, 900, 300);
-    const out = await simulate(scratch(), bench.def, inputs, 'aresetn');
+    const out = await simulateVectors(scratch(), bench.def, inputs, 'aresetn');
     const [bGot, rGot] = collect(bench, inputs, out);
 
     // The model: a read taken in a cycle sees the registers before a write taken in that cycle.
