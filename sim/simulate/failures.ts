@@ -1,5 +1,5 @@
 /** How a simulation fails: misuse at the caller's line, and a run that broke a rule, hung or differs from the model. */
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import type { Violation } from '../harness/rules.ts';
 
 export const replayHint = (seed: number): string => `seed ${seed} (replay with SPARSEGRAD_SEED=${seed})`;

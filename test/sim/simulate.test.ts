@@ -14,7 +14,7 @@ import { captureLoc } from '../../generator/core/loc.ts';
 import { offsetStage } from '../../generator/examples/stream-stage.ts';
 import { channelScaler } from '../../generator/examples/bundle-stream.ts';
 import { axilRegfile } from '../../generator/examples/axil-regfile.ts';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { SimFailure, packets, seededRandom, simSeed, simulate, type SimRun } from '../../sim/simulate/index.ts';
 
 const HERE = 'test/sim/simulate.test.ts';
