@@ -18,7 +18,7 @@ import { isUserError, UserError } from '../cli/errors.ts';
 import { StagedDir } from '../cli/atomic.ts';
 import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
 import { stableJson } from '../golden/json.ts';
-import { designBundle, rtlPath, type BundleSettings, type DesignSpec } from './bundle.ts';
+import { designBundle, rtlPath, vivadoTclPath, type BundleSettings, type DesignSpec } from './bundle.ts';
 import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
 import { runYosysScript, synthPaths } from './synth.ts';
 import { DoesNotFitError, runNextpnr } from './pnr.ts';
@@ -228,7 +228,7 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
   if (!dev.nextpnrArgs) {
     r.pnr.reason =
       dev.target === 'xilinx7'
-        ? `place and route for ${dev.label} runs in Vivado: vivado -mode batch -source ${d.top}/vivado/build.tcl`
+        ? `place and route for ${dev.label} runs in Vivado: vivado -mode batch -source ${d.top}/${vivadoTclPath(dev)}`
         : 'no place and route for the generic target (technology-independent size only); use --target ice40 or xilinx7 for Fmax';
   }
   if (tools.yosys!.missing) {
