@@ -180,7 +180,7 @@ async function checkOutDir(outDir: string): Promise<void> {
   }
 }
 
-async function writeBundleFiles(dir: string, d: DesignSpec, s: BundleSettings): Promise<string[]> {
+export async function writeBundleFiles(dir: string, d: DesignSpec, s: BundleSettings): Promise<string[]> {
   const written: string[] = [];
   for (const f of d.files) {
     const to = join(dir, rtlPath(f));

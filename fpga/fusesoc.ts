@@ -114,6 +114,6 @@ export function toYaml(value: unknown, indent = 0): string {
 }
 
 export function coreFile(d: EdamInput, devices: Device[]): string {
-  const head = ['CAPI=2:', `# FuseSoC core of ${d.top}, written by sparsegrad fpga. Use: fusesoc library add ${d.top} . ; fusesoc run --target=<target> ${coreName(d.top)}`];
+  const head = ['CAPI=2:', `# FuseSoC core of ${d.top}, written by sparsegrad fpga. Use from this folder: fusesoc --cores-root . run --target=<target> ${coreName(d.top)}`];
   return head.join('\n') + '\n' + toYaml(capiCore(d, devices));
 }
