@@ -38,10 +38,10 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('writes the bundle, synthesises and places both designs, and is byte-identical when re-run', async () => {
+  it('writes the bundle, synthesises and places both designs, and is byte-identical when re-run with another --jobs', async () => {
     // UP5K: the fixture's multiply lands in a DSP, so synthesis and placement stay quick.
     const args = ['fpga', '--rtl', fixture, '--target', 'ice40', '--device', 'up5k', '--board', 'icebreaker', '--clock', '30', '--no-progress'];
-    const a = await execa(bin, [...args, '--out', join(work, 'a')], { cwd: root });
+    const a = await execa(bin, [...args, '--jobs', '1', '--timings', join(work, 'timings-a.json'), '--out', join(work, 'a')], { cwd: root });
     assert.match(a.stdout, /sparse_bwd_engine\s+up5k/);
     assert.match(a.stdout, /cost of zero skipping/);
     const rep = JSON.parse(await readFile(join(work, 'a/report.json'), 'utf8')) as FpgaReport;
@@ -66,7 +66,14 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     // A board bundle ends in a bitstream.
     assert.ok((await stat(join(work, 'a/sparse_bwd_engine/build/up5k/harness.bin'))).size > 1000);
 
-    await execa(bin, [...args, '--out', join(work, 'b')], { cwd: root });
+    // Where the time went is kept out of the bundle: one entry per step, in (design, device, step) order.
+    const t = JSON.parse(await readFile(join(work, 'timings-a.json'), 'utf8'));
+    assert.equal(t.jobs, 1);
+    assert.deepEqual(t.phases.map((p: { top: string; phase: string }) => `${p.top} ${p.phase}`), ['sparse_bwd_engine synth', 'sparse_bwd_engine harness-synth', 'sparse_bwd_engine place-and-route', 'dense_bwd_engine synth', 'dense_bwd_engine harness-synth', 'dense_bwd_engine place-and-route']);
+    assert.match(a.stderr, /^fpga: [\d.]+ s wall clock with --jobs 1 \(summed over runs: synth [\d.]+ s, harness-synth [\d.]+ s, place-and-route [\d.]+ s\)$/m);
+
+    // Both designs placed at once give the same bundle, byte for byte, as one after the other.
+    await execa(bin, [...args, '--jobs', '2', '--out', join(work, 'b')], { cwd: root });
     const sa = await snapshot(join(work, 'a'));
     const sb = await snapshot(join(work, 'b'));
     assert.deepEqual([...sb.keys()], [...sa.keys()]);
@@ -137,6 +144,7 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     const cases: Array<[string[], RegExp]> = [
       [['--target', 'stratix'], /unknown FPGA target 'stratix'; use one of: ice40, xilinx7, generic/],
       [['--clock', 'fast'], /--clock must be a number of MHz/],
+      [['--jobs', '0'], /--jobs expects an integer ≥ 1, got '0'/],
       [['--rtl', join(work, 'nope')], /is not a folder of Verilog files/],
       [['--rtl', fixture, '--top', 'no_such_top'], /no module 'no_such_top'/],
     ];
