@@ -17,8 +17,10 @@ export interface Resources {
   /** iCE40 UltraPlus single-port RAMs (SB_SPRAM256KA, 256 Kb each): not block RAM, so counted apart. */
   sprams: number;
   /**
-   * Xilinx INV cells. Not counted as LUTs: Vivado's opt_design folds an inverter into the LUT it
-   * feeds or into the flip-flop's inverted-input property, so few of them remain as LUT1s.
+   * Xilinx INV cells, not counted as LUTs. Most drive a flip-flop's R, S or D pin, which Vivado
+   * folds into the flip-flop (IS_R_INVERTED, …); those on a CARRY4 or a clock enable can each
+   * take a LUT1. On the tiny preset's sparse engine: 251 of 372 on flip-flop R/S/D pins, 92 on
+   * CARRY4 S/DI, 32 on CE (fpga/README.md).
    */
   inverters: number;
   /** Cells not in any of the classes above (kept so nothing is silently lost). */

@@ -59,7 +59,11 @@ export function formatReportTable(rep: FpgaReport): string {
   if (xilinx) {
     out.push('LUTs are logic LUTs only; LUT-RAM (distributed RAM) and SRL (shift registers) are LUTs of SLICEMs used as memory.');
     const inv = rep.results.filter((r) => (r.synth.resources?.inverters ?? 0) > 0);
-    if (inv.length) out.push(`Not in LUTs: ${inv.map((r) => `${r.synth.resources!.inverters} inverters (${r.top} on ${r.device})`).join(', ')}; Vivado folds inverters into the LUT or flip-flop they feed.`);
+    if (inv.length) {
+      out.push(
+        `Not in LUTs: ${inv.map((r) => `${r.synth.resources!.inverters} inverters (${r.top} on ${r.device})`).join(', ')}. Vivado folds an inverter on a flip-flop's reset, set or data input into the flip-flop (IS_*_INVERTED); one on a carry chain or a clock enable can take a LUT1, so LUTs may grow by up to that many.`,
+      );
+    }
   }
   const spram = rep.results.filter((r) => (r.synth.resources?.sprams ?? 0) > 0);
   if (spram.length) out.push(`SPRAM (SB_SPRAM256KA, 256 Kb, not in BRAM): ${spram.map((r) => `${r.synth.resources!.sprams} (${r.top} on ${r.device})`).join(', ')}.`);
