@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { checkIverilog } from '../../toolchain/index.ts';
+import { checkIverilog, runTool } from '../../toolchain/index.ts';
 import { REG } from '../../golden/engine-model/config.ts';
 import { designsFromDir } from '../../fpga/designs.ts';
 import { writeBundleFiles } from '../../fpga/flow.ts';
@@ -258,7 +258,7 @@ describe('fpga handoff files', function () {
 
   it('runs the bundle\'s Yosys and nextpnr scripts from a copy of a design folder exactly as its README says', async () => {
     const out = join(work, 'run');
-    await execa(bin, ['fpga', '--rtl', fixture, '--top', 'sparse_bwd_engine', '--device', 'up5k', '--clock', '30', '--out', out, '--no-progress'], { cwd: root });
+    await execa(bin, ['fpga', '--rtl', fixture, '--top', 'sparse_bwd_engine', '--device', 'up5k', '--board', 'icebreaker', '--clock', '30', '--out', out, '--no-progress'], { cwd: root });
     const readme = await readFile(join(out, 'README.md'), 'utf8');
     const block = /## Running it[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!.trim().split('\n');
     assert.equal(block[0], 'cd <top>');
@@ -275,9 +275,13 @@ describe('fpga handoff files', function () {
       const r = await execa('sh', ['-c', line], { cwd: copy, reject: false, all: true });
       assert.equal(r.exitCode, 0, `${line}: ${r.all}`);
     }
-    for (const f of ['engine.stat.json', 'harness.stat.json', 'nextpnr-report.json']) {
-      assert.equal(await readFile(join(copy, 'build/up5k', f), 'utf8'), await readFile(join(out, 'sparse_bwd_engine/build/up5k', f), 'utf8'), `${f} as in the bundle`);
+    for (const f of ['engine.stat.json', 'harness.stat.json', 'nextpnr-report.json', 'harness.bin']) {
+      assert.deepEqual(await readFile(join(copy, 'build/up5k', f)), await readFile(join(out, 'sparse_bwd_engine/build/up5k', f)), `${f} as in the bundle`);
     }
+    // icetime times the placed design against the iCE40 chip database (scripts/setup installs it; without it icetime cannot run).
+    const icetime = await runTool('icetime', ['-d', 'up5k', '-P', 'sg48', '-p', 'constraints/icebreaker.pcf', '-t', 'build/up5k/harness.asc'], { cwd: copy });
+    assert.equal(icetime.exitCode, 0, String(icetime.all));
+    assert.match(String(icetime.all), /Total path delay: [\d.]+ ns \([\d.]+ MHz\)/);
     // Without the line that makes build/up5k, the same script fails in a fresh copy: the folder is needed.
     const bare = join(work, 'bare');
     await cp(copy, bare, { recursive: true, filter: (src) => !src.includes('/build') });
