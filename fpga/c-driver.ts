@@ -142,7 +142,6 @@ export function cDriverSource(top: string): string {
     '/* DONE is sticky until a START is taken. A bus that can pass a read ahead of an earlier write to the',
     ' * same device needs the platform\'s write barrier between start and wait_done, or the first poll may',
     ' * still see the previous job\'s DONE. */',
-    '',
     `int ${p}_wait_done(volatile uint32_t *base, unsigned long max_polls) {`,
     '  unsigned long n;',
     '  for (n = 0; n < max_polls; n++) {',
