@@ -114,9 +114,9 @@ export interface FpgaRun {
   jobs?: number;
 }
 
-/** Wall-clock seconds of each step of each design × device: not in the bundle, whose files stay byte-identical. */
 const PHASES = ['synth', 'modules', 'harness-synth', 'place-and-route'] as const;
 
+/** Wall-clock seconds of each step of each design × device: not in the bundle, whose files stay byte-identical. */
 export interface PhaseTime {
   top: string;
   device: string;
