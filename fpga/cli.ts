@@ -77,7 +77,6 @@ export function register(program: Command): void {
         ...(slurm ? { slurm } : {}),
       });
       if (o.timings) writeFileAtomicSync(o.timings, stableJson(timings));
-      process.stderr.write(`${timingSummary(timings)}\n`);
       process.stdout.write(formatReportTable(report));
       process.stdout.write(`\nwrote ${o.out}/ (README.md, manifest.json, report.json)\n`);
       // The bundle is kept (its logs say why), but a synthesis that was asked for and failed is a failed run.
@@ -87,5 +86,7 @@ export function register(program: Command): void {
         const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
         throw new UserError(`synthesis of ${f.top} for ${f.deviceLabel} failed${more}: ${f.synth.reason}`, EXIT.designFailure);
       }
+      // After the failure check: a failed run's stderr is its one error line.
+      process.stderr.write(`${timingSummary(timings)}\n`);
     });
 }
