@@ -49,3 +49,16 @@ export const JOB_REGS = [
 /** AXI4-Lite responses the register block gives: OKAY, or SLVERR for a write refused while BUSY. */
 export const LITE_OKAY = 0;
 export const LITE_SLVERR = 2;
+
+/** Registers read once before the first job, to check the RTL is the configured engine. */
+export const IDENT_READS = [REG.ID, REG.GEOMETRY, REG.RMAX, REG.KMAX] as const;
+/** The counter registers, in the order every driver (sim/engine, the C driver in fpga/) reads them after a job. */
+export const COUNTER_READS = [
+  REG.CYCLES_BUSY,
+  REG.MACS_ISSUED,
+  REG.MACS_SKIPPED,
+  REG.ROWS_FETCHED,
+  REG.STALL_CYCLES,
+  REG.NONZEROS,
+  REG.ZEROS,
+] as const;

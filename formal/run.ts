@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FormalWrapper, WrapperProperty } from '../generator/backend/formal.ts';
 import { requireTool, runTool } from '../toolchain/index.ts';
+import { pool } from '../util/pool.ts';
 
 export interface ProofJob {
   /** Label in the table, e.g. `sparse/sbe_regs`. */
@@ -261,18 +262,12 @@ export async function prove(job: ProofJob): Promise<ProofResult> {
 
 /** Runs `jobs` with at most `workers` at a time, results in job order. */
 export async function provePool(jobs: readonly ProofJob[], workers: number, onDone?: (r: ProofResult, done: number) => void): Promise<ProofResult[]> {
-  const results: ProofResult[] = new Array(jobs.length);
-  let next = 0;
   let finished = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await prove(jobs[i]!);
-      onDone?.(results[i]!, ++finished);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, jobs.length)) }, worker));
-  return results;
+  return pool(jobs, workers, async (job) => {
+    const r = await prove(job);
+    onDone?.(r, ++finished);
+    return r;
+  });
 }
 
 /** Writes `text` to `path` through a temporary name and a rename (readers never see half a file). */

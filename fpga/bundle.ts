@@ -1,13 +1,19 @@
 /**
- * The files of one design's FPGA bundle: sources, file list, EDAM
- * description, constraints, Vivado/Yosys/nextpnr scripts. Every path inside
+ * The files of one design's FPGA bundle: sources, file list, FuseSoC core,
+ * EDAM descriptions, constraints, Vivado/Yosys/nextpnr scripts, C header and
+ * driver, instantiation template. Every path inside
  * a bundle is relative to the design folder, so the folder can be moved or
  * handed over as it is. Pure functions returning text: writing and running
  * happen in flow.ts.
  */
 import { basename } from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { emitHarness, harnessModuleName, planHarness, type TopPort } from './io-harness.ts';
+import { emitHarness, harnessModuleName, type TopPort } from './io-harness.ts';
+import { harnessXdc, pcf, sdc, xdc } from './constraints.ts';
+import { edam, edamPath, edalizeRunner, harnessXdcPath, type EdamInput } from './edam.ts';
+import { coreFile, corePath } from './fusesoc.ts';
+import { cDriverHeader, cDriverPaths, cDriverSource, cHeaderPath, cRegisterHeader } from './c-driver.ts';
+import { instantiationPath, instantiationTemplate } from './instantiation.ts';
 import { engineScript, harnessScript, modulesScript } from './synth.ts';
 import { nextpnrArgs, nextpnrScript } from './pnr.ts';
 import { devicesFor, type Board, type Device, type TargetName } from './targets.ts';
@@ -52,63 +58,25 @@ export function checkUniqueBasenames(files: string[]): void {
   }
 }
 
-function period(clockMHz: number): string {
-  return (1000 / clockMHz).toFixed(3);
+/** The iCE40 and Artix-7 devices every bundle has EDAMs, FuseSoC targets and (Artix-7) Vivado scripts for, whatever was measured here. */
+export function handoffDevices(): Device[] {
+  return [...devicesFor('ice40'), ...devicesFor('xilinx7')];
 }
 
-function clockPort(d: DesignSpec): string {
-  return planHarness(d.top, d.ports).clock;
+export function vivadoTclPath(device: Device): string {
+  return `vivado/${device.name}.tcl`;
 }
 
-export function sdc(d: DesignSpec, clockMHz: number): string {
-  const clk = clockPort(d);
-  return [
-    `# Clock constraint for ${d.top} (SDC: Radiant, iCEcube2, OpenSTA, Quartus-style flows)`,
-    `create_clock -name ${clk} -period ${period(clockMHz)} [get_ports ${clk}]`,
-    // All I/O is AXI, synchronous to the same clock; budget half the period on each side of the boundary.
-    `set_input_delay -clock ${clk} ${(500 / clockMHz).toFixed(3)} [remove_from_collection [all_inputs] [get_ports ${clk}]]`,
-    `set_output_delay -clock ${clk} ${(500 / clockMHz).toFixed(3)} [all_outputs]`,
-    '',
-  ].join('\n');
-}
-
-export function xdc(d: DesignSpec, clockMHz: number): string {
-  const clk = clockPort(d);
-  return [
-    `# Clock constraint for ${d.top} (Vivado, out-of-context: the AXI ports stay ports, no I/O buffers)`,
-    `create_clock -period ${period(clockMHz)} -name ${clk} [get_ports ${clk}]`,
-    // Out of context, Vivado needs to be told the clock arrives on a global buffer, or it times the clock tree as I/O.
-    `set_property HD.CLK_SRC BUFGCTRL_X0Y0 [get_ports ${clk}]`,
-    `set_input_delay -clock ${clk} ${(500 / clockMHz).toFixed(3)} [get_ports -filter {DIRECTION == IN && NAME != ${clk}}]`,
-    `set_output_delay -clock ${clk} ${(500 / clockMHz).toFixed(3)} [get_ports -filter {DIRECTION == OUT}]`,
-    '',
-  ].join('\n');
-}
-
-/** PCF for the place-and-route harness top on a named board. */
-export function pcf(d: DesignSpec, board: Board): string {
-  const plan = planHarness(d.top, d.ports);
-  const L = [`# ${board.name}: pins of ${plan.module} (the place-and-route harness around ${d.top})`];
-  L.push(`set_io ${plan.clock} ${board.pins.clk}`);
-  if (plan.reset) L.push(`set_io ${plan.reset} ${board.pins.rst}`);
-  L.push(`set_io scan_in ${board.pins.scanIn}`, `set_io scan_en ${board.pins.scanEn}`, `set_io scan_out ${board.pins.scanOut}`, '');
-  return L.join('\n');
-}
-
-export function xilinxPart(devices: Device[]): string {
-  return (devices.find((d) => d.part) ?? devicesFor('xilinx7')[0]!).part!;
-}
-
-export function vivadoTcl(d: DesignSpec, rtl: string[], part: string): string {
+export function vivadoTcl(d: DesignSpec, rtl: string[], device: Device): string {
   const generics = Object.entries(d.parameters).map(([k, v]) => ` -generic ${k}=${v}`).join('');
   return [
-    `# Vivado non-project flow for ${d.top}: read, synthesise, place, route, report.`,
+    `# Vivado non-project flow for ${d.top} on ${device.label}: read, synthesise, place, route, report.`,
     '# Out of context: the engine is an IP block whose AXI ports connect to the rest of a design,',
     '# so no I/O buffers are inserted and the port count is not limited by the package.',
-    '# Run: vivado -mode batch -source vivado/build.tcl   (from the design folder or anywhere else)',
+    `# Run: vivado -mode batch -source ${vivadoTclPath(device)}   (from the design folder or anywhere else)`,
     'set root [file dirname [file dirname [file normalize [info script]]]]',
-    `set part ${part}`,
-    'set out $root/build/vivado',
+    `set part ${device.part}`,
+    `set out $root/build/${device.name}/vivado`,
     'file mkdir $out',
     ...rtl.map((f) => `read_verilog $root/${f}`),
     `read_xdc -mode out_of_context $root/constraints/${d.top}.xdc`,
@@ -128,30 +96,6 @@ export function vivadoTcl(d: DesignSpec, rtl: string[], part: string): string {
   ].join('\n');
 }
 
-/** EDAM as edalize reads it: files with file_type, toplevel, parameters, tool_options. */
-export function edam(d: DesignSpec, rtl: string[], s: BundleSettings): unknown {
-  const ice40 = s.devices.filter((x) => x.target === 'ice40');
-  const files: Array<{ name: string; file_type: string }> = rtl.map((f) => ({ name: f, file_type: 'verilogSource-2005' }));
-  files.push({ name: `constraints/${d.top}.sdc`, file_type: 'SDC' }, { name: `constraints/${d.top}.xdc`, file_type: 'xdc' });
-  if (s.board) files.push({ name: `constraints/${s.board.name}.pcf`, file_type: 'PCF' });
-  const parameters = Object.fromEntries(
-    Object.entries(d.parameters).map(([k, v]) => [k, { datatype: typeof v === 'number' ? 'int' : 'str', paramtype: 'vlogparam', default: v }]),
-  );
-  const tool_options: Record<string, unknown> = {
-    vivado: { part: xilinxPart(s.devices) },
-    yosys: { arch: s.target === 'xilinx7' ? 'xilinx' : s.target === 'ice40' ? 'ice40' : 'generic' },
-  };
-  const first = ice40[0];
-  if (first) {
-    tool_options.icestorm = {
-      pnr: 'next',
-      yosys_synth_options: first.yosysSynth.split(' ').slice(1),
-      nextpnr_options: [...first.nextpnrArgs!, '--freq', String(s.clockMHz)],
-    };
-  }
-  return { name: d.top, toplevel: d.top, files, parameters, tool_options };
-}
-
 export function fileList(rtl: string[]): string {
   return rtl.join('\n') + '\n';
 }
@@ -161,14 +105,26 @@ export function designBundle(d: DesignSpec, s: BundleSettings): BundleFile[] {
   checkUniqueBasenames(d.files);
   const rtl = d.files.map(rtlPath);
   const harness = `harness/${harnessModuleName(d.top)}.v`;
+  const handoff = handoffDevices();
+  const edamInput: EdamInput = { top: d.top, rtl, harness, parameters: d.parameters, clockMHz: s.clockMHz, ...(s.board ? { board: s.board } : {}) };
+  const driver = cDriverPaths(d.top);
   const out: BundleFile[] = [
     { path: `${d.top}.f`, text: fileList(rtl) },
-    { path: `${d.top}.edam.json`, text: JSON.stringify(edam(d, rtl, s), null, 2) + '\n' },
+    { path: corePath(d.top), text: coreFile(edamInput, handoff) },
     { path: `constraints/${d.top}.sdc`, text: sdc(d, s.clockMHz) },
     { path: `constraints/${d.top}.xdc`, text: xdc(d, s.clockMHz) },
-    { path: 'vivado/build.tcl', text: vivadoTcl(d, rtl, xilinxPart(s.devices)) },
+    { path: harnessXdcPath(d.top), text: harnessXdc(d, s.clockMHz) },
     { path: harness, text: emitHarness(d.top, d.ports) },
+    { path: instantiationPath(d.top), text: instantiationTemplate(d.top, d.ports) },
+    { path: cHeaderPath(d.top), text: cRegisterHeader(d.top) },
+    { path: driver.header, text: cDriverHeader(d.top) },
+    { path: driver.source, text: cDriverSource(d.top) },
+    { path: 'edalize/run.py', text: edalizeRunner(handoff), executable: true },
   ];
+  for (const dev of handoff) {
+    out.push({ path: edamPath(dev), text: JSON.stringify(edam(dev, edamInput), null, 2) + '\n' });
+    if (dev.target === 'xilinx7') out.push({ path: vivadoTclPath(dev), text: vivadoTcl(d, rtl, dev) });
+  }
   if (s.board) out.push({ path: `constraints/${s.board.name}.pcf`, text: pcf(d, s.board) });
   for (const dev of s.devices) {
     out.push({ path: `yosys/${dev.name}.ys`, text: engineScript(dev, d.top, rtl, d.parameters) });
@@ -178,7 +134,7 @@ export function designBundle(d: DesignSpec, s: BundleSettings): BundleFile[] {
       out.push({ path: `nextpnr/${dev.name}.sh`, text: nextpnrScript(dev, s.clockMHz, s.board, harnessModuleName(d.top)), executable: true });
     }
   }
-  return out;
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** The nextpnr command line of a device, as printed in the README. */

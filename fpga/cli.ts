@@ -5,7 +5,11 @@ import { EXIT, UsageError, UserError } from '../util/errors.ts';
 import { presetArg } from '../cli/options.ts';
 import { designsFromDir } from './designs.ts';
 import { presetDesigns, type ResolvedDesigns } from './preset-rtl.ts';
-import { runFpgaFlow } from './flow.ts';
+import { runFpgaFlowTimed, type FpgaTimings } from './flow.ts';
+import { availableParallelism } from 'node:os';
+import { intArg } from '../cli/options.ts';
+import { writeFileAtomicSync } from '../util/atomic.ts';
+import { stableJson } from '../util/json.ts';
 import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';
 import { formatReportTable } from './table.ts';
 import { boardNames, parseTarget, resolveBoard, resolveDevices, TARGET_NAMES } from './targets.ts';
@@ -21,10 +25,20 @@ const optionsSchema = z.object({
   out: z.string().min(1),
   progress: z.boolean(),
   breakdown: z.boolean().optional(),
+  jobs: z.number().int().min(1).max(64, '--jobs above 64 is more runs at once than any FPGA flow here needs'),
+  timings: z.string().min(1).optional(),
 });
 
 function splitList(v: string, prev: string[] = []): string[] {
   return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+/** One line of where the time went: wall clock in all, and the summed time of each kind of step. */
+export function timingSummary(t: FpgaTimings): string {
+  const by = new Map<string, number>();
+  for (const p of t.phases) by.set(p.phase, (by.get(p.phase) ?? 0) + p.seconds);
+  const parts = [...by].map(([phase, sec]) => `${phase} ${sec.toFixed(1)} s`);
+  return `fpga: ${t.totalSeconds.toFixed(1)} s wall clock with --jobs ${t.jobs}${parts.length ? ` (summed over runs: ${parts.join(', ')})` : ''}`;
 }
 
 export function register(program: Command): void {
@@ -40,6 +54,8 @@ export function register(program: Command): void {
     .option('--clock <mhz>', 'target clock frequency in MHz', (v: string) => Number(v), 25)
     .requiredOption('--out <dir>', 'bundle folder to write')
     .option('--breakdown', 'also synthesise with the hierarchy kept and report area by module')
+    .option('--jobs <n>', 'design × device runs at once (Yosys and nextpnr use one core each); the report does not depend on it', intArg('--jobs', 1), Math.max(1, availableParallelism()))
+    .option('--timings <file>', 'write the wall-clock time of every synthesis and place-and-route step as JSON (kept out of the bundle, whose files are byte-identical run to run)')
     .option('--no-progress', 'no progress bar'))
     .action(async (raw: Record<string, unknown>) => {
       const slurm = slurmCampaignOf(raw as unknown as Parameters<typeof slurmCampaignOf>[0]);
@@ -50,7 +66,7 @@ export function register(program: Command): void {
       const devices = resolveDevices(target, o.device);
       const board = resolveBoard(o.board, devices);
       const designs: ResolvedDesigns = o.rtl ? { specs: await designsFromDir(o.rtl, o.top, o.rtl) } : await presetDesigns(o.preset ?? 'default', o.top);
-      const report = await runFpgaFlow({
+      const { report, timings } = await runFpgaFlowTimed({
         designs: designs.specs,
         settings: { target, devices, clockMHz: o.clock, ...(board ? { board } : {}) },
         outDir: o.out,
@@ -58,8 +74,10 @@ export function register(program: Command): void {
         ...(designs.provenance ? { provenance: designs.provenance } : {}),
         progress: o.progress && process.stderr.isTTY,
         breakdown: o.breakdown ?? false,
+        jobs: o.jobs,
         ...(slurm ? { slurm } : {}),
       });
+      if (o.timings) writeFileAtomicSync(o.timings, stableJson(timings));
       process.stdout.write(formatReportTable(report));
       process.stdout.write(`\nwrote ${o.out}/ (README.md, manifest.json, report.json)\n`);
       // The bundle is kept (its logs say why), but a synthesis that was asked for and failed is a failed run.
@@ -69,5 +87,7 @@ export function register(program: Command): void {
         const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
         throw new UserError(`synthesis of ${f.top} for ${f.deviceLabel} failed${more}: ${f.synth.reason}`, EXIT.designFailure);
       }
+      // After the failure check: a failed run's stderr is its one error line.
+      process.stderr.write(`${timingSummary(timings)}\n`);
     });
 }

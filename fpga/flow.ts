@@ -18,7 +18,7 @@ import { isUserError, UserError } from '../util/errors.ts';
 import { StagedDir } from '../util/atomic.ts';
 import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
 import { stableJson } from '../util/json.ts';
-import { designBundle, rtlPath, type BundleSettings, type DesignSpec } from './bundle.ts';
+import { designBundle, rtlPath, vivadoTclPath, type BundleSettings, type DesignSpec } from './bundle.ts';
 import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
 import { runYosysScript, synthPaths } from './synth.ts';
 import { DoesNotFitError, runNextpnr } from './pnr.ts';
@@ -26,6 +26,7 @@ import { mapCriticalPath, NetlistSrc, VerilogSrcIndex, type MappedPath } from '.
 import { percentChange, type Resources } from './resources.ts';
 import { sha256, treeHash } from './hashes.ts';
 import { bundleReadme } from './readme.ts';
+import { pool } from '../util/pool.ts';
 import type { Device } from './targets.ts';
 
 export const REPORT_KIND = 'sparsegrad-fpga-report';
@@ -107,8 +108,27 @@ export interface FpgaRun {
   progress?: boolean;
   /** Also synthesise with the hierarchy kept and report area by module. */
   breakdown?: boolean;
-  /** Run each design × device as a Slurm task instead of here, one after the other (cluster/campaign.ts). */
+  /** Run each design × device as a Slurm task instead of here (cluster/campaign.ts). */
   slurm?: SlurmCampaign;
+  /** Design × device runs at once here (each runs Yosys and nextpnr, one thread each); 1 by default. */
+  jobs?: number;
+}
+
+const PHASES = ['synth', 'modules', 'harness-synth', 'place-and-route'] as const;
+
+/** Wall-clock seconds of each step of each design × device: not in the bundle, whose files stay byte-identical. */
+export interface PhaseTime {
+  top: string;
+  device: string;
+  phase: (typeof PHASES)[number];
+  seconds: number;
+}
+
+export interface FpgaTimings {
+  kind: 'sparsegrad-fpga-timings';
+  jobs: number;
+  totalSeconds: number;
+  phases: PhaseTime[];
 }
 
 /** What every task of an FPGA campaign needs: plain data, as the plan holds it. */
@@ -135,7 +155,7 @@ export async function fpgaPoint(options: unknown, point: unknown, ctx: { pointDi
   const dir = join(ctx.pointDir, d.top);
   await rm(ctx.pointDir, { recursive: true, force: true });
   await cp(join(o.bundle, d.top), dir, { recursive: true });
-  return runDevice(dir, d, dev, o.settings, o.tools, o.breakdown, () => {});
+  return runDevice(dir, d, dev, o.settings, o.tools, o.breakdown, () => {}, () => {});
 }
 
 /**
@@ -180,7 +200,7 @@ async function checkOutDir(outDir: string): Promise<void> {
   }
 }
 
-async function writeBundleFiles(dir: string, d: DesignSpec, s: BundleSettings): Promise<string[]> {
+export async function writeBundleFiles(dir: string, d: DesignSpec, s: BundleSettings): Promise<string[]> {
   const written: string[] = [];
   for (const f of d.files) {
     const to = join(dir, rtlPath(f));
@@ -216,7 +236,19 @@ async function mapPath(dir: string, d: DesignSpec, dev: Device, cp: NonNullable<
   return mapCriticalPath(cp, netlist, index, d.files, HARNESS_INSTANCE, d.top);
 }
 
-async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSettings, tools: FpgaReport['tools'], breakdown: boolean, tick: () => void): Promise<DeviceResult> {
+type PhaseTimer = (phase: PhaseTime['phase'], seconds: number) => void;
+
+/** Runs one step and tells how long it took, whether it succeeded or threw. */
+async function timed<T>(phase: PhaseTime['phase'], onPhase: PhaseTimer, body: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await body();
+  } finally {
+    onPhase(phase, (performance.now() - t0) / 1000);
+  }
+}
+
+async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSettings, tools: FpgaReport['tools'], breakdown: boolean, tick: () => void, onPhase: PhaseTimer): Promise<DeviceResult> {
   const r: DeviceResult = {
     top: d.top,
     role: d.role,
@@ -228,7 +260,7 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
   if (!dev.nextpnrArgs) {
     r.pnr.reason =
       dev.target === 'xilinx7'
-        ? `place and route for ${dev.label} runs in Vivado: vivado -mode batch -source ${d.top}/vivado/build.tcl`
+        ? `place and route for ${dev.label} runs in Vivado: vivado -mode batch -source ${d.top}/${vivadoTclPath(dev)}`
         : 'no place and route for the generic target (technology-independent size only); use --target ice40 or xilinx7 for Fmax';
   }
   if (tools.yosys!.missing) {
@@ -239,9 +271,9 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
     return r;
   }
   try {
-    const out = await runYosysScript(dir, dev, 'engine');
+    const out = await timed('synth', onPhase, () => runYosysScript(dir, dev, 'engine'));
     r.synth = { status: 'ok', resources: out.resources, cellsByType: out.cellsByType, capacity: dev.capacity, ...fitByCount(out.resources, dev) };
-    if (breakdown) r.synth.modules = (await runYosysScript(dir, dev, 'modules')).modules;
+    if (breakdown) r.synth.modules = (await timed('modules', onPhase, () => runYosysScript(dir, dev, 'modules'))).modules;
   } catch (e) {
     r.synth = { status: 'failed', reason: message(e), capacity: dev.capacity };
   }
@@ -262,9 +294,9 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
     };
   } else {
     try {
-      await runYosysScript(dir, dev, 'harness');
+      await timed('harness-synth', onPhase, () => runYosysScript(dir, dev, 'harness'));
       const plan = planHarness(d.top, d.ports);
-      const p = await runNextpnr(dir, dev, s.clockMHz, s.board, harnessModuleName(d.top), plan.clock);
+      const p = await timed('place-and-route', onPhase, () => runNextpnr(dir, dev, s.clockMHz, s.board, harnessModuleName(d.top), plan.clock));
       r.pnr = {
         status: 'ok',
         fits: true,
@@ -344,6 +376,13 @@ function compare(results: DeviceResult[], designs: DesignSpec[]): Comparison[] {
 }
 
 export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
+  return (await runFpgaFlowTimed(run)).report;
+}
+
+/** The run, and how long each of its steps took (for --timings and the summary line). */
+export async function runFpgaFlowTimed(run: FpgaRun): Promise<{ report: FpgaReport; timings: FpgaTimings }> {
+  const started = performance.now();
+  const phases: PhaseTime[] = [];
   const outDir = resolve(run.outDir);
   const s = run.settings;
   await checkOutDir(outDir);
@@ -372,12 +411,13 @@ export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
       bar?.setTotal(run.designs.length * s.devices.length);
       results = await runDevicesOnSlurm(run, tmp, tools, (done) => bar?.update(done, { step: 'on Slurm' }));
     } else {
-      for (const d of run.designs) {
-        for (const dev of s.devices) {
-          bar?.update({ step: `${d.top} on ${dev.label}` });
-          results.push(await runDevice(join(tmp, d.top), d, dev, s, tools, run.breakdown ?? false, () => bar?.increment()));
-        }
-      }
+      // Two devices of one design share its folder but write only under build/<device>/, so they can run at once;
+      // results keep the (design, device) order, so the report does not depend on --jobs.
+      const points = run.designs.flatMap((d) => s.devices.map((dev) => ({ d, dev })));
+      results = await pool(points, run.jobs ?? 1, ({ d, dev }) => {
+        bar?.update({ step: `${d.top} on ${dev.label}` });
+        return runDevice(join(tmp, d.top), d, dev, s, tools, run.breakdown ?? false, () => bar?.increment(), (phase, seconds) => phases.push({ top: d.top, device: dev.name, phase, seconds: round(seconds, 2) }));
+      });
     }
     bar?.stop();
     const notRun = [...new Set(results.flatMap((r) => [r.synth, r.pnr].filter((x) => x.status === 'not-run' && x.reason).map((x) => x.reason!)))];
@@ -408,7 +448,9 @@ export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
     await writeFile(join(tmp, 'report.json'), stableJson(report));
     await writeFile(join(tmp, 'README.md'), bundleReadme(run, report));
     staged.commitSync();
-    return report;
+    const order = (p: PhaseTime) => [run.designs.findIndex((d) => d.top === p.top), s.devices.findIndex((d) => d.name === p.device), PHASES.indexOf(p.phase)];
+    phases.sort((a, b) => order(a).map((x, i) => x - order(b)[i]!).find((x) => x !== 0) ?? 0);
+    return { report, timings: { kind: 'sparsegrad-fpga-timings', jobs: run.jobs ?? 1, totalSeconds: round((performance.now() - started) / 1000, 2), phases } };
   } catch (e) {
     staged.discardSync();
     throw e;

@@ -3,6 +3,7 @@ import type { FpgaReport, FpgaRun } from './flow.ts';
 import { nextpnrCommandLine } from './bundle.ts';
 import { harnessModuleName } from './io-harness.ts';
 import { formatReportTable } from './table.ts';
+import { devicesFor } from './targets.ts';
 
 export function bundleReadme(run: FpgaRun, rep: FpgaReport): string {
   const s = run.settings;
@@ -16,18 +17,31 @@ export function bundleReadme(run: FpgaRun, rep: FpgaReport): string {
   L.push('| file | what it is |', '|---|---|');
   L.push('| `rtl/*.v` | the Verilog-2005 sources |');
   L.push('| `<top>.f` | file list (Verilator, Icarus, most simulators: `-f <top>.f`) |');
-  L.push('| `<top>.edam.json` | EDAM description for edalize (files with file_type, toplevel, parameters, tool_options) |');
-  L.push('| `constraints/<top>.sdc`, `.xdc` | clock constraint for SDC flows and for Vivado (out-of-context) |');
+  L.push('| `<top>.core` | FuseSoC CAPI2 core: filesets, and targets `lint` (Verilator), `ice40_<device>` (icestorm flow) and `vivado_<device>` (Vivado flow) |');
+  L.push('| `edalize/<device>.edam.json`, `edalize/run.py` | EDAM for Edalize, one per iCE40 and Artix-7 device (toplevel: the place-and-route harness), and the script that builds one |');
+  L.push('| `constraints/<top>.sdc` | clock, I/O delays and the reset false path in SDC, for SDC flows (OpenSTA, Radiant, iCEcube2) |');
+  L.push('| `constraints/<top>.xdc` | the same in XDC, for Vivado out of context (`vivado/<device>.tcl`) |');
+  L.push('| `constraints/<top>_fpga_harness.xdc` | XDC of the harness as a chip (the Vivado EDAM and FuseSoC targets) |');
   if (s.board) L.push(`| \`constraints/${s.board.name}.pcf\` | pins of the place-and-route harness on the ${s.board.name} |`);
-  L.push('| `vivado/build.tcl` | Vivado non-project flow: read, synth (out of context), place, route, utilization and timing reports |');
+  L.push('| `vivado/<device>.tcl` | Vivado non-project flow for that part: read, synth (out of context), place, route, utilization and timing reports into `build/<device>/vivado/` |');
   L.push('| `yosys/<device>.ys` | Yosys synthesis of the design alone: the LUT/FF/BRAM/DSP figures |');
   L.push('| `yosys/<device>-harness.ys`, `harness/*.v` | the place-and-route harness (iCE40) |');
   L.push('| `nextpnr/<device>.sh` | the nextpnr-ice40 command line |');
+  L.push('| `c/<top>_regs.h` | the register map as C macros, from the table the hardware is generated from |');
+  L.push('| `c/<top>_driver.h`, `.c` | a minimal C99 driver: program a job, START, poll DONE, read the counters |');
+  L.push('| `templates/<top>_inst.v` | Verilog instantiation template: a wire per port and the instance |');
   L.push('| `build/<device>/` | outputs of the runs made here: netlists, `stat -json`, nextpnr `--report`, logs |');
   L.push('', '## Running it', '');
+  L.push('Every command runs from a design folder (a copy of it will do); the scripts make the `build/` folders they write to.', '');
   L.push('```sh', 'cd <top>', ...s.devices.map((d) => `yosys -s yosys/${d.name}.ys`));
   for (const d of s.devices.filter((x) => x.nextpnrArgs)) L.push(`yosys -s yosys/${d.name}-harness.ys && sh nextpnr/${d.name}.sh`);
-  L.push('vivado -mode batch -source vivado/build.tcl', '```', '');
+  L.push(...devicesFor('xilinx7').map((d) => `vivado -mode batch -source vivado/${d.name}.tcl`));
+  L.push('```', '');
+  L.push('With Edalize (`pip install edalize`; the flow API, or a legacy back end: `icestorm`/`yosys` for iCE40, `vivado`/`yosys` for Artix-7):', '');
+  L.push('```sh', 'python3 edalize/run.py up5k            # yosys, nextpnr, icepack: build/edalize/up5k/<top>_up5k.bin', 'python3 edalize/run.py up5k icestorm   # the same through the legacy icestorm back end', 'python3 edalize/run.py xc7a35t         # Vivado project flow to a bitstream', 'python3 edalize/run.py xc7a35t yosys   # Yosys synth_xilinx to an EDIF netlist', '```', '');
+  L.push('With FuseSoC (`pip install fusesoc`):', '');
+  L.push('```sh', 'fusesoc --cores-root . run --target=lint sparsegrad:engine:<top>:0', 'fusesoc --cores-root . run --target=ice40_up5k sparsegrad:engine:<top>:0', '```', '');
+  L.push('The C driver builds with any C99 compiler: `cc -std=c99 -c c/<top>_driver.c`.', '');
   const first = run.designs[0];
   const ice = s.devices.find((d) => d.nextpnrArgs);
   if (first && ice) L.push(`The nextpnr command line (${ice.label}): \`${nextpnrCommandLine(first, ice, s)}\``, '');
@@ -38,6 +52,11 @@ export function bundleReadme(run: FpgaRun, rep: FpgaReport): string {
   );
   L.push(
     'In the table, "fits" compares the design alone with the device by count (LUTs, FFs, BRAMs, DSPs; an iCE40 logic cell holds one LUT and one FF). "does not fit" under Fmax means placement of the design with its harness ran out of sites, so no Fmax could be measured on that device.',
+    '',
+  );
+  L.push('## Reset', '');
+  L.push(
+    'aresetn is active low and must be released synchronously to aclk: drive it from a reset synchronizer (two flip-flops on aclk) in the design around the engine, which then times the path into the engine. The SDC and XDC declare the aresetn port a false path at the engine boundary for that reason.',
     '',
   );
   L.push('## Results', '', '```', formatReportTable(rep).trimEnd(), '```', '');

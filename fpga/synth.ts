@@ -35,14 +35,15 @@ export function synthPaths(device: Device, what: SynthRun): SynthPaths {
   };
 }
 
-function header(title: string): string[] {
-  return [`# ${title}`, '# Written by `sparsegrad fpga`; run from this design folder with: yosys -s <this file>', ''];
+/** The script's title, and the shell line that makes its output folder (a copied bundle may not have it). */
+function header(title: string, device: Device): string[] {
+  return [`# ${title}`, '# Written by `sparsegrad fpga`; run from this design folder with: yosys -s <this file>', '', `!mkdir -p build/${device.name}`];
 }
 
 /** Synthesis of the design alone: its LUT/FF/BRAM/DSP figures come from here. */
 export function engineScript(device: Device, top: string, rtlFiles: string[], parameters: Record<string, number | string>): string {
   const p = synthPaths(device, 'engine');
-  const L = header(`Synthesis of ${top} for ${device.label}`);
+  const L = header(`Synthesis of ${top} for ${device.label}`, device);
   for (const f of rtlFiles) L.push(`read_verilog -defer ${f}`);
   const chparams = Object.entries(parameters).map(([k, v]) => ` -chparam ${k} ${typeof v === 'string' ? JSON.stringify(v) : v}`);
   L.push(`hierarchy -check -top ${top}${chparams.join('')}`);
@@ -60,7 +61,7 @@ export function engineScript(device: Device, top: string, rtlFiles: string[], pa
 export function modulesScript(device: Device, top: string, rtlFiles: string[], parameters: Record<string, number | string>): string {
   const p = synthPaths(device, 'modules');
   const synth = device.yosysSynth.replace(/ -flatten\b/, '') + (device.target === 'ice40' ? ' -noflatten' : '');
-  const L = header(`Synthesis of ${top} for ${device.label}, hierarchy kept (area by module)`);
+  const L = header(`Synthesis of ${top} for ${device.label}, hierarchy kept (area by module)`, device);
   for (const f of rtlFiles) L.push(`read_verilog -defer ${f}`);
   const chparams = Object.entries(parameters).map(([k, v]) => ` -chparam ${k} ${typeof v === 'string' ? JSON.stringify(v) : v}`);
   L.push(`hierarchy -check -top ${top}${chparams.join('')}`);
@@ -79,7 +80,7 @@ export function harnessScript(device: Device, top: string, harnessFile: string, 
   const e = synthPaths(device, 'engine');
   const p = synthPaths(device, 'harness');
   if (!e.netlist || !p.netlist) throw new Error(`no harness synthesis for ${device.name}`);
-  const L = header(`Place-and-route harness around ${top} for ${device.label}`);
+  const L = header(`Place-and-route harness around ${top} for ${device.label}`, device);
   L.push(`read_json ${e.netlist}`);
   L.push(`read_verilog ${harnessFile}`);
   L.push(`${device.yosysSynth} -top ${harnessTop} -json ${p.netlist}`);

@@ -1,5 +1,6 @@
 /** The printed summary of an FPGA run (also embedded in the bundle README). */
 import type { Comparison, DeviceResult, FpgaReport } from './flow.ts';
+import { UNITS, type Resources } from './resources.ts';
 
 function cell(r: DeviceResult, pick: (x: NonNullable<DeviceResult['synth']['resources']>) => number, cap?: number): string {
   const res = r.synth.resources;
@@ -34,29 +35,44 @@ function comparisonLine(c: Comparison, goals: FpgaReport['goals']): string {
 }
 
 export function formatReportTable(rep: FpgaReport): string {
-  const rows: string[][] = [['design', 'device', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP', 'fits', `Fmax MHz @${rep.clockMHz}`, 'LCs with harness']];
+  // Distributed RAM and shift registers exist on 7-series only; elsewhere the columns would always read 0.
+  const xilinx = rep.target === 'xilinx7';
+  const head = ['design', 'device', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP'];
+  if (xilinx) head.splice(3, 0, 'LUT-RAM', 'SRL');
+  const rows: string[][] = [[...head, 'fits', `Fmax MHz @${rep.clockMHz}`, 'LCs with harness']];
   for (const r of rep.results) {
     const cap = r.synth.capacity;
     const lc = r.pnr.utilization?.ICESTORM_LC;
-    rows.push([
-      r.top,
-      r.device,
+    const area = [
       cell(r, (x) => x.luts, cap.luts || undefined),
+      ...(xilinx ? [cell(r, (x) => x.lutrams), cell(r, (x) => x.srls)] : []),
       cell(r, (x) => x.ffs, cap.ffs || undefined),
       cell(r, (x) => x.carries),
       cell(r, (x) => x.brams, cap.brams || undefined),
       cell(r, (x) => x.dsps, cap.dsps || undefined),
-      fitsAlone(r),
-      fmax(r),
-      lc ? `${lc.used}/${lc.available}` : '-',
-    ]);
+    ];
+    rows.push([r.top, r.device, ...area, fitsAlone(r), fmax(r), lc ? `${lc.used}/${lc.available}` : '-']);
   }
   const out = [pad(rows)];
+  const units = UNITS[rep.target];
+  out.push(`BRAM: ${units.bram} blocks; DSP: ${units.dsp}.`);
+  if (xilinx) {
+    out.push('LUTs are logic LUTs only; LUT-RAM (distributed RAM) and SRL (shift registers) are LUTs of SLICEMs used as memory.');
+    const inv = rep.results.filter((r) => (r.synth.resources?.inverters ?? 0) > 0);
+    if (inv.length) {
+      out.push(
+        `Not in LUTs: ${inv.map((r) => `${r.synth.resources!.inverters} inverters (${r.top} on ${r.device})`).join(', ')}. Vivado folds an inverter on a flip-flop's reset, set or data input into the flip-flop (IS_*_INVERTED); one on a carry chain or a clock enable can take a LUT1, so LUTs may grow by up to that many.`,
+      );
+    }
+  }
+  const spram = rep.results.filter((r) => (r.synth.resources?.sprams ?? 0) > 0);
+  if (spram.length) out.push(`SPRAM (SB_SPRAM256KA, 256 Kb, not in BRAM): ${spram.map((r) => `${r.synth.resources!.sprams} (${r.top} on ${r.device})`).join(', ')}.`);
   if (rep.comparisons.length) out.push('', 'cost of zero skipping (sparse vs dense baseline):', ...rep.comparisons.map((c) => comparisonLine(c, rep.goals)));
   for (const r of rep.results.filter((x) => x.synth.modules)) {
     const mods = Object.entries(r.synth.modules!).sort(([, a], [, b]) => b.luts - a.luts);
     out.push('', `area by module, ${r.top} on ${r.device} (hierarchy kept; each module counted once, without its submodules):`);
-    out.push(pad([['module', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP'], ...mods.map(([n, m]) => [`  ${n}`, String(m.luts), String(m.ffs), String(m.carries), String(m.brams), String(m.dsps)])]));
+    const cols: Array<[string, (m: Resources) => number]> = [['LUTs', (m) => m.luts], ...(xilinx ? ([['LUT-RAM', (m) => m.lutrams], ['SRL', (m) => m.srls]] as Array<[string, (m: Resources) => number]>) : []), ['FFs', (m) => m.ffs], ['carry', (m) => m.carries], ['BRAM', (m) => m.brams], ['DSP', (m) => m.dsps]];
+    out.push(pad([['module', ...cols.map(([h]) => h)], ...mods.map(([n, m]) => [`  ${n}`, ...cols.map(([, pick]) => String(pick(m)))])]));
   }
   const paths = rep.results.filter((r) => r.pnr.criticalPath);
   if (paths.length) {

@@ -21,6 +21,7 @@ import { prepareTestbench } from './harness/run.ts';
 import { copyCacheEntry } from './build/index.ts';
 import { withStagedDir } from './out-dir.ts';
 import { dumpFiles, SYNTHETIC_KINDS, type SyntheticKind } from './stimulus.ts';
+import { pool } from '../util/pool.ts';
 
 export interface RegressMatrix {
   presets: string[];
@@ -99,20 +100,6 @@ export function expandMatrix(m: RegressMatrix): RegressPoint[] {
 export function pointName(p: RegressPoint): string {
   const src = p.source.startsWith('dump:') ? `dump-${p.source.slice(5).split('/').pop()!.replace(/\.safetensors$/, '')}` : p.source;
   return `${p.preset}.${src}.bp-${p.backpressure}.lat-${p.memLatency}.seed-${p.seed}`;
-}
-
-/** A fixed number of workers taking the next item until none are left; results keep input order. */
-export async function pool<T, R>(items: readonly T[], workers: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
-  return out;
 }
 
 function xmlEscape(s: string): string {

@@ -4,7 +4,7 @@
  * every planned engine job — column tiles × vector chunks — back to back.
  * It speaks only the job type of sim/harness/job.ts, never harness internals.
  */
-import { CTRL_CLEAR_COUNTERS, CTRL_START, MODE_DATA, MODE_WEIGHT, REG, STATUS_DONE } from '../../engine/registers.ts';
+import { COUNTER_READS, CTRL_CLEAR_COUNTERS, CTRL_START, IDENT_READS, MODE_DATA, MODE_WEIGHT, REG, STATUS_DONE } from '../../engine/registers.ts';
 import { type EngineConfig } from '../../engine/config.ts';
 import { type EngineJob, type EngineMode, type EngineProblem, planJobs, validateProblem } from '../../engine/jobs.ts';
 import type { Backpressure, LiteCommand, MonitorOptions, SimJob } from '../harness/job.ts';
@@ -23,19 +23,6 @@ export interface DriverOptions extends LayoutOptions {
   /** The hostile host (sim/engine/hostile.ts): random writes to every register right after each START, seeded. */
   hostile?: { seed: number };
 }
-
-/** Registers read once before the first job, to check the RTL is the configured engine. */
-export const IDENT_READS = [REG.ID, REG.GEOMETRY, REG.RMAX, REG.KMAX] as const;
-/** Registers read after every job, in this order. */
-export const COUNTER_READS = [
-  REG.CYCLES_BUSY,
-  REG.MACS_ISSUED,
-  REG.MACS_SKIPPED,
-  REG.ROWS_FETCHED,
-  REG.STALL_CYCLES,
-  REG.NONZEROS,
-  REG.ZEROS,
-] as const;
 
 /** Everything needed to decode the job's result; plain data so it can be written next to the run. */
 export interface EngineSimJob {

@@ -38,10 +38,10 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('writes the bundle, synthesises and places both designs, and is byte-identical when re-run', async () => {
+  it('writes the bundle, synthesises and places both designs, and is byte-identical when re-run with another --jobs', async () => {
     // UP5K: the fixture's multiply lands in a DSP, so synthesis and placement stay quick.
     const args = ['fpga', '--rtl', fixture, '--target', 'ice40', '--device', 'up5k', '--board', 'icebreaker', '--clock', '30', '--no-progress'];
-    const a = await execa(bin, [...args, '--out', join(work, 'a')], { cwd: root });
+    const a = await execa(bin, [...args, '--jobs', '1', '--timings', join(work, 'timings-a.json'), '--out', join(work, 'a')], { cwd: root });
     assert.match(a.stdout, /sparse_bwd_engine\s+up5k/);
     assert.match(a.stdout, /cost of zero skipping/);
     const rep = JSON.parse(await readFile(join(work, 'a/report.json'), 'utf8')) as FpgaReport;
@@ -66,7 +66,14 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     // A board bundle ends in a bitstream.
     assert.ok((await stat(join(work, 'a/sparse_bwd_engine/build/up5k/harness.bin'))).size > 1000);
 
-    await execa(bin, [...args, '--out', join(work, 'b')], { cwd: root });
+    // Where the time went is kept out of the bundle: one entry per step, in (design, device, step) order.
+    const t = JSON.parse(await readFile(join(work, 'timings-a.json'), 'utf8'));
+    assert.equal(t.jobs, 1);
+    assert.deepEqual(t.phases.map((p: { top: string; phase: string }) => `${p.top} ${p.phase}`), ['sparse_bwd_engine synth', 'sparse_bwd_engine harness-synth', 'sparse_bwd_engine place-and-route', 'dense_bwd_engine synth', 'dense_bwd_engine harness-synth', 'dense_bwd_engine place-and-route']);
+    assert.match(a.stderr, /^fpga: [\d.]+ s wall clock with --jobs 1 \(summed over runs: synth [\d.]+ s, harness-synth [\d.]+ s, place-and-route [\d.]+ s\)$/m);
+
+    // Both designs placed at once give the same bundle, byte for byte, as one after the other.
+    await execa(bin, [...args, '--jobs', '2', '--out', join(work, 'b')], { cwd: root });
     const sa = await snapshot(join(work, 'a'));
     const sb = await snapshot(join(work, 'b'));
     assert.deepEqual([...sb.keys()], [...sa.keys()]);
@@ -82,18 +89,19 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     const f = (await readFile(join(d, 'sparse_bwd_engine.f'), 'utf8')).trim().split('\n');
     assert.deepEqual(f, ['rtl/sparse_bwd_engine.v']);
     for (const p of f) await stat(join(d, p));
-    const edam = JSON.parse(await readFile(join(d, 'sparse_bwd_engine.edam.json'), 'utf8'));
-    assert.equal(edam.toplevel, 'sparse_bwd_engine');
+    // EDAM names are relative to Edalize's work root, build/edalize/<device>.
+    const edam = JSON.parse(await readFile(join(d, 'edalize/up5k.edam.json'), 'utf8'));
+    assert.equal(edam.toplevel, 'sparse_bwd_engine_fpga_harness');
     assert.deepEqual(
       edam.files.map((x: { file_type: string }) => x.file_type),
-      ['verilogSource-2005', 'SDC', 'xdc', 'PCF'],
+      ['verilogSource-2005', 'verilogSource-2005', 'PCF'],
     );
-    for (const x of edam.files) await stat(join(d, x.name));
-    assert.deepEqual(edam.tool_options.icestorm.nextpnr_options, ['--up5k', '--package', 'sg48', '--freq', '30']);
+    for (const x of edam.files) await stat(join(d, 'build/edalize/up5k', x.name));
+    assert.deepEqual(edam.tool_options.icestorm.nextpnr_options, ['--up5k', '--package', 'sg48', '--freq', '30', '--seed', '1', '--timing-allow-fail']);
     assert.match(await readFile(join(d, 'constraints/sparse_bwd_engine.sdc'), 'utf8'), /create_clock -name aclk -period 33\.333 \[get_ports aclk\]/);
     assert.match(await readFile(join(d, 'constraints/sparse_bwd_engine.xdc'), 'utf8'), /create_clock -period 33\.333 -name aclk \[get_ports aclk\]/);
     assert.match(await readFile(join(d, 'constraints/icebreaker.pcf'), 'utf8'), /set_io aclk 35\nset_io aresetn 10\n/);
-    const tcl = await readFile(join(d, 'vivado/build.tcl'), 'utf8');
+    const tcl = await readFile(join(d, 'vivado/xc7a35t.tcl'), 'utf8');
     for (const step of ['read_verilog $root/rtl/sparse_bwd_engine.v', 'synth_design -top sparse_bwd_engine', 'place_design', 'route_design', 'report_utilization', 'report_timing_summary']) {
       assert.ok(tcl.includes(step), `Vivado Tcl has ${step}`);
     }
@@ -128,7 +136,7 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     assert.equal(rep.results[0]!.synth.status, 'not-run');
     assert.ok(rep.notRun.some((x) => /yosys is not installed/.test(x)));
     assert.match(rep.tools['nextpnr-ice40']!.missing!, /apt-get install nextpnr-ice40/);
-    await stat(join(work, 'c/sparse_bwd_engine/vivado/build.tcl'));
+    await stat(join(work, 'c/sparse_bwd_engine/vivado/xc7a35t.tcl'));
     await stat(join(work, 'c/dense_bwd_engine/harness/dense_bwd_engine_fpga_harness.v'));
   });
 
@@ -136,6 +144,7 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     const cases: Array<[string[], RegExp]> = [
       [['--target', 'stratix'], /unknown FPGA target 'stratix'; use one of: ice40, xilinx7, generic/],
       [['--clock', 'fast'], /--clock must be a number of MHz/],
+      [['--jobs', '0'], /--jobs expects an integer ≥ 1, got '0'/],
       [['--rtl', join(work, 'nope')], /is not a folder of Verilog files/],
       [['--rtl', fixture, '--top', 'no_such_top'], /no module 'no_such_top'/],
     ];
@@ -162,7 +171,10 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     assert.ok(res.luts > 0 && res.ffs >= 1);
     assert.equal(res.dsps, 1, 'the 16x16 product and its accumulator map to one DSP48E1');
     assert.ok(!Object.keys(res.other).some((k) => /^[IO]BUF$/.test(k)), 'out of context: no I/O buffers');
-    assert.match(rep.results[0]!.pnr.reason!, /vivado\/build\.tcl/);
+    assert.match(rep.results[0]!.pnr.reason!, /vivado\/xc7a35t\.tcl/);
+    assert.match(r.stdout, /sparse_bwd_engine\s+xc7a35t\s+\d+ \(\d+%\)\s+\d+\s+\d+/, 'LUT-RAM and SRL columns after LUTs');
+    assert.match(r.stdout, /^design\s+device\s+LUTs\s+LUT-RAM\s+SRL\s+FFs/m);
+    assert.match(r.stdout, /BRAM: RAMB18E1 \(18 Kb; a RAMB36E1 of 36 Kb counts as 2\) blocks; DSP: DSP48E1\./);
     assert.equal(rep.results[0]!.synth.modules!.sparse_bwd_engine!.dsps, 1);
   });
 

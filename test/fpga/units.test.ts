@@ -73,14 +73,19 @@ describe('fpga units', () => {
 
   it('classifies Yosys cells per target', () => {
     const ice = classifyCells('ice40', { SB_LUT4: 10, SB_DFFESR: 3, SB_DFF: 2, SB_CARRY: 4, SB_RAM40_4K: 2, SB_MAC16: 1, SB_IO: 1 });
-    assert.deepEqual({ ...ice, other: undefined }, { luts: 10, ffs: 5, carries: 4, brams: 2, dsps: 1, lutrams: 0, other: undefined });
+    assert.deepEqual({ ...ice, other: undefined }, { luts: 10, ffs: 5, carries: 4, brams: 2, dsps: 1, lutrams: 0, srls: 0, sprams: 0, inverters: 0, other: undefined });
     assert.deepEqual(ice.other, { SB_IO: 1 });
-    const x = classifyCells('xilinx7', { LUT2: 3, LUT6: 4, FDRE: 7, FDSE: 1, CARRY4: 2, RAMB36E1: 1, RAMB18E1: 1, DSP48E1: 2, SRLC32E: 3 });
-    assert.equal(x.luts, 7);
+    const x = classifyCells('xilinx7', { LUT2: 3, LUT6: 4, INV: 5, FDRE: 7, FDSE: 1, CARRY4: 2, RAMB36E1: 1, RAMB18E1: 1, DSP48E1: 2, SRLC32E: 3, SRL16E: 1, RAM64X1D: 2, RAM32M: 1, MUXF7: 1 });
+    assert.equal(x.luts, 7, 'inverters are not LUTs: Vivado folds them into the logic they feed');
+    assert.equal(x.inverters, 5);
     assert.equal(x.ffs, 8);
     assert.equal(x.brams, 3, 'a RAMB36 counts as two RAMB18');
     assert.equal(x.dsps, 2);
-    assert.equal(x.lutrams, 3);
+    assert.equal(x.lutrams, 3, 'distributed RAM');
+    assert.equal(x.srls, 4, 'shift registers');
+    assert.deepEqual(x.other, { MUXF7: 1 });
+    assert.equal(classifyCells('ice40', { SB_SPRAM256KA: 4, SB_RAM40_4K: 1 }).sprams, 4, 'SPRAM (256 Kb) is not counted as 4 Kb block RAM');
+    assert.equal(classifyCells('ice40', { SB_SPRAM256KA: 4, SB_RAM40_4K: 1 }).brams, 1);
     const g = classifyCells('generic', { $lut: 9, $_DFF_P_: 2, $_SDFFE_PP0P_: 3 });
     assert.equal(g.luts, 9);
     assert.equal(g.ffs, 5);

@@ -4,7 +4,8 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { expandMatrix, junitXml, pool, type PointResult, regressTotals, summaryTable } from '../../sim/regress.ts';
+import { expandMatrix, junitXml, type PointResult, regressTotals, summaryTable } from '../../sim/regress.ts';
+import { pool } from '../../util/pool.ts';
 import { REPO_ROOT } from '../../sim/rtl-locate.ts';
 
 describe('sim regress: matrix, worker pool, table, JUnit', function () {
