@@ -3,9 +3,10 @@
  * side as one 16 K × 64-bit RAM (128 KiB), served as an AXI4 subordinate of the
  * engine's bus width and, between bursts, to the host bridge one 64-bit word at a time.
  *
- * One burst at a time: a read beat is assembled from busBits/64 consecutive words
- * (one SPRAM read per cycle, data a cycle later), a write beat is written word by
- * word with WREADY raised on its last word. Byte addresses wrap at 128 KiB
+ * One read and one write burst at a time, each channel on its own: a read beat is
+ * assembled from busBits/64 consecutive words (one SPRAM read per cycle, data a cycle
+ * later), a write beat is written word by word with WREADY raised on its last word;
+ * a write takes the RAM port before a read in the same cycle. Byte addresses wrap at 128 KiB
  * (bits above 16 are ignored). The engine's figures on the board are therefore not
  * its cosim figures (memory latency differs); its results are the same.
  */
@@ -60,111 +61,106 @@ export const spramAxi = (busBits: number, addrBits: number) => {
       hostAck: m.output('host_ack', Bool()),
       hostRdata: m.output('host_rdata', UInt(64)),
     };
-    const IDLE = 0, HOST_READ = 1, READ = 2, READ_BEAT = 3, WRITE = 4, RESP = 5;
-    const state = m.reg('state', UInt(3), { reset: IDLE });
-    const wordAddr = m.reg('word_addr', UInt(SPRAM_ADDR_BITS), { reset: 0 });
+    // The read and write channels run independently (the engine may hold RREADY low
+    // until its write-back drains) and share the RAM port cycle by cycle, writes first.
+    const R_IDLE = 0, R_FETCH = 1, R_BEAT = 2;
+    const W_IDLE = 0, W_DATA = 1, W_RESP = 2;
+    const rState = m.reg('r_state', UInt(2), { reset: R_IDLE });
+    const wState = m.reg('w_state', UInt(2), { reset: W_IDLE });
+    const rAddr = m.reg('r_addr', UInt(SPRAM_ADDR_BITS), { reset: 0 });
+    const wAddr = m.reg('w_addr', UInt(SPRAM_ADDR_BITS), { reset: 0 });
     const beatsLeft = m.reg('beats_left', UInt(8), { reset: 0 });
-    const k = m.reg('k', UInt(kw), { reset: 0 });
+    const issued = m.reg('issued', UInt(kw), { reset: 0 });
+    const captured = m.reg('captured', UInt(kw), { reset: 0 });
+    const wk = m.reg('wk', UInt(kw), { reset: 0 });
     const beat = m.reg('beat', UInt(busBits));
+    const hostReading = m.reg('host_reading', Bool(), { reset: false });
 
-    const addr = m.wire('ram_addr', UInt(SPRAM_ADDR_BITS));
-    const wdata = m.wire('ram_wdata', UInt(64));
-    const wmask = m.wire('ram_wmask', UInt(16));
-    const wren = m.wire('ram_wren', Bool());
-    addr.set(wordAddr);
-    wdata.set(0);
-    wmask.set(0);
-    wren.set(false);
-
+    // Addresses wrap at 128 KiB; beats are bus-aligned (the engine's contract); a write
+    // burst ends at WLAST, so AWLEN is not needed.
+    m.unused(io.araddr, io.awaddr, io.awlen);
     const cells = [0, 1, 2, 3].map((i) => m.instance(`u_spram${i}`, cell));
+    const wordOf = (a: Expr): Expr => a.bits(SPRAM_ADDR_BITS + 2, 3);
+    // A byte strobe enables both nibbles of its byte.
+    const nibbles = (strb: Expr): Expr => cat(...Array.from({ length: 8 }, (_, b) => 7 - b).map((b) => mux(strb.bit(b), lit(3, UInt(2)), lit(0, UInt(2)))));
+    const kIndex = (k: Expr): Expr => k.resize(Math.max(1, log2Up(words)));
+
+    const idle = m.named('channels_idle', rState.eq(R_IDLE).and(wState.eq(W_IDLE)).and(hostReading.not()));
+    const hostGo = m.named('host_go', idle.and(io.hostReq));
+    const writing = m.named('axi_writing', wState.eq(W_DATA).and(io.wvalid));
+    const reading = m.named('axi_reading', rState.eq(R_FETCH).and(issued.ne(words)).and(writing.not()));
+    const readIssued = m.regNext('read_issued', reading, { reset: false });
+
+    const ramAddr = m.named('ram_addr', mux(hostGo, io.hostAddr, mux(writing, wAddr, rAddr)));
+    const ramWdata = m.named('ram_wdata', mux(hostGo, io.hostWdata, select(kIndex(wk), Array.from({ length: words }, (_, i) => io.wdata.bits(64 * i + 63, 64 * i)))));
+    const ramMask = m.named('ram_wmask', mux(hostGo, lit(0xffff, UInt(16)), nibbles(select(kIndex(wk), Array.from({ length: words }, (_, i) => io.wstrb.bits(8 * i + 7, 8 * i))))));
+    const ramWren = m.named('ram_wren', hostGo.and(io.hostWrite).or(writing));
     for (const [i, c] of cells.entries()) {
-      c.ADDRESS.set(addr);
-      c.DATAIN.set(wdata.bits(16 * i + 15, 16 * i));
-      c.MASKWREN.set(wmask.bits(4 * i + 3, 4 * i));
-      c.WREN.set(wren);
+      c.ADDRESS.set(ramAddr);
+      c.DATAIN.set(ramWdata.bits(16 * i + 15, 16 * i));
+      c.MASKWREN.set(ramMask.bits(4 * i + 3, 4 * i));
+      c.WREN.set(ramWren);
       c.CHIPSELECT.set(true);
       c.STANDBY.set(false);
       c.SLEEP.set(false);
       c.POWEROFF.set(true);
     }
     const dout = m.named('ram_dout', cat(...[3, 2, 1, 0].map((i) => cells[i]!.DATAOUT)));
-    const wordOf = (a: Expr): Expr => a.bits(SPRAM_ADDR_BITS + 2, 3);
-    // A byte strobe enables both nibbles of its byte.
-    const nibbles = (strb: Expr): Expr => cat(...Array.from({ length: 8 }, (_, b) => 7 - b).map((b) => mux(strb.bit(b), lit(3, UInt(2)), lit(0, UInt(2)))));
 
-    // Addresses wrap at 128 KiB; beats are bus-aligned (the engine's contract).
-    m.unused(io.araddr, io.awaddr, io.awlen);
-    // A write burst ends at WLAST, so AWLEN is not needed.
-    io.arready.set(false);
-    io.awready.set(false);
-    io.wready.set(false);
-    io.hostAck.set(false);
-    m.switch(state)
-      .is(IDLE, () => {
-        // The host goes first: it only uses memory while the engine is idle.
-        m.when(io.hostReq, () => {
-          addr.set(io.hostAddr);
-          m.when(io.hostWrite, () => {
-            wdata.set(io.hostWdata);
-            wmask.set(0xffff);
-            wren.set(true);
-            io.hostAck.set(true);
-          }).otherwise(() => state.set(HOST_READ));
-        }).elsewhen(io.arvalid, () => {
-          io.arready.set(true);
-          wordAddr.set(wordOf(io.araddr));
-          beatsLeft.set(io.arlen);
-          k.set(0);
-          state.set(READ);
-        }).elsewhen(io.awvalid, () => {
-          io.awready.set(true);
-          wordAddr.set(wordOf(io.awaddr));
-          k.set(0);
-          state.set(WRITE);
-        });
-      })
-      .is(HOST_READ, () => {
-        io.hostAck.set(true);
-        state.set(IDLE);
-      })
-      .is(READ, () => {
-        // Cycle k issues word k and keeps word k−1 (the RAM answers a cycle later).
-        m.when(k.ne(0), () => beat.set(cat(dout, beat.bits(busBits - 1, 64))));
-        m.when(k.eq(words), () => state.set(READ_BEAT)).otherwise(() => wordAddr.set(wordAddr.addWrap(1)));
-        k.set(k.addWrap(1));
-      })
-      .is(READ_BEAT, () => {
-        m.when(io.rready, () => {
-          m.when(beatsLeft.eq(0), () => state.set(IDLE)).otherwise(() => {
-            beatsLeft.set(beatsLeft.subWrap(1));
-            k.set(0);
-            state.set(READ);
-          });
-        });
-      })
-      .is(WRITE, () => {
-        m.when(io.wvalid, () => {
-          wdata.set(select(k.resize(Math.max(1, log2Up(words))), Array.from({ length: words }, (_, i) => io.wdata.bits(64 * i + 63, 64 * i))));
-          wmask.set(nibbles(select(k.resize(Math.max(1, log2Up(words))), Array.from({ length: words }, (_, i) => io.wstrb.bits(8 * i + 7, 8 * i)))));
-          wren.set(true);
-          wordAddr.set(wordAddr.addWrap(1));
-          m.when(k.eq(words - 1), () => {
-            io.wready.set(true);
-            k.set(0);
-            m.when(io.wlast, () => state.set(RESP));
-          }).otherwise(() => k.set(k.addWrap(1)));
-        });
-      })
-      .is(RESP, () => {
-        m.when(io.bready, () => state.set(IDLE));
+    // ---- host port: a write in one cycle, a read answered the next ----
+    hostReading.set(hostGo.and(io.hostWrite.not()));
+    io.hostAck.set(hostGo.and(io.hostWrite).or(hostReading));
+    io.hostRdata.set(dout);
+
+    // ---- read channel ----
+    io.arready.set(rState.eq(R_IDLE).and(hostGo.not()).and(hostReading.not()));
+    m.when(io.arvalid.and(io.arready), () => {
+      rAddr.set(wordOf(io.araddr));
+      beatsLeft.set(io.arlen);
+      issued.set(0);
+      captured.set(0);
+      rState.set(R_FETCH);
+    });
+    m.when(reading, () => {
+      rAddr.set(rAddr.addWrap(1));
+      issued.set(issued.addWrap(1));
+    });
+    // The RAM answers a read in the next cycle; words shift in from the top, word 0 ends lowest.
+    m.when(rState.eq(R_FETCH).and(readIssued), () => {
+      beat.set(cat(dout, beat.bits(busBits - 1, 64)));
+      captured.set(captured.addWrap(1));
+      m.when(captured.eq(words - 1), () => rState.set(R_BEAT));
+    });
+    m.when(rState.eq(R_BEAT).and(io.rready), () => {
+      m.when(beatsLeft.eq(0), () => rState.set(R_IDLE)).otherwise(() => {
+        beatsLeft.set(beatsLeft.subWrap(1));
+        issued.set(0);
+        captured.set(0);
+        rState.set(R_FETCH);
       });
-    io.rvalid.set(state.eq(READ_BEAT));
+    });
+    io.rvalid.set(rState.eq(R_BEAT));
     io.rdata.set(beat);
     io.rlast.set(beatsLeft.eq(0));
     io.rresp.set(0);
-    io.bvalid.set(state.eq(RESP));
+
+    // ---- write channel: a beat is written word by word, WREADY on its last word ----
+    io.awready.set(wState.eq(W_IDLE).and(hostGo.not()).and(hostReading.not()));
+    m.when(io.awvalid.and(io.awready), () => {
+      wAddr.set(wordOf(io.awaddr));
+      wk.set(0);
+      wState.set(W_DATA);
+    });
+    const lastWord = m.named('last_word', writing.and(wk.eq(words - 1)));
+    m.when(writing, () => {
+      wAddr.set(wAddr.addWrap(1));
+      wk.set(mux(lastWord, lit(0, UInt(kw)), wk.addWrap(1)));
+      m.when(lastWord.and(io.wlast), () => wState.set(W_RESP));
+    });
+    io.wready.set(lastWord);
+    m.when(wState.eq(W_RESP).and(io.bready), () => wState.set(W_IDLE));
+    io.bvalid.set(wState.eq(W_RESP));
     io.bresp.set(0);
-    io.hostRdata.set(dout);
     return io;
   }, { busBits, addrBits });
 };
