@@ -24,7 +24,10 @@ export class SerialBoard implements Transport {
   static async open(path: string, baud: number): Promise<SerialBoard> {
     let mod: { SerialPort: new (o: Record<string, unknown>, cb: (e?: Error | null) => void) => Port };
     try {
-      mod = (await import('serialport')) as unknown as typeof mod;
+      // Named through a variable: the package's own types are not needed, and a checkout
+      // without it still type-checks and runs everything but a real board.
+      const name = 'serialport';
+      mod = (await import(name)) as typeof mod;
     } catch {
       throw new UserError("the 'serialport' package is not installed: run 'npm ci' in the sparsegrad folder", EXIT.missingTool);
     }

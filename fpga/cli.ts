@@ -7,6 +7,7 @@ import { presetDesigns, type ResolvedDesigns } from './preset-rtl.ts';
 import { runFpgaFlow } from './flow.ts';
 import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';
 import { formatReportTable } from './table.ts';
+import { boardFlowCommand, isBoardTop } from './board-flow.ts';
 import { boardNames, parseTarget, resolveBoard, resolveDevices, TARGET_NAMES } from './targets.ts';
 
 const optionsSchema = z.object({
@@ -40,7 +41,8 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'bundle folder to write')
     .option('--breakdown', 'also synthesise with the hierarchy kept and report area by module')
     .option('--no-progress', 'no progress bar'))
-    .action(async (raw: Record<string, unknown>) => {
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      if (isBoardTop(raw.board)) return await boardFlowCommand(raw, (flag) => cmd.getOptionValueSource(flag) === 'cli');
       const slurm = slurmCampaignOf(raw as unknown as Parameters<typeof slurmCampaignOf>[0]);
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);

@@ -1,0 +1,62 @@
+/** The host's framing: requests as documented, responses checked, reads served exactly. */
+import { strict as assert } from 'node:assert';
+import { BoardLink, encodeRequest } from '../../board/protocol.ts';
+import { ByteQueue, type Transport } from '../../board/transport.ts';
+import { CMD, RESP_SYNC, STATUS, checkByte } from '../../generator/boards/icebreaker/protocol.ts';
+
+/** A transport that answers every request with the frames a test gives it. */
+class Scripted implements Transport {
+  readonly label = 'scripted board';
+  readonly sent: Uint8Array[] = [];
+  private readonly q = new ByteQueue();
+  constructor(private readonly answers: number[][]) {}
+  async write(b: Uint8Array): Promise<void> {
+    this.sent.push(b);
+    const a = this.answers.shift();
+    if (a) this.q.push(Uint8Array.from(a));
+  }
+  read(n: number, t: number): Promise<Uint8Array> {
+    return this.q.read(n, t, this.label);
+  }
+  drain(): void {
+    this.q.drain();
+  }
+  async close(): Promise<void> {}
+}
+
+const frame = (status: number, payload: number[]): number[] => [RESP_SYNC, status, payload.length, ...payload, checkByte([status, payload.length, ...payload])];
+
+describe('board: protocol framing', () => {
+  it('a request is sync, command, length, payload and a check byte that zeroes the sum', () => {
+    const f = encodeRequest(CMD.REG_WRITE, [0x10, 1, 2, 3, 4]);
+    assert.deepEqual([...f], [0xa5, 0x01, 5, 0x10, 1, 2, 3, 4, (256 - ((1 + 5 + 0x10 + 1 + 2 + 3 + 4) & 0xff)) & 0xff]);
+    assert.equal([...f.subarray(1)].reduce((s, b) => (s + b) & 0xff, 0), 0);
+  });
+
+  it('reads a register from a well-formed response, skipping noise before the sync byte', async () => {
+    const t = new Scripted([[0x00, 0xff, ...frame(STATUS.OK, [0x45, 0x42, 0x47, 0x53, 0])]]);
+    const r = await new BoardLink(t, 500).readReg(0x60);
+    assert.equal(r.data, 0x53474245);
+    assert.equal(r.resp, 0);
+  });
+
+  it('a response whose check byte is wrong is an error (a corrupted line is never taken as data)', async () => {
+    const good = frame(STATUS.OK, [1, 2, 3, 4, 0]);
+    good[good.length - 1] ^= 0x01;
+    await assert.rejects(new BoardLink(new Scripted([good]), 500).readReg(0), /fails its check byte/);
+  });
+
+  it('a status other than OK is an error naming it', async () => {
+    await assert.rejects(new BoardLink(new Scripted([frame(STATUS.BAD_FRAME, [])]), 500).readReg(0), /BAD_FRAME/);
+  });
+
+  it('FULL and EMPTY are answers, not errors, for pushes and pulls', async () => {
+    const link = new BoardLink(new Scripted([frame(STATUS.FULL, []), frame(STATUS.EMPTY, [])]), 500);
+    assert.equal(await link.push('grad', new Uint8Array(8), false), false);
+    assert.equal(await link.pull(12), undefined);
+  });
+
+  it('no answer is a timeout naming the transport', async () => {
+    await assert.rejects(new BoardLink(new Scripted([]), 50).readReg(0), /scripted board: no answer within 50 ms/);
+  });
+});
