@@ -4,13 +4,14 @@
  * into a bitstream, and timed by both nextpnr and icetime. The folder it writes
  * rebuilds itself with `sh build.sh` (the same commands, in the same order).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../util/errors.ts';
 import { withStagedDir, type StagedDir } from '../util/atomic.ts';
 import { getPreset } from '../engine/config.ts';
 import { requireTool, runTool, type ToolName } from '../toolchain/index.ts';
+import { sanitizeLog } from './logs.ts';
 import { emitBoard, ICEBREAKER_DEFAULTS, PCF_FILE, TOP_NAME, type BoardClocking } from '../generator/boards/icebreaker/index.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -125,6 +126,8 @@ export async function runBoardFlow(o: BoardFlowOptions): Promise<BoardFlowReport
     await run(dir, 'nextpnr-ice40', c.nextpnr);
     await run(dir, 'icepack', c.icepack);
     await run(dir, 'icetime', c.icetime);
+    // The logs stay for diagnosis, without the run times that would make two builds differ.
+    for (const log of ['build/yosys.log', 'build/nextpnr.log']) writeFileSync(dir.path(log), sanitizeLog(safeRead(dir.path(log))));
 
     const stat = JSON.parse(readFileSync(dir.path('build/stat.json'), 'utf8')) as { design?: { num_cells_by_type?: Record<string, number> }; modules?: Record<string, { num_cells_by_type?: Record<string, number> }> };
     const cells = stat.design?.num_cells_by_type ?? stat.modules?.[`\\${TOP_NAME}`]?.num_cells_by_type ?? {};

@@ -16,7 +16,7 @@ import { SimulatedBoard } from '../../board/sim-board.ts';
 import { boardRun } from '../../board/run.ts';
 import type { Transport } from '../../board/transport.ts';
 import { CMD, MEM_WORD_BYTES, RESP_SYNC, STATUS, checkByte } from '../../generator/boards/icebreaker/protocol.ts';
-import { ICEBREAKER_DEFAULTS } from '../../generator/boards/icebreaker/index.ts';
+import { ICEBREAKER_DEFAULTS, boardClocking } from '../../generator/boards/icebreaker/index.ts';
 import { writeSyntheticDump } from '../engine-model/synthetic-dump.ts';
 
 process.env.SPARSEGRAD_CACHE ??= join(tmpdir(), 'sparsegrad-test-cache');
@@ -46,7 +46,7 @@ describe('board: the bridge at bit level on the simulated board', function () {
 
   it('PING reports the protocol version and the engine\'s beat sizes', async () => {
     const info = await link.ping();
-    assert.deepEqual(info, { version: 1, gradBytes: (cfg.P * cfg.gBits) / 8, actBytes: (cfg.P * cfg.aBits) / 8, resBytes: (cfg.N * cfg.accBits) / 8, memWords: 16384, divisor: 156, busBytes: cfg.axiDataBits / 8 });
+    assert.deepEqual(info, { version: 1, gradBytes: (cfg.P * cfg.gBits) / 8, actBytes: (cfg.P * cfg.aBits) / 8, resBytes: (cfg.N * cfg.accBits) / 8, memWords: 16384, divisor: boardClocking(opts).divisor, busBytes: cfg.axiDataBits / 8 });
   });
 
   it('reads the engine\'s ID register through AXI4-Lite', async () => {
@@ -154,5 +154,9 @@ describe('board: board run on the simulated board', function () {
     const missing = await execa(bin, ['board', 'run', '--sim', '--streams', join(dir, 'nope')], { reject: false });
     assert.equal(missing.exitCode, 3);
     assert.match(missing.stderr, /^sparsegrad: error: --streams .*no such file/);
+    // No such device: one line and no stack trace, whether or not the serialport package is installed (3: input, 4: missing package).
+    const port = await execa(bin, ['board', 'run', '--port', join(dir, 'no-tty'), '--streams', dir], { reject: false });
+    assert.ok(port.exitCode === 3 || port.exitCode === 4, port.stderr);
+    assert.match(port.stderr, /^sparsegrad: error: [^\n]+\n?$/);
   });
 });

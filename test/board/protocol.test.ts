@@ -60,3 +60,13 @@ describe('board: protocol framing', () => {
     await assert.rejects(new BoardLink(new Scripted([]), 50).readReg(0), /scripted board: no answer within 50 ms/);
   });
 });
+
+describe('board: the board must carry the preset\'s engine', () => {
+  it('beat sizes of another preset are refused, naming the preset to flash (default against a tiny bitstream)', async () => {
+    const { checkBoardMatches } = await import('../../board/run.ts');
+    const { getPreset } = await import('../../engine/config.ts');
+    const tinyBoard = { version: 1, gradBytes: 8, actBytes: 8, resBytes: 12, memWords: 16384, divisor: 208, busBytes: 16 };
+    checkBoardMatches(tinyBoard, getPreset('tiny'), 'tiny', 'board');
+    assert.throws(() => checkBoardMatches(tinyBoard, getPreset('default'), 'default', 'board'), /board carries an engine with resBytes = 12, preset default has 24; flash the bitstream of --preset default/);
+  });
+});
