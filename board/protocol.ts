@@ -1,7 +1,7 @@
 /**
  * The host's side of the board protocol (generator/boards/icebreaker/protocol.ts,
  * docs/board.md): one request, one response, checked; a response that does not
- * arrive or does not check is retried only for requests that are safe to repeat.
+ * arrive or does not check is sent again only for requests that are safe to repeat (`ok`).
  */
 import { UserError } from '../util/errors.ts';
 import { CMD, MEM_WORD_BYTES, PING_BYTES, PROTOCOL_VERSION, REQ_SYNC, RESP_SYNC, STATUS, checkByte } from '../generator/boards/icebreaker/protocol.ts';
@@ -22,6 +22,9 @@ export interface Response {
   payload: Uint8Array;
 }
 
+/** Repeats of a request that is safe to repeat. */
+const RETRIES = 2;
+
 const STATUS_NAMES = Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [v, k]));
 
 export function encodeRequest(cmd: number, payload: ArrayLike<number> = []): Uint8Array {
@@ -30,8 +33,9 @@ export function encodeRequest(cmd: number, payload: ArrayLike<number> = []): Uin
 }
 
 export class BoardLink {
-  /** Requests sent, for reports. */
+  /** Requests sent, and how many of them were repeats after a lost or corrupted answer. */
   requests = 0;
+  retries = 0;
   constructor(private readonly t: Transport, private readonly timeoutMs = 2000) {}
 
   get label(): string {
@@ -57,9 +61,24 @@ export class BoardLink {
     return { status: status!, payload: body };
   }
 
-  /** A request that must succeed (status OK) with a payload of `len` bytes. */
+  /**
+   * A request that must succeed (status OK) with a payload of `len` bytes. Requests that
+   * are safe to repeat (PING, REG_READ, MEM_WRITE, MEM_READ) are sent again, up to
+   * RETRIES times, when the answer is lost or corrupted; a register write may start a job
+   * and is never repeated, nor are pushes and pulls (a lost answer would lose a beat).
+   */
   async ok(cmd: number, payload: ArrayLike<number>, len: number, what: string): Promise<Uint8Array> {
-    const r = await this.request(cmd, payload);
+    const repeatable = cmd === CMD.PING || cmd === CMD.REG_READ || cmd === CMD.MEM_WRITE || cmd === CMD.MEM_READ;
+    let r: Response | undefined;
+    for (let attempt = 0; !r; attempt++) {
+      try {
+        r = await this.request(cmd, payload);
+      } catch (e) {
+        if (!repeatable || attempt >= RETRIES) throw e;
+        this.retries++;
+        this.t.drain();
+      }
+    }
     if (r.status !== STATUS.OK) throw new UserError(`${this.label}: ${what} answered ${STATUS_NAMES[r.status] ?? `status ${r.status}`}`);
     if (r.payload.length !== len) throw new UserError(`${this.label}: ${what} answered ${r.payload.length} bytes, expected ${len}`);
     return r.payload;

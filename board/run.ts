@@ -42,6 +42,8 @@ export interface BoardRunResult {
   violations: string[];
   counters: { cyclesBusy: number; macsIssued: number; macsSkipped: number; rowsFetched: number; nonzeros: number; zeros: number; stallCycles: number };
   requests: number;
+  /** Requests sent again after a lost or corrupted answer (safe ones only). */
+  retries: number;
   seconds: number;
 }
 
@@ -78,6 +80,7 @@ export async function boardRun(o: BoardRunOptions): Promise<BoardRunReport> {
       for (const mode of modes) {
         const started = performance.now();
         const before = link.requests;
+        const retriesBefore = link.retries;
         o.onProgress?.(`${st.source} ${mode}`);
         const m = await measureLayer(cfg, st.problem, mode, (job) => runOnBoard(link, info, job, o.onProgress));
         results.push({
@@ -90,6 +93,7 @@ export async function boardRun(o: BoardRunOptions): Promise<BoardRunReport> {
           violations: m.violations.map((v) => `${v.rule} ${v.channel}: ${v.detail}`),
           counters: { cyclesBusy: m.cyclesBusy, macsIssued: m.macsIssued, macsSkipped: m.macsSkipped, rowsFetched: m.rowsFetched, nonzeros: m.nonzeros, zeros: m.zeros, stallCycles: m.stallCycles },
           requests: link.requests - before,
+          retries: link.retries - retriesBefore,
           seconds: (performance.now() - started) / 1000,
         });
       }
@@ -103,7 +107,7 @@ export async function boardRun(o: BoardRunOptions): Promise<BoardRunReport> {
 export function formatBoardReport(r: BoardRunReport): string {
   const lines = [`board ${r.board}, engine ${r.preset}`];
   for (const x of r.results) {
-    lines.push(`${x.pass ? 'PASS' : 'FAIL'}  ${x.source} ${x.mode.padEnd(6)}  mismatches ${x.mismatches}  busy ${x.counters.cyclesBusy} cycles  MACs ${x.counters.macsIssued} issued ${x.counters.macsSkipped} skipped  nnz ${x.counters.nonzeros}/${x.counters.nonzeros + x.counters.zeros}  ${x.requests} requests, ${x.seconds.toFixed(1)} s`);
+    lines.push(`${x.pass ? 'PASS' : 'FAIL'}  ${x.source} ${x.mode.padEnd(6)}  mismatches ${x.mismatches}  busy ${x.counters.cyclesBusy} cycles  MACs ${x.counters.macsIssued} issued ${x.counters.macsSkipped} skipped  nnz ${x.counters.nonzeros}/${x.counters.nonzeros + x.counters.zeros}  ${x.requests} requests${x.retries ? ` (${x.retries} repeated)` : ''}, ${x.seconds.toFixed(1)} s`);
     for (const m of [...x.formatErrors, ...x.violations, ...x.firstMismatches].slice(0, 10)) lines.push(`      ${m}`);
   }
   return `${lines.join('\n')}\n`;

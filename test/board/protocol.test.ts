@@ -43,7 +43,7 @@ describe('board: protocol framing', () => {
   it('a response whose check byte is wrong is an error (a corrupted line is never taken as data)', async () => {
     const good = frame(STATUS.OK, [1, 2, 3, 4, 0]);
     good[good.length - 1] ^= 0x01;
-    await assert.rejects(new BoardLink(new Scripted([good]), 500).readReg(0), /fails its check byte/);
+    await assert.rejects(new BoardLink(new Scripted([good]), 500).request(CMD.REG_READ, [0]), /fails its check byte/);
   });
 
   it('a status other than OK is an error naming it', async () => {
@@ -68,5 +68,30 @@ describe('board: the board must carry the preset\'s engine', () => {
     const tinyBoard = { version: 1, gradBytes: 8, actBytes: 8, resBytes: 12, memWords: 16384, divisor: 208, busBytes: 16 };
     checkBoardMatches(tinyBoard, getPreset('tiny'), 'tiny', 'board');
     assert.throws(() => checkBoardMatches(tinyBoard, getPreset('default'), 'default', 'board'), /board carries an engine with resBytes = 12, preset default has 24; flash the bitstream of --preset default/);
+  });
+});
+
+describe('board: repeating a request after a lost answer', () => {
+  const corrupted = (): number[] => {
+    const f = frame(STATUS.OK, [1, 2, 3, 4, 5, 6, 7, 8]);
+    f[3]! ^= 0xff;
+    return f;
+  };
+  it('a memory read whose answer is corrupted is sent again and succeeds', async () => {
+    const t = new Scripted([corrupted(), frame(STATUS.OK, [1, 2, 3, 4, 5, 6, 7, 8])]);
+    const link = new BoardLink(t, 500);
+    assert.deepEqual([...(await link.readWord(3))], [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.equal(link.retries, 1);
+    assert.equal(t.sent.length, 2);
+  });
+  it('a register write is never repeated: it may have started a job (the corrupted answer is an error)', async () => {
+    const t = new Scripted([corrupted(), frame(STATUS.OK, [0])]);
+    await assert.rejects(new BoardLink(t, 500).writeReg(0, 1), /fails its check byte/);
+    assert.equal(t.sent.length, 1);
+  });
+  it('gives up after two repeats', async () => {
+    const t = new Scripted([corrupted(), corrupted(), corrupted(), frame(STATUS.OK, [1, 2, 3, 4, 5, 6, 7, 8])]);
+    await assert.rejects(new BoardLink(t, 500).readWord(3), /fails its check byte/);
+    assert.equal(t.sent.length, 3);
   });
 });
