@@ -42,8 +42,20 @@ export class BoardLink {
     return this.t.label;
   }
 
-  /** One request; its response (any status) or an error naming what went wrong. */
+  /**
+   * One request; its response (any status but BAD_CHECK) or an error naming what went wrong.
+   * BAD_CHECK says the board received the request corrupted and did nothing, so any
+   * request is sent again then, up to RETRIES times.
+   */
   async request(cmd: number, payload: ArrayLike<number> = []): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.once(cmd, payload);
+      if (r.status !== STATUS.BAD_CHECK || attempt >= RETRIES) return r;
+      this.retries++;
+    }
+  }
+
+  private async once(cmd: number, payload: ArrayLike<number>): Promise<Response> {
     this.requests++;
     await this.t.write(encodeRequest(cmd, payload));
     // Skip anything before the sync byte (line noise at power-up).

@@ -89,6 +89,13 @@ describe('board: repeating a request after a lost answer', () => {
     await assert.rejects(new BoardLink(t, 500).writeReg(0, 1), /fails its check byte/);
     assert.equal(t.sent.length, 1);
   });
+  it('a request the board received corrupted (BAD_CHECK: nothing done) is sent again, even a register write', async () => {
+    const t = new Scripted([frame(STATUS.BAD_CHECK, []), frame(STATUS.OK, [0])]);
+    const link = new BoardLink(t, 500);
+    assert.equal(await link.writeReg(0, 1), 0);
+    assert.equal(t.sent.length, 2);
+    assert.deepEqual([...t.sent[0]!], [...t.sent[1]!]);
+  });
   it('gives up after two repeats', async () => {
     const t = new Scripted([corrupted(), corrupted(), corrupted(), frame(STATUS.OK, [1, 2, 3, 4, 5, 6, 7, 8])]);
     await assert.rejects(new BoardLink(t, 500).readWord(3), /fails its check byte/);
