@@ -9,7 +9,7 @@ export { BOARD_MEMORY_BYTES } from './spram.ts';
 
 /**
  * The bitstream's settings. Preset tiny: with the default preset the board top needs
- * 5,932 logic cells of the UP5K's 5,280 (docs/board.md, "Measured"). The clock is below
+ * 5,927 logic cells of the UP5K's 5,280 (docs/board.md, "Measured"). The clock is below
  * the board top's measured Fmax; 115200 baud is 0.16 % off at 24 MHz (divisor 208).
  */
 export const ICEBREAKER_DEFAULTS = { preset: 'tiny', clockMHz: 24, baud: 115200 } as const;
