@@ -179,9 +179,13 @@ Then, with the board on USB: \`sparsegrad board run --port /dev/ttyUSB1 --preset
 `;
 }
 
-/** Boards whose `--board` builds the board top rather than the scan-chain harness. */
-export function isBoardTop(board: unknown): boolean {
-  return typeof board === 'string' && board.toLowerCase() === 'icebreaker';
+/**
+ * Whether `fpga` builds the iCEBreaker board top: `--board icebreaker` for a preset. With
+ * `--rtl` or `--top` it keeps bundling those designs in the scan-chain harness, with the
+ * board's PCF (fpga/targets.ts).
+ */
+export function isBoardTop(raw: Record<string, unknown>, given: (flag: string) => boolean): boolean {
+  return typeof raw.board === 'string' && raw.board.toLowerCase() === 'icebreaker' && !given('rtl') && !given('top');
 }
 
 /**
@@ -189,8 +193,12 @@ export function isBoardTop(board: unknown): boolean {
  * unless given (`given(flag)` says whether the user passed it).
  */
 export async function boardFlowCommand(raw: Record<string, unknown>, given: (flag: string) => boolean): Promise<void> {
-  for (const flag of ['rtl', 'top', 'target', 'device', 'breakdown', 'executor']) {
+  for (const flag of ['breakdown', 'executor']) {
     if (given(flag)) throw new UserError(`--board icebreaker builds the board top of a preset; --${flag} does not apply to it`, EXIT.usage);
+  }
+  const devices = given('device') ? (raw.device as string[]).map((d) => d.toLowerCase()) : ['up5k'];
+  if ((given('target') && String(raw.target) !== 'ice40') || devices.some((d) => d !== 'up5k')) {
+    throw new UserError(`--board icebreaker builds for the board's iCE40UP5K; --target ice40 --device up5k or nothing, not ${given('target') ? `--target ${String(raw.target)} ` : ''}--device ${devices.join(',')}`, EXIT.usage);
   }
   const preset = given('preset') ? String(raw.preset) : ICEBREAKER_DEFAULTS.preset;
   const clockMHz = given('clock') ? Number(raw.clock) : ICEBREAKER_DEFAULTS.clockMHz;

@@ -42,7 +42,8 @@ export function register(program: Command): void {
     .option('--breakdown', 'also synthesise with the hierarchy kept and report area by module')
     .option('--no-progress', 'no progress bar'))
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
-      if (isBoardTop(raw.board)) return await boardFlowCommand(raw, (flag) => cmd.getOptionValueSource(flag) === 'cli');
+      const given = (flag: string): boolean => cmd.getOptionValueSource(flag) === 'cli';
+      if (isBoardTop(raw, given)) return await boardFlowCommand(raw, given);
       const slurm = slurmCampaignOf(raw as unknown as Parameters<typeof slurmCampaignOf>[0]);
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);

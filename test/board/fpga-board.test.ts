@@ -24,10 +24,10 @@ describe('board: fpga --board icebreaker', function () {
     assert.equal(parseIcetime('icetime: no timing paths\n'), null);
   });
 
-  it('flags of the scan-chain bundle do not apply to the board top: a usage error (exit 2)', async () => {
+  it('another device than the board\'s UP5K is a usage error (exit 2)', async () => {
     const r = await execa(bin, ['fpga', '--board', 'icebreaker', '--device', 'hx8k', '--out', join(dir, 'x')], { reject: false });
     assert.equal(r.exitCode, 2);
-    assert.match(r.stderr, /^sparsegrad: error: --board icebreaker builds the board top of a preset; --device does not apply/);
+    assert.match(r.stderr, /^sparsegrad: error: --board icebreaker builds for the board's iCE40UP5K; --target ice40 --device up5k or nothing, not --device hx8k/);
     assert.ok(!existsSync(join(dir, 'x')), 'nothing written');
   });
 
