@@ -12,6 +12,7 @@ import { register as registerFpga } from '../fpga/cli.ts';
 import { register as registerReports } from '../reports/cli.ts';
 import { register as registerCluster } from '../cluster/cli.ts';
 import { register as registerFormal } from '../formal/cli.ts';
+import { register as registerBoard } from '../board/cli.ts';
 
 export function registerCommands(program: Command): void {
   registerGolden(program, {
@@ -25,4 +26,5 @@ export function registerCommands(program: Command): void {
   registerReports(program);
   registerCluster(program);
   registerFormal(program);
+  registerBoard(program);
 }

@@ -12,6 +12,7 @@ import { writeFileAtomicSync } from '../util/atomic.ts';
 import { stableJson } from '../util/json.ts';
 import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';
 import { formatReportTable } from './table.ts';
+import { boardFlowCommand, isBoardTop } from './board-flow.ts';
 import { boardNames, parseTarget, resolveBoard, resolveDevices, TARGET_NAMES } from './targets.ts';
 
 const optionsSchema = z.object({
@@ -57,7 +58,9 @@ export function register(program: Command): void {
     .option('--jobs <n>', 'design × device runs at once (Yosys and nextpnr use one core each); the report does not depend on it', intArg('--jobs', 1), Math.max(1, availableParallelism()))
     .option('--timings <file>', 'write the wall-clock time of every synthesis and place-and-route step as JSON (kept out of the bundle, whose files are byte-identical run to run)')
     .option('--no-progress', 'no progress bar'))
-    .action(async (raw: Record<string, unknown>) => {
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
+      const given = (flag: string): boolean => cmd.getOptionValueSource(flag) === 'cli';
+      if (isBoardTop(raw, given)) return await boardFlowCommand(raw, given);
       const slurm = slurmCampaignOf(raw as unknown as Parameters<typeof slurmCampaignOf>[0]);
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);

@@ -19,6 +19,7 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   fpga: ['util', 'engine', 'toolchain', 'generator', 'cluster'],
   sim: ['util', 'engine', 'toolchain', 'streams', 'golden', 'generator', 'energy', 'cluster'],
   reports: ['util', 'engine', 'golden', 'streams', 'energy', 'sim'],
+  board: ['util', 'engine', 'toolchain', 'generator', 'sim'],
 };
 
 /** Folders that are not part of the layering: they may use every area. */
