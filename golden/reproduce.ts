@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { UserError } from '../cli/errors.ts';
+import { UsageError, UserError } from '../cli/errors.ts';
 import { parseTrainConfig, DEFAULT_CORPUS, type TrainConfig } from './config.ts';
 import { train, type TrainReport } from './trainer.ts';
 import { loadCorpus } from './corpus.ts';
@@ -36,6 +36,9 @@ export const PRESETS = {
 const OptionsSchema = z.object({
   corpus: z.string().default(DEFAULT_CORPUS),
   quick: z.boolean().default(false),
+  full: z.boolean().default(false),
+  seeds: z.number().int().min(1).max(100).optional(),
+  models: z.array(z.string()).optional(),
   steps: z.number().int().min(1).optional(),
   hidden: z.number().int().min(1).optional(),
   layers: z.number().int().min(1).max(8).optional(),
@@ -49,12 +52,17 @@ const OptionsSchema = z.object({
 export type ReproduceOptions = z.infer<typeof OptionsSchema>;
 
 export function parseReproduceOptions(raw: Record<string, unknown>): ReproduceOptions {
-  const r = OptionsSchema.safeParse({ ...raw, quick: Boolean(raw.quick), quiet: Boolean(raw.quiet) });
+  const r = OptionsSchema.safeParse({ ...raw, quick: Boolean(raw.quick), full: Boolean(raw.full), quiet: Boolean(raw.quiet) });
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new UserError(`--${String(issue.path[0] ?? '')}: ${issue.message}`);
   }
-  return r.data;
+  const o = r.data;
+  // The full preset fixes its models and settings (golden/full-preset.ts); the single-run overrides would make it another experiment.
+  const overrides = (['steps', 'hidden', 'layers', 'thetas', 'targets'] as const).filter((k) => o[k] !== undefined);
+  if (o.full && overrides.length) throw new UsageError(`--${overrides[0]} does not apply to --full (its models and settings are fixed in golden/full-preset.ts); use --models to pick models`);
+  if (!o.full && (o.seeds !== undefined || o.models !== undefined)) throw new UsageError(`--${o.seeds !== undefined ? 'seeds' : 'models'} applies to --full only`);
+  return o;
 }
 
 export interface RunSummary {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { UserError } from '../cli/errors.ts';
-import { loadCorpus, StreamBatcher, type Corpus } from './corpus.ts';
+import { loadCorpus, loadWordCorpus, StreamBatcher, type Corpus } from './corpus.ts';
 import { Rng } from './rng.ts';
-import { zeroParams, initParams, loadParams, paramTensors, flatParams, parameterCount, type Params, type ModelShape } from './model.ts';
+import { zeroParams, initParams, loadParams, paramTensors, flatParams, parameterCount, type Params, type ModelShape, type Vec } from './model.ts';
 import { Network } from './network.ts';
 import type { ThresholdMode } from './threshold.ts';
 import type { LayerBackwardProducts } from './backward-products.ts';
@@ -22,7 +22,8 @@ import { writeGradientDump, dumpFileName } from '../streams/gradient-dump.ts';
 export interface TrainReport {
   config: TrainConfig;
   corpus: { path: string; vocabSize: number; trainChars: number; validChars: number; validCharsEvaluated: number };
-  model: ModelShape & { parameters: number; precision: string };
+  /** kind `char` or `word` (E = embedding width); the `bpc` keys are bits per token of that kind. */
+  model: ModelShape & { kind: string; parameters: number; precision: string };
   /** dz sparsity after thresholding (all layers and gates) at every step. */
   dzSparsity: number[];
   /** Global gradient L2 norm before clipping, at every step. */
@@ -31,7 +32,18 @@ export interface TrainReport {
   trainLoss: [number, number][];
   /** Validation at evalEvery and at the end: [step, loss (nats), bpc]. */
   validation: [number, number, number][];
-  final: { step: number; trainLoss: number; validLoss: number; validBpc: number };
+  /**
+   * step: steps trained; validLoss/validBpc: the best validation of a `plateau` run (its weights are the
+   * ones restored and saved) or the last one of an `exp` run; validPerplexity = 2^validBpc.
+   */
+  final: { step: number; bestStep: number; trainLoss: number; validLoss: number; validBpc: number; validPerplexity: number };
+  /**
+   * Why the run stopped: `plateau` (early stopping: converged), `budget` (a plateau run that reached
+   * --steps first: not converged), `steps` (an `exp` run, which has no convergence test).
+   */
+  stop: { reason: 'plateau' | 'budget' | 'steps'; converged: boolean; lrDecays: number; finalLr: number };
+  /** dz sparsity after thresholding between consecutive validations: [step, all, i, f, g, o]. */
+  sparsityTrajectory: number[][];
   thresholdMode: { kind: string; theta: number | null; targetSparsity: number | null };
   accounting: MacSummary;
   /** Quantiles of |dz| before thresholding at the last step, per layer: a guide for choosing θ. */
@@ -70,8 +82,12 @@ export function evaluate(net: Network, ids: Int32Array, chars: number): { loss: 
   return { loss: sum / (batches * perBatch), tokens: batches * perBatch };
 }
 
+export function loadCorpusOf(cfg: TrainConfig): Corpus {
+  return cfg.model === 'word' ? loadWordCorpus(cfg.corpus, cfg.words, cfg.validFraction) : loadCorpus(cfg.corpus, cfg.validFraction);
+}
+
 export function buildParams(cfg: TrainConfig, V: number): Params {
-  const shape: ModelShape = { V, H: cfg.hidden, L: cfg.layers };
+  const shape: ModelShape = cfg.model === 'word' ? { V, H: cfg.hidden, L: cfg.layers, E: cfg.embedding } : { V, H: cfg.hidden, L: cfg.layers };
   const params = zeroParams(shape, cfg.precision);
   initParams(params, new Rng(cfg.seed));
   if (cfg.init) {
@@ -86,7 +102,7 @@ export function buildParams(cfg: TrainConfig, V: number): Params {
 }
 
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainReport> {
-  const corpus = opts.corpus ?? loadCorpus(cfg.corpus, cfg.validFraction);
+  const corpus = opts.corpus ?? loadCorpusOf(cfg);
   const writeFiles = opts.writeFiles ?? true;
   const params = buildParams(cfg, corpus.vocab.length);
   const T = cfg.seq, B = cfg.batch;
@@ -148,16 +164,26 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
   const dzSparsity: number[] = [];
   const trainLoss: [number, number][] = [];
   const validation: [number, number, number][] = [];
+  const sparsityTrajectory: number[][] = [];
   let trainSeconds = 0;
   let validTokens = 0;
+  const plateau = new PlateauSchedule(cfg, params);
+  let seen = gateCounts(net);
   const validate = (step: number) => {
     const r = evaluate(evalNet, corpus.valid, cfg.validChars);
     validTokens = r.tokens;
     validation.push([step, r.loss, r.loss / Math.LN2]);
+    const now = gateCounts(net);
+    const z = now.zeros.map((x, g) => x - seen.zeros[g]!), n = now.totals.map((x, g) => x - seen.totals[g]!);
+    const all = n.reduce((a, x) => a + x, 0);
+    if (all > 0) sparsityTrajectory.push([step, z.reduce((a, x) => a + x, 0) / all, ...z.map((x, g) => (n[g] ? x / n[g]! : 0))]);
+    seen = now;
+    if (cfg.schedule === 'plateau') plateau.observe(step, r.loss);
   };
 
   let lastYield = performance.now();
-  for (let step = 1; step <= cfg.steps; step++) {
+  let stepsDone = 0;
+  for (let step = 1; step <= cfg.steps && !plateau.stopped; step++) {
     // A step is synchronous work (its awaits resolve as microtasks), and signal handlers run only
     // when the event loop turns: yield now and then so SIGINT/SIGTERM remove the staging folders promptly.
     if (performance.now() - lastYield > 50) {
@@ -184,7 +210,7 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
       writeGradientDump(dumpDir!.path(dumpFileName(step)), {
         meta: {
           step, seed: cfg.seed, thresholdMode: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : 0,
-          targetSparsity: cfg.targetSparsity, T, B, H, L, V, precision: cfg.precision,
+          targetSparsity: cfg.targetSparsity, T, B, H, L, V, E: params.shape.E, precision: cfg.precision,
         },
         params: before.params,
         grads: paramTensors(net.grads),
@@ -194,7 +220,9 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
       dumps.push(file);
     }
 
-    gradNorms.push(sgdUpdate(params, net.grads, cfg.lr * Math.pow(cfg.lrDecay, (step - 1) / cfg.steps), cfg.clip, cfg.momentum, velocity));
+    const lr = cfg.schedule === 'plateau' ? plateau.lr : cfg.lr * Math.pow(cfg.lrDecay, (step - 1) / cfg.steps);
+    gradNorms.push(sgdUpdate(params, net.grads, lr, cfg.clip, cfg.momentum, velocity));
+    stepsDone = step;
     net.carryState();
     trainSeconds += (performance.now() - t0) / 1000;
     trainLoss.push([step, loss]);
@@ -208,33 +236,37 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
   }
   bar?.stop();
   const dzMagnitudeQuantiles = net.layers.map((w, layer) => ({ layer, quantiles: magnitudeQuantiles(w.dzDense, DZ_QUANTILES) }));
-  validate(cfg.steps);
+  // A plateau stop comes right after its validation; every other end validates the last step.
+  if (validation.at(-1)?.[0] !== stepsDone) validate(stepsDone);
+  const best = plateau.finish(stepsDone);
 
   const accounting = summarise(
-    params.layers.map((l, k) => accountLayer(k, l.D, H, net.counts[k])),
-    cfg.steps * T * B, V, H,
+    params.layers.map((l, k) => accountLayer(k, l.D, H, net.counts[k], k > 0 || params.embedding !== null)),
+    stepsDone * T * B, V, H,
   );
-  const last = validation[validation.length - 1];
+  const last = cfg.schedule === 'plateau' ? validation.find((v) => v[0] === best.step)! : validation[validation.length - 1]!;
   const tail = trainLoss.slice(-Math.min(trainLoss.length, 20));
   const checkpoint = join(cfg.out, 'model.safetensors');
   const report: TrainReport = {
     config: cfg,
     corpus: { path: corpus.path, vocabSize: V, trainChars: corpus.train.length, validChars: corpus.valid.length, validCharsEvaluated: validTokens },
-    model: { V, H, L, parameters: parameterCount(params.shape), precision: cfg.precision },
+    model: { kind: cfg.model, ...params.shape, parameters: parameterCount(params.shape), precision: cfg.precision },
     gradNorm: gradNorms,
     dzSparsity,
     trainLoss,
     validation,
-    final: { step: cfg.steps, trainLoss: tail.reduce((a, x) => a + x[1], 0) / tail.length, validLoss: last[1], validBpc: last[2] },
+    final: { step: stepsDone, bestStep: last[0], trainLoss: tail.reduce((a, x) => a + x[1], 0) / tail.length, validLoss: last[1], validBpc: last[2], validPerplexity: Math.pow(2, last[2]) },
+    stop: { reason: best.reason, converged: best.reason === 'plateau', lrDecays: plateau.decays, finalLr: cfg.schedule === 'plateau' ? plateau.lr : cfg.lr * Math.pow(cfg.lrDecay, (stepsDone - 1) / cfg.steps) },
+    sparsityTrajectory,
     thresholdMode: { kind: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : null, targetSparsity: cfg.targetSparsity },
     accounting,
     dzMagnitudeQuantiles,
-    throughput: { tokensPerSec: (cfg.steps * T * B) / trainSeconds, trainSeconds, tokens: cfg.steps * T * B },
+    throughput: { tokensPerSec: (stepsDone * T * B) / trainSeconds, trainSeconds, tokens: stepsDone * T * B },
     checkpoint,
     dumps,
   };
   if (outDir) {
-    writeSafetensors(outDir.path('model.safetensors'), paramTensors(params), { vocab: JSON.stringify(corpus.vocab), V: String(V), H: String(H), L: String(L) });
+    writeSafetensors(outDir.path('model.safetensors'), paramTensors(params), { vocab: JSON.stringify(corpus.vocab), V: String(V), H: String(H), L: String(L), ...(params.shape.E ? { E: String(params.shape.E) } : {}) });
     outDir.writeSync('report.json', stableJson(report));
   }
   return report;
@@ -272,4 +304,56 @@ const DZ_QUANTILES = [0.5, 0.8, 0.9, 0.95, 0.99];
 function magnitudeQuantiles(v: ArrayLike<number>, qs: number[]): Record<string, number> {
   const m = Float64Array.from(v, Math.abs).sort();
   return Object.fromEntries(qs.map((q) => [String(q), m[Math.min(m.length - 1, Math.floor(q * m.length))]]));
+}
+
+/** Zeros after thresholding and totals per gate, summed over layers (to difference between validations). */
+function gateCounts(net: Network): { zeros: number[]; totals: number[] } {
+  const zeros = [0, 0, 0, 0], totals = [0, 0, 0, 0];
+  for (const c of net.counts) for (let g = 0; g < 4; g++) { zeros[g] += c.zerosAfter[g]!; totals[g] += c.total[g]!; }
+  return { zeros, totals };
+}
+
+/**
+ * Decay on plateau with early stopping (config `plateau`): keeps the weights of
+ * the best validation and puts them back at the end, so the saved model is the
+ * one the reported validation belongs to.
+ */
+class PlateauSchedule {
+  lr: number;
+  decays = 0;
+  stopped = false;
+  private best = Infinity;
+  private bestStep = 0;
+  private bad = 0;
+  private bestWeights: Vec[] | null = null;
+
+  constructor(private readonly cfg: TrainConfig, private readonly params: Params) {
+    this.lr = cfg.lr;
+  }
+
+  observe(step: number, loss: number): void {
+    const improved = loss < this.best * (1 - this.cfg.minDelta);
+    if (loss < this.best) {
+      this.best = loss;
+      this.bestStep = step;
+      this.bestWeights = flatParams(this.params).map((p) => p.data.slice());
+    }
+    if (improved) {
+      this.bad = 0;
+      return;
+    }
+    if (++this.bad < this.cfg.patience) return;
+    this.bad = 0;
+    if (this.decays < this.cfg.maxDecays) {
+      this.decays++;
+      this.lr *= this.cfg.lrFactor;
+    } else this.stopped = true;
+  }
+
+  /** Restores the best weights (plateau schedule) and says why training ended. */
+  finish(stepsDone: number): { step: number; reason: 'plateau' | 'budget' | 'steps' } {
+    if (this.cfg.schedule !== 'plateau') return { step: stepsDone, reason: 'steps' };
+    if (this.bestWeights) flatParams(this.params).forEach((p, k) => p.data.set(this.bestWeights![k]!));
+    return { step: this.bestStep, reason: this.stopped ? 'plateau' : 'budget' };
+  }
 }

@@ -1,0 +1,274 @@
+/**
+ * `reproduce --full`: every model × setting × seed of golden/full-preset.ts,
+ * each trained to convergence (or to its budget), then the multi-seed table
+ * and verdict of golden/verdict.ts.
+ *
+ * Resumable: run r lives in OUT/<model>/<setting>/seed-<s>/ (train's
+ * report.json and checkpoint, published together), and its `run.json`
+ * (config hash, wall time) is written atomically after them: a run counts as
+ * finished only when run.json exists and its hash equals the hash of the config
+ * it would train now, so a killed sweep reruns only unfinished runs and a
+ * changed preset retrains what it changed. The hash covers every training
+ * setting and the corpus bytes, not the paths (OUT may move, Slurm tasks see
+ * absolute paths).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import cliProgress from 'cli-progress';
+import { writeFileAtomicSync } from '../cli/atomic.ts';
+import { UserError } from '../cli/errors.ts';
+import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
+import { parseTrainConfig, type TrainConfig } from './config.ts';
+import { train, type TrainReport } from './trainer.ts';
+import { GATES } from './accounting.ts';
+import { stableJson } from './json.ts';
+import { DEFAULT_FULL_SEEDS, FULL_MODELS, FULL_QUICK_MODELS, type FullModel } from './full-preset.ts';
+import { modelVerdict, summariseSetting, signedPct, type ModelVerdict, type RunResult, type SettingSummary, NO_LOSS_MARGIN, CONFIDENCE } from './verdict.ts';
+
+export interface FullOptions {
+  corpus: string;
+  quick: boolean;
+  seeds?: number;
+  models?: string[];
+  jobs: number;
+  out: string;
+  quiet: boolean;
+}
+
+export interface PlannedRun {
+  model: FullModel;
+  setting: string;
+  seed: number;
+  config: TrainConfig;
+  hash: string;
+}
+
+export const settingName = (c: Pick<TrainConfig, 'threshold' | 'targetSparsity'>): string =>
+  c.targetSparsity !== null ? `target-${c.targetSparsity}` : c.threshold === 0 ? 'dense' : `theta-${c.threshold}`;
+
+/** sha256 of the training settings that change results (not out, quiet, or the corpus path) and of the corpus bytes. */
+export function configHash(cfg: TrainConfig, corpusDigest: string): string {
+  const { out: _o, quiet: _q, corpus: _c, ...rest } = cfg;
+  return createHash('sha256').update(stableJson({ ...rest, corpusSha256: corpusDigest })).digest('hex');
+}
+
+function corpusDigest(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    throw new UserError(`corpus ${path} not found; pass a text file with --corpus (default data/tinyshakespeare/input.txt)`);
+  }
+}
+
+export function fullModels(o: Pick<FullOptions, 'quick' | 'models'>): FullModel[] {
+  const all = o.quick ? FULL_QUICK_MODELS : FULL_MODELS;
+  if (!o.models) return all;
+  const unknown = o.models.filter((m) => !all.some((x) => x.id === m));
+  if (unknown.length) throw new UserError(`--models: unknown model ${unknown.join(', ')}; the ${o.quick ? 'quick ' : ''}full preset has ${all.map((m) => m.id).join(', ')}`);
+  return all.filter((m) => o.models!.includes(m.id));
+}
+
+/**
+ * Every run, ordered so that finished prefixes are useful: model by model
+ * (cheapest first), and within a model seed by seed, so one seed of every
+ * setting is done before the second starts.
+ */
+export function planRuns(o: FullOptions): PlannedRun[] {
+  const seeds = o.seeds ?? DEFAULT_FULL_SEEDS;
+  const digest = corpusDigest(o.corpus);
+  const out: PlannedRun[] = [];
+  for (const model of fullModels(o)) {
+    for (let seed = 1; seed <= seeds; seed++) {
+      const settings: Array<Partial<TrainConfig>> = [
+        { threshold: 0 },
+        ...model.thetas.map((threshold) => ({ threshold })),
+        ...model.targets.map((targetSparsity) => ({ targetSparsity })),
+      ];
+      for (const s of settings) {
+        const setting = settingName({ threshold: s.threshold ?? 0, targetSparsity: s.targetSparsity ?? null });
+        const config = parseTrainConfig({ ...model.base, ...s, corpus: o.corpus, seed, quiet: true, out: join(o.out, model.id, setting, `seed-${seed}`) });
+        out.push({ model, setting, seed, config, hash: configHash(config, digest) });
+      }
+    }
+  }
+  return out;
+}
+
+interface RunRecord {
+  configHash: string;
+  wallSeconds: number;
+}
+
+const recordFile = (r: PlannedRun) => join(r.config.out, 'run.json');
+
+/** The run's report when it finished with this very config, else null. */
+export function finishedReport(r: PlannedRun): { report: TrainReport; wallSeconds: number } | null {
+  const rec = recordFile(r), rep = join(r.config.out, 'report.json');
+  if (!existsSync(rec) || !existsSync(rep)) return null;
+  try {
+    const record = JSON.parse(readFileSync(rec, 'utf8')) as RunRecord;
+    if (record.configHash !== r.hash) return null;
+    return { report: JSON.parse(readFileSync(rep, 'utf8')) as TrainReport, wallSeconds: record.wallSeconds };
+  } catch {
+    return null;
+  }
+}
+
+function markFinished(r: PlannedRun, wallSeconds: number): void {
+  writeFileAtomicSync(recordFile(r), stableJson({ configHash: r.hash, wallSeconds } satisfies RunRecord));
+}
+
+export function runResult(r: PlannedRun, report: TrainReport, wallSeconds: number): RunResult {
+  const zeros = [0, 0, 0, 0], totals = [0, 0, 0, 0];
+  let thetaSum = 0;
+  for (const l of report.accounting.layers) {
+    GATES.forEach((g, k) => {
+      zeros[k] += l.gates[g].sparsityAfter * l.gates[g].dzTotal;
+      totals[k] += l.gates[g].dzTotal;
+    });
+    thetaSum += l.meanTheta;
+  }
+  const sparsity: Record<string, number> = { all: report.accounting.lstm.sparsityAfter };
+  GATES.forEach((g, k) => { sparsity[g] = totals[k] ? zeros[k]! / totals[k]! : 0; });
+  return {
+    model: r.model.id, setting: r.setting, seed: r.seed,
+    theta: report.thresholdMode.theta, targetSparsity: report.thresholdMode.targetSparsity,
+    meanTheta: thetaSum / report.accounting.layers.length,
+    validBits: report.final.validBpc, converged: report.stop.converged, stopReason: report.stop.reason,
+    steps: report.final.step, bestStep: report.final.bestStep,
+    sparsity, redundantMacFraction: report.accounting.lstm.redundantFraction, wallSeconds,
+    trajectory: report.sparsityTrajectory, validCurve: report.validation.map((v) => [v[0], v[2]] as [number, number]),
+  };
+}
+
+const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+
+/** One run in its own process (`train --config`), so --jobs uses several cores without sharing a heap. */
+async function trainChild(cfg: TrainConfig): Promise<TrainReport> {
+  const file = join(cfg.out, 'config.json');
+  writeFileAtomicSync(file, stableJson(cfg));
+  const r = await execa(process.execPath, [...process.execArgv, MAIN, 'train', '--config', file, '--quiet'], { reject: false });
+  if (r.exitCode !== 0) throw new UserError(`run ${cfg.out} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  return JSON.parse(readFileSync(join(cfg.out, 'report.json'), 'utf8')) as TrainReport;
+}
+
+/** The Slurm point runner of a --full run: trains and returns the report with its wall time. */
+export async function trainTimedPoint(_options: unknown, point: unknown): Promise<{ report: TrainReport; wallSeconds: number }> {
+  const t0 = performance.now();
+  const report = await train(point as TrainConfig);
+  return { report, wallSeconds: (performance.now() - t0) / 1000 };
+}
+
+export interface FullResult {
+  runs: RunResult[];
+  settings: SettingSummary[];
+  verdicts: ModelVerdict[];
+  markdown: string;
+  wallSeconds: number;
+  trained: number;
+  skipped: number;
+}
+
+export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Promise<FullResult> {
+  const t0 = performance.now();
+  // Cluster tasks start elsewhere: every path they write or read must be absolute.
+  const opts = slurm ? { ...o, out: resolve(o.out), corpus: resolve(o.corpus) } : o;
+  const plan = planRuns(opts);
+  const results = new Map<PlannedRun, RunResult>();
+  for (const r of plan) {
+    const f = finishedReport(r);
+    if (f) results.set(r, runResult(r, f.report, f.wallSeconds));
+  }
+  const todo = plan.filter((r) => !results.has(r));
+  const skipped = plan.length - todo.length;
+  const log = (line: string) => { if (!o.quiet) process.stderr.write(`reproduce --full: ${line}\n`); };
+  log(`${plan.length} runs planned, ${skipped} already finished (kept), ${todo.length} to train${slurm ? ' on Slurm' : ` on ${o.jobs} job(s)`}; results in ${o.out}`);
+  const bar = o.quiet || slurm || !process.stderr.isTTY ? null : new cliProgress.SingleBar({ format: 'reproduce --full {bar} {value}/{total} runs | {what}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar?.start(plan.length, skipped, { what: '' });
+  let done = skipped;
+  const finish = (r: PlannedRun, report: TrainReport, wall: number) => {
+    markFinished(r, wall);
+    const res = runResult(r, report, wall);
+    results.set(r, res);
+    done++;
+    bar?.update(done, { what: `${r.model.id} ${r.setting} seed ${r.seed}` });
+    // One line per run, so a sweep followed in a log file shows its progress.
+    if (!bar) log(`[${done}/${plan.length}] ${r.model.id} ${r.setting} seed ${r.seed}: ${res.validBits.toFixed(4)} bits/token, dz sparsity ${(100 * res.sparsity.all!).toFixed(1)}%, ${res.converged ? `converged (stopped at step ${res.steps}, best ${res.bestStep})` : `NOT converged (budget of ${res.steps} steps reached)`}, ${wall.toFixed(0)} s`);
+  };
+
+  if (slurm && todo.length) {
+    const raw = await runOnSlurm({
+      kind: 'reproduce-full',
+      runner: { module: 'golden/sweep.ts', export: 'trainTimedPoint' },
+      options: null,
+      points: todo.map((r) => r.config),
+      onProgress: (n, total, what) => log(`${n}/${total} runs on the cluster (${what})`),
+      log,
+    }, slurm);
+    const lost: string[] = [];
+    raw.forEach((x, i) => {
+      if (isInfrastructureError(x)) lost.push(`${todo[i]!.model.id} ${todo[i]!.setting} seed ${todo[i]!.seed} (${x.infrastructureError})`);
+      else finish(todo[i]!, (x as { report: TrainReport }).report, (x as { wallSeconds: number }).wallSeconds);
+    });
+    if (lost.length) throw new UserError(`${lost.length} run(s) never finished on the cluster: ${lost.join('; ')}; the others are kept: run the same command again (or --resume ${slurm.work})`);
+  } else {
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const r = todo[next++]!;
+        const t = performance.now();
+        const report = o.jobs <= 1 ? await train(r.config) : await trainChild(r.config);
+        finish(r, report, (performance.now() - t) / 1000);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, todo.length)) }, worker));
+  }
+  bar?.stop();
+
+  const runs = plan.map((r) => results.get(r)!);
+  const settings: SettingSummary[] = [];
+  const verdicts: ModelVerdict[] = [];
+  for (const model of fullModels(opts)) {
+    const of = runs.filter((r) => r.model === model.id);
+    const names = [...new Set(of.map((r) => r.setting))];
+    const dense = of.filter((r) => r.setting === 'dense');
+    const ss = names.map((n) => summariseSetting(of.filter((r) => r.setting === n), n === 'dense' ? null : dense));
+    settings.push(...ss);
+    verdicts.push(modelVerdict(model.id, ss));
+  }
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const markdown = fullMarkdown(opts, plan, settings, verdicts);
+  const json = { kind: 'sparsegrad-reproduce-full', options: { ...o, corpus: o.corpus }, criterion: { margin: NO_LOSS_MARGIN, confidence: CONFIDENCE, claimSparsity: 0.8 }, models: fullModels(opts).map((m) => ({ id: m.id, title: m.title, config: { ...m.base, thetas: m.thetas, targets: m.targets } })), runs, settings, verdicts };
+  writeFileAtomicSync(join(o.out, 'reproduce-full.md'), markdown);
+  // Wall times vary; the rest of this file is deterministic for the same runs.
+  writeFileAtomicSync(join(o.out, 'reproduce-full.json'), stableJson(json));
+  return { runs, settings, verdicts, markdown, wallSeconds, trained: todo.length, skipped };
+}
+
+const f4 = (x: number) => x.toFixed(4);
+const pm = (m: { mean: number; sd: number }, f: (x: number) => string) => `${f(m.mean)} ± ${f(m.sd)}`;
+const pct1 = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export function fullMarkdown(o: FullOptions, plan: PlannedRun[], settings: SettingSummary[], verdicts: ModelVerdict[]): string {
+  const L: string[] = ['# sparsegrad reproduce --full', ''];
+  L.push(`Corpus ${o.corpus}; ${o.seeds ?? DEFAULT_FULL_SEEDS} seed(s) per setting; mean ± sd over seeds. Δ vs dense: difference of mean validation bits per token relative to dense, with the Welch ${Math.round(100 * CONFIDENCE)}% confidence interval. Verdict per setting: "holds" when the interval's upper end is within +${Math.round(100 * NO_LOSS_MARGIN)}%, "does not hold" when its lower end is above it, else "cannot tell"; never "holds" unless every run of the setting and of dense converged (stopped on a plateau, not by the budget).`, '');
+  for (const model of [...new Set(plan.map((r) => r.model))]) {
+    const c = plan.find((r) => r.model === model)!.config;
+    const unit = c.model === 'word' ? 'bits/word' : 'bpc';
+    L.push(`## ${model.id}: ${model.title}`, '');
+    L.push(`${c.layers}×LSTM(${c.hidden})${c.model === 'word' ? `, V = ${c.words} + 1, embedding ${c.embedding}` : ''}, B=${c.batch}, T=${c.seq}, SGD lr ${c.lr} momentum ${c.momentum} clip ${c.clip}; validation every ${c.evalEvery} steps on ${c.validChars ? `${c.validChars} tokens` : 'the whole validation split'}; lr × ${c.lrFactor} after ${c.patience} validations without a ${100 * c.minDelta}% improvement, stop after ${c.maxDecays} cuts; budget ${c.steps} steps.`, '');
+    L.push(`| setting | θ | seeds | converged | valid ${unit} | Δ vs dense [95% CI] | dz sparsity all | i | f | g | o | LSTM MACs redundant | wall (s) | verdict |`);
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const s of settings.filter((x) => x.model === model.id)) {
+      const v = s.vsDense;
+      L.push(`| ${s.setting} | ${s.theta === null ? `${s.meanTheta.mean.toExponential(2)} (mean)` : s.theta} | ${s.seeds.length} | ${s.converged}/${s.seeds.length} | ${pm(s.validBits, f4)} | ${v ? `${signedPct(v.change)}${v.changeLo !== null ? ` [${signedPct(v.changeLo)}, ${signedPct(v.changeHi!)}]` : ''}` : '—'} | ${pm(s.sparsity.all!, pct1)} | ${GATES.map((g) => pct1(s.sparsity[g]!.mean)).join(' | ')} | ${pm(s.redundantMacFraction, pct1)} | ${pm(s.wallSeconds, (x) => x.toFixed(0))} | ${v ? v.verdict : '—'} |`);
+    }
+    const mv = verdicts.find((x) => x.model === model.id);
+    L.push('', `**Verdict:** ${mv?.text ?? ''}`, '');
+  }
+  return L.join('\n');
+}
