@@ -95,7 +95,9 @@ export function register(program: Command): void {
       const r = await train(cfg, { products });
       const a = r.accounting.lstm;
       process.stdout.write(
-        `validation ${r.final.validBpc.toFixed(4)} bpc (loss ${r.final.validLoss.toFixed(4)}), dz sparsity ${(100 * a.sparsityAfter).toFixed(1)}%, ` +
+        `validation ${r.final.validBpc.toFixed(4)} ${cfg.model === 'word' ? `bits/word (perplexity ${r.final.validPerplexity.toFixed(1)}` : `bpc (`}loss ${r.final.validLoss.toFixed(4)}), ` +
+        (cfg.schedule === 'plateau' ? `${r.stop.converged ? `converged: stopped on a plateau at step ${r.final.step}` : `NOT converged: the budget of ${r.final.step} steps ran out`} (best validation at step ${r.final.bestStep}), ` : '') +
+        `dz sparsity ${(100 * a.sparsityAfter).toFixed(1)}%, ` +
         `${(100 * a.redundantFraction).toFixed(1)}% of LSTM training MACs redundant, ${Math.round(r.throughput.tokensPerSec)} tokens/s\n` +
         (products ? `backward products on the engine (${o.backward}, preset ${o.enginePreset}): ${products.stats.calls} runs, ${products.stats.macsSkipped} of ${products.stats.macsIssued + products.stats.macsSkipped} MACs skipped${o.backward === 'rtl' ? `, ${products.stats.cycles} busy cycles` : ''}\n` : '') +
         `wrote ${cfg.out}/report.json and ${r.checkpoint}${r.dumps.length ? ` and ${r.dumps.length} gradient dump(s) in ${cfg.dumpStreams}` : ''}\n`,
