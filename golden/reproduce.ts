@@ -81,7 +81,8 @@ export interface RunSummary {
 
 export interface ReproduceResult {
   runs: RunSummary[];
-  verdict: { holds: boolean; qualifying: string[]; text: string };
+  /** `holds`: a run met the criterion in this single-seed, fixed-budget experiment, which is no claim (`basis`). */
+  verdict: { holds: boolean; qualifying: string[]; text: string; basis: 'single-seed-fixed-budget' };
   markdown: string;
   wallSeconds: number;
 }
@@ -193,9 +194,11 @@ export async function reproduce(o: ReproduceOptions, slurm?: SlurmCampaign): Pro
   const qualifying = runs.filter((r, i) => i > 0 && r.sparsity.all >= 0.8 && r.bpcChange <= 0.02).map((r) => r.name);
   const holds = qualifying.length > 0;
   const best = runs.slice(1).reduce<RunSummary | null>((b, r) => (r.bpcChange <= 0.02 && (!b || r.sparsity.all > b.sparsity.all) ? r : b), null);
+  // One seed at a fixed budget cannot carry the claim (seed noise, no convergence): the text says what was seen, not that the claim holds.
+  const caveat = `Indicative only (one seed, a fixed budget of ${configs[0]!.steps} steps, not trained to convergence; the claim is judged by reproduce --full)`;
   const text = holds
-    ? `The claim holds: ${qualifying.join(', ')} ${qualifying.length === 1 ? 'reaches' : 'reach'} ≥ 80% dz sparsity with validation bpc within 2% of dense (${denseBpc.toFixed(4)}).`
-    : `The claim does not hold at this budget: no run reaches ≥ 80% dz sparsity within 2% of dense bpc (${denseBpc.toFixed(4)})` +
+    ? `${caveat}: ${qualifying.join(', ')} ${qualifying.length === 1 ? 'reaches' : 'reach'} ≥ 80% dz sparsity with validation bpc within 2% of dense (${denseBpc.toFixed(4)}) in this run.`
+    : `${caveat}: no run reaches ≥ 80% dz sparsity within 2% of dense bpc (${denseBpc.toFixed(4)})` +
       (best ? `; the sparsest run within 2% is ${best.name} at ${(100 * best.sparsity.all).toFixed(1)}%.` : '; no thresholded run is within 2%.');
   const c0 = configs[0];
   const header =
@@ -211,8 +214,9 @@ export async function reproduce(o: ReproduceOptions, slurm?: SlurmCampaign): Pro
   const wallSeconds = (performance.now() - t0) / 1000;
   writeFileAtomicSync(join(o.out, 'reproduce.md'), markdown);
   // Throughput and wall time vary between runs; everything else in this file is deterministic.
-  writeFileAtomicSync(join(o.out, 'reproduce.json'), stableJson({ options: o, runs, verdict: { holds, qualifying, text }, wallSeconds }));
-  return { runs, verdict: { holds, qualifying, text }, markdown, wallSeconds };
+  const verdict = { holds, qualifying, text, basis: 'single-seed-fixed-budget' as const };
+  writeFileAtomicSync(join(o.out, 'reproduce.json'), stableJson({ options: o, runs, verdict, wallSeconds }));
+  return { runs, verdict, markdown, wallSeconds };
 }
 
 const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));

@@ -238,7 +238,9 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
     const dense = of.filter((r) => r.setting === 'dense');
     const ss = names.map((n) => summariseSetting(of.filter((r) => r.setting === n), n === 'dense' ? null : dense));
     settings.push(...ss);
-    verdicts.push(modelVerdict(model.id, ss));
+    const v = modelVerdict(model.id, ss);
+    // Tiny models at tiny budgets say nothing about the paper's claim, whatever their numbers.
+    verdicts.push(o.quick ? { model: model.id, verdict: 'cannot tell', text: `No claim from --quick runs (tiny models, for tests); the statistics alone said: ${v.verdict}.` } : v);
   }
   const wallSeconds = (performance.now() - t0) / 1000;
   const markdown = fullMarkdown(opts, plan, settings, verdicts);

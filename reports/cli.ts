@@ -1,7 +1,7 @@
 /** CLI commands of reports/ (see docs/ARCHITECTURE.md): `sparsegrad report`. */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { writeFileAtomicSync } from '../cli/atomic.ts';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UserError } from '../cli/errors.ts';
@@ -28,7 +28,8 @@ export function register(program: Command): void {
         throw new UserError(`results folder ${o.results} does not exist: run the study commands with --out under one folder (e.g. out/) and pass it with --results`);
       }
       const inputs = collectInputs(root);
-      const label = relative(process.cwd(), root) || '.';
+      // The folder's own name: the same page whatever directory the command ran from.
+      const label = basename(root) || root;
       const rep = renderReport(inputs, label);
       const out = resolve(o.out);
       mkdirSync(dirname(out), { recursive: true });
