@@ -67,6 +67,7 @@ export function register(program: Command): void {
     .option('--dump-streams <dir>', 'write a gradient dump (safetensors) per dumped step into <dir>')
     .option('--dump-steps <list>', 'steps to dump, comma separated (default: first and last)', list('--dump-steps'))
     .option('--quiet', 'no progress bar')
+    .addOption(new Option('--state <file>', 'resumable run: save the mid-run state here at every validation and continue from it when it matches this config (reproduce --full uses it)').hideHelp())
     .option('--config <file>', 'JSON file with any of these settings (camelCase keys, e.g. {"hidden": 64, "lrDecay": 0.2}); flags given on the command line win')
     .addOption(new Option('--backward <impl>', "where the LSTM layer's backward products run: float GEMMs, the engine's bit-exact fixed-point model, or the Verilated engine RTL").choices(['float', 'fixed', 'rtl']).default('float'))
     .option('--engine-preset <name>', 'engine preset for --backward fixed|rtl (R = 4H must fit its rMax)', 'tiny')
@@ -92,7 +93,7 @@ export function register(program: Command): void {
       const products = o.backward === 'float'
         ? undefined
         : await (await import('../sim/engine-backward.ts')).EngineBackwardProducts.create(o.backward, o.enginePreset, { rtl: o.rtl, memLatency: o.memLatency });
-      const r = await train(cfg, { products });
+      const r = await train(cfg, { products, stateFile: o.state });
       const a = r.accounting.lstm;
       process.stdout.write(
         `validation ${r.final.validBpc.toFixed(4)} ${cfg.model === 'word' ? `bits/word (perplexity ${r.final.validPerplexity.toFixed(1)}` : `bpc (`}loss ${r.final.validLoss.toFixed(4)}), ` +

@@ -75,6 +75,16 @@ export class StreamBatcher {
     }
   }
 
+  /** The index of the next batch within the pass (saved and restored by a resumable run). */
+  get position(): number {
+    return this.cursor;
+  }
+
+  set position(k: number) {
+    if (!(Number.isInteger(k) && k >= 0 && k < this.batchesPerEpoch)) throw new UserError(`batch position ${k} is outside this split's ${this.batchesPerEpoch} batches per pass`);
+    this.cursor = k;
+  }
+
   /** True when the next batch starts a new pass, i.e. the carried state must be reset. */
   get atEpochStart(): boolean {
     return this.cursor === 0;

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -104,6 +104,8 @@ interface RunRecord {
 }
 
 const recordFile = (r: PlannedRun) => join(r.config.out, 'run.json');
+/** The mid-run state of an unfinished run, beside its folder (train publishes the folder whole at the end). */
+export const stateFileOf = (cfg: TrainConfig) => join(dirname(cfg.out), `.${basename(cfg.out)}.state.safetensors`);
 
 /** The run's report when it finished with this very config, else null. */
 export function finishedReport(r: PlannedRun): { report: TrainReport; wallSeconds: number } | null {
@@ -151,7 +153,7 @@ const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 async function trainChild(cfg: TrainConfig): Promise<TrainReport> {
   const file = join(cfg.out, 'config.json');
   writeFileAtomicSync(file, stableJson(cfg));
-  const r = await execa(process.execPath, [...process.execArgv, MAIN, 'train', '--config', file, '--quiet'], { reject: false });
+  const r = await execa(process.execPath, [...process.execArgv, MAIN, 'train', '--config', file, '--quiet', '--state', stateFileOf(cfg)], { reject: false });
   if (r.exitCode !== 0) throw new UserError(`run ${cfg.out} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
   return JSON.parse(readFileSync(join(cfg.out, 'report.json'), 'utf8')) as TrainReport;
 }
@@ -159,7 +161,7 @@ async function trainChild(cfg: TrainConfig): Promise<TrainReport> {
 /** The Slurm point runner of a --full run: trains and returns the report with its wall time. */
 export async function trainTimedPoint(_options: unknown, point: unknown): Promise<{ report: TrainReport; wallSeconds: number }> {
   const t0 = performance.now();
-  const report = await train(point as TrainConfig);
+  const report = await train(point as TrainConfig, { stateFile: stateFileOf(point as TrainConfig) });
   return { report, wallSeconds: (performance.now() - t0) / 1000 };
 }
 
@@ -197,7 +199,7 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
     done++;
     bar?.update(done, { what: `${r.model.id} ${r.setting} seed ${r.seed}` });
     // One line per run, so a sweep followed in a log file shows its progress.
-    if (!bar) log(`[${done}/${plan.length}] ${r.model.id} ${r.setting} seed ${r.seed}: ${res.validBits.toFixed(4)} bits/token, dz sparsity ${(100 * res.sparsity.all!).toFixed(1)}%, ${res.converged ? `converged (stopped at step ${res.steps}, best ${res.bestStep})` : `NOT converged (budget of ${res.steps} steps reached)`}, ${wall.toFixed(0)} s`);
+    if (!bar) log(`[${done}/${plan.length}] ${r.model.id} ${r.setting} seed ${r.seed}: ${res.validBits.toFixed(4)} bits/token, dz sparsity ${(100 * res.sparsity.all!).toFixed(1)}%, ${report.throughput.resumedAtStep ? `resumed from its state at step ${report.throughput.resumedAtStep}, ` : ''}${res.converged ? `converged (stopped at step ${res.steps}, best ${res.bestStep})` : `NOT converged (budget of ${res.steps} steps reached)`}, ${wall.toFixed(0)} s`);
   };
 
   if (slurm && todo.length) {
@@ -221,7 +223,7 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
       while (next < todo.length) {
         const r = todo[next++]!;
         const t = performance.now();
-        const report = o.jobs <= 1 ? await train(r.config) : await trainChild(r.config);
+        const report = o.jobs <= 1 ? await train(r.config, { stateFile: stateFileOf(r.config) }) : await trainChild(r.config);
         finish(r, report, (performance.now() - t) / 1000);
       }
     };

@@ -15,6 +15,7 @@ import type { LayerBackwardProducts } from './backward-products.ts';
 import { accountLayer, summarise, type MacSummary } from './accounting.ts';
 import type { TrainConfig } from './config.ts';
 import { stableJson } from './json.ts';
+import { loadState, removeState, saveState, type SavedScalars } from './resume-state.ts';
 import { StagedDir } from '../cli/atomic.ts';
 import { readSafetensors, writeSafetensors } from '../streams/safetensors.ts';
 import { writeGradientDump, dumpFileName } from '../streams/gradient-dump.ts';
@@ -48,7 +49,8 @@ export interface TrainReport {
   accounting: MacSummary;
   /** Quantiles of |dz| before thresholding at the last step, per layer: a guide for choosing θ. */
   dzMagnitudeQuantiles: { layer: number; quantiles: Record<string, number> }[];
-  throughput: { tokensPerSec: number; trainSeconds: number; tokens: number };
+  /** resumedAtStep: the step of the saved state this process continued from (null: trained from step 1). */
+  throughput: { tokensPerSec: number; trainSeconds: number; tokens: number; resumedAtStep: number | null };
   checkpoint: string;
   dumps: string[];
 }
@@ -61,6 +63,14 @@ export interface TrainOptions {
   writeFiles?: boolean;
   /** Called after every step (reproduce drives one progress bar over all runs). */
   onStep?: (step: number, loss: number) => void;
+  /**
+   * Resumable run: the state is saved here at every validation (golden/resume-state.ts) and, when the
+   * file holds the state of this very config, training continues from it. Removed when the run ends.
+   * Not with gradient dumps (a dumped step must be trained in the same process that dumps it).
+   */
+  stateFile?: string;
+  /** Tests: end the process abruptly (as a kill would) right after the state of this step is saved. */
+  dieAfterStateAt?: number;
 }
 
 export function thresholdModeOf(cfg: TrainConfig): ThresholdMode {
@@ -125,6 +135,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     const report = await trainStaged(cfg, opts, { corpus, params, net, evalNet, batcher, mode, dumpSteps, dumps, dumpDir, outDir });
     dumpDir?.commitSync();
     outDir?.commitSync();
+    // The outputs are published: the run is done and its mid-run state is of no further use.
+    if (opts.stateFile) removeState(opts.stateFile);
     return report;
   } catch (e) {
     dumpDir?.discardSync();
@@ -169,6 +181,37 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
   let validTokens = 0;
   const plateau = new PlateauSchedule(cfg, params);
   let seen = gateCounts(net);
+  const stateFile = cfg.dumpStreams === null ? opts.stateFile : undefined;
+  let firstStep = 1;
+  let resumedAtStep: number | null = null;
+  if (stateFile) {
+    const st = loadState(stateFile, cfg, { params, velocity, bestWeights: null, net });
+    if (st) {
+      const sc = st.scalars;
+      firstStep = sc.step + 1;
+      resumedAtStep = sc.step;
+      batcher.position = sc.batchPosition;
+      trainSeconds = sc.trainSeconds;
+      validTokens = sc.validTokens;
+      gradNorms.push(...sc.gradNorms);
+      dzSparsity.push(...sc.dzSparsity);
+      trainLoss.push(...sc.trainLoss);
+      validation.push(...sc.validation);
+      sparsityTrajectory.push(...sc.sparsityTrajectory);
+      seen = sc.seen;
+      plateau.restore(sc.plateau, st.bestWeights);
+    }
+  }
+  // Fault injection for the tests (as SPARSEGRAD_FAULT_KILL_TASK in cluster/campaign.ts): a run killed mid-way.
+  const dieAt = opts.dieAfterStateAt ?? Number(process.env.SPARSEGRAD_FAULT_DIE_AFTER_STATE ?? NaN);
+  const save = (step: number) => {
+    if (!stateFile) return;
+    saveState(stateFile, cfg, {
+      step, batchPosition: batcher.position, trainSeconds, validTokens, gradNorms, dzSparsity, trainLoss, validation, sparsityTrajectory, seen,
+      counts: net.counts, plateau: plateau.snapshot(),
+    }, { params, velocity, bestWeights: plateau.bestWeightsOrNull, net });
+    if (dieAt === step) process.kill(process.pid, 'SIGKILL');
+  };
   const validate = (step: number) => {
     const r = evaluate(evalNet, corpus.valid, cfg.validChars);
     validTokens = r.tokens;
@@ -182,8 +225,8 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
   };
 
   let lastYield = performance.now();
-  let stepsDone = 0;
-  for (let step = 1; step <= cfg.steps && !plateau.stopped; step++) {
+  let stepsDone = firstStep - 1;
+  for (let step = firstStep; step <= cfg.steps && !plateau.stopped; step++) {
     // A step is synchronous work (its awaits resolve as microtasks), and signal handlers run only
     // when the event loop turns: yield now and then so SIGINT/SIGTERM remove the staging folders promptly.
     if (performance.now() - lastYield > 50) {
@@ -228,10 +271,12 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
     trainLoss.push([step, loss]);
     opts.onStep?.(step, loss);
 
-    if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0 && step !== cfg.steps) validate(step);
+    const validating = cfg.evalEvery > 0 && step % cfg.evalEvery === 0 && step !== cfg.steps;
+    if (validating) validate(step);
     const zeros = net.counts.reduce((a, c) => a + c.zerosAfter.reduce((x, y) => x + y, 0), 0) - zerosBefore;
     const total = net.counts.reduce((a, c) => a + c.total.reduce((x, y) => x + y, 0), 0) - totalBefore;
     dzSparsity.push(zeros / total);
+    if (validating) save(step);
     bar?.update(step, { loss: loss.toFixed(3), sparsity: ((100 * zeros) / total).toFixed(1), tps: Math.round((step * T * B) / trainSeconds) });
   }
   bar?.stop();
@@ -261,7 +306,7 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
     thresholdMode: { kind: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : null, targetSparsity: cfg.targetSparsity },
     accounting,
     dzMagnitudeQuantiles,
-    throughput: { tokensPerSec: (stepsDone * T * B) / trainSeconds, trainSeconds, tokens: stepsDone * T * B },
+    throughput: { tokensPerSec: (stepsDone * T * B) / trainSeconds, trainSeconds, tokens: stepsDone * T * B, resumedAtStep },
     checkpoint,
     dumps,
   };
@@ -348,6 +393,19 @@ class PlateauSchedule {
       this.decays++;
       this.lr *= this.cfg.lrFactor;
     } else this.stopped = true;
+  }
+
+  get bestWeightsOrNull(): Vec[] | null {
+    return this.bestWeights;
+  }
+
+  snapshot(): SavedScalars['plateau'] {
+    // JSON has no Infinity: null stands for "no validation yet".
+    return { lr: this.lr, decays: this.decays, stopped: this.stopped, best: Number.isFinite(this.best) ? this.best : (null as unknown as number), bestStep: this.bestStep, bad: this.bad, hasBest: this.bestWeights !== null };
+  }
+
+  restore(s: SavedScalars['plateau'], bestWeights: Vec[] | null): void {
+    Object.assign(this, { lr: s.lr, decays: s.decays, stopped: s.stopped, best: s.best ?? Infinity, bestStep: s.bestStep, bad: s.bad, bestWeights });
   }
 
   /** Restores the best weights (plateau schedule) and says why training ended. */

@@ -159,3 +159,42 @@ describe('golden: sparsegrad reproduce --full --quick', () => {
     }
   });
 });
+
+describe('golden: a sweep killed in the middle of a run', () => {
+  it('continues that run from its last validation and gives the results of an uninterrupted sweep', async () => {
+    const args = (out: string) => ['reproduce', '--full', '--quick', '--seeds', '1', '--models', 'char-l1', '--jobs', '1', '--quiet', '--out', out];
+    const clean = await execa(bin, args(join(dir, 'clean')), { reject: false });
+    assert.equal(clean.exitCode, 0, clean.stderr);
+    // SIGKILL right after the first run saves its state at step 10: no cleanup, no run.json.
+    const killed = await execa(bin, args(join(dir, 'killed')), { reject: false, env: { SPARSEGRAD_FAULT_DIE_AFTER_STATE: '10' } });
+    assert.equal(killed.signal, 'SIGKILL');
+    const state = join(dir, 'killed', 'char-l1', 'dense', '.seed-1.state.safetensors');
+    assert.ok(existsSync(state), 'the mid-run state survives the kill');
+    assert.equal(readSafetensors(state).metadata.format, 'sparsegrad-train-state-1');
+    const resumed = await execa(bin, args(join(dir, 'killed')), { reject: false });
+    assert.equal(resumed.exitCode, 0, resumed.stderr);
+    assert.ok(!existsSync(state), 'removed once the run finished');
+    // The run went on from step 10 rather than retraining from step 1 (which would give the same numbers).
+    const rep = JSON.parse(readFileSync(join(dir, 'killed', 'char-l1', 'dense', 'seed-1', 'report.json'), 'utf8'));
+    assert.equal(rep.throughput.resumedAtStep, 10);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'clean', 'char-l1', 'dense', 'seed-1', 'report.json'), 'utf8')).throughput.resumedAtStep, null);
+    const runs = (d: string) => JSON.parse(readFileSync(join(dir, d, 'reproduce-full.json'), 'utf8')).runs.map((x: Record<string, unknown>) => ({ ...x, wallSeconds: 0 }));
+    assert.deepEqual(runs('killed'), runs('clean'));
+    const model = (d: string) => readFileSync(join(dir, d, 'char-l1', 'dense', 'seed-1', 'model.safetensors'));
+    assert.deepEqual(model('killed'), model('clean'), 'bit-identical weights');
+  });
+});
+
+describe('golden: a saved state of another config is not resumed', () => {
+  it('trains from step 1 when the state belongs to a different config', async () => {
+    const state = join(dir, 'foreign.state.safetensors');
+    const a = await execa(bin, ['train', ...tiny, '--schedule', 'plateau', '--eval-every', '2', '--steps', '6', '--out', join(dir, 'fa'), '--state', state], { reject: false, env: { SPARSEGRAD_FAULT_DIE_AFTER_STATE: '4' } });
+    assert.equal(a.signal, 'SIGKILL');
+    // Same run but another seed: the saved weights are not this run's; using them would be silently wrong.
+    const b = await execa(bin, ['train', ...tiny, '--schedule', 'plateau', '--eval-every', '2', '--steps', '6', '--seed', '9', '--out', join(dir, 'fb'), '--state', state], { reject: false });
+    assert.equal(b.exitCode, 0, b.stderr);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'fb', 'report.json'), 'utf8')).throughput.resumedAtStep, null);
+    // A run that finishes removes the state file it was given.
+    assert.ok(!existsSync(state));
+  });
+});
