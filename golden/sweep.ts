@@ -26,6 +26,7 @@ import { parseTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainReport } from './trainer.ts';
 import { GATES } from './accounting.ts';
 import { stableJson } from './json.ts';
+import { readSafetensors } from '../streams/safetensors.ts';
 import { DEFAULT_FULL_SEEDS, FULL_MODELS, FULL_QUICK_MODELS, type FullModel } from './full-preset.ts';
 import { modelVerdict, summariseSetting, signedPct, type ModelVerdict, type RunResult, type SettingSummary, NO_LOSS_MARGIN, CONFIDENCE } from './verdict.ts';
 
@@ -147,6 +148,21 @@ export function runResult(r: PlannedRun, report: TrainReport, wallSeconds: numbe
   };
 }
 
+const HEARTBEAT_MS = Number(process.env.SPARSEGRAD_HEARTBEAT_MS ?? 600_000);
+
+/** "at step N of M, validation X bits (best Y)" from a run's saved state, or "starting" before its first validation. */
+function savedProgress(cfg: TrainConfig): string {
+  try {
+    const f = readSafetensors(stateFileOf(cfg));
+    const sc = JSON.parse(f.metadata.scalars ?? '{}') as { step: number; validation: Array<[number, number, number]>; plateau: { lr: number } };
+    const v = sc.validation.at(-1);
+    const best = Math.min(...sc.validation.map((x) => x[2]));
+    return `at step ${sc.step}/${cfg.steps}, validation ${v ? v[2].toFixed(4) : '—'} (best ${best.toFixed(4)}), lr ${sc.plateau.lr}`;
+  } catch {
+    return 'starting (no validation yet)';
+  }
+}
+
 const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 /** One run in its own process (`train --config`), so --jobs uses several cores without sharing a heap. */
@@ -219,15 +235,28 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
     if (lost.length) throw new UserError(`${lost.length} run(s) never finished on the cluster: ${lost.join('; ')}; the others are kept: run the same command again (or --resume ${slurm.work})`);
   } else {
     let next = 0;
+    const inFlight = new Set<PlannedRun>();
+    // A run takes up to hours: a line every few minutes says where the runs in flight are (from their saved states).
+    const heartbeat = bar || o.quiet ? null : setInterval(() => {
+      const where = [...inFlight].map((r) => `${r.model.id} ${r.setting} seed ${r.seed} ${savedProgress(r.config)}`);
+      if (where.length) log(`in flight: ${where.join('; ')}`);
+    }, HEARTBEAT_MS);
+    heartbeat?.unref();
     const worker = async () => {
       while (next < todo.length) {
         const r = todo[next++]!;
+        inFlight.add(r);
         const t = performance.now();
         const report = o.jobs <= 1 ? await train(r.config, { stateFile: stateFileOf(r.config) }) : await trainChild(r.config);
+        inFlight.delete(r);
         finish(r, report, (performance.now() - t) / 1000);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, todo.length)) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, todo.length)) }, worker));
+    } finally {
+      if (heartbeat) clearInterval(heartbeat);
+    }
   }
   bar?.stop();
 
