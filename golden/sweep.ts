@@ -13,6 +13,7 @@
  * absolute paths).
  */
 import { createHash } from 'node:crypto';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -232,7 +233,7 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
       if (isInfrastructureError(x)) lost.push(`${todo[i]!.model.id} ${todo[i]!.setting} seed ${todo[i]!.seed} (${x.infrastructureError})`);
       else finish(todo[i]!, (x as { report: TrainReport }).report, (x as { wallSeconds: number }).wallSeconds);
     });
-    if (lost.length) throw new UserError(`${lost.length} run(s) never finished on the cluster: ${lost.join('; ')}; the others are kept: run the same command again (or --resume ${slurm.work})`);
+    if (lost.length) throw new UserError(`${lost.length} run(s) never finished on the cluster: ${lost.join('; ')}; the finished ones are kept: resume with --resume ${slurm.work}`);
   } else {
     let next = 0;
     const inFlight = new Set<PlannedRun>();
@@ -277,9 +278,23 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
   const markdown = fullMarkdown(opts, plan, settings, verdicts);
   const json = { kind: 'sparsegrad-reproduce-full', options: { ...o, corpus: o.corpus }, criterion: { margin: NO_LOSS_MARGIN, confidence: CONFIDENCE, claimSparsity: 0.8 }, models: fullModels(opts).map((m) => ({ id: m.id, title: m.title, config: { ...m.base, thetas: m.thetas, targets: m.targets } })), runs, settings, verdicts };
   writeFileAtomicSync(join(o.out, 'reproduce-full.md'), markdown);
+  // Where and how these results were made: for docs/results/ (kept apart, as it differs from machine to machine).
+  writeFileAtomicSync(join(o.out, 'provenance.json'), stableJson(await provenance(wallSeconds)));
   // Wall times vary; the rest of this file is deterministic for the same runs.
   writeFileAtomicSync(join(o.out, 'reproduce-full.json'), stableJson(json));
   return { runs, settings, verdicts, markdown, wallSeconds, trained: todo.length, skipped };
+}
+
+/** The command, the commit (git, or SPARSEGRAD_COMMIT when run from an exported tree) and the machine. */
+async function provenance(wallSeconds: number): Promise<Record<string, unknown>> {
+  const git = await execa('git', ['rev-parse', 'HEAD'], { cwd: fileURLToPath(new URL('..', import.meta.url)), reject: false });
+  return {
+    command: ['sparsegrad', ...process.argv.slice(2)].join(' '),
+    commit: git.exitCode === 0 ? git.stdout.trim() : process.env.SPARSEGRAD_COMMIT ?? 'unknown',
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${platform()} ${release()}`, loadAverage: loadavg() },
+    finishedAt: new Date().toISOString(),
+    wallSecondsThisInvocation: wallSeconds,
+  };
 }
 
 const f4 = (x: number) => x.toFixed(4);
