@@ -96,7 +96,7 @@ export function register(program: Command): void {
       const r = await train(cfg, { products, stateFile: o.state });
       const a = r.accounting.lstm;
       process.stdout.write(
-        `validation ${r.final.validBpc.toFixed(4)} ${cfg.model === 'word' ? `bits/word (perplexity ${r.final.validPerplexity.toFixed(1)}` : `bpc (`}loss ${r.final.validLoss.toFixed(4)}), ` +
+        `validation ${r.final.validBpc.toFixed(4)} ${cfg.model === 'word' ? `bits/word (perplexity ${r.final.validPerplexity.toFixed(1)}, ` : `bpc (`}loss ${r.final.validLoss.toFixed(4)}), ` +
         (cfg.schedule === 'plateau' ? `${r.stop.converged ? `converged: stopped on a plateau at step ${r.final.step}` : `NOT converged: the budget of ${r.final.step} steps ran out`} (best validation at step ${r.final.bestStep}), ` : '') +
         `dz sparsity ${(100 * a.sparsityAfter).toFixed(1)}%, ` +
         `${(100 * a.redundantFraction).toFixed(1)}% of LSTM training MACs redundant, ${Math.round(r.throughput.tokensPerSec)} tokens/s\n` +

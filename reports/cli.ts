@@ -17,7 +17,7 @@ export function register(program: Command): void {
   program
     .command('report')
     .description('write the study report: one self-contained HTML page with the sparsity, loss, cycle and area/Fmax plots, from the JSON outputs of reproduce, train, cosim and fpga')
-    .option('--results <dir>', 'folder searched (recursively) for reproduce.json, train report.json, cosim-report.json and fpga report.json', 'out')
+    .option('--results <dir>', 'folder searched (recursively) for reproduce-full.json, reproduce.json, train report.json, cosim-report.json and fpga report.json', 'out')
     .requiredOption('--out <file.html>', 'HTML file to write')
     .action((raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse(raw);
@@ -35,7 +35,7 @@ export function register(program: Command): void {
       mkdirSync(dirname(out), { recursive: true });
       // Written whole then renamed, so a reader never sees half a page.
       writeFileAtomicSync(out, rep.html);
-      process.stdout.write(`wrote ${o.out}: ${rep.plots} plot(s) from ${inputs.reproduce.length} reproduce, ${inputs.train.length} train, ${inputs.cosim.length} cosim, ${inputs.fpga.length} fpga report(s)\n`);
+      process.stdout.write(`wrote ${o.out}: ${rep.plots} plot(s) from ${inputs.full.length} reproduce --full, ${inputs.reproduce.length} reproduce, ${inputs.train.length} train, ${inputs.cosim.length} cosim, ${inputs.fpga.length} fpga report(s)\n`);
       if (rep.missing.length) process.stdout.write(`missing inputs (their sections say how to produce them): ${rep.missing.join(', ')}\n`);
       for (const u of inputs.unusable) process.stdout.write(`unusable: ${u.file} (${u.kind}): ${u.problem}\n`);
     });

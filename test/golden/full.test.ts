@@ -112,6 +112,20 @@ describe('golden: the word-level model', () => {
     const a = rep.accounting.layers[0].gates.i;
     assert.equal(a.backwardData.dense, a.dzTotal * (5 + 6));
   });
+
+  it('its dumps run through the engine: co-simulated bit-exactly with K = E + H tiled over the preset', async function () {
+    this.timeout(300_000);
+    // tiny preset: R = 4H = 24 ≤ rMax 64, K = E + H = 14 + 6 = 20 > kMax 16, so the columns are tiled.
+    const out = join(dir, 'word-engine');
+    const t = await execa(bin, ['train', ...tiny, '--model', 'word', '--words', '40', '--embedding', '14', '--steps', '2', '--target-sparsity', '0.8', '--out', out, '--dump-streams', join(out, 'd')], { reject: false });
+    assert.equal(t.exitCode, 0, t.stderr);
+    const c = await execa(bin, ['cosim', '--preset', 'tiny', '--streams', join(out, 'd', 'step-2.safetensors'), '--no-vcd', '--out', join(out, 'cosim')], { reject: false });
+    assert.equal(c.exitCode, 0, c.stdout + c.stderr);
+    const rep = JSON.parse(readFileSync(join(out, 'cosim', 'cosim-report.json'), 'utf8'));
+    assert.equal(rep.pass, true);
+    assert.equal(rep.mismatches, 0);
+    assert.ok(rep.sparsity > 0.79 && rep.cycles < rep.denseCycles, `sparsity ${rep.sparsity}, ${rep.cycles} cycles against ${rep.denseCycles} dense`);
+  });
 });
 
 describe('golden: sparsegrad reproduce --full --quick', () => {
