@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { EXIT, UserError } from '../cli/errors.ts';
 import { zodIssueMessage } from '../cli/suggest.ts';
+import { stableJson } from './json.ts';
 
 export const DEFAULT_CORPUS = 'data/tinyshakespeare/input.txt';
 
@@ -64,6 +65,19 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
  * at lr 1 barely moves in a few hundred steps (measured: 4.8 bpc after 100).
  */
 export const TRAIN_DEFAULTS: TrainConfig = TrainConfigSchema.parse({});
+
+/**
+ * The settings of a config that make its results, as a stable string: without
+ * where outputs go and how loudly (out, quiet, and what the caller lists in
+ * `also`), and without keys at their default, so a setting added later with a
+ * default that keeps the old behaviour leaves the identity of earlier runs
+ * unchanged (resumable sweeps and saved states stay valid across versions).
+ */
+export function configIdentity(cfg: TrainConfig, also: readonly (keyof TrainConfig)[] = []): string {
+  const skip = new Set<string>(['out', 'quiet', ...also]);
+  const kept = Object.entries(cfg).filter(([k, v]) => !skip.has(k) && JSON.stringify(v) !== JSON.stringify((TRAIN_DEFAULTS as Record<string, unknown>)[k]));
+  return stableJson(Object.fromEntries(kept));
+}
 
 const flagOf = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 

@@ -9,16 +9,14 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Tensor } from '../streams/safetensors.ts';
 import { readSafetensors, writeSafetensors } from '../streams/safetensors.ts';
-import { stableJson } from './json.ts';
-import type { TrainConfig } from './config.ts';
+import { configIdentity, type TrainConfig } from './config.ts';
 import { flatParams, type Params, type Vec } from './model.ts';
 import type { Network } from './network.ts';
 import type { LayerCounts } from './lstm.ts';
 
-/** What of a config a saved state must match: everything but where outputs go and how loudly. */
+/** What of a config a saved state must match: its identity (golden/config.ts), corpus path included. */
 export function stateKey(cfg: TrainConfig): string {
-  const { out: _o, quiet: _q, ...rest } = cfg;
-  return stableJson(rest);
+  return configIdentity(cfg);
 }
 
 export interface SavedScalars {

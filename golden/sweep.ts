@@ -23,7 +23,7 @@ import cliProgress from 'cli-progress';
 import { writeFileAtomicSync } from '../cli/atomic.ts';
 import { UserError } from '../cli/errors.ts';
 import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
-import { parseTrainConfig, type TrainConfig } from './config.ts';
+import { configIdentity, parseTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainReport } from './trainer.ts';
 import { GATES } from './accounting.ts';
 import { stableJson } from './json.ts';
@@ -52,10 +52,9 @@ export interface PlannedRun {
 export const settingName = (c: Pick<TrainConfig, 'threshold' | 'targetSparsity'>): string =>
   c.targetSparsity !== null ? `target-${c.targetSparsity}` : c.threshold === 0 ? 'dense' : `theta-${c.threshold}`;
 
-/** sha256 of the training settings that change results (not out, quiet, or the corpus path) and of the corpus bytes. */
+/** sha256 of the config's identity (golden/config.ts: the settings that change results, not the corpus path) and of the corpus bytes. */
 export function configHash(cfg: TrainConfig, corpusDigest: string): string {
-  const { out: _o, quiet: _q, corpus: _c, ...rest } = cfg;
-  return createHash('sha256').update(stableJson({ ...rest, corpusSha256: corpusDigest })).digest('hex');
+  return createHash('sha256').update(`${configIdentity(cfg, ['corpus'])}corpus sha256 ${corpusDigest}\n`).digest('hex');
 }
 
 function corpusDigest(path: string): string {

@@ -212,3 +212,20 @@ describe('golden: a saved state of another config is not resumed', () => {
     assert.ok(!existsSync(state));
   });
 });
+
+describe('golden: the identity of a run', () => {
+  it('ignores outputs and keys at their default, and changes with any setting that changes results', async () => {
+    const { configIdentity, parseTrainConfig } = await import('../../golden/config.ts');
+    const { configHash } = await import('../../golden/sweep.ts');
+    const a = parseTrainConfig({ hidden: 16, out: 'x', quiet: true });
+    assert.equal(configIdentity(a), configIdentity(parseTrainConfig({ hidden: 16, out: 'elsewhere' })));
+    // A key at its default is left out, so a key added later with a neutral default leaves old runs valid.
+    assert.equal(configIdentity(a), configIdentity(parseTrainConfig({ hidden: 16, momentum: 0.9 })));
+    assert.doesNotMatch(configIdentity(a), /momentum/);
+    for (const change of [{ momentum: 0.5 }, { seed: 2 }, { threshold: 1e-5 }, { schedule: 'plateau', evalEvery: 5 }, { model: 'word' }]) {
+      assert.notEqual(configIdentity(parseTrainConfig({ hidden: 16, ...change })), configIdentity(a), JSON.stringify(change));
+    }
+    assert.notEqual(configHash(a, 'corpus-one'), configHash(a, 'corpus-two'), 'the corpus bytes count');
+    assert.equal(configHash(a, 'c'), configHash(parseTrainConfig({ hidden: 16, corpus: '/abs/other/path' }), 'c'), 'its path does not');
+  });
+});
