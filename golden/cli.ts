@@ -111,6 +111,7 @@ export function register(program: Command): void {
     .option('--corpus <file>', 'training text', DEFAULT_CORPUS)
     .option('--quick', 'a tiny model and budget (seconds; for tests); with --full, tiny models of the same structure')
     .option('--full', 'train every model and setting of golden/full-preset.ts to convergence (plateau schedule, early stopping) over several seeds; resumable: a rerun keeps the finished runs')
+    .option('--summarise', 'with --full: train nothing, summarise the runs finished so far into reproduce-full-partial.md/.json (a sweep still running)')
     .option('--seeds <n>', `with --full: seeds per setting (default ${DEFAULT_FULL_SEEDS})`, num('--seeds'))
     .option('--models <list>', `with --full: models to train, comma separated (${FULL_MODELS.map((m) => m.id).join(', ')})`, (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .option('--steps <n>', 'SGD steps per run (overrides the preset)', num('--steps'))
@@ -128,7 +129,7 @@ export function register(program: Command): void {
       if (opts.full) {
         const f = await reproduceFull(opts, slurm);
         process.stdout.write(f.markdown);
-        process.stdout.write(`\n${f.runs.length} runs (${f.trained} trained now, ${f.skipped} kept from before) in ${f.wallSeconds.toFixed(0)} s wall time; wrote ${opts.out}/reproduce-full.json and ${opts.out}/reproduce-full.md\n`);
+        process.stdout.write(`\n${f.runs.length} runs (${f.trained} trained now, ${f.skipped} kept from before) in ${f.wallSeconds.toFixed(0)} s wall time; wrote ${f.file} and its .md\n`);
         return;
       }
       const r = await reproduce(opts, slurm);

@@ -37,6 +37,7 @@ const OptionsSchema = z.object({
   corpus: z.string().default(DEFAULT_CORPUS),
   quick: z.boolean().default(false),
   full: z.boolean().default(false),
+  summarise: z.boolean().default(false),
   seeds: z.number().int().min(1).max(100).optional(),
   models: z.array(z.string()).optional(),
   steps: z.number().int().min(1).optional(),
@@ -52,7 +53,7 @@ const OptionsSchema = z.object({
 export type ReproduceOptions = z.infer<typeof OptionsSchema>;
 
 export function parseReproduceOptions(raw: Record<string, unknown>): ReproduceOptions {
-  const r = OptionsSchema.safeParse({ ...raw, quick: Boolean(raw.quick), full: Boolean(raw.full), quiet: Boolean(raw.quiet) });
+  const r = OptionsSchema.safeParse({ ...raw, quick: Boolean(raw.quick), full: Boolean(raw.full), summarise: Boolean(raw.summarise), quiet: Boolean(raw.quiet) });
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new UserError(`--${String(issue.path[0] ?? '')}: ${issue.message}`);
@@ -61,7 +62,8 @@ export function parseReproduceOptions(raw: Record<string, unknown>): ReproduceOp
   // The full preset fixes its models and settings (golden/full-preset.ts); the single-run overrides would make it another experiment.
   const overrides = (['steps', 'hidden', 'layers', 'thetas', 'targets'] as const).filter((k) => o[k] !== undefined);
   if (o.full && overrides.length) throw new UsageError(`--${overrides[0]} does not apply to --full (its models and settings are fixed in golden/full-preset.ts); use --models to pick models`);
-  if (!o.full && (o.seeds !== undefined || o.models !== undefined)) throw new UsageError(`--${o.seeds !== undefined ? 'seeds' : 'models'} applies to --full only`);
+  const fullOnly = (['seeds', 'models', 'summarise'] as const).find((k) => o[k] !== undefined && o[k] !== false);
+  if (!o.full && fullOnly) throw new UsageError(`--${fullOnly} applies to --full only`);
   return o;
 }
 

@@ -39,6 +39,8 @@ export interface FullOptions {
   jobs: number;
   out: string;
   quiet: boolean;
+  /** Train nothing: summarise the runs finished so far (a sweep still running, or stopped). */
+  summarise?: boolean;
 }
 
 export interface PlannedRun {
@@ -189,6 +191,8 @@ export interface FullResult {
   wallSeconds: number;
   trained: number;
   skipped: number;
+  complete: boolean;
+  file: string;
 }
 
 export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Promise<FullResult> {
@@ -201,10 +205,13 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
     const f = finishedReport(r);
     if (f) results.set(r, runResult(r, f.report, f.wallSeconds));
   }
-  const todo = plan.filter((r) => !results.has(r));
+  const missing = plan.filter((r) => !results.has(r));
+  const todo = o.summarise ? [] : missing;
   const skipped = plan.length - todo.length;
   const log = (line: string) => { if (!o.quiet) process.stderr.write(`reproduce --full: ${line}\n`); };
-  log(`${plan.length} runs planned, ${skipped} already finished (kept), ${todo.length} to train${slurm ? ' on Slurm' : ` on ${o.jobs} job(s)`}; results in ${o.out}`);
+  log(o.summarise
+    ? `${plan.length} runs planned, ${skipped} finished; summarising those (--summarise trains nothing)`
+    : `${plan.length} runs planned, ${skipped} already finished (kept), ${todo.length} to train${slurm ? ' on Slurm' : ` on ${o.jobs} job(s)`}; results in ${o.out}`);
   const bar = o.quiet || slurm || !process.stderr.isTTY ? null : new cliProgress.SingleBar({ format: 'reproduce --full {bar} {value}/{total} runs | {what}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
   bar?.start(plan.length, skipped, { what: '' });
   let done = skipped;
@@ -260,28 +267,35 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
   }
   bar?.stop();
 
-  const runs = plan.map((r) => results.get(r)!);
+  const runs = plan.filter((r) => results.has(r)).map((r) => results.get(r)!);
+  const complete = runs.length === plan.length;
   const settings: SettingSummary[] = [];
   const verdicts: ModelVerdict[] = [];
   for (const model of fullModels(opts)) {
     const of = runs.filter((r) => r.model === model.id);
+    if (of.length === 0) continue;
     const names = [...new Set(of.map((r) => r.setting))];
     const dense = of.filter((r) => r.setting === 'dense');
     const ss = names.map((n) => summariseSetting(of.filter((r) => r.setting === n), n === 'dense' ? null : dense));
     settings.push(...ss);
     const v = modelVerdict(model.id, ss);
+    const planned = plan.filter((r) => r.model.id === model.id).length;
+    // A partial sweep is a progress note, not a result: its numbers are shown, its verdict is withheld.
     // Tiny models at tiny budgets say nothing about the paper's claim, whatever their numbers.
-    verdicts.push(o.quick ? { model: model.id, verdict: 'cannot tell', text: `No claim from --quick runs (tiny models, for tests); the statistics alone said: ${v.verdict}.` } : v);
+    if (of.length < planned) verdicts.push({ model: model.id, verdict: 'cannot tell', text: `Partial: ${of.length} of ${planned} runs of ${model.id} finished; no verdict until they all have (the statistics so far said: ${v.verdict}).` });
+    else verdicts.push(o.quick ? { model: model.id, verdict: 'cannot tell', text: `No claim from --quick runs (tiny models, for tests); the statistics alone said: ${v.verdict}.` } : v);
   }
   const wallSeconds = (performance.now() - t0) / 1000;
   const markdown = fullMarkdown(opts, plan, settings, verdicts);
-  const json = { kind: 'sparsegrad-reproduce-full', options: { ...o, corpus: o.corpus }, criterion: { margin: NO_LOSS_MARGIN, confidence: CONFIDENCE, claimSparsity: 0.8 }, models: fullModels(opts).map((m) => ({ id: m.id, title: m.title, config: { ...m.base, thetas: m.thetas, targets: m.targets } })), runs, settings, verdicts };
-  writeFileAtomicSync(join(o.out, 'reproduce-full.md'), markdown);
+  const json = { kind: 'sparsegrad-reproduce-full', complete, runsPlanned: plan.length, options: { ...o, corpus: o.corpus }, criterion: { margin: NO_LOSS_MARGIN, confidence: CONFIDENCE, claimSparsity: 0.8 }, models: fullModels(opts).map((m) => ({ id: m.id, title: m.title, config: { ...m.base, thetas: m.thetas, targets: m.targets } })), runs, settings, verdicts };
+  // A partial summary gets names of its own, so it is never mistaken for (or overwrites) the finished sweep's files.
+  const stem = complete ? 'reproduce-full' : 'reproduce-full-partial';
+  writeFileAtomicSync(join(o.out, `${stem}.md`), markdown);
   // Where and how these results were made: for docs/results/ (kept apart, as it differs from machine to machine).
-  writeFileAtomicSync(join(o.out, 'provenance.json'), stableJson(await provenance(wallSeconds)));
+  writeFileAtomicSync(join(o.out, complete ? 'provenance.json' : 'provenance-partial.json'), stableJson(await provenance(wallSeconds)));
   // Wall times vary; the rest of this file is deterministic for the same runs.
-  writeFileAtomicSync(join(o.out, 'reproduce-full.json'), stableJson(json));
-  return { runs, settings, verdicts, markdown, wallSeconds, trained: todo.length, skipped };
+  writeFileAtomicSync(join(o.out, `${stem}.json`), stableJson(json));
+  return { runs, settings, verdicts, markdown, wallSeconds, trained: todo.length, skipped, complete, file: join(o.out, `${stem}.json`) };
 }
 
 /** The command, the commit (git, or SPARSEGRAD_COMMIT when run from an exported tree) and the machine. */
@@ -301,9 +315,11 @@ const pm = (m: { mean: number; sd: number }, f: (x: number) => string) => `${f(m
 const pct1 = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function fullMarkdown(o: FullOptions, plan: PlannedRun[], settings: SettingSummary[], verdicts: ModelVerdict[]): string {
+  const finished = settings.reduce((a, s) => a + s.seeds.length, 0);
   const L: string[] = ['# sparsegrad reproduce --full', ''];
+  if (finished < plan.length) L.push(`**Partial: ${finished} of ${plan.length} runs finished.** A progress note, not a result: no verdict is given until every run has finished.`, '');
   L.push(`Corpus ${o.corpus}; ${o.seeds ?? DEFAULT_FULL_SEEDS} seed(s) per setting; mean ± sd over seeds. Δ vs dense: difference of mean validation bits per token relative to dense, with the Welch ${Math.round(100 * CONFIDENCE)}% confidence interval. Verdict per setting: "holds" when the interval's upper end is within +${Math.round(100 * NO_LOSS_MARGIN)}%, "does not hold" when its lower end is above it, else "cannot tell"; never "holds" unless every run of the setting and of dense converged (stopped on a plateau, not by the budget).`, '');
-  for (const model of [...new Set(plan.map((r) => r.model))]) {
+  for (const model of [...new Set(plan.map((r) => r.model))].filter((m) => settings.some((s) => s.model === m.id))) {
     const c = plan.find((r) => r.model === model)!.config;
     const unit = c.model === 'word' ? 'bits/word' : 'bpc';
     L.push(`## ${model.id}: ${model.title}`, '');

@@ -26,6 +26,7 @@ type Setting = FullJson['settings'][number];
 /** Why the page may not state a claim for this model from this file ('' when it may). */
 export function claimBlocker(full: FullJson, model: string): string {
   if (full.options.quick) return 'these are --quick runs (tiny models), not the experiment';
+  if (full.complete === false) return `a partial sweep (${full.runs.length} of ${full.runsPlanned ?? '?'} runs finished): a progress note`;
   const runs = full.runs.filter((r) => r.model === model);
   const seeds = new Set(runs.map((r) => r.seed)).size;
   if (seeds < 2) return `${seeds} seed: no confidence interval`;

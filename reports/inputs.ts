@@ -37,6 +37,9 @@ const meanSd = z.object({ mean: num, sd: num });
 /** `sparsegrad reproduce --full` → reproduce-full.json (golden/sweep.ts, golden/verdict.ts) */
 export const fullSchema = z.object({
   kind: z.literal('sparsegrad-reproduce-full'),
+  /** false: a --summarise of a sweep still running (older files have no key: complete). */
+  complete: z.boolean().optional(),
+  runsPlanned: num.optional(),
   options: z.object({ seeds: num.optional(), quick: z.boolean() }).passthrough(),
   criterion: z.object({ margin: num, confidence: num, claimSparsity: num }),
   models: z.array(z.object({ id: z.string(), title: z.string() }).passthrough()).min(1),

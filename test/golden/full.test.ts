@@ -229,3 +229,21 @@ describe('golden: the identity of a run', () => {
     assert.equal(configHash(a, 'c'), configHash(parseTrainConfig({ hidden: 16, corpus: '/abs/other/path' }), 'c'), 'its path does not');
   });
 });
+
+describe('golden: reproduce --full --summarise', () => {
+  it('summarises the finished runs of an unfinished sweep under other names, with no verdict', async () => {
+    const out = join(dir, 'partial');
+    const args = ['reproduce', '--full', '--quick', '--seeds', '2', '--models', 'char-l1', '--jobs', '1', '--quiet', '--out', out];
+    // Seed 1 of every setting only: the first half of the plan.
+    assert.equal((await execa(bin, [...args.filter((a) => a !== '2' && a !== '--seeds'), '--seeds', '1'])).exitCode, 0);
+    rmSync(join(out, 'reproduce-full.json'));
+    const r = await execa(bin, [...args, '--summarise'], { reject: false });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.ok(!existsSync(join(out, 'reproduce-full.json')), 'the partial summary does not pose as the finished sweep');
+    const j = JSON.parse(readFileSync(join(out, 'reproduce-full-partial.json'), 'utf8'));
+    assert.deepEqual([j.complete, j.runs.length, j.runsPlanned], [false, 6, 12]);
+    assert.match(j.verdicts[0].verdict, /cannot tell/);
+    assert.match(r.stdout, /\*\*Partial: 6 of 12 runs finished\.\*\*/);
+    assert.ok(!existsSync(join(out, 'char-l1', 'dense', 'seed-2')), 'nothing was trained');
+  });
+});

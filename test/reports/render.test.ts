@@ -174,6 +174,10 @@ describe('sparsegrad report', function () {
       runs: base.runs.filter((r: { model: string }) => r.model === 'char-l1').flatMap((r: { seed: number }) => (r.seed === 1 ? seeds.map((seed) => ({ ...r, seed, converged: true })) : [])),
       verdicts: [{ model: 'char-l1', verdict: 'holds', text: 'The claim holds for char-l1: target-0.8 (test).' }, { model: 'word', verdict: 'cannot tell', text: 'Cannot tell.' }] };
     assert.match(await page('claim-converged', converged), /The claim holds for char-l1/);
+    // The same runs as a partial summary of a sweep still running: a progress note, no claim.
+    const partial = await page('claim-partial', { ...converged, complete: false, runsPlanned: 36 });
+    assert.doesNotMatch(partial, /The claim holds/);
+    assert.match(partial, /a partial sweep \(18 of 36 runs finished\)/);
     // The same file with one run at its budget (an edited or inconsistent file): no claim, and the page says why.
     converged.runs[0].converged = false;
     const open = await page('claim-open', converged);
