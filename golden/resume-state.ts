@@ -23,6 +23,8 @@ export interface SavedScalars {
   step: number;
   batchPosition: number;
   trainSeconds: number;
+  /** Absent in states saved before it was recorded. */
+  wallSeconds?: number;
   validTokens: number;
   gradNorms: number[];
   dzSparsity: number[];

@@ -178,9 +178,8 @@ async function trainChild(cfg: TrainConfig): Promise<TrainReport> {
 
 /** The Slurm point runner of a --full run: trains and returns the report with its wall time. */
 export async function trainTimedPoint(_options: unknown, point: unknown): Promise<{ report: TrainReport; wallSeconds: number }> {
-  const t0 = performance.now();
   const report = await train(point as TrainConfig, { stateFile: stateFileOf(point as TrainConfig) });
-  return { report, wallSeconds: (performance.now() - t0) / 1000 };
+  return { report, wallSeconds: report.throughput.wallSeconds };
 }
 
 export interface FullResult {
@@ -253,10 +252,10 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
       while (next < todo.length) {
         const r = todo[next++]!;
         inFlight.add(r);
-        const t = performance.now();
         const report = o.jobs <= 1 ? await train(r.config, { stateFile: stateFileOf(r.config) }) : await trainChild(r.config);
         inFlight.delete(r);
-        finish(r, report, (performance.now() - t) / 1000);
+        // The trainer's wall time: it includes the time before a kill when the run was resumed.
+        finish(r, report, report.throughput.wallSeconds);
       }
     };
     try {
@@ -276,7 +275,8 @@ export async function reproduceFull(o: FullOptions, slurm?: SlurmCampaign): Prom
     if (of.length === 0) continue;
     const names = [...new Set(of.map((r) => r.setting))];
     const dense = of.filter((r) => r.setting === 'dense');
-    const ss = names.map((n) => summariseSetting(of.filter((r) => r.setting === n), n === 'dense' ? null : dense));
+    // Without a finished dense run (a partial summary) there is nothing to compare against yet.
+    const ss = names.map((n) => summariseSetting(of.filter((r) => r.setting === n), n === 'dense' || dense.length === 0 ? null : dense));
     settings.push(...ss);
     const v = modelVerdict(model.id, ss);
     const planned = plan.filter((r) => r.model.id === model.id).length;

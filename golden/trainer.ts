@@ -49,8 +49,11 @@ export interface TrainReport {
   accounting: MacSummary;
   /** Quantiles of |dz| before thresholding at the last step, per layer: a guide for choosing θ. */
   dzMagnitudeQuantiles: { layer: number; quantiles: Record<string, number> }[];
-  /** resumedAtStep: the step of the saved state this process continued from (null: trained from step 1). */
-  throughput: { tokensPerSec: number; trainSeconds: number; tokens: number; resumedAtStep: number | null };
+  /**
+   * trainSeconds: in training steps; wallSeconds: the whole run with its validations, both summed over the
+   * processes of a resumed run; resumedAtStep: the step of the saved state this process continued from (null: from step 1).
+   */
+  throughput: { tokensPerSec: number; trainSeconds: number; wallSeconds: number; tokens: number; resumedAtStep: number | null };
   checkpoint: string;
   dumps: string[];
 }
@@ -178,6 +181,9 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
   const validation: [number, number, number][] = [];
   const sparsityTrajectory: number[][] = [];
   let trainSeconds = 0;
+  // Wall time of the run, carried through saved states: the start is moved back by the time spent before.
+  let wallStart = performance.now();
+  const wallSeconds = () => (performance.now() - wallStart) / 1000;
   let validTokens = 0;
   const plateau = new PlateauSchedule(cfg, params);
   let seen = gateCounts(net);
@@ -192,6 +198,7 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
       resumedAtStep = sc.step;
       batcher.position = sc.batchPosition;
       trainSeconds = sc.trainSeconds;
+      wallStart -= (sc.wallSeconds ?? sc.trainSeconds) * 1000;
       validTokens = sc.validTokens;
       gradNorms.push(...sc.gradNorms);
       dzSparsity.push(...sc.dzSparsity);
@@ -207,7 +214,7 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
   const save = (step: number) => {
     if (!stateFile) return;
     saveState(stateFile, cfg, {
-      step, batchPosition: batcher.position, trainSeconds, validTokens, gradNorms, dzSparsity, trainLoss, validation, sparsityTrajectory, seen,
+      step, batchPosition: batcher.position, trainSeconds, wallSeconds: wallSeconds(), validTokens, gradNorms, dzSparsity, trainLoss, validation, sparsityTrajectory, seen,
       counts: net.counts, plateau: plateau.snapshot(),
     }, { params, velocity, bestWeights: plateau.bestWeightsOrNull, net });
     if (dieAt === step) process.kill(process.pid, 'SIGKILL');
@@ -306,7 +313,7 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
     thresholdMode: { kind: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : null, targetSparsity: cfg.targetSparsity },
     accounting,
     dzMagnitudeQuantiles,
-    throughput: { tokensPerSec: (stepsDone * T * B) / trainSeconds, trainSeconds, tokens: stepsDone * T * B, resumedAtStep },
+    throughput: { tokensPerSec: (stepsDone * T * B) / trainSeconds, trainSeconds, wallSeconds: wallSeconds(), tokens: stepsDone * T * B, resumedAtStep },
     checkpoint,
     dumps,
   };
