@@ -79,6 +79,16 @@ export function configIdentity(cfg: TrainConfig, also: readonly (keyof TrainConf
   return stableJson(Object.fromEntries(kept));
 }
 
+/**
+ * The identity of a run up to its budget: with the `plateau` schedule nothing
+ * before step n depends on --steps (the rate follows the validations, not the
+ * budget), so a run given a larger budget is the same run, continued. A saved
+ * state, or a run that converged, stays valid when the budget is raised.
+ */
+export function runIdentity(cfg: TrainConfig, also: readonly (keyof TrainConfig)[] = []): string {
+  return configIdentity(cfg, cfg.schedule === 'plateau' ? ['steps', ...also] : also);
+}
+
 const flagOf = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
 /**

@@ -9,14 +9,14 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Tensor } from '../streams/safetensors.ts';
 import { readSafetensors, writeSafetensors } from '../streams/safetensors.ts';
-import { configIdentity, type TrainConfig } from './config.ts';
+import { runIdentity, type TrainConfig } from './config.ts';
 import { flatParams, type Params, type Vec } from './model.ts';
 import type { Network } from './network.ts';
 import type { LayerCounts } from './lstm.ts';
 
-/** What of a config a saved state must match: its identity (golden/config.ts), corpus path included. */
+/** What of a config a saved state must match: its identity up to the budget (golden/config.ts), corpus path included. */
 export function stateKey(cfg: TrainConfig): string {
-  return configIdentity(cfg);
+  return runIdentity(cfg);
 }
 
 export interface SavedScalars {

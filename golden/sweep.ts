@@ -23,7 +23,7 @@ import cliProgress from 'cli-progress';
 import { writeFileAtomicSync } from '../cli/atomic.ts';
 import { UserError } from '../cli/errors.ts';
 import { isInfrastructureError, runOnSlurm, type SlurmCampaign } from '../cluster/campaign.ts';
-import { configIdentity, parseTrainConfig, type TrainConfig } from './config.ts';
+import { runIdentity, parseTrainConfig, type TrainConfig } from './config.ts';
 import { train, type TrainReport } from './trainer.ts';
 import { GATES } from './accounting.ts';
 import { stableJson } from './json.ts';
@@ -54,9 +54,12 @@ export interface PlannedRun {
 export const settingName = (c: Pick<TrainConfig, 'threshold' | 'targetSparsity'>): string =>
   c.targetSparsity !== null ? `target-${c.targetSparsity}` : c.threshold === 0 ? 'dense' : `theta-${c.threshold}`;
 
-/** sha256 of the config's identity (golden/config.ts: the settings that change results, not the corpus path) and of the corpus bytes. */
+/**
+ * sha256 of the run's identity (golden/config.ts: the settings that change results, not the corpus path, and
+ * for `plateau` runs not the budget) and of the corpus bytes.
+ */
 export function configHash(cfg: TrainConfig, corpusDigest: string): string {
-  return createHash('sha256').update(`${configIdentity(cfg, ['corpus'])}corpus sha256 ${corpusDigest}\n`).digest('hex');
+  return createHash('sha256').update(`${runIdentity(cfg, ['corpus'])}corpus sha256 ${corpusDigest}\n`).digest('hex');
 }
 
 function corpusDigest(path: string): string {
@@ -117,7 +120,10 @@ export function finishedReport(r: PlannedRun): { report: TrainReport; wallSecond
   try {
     const record = JSON.parse(readFileSync(rec, 'utf8')) as RunRecord;
     if (record.configHash !== r.hash) return null;
-    return { report: JSON.parse(readFileSync(rep, 'utf8')) as TrainReport, wallSeconds: record.wallSeconds };
+    const report = JSON.parse(readFileSync(rep, 'utf8')) as TrainReport;
+    // A run stopped by a smaller budget than today's is unfinished: it continues from its kept state.
+    if (report.stop.reason === 'budget' && report.final.step < r.config.steps) return null;
+    return { report, wallSeconds: record.wallSeconds };
   } catch {
     return null;
   }

@@ -68,7 +68,8 @@ export interface TrainOptions {
   onStep?: (step: number, loss: number) => void;
   /**
    * Resumable run: the state is saved here at every validation (golden/resume-state.ts) and, when the
-   * file holds the state of this very config, training continues from it. Removed when the run ends.
+   * file holds the state of this very config (up to --steps, for `plateau`), training continues from it.
+   * Removed when the run ends, unless it stopped at its budget (a larger budget continues it).
    * Not with gradient dumps (a dumped step must be trained in the same process that dumps it).
    */
   stateFile?: string;
@@ -138,8 +139,9 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     const report = await trainStaged(cfg, opts, { corpus, params, net, evalNet, batcher, mode, dumpSteps, dumps, dumpDir, outDir });
     dumpDir?.commitSync();
     outDir?.commitSync();
-    // The outputs are published: the run is done and its mid-run state is of no further use.
-    if (opts.stateFile) removeState(opts.stateFile);
+    // The outputs are published: the run is done and its mid-run state is of no further use, except
+    // for a plateau run stopped by its budget, which a larger budget continues from it.
+    if (opts.stateFile && report.stop.reason !== 'budget') removeState(opts.stateFile);
     return report;
   } catch (e) {
     dumpDir?.discardSync();

@@ -247,3 +247,21 @@ describe('golden: reproduce --full --summarise', () => {
     assert.ok(!existsSync(join(out, 'char-l1', 'dense', 'seed-2')), 'nothing was trained');
   });
 });
+
+describe('golden: raising the budget of a plateau run', () => {
+  it('continues a run stopped by its budget from its kept state, as if it had had the larger budget', async () => {
+    const state = join(dir, 'budget.state.safetensors');
+    const run = (steps: string, out: string, withState: boolean) =>
+      execa(bin, ['train', ...tiny, '--schedule', 'plateau', '--eval-every', '2', '--steps', steps, '--out', join(dir, out), ...(withState ? ['--state', state] : [])], { reject: false });
+    assert.equal((await run('6', 'b6', true)).exitCode, 0);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'b6', 'report.json'), 'utf8')).stop.reason, 'budget');
+    assert.ok(existsSync(state), 'a run stopped by its budget keeps its state');
+    assert.equal((await run('14', 'b14', true)).exitCode, 0);
+    assert.equal((await run('14', 'straight', false)).exitCode, 0);
+    const rep = (d: string) => JSON.parse(readFileSync(join(dir, d, 'report.json'), 'utf8'));
+    assert.equal(rep('b14').throughput.resumedAtStep, 4, 'the last state saved before the budget of 6');
+    const strip = (r: Record<string, unknown>) => ({ ...r, throughput: null, config: { ...(r.config as object), out: null }, checkpoint: null });
+    assert.deepEqual(strip(rep('b14')), strip(rep('straight')));
+    assert.deepEqual(readFileSync(join(dir, 'b14', 'model.safetensors')), readFileSync(join(dir, 'straight', 'model.safetensors')));
+  });
+});
