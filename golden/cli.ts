@@ -107,7 +107,7 @@ export function register(program: Command): void {
 
   addExecutorOptions(program
     .command('reproduce')
-    .description("the paper's experiment: dense baseline vs several θ and target sparsities on one seed and budget; prints and writes a table")
+    .description("the paper's experiment: dense baseline vs several θ and target sparsities on one seed and budget; prints and writes a table. With --full: three models trained to convergence over several seeds, with confidence intervals and a verdict (docs/results/README.md)")
     .option('--corpus <file>', 'training text', DEFAULT_CORPUS)
     .option('--quick', 'a tiny model and budget (seconds; for tests); with --full, tiny models of the same structure')
     .option('--full', 'train every model and setting of golden/full-preset.ts to convergence (plateau schedule, early stopping) over several seeds; resumable: a rerun keeps the finished runs')
