@@ -187,9 +187,10 @@ describe('golden: a sweep killed in the middle of a run', () => {
     assert.equal(readSafetensors(state).metadata.format, 'sparsegrad-train-state-1');
     const resumed = await execa(bin, args(join(dir, 'killed')), { reject: false });
     assert.equal(resumed.exitCode, 0, resumed.stderr);
-    assert.ok(!existsSync(state), 'removed once the run finished');
     // The run went on from step 10 rather than retraining from step 1 (which would give the same numbers).
     const rep = JSON.parse(readFileSync(join(dir, 'killed', 'char-l1', 'dense', 'seed-1', 'report.json'), 'utf8'));
+    // Removed once the run finished, unless its budget stopped it (a larger budget would continue from it).
+    assert.equal(existsSync(state), rep.stop.reason === 'budget');
     assert.equal(rep.throughput.resumedAtStep, 10);
     assert.equal(JSON.parse(readFileSync(join(dir, 'clean', 'char-l1', 'dense', 'seed-1', 'report.json'), 'utf8')).throughput.resumedAtStep, null);
     const runs = (d: string) => JSON.parse(readFileSync(join(dir, d, 'reproduce-full.json'), 'utf8')).runs.map((x: Record<string, unknown>) => ({ ...x, wallSeconds: 0 }));
@@ -208,8 +209,9 @@ describe('golden: a saved state of another config is not resumed', () => {
     const b = await execa(bin, ['train', ...tiny, '--schedule', 'plateau', '--eval-every', '2', '--steps', '6', '--seed', '9', '--out', join(dir, 'fb'), '--state', state], { reject: false });
     assert.equal(b.exitCode, 0, b.stderr);
     assert.equal(JSON.parse(readFileSync(join(dir, 'fb', 'report.json'), 'utf8')).throughput.resumedAtStep, null);
-    // A run that finishes removes the state file it was given.
-    assert.ok(!existsSync(state));
+    // The foreign state was replaced by this run's (kept: the 6-step budget stopped it, not a plateau).
+    assert.equal(JSON.parse(readFileSync(join(dir, 'fb', 'report.json'), 'utf8')).stop.reason, 'budget');
+    assert.match(readSafetensors(state).metadata.config!, /"seed": 9/);
   });
 });
 
