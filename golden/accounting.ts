@@ -3,7 +3,7 @@
  * summed over all training steps; tokens = steps·T·B; D = input width, H = units):
  *   forward          = tokens · H · (D+H)                 (W·[x;h], both GEMMs)
  *   backward-data    = tokens · H · Dout  dense,  nnz_g · Dout  with zero dz skipped
- *                      (Dout = D+H; H for layer 0, whose one-hot input needs no dx)
+ *                      (Dout = D+H; H for a layer 0 with one-hot input, which needs no dx)
  *   backward-weight  = tokens · H · (D+H) dense,  nnz_g · (D+H) with zero dz skipped
  * where nnz_g counts dz values ≠ 0 after thresholding. The redundant fraction
  * is (dense − performed) / dense over all three GEMMs of all LSTM layers; the
@@ -49,8 +49,9 @@ export interface MacSummary {
   redundantFractionWithHead: number;
 }
 
-export function accountLayer(layer: number, D: number, H: number, c: LayerCounts): LayerAccount {
-  const dOut = layer === 0 ? H : D + H;
+/** `needsDx`: whether the layer's input takes a gradient (every layer but a one-hot layer 0). */
+export function accountLayer(layer: number, D: number, H: number, c: LayerCounts, needsDx = layer > 0): LayerAccount {
+  const dOut = needsDx ? D + H : H;
   const gates = {} as LayerAccount['gates'];
   let fwd = 0, bdD = 0, bdS = 0, bwD = 0, bwS = 0, zb = 0, za = 0, tot = 0;
   GATES.forEach((name, g) => {

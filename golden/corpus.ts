@@ -75,6 +75,16 @@ export class StreamBatcher {
     }
   }
 
+  /** The index of the next batch within the pass (saved and restored by a resumable run). */
+  get position(): number {
+    return this.cursor;
+  }
+
+  set position(k: number) {
+    if (!(Number.isInteger(k) && k >= 0 && k < this.batchesPerEpoch)) throw new UserError(`batch position ${k} is outside this split's ${this.batchesPerEpoch} batches per pass`);
+    this.cursor = k;
+  }
+
   /** True when the next batch starts a new pass, i.e. the carried state must be reset. */
   get atEpochStart(): boolean {
     return this.cursor === 0;
@@ -97,4 +107,37 @@ export class StreamBatcher {
   reset(): void {
     this.cursor = 0;
   }
+}
+
+/** The unknown-word token of the word model: every word outside its vocabulary. */
+export const UNKNOWN_WORD = '<unk>';
+
+/**
+ * Word tokens of a text: lower-cased runs of letters (with inner apostrophes,
+ * "o'er"), each other non-space character alone (punctuation), and the line
+ * break as a token of its own (verse lines and speaker turns carry meaning).
+ */
+export function wordTokens(text: string): string[] {
+  return text.toLowerCase().match(/[a-z]+(?:'[a-z]+)*|\n|[^\sa-z]/g) ?? [];
+}
+
+/**
+ * The word-level corpus: the same text and 90/10 split (by tokens) as the
+ * character model, a vocabulary of the `words` most frequent tokens of the
+ * training split (ties by code order) plus `<unk>` (id = words), so V = words + 1.
+ */
+export function loadWordCorpus(path: string, words: number, validFraction = 0.1): Corpus {
+  const chars = loadCorpus(path, validFraction);
+  const text = readFileSync(path, 'utf8');
+  const tokens = wordTokens(text);
+  if (tokens.length < 2) throw new UserError(`corpus ${chars.path} has ${tokens.length} word(s); the word model needs a text of many words`);
+  const nTrain = Math.floor(tokens.length * (1 - validFraction));
+  const freq = new Map<string, number>();
+  for (let i = 0; i < nTrain; i++) freq.set(tokens[i]!, (freq.get(tokens[i]!) ?? 0) + 1);
+  const vocab = [...freq.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, words).map(([w]) => w);
+  vocab.push(UNKNOWN_WORD);
+  const index = new Map(vocab.map((w, i) => [w, i]));
+  const unk = vocab.length - 1;
+  const ids = Int32Array.from(tokens, (w) => index.get(w) ?? unk);
+  return { path, vocab, train: ids.subarray(0, nTrain), valid: ids.subarray(nTrain) };
 }

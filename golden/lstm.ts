@@ -93,6 +93,12 @@ export class LayerWorkspace {
     }
   }
 
+  /** Sets x_t for all rows to the embedding rows of the token ids ([V, D] table). */
+  setEmbedded(ids: Int32Array, table: Vec): void {
+    const { D, H, rows } = this;
+    for (let r = 0; r < rows; r++) this.act.set(table.subarray(ids[r] * D, ids[r] * D + D), r * (D + H));
+  }
+
   /** Moves the final state to the initial state of the next window (state carried across batches). */
   carryState(): void {
     const { T, B, H } = this;

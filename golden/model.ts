@@ -17,10 +17,21 @@ export type Precision = 'float32' | 'float64';
 export type Vec = Float32Array | Float64Array;
 
 export interface ModelShape {
-  /** Vocabulary size: one-hot input width of layer 0 and output width of the head. */
+  /** Vocabulary size: the input alphabet of layer 0 and the output width of the head. */
   V: number;
   H: number;
   L: number;
+  /**
+   * Embedding width: when set (> 0), layer 0 reads a learned V×E embedding
+   * (nn.Embedding as `embedding`) instead of a one-hot vector, so its input
+   * width is E, not V.
+   */
+  E?: number;
+}
+
+/** Input width of layer 0: the embedding width, or V for the one-hot input. */
+export function inputWidth0(shape: ModelShape): number {
+  return shape.E ? shape.E : shape.V;
 }
 
 export interface LayerParams {
@@ -39,6 +50,8 @@ export interface Params {
   /** [V, H] */
   headW: Vec;
   headB: Vec;
+  /** [V, E] when the model has an embedding input, else null. */
+  embedding: Vec | null;
 }
 
 export function allocVec(precision: Precision, n: number): Vec {
@@ -49,16 +62,33 @@ export function zeroParams(shape: ModelShape, precision: Precision): Params {
   const { V, H, L } = shape;
   const layers: LayerParams[] = [];
   for (let l = 0; l < L; l++) {
-    const D = l === 0 ? V : H;
+    const D = l === 0 ? inputWidth0(shape) : H;
     layers.push({ D, W: allocVec(precision, 4 * H * (D + H)), bIh: allocVec(precision, 4 * H), bHh: allocVec(precision, 4 * H) });
   }
-  return { shape, precision, layers, headW: allocVec(precision, V * H), headB: allocVec(precision, V) };
+  const embedding = shape.E ? allocVec(precision, V * shape.E) : null;
+  return { shape, precision, layers, headW: allocVec(precision, V * H), headB: allocVec(precision, V), embedding };
 }
 
-/** PyTorch's default initialisation: U(-1/√H, 1/√H) for every LSTM and head parameter. */
+/**
+ * PyTorch's default initialisation: U(-1/√H, 1/√H) for every LSTM and head
+ * parameter, N(0, 1) for an embedding (nn.Embedding's), drawn last so a model
+ * without one draws exactly the numbers it always drew.
+ */
 export function initParams(p: Params, rng: Rng): void {
   const k = 1 / Math.sqrt(p.shape.H);
-  for (const v of flatParams(p)) for (let i = 0; i < v.data.length; i++) v.data[i] = rng.uniform(-k, k);
+  for (const v of flatParams(p)) {
+    if (v.data === p.embedding) continue;
+    for (let i = 0; i < v.data.length; i++) v.data[i] = rng.uniform(-k, k);
+  }
+  if (p.embedding) {
+    // Box–Muller: two uniforms per pair of normals; 1 − u keeps the logarithm finite.
+    const e = p.embedding;
+    for (let i = 0; i < e.length; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(1 - rng.next())), a = 2 * Math.PI * rng.next();
+      e[i] = r * Math.cos(a);
+      if (i + 1 < e.length) e[i + 1] = r * Math.sin(a);
+    }
+  }
 }
 
 /** Every parameter array, in a fixed order (used for clipping, updates and checks). */
@@ -68,13 +98,14 @@ export function flatParams(p: Params): { name: string; data: Vec }[] {
     out.push({ name: `lstm.W_l${k}`, data: l.W }, { name: `lstm.bias_ih_l${k}`, data: l.bIh }, { name: `lstm.bias_hh_l${k}`, data: l.bHh });
   });
   out.push({ name: 'head.weight', data: p.headW }, { name: 'head.bias', data: p.headB });
+  if (p.embedding) out.push({ name: 'embedding.weight', data: p.embedding });
   return out;
 }
 
 export function parameterCount(shape: ModelShape): number {
   const { V, H, L } = shape;
-  let n = V * H + V;
-  for (let l = 0; l < L; l++) n += 4 * H * ((l === 0 ? V : H) + H) + 8 * H;
+  let n = V * H + V + (shape.E ? V * shape.E : 0);
+  for (let l = 0; l < L; l++) n += 4 * H * ((l === 0 ? inputWidth0(shape) : H) + H) + 8 * H;
   return n;
 }
 
@@ -101,6 +132,7 @@ export function paramTensors(p: Params, prefix = ''): Map<string, Tensor> {
   });
   m.set(`${prefix}head.weight`, tensor(p.headW.slice(), [V, H]));
   m.set(`${prefix}head.bias`, tensor(p.headB.slice(), [V]));
+  if (p.embedding) m.set(`${prefix}embedding.weight`, tensor(p.embedding.slice(), [V, p.shape.E!]));
   return m;
 }
 
@@ -121,4 +153,5 @@ export function loadParams(p: Params, f: SafetensorsFile, file: string): void {
   });
   p.headW.set(get('head.weight', [V, H]));
   p.headB.set(get('head.bias', [V]));
+  if (p.embedding) p.embedding.set(get('embedding.weight', [V, p.shape.E!]));
 }

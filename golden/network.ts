@@ -24,7 +24,8 @@ export class Network {
   constructor(readonly params: Params, readonly T: number, readonly B: number) {
     const { V, H, L } = params.shape;
     const prec = params.precision;
-    this.layers = params.layers.map((l, k) => new LayerWorkspace(prec, T, B, l.D, H, k > 0));
+    // Layer 0 needs dx only to train an embedding: a one-hot input has nothing to learn.
+    this.layers = params.layers.map((l, k) => new LayerWorkspace(prec, T, B, l.D, H, k > 0 || params.embedding !== null));
     this.probs = allocVec(prec, T * B * V);
     this.inputs = new Int32Array(T * B);
     this.targets = new Int32Array(T * B);
@@ -48,7 +49,10 @@ export class Network {
     const { V, H } = params.shape;
     const N = T * B;
     this.layers.forEach((ws, k) => {
-      if (k === 0) ws.setOneHot(this.inputs);
+      if (k === 0) {
+        if (params.embedding) ws.setEmbedded(this.inputs, params.embedding);
+        else ws.setOneHot(this.inputs);
+      }
       else ws.setInputs(this.layers[k - 1].h);
       forwardLayer(params.layers[k], ws);
     });
@@ -97,6 +101,15 @@ export class Network {
       grads.layers[k].bIh.set(ws.db);
       grads.layers[k].bHh.set(ws.db);
       if (k > 0) this.layers[k - 1].dhOut.set(ws.dx!);
+    }
+    if (grads.embedding) {
+      // Backward of the lookup: each token's row of dx adds into its embedding row.
+      const dx = this.layers[0].dx!, E = params.layers[0].D, g = grads.embedding;
+      g.fill(0);
+      for (let r = 0; r < N; r++) {
+        const o = this.inputs[r] * E, s = r * E;
+        for (let e = 0; e < E; e++) g[o + e] += dx[s + e];
+      }
     }
   }
 }

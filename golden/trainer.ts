@@ -6,15 +6,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { UserError } from '../util/errors.ts';
-import { loadCorpus, StreamBatcher, type Corpus } from './corpus.ts';
+import { loadCorpus, loadWordCorpus, StreamBatcher, type Corpus } from './corpus.ts';
 import { Rng } from './rng.ts';
-import { zeroParams, initParams, loadParams, paramTensors, flatParams, parameterCount, type Params, type ModelShape } from './model.ts';
+import { zeroParams, initParams, loadParams, paramTensors, flatParams, parameterCount, type Params, type ModelShape, type Vec } from './model.ts';
 import { Network } from './network.ts';
 import type { ThresholdMode } from './threshold.ts';
 import type { LayerBackwardProducts } from './backward-products.ts';
 import { accountLayer, summarise, type MacSummary } from './accounting.ts';
 import type { TrainConfig } from './config.ts';
 import { stableJson } from '../util/json.ts';
+import { loadState, removeState, saveState, type SavedScalars } from './resume-state.ts';
 import { StagedDir } from '../util/atomic.ts';
 import { readSafetensors, writeSafetensors } from '../streams/safetensors.ts';
 import { writeGradientDump, dumpFileName } from '../streams/gradient-dump.ts';
@@ -22,7 +23,8 @@ import { writeGradientDump, dumpFileName } from '../streams/gradient-dump.ts';
 export interface TrainReport {
   config: TrainConfig;
   corpus: { path: string; vocabSize: number; trainChars: number; validChars: number; validCharsEvaluated: number };
-  model: ModelShape & { parameters: number; precision: string };
+  /** kind `char` or `word` (E = embedding width); the `bpc` keys are bits per token of that kind. */
+  model: ModelShape & { kind: string; parameters: number; precision: string };
   /** dz sparsity after thresholding (all layers and gates) at every step. */
   dzSparsity: number[];
   /** Global gradient L2 norm before clipping, at every step. */
@@ -31,12 +33,27 @@ export interface TrainReport {
   trainLoss: [number, number][];
   /** Validation at evalEvery and at the end: [step, loss (nats), bpc]. */
   validation: [number, number, number][];
-  final: { step: number; trainLoss: number; validLoss: number; validBpc: number };
+  /**
+   * step: steps trained; validLoss/validBpc: the best validation of a `plateau` run (its weights are the
+   * ones restored and saved) or the last one of an `exp` run; validPerplexity = 2^validBpc.
+   */
+  final: { step: number; bestStep: number; trainLoss: number; validLoss: number; validBpc: number; validPerplexity: number };
+  /**
+   * Why the run stopped: `plateau` (early stopping: converged), `budget` (a plateau run that reached
+   * --steps first: not converged), `steps` (an `exp` run, which has no convergence test).
+   */
+  stop: { reason: 'plateau' | 'budget' | 'steps'; converged: boolean; lrDecays: number; finalLr: number };
+  /** dz sparsity after thresholding between consecutive validations: [step, all, i, f, g, o]. */
+  sparsityTrajectory: number[][];
   thresholdMode: { kind: string; theta: number | null; targetSparsity: number | null };
   accounting: MacSummary;
   /** Quantiles of |dz| before thresholding at the last step, per layer: a guide for choosing θ. */
   dzMagnitudeQuantiles: { layer: number; quantiles: Record<string, number> }[];
-  throughput: { tokensPerSec: number; trainSeconds: number; tokens: number };
+  /**
+   * trainSeconds: in training steps; wallSeconds: the whole run with its validations, both summed over the
+   * processes of a resumed run; resumedAtStep: the step of the saved state this process continued from (null: from step 1).
+   */
+  throughput: { tokensPerSec: number; trainSeconds: number; wallSeconds: number; tokens: number; resumedAtStep: number | null };
   checkpoint: string;
   dumps: string[];
 }
@@ -49,6 +66,15 @@ export interface TrainOptions {
   writeFiles?: boolean;
   /** Called after every step (reproduce drives one progress bar over all runs). */
   onStep?: (step: number, loss: number) => void;
+  /**
+   * Resumable run: the state is saved here at every validation (golden/resume-state.ts) and, when the
+   * file holds the state of this very config (up to --steps, for `plateau`), training continues from it.
+   * Removed when the run ends, unless it stopped at its budget (a larger budget continues it).
+   * Not with gradient dumps (a dumped step must be trained in the same process that dumps it).
+   */
+  stateFile?: string;
+  /** Tests: end the process abruptly (as a kill would) right after the state of this step is saved. */
+  dieAfterStateAt?: number;
 }
 
 export function thresholdModeOf(cfg: TrainConfig): ThresholdMode {
@@ -70,8 +96,12 @@ export function evaluate(net: Network, ids: Int32Array, chars: number): { loss: 
   return { loss: sum / (batches * perBatch), tokens: batches * perBatch };
 }
 
+export function loadCorpusOf(cfg: TrainConfig): Corpus {
+  return cfg.model === 'word' ? loadWordCorpus(cfg.corpus, cfg.words, cfg.validFraction) : loadCorpus(cfg.corpus, cfg.validFraction);
+}
+
 export function buildParams(cfg: TrainConfig, V: number): Params {
-  const shape: ModelShape = { V, H: cfg.hidden, L: cfg.layers };
+  const shape: ModelShape = cfg.model === 'word' ? { V, H: cfg.hidden, L: cfg.layers, E: cfg.embedding } : { V, H: cfg.hidden, L: cfg.layers };
   const params = zeroParams(shape, cfg.precision);
   initParams(params, new Rng(cfg.seed));
   if (cfg.init) {
@@ -86,7 +116,7 @@ export function buildParams(cfg: TrainConfig, V: number): Params {
 }
 
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainReport> {
-  const corpus = opts.corpus ?? loadCorpus(cfg.corpus, cfg.validFraction);
+  const corpus = opts.corpus ?? loadCorpusOf(cfg);
   const writeFiles = opts.writeFiles ?? true;
   const params = buildParams(cfg, corpus.vocab.length);
   const T = cfg.seq, B = cfg.batch;
@@ -109,6 +139,9 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     const report = await trainStaged(cfg, opts, { corpus, params, net, evalNet, batcher, mode, dumpSteps, dumps, dumpDir, outDir });
     dumpDir?.commitSync();
     outDir?.commitSync();
+    // The outputs are published: the run is done and its mid-run state is of no further use, except
+    // for a plateau run stopped by its budget, which a larger budget continues from it.
+    if (opts.stateFile && report.stop.reason !== 'budget') removeState(opts.stateFile);
     return report;
   } catch (e) {
     dumpDir?.discardSync();
@@ -148,16 +181,61 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
   const dzSparsity: number[] = [];
   const trainLoss: [number, number][] = [];
   const validation: [number, number, number][] = [];
+  const sparsityTrajectory: number[][] = [];
   let trainSeconds = 0;
+  // Wall time of the run, carried through saved states: the start is moved back by the time spent before.
+  let wallStart = performance.now();
+  const wallSeconds = () => (performance.now() - wallStart) / 1000;
   let validTokens = 0;
+  const plateau = new PlateauSchedule(cfg, params);
+  let seen = gateCounts(net);
+  const stateFile = cfg.dumpStreams === null ? opts.stateFile : undefined;
+  let firstStep = 1;
+  let resumedAtStep: number | null = null;
+  if (stateFile) {
+    const st = loadState(stateFile, cfg, { params, velocity, bestWeights: null, net });
+    if (st) {
+      const sc = st.scalars;
+      firstStep = sc.step + 1;
+      resumedAtStep = sc.step;
+      batcher.position = sc.batchPosition;
+      trainSeconds = sc.trainSeconds;
+      wallStart -= (sc.wallSeconds ?? sc.trainSeconds) * 1000;
+      validTokens = sc.validTokens;
+      gradNorms.push(...sc.gradNorms);
+      dzSparsity.push(...sc.dzSparsity);
+      trainLoss.push(...sc.trainLoss);
+      validation.push(...sc.validation);
+      sparsityTrajectory.push(...sc.sparsityTrajectory);
+      seen = sc.seen;
+      plateau.restore(sc.plateau, st.bestWeights);
+    }
+  }
+  // Fault injection for the tests (as SPARSEGRAD_FAULT_KILL_TASK in cluster/campaign.ts): a run killed mid-way.
+  const dieAt = opts.dieAfterStateAt ?? Number(process.env.SPARSEGRAD_FAULT_DIE_AFTER_STATE ?? NaN);
+  const save = (step: number) => {
+    if (!stateFile) return;
+    saveState(stateFile, cfg, {
+      step, batchPosition: batcher.position, trainSeconds, wallSeconds: wallSeconds(), validTokens, gradNorms, dzSparsity, trainLoss, validation, sparsityTrajectory, seen,
+      counts: net.counts, plateau: plateau.snapshot(),
+    }, { params, velocity, bestWeights: plateau.bestWeightsOrNull, net });
+    if (dieAt === step) process.kill(process.pid, 'SIGKILL');
+  };
   const validate = (step: number) => {
     const r = evaluate(evalNet, corpus.valid, cfg.validChars);
     validTokens = r.tokens;
     validation.push([step, r.loss, r.loss / Math.LN2]);
+    const now = gateCounts(net);
+    const z = now.zeros.map((x, g) => x - seen.zeros[g]!), n = now.totals.map((x, g) => x - seen.totals[g]!);
+    const all = n.reduce((a, x) => a + x, 0);
+    if (all > 0) sparsityTrajectory.push([step, z.reduce((a, x) => a + x, 0) / all, ...z.map((x, g) => (n[g] ? x / n[g]! : 0))]);
+    seen = now;
+    if (cfg.schedule === 'plateau') plateau.observe(step, r.loss);
   };
 
   let lastYield = performance.now();
-  for (let step = 1; step <= cfg.steps; step++) {
+  let stepsDone = firstStep - 1;
+  for (let step = firstStep; step <= cfg.steps && !plateau.stopped; step++) {
     // A step is synchronous work (its awaits resolve as microtasks), and signal handlers run only
     // when the event loop turns: yield now and then so SIGINT/SIGTERM remove the staging folders promptly.
     if (performance.now() - lastYield > 50) {
@@ -184,7 +262,7 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
       writeGradientDump(dumpDir!.path(dumpFileName(step)), {
         meta: {
           step, seed: cfg.seed, thresholdMode: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : 0,
-          targetSparsity: cfg.targetSparsity, T, B, H, L, V, precision: cfg.precision,
+          targetSparsity: cfg.targetSparsity, T, B, H, L, V, E: params.shape.E, precision: cfg.precision,
         },
         params: before.params,
         grads: paramTensors(net.grads),
@@ -194,47 +272,55 @@ async function trainStaged(cfg: TrainConfig, opts: TrainOptions, st: TrainState)
       dumps.push(file);
     }
 
-    gradNorms.push(sgdUpdate(params, net.grads, cfg.lr * Math.pow(cfg.lrDecay, (step - 1) / cfg.steps), cfg.clip, cfg.momentum, velocity));
+    const lr = cfg.schedule === 'plateau' ? plateau.lr : cfg.lr * Math.pow(cfg.lrDecay, (step - 1) / cfg.steps);
+    gradNorms.push(sgdUpdate(params, net.grads, lr, cfg.clip, cfg.momentum, velocity));
+    stepsDone = step;
     net.carryState();
     trainSeconds += (performance.now() - t0) / 1000;
     trainLoss.push([step, loss]);
     opts.onStep?.(step, loss);
 
-    if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0 && step !== cfg.steps) validate(step);
+    const validating = cfg.evalEvery > 0 && step % cfg.evalEvery === 0 && step !== cfg.steps;
+    if (validating) validate(step);
     const zeros = net.counts.reduce((a, c) => a + c.zerosAfter.reduce((x, y) => x + y, 0), 0) - zerosBefore;
     const total = net.counts.reduce((a, c) => a + c.total.reduce((x, y) => x + y, 0), 0) - totalBefore;
     dzSparsity.push(zeros / total);
+    if (validating) save(step);
     bar?.update(step, { loss: loss.toFixed(3), sparsity: ((100 * zeros) / total).toFixed(1), tps: Math.round((step * T * B) / trainSeconds) });
   }
   bar?.stop();
   const dzMagnitudeQuantiles = net.layers.map((w, layer) => ({ layer, quantiles: magnitudeQuantiles(w.dzDense, DZ_QUANTILES) }));
-  validate(cfg.steps);
+  // A plateau stop comes right after its validation; every other end validates the last step.
+  if (validation.at(-1)?.[0] !== stepsDone) validate(stepsDone);
+  const best = plateau.finish(stepsDone);
 
   const accounting = summarise(
-    params.layers.map((l, k) => accountLayer(k, l.D, H, net.counts[k])),
-    cfg.steps * T * B, V, H,
+    params.layers.map((l, k) => accountLayer(k, l.D, H, net.counts[k], k > 0 || params.embedding !== null)),
+    stepsDone * T * B, V, H,
   );
-  const last = validation[validation.length - 1];
+  const last = cfg.schedule === 'plateau' ? validation.find((v) => v[0] === best.step)! : validation[validation.length - 1]!;
   const tail = trainLoss.slice(-Math.min(trainLoss.length, 20));
   const checkpoint = join(cfg.out, 'model.safetensors');
   const report: TrainReport = {
     config: cfg,
     corpus: { path: corpus.path, vocabSize: V, trainChars: corpus.train.length, validChars: corpus.valid.length, validCharsEvaluated: validTokens },
-    model: { V, H, L, parameters: parameterCount(params.shape), precision: cfg.precision },
+    model: { kind: cfg.model, ...params.shape, parameters: parameterCount(params.shape), precision: cfg.precision },
     gradNorm: gradNorms,
     dzSparsity,
     trainLoss,
     validation,
-    final: { step: cfg.steps, trainLoss: tail.reduce((a, x) => a + x[1], 0) / tail.length, validLoss: last[1], validBpc: last[2] },
+    final: { step: stepsDone, bestStep: last[0], trainLoss: tail.reduce((a, x) => a + x[1], 0) / tail.length, validLoss: last[1], validBpc: last[2], validPerplexity: Math.pow(2, last[2]) },
+    stop: { reason: best.reason, converged: best.reason === 'plateau', lrDecays: plateau.decays, finalLr: cfg.schedule === 'plateau' ? plateau.lr : cfg.lr * Math.pow(cfg.lrDecay, (stepsDone - 1) / cfg.steps) },
+    sparsityTrajectory,
     thresholdMode: { kind: mode.kind, theta: mode.kind === 'fixed' ? mode.theta : null, targetSparsity: cfg.targetSparsity },
     accounting,
     dzMagnitudeQuantiles,
-    throughput: { tokensPerSec: (cfg.steps * T * B) / trainSeconds, trainSeconds, tokens: cfg.steps * T * B },
+    throughput: { tokensPerSec: (stepsDone * T * B) / trainSeconds, trainSeconds, wallSeconds: wallSeconds(), tokens: stepsDone * T * B, resumedAtStep },
     checkpoint,
     dumps,
   };
   if (outDir) {
-    writeSafetensors(outDir.path('model.safetensors'), paramTensors(params), { vocab: JSON.stringify(corpus.vocab), V: String(V), H: String(H), L: String(L) });
+    writeSafetensors(outDir.path('model.safetensors'), paramTensors(params), { vocab: JSON.stringify(corpus.vocab), V: String(V), H: String(H), L: String(L), ...(params.shape.E ? { E: String(params.shape.E) } : {}) });
     outDir.writeSync('report.json', stableJson(report));
   }
   return report;
@@ -272,4 +358,69 @@ const DZ_QUANTILES = [0.5, 0.8, 0.9, 0.95, 0.99];
 function magnitudeQuantiles(v: ArrayLike<number>, qs: number[]): Record<string, number> {
   const m = Float64Array.from(v, Math.abs).sort();
   return Object.fromEntries(qs.map((q) => [String(q), m[Math.min(m.length - 1, Math.floor(q * m.length))]]));
+}
+
+/** Zeros after thresholding and totals per gate, summed over layers (to difference between validations). */
+function gateCounts(net: Network): { zeros: number[]; totals: number[] } {
+  const zeros = [0, 0, 0, 0], totals = [0, 0, 0, 0];
+  for (const c of net.counts) for (let g = 0; g < 4; g++) { zeros[g] += c.zerosAfter[g]!; totals[g] += c.total[g]!; }
+  return { zeros, totals };
+}
+
+/**
+ * Decay on plateau with early stopping (config `plateau`): keeps the weights of
+ * the best validation and puts them back at the end, so the saved model is the
+ * one the reported validation belongs to.
+ */
+class PlateauSchedule {
+  lr: number;
+  decays = 0;
+  stopped = false;
+  private best = Infinity;
+  private bestStep = 0;
+  private bad = 0;
+  private bestWeights: Vec[] | null = null;
+
+  constructor(private readonly cfg: TrainConfig, private readonly params: Params) {
+    this.lr = cfg.lr;
+  }
+
+  observe(step: number, loss: number): void {
+    const improved = loss < this.best * (1 - this.cfg.minDelta);
+    if (loss < this.best) {
+      this.best = loss;
+      this.bestStep = step;
+      this.bestWeights = flatParams(this.params).map((p) => p.data.slice());
+    }
+    if (improved) {
+      this.bad = 0;
+      return;
+    }
+    if (++this.bad < this.cfg.patience) return;
+    this.bad = 0;
+    if (this.decays < this.cfg.maxDecays) {
+      this.decays++;
+      this.lr *= this.cfg.lrFactor;
+    } else this.stopped = true;
+  }
+
+  get bestWeightsOrNull(): Vec[] | null {
+    return this.bestWeights;
+  }
+
+  snapshot(): SavedScalars['plateau'] {
+    // JSON has no Infinity: null stands for "no validation yet".
+    return { lr: this.lr, decays: this.decays, stopped: this.stopped, best: Number.isFinite(this.best) ? this.best : (null as unknown as number), bestStep: this.bestStep, bad: this.bad, hasBest: this.bestWeights !== null };
+  }
+
+  restore(s: SavedScalars['plateau'], bestWeights: Vec[] | null): void {
+    Object.assign(this, { lr: s.lr, decays: s.decays, stopped: s.stopped, best: s.best ?? Infinity, bestStep: s.bestStep, bad: s.bad, bestWeights });
+  }
+
+  /** Restores the best weights (plateau schedule) and says why training ended. */
+  finish(stepsDone: number): { step: number; reason: 'plateau' | 'budget' | 'steps' } {
+    if (this.cfg.schedule !== 'plateau') return { step: stepsDone, reason: 'steps' };
+    if (this.bestWeights) flatParams(this.params).forEach((p, k) => p.data.set(this.bestWeights![k]!));
+    return { step: this.bestStep, reason: this.stopped ? 'plateau' : 'budget' };
+  }
 }

@@ -1,7 +1,7 @@
 /** CLI commands of reports/ (see docs/ARCHITECTURE.md): `sparsegrad report`. */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { writeFileAtomicSync } from '../util/atomic.ts';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
@@ -17,7 +17,7 @@ export function register(program: Command): void {
   program
     .command('report')
     .description('write the study report: one self-contained HTML page with the sparsity, loss, cycle and area/Fmax plots, from the JSON outputs of reproduce, train, cosim and fpga')
-    .option('--results <dir>', 'folder searched (recursively) for reproduce.json, train report.json, cosim-report.json and fpga report.json', 'out')
+    .option('--results <dir>', 'folder searched (recursively) for reproduce-full.json, reproduce.json, train report.json, cosim-report.json and fpga report.json', 'out')
     .requiredOption('--out <file.html>', 'HTML file to write')
     .action((raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse(raw);
@@ -28,13 +28,14 @@ export function register(program: Command): void {
         throw new UserError(`results folder ${o.results} does not exist: run the study commands with --out under one folder (e.g. out/) and pass it with --results`);
       }
       const inputs = collectInputs(root);
-      const label = relative(process.cwd(), root) || '.';
+      // The folder's own name: the same page whatever directory the command ran from.
+      const label = basename(root) || root;
       const rep = renderReport(inputs, label);
       const out = resolve(o.out);
       mkdirSync(dirname(out), { recursive: true });
       // Written whole then renamed, so a reader never sees half a page.
       writeFileAtomicSync(out, rep.html);
-      process.stdout.write(`wrote ${o.out}: ${rep.plots} plot(s) from ${inputs.reproduce.length} reproduce, ${inputs.train.length} train, ${inputs.cosim.length} cosim, ${inputs.fpga.length} fpga report(s)\n`);
+      process.stdout.write(`wrote ${o.out}: ${rep.plots} plot(s) from ${inputs.full.length} reproduce --full, ${inputs.reproduce.length} reproduce, ${inputs.train.length} train, ${inputs.cosim.length} cosim, ${inputs.fpga.length} fpga report(s)\n`);
       if (rep.missing.length) process.stdout.write(`missing inputs (their sections say how to produce them): ${rep.missing.join(', ')}\n`);
       for (const u of inputs.unusable) process.stdout.write(`unusable: ${u.file} (${u.kind}): ${u.problem}\n`);
     });

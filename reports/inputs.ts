@@ -6,7 +6,7 @@
  * reported as unusable with the field named, never silently dropped.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { z } from 'zod';
 
 const num = z.number();
@@ -30,6 +30,38 @@ export const reproduceSchema = z.object({
     }),
   ).min(1),
   verdict: z.object({ holds: z.boolean(), text: z.string() }),
+});
+
+const meanSd = z.object({ mean: num, sd: num });
+
+/** `sparsegrad reproduce --full` → reproduce-full.json (golden/sweep.ts, golden/verdict.ts) */
+export const fullSchema = z.object({
+  kind: z.literal('sparsegrad-reproduce-full'),
+  /** false: a --summarise of a sweep still running (older files have no key: complete). */
+  complete: z.boolean().optional(),
+  runsPlanned: num.optional(),
+  options: z.object({ seeds: num.optional(), quick: z.boolean() }).passthrough(),
+  criterion: z.object({ margin: num, confidence: num, claimSparsity: num }),
+  models: z.array(z.object({ id: z.string(), title: z.string() }).passthrough()).min(1),
+  runs: z.array(z.object({ model: z.string(), setting: z.string(), seed: num, converged: z.boolean(), validBits: num }).passthrough()).min(1),
+  settings: z.array(
+    z.object({
+      model: z.string(),
+      setting: z.string(),
+      theta: num.nullable(),
+      seeds: z.array(num),
+      converged: num,
+      validBits: meanSd,
+      meanTheta: meanSd,
+      sparsity: z.record(z.string(), meanSd),
+      redundantMacFraction: meanSd,
+      wallSeconds: meanSd,
+      trajectory: z.array(z.object({ step: num, n: num, all: meanSd })),
+      validCurve: z.array(z.object({ step: num, n: num, bits: meanSd })),
+      vsDense: z.object({ change: num, changeLo: num.nullable(), changeHi: num.nullable(), verdict: z.enum(['holds', 'does not hold', 'cannot tell']), why: z.string() }).passthrough().nullable(),
+    }).passthrough(),
+  ),
+  verdicts: z.array(z.object({ model: z.string(), verdict: z.enum(['holds', 'does not hold', 'cannot tell']), text: z.string() })),
 });
 
 /** `sparsegrad train` → report.json */
@@ -104,6 +136,7 @@ export const fpgaSchema = z.object({
 });
 
 export type ReproduceJson = z.infer<typeof reproduceSchema>;
+export type FullJson = z.infer<typeof fullSchema>;
 export type TrainJson = z.infer<typeof trainSchema>;
 export type CosimJson = z.infer<typeof cosimSchema>;
 export type FpgaJson = z.infer<typeof fpgaSchema>;
@@ -116,6 +149,7 @@ export interface Found<T> {
 export interface StudyInputs {
   root: string;
   reproduce: Found<ReproduceJson>[];
+  full: Found<FullJson>[];
   train: Found<TrainJson>[];
   cosim: Found<CosimJson>[];
   fpga: Found<FpgaJson>[];
@@ -125,6 +159,7 @@ export interface StudyInputs {
 
 const KINDS = [
   { key: 'fpga', schema: fpgaSchema, looksLike: (o: Record<string, unknown>) => o.kind === 'sparsegrad-fpga-report' },
+  { key: 'full', schema: fullSchema, looksLike: (o: Record<string, unknown>) => o.kind === 'sparsegrad-reproduce-full' },
   { key: 'reproduce', schema: reproduceSchema, looksLike: (o: Record<string, unknown>) => 'runs' in o && 'verdict' in o },
   { key: 'train', schema: trainSchema, looksLike: (o: Record<string, unknown>) => 'trainLoss' in o && 'thresholdMode' in o },
   { key: 'cosim', schema: cosimSchema, looksLike: (o: Record<string, unknown>) => 'idealCycles' in o && 'sparsity' in o && 'pass' in o },
@@ -145,7 +180,7 @@ function jsonFiles(root: string, depth = 0, out: string[] = []): string[] {
 }
 
 export function collectInputs(root: string): StudyInputs {
-  const found: StudyInputs = { root, reproduce: [], train: [], cosim: [], fpga: [], unusable: [] };
+  const found: StudyInputs = { root, reproduce: [], full: [], train: [], cosim: [], fpga: [], unusable: [] };
   for (const file of jsonFiles(root)) {
     let obj: unknown;
     try {
@@ -165,5 +200,8 @@ export function collectInputs(root: string): StudyInputs {
     }
     (found[kind.key] as Found<unknown>[]).push({ file: rel, data: r.data });
   }
+  // The runs of a --full sweep are summarised by its reproduce-full.json; dozens of their train reports would bury the loss plots.
+  const sweepDirs = found.full.map((f) => dirname(f.file)).map((d) => (d === '.' ? '' : d + sep));
+  found.train = found.train.filter((t) => !sweepDirs.some((d) => t.file.startsWith(d)));
   return found;
 }

@@ -21,6 +21,8 @@ export interface DumpMeta {
   H: number;
   L: number;
   V: number;
+  /** Embedding width of a word model (layer 0 reads E-wide embeddings, not one-hot V); absent or 0: one-hot. */
+  E?: number;
   precision: 'float32' | 'float64';
 }
 
@@ -63,7 +65,7 @@ export function writeGradientDump(path: string, d: GradientDump): void {
   t.targets = { dtype: 'I32', shape: [T, B], data: d.targets };
   t.loss = { dtype: dt, shape: [], data: dt === 'F64' ? Float64Array.of(d.loss) : Float32Array.of(d.loss) };
   d.layers.forEach((l, k) => {
-    const D = k === 0 ? V : H;
+    const D = k === 0 ? meta.E || V : H;
     t[`h0_l${k}`] = { dtype: dt, shape: [B, H], data: l.h0 };
     t[`c0_l${k}`] = { dtype: dt, shape: [B, H], data: l.c0 };
     t[`dz_dense_l${k}`] = { dtype: dt, shape: [T, B, 4 * H], data: l.dzDense };
@@ -79,6 +81,7 @@ export function writeGradientDump(path: string, d: GradientDump): void {
     theta: String(meta.theta),
     target_sparsity: meta.targetSparsity === null ? '' : String(meta.targetSparsity),
     T: String(T), B: String(B), H: String(H), L: String(meta.L), V: String(V),
+    ...(meta.E ? { E: String(meta.E), input_size_l0: String(meta.E) } : {}),
     precision: meta.precision,
     gate_order: 'i,f,g,o',
   };
@@ -101,19 +104,20 @@ export function readGradientDump(path: string): GradientDump {
     step: int('step'), seed: int('seed'), thresholdMode: md.threshold_mode ?? 'fixed', theta: Number(md.theta ?? 0),
     targetSparsity: md.target_sparsity ? Number(md.target_sparsity) : null,
     T: int('T'), B: int('B'), H: int('H'), L: int('L'), V: int('V'), precision,
+    ...(md.E !== undefined ? { E: int('E') } : {}),
   };
-  const { T, B, H, L, V } = meta;
+  const { T, B, H, L, V, E } = meta;
   const dt = [floatDtype(precision)];
   const get = (name: string, shape: number[], dtypes: readonly Dtype[] = dt) => requireTensor(f, path, name, shape, dtypes).data;
   const params = new Map<string, Tensor>();
   const grads = new Map<string, Tensor>();
-  for (const [name, shape] of paramShapes(V, H, L)) {
+  for (const [name, shape] of paramShapes(V, H, L, E)) {
     params.set(name, { dtype: dt[0], shape, data: get(name, shape) });
     grads.set(name, { dtype: dt[0], shape, data: get(`grad.${name}`, shape) });
   }
   const layers: LayerDump[] = [];
   for (let k = 0; k < L; k++) {
-    const D = k === 0 ? V : H;
+    const D = k === 0 ? E || V : H;
     layers.push({
       h0: get(`h0_l${k}`, [B, H]) as Vec, c0: get(`c0_l${k}`, [B, H]) as Vec,
       dzDense: get(`dz_dense_l${k}`, [T, B, 4 * H]) as Vec, dz: get(`dz_l${k}`, [T, B, 4 * H]) as Vec,
@@ -130,13 +134,14 @@ export function readGradientDump(path: string): GradientDump {
   };
 }
 
-/** PyTorch names and shapes of the model's parameters (nn.LSTM `lstm`, nn.Linear `head`). */
-export function paramShapes(V: number, H: number, L: number): [string, number[]][] {
+/** PyTorch names and shapes of the model's parameters (nn.LSTM `lstm`, nn.Linear `head`, nn.Embedding `embedding` when E > 0). */
+export function paramShapes(V: number, H: number, L: number, E = 0): [string, number[]][] {
   const out: [string, number[]][] = [];
   for (let k = 0; k < L; k++) {
-    const D = k === 0 ? V : H;
+    const D = k === 0 ? E || V : H;
     out.push([`lstm.weight_ih_l${k}`, [4 * H, D]], [`lstm.weight_hh_l${k}`, [4 * H, H]], [`lstm.bias_ih_l${k}`, [4 * H]], [`lstm.bias_hh_l${k}`, [4 * H]]);
   }
   out.push(['head.weight', [V, H]], ['head.bias', [V]]);
+  if (E) out.push(['embedding.weight', [V, E]]);
   return out;
 }

@@ -146,7 +146,8 @@ function checkDumpMetadata(f: SafetensorsFile, file: string, layer: number, size
   const disagree = (what: string, stated: string, actual: number | string) =>
     new UserError(`${file}: gradient dump metadata says ${what} = ${stated} but the tensors say ${actual}; the file was edited or mixed from two dumps: re-dump with 'sparsegrad train --dump-streams'`);
   const expect: [string, number][] = [['T', sizes.T], ['B', sizes.B], ['H', sizes.H]];
-  if (layer === 0) expect.push(['V', sizes.D]);
+  // Layer 0 reads one-hot V-wide input, or E-wide embeddings in a word model's dump (metadata E).
+  if (layer === 0) expect.push(md.E !== undefined ? ['E', sizes.D] : ['V', sizes.D]);
   for (const [k, actual] of expect) {
     if (md[k] !== undefined && Number(md[k]) !== actual) throw disagree(k, md[k]!, actual);
   }

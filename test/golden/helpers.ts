@@ -13,12 +13,14 @@ export function testSeed(what: string): number {
 
 export interface Small {
   V: number; H: number; L: number; T: number; B: number;
+  /** Embedding width (word-model input); absent: one-hot input. */
+  E?: number;
 }
 
 /** A small network with random parameters, inputs, targets and non-zero initial state. */
 export function smallNetwork(s: Small, seed: number, precision: Precision = 'float64', scale = 0.5): Network {
   const rng = new Rng(seed);
-  const p: Params = zeroParams({ V: s.V, H: s.H, L: s.L }, precision);
+  const p: Params = zeroParams({ V: s.V, H: s.H, L: s.L, E: s.E }, precision);
   for (const { data } of flatParams(p)) for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-scale, scale);
   const net = new Network(p, s.T, s.B);
   for (let i = 0; i < s.T * s.B; i++) {

@@ -23,7 +23,9 @@ describe('golden: sparsegrad reproduce --quick', () => {
     assert.equal(b.exitCode, 0, b.stderr);
     assert.match(a.stdout, /\| run \| θ \| valid bpc \| Δ bpc vs dense \|/);
     assert.match(a.stdout, /\| dense \| 0 \|/);
-    assert.match(a.stdout, /\*\*Verdict:\*\* The claim (holds|does not hold)/);
+    // One seed at 30 steps: the verdict describes the run and never says the claim holds.
+    assert.match(a.stdout, /\*\*Verdict:\*\* Indicative only \(one seed, a fixed budget of 30 steps, not trained to convergence/);
+    assert.doesNotMatch(a.stdout, /claim holds/);
     const md = readFileSync(join(dir, 'a', 'reproduce.md'), 'utf8');
     assert.equal(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| run')).length, 4, 'dense, two θ, one target');
     const runs = runsWithoutTiming(join(dir, 'a', 'reproduce.json'));
