@@ -19,7 +19,7 @@ export { blackBox } from './core/blackbox.ts';
 export type { BlackBoxSpec } from './core/blackbox.ts';
 export { checkDesign } from './checks/index.ts';
 export type { CheckResult } from './checks/index.ts';
-export { emitDesign, emitVerilog, emitFormalWrappers, collectWarnings, printWarnings } from './backend/design.ts';
+export { emitDesign, emitVerilog, emitFormalWrappers, collectWarnings, printWarnings, blackBoxManifest } from './backend/design.ts';
 export type { EmitOptions, EmittedDesign, Manifest, ManifestInterface, ManifestModule, ManifestPort } from './backend/design.ts';
 export type { FormalWrapper, WrapperProperty } from './backend/formal.ts';
 export type { FormalProperty, PropertyKind } from './core/formal.ts';
