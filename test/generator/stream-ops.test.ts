@@ -11,6 +11,8 @@ import { emitDesign } from '../../generator/index.ts';
 import { Bundle, SFix, SInt, UInt, Vec, resizeRaw } from '../../generator/index.ts';
 import { arbiter, fork, join, map, queue, widthConvert } from '../../generator/lib/stream-ops.ts';
 import { pipe, skid } from '../../generator/lib/stages.ts';
+import { bramQueue, regQueue } from '../../generator/lib/queues.ts';
+import { connect } from '../../generator/lib/connect.ts';
 import type { Stream, StreamSpec } from '../../generator/lib/stream.ts';
 import { rng, testSeed } from '../sim/seed.ts';
 import { simulate, useScratchDir } from './sim-helpers.ts';
@@ -47,6 +49,23 @@ describe('stream operators in Verilator under random backpressure, against TypeS
       const bench = streamOpBench(`tb_queue_${storage}`, [spec], [beats], (m, [s]) => [queue(m, 'q', s!, storage === 'bram' ? 8 : 5, { storage })]);
       const { beats: got } = await run(bench, random);
       // Would fail if the FIFO lost, duplicated or reordered a beat, or dropped a sideband bit.
+      assert.deepEqual(got[0], beats);
+    });
+  }
+
+  for (const [kind, make] of [['regQueue', regQueue], ['bramQueue', bramQueue]] as const) {
+    it(`${kind} (inline, the engine's queues): every beat once, in order, with tlast, tkeep and tuser`, async () => {
+      const random = rng(testSeed(kind));
+      const spec: StreamSpec = { payload: Bundle({ a: SInt(5), b: UInt(3) }), last: true, keep: 1, user: 2 };
+      const beats = randomBeats(random, 90, 8, { pLast: 0.2, keep: 1, user: 2 });
+      const bench = streamOpBench(`tb_${kind}`, [spec], [beats], (m, [s]) => {
+        const q = make(m, 'q', spec, 5);
+        connect(s!, q.in);
+        m.unused(q.count);
+        return [q.out];
+      });
+      const { beats: got } = await run(bench, random);
+      // Would fail if the queue lost, duplicated or reordered a beat, or dropped a sideband bit.
       assert.deepEqual(got[0], beats);
     });
   }
