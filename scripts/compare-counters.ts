@@ -14,6 +14,8 @@
  * with one line per difference otherwise.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Keys whose values are paths of a run, not results of it. */
 const PATH_KEYS = new Set(['rtl', 'folder', 'vcd', 'violationVcd']);
@@ -45,7 +47,7 @@ export function compareCounters(before: unknown, after: unknown): { compared: nu
   return { compared: a.size, differences };
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''));
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1]);
 if (isMain) {
   const [first, second] = process.argv.slice(2);
   if (!first || !second) {
