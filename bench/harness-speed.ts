@@ -49,6 +49,7 @@ import { thetaOf } from '../engine/jobs.ts';
 import { buildEngineJob, type EngineSimJob } from '../sim/engine/encode.ts';
 import { encodeBeats } from '../sim/harness/beats.ts';
 import type { SimJob, SimResult } from '../sim/harness/job.ts';
+import { AXI_COPY, AXI_COPY_DESCRIPTION } from '../test/sim/fixtures.ts';
 import { prepareTestbench, runBareLoop, runReplayLoop, runSimJob, type HarnessTarget, type HeldInputs } from '../sim/harness/run.ts';
 import { DEFAULT_RTL, locateTop, REPO_ROOT } from '../sim/rtl-locate.ts';
 import { syntheticStimulus } from '../sim/stimulus.ts';
@@ -143,7 +144,7 @@ function fixtureCase(): Case {
     { op: 'wait', addr: 0x04, mask: 2, value: 2 },
   ] as SimJob['script'];
   return {
-    target: { top: 'axi_copy', rtlFiles: [join(REPO_ROOT, 'test', 'fixtures', 'harness', 'axi_copy.v')] },
+    target: { top: 'axi_copy', rtlFiles: [AXI_COPY], description: AXI_COPY_DESCRIPTION },
     job: { inputs: {}, script, memory: { load: [{ base: 0x1000, data }], dump: [], latency: 20, size: 4 << 20 }, backpressure: 'none', seed: 1, cycleLimit: 10_000_000 },
   };
 }

@@ -23,6 +23,8 @@ export interface TopPort {
   name: string;
   direction: 'input' | 'output' | 'inout';
   width: number;
+  /** The top's clock or reset, as its manifest declares (ports.ts): the harness passes them through. */
+  role?: 'clock' | 'reset';
 }
 
 export interface HarnessPlan {
@@ -38,9 +40,6 @@ export interface HarnessPlan {
   /** Flip-flops the harness adds (chain + tree) — reported beside the engine's own count. */
   harnessFlops: number;
 }
-
-const CLOCK_NAMES = ['aclk', 'clk', 'clock'];
-const RESET_NAMES = ['aresetn', 'rst_n', 'resetn', 'rst', 'reset'];
 
 export function chainLength(inputBits: number): number {
   if (inputBits === 0) return 0;
@@ -66,9 +65,9 @@ export function harnessModuleName(top: string): string {
 export function planHarness(top: string, ports: TopPort[]): HarnessPlan {
   const inout = ports.find((p) => p.direction === 'inout');
   if (inout) throw new UserError(`top '${top}' has inout port '${inout.name}'; the place-and-route harness only wraps inputs and outputs`);
-  const clock = ports.find((p) => p.direction === 'input' && p.width === 1 && CLOCK_NAMES.includes(p.name))?.name;
-  if (!clock) throw new UserError(`top '${top}' has no 1-bit clock input named ${CLOCK_NAMES.join(', ')}; rename the clock or give the design's clock port that name`);
-  const reset = ports.find((p) => p.direction === 'input' && p.width === 1 && RESET_NAMES.includes(p.name))?.name;
+  const clock = ports.find((p) => p.role === 'clock')?.name;
+  if (!clock) throw new UserError(`top '${top}' declares no clock (its manifest's "clock"); the place-and-route harness needs one`);
+  const reset = ports.find((p) => p.role === 'reset')?.name;
   const inputBits = ports.filter((p) => p.direction === 'input' && p.name !== clock && p.name !== reset).reduce((s, p) => s + p.width, 0);
   const outputBits = ports.filter((p) => p.direction === 'output').reduce((s, p) => s + p.width, 0);
   if (outputBits === 0) throw new UserError(`top '${top}' has no outputs; place and route would remove all of its logic`);

@@ -24,6 +24,10 @@ export interface ManifestPort {
 }
 /** A port group of a module (a stream, an AXI bus): kind, role, port names, widths, payload layout, register map. */
 export type ManifestInterface = Record<string, unknown> & { kind: string; name: string; role: string; ports: Record<string, string> };
+export interface ManifestReset {
+  port: string;
+  activeLow: boolean;
+}
 export interface ManifestModule {
   name: string;
   file: string;
@@ -31,6 +35,10 @@ export interface ManifestModule {
   ports: ManifestPort[];
   /** Present when the module's io holds typed interfaces (streams, AXI buses). */
   interfaces?: ManifestInterface[];
+  /** Its clock input, when it has one: every flip-flop samples its rising edge. */
+  clock?: string;
+  /** Its reset input, when it has one: synchronous, active low on a top (AXI's aresetn), active high inside. */
+  reset?: ManifestReset;
   params: Record<string, string | number | boolean>;
   instances: { name: string; module: string }[];
 }
@@ -110,8 +118,10 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
     files.set(`${name}.v`, text);
     const n = needs(def);
     const clockPorts: ManifestPort[] = [];
-    if (n.clock) clockPorts.push({ name: def === top ? 'aclk' : 'clk', direction: 'input', width: 1, signed: false });
-    if (n.reset) clockPorts.push({ name: def === top ? 'aresetn' : 'rst', direction: 'input', width: 1, signed: false });
+    const clock = n.clock ? (def === top ? 'aclk' : 'clk') : undefined;
+    const reset: ManifestReset | undefined = n.reset ? (def === top ? { port: 'aresetn', activeLow: true } : { port: 'rst', activeLow: false }) : undefined;
+    if (clock) clockPorts.push({ name: clock, direction: 'input', width: 1, signed: false });
+    if (reset) clockPorts.push({ name: reset.port, direction: 'input', width: 1, signed: false });
     modules.push({
       name,
       file: `${name}.v`,
@@ -120,6 +130,8 @@ export function emitVerilog(top: ModuleDef): EmittedDesign {
       params: sortKeys(def.params),
       instances: def.impl.instances.map((i) => ({ name: i.name, module: finalName.get(i.def)! })),
       ...interfacesOf(def.io),
+      ...(clock ? { clock } : {}),
+      ...(reset ? { reset } : {}),
     });
   }
   const sortedSources = [...sources].sort();
@@ -181,6 +193,37 @@ export function collectWarnings<T>(body: () => T): { result: T; warnings: Diagno
   }
 }
 const warningSinks: Diagnostic[][] = [];
+
+/**
+ * The manifest of hand-written Verilog declared with blackBox(): the entry the generator
+ * writes for a module it emits (ports, typed interfaces, clock and reset), so the harness
+ * and the FPGA flow drive a black box as they drive a generated top.
+ */
+export function blackBoxManifest(def: ModuleDef): Manifest {
+  const bb = blackBoxOf(def);
+  if (!bb) throw new DesignError([{ severity: 'error', kind: 'structure', loc: def.loc, message: `${def.name} is not a black box; emit it with emitDesign() to get its manifest` }]);
+  const reset: ManifestReset | undefined = bb.reset;
+  const own = (name: string): ManifestPort => ({ name, direction: 'input', width: 1, signed: false });
+  const abs = path.isAbsolute(bb.file) ? bb.file : path.join(repoRoot, bb.file);
+  const hash = createHash('sha256').update(bb.file).update('\0').update(existsSync(abs) ? readFileSync(abs) : '');
+  return {
+    top: def.name,
+    modules: [{
+      name: def.name,
+      file: path.basename(bb.file),
+      src: srcAttr(def.loc),
+      ports: [...(bb.clock ? [own(bb.clock)] : []), ...(reset ? [own(reset.port)] : []), ...def.ports.map((p) => ({ name: p.name, direction: p.direction, width: p.type.width, signed: p.type.signed }))],
+      params: {},
+      instances: [],
+      ...interfacesOf(def.io),
+      ...(bb.clock ? { clock: bb.clock } : {}),
+      ...(reset ? { reset } : {}),
+    }],
+    blackBoxes: [],
+    sourceHash: hash.digest('hex'),
+    sources: [bb.file],
+  };
+}
 
 /** The typed interfaces in a module's io, in io order (only when there are any, so hand-made ports keep their manifest as it was). */
 function interfacesOf(io: unknown): { interfaces?: ManifestInterface[] } {

@@ -15,19 +15,31 @@ import { captureLoc, type SourceLoc } from './loc.ts';
 import { ModuleBuilder, type Hw, type ModuleDef, type PortInfo } from './module.ts';
 import { Ground } from './types.ts';
 
-export interface BlackBoxSpec<I extends Record<string, Ground>, O extends Record<string, Ground>> {
+interface BlackBoxCommon {
   /** Verilog file holding the module (relative paths: from the repository root). */
   file: string;
   /** Module name inside the file (defaults to the black box name). */
   module?: string;
   /** Parameter overrides, emitted as `#(.NAME(value))` and used to evaluate port widths. */
   params?: Record<string, number | bigint | string>;
-  inputs: I;
-  outputs: O;
   /** Input port that receives the parent's clock. */
   clock?: string;
   /** Input port that receives the parent's reset; activeLow inverts it. */
   reset?: { port: string; activeLow?: boolean };
+}
+
+/**
+ * A black box whose ports are declared with the library's typed interfaces (streamIn,
+ * streamOut, axiPort) and plain m.input()/m.output(): the manifest then describes its
+ * port groups, as it does for a generated module (see blackBoxManifest).
+ */
+export interface BlackBoxInterfacesSpec<IO> extends BlackBoxCommon {
+  ports: (m: ModuleBuilder) => IO;
+}
+
+export interface BlackBoxSpec<I extends Record<string, Ground>, O extends Record<string, Ground>> extends BlackBoxCommon {
+  inputs: I;
+  outputs: O;
 }
 
 /** What the back end needs beyond ModuleDef for a black box instance. */
@@ -48,10 +60,12 @@ export function blackBoxOf(def: ModuleDef): BlackBoxInfo | undefined {
  * Declare a black box. Returns a ModuleDef whose io holds the declared inputs and
  * outputs; instantiate it with `m.instance(name, def)` like any module.
  */
+export function blackBox<IO>(name: string, spec: BlackBoxInterfacesSpec<IO>): ModuleDef<IO>;
 export function blackBox<I extends Record<string, Ground>, O extends Record<string, Ground>>(
   name: string,
   spec: BlackBoxSpec<I, O>,
-): ModuleDef<{ [K in keyof I]: Hw<I[K]> } & { [K in keyof O]: Hw<O[K]> }> {
+): ModuleDef<{ [K in keyof I]: Hw<I[K]> } & { [K in keyof O]: Hw<O[K]> }>;
+export function blackBox(name: string, spec: BlackBoxSpec<Record<string, Ground>, Record<string, Ground>> | BlackBoxInterfacesSpec<unknown>): ModuleDef<any> {
   const loc = captureLoc();
   const abs = path.isAbsolute(spec.file) ? spec.file : path.join(repoRoot, spec.file);
   let text: string;
@@ -66,16 +80,22 @@ export function blackBox<I extends Record<string, Ground>, O extends Record<stri
   if (!header) {
     fail(loc, 'unknown-port', `black box ${name}: module ${moduleName} is not in ${spec.file} (found: ${headers.map((h) => h.name).join(', ') || 'none'})`);
   }
-  const diagnostics = matchHeader(name, spec, header, loc);
-  if (diagnostics.length) throw new DesignError(diagnostics);
 
   // The ports live in a builder that is never emitted: they only give the io its signals.
   const m = new ModuleBuilder(name, loc);
-  const io: Record<string, unknown> = {};
-  for (const [port, type] of Object.entries(spec.inputs)) io[port] = m.input(port, type);
-  for (const [port, type] of Object.entries(spec.outputs)) io[port] = m.output(port, type);
+  let io: unknown;
+  if ('ports' in spec) {
+    io = spec.ports(m);
+  } else {
+    const plain: Record<string, unknown> = {};
+    for (const [port, type] of Object.entries(spec.inputs)) plain[port] = m.input(port, type);
+    for (const [port, type] of Object.entries(spec.outputs)) plain[port] = m.output(port, type);
+    io = plain;
+  }
   m.seal();
   const ports: PortInfo[] = m.ports.map((p) => ({ name: p.name, direction: p.kind === 'input' ? 'input' : 'output', type: p.type, loc }));
+  const diagnostics = matchHeader(name, ports, spec, header, loc);
+  if (diagnostics.length) throw new DesignError(diagnostics);
   const def: ModuleDef<any> = {
     kind: 'blackbox',
     name: moduleName,
@@ -98,7 +118,7 @@ function fail(loc: SourceLoc, kind: Diagnostic['kind'], message: string): never 
 }
 
 /** Every disagreement between the declared ports and the parsed header, one diagnostic each. */
-function matchHeader(name: string, spec: BlackBoxSpec<Record<string, Ground>, Record<string, Ground>>, header: ModuleHeader, loc: SourceLoc): Diagnostic[] {
+function matchHeader(name: string, ports: readonly PortInfo[], spec: BlackBoxCommon, header: ModuleHeader, loc: SourceLoc): Diagnostic[] {
   const out: Diagnostic[] = [];
   const err = (kind: Diagnostic['kind'], message: string): void => {
     out.push({ severity: 'error', kind, loc, message: `black box ${name}: ${message}` });
@@ -106,8 +126,7 @@ function matchHeader(name: string, spec: BlackBoxSpec<Record<string, Ground>, Re
   const where = (line: number): string => `${header.file}:${line}`;
   const byName = new Map(header.ports.map((p) => [p.name, p]));
   const declared = new Map<string, { dir: 'input' | 'output'; type?: Ground }>();
-  for (const [p, t] of Object.entries(spec.inputs)) declared.set(p, { dir: 'input', type: t });
-  for (const [p, t] of Object.entries(spec.outputs)) declared.set(p, { dir: 'output', type: t });
+  for (const p of ports) declared.set(p.name, { dir: p.direction, type: p.type });
   if (spec.clock) declared.set(spec.clock, { dir: 'input' });
   if (spec.reset) declared.set(spec.reset.port, { dir: 'input' });
 

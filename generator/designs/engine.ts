@@ -6,7 +6,9 @@
  */
 import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
-import { Bool, UInt, log2Up } from '../core/types.ts';
+import { SInt, UInt, Vec, log2Up } from '../core/types.ts';
+import { Axi4, AxiLite, axiPort, declareRegisters } from '../lib/axi.ts';
+import { streamIn, streamOut } from '../lib/stream.ts';
 import { geometry } from '../../engine/geometry.ts';
 import { type EngineConfig } from '../../engine/config.ts';
 import { actLoader } from './act-loader.ts';
@@ -35,68 +37,21 @@ export function engineTop(cfg: EngineConfig) {
   };
   const N = p.N;
   return defineModule(name, (m) => {
-    const port = {
-      grad_tvalid: m.input('s_axis_grad_tvalid', Bool()),
-      grad_tready: m.output('s_axis_grad_tready', Bool()),
-      grad_tdata: m.input('s_axis_grad_tdata', UInt(p.P * p.gBits)),
-      grad_tlast: m.input('s_axis_grad_tlast', Bool()),
-      act_tvalid: m.input('s_axis_act_tvalid', Bool()),
-      act_tready: m.output('s_axis_act_tready', Bool()),
-      act_tdata: m.input('s_axis_act_tdata', UInt(p.P * p.aBits)),
-      act_tlast: m.input('s_axis_act_tlast', Bool()),
-      res_tvalid: m.output('m_axis_res_tvalid', Bool()),
-      res_tready: m.input('m_axis_res_tready', Bool()),
-      res_tdata: m.output('m_axis_res_tdata', UInt(N * p.accBits)),
-      res_tlast: m.output('m_axis_res_tlast', Bool()),
-      l_awaddr: m.input('s_axil_awaddr', UInt(LITE_ADDR_BITS)),
-      l_awvalid: m.input('s_axil_awvalid', Bool()),
-      l_awready: m.output('s_axil_awready', Bool()),
-      l_wdata: m.input('s_axil_wdata', UInt(32)),
-      l_wstrb: m.input('s_axil_wstrb', UInt(4)),
-      l_wvalid: m.input('s_axil_wvalid', Bool()),
-      l_wready: m.output('s_axil_wready', Bool()),
-      l_bresp: m.output('s_axil_bresp', UInt(2)),
-      l_bvalid: m.output('s_axil_bvalid', Bool()),
-      l_bready: m.input('s_axil_bready', Bool()),
-      l_araddr: m.input('s_axil_araddr', UInt(LITE_ADDR_BITS)),
-      l_arvalid: m.input('s_axil_arvalid', Bool()),
-      l_arready: m.output('s_axil_arready', Bool()),
-      l_rdata: m.output('s_axil_rdata', UInt(32)),
-      l_rresp: m.output('s_axil_rresp', UInt(2)),
-      l_rvalid: m.output('s_axil_rvalid', Bool()),
-      l_rready: m.input('s_axil_rready', Bool()),
-      araddr: m.output('m_axi_araddr', UInt(p.addrBits)),
-      arlen: m.output('m_axi_arlen', UInt(8)),
-      arsize: m.output('m_axi_arsize', UInt(3)),
-      arburst: m.output('m_axi_arburst', UInt(2)),
-      arvalid: m.output('m_axi_arvalid', Bool()),
-      arready: m.input('m_axi_arready', Bool()),
-      rdata: m.input('m_axi_rdata', UInt(p.busBits)),
-      rresp: m.input('m_axi_rresp', UInt(2)),
-      rlast: m.input('m_axi_rlast', Bool()),
-      rvalid: m.input('m_axi_rvalid', Bool()),
-      rready: m.output('m_axi_rready', Bool()),
-      awaddr: m.output('m_axi_awaddr', UInt(p.addrBits)),
-      awlen: m.output('m_axi_awlen', UInt(8)),
-      awsize: m.output('m_axi_awsize', UInt(3)),
-      awburst: m.output('m_axi_awburst', UInt(2)),
-      awvalid: m.output('m_axi_awvalid', Bool()),
-      awready: m.input('m_axi_awready', Bool()),
-      wdata: m.output('m_axi_wdata', UInt(p.busBits)),
-      wstrb: m.output('m_axi_wstrb', UInt(p.busBytes)),
-      wlast: m.output('m_axi_wlast', Bool()),
-      wvalid: m.output('m_axi_wvalid', Bool()),
-      wready: m.input('m_axi_wready', Bool()),
-      bresp: m.input('m_axi_bresp', UInt(2)),
-      bvalid: m.input('m_axi_bvalid', Bool()),
-      bready: m.output('m_axi_bready', Bool()),
-    };
-    const regs = m.instance('u_regs', defs.regs);
+    // The port groups of the engine contract (docs/ARCHITECTURE.md) as typed interfaces: their
+    // names are the AXI names, and the manifest records kind, role, widths, the payload layout
+    // of the streams and the register map of the AXI4-Lite slave.
+    const grad = streamIn(m, 'grad', Vec(p.P, SInt(p.gBits)), { last: true });
+    const act = streamIn(m, 'act', Vec(p.P, SInt(p.aBits)), { last: true });
+    const res = streamOut(m, 'res', Vec(N, SInt(p.accBits)), { last: true });
+    const lite = axiPort(m, 'axil', AxiLite({ addrWidth: LITE_ADDR_BITS, dataWidth: 32 }).flip());
+    const mem = axiPort(m, 'axi', Axi4({ addrWidth: p.addrBits, dataWidth: p.busBits }));
+    declareRegisters(lite, defs.regs.registers);
+    const regs = m.instance('u_regs', defs.regs.def);
     const thr = m.instance('u_threshold', defs.threshold);
     const q = m.instance('u_index_queue', defs.queue);
     const fetch = m.instance('u_row_fetch', defs.fetch);
     const ln = m.instance('u_lanes', defs.lanes);
-    const act = m.instance('u_act_loader', defs.act);
+    const loader = m.instance('u_act_loader', defs.act);
     const wr = m.instance('u_g_writer', defs.writer);
 
     const weight = regs.weight;
@@ -115,9 +70,9 @@ export function engineTop(cfg: EngineConfig) {
     // critical path). A stream delivers a vector only while it owes one, so the count never
     // passes VECTORS (which cannot change during a job: writes are refused while BUSY).
     const owesCounter = (nm: string, inc: Expr): Expr => vecCounter(nm, inc).ne(regs.vectors);
-    const gradFire = m.named('grad_fire', port.grad_tvalid.and(thr.grad_ready).and(port.grad_tlast));
-    const actFire = m.named('act_fire', port.act_tvalid.and(act.act_ready).and(port.act_tlast));
-    const resFire = m.named('res_last_fire', port.res_tvalid.and(port.res_tready).and(port.res_tlast));
+    const gradFire = m.named('grad_fire', grad.valid.and(thr.grad_ready).and(grad.last!));
+    const actFire = m.named('act_fire', act.valid.and(loader.act_ready).and(act.last!));
+    const resFire = m.named('res_last_fire', res.valid.and(res.ready).and(res.last!));
     const gradOwed = owesCounter('grad_vectors', gradFire);
     const actOwed = owesCounter('act_vectors', actFire);
     // Vectors the job has yet to finish, counted down a cycle late: the lanes' advance logic in
@@ -130,8 +85,8 @@ export function engineTop(cfg: EngineConfig) {
     const doneAll = m.named('done_all', vecsLeft.bits(31, 1).eq(0).and(vecsLeft.bit(0).eq(doneLate)));
     // Read bursts issued whose last beat has not arrived: DONE waits for them.
     const rBursts = m.reg('read_bursts', UInt(log2Up(p.maxOutstanding * p.rowBeatsMax + 2)), { reset: 0 });
-    const arFire = m.named('ar_fire', fetch.ar_valid.and(port.arready));
-    const rLastFire = m.named('r_last_fire', port.rvalid.and(ln.r_ready).and(port.rlast));
+    const arFire = m.named('ar_fire', fetch.ar_valid.and(mem.ar.ready));
+    const rLastFire = m.named('r_last_fire', mem.r.valid.and(ln.r_ready).and(mem.r.fields.last!));
     m.when(arFire.and(rLastFire.not()), () => rBursts.set(rBursts.addWrap(1)))
       .elsewhen(rLastFire.and(arFire.not()), () => rBursts.set(rBursts.subWrap(1)));
     // DONE means nothing of the job is left on any port: every result beat taken (data mode
@@ -140,34 +95,34 @@ export function engineTop(cfg: EngineConfig) {
     // nothing in flight, no output can change under a pending handshake.
     const drained = m.named('drained', ln.idle.and(wr.idle).and(rBursts.eq(0)));
     regs.job_done.set(restart.not().and(doneAll).and(drained));
-    const rErr = port.rvalid.and(ln.r_ready).and(port.rresp.ne(0));
-    const bErr = port.bvalid.and(wr.b_ready).and(port.bresp.ne(0));
+    const rErr = mem.r.valid.and(ln.r_ready).and(mem.r.fields.resp!.ne(0));
+    const bErr = mem.b.valid.and(wr.b_ready).and(mem.b.fields.resp!.ne(0));
     regs.axi_error.set(rErr.or(bErr));
 
     // ---- AXI4-Lite ----
-    regs.awaddr.set(port.l_awaddr);
-    regs.awvalid.set(port.l_awvalid);
-    port.l_awready.set(regs.awready);
-    regs.wdata.set(port.l_wdata);
-    regs.wstrb.set(port.l_wstrb);
-    regs.wvalid.set(port.l_wvalid);
-    port.l_wready.set(regs.wready);
-    port.l_bresp.set(regs.bresp);
-    port.l_bvalid.set(regs.bvalid);
-    regs.bready.set(port.l_bready);
-    regs.araddr.set(port.l_araddr);
-    regs.arvalid.set(port.l_arvalid);
-    port.l_arready.set(regs.arready);
-    port.l_rdata.set(regs.rdata);
-    port.l_rresp.set(regs.rresp);
-    port.l_rvalid.set(regs.rvalid);
-    regs.rready.set(port.l_rready);
+    regs.awaddr.set(lite.aw.fields.addr!);
+    regs.awvalid.set(lite.aw.valid);
+    lite.aw.ready.set(regs.awready);
+    regs.wdata.set(lite.w.fields.data!);
+    regs.wstrb.set(lite.w.fields.strb!);
+    regs.wvalid.set(lite.w.valid);
+    lite.w.ready.set(regs.wready);
+    lite.b.fields.resp!.set(regs.bresp);
+    lite.b.valid.set(regs.bvalid);
+    regs.bready.set(lite.b.ready);
+    regs.araddr.set(lite.ar.fields.addr!);
+    regs.arvalid.set(lite.ar.valid);
+    lite.ar.ready.set(regs.arready);
+    lite.r.fields.data!.set(regs.rdata);
+    lite.r.fields.resp!.set(regs.rresp);
+    lite.r.valid.set(regs.rvalid);
+    regs.rready.set(lite.r.ready);
 
     // ---- gradients → threshold → index queue ----
-    thr.grad_valid.set(port.grad_tvalid);
-    port.grad_tready.set(thr.grad_ready);
-    thr.grad_data.set(port.grad_tdata);
-    thr.grad_last.set(port.grad_tlast);
+    thr.grad_valid.set(grad.valid);
+    grad.ready.set(thr.grad_ready);
+    thr.grad_data.set(grad.data);
+    thr.grad_last.set(grad.last!);
     thr.accept.set(busy.and(gradOwed));
     thr.restart.set(restart);
     thr.theta.set(regs.theta);
@@ -202,43 +157,43 @@ export function engineTop(cfg: EngineConfig) {
     fetch.row_beats.set(rowBeats);
     fetch.row_done.set(ln.row_done);
     fetch.row_retired.set(wr.row_retired);
-    fetch.ar_ready.set(port.arready);
-    port.araddr.set(fetch.ar_addr);
-    port.arlen.set(fetch.ar_len);
-    port.arsize.set(lit(log2(p.busBytes), UInt(3)));
-    port.arburst.set(lit(1, UInt(2)));
-    port.arvalid.set(fetch.ar_valid);
+    fetch.ar_ready.set(mem.ar.ready);
+    mem.ar.fields.addr!.set(fetch.ar_addr);
+    mem.ar.fields.len!.set(fetch.ar_len);
+    mem.ar.fields.size!.set(lit(log2(p.busBytes), UInt(3)));
+    mem.ar.fields.burst!.set(lit(1, UInt(2)));
+    mem.ar.valid.set(fetch.ar_valid);
     regs.fetched.set(fetch.fetched);
 
     // ---- lanes ----
     ln.lt_valid.set(fetch.lt_valid);
     ln.lt_data.set(fetch.lt_data);
     fetch.lt_pop.set(ln.lt_pop);
-    ln.r_valid.set(port.rvalid);
-    ln.r_data.set(port.rdata);
-    port.rready.set(ln.r_ready);
+    ln.r_valid.set(mem.r.valid);
+    ln.r_data.set(mem.r.fields.data!);
+    mem.r.ready.set(ln.r_ready);
     ln.weight.set(weight);
     ln.cols.set(regs.cols);
     ln.restart.set(restart);
     regs.mac_count.set(ln.mac_count);
 
-    act.act_valid.set(port.act_tvalid);
-    port.act_tready.set(act.act_ready);
-    act.act_data.set(port.act_tdata);
-    act.act_last.set(port.act_tlast);
-    act.accept.set(busy.and(weight).and(actOwed));
-    act.restart.set(restart);
-    act.bank_release.set(ln.a_release);
-    ln.a_we.set(act.a_we);
-    ln.a_waddr.set(act.a_waddr);
-    ln.a_wdata.set(act.a_wdata);
-    ln.a_bank_full.set(act.bank_full);
+    loader.act_valid.set(act.valid);
+    act.ready.set(loader.act_ready);
+    loader.act_data.set(act.data);
+    loader.act_last.set(act.last!);
+    loader.accept.set(busy.and(weight).and(actOwed));
+    loader.restart.set(restart);
+    loader.bank_release.set(ln.a_release);
+    ln.a_we.set(loader.a_we);
+    ln.a_waddr.set(loader.a_waddr);
+    ln.a_wdata.set(loader.a_wdata);
+    ln.a_bank_full.set(loader.bank_full);
 
     // ---- results: y to the stream (data mode), G to the write-back (weight mode) ----
-    port.res_tvalid.set(ln.o_valid.and(weight.not()));
-    port.res_tdata.set(cat(...Array.from({ length: N }, (_, i) => lane(ln.o_data, i, 64).bits(p.accBits - 1, 0)).reverse()));
-    port.res_tlast.set(ln.o_last);
-    ln.o_ready.set(mux(weight, wr.d_ready, port.res_tready));
+    res.valid.set(ln.o_valid.and(weight.not()));
+    res.data.set(cat(...Array.from({ length: N }, (_, i) => lane(ln.o_data, i, 64).bits(p.accBits - 1, 0)).reverse()));
+    res.last!.set(ln.o_last);
+    ln.o_ready.set(mux(weight, wr.d_ready, res.ready));
 
     wr.burst_valid.set(fetch.wb_valid);
     wr.burst_addr.set(fetch.wb_addr);
@@ -247,20 +202,20 @@ export function engineTop(cfg: EngineConfig) {
     fetch.wb_room.set(wr.burst_room);
     wr.d_valid.set(ln.o_valid.and(weight));
     wr.d_data.set(ln.o_data);
-    wr.aw_ready.set(port.awready);
-    port.awaddr.set(wr.aw_addr);
-    port.awlen.set(wr.aw_len);
-    port.awsize.set(lit(log2(p.busBytes), UInt(3)));
-    port.awburst.set(lit(1, UInt(2)));
-    port.awvalid.set(wr.aw_valid);
-    port.wdata.set(wr.w_data);
-    port.wstrb.set(lit((1n << BigInt(p.busBytes)) - 1n, UInt(p.busBytes)));
-    port.wlast.set(wr.w_last);
-    port.wvalid.set(wr.w_valid);
-    wr.w_ready.set(port.wready);
-    wr.b_valid.set(port.bvalid);
-    port.bready.set(wr.b_ready);
-    return port;
+    wr.aw_ready.set(mem.aw.ready);
+    mem.aw.fields.addr!.set(wr.aw_addr);
+    mem.aw.fields.len!.set(wr.aw_len);
+    mem.aw.fields.size!.set(lit(log2(p.busBytes), UInt(3)));
+    mem.aw.fields.burst!.set(lit(1, UInt(2)));
+    mem.aw.valid.set(wr.aw_valid);
+    mem.w.fields.data!.set(wr.w_data);
+    mem.w.fields.strb!.set(lit((1n << BigInt(p.busBytes)) - 1n, UInt(p.busBytes)));
+    mem.w.fields.last!.set(wr.w_last);
+    mem.w.valid.set(wr.w_valid);
+    wr.w_ready.set(mem.w.ready);
+    wr.b_valid.set(mem.b.valid);
+    mem.b.ready.set(wr.b_ready);
+    return { grad, act, res, axil: lite, axi: mem };
   }, {
     P: p.P, N, rMax: cfg.rMax, kMax: cfg.kMax, queueDepth: cfg.queueDepth, maxOutstanding: cfg.maxOutstanding, axiDataBits: cfg.axiDataBits, skipping: cfg.skipping,
     // Read bursts in flight at most: maxOutstanding rows, each split at 256 beats and at every 4 KiB page it touches.

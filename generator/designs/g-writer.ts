@@ -8,8 +8,8 @@
  */
 import { Expr } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
-import { Bool, UInt } from '../core/types.ts';
-import { Packing, bramFifo, regFifo } from './hw.ts';
+import { Bool, Bundle, UInt } from '../core/types.ts';
+import { bramQueue, regQueue } from '../lib/queues.ts';
 import type { EngineParams } from './params.ts';
 
 export function gWriter(p: EngineParams, prefix: string) {
@@ -36,44 +36,47 @@ export function gWriter(p: EngineParams, prefix: string) {
       row_retired: m.output('row_retired', Bool()),
       idle: m.output('idle', Bool()),
     };
-    const rec = new Packing([['addr', p.addrBits], ['len', 8], ['end', 1]] as const);
-    const bursts = bramFifo(m, 'bursts', rec.width, p.writeBursts);
-    const lens = regFifo(m, 'lens', 8, 4);
-    const ends = regFifo(m, 'ends', 1, p.writeBursts);
-    bursts.push.set(io.burst_valid);
-    bursts.wdata.set(rec.pack({ addr: io.burst_addr, len: io.burst_len, end: io.burst_row_end.asUInt() }));
-    io.burst_room.set(bursts.full.not());
+    // A recorded burst, and the two queues that follow the bursts AW has issued: their
+    // lengths (for wlast on W) and their row ends (to retire rows as B comes back).
+    const burst = Bundle({ addr: UInt(p.addrBits), len: UInt(8), end: Bool() });
+    const bursts = bramQueue(m, 'bursts', { payload: burst }, p.writeBursts);
+    const lens = regQueue(m, 'lens', { payload: UInt(8) }, 4);
+    const ends = regQueue(m, 'ends', { payload: Bool() }, p.writeBursts);
+    bursts.in.valid.set(io.burst_valid);
+    bursts.in.setPayload({ addr: io.burst_addr, len: io.burst_len, end: io.burst_row_end });
+    io.burst_room.set(bursts.in.ready);
     m.assume(io.burst_valid.not().or(bursts.full.not()), 'the row fetcher records a burst only while burst_room is high');
 
-    const room = m.named('room', lens.full.not().and(ends.full.not()));
-    const awValid = m.named('aw_go', bursts.valid.and(room));
+    const head = bursts.out.payload;
+    const room = m.named('room', lens.in.ready.and(ends.in.ready));
+    const awValid = m.named('aw_go', bursts.out.valid.and(room));
     io.aw_valid.set(awValid);
-    io.aw_addr.set(rec.field(bursts.data, 'addr'));
-    io.aw_len.set(rec.field(bursts.data, 'len'));
+    io.aw_addr.set(head.addr);
+    io.aw_len.set(head.len);
     const awFire = m.named('aw_fire', awValid.and(io.aw_ready));
-    bursts.pop.set(awFire);
-    lens.push.set(awFire);
-    lens.wdata.set(rec.field(bursts.data, 'len'));
-    ends.push.set(awFire);
-    ends.wdata.set(rec.field(bursts.data, 'end'));
+    bursts.out.ready.set(room.and(io.aw_ready));
+    lens.in.valid.set(awFire);
+    lens.in.setPayload(head.len);
+    ends.in.valid.set(awFire);
+    ends.in.setPayload(head.end);
 
     const beat = m.reg('beat', UInt(8), { reset: 0 });
-    const wLast = m.named('w_is_last', beat.eq(lens.data));
-    const wValid = m.named('w_go', io.d_valid.and(lens.valid));
+    const wLast = m.named('w_is_last', beat.eq(lens.out.payload));
+    const wValid = m.named('w_go', io.d_valid.and(lens.out.valid));
     const wFire = m.named('w_fire', wValid.and(io.w_ready));
     io.w_valid.set(wValid);
     io.w_data.set(io.d_data);
     io.w_last.set(wLast);
-    io.d_ready.set(lens.valid.and(io.w_ready));
-    lens.pop.set(wFire.and(wLast));
+    io.d_ready.set(lens.out.valid.and(io.w_ready));
+    lens.out.ready.set(io.d_valid.and(io.w_ready).and(wLast));
     m.when(wFire, () => beat.set(beat.addWrap(1)));
     m.when(wFire.and(wLast), () => beat.set(0));
 
-    io.b_ready.set(ends.valid);
-    const bFire: Expr = io.b_valid.and(ends.valid);
-    ends.pop.set(bFire);
-    io.row_retired.set(bFire.and(ends.data.bit(0)));
-    io.idle.set(bursts.count.eq(0).and(lens.valid.not()).and(ends.valid.not()));
+    io.b_ready.set(ends.out.valid);
+    ends.out.ready.set(io.b_valid);
+    const bFire: Expr = io.b_valid.and(ends.out.valid);
+    io.row_retired.set(bFire.and(ends.out.payload));
+    io.idle.set(bursts.count.eq(0).and(lens.out.valid.not()).and(ends.out.valid.not()));
     return io;
   }, { writeBursts: p.writeBursts });
 }

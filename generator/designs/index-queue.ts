@@ -6,8 +6,9 @@
  */
 import { cat, lit, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
-import { Bool, UInt, log2Up } from '../core/types.ts';
-import { Packing, bramFifo, lane, lowestSet } from './hw.ts';
+import { Bool, Bundle, UInt, log2Up } from '../core/types.ts';
+import { bramQueue } from '../lib/queues.ts';
+import { lane, lowestSet } from './hw.ts';
 import type { EngineParams } from './params.ts';
 
 export function indexQueue(p: EngineParams, prefix: string) {
@@ -28,11 +29,12 @@ export function indexQueue(p: EngineParams, prefix: string) {
       /** End of a vector whose last beat had nothing to visit: no row. */
       tok_rowless: m.output('tok_rowless', Bool()),
     };
-    const entry = new Packing([['vals', p.P * p.gBits], ['visit', p.P], ['beat', p.beatBits], ['last', 1]] as const);
-    const q = bramFifo(m, 'beats', entry.width, p.queueDepth);
-    q.push.set(io.in_valid.and(q.full.not()));
-    q.wdata.set(entry.pack({ vals: io.in_vals, visit: io.in_visit, beat: io.in_beat, last: io.in_last }));
-    io.in_ready.set(q.full.not());
+    const entry = Bundle({ vals: UInt(p.P * p.gBits), visit: UInt(p.P), beat: UInt(p.beatBits) });
+    const q = bramQueue(m, 'beats', { payload: entry, last: true }, p.queueDepth);
+    q.in.valid.set(io.in_valid);
+    q.in.setPayload({ vals: io.in_vals, visit: io.in_visit, beat: io.in_beat });
+    q.in.last!.set(io.in_last);
+    io.in_ready.set(q.in.ready);
 
     const held = m.reg('head_valid', Bool(), { reset: false });
     const vals = m.reg('head_vals', UInt(p.P * p.gBits));
@@ -54,13 +56,14 @@ export function indexQueue(p: EngineParams, prefix: string) {
     io.tok_eov.set(last.and(rest.eq(0)));
     io.tok_rowless.set(empty);
 
-    q.pop.set(headDone.and(q.valid));
+    q.out.ready.set(headDone);
+    const next = q.out.payload;
     m.when(headDone, () => {
-      held.set(q.valid);
-      vals.set(entry.field(q.data, 'vals'));
-      visit.set(entry.field(q.data, 'visit'));
-      beat.set(entry.field(q.data, 'beat'));
-      last.set(entry.field(q.data, 'last').asBool());
+      held.set(q.out.valid);
+      vals.set(next.vals);
+      visit.set(next.visit);
+      beat.set(next.beat);
+      last.set(q.out.last!);
     }).elsewhen(emit, () => visit.set(rest));
     return io;
   }, { P: p.P, queueDepth: p.queueDepth });

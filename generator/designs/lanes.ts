@@ -12,8 +12,11 @@
  */
 import { Expr, cat, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
-import { Bool, SInt, UInt, Vec, log2Up } from '../core/types.ts';
-import { lane, pipeSlot, popcount, saturate } from './hw.ts';
+import { Bool, SInt, UInt, Vec, bitWidth, log2Up } from '../core/types.ts';
+import { unpack } from '../core/pack.ts';
+import { pipe } from '../lib/stages.ts';
+import { Stream } from '../lib/stream.ts';
+import { lane, popcount, saturate } from './hw.ts';
 import type { EngineParams } from './params.ts';
 import { laneToken } from './row-fetch.ts';
 
@@ -30,7 +33,7 @@ export function lanes(p: EngineParams, prefix: string) {
   return defineModule(`${prefix}_lanes`, (m) => {
     const io = {
       lt_valid: m.input('lt_valid', Bool()),
-      lt_data: m.input('lt_data', UInt(tok.width)),
+      lt_data: m.input('lt_data', UInt(bitWidth(tok))),
       lt_pop: m.output('lt_pop', Bool()),
       r_valid: m.input('r_valid', Bool()),
       r_ready: m.output('r_ready', Bool()),
@@ -52,10 +55,9 @@ export function lanes(p: EngineParams, prefix: string) {
       mac_count: m.output('mac_count', UInt(macBits)),
       idle: m.output('idle', Bool()),
     };
-    const rq = pipeSlot(m, 'rbeat', p.busBits);
-    io.r_ready.set(rq.ready);
-    rq.push.set(io.r_valid.and(rq.ready));
-    rq.wdata.set(io.r_data);
+    // R beats wait in a pipe stage (one entry, full throughput, ready passed through): the
+    // wide bus-beat path where every stored bit costs a logic cell.
+    const rq = pipe(m, 'rbeat', new Stream('r', { payload: UInt(p.busBits) }, 'in', io.r_valid, io.r_ready, io.r_data));
 
 
     // Neither RAM is read at an address written in the same cycle: a y word is read again at
@@ -80,9 +82,7 @@ export function lanes(p: EngineParams, prefix: string) {
     const G = m.regNext('groups', groupsNow);
     const lastColIdx = m.regNext('groups_last', groupsNow.subWrap(1));
     const spanLast = m.regNext('span_last', mux(io.weight.not().and(groupsNow.lt(4)), lit(3, UInt(gCntBits)), groupsNow.subWrap(1)));
-    const g = tok.field(io.lt_data, 'g');
-    const eov = tok.field(io.lt_data, 'eov').asBool();
-    const rowless = tok.field(io.lt_data, 'rowless').asBool();
+    const { g, eov, rowless } = unpack(tok, io.lt_data);
     const cx = c.resize(gCntBits);
     const inRow = m.named('in_row', cx.lt(G));
     const lastCol = m.named('last_col', cx.eq(lastColIdx));
@@ -94,7 +94,7 @@ export function lanes(p: EngineParams, prefix: string) {
     const real = m.named('fetch_group', go.and(needR));
     const beatGroups = m.named('beat_groups', mux(io.weight, lit(p.gGroupsPerBeat - 1, UInt(sbBits)), lit(p.wGroupsPerBeat - 1, UInt(sbBits))));
     const popBeat = m.named('pop_beat', real.and(sb.eq(beatGroups).or(lastCol)));
-    rq.pop.set(popBeat);
+    rq.ready.set(popBeat);
     m.when(io.restart, () => sb.set(0)).elsewhen(real, () => sb.set(mux(popBeat, lit(0, UInt(sbBits)), sb.addWrap(1))));
     m.when(io.restart, () => c.set(0)).elsewhen(go, () => c.set(mux(lastGroup, lit(0, UInt(p.groupBits)), c.addWrap(1))));
     io.lt_pop.set(go.and(lastGroup));

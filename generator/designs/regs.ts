@@ -15,6 +15,7 @@
 import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, UInt, log2Up } from '../core/types.ts';
+import type { RegisterInfo } from '../lib/axi.ts';
 import type { EngineParams } from './params.ts';
 import { ENGINE_ID, REG } from '../../engine/registers.ts';
 import { geometry } from '../../engine/geometry.ts';
@@ -31,7 +32,28 @@ function inRange(v: Expr, max: number): Expr {
   return v.ne(0).and(v.le(max));
 }
 
-export function engineRegs(p: EngineParams, prefix: string) {
+/** REG's name of a byte address (the map's names are the contract's). */
+const regName = (addr: number): string => Object.entries(REG).find(([, a]) => a === addr)![0];
+
+/**
+ * The register block, and its register map as the block decodes it: every address the
+ * hardware below serves is recorded where it is built, so the map in the manifest is the
+ * hardware's own (widths are this configuration's).
+ */
+export function engineRegs(p: EngineParams, prefix: string): { def: ReturnType<typeof engineRegsDef>; registers: RegisterInfo[] } {
+  const registers: RegisterInfo[] = [];
+  const def = engineRegsDef(p, prefix, (addr, width, access) => {
+    const known = registers.find((r) => r.offset === addr);
+    if (known) known.access = known.access === access ? access : 'rw';
+    else registers.push({ name: regName(addr), offset: addr, width, access });
+  });
+  registers.sort((a, b) => a.offset - b.offset);
+  return { def, registers };
+}
+
+type RecordRegister = (addr: number, width: number, access: RegisterInfo['access']) => void;
+
+function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) {
   const cntBits = log2Up(p.P + 1);
   const macBits = log2Up(p.N + 1);
   const A = LITE_ADDR_BITS;
@@ -96,6 +118,7 @@ export function engineRegs(p: EngineParams, prefix: string) {
     // `zeros` low bits are not stored and read 0: bases and strides are multiples of the bus
     // width, so an unaligned one cannot be programmed (no unaligned burst) and costs no flip-flop.
     const register = (addr: number, name: string, width: number, reset = 0, zeros = 0): Expr => {
+      record(addr, width, 'wo');
       const hit = writes(addr);
       const parts: Expr[] = zeros > 0 ? [lit(0, UInt(zeros))] : [];
       for (let b = 0; b < Math.ceil(width / 8); b++) {
@@ -117,12 +140,14 @@ export function engineRegs(p: EngineParams, prefix: string) {
     const wStride = register(REG.W_STRIDE, 'w_stride_r', p.addrBits, 0, busZeros);
     const gBase = register(REG.G_BASE, 'g_base_r', p.addrBits, 0, busZeros);
     const gStride = register(REG.G_STRIDE, 'g_stride_r', p.addrBits, 0, busZeros);
+    record(REG.MODE, 1, 'wo');
     m.when(writes(REG.MODE).and(io.wstrb.bit(0)), () => mode.set(io.wdata.bit(0)));
     // START is refused too when the registers describe no job the engine can run within the
     // bus rules: COLS = 0 makes 256-beat rows that cross 4 KiB, COLS > kMax hangs the lanes, and
     // ROWS outside 1..rMax is more than the blocks are sized for. A write is taken at least two
     // cycles before the next, so the check can be registered (the reset values pass it).
     const runnable = m.regNext('job_runnable', inRange(rows, p.cfg.rMax).and(inRange(cols, p.cfg.kMax)), { reset: true });
+    record(REG.CTRL, 2, 'wo');
     const ctrl = m.named('ctrl_write', writes(REG.CTRL).and(io.wstrb.bit(0)));
     const startAsked = ctrl.and(io.wdata.bit(0));
     // A refused START refuses its whole write: a CLEAR_COUNTERS beside it clears nothing.
@@ -193,6 +218,7 @@ export function engineRegs(p: EngineParams, prefix: string) {
       [REG.RMAX, lit(p.cfg.rMax, UInt(32))],
       [REG.KMAX, lit(p.cfg.kMax, UInt(32))],
     ];
+    for (const [addr, v] of readable) record(addr, Math.min(32, v.width), 'ro');
     m.when(arFire, () => {
       const sw = m.switch(io.araddr);
       for (const [addr, v] of readable) sw.is(lit(addr, UInt(A)), () => rdata.set(v.resize(32)));

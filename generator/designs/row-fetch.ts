@@ -7,13 +7,14 @@
  */
 import { Expr, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
-import { Bool, UInt, Vec, log2Up } from '../core/types.ts';
-import { Packing, burstSplitter, regFifo } from './hw.ts';
+import { Bool, Bundle, UInt, Vec, bitWidth, log2Up } from '../core/types.ts';
+import { regQueue } from '../lib/queues.ts';
+import { burstSplitter } from './hw.ts';
 import type { EngineParams } from './params.ts';
 
 /** What the lanes need of a token: the value, and where it sits in its vector. */
 export function laneToken(p: EngineParams) {
-  return new Packing([['g', p.gBits], ['eov', 1], ['rowless', 1]] as const);
+  return Bundle({ g: UInt(p.gBits), eov: Bool(), rowless: Bool() });
 }
 
 export function rowFetch(p: EngineParams, prefix: string) {
@@ -43,7 +44,7 @@ export function rowFetch(p: EngineParams, prefix: string) {
       ar_len: m.output('ar_len', UInt(8)),
       lt_valid: m.output('lt_valid', Bool()),
       lt_pop: m.input('lt_pop', Bool()),
-      lt_data: m.output('lt_data', UInt(tok.width)),
+      lt_data: m.output('lt_data', UInt(bitWidth(tok))),
       /** A read burst was issued in weight mode: the write-back repeats it on AW. */
       wb_valid: m.output('wb_valid', Bool()),
       wb_addr: m.output('wb_addr', UInt(p.addrBits)),
@@ -53,7 +54,7 @@ export function rowFetch(p: EngineParams, prefix: string) {
       wb_room: m.input('wb_room', Bool()),
       fetched: m.output('fetched', Bool()),
     };
-    const tq = regFifo(m, 'lane_tokens', tok.width, p.tokenDepth);
+    const tq = regQueue(m, 'lane_tokens', { payload: tok }, p.tokenDepth);
     const split = burstSplitter(m, 'ar', p.addrBits, p.rowBeatBits, p.busBytes);
     const outstanding = m.reg('outstanding', UInt(outBits), { reset: 0 });
 
@@ -66,7 +67,7 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const hit = m.named('raw_hazard', hits.reduce((a, b) => a.or(b)).and(io.weight));
     const camFull = m.named('cam_full', camLive.map((l): Expr => l).reduce((a, b) => a.and(b)));
 
-    const tqRoom = m.named('token_room', tq.full.not());
+    const tqRoom = m.named('token_room', tq.in.ready);
     // base + j·stride by shift-and-add, two bits per cycle: a full multiplier costs hundreds
     // of LUTs on a DSP-less iCE40. Rows of a vector come in increasing j, so the address
     // steps on from the previous row by (j − j_prev)·stride: one cycle for adjacent rows.
@@ -113,12 +114,12 @@ export function rowFetch(p: EngineParams, prefix: string) {
       lastAddr.set(acc);
     });
 
-    tq.push.set(takeRow.or(takeRowless));
-    tq.wdata.set(tok.pack({ g: io.tok_g, eov: io.tok_eov, rowless: io.tok_rowless }));
-    tq.pop.set(io.lt_pop);
-    m.assume(io.lt_pop.not().or(tq.valid), 'the lanes pop a lane token only while one is offered (lt_valid)');
-    io.lt_valid.set(tq.valid);
-    io.lt_data.set(tq.data);
+    tq.in.valid.set(takeRow.or(takeRowless));
+    tq.in.setPayload({ g: io.tok_g, eov: io.tok_eov, rowless: io.tok_rowless });
+    tq.out.ready.set(io.lt_pop);
+    m.assume(io.lt_pop.not().or(tq.out.valid), 'the lanes pop a lane token only while one is offered (lt_valid)');
+    io.lt_valid.set(tq.out.valid);
+    io.lt_data.set(tq.out.data);
 
     split.start.set(issue);
     split.startAddr.set(acc);

@@ -1,10 +1,12 @@
 /**
- * Groups a top's ports (as read from the Verilog by the header parser) into
- * the interfaces the harness drives, by the naming convention of
- * docs/ARCHITECTURE.md: `aclk`, `aresetn`, `s_axis_<name>_*`,
- * `m_axis_<name>_*`, `s_axil_*`, `m_axi_*`. Any other input is tied to zero.
+ * The interfaces the harness drives, taken from the top's description (its
+ * manifest.json entry, or a black box's blackBoxManifest): AXI4-Stream slaves
+ * and masters, one AXI4-Lite slave, one AXI4 master, the clock and the reset.
+ * Every port the description names is checked against the Verilog header (it
+ * exists, points the right way); any other input is tied to zero.
  */
 import { UserError } from '../../util/errors.ts';
+import type { ManifestInterface, TopDescription } from '../../generator/backend/manifest.ts';
 
 /** The part of the header parser's port record the harness needs. */
 export interface HarnessPort {
@@ -23,18 +25,20 @@ export interface StreamPorts {
   tlast?: string;
 }
 
-/** `s_axil_*` slave, by channel signal suffix (`awaddr`, `wdata`, ...). */
+/** The AXI4-Lite slave, by channel signal (`awaddr`, `wdata`, ...). */
 export type LitePorts = Record<string, HarnessPort>;
 
 export interface AxiMasterPorts {
   dataBits: number;
-  /** By suffix after `m_axi_` (`araddr`, `rdata`, ...). */
+  /** By channel signal (`araddr`, `rdata`, ...). */
   ports: Record<string, HarnessPort>;
 }
 
 export interface TopInterfaces {
   clock: string;
   reset: string;
+  /** The reset input is asserted low (AXI's aresetn) rather than high. */
+  resetActiveLow: boolean;
   inputs: StreamPorts[];
   outputs: StreamPorts[];
   lite?: LitePorts;
@@ -48,72 +52,97 @@ export interface TopInterfaces {
 
 const LITE_REQUIRED = ['awaddr', 'awvalid', 'awready', 'wdata', 'wvalid', 'wready', 'bvalid', 'bready', 'araddr', 'arvalid', 'arready', 'rdata', 'rvalid', 'rready'];
 const AXI_REQUIRED = ['araddr', 'arvalid', 'arready', 'rdata', 'rvalid', 'rready', 'awaddr', 'awvalid', 'awready', 'wdata', 'wvalid', 'wready', 'bvalid', 'bready'];
+/** Signals the master drives, by channel: the rest of a channel goes the other way. */
+const MASTER_DRIVES = /^(aw|w|ar)(?!ready$)|^(b|r)ready$/;
 
-export function classifyPorts(top: string, ports: readonly HarnessPort[]): TopInterfaces {
+/**
+ * Group a top's ports (as read from its Verilog) into the interfaces its description
+ * declares. `where` names the description in errors (a manifest file, a black box).
+ */
+export function interfacesFromDescription(top: string, desc: TopDescription, ports: readonly HarnessPort[], where: string): TopInterfaces {
   const byName = new Map(ports.map((p) => [p.name, p]));
   const used = new Set<string>();
-  const need = (name: string, dir: 'input' | 'output'): HarnessPort => {
+  const fail = (msg: string): never => {
+    throw new UserError(`${top}: ${msg} (interface metadata from ${where})`);
+  };
+  const need = (name: string, dir: 'input' | 'output', what: string): HarnessPort => {
     const p = byName.get(name);
-    if (!p) throw new UserError(`${top}: port ${name} is missing; streams, AXI4-Lite and AXI4 ports must follow the names in docs/ARCHITECTURE.md`);
-    if (p.direction !== dir) throw new UserError(`${top}: port ${name} must be an ${dir}`);
+    if (!p) fail(`${what} names port ${name}, which the Verilog of ${top} does not have`);
+    if (p!.direction !== dir) fail(`${what} needs ${name} to be an ${dir}, but it is an ${p!.direction}`);
     used.add(name);
-    return p;
+    return p!;
   };
 
-  const clock = ['aclk', 'clk'].find((n) => byName.has(n));
-  const reset = ['aresetn', 'rst_n', 'resetn'].find((n) => byName.has(n));
-  if (!clock) throw new UserError(`${top}: no clock port (aclk); the harness drives tops with aclk and active-low aresetn`);
-  if (!reset) throw new UserError(`${top}: no active-low reset port (aresetn); the harness drives tops with aclk and active-low aresetn`);
-  need(clock, 'input');
-  need(reset, 'input');
+  if (!desc.clock) fail('no clock port is declared; the harness needs one (manifest "clock")');
+  if (!desc.reset) fail('no reset port is declared; the harness needs one (manifest "reset": { "port", "activeLow" })');
+  const clock = need(desc.clock!, 'input', 'the clock').name;
+  const reset = need(desc.reset!.port, 'input', 'the reset').name;
 
-  const streamNames = (prefix: string): string[] =>
-    [...new Set(ports.filter((p) => p.name.startsWith(prefix) && p.name.endsWith('_tdata')).map((p) => p.name.slice(prefix.length, -'_tdata'.length)))].sort();
-
-  const stream = (prefix: string, name: string, dataDir: 'input' | 'output'): StreamPorts => {
-    const other = dataDir === 'input' ? 'output' : 'input';
-    const base = `${prefix}${name}`;
-    const tdata = need(`${base}_tdata`, dataDir);
-    const s: StreamPorts = {
-      name,
-      width: tdata.width,
-      tdata: tdata.name,
-      tvalid: need(`${base}_tvalid`, dataDir).name,
-      tready: need(`${base}_tready`, other).name,
-    };
-    if (byName.has(`${base}_tlast`)) s.tlast = need(`${base}_tlast`, dataDir).name;
-    return s;
-  };
-  const inputs = streamNames('s_axis_').map((n) => stream('s_axis_', n, 'input'));
-  const outputs = streamNames('m_axis_').map((n) => stream('m_axis_', n, 'output'));
-
-  const group = (prefix: string, required: string[]): Record<string, HarnessPort> | undefined => {
-    const members = ports.filter((p) => p.name.startsWith(prefix));
-    if (members.length === 0) return undefined;
-    for (const r of required) if (!byName.has(prefix + r)) throw new UserError(`${top}: port ${prefix + r} is missing from the ${prefix}* interface`);
-    const out: Record<string, HarnessPort> = {};
-    for (const p of members) {
-      out[p.name.slice(prefix.length)] = p;
-      used.add(p.name);
-    }
-    return out;
-  };
-  const lite = group('s_axil_', LITE_REQUIRED);
-  const axiPorts = group('m_axi_', AXI_REQUIRED);
+  const inputs: StreamPorts[] = [];
+  const outputs: StreamPorts[] = [];
+  let lite: LitePorts | undefined;
   let axi: AxiMasterPorts | undefined;
-  if (axiPorts) {
-    const dataBits = axiPorts.rdata.width;
-    if (dataBits < 8 || (dataBits & (dataBits - 1)) !== 0) throw new UserError(`${top}: m_axi_rdata is ${dataBits} bits; the AXI4 data width must be a power of two`);
-    if (axiPorts.wdata.width !== dataBits) throw new UserError(`${top}: m_axi_wdata and m_axi_rdata differ in width`);
-    if (axiPorts.araddr.width > 64) throw new UserError(`${top}: m_axi_araddr wider than 64 bits is not supported`);
-    axi = { dataBits, ports: axiPorts };
+  for (const ifc of desc.interfaces ?? []) {
+    const what = `${ifc.kind} interface ${ifc.name}`;
+    if (ifc.kind === 'axis') {
+      const slave = ifc.role === 'slave';
+      const fwd = slave ? 'input' : 'output';
+      const back = slave ? 'output' : 'input';
+      const port = (sig: string, dir: 'input' | 'output'): HarnessPort => {
+        const name = ifc.ports[sig];
+        if (!name) fail(`${what} has no ${sig}`);
+        return need(name!, dir, what);
+      };
+      const tdata = port('tdata', fwd);
+      const s: StreamPorts = { name: ifc.name, width: tdata.width, tdata: tdata.name, tvalid: port('tvalid', fwd).name, tready: port('tready', back).name };
+      if (ifc.ports.tlast) s.tlast = port('tlast', fwd).name;
+      for (const extra of Object.keys(ifc.ports)) if (!['tdata', 'tvalid', 'tready', 'tlast'].includes(extra)) port(extra, fwd);
+      (slave ? inputs : outputs).push(s);
+    } else if (ifc.kind === 'axilite') {
+      if (ifc.role !== 'slave') fail(`${what} is a master; the harness drives AXI4-Lite slaves only`);
+      if (lite) fail(`a second AXI4-Lite slave (${ifc.name}); the harness drives one`);
+      lite = axiGroup(ifc, LITE_REQUIRED, false, need, fail);
+      if (lite.wdata!.width !== 32 || lite.rdata!.width !== 32) fail(`${what}: the harness drives 32-bit AXI4-Lite data`);
+    } else if (ifc.kind === 'axi4') {
+      if (ifc.role !== 'master') fail(`${what} is a slave; the harness serves AXI4 masters only (it is the memory)`);
+      if (axi) fail(`a second AXI4 master (${ifc.name}); the harness models one memory`);
+      const group = axiGroup(ifc, AXI_REQUIRED, true, need, fail);
+      const dataBits = group.rdata!.width;
+      if (dataBits < 8 || (dataBits & (dataBits - 1)) !== 0) fail(`${what}: rdata is ${dataBits} bits; the AXI4 data width must be a power of two`);
+      if (group.wdata!.width !== dataBits) fail(`${what}: wdata and rdata differ in width`);
+      if (group.araddr!.width > 64) fail(`${what}: addresses wider than 64 bits are not supported`);
+      axi = { dataBits, ports: group };
+    } else {
+      fail(`${what}: the harness drives axis, axilite (slave) and axi4 (master) interfaces, not ${ifc.kind}`);
+    }
   }
-  if (lite && (lite.wdata.width !== 32 || lite.rdata.width !== 32)) throw new UserError(`${top}: s_axil data must be 32 bits`);
-
-  const tiedOff = ports.filter((p) => p.direction === 'input' && !used.has(p.name)).map((p) => p.name);
+  // By name, not declaration order: the testbench's stream indices (and the draws of its
+  // seeded generators) follow this order, so a top's port order does not change a run.
+  const byStreamName = (a: StreamPorts, b: StreamPorts): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  inputs.sort(byStreamName);
+  outputs.sort(byStreamName);
   const inout = ports.find((p) => p.direction === 'inout');
-  if (inout) throw new UserError(`${top}: inout port ${inout.name} cannot be driven by the harness`);
+  if (inout) fail(`inout port ${inout.name} cannot be driven by the harness`);
+  const tiedOff = ports.filter((p) => p.direction === 'input' && !used.has(p.name)).map((p) => p.name);
   const driven = ports.filter((p) => p.direction === 'input' && p.name !== clock);
   const observed = ports.filter((p) => p.direction === 'output');
-  return { clock, reset, inputs, outputs, lite, axi, tiedOff, driven, observed };
+  return { clock, reset, resetActiveLow: desc.reset!.activeLow, inputs, outputs, lite, axi, tiedOff, driven, observed };
+}
+
+/** The ports of an AXI interface by channel signal, each checked for its direction (the harness is the other end). */
+function axiGroup(
+  ifc: ManifestInterface,
+  required: readonly string[],
+  topIsMaster: boolean,
+  need: (name: string, dir: 'input' | 'output', what: string) => HarnessPort,
+  fail: (msg: string) => never,
+): Record<string, HarnessPort> {
+  const what = `${ifc.kind} interface ${ifc.name}`;
+  for (const r of required) if (!ifc.ports[r]) fail(`${what} has no ${r}`);
+  const out: Record<string, HarnessPort> = {};
+  for (const [sig, name] of Object.entries(ifc.ports)) {
+    const topDrives = MASTER_DRIVES.test(sig) === topIsMaster;
+    out[sig] = need(name, topDrives ? 'output' : 'input', what);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
  *   await runSimJob(tb, job, { recordInputs: 'f.bin' }); await runReplayLoop(tb, 'f.bin');  // and the job's own inputs replayed
  *
  * prepareTestbench reads the top's ports from the Verilog with the header
- * parser, generates the C++ glue (testbench.ts), inlines the hand-written
+ * parser and their roles from the top's manifest (ports.ts), generates the C++ glue (testbench.ts), inlines the hand-written
  * runtime (tb_runtime.h, tb_main.h) so the build cache's content hash covers
  * every line of C++, and builds through sim/build. A job asking for a VCD runs
  * on a separate --trace build, made on first use.
@@ -25,7 +25,8 @@ import { buildVerilated } from '../build/index.ts';
 import { beatBytes } from './beats.ts';
 import type { LiteCommand, SimJob, SimResult } from './job.ts';
 import { readJobResult, scriptText, writeJobFiles } from './job-files.ts';
-import { classifyPorts, type TopInterfaces } from './ports.ts';
+import { DESCRIBE_HINT, findTopDescription, type TopDescription } from '../../generator/backend/manifest.ts';
+import { interfacesFromDescription, type TopInterfaces } from './ports.ts';
 import { generateTestbench } from './testbench.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +35,11 @@ export interface HarnessTarget {
   top: string;
   /** Verilog sources; the top's header is read from whichever file declares it. */
   rtlFiles: string[];
+  /**
+   * The top's port groups, clock and reset. Default: the manifest.json the generator wrote
+   * beside the Verilog. Hand-written Verilog: a blackBox() declaration's blackBoxManifest().
+   */
+  description?: TopDescription;
 }
 
 export interface Testbench {
@@ -56,7 +62,13 @@ export function testbenchSource(top: string, ifc: TopInterfaces): string {
 export function readTopInterfaces(target: HarnessTarget): TopInterfaces {
   const headers = target.rtlFiles.flatMap((f) => readVerilogHeaders(f));
   const top = findModule(headers, target.top);
-  return classifyPorts(target.top, top.ports);
+  if (target.description) {
+    if (target.description.name !== target.top) throw new UserError(`${target.top}: the description given is of ${target.description.name}`);
+    return interfacesFromDescription(target.top, target.description, top.ports, 'the description given');
+  }
+  const found = findTopDescription(target.top, target.rtlFiles);
+  if (!found) throw new UserError(`${target.top}: no interface metadata (no manifest.json beside its Verilog describes it); ${DESCRIBE_HINT}`);
+  return interfacesFromDescription(target.top, found.description, top.ports, found.file);
 }
 
 async function build(target: HarnessTarget, source: string, trace: boolean): Promise<string> {

@@ -94,28 +94,28 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
     driveLite.push(
       '  if (!h.lite.dirty) return;',
       '  h.lite.dirty = false;',
-      setScalar('s_axil_awvalid', 'h.lite.awvalid'),
-      setScalar('s_axil_awaddr', 'h.lite.awaddr'),
-      setScalar('s_axil_wvalid', 'h.lite.wvalid'),
-      setScalar('s_axil_wdata', 'h.lite.wdata'),
-      setScalar('s_axil_bready', 'h.lite.bready'),
-      setScalar('s_axil_arvalid', 'h.lite.arvalid'),
-      setScalar('s_axil_araddr', 'h.lite.araddr'),
-      setScalar('s_axil_rready', 'h.lite.rready'),
+      setScalar(L.awvalid!.name, 'h.lite.awvalid'),
+      setScalar(L.awaddr!.name, 'h.lite.awaddr'),
+      setScalar(L.wvalid!.name, 'h.lite.wvalid'),
+      setScalar(L.wdata!.name, 'h.lite.wdata'),
+      setScalar(L.bready!.name, 'h.lite.bready'),
+      setScalar(L.arvalid!.name, 'h.lite.arvalid'),
+      setScalar(L.araddr!.name, 'h.lite.araddr'),
+      setScalar(L.rready!.name, 'h.lite.rready'),
     );
-    if (L.wstrb) tie.push(`  t->s_axil_wstrb = 0xF;`);
+    if (L.wstrb) tie.push(`  t->${L.wstrb.name} = 0xF;`);
     for (const [suffix, p] of Object.entries(L)) if (p.direction === 'input' && !drivenLite.has(suffix)) tie.push(`  t->${p.name} = 0;`);
     // Data and responses are read only while their valid is high: nothing looks at them otherwise.
     sampleLite.push(
-      '  h.lite.awready = t->s_axil_awready;',
-      '  h.lite.wready = t->s_axil_wready;',
-      '  h.lite.arready = t->s_axil_arready;',
-      '  h.lite.bvalid = t->s_axil_bvalid;',
-      `  if (h.lite.bvalid) h.lite.bresp = ${L.bresp ? 't->s_axil_bresp' : '0'};`,
-      '  h.lite.rvalid = t->s_axil_rvalid;',
+      `  h.lite.awready = t->${L.awready!.name};`,
+      `  h.lite.wready = t->${L.wready!.name};`,
+      `  h.lite.arready = t->${L.arready!.name};`,
+      `  h.lite.bvalid = t->${L.bvalid!.name};`,
+      `  if (h.lite.bvalid) h.lite.bresp = ${L.bresp ? `t->${L.bresp.name}` : '0'};`,
+      `  h.lite.rvalid = t->${L.rvalid!.name};`,
       '  if (h.lite.rvalid) {',
-      '    h.lite.rdata = t->s_axil_rdata;',
-      `    h.lite.rresp = ${L.rresp ? 't->s_axil_rresp' : '0'};`,
+      `    h.lite.rdata = t->${L.rdata!.name};`,
+      `    h.lite.rresp = ${L.rresp ? `t->${L.rresp.name}` : '0'};`,
       '  }',
     );
   }
@@ -126,24 +126,25 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
     const sizeLog2 = Math.log2(bits / 8);
     const drivenAxi = new Set(['arready', 'rvalid', 'rdata', 'rresp', 'rlast', 'awready', 'wready', 'bvalid', 'bresp']);
     const mem = [
-      setScalar('m_axi_arready', 'h.mem.arready'),
-      setScalar('m_axi_rvalid', 'h.mem.rvalid'),
-      `  if (h.mem.rvalid) put_port(t->m_axi_rdata, h.mem.rdata.data(), ${bits});`,
-      setScalar('m_axi_awready', 'h.mem.awready'),
-      setScalar('m_axi_wready', 'h.mem.wready'),
-      setScalar('m_axi_bvalid', 'h.mem.bvalid'),
+      setScalar(A.arready!.name, 'h.mem.arready'),
+      setScalar(A.rvalid!.name, 'h.mem.rvalid'),
+      `  if (h.mem.rvalid) put_port(t->${A.rdata!.name}, h.mem.rdata.data(), ${bits});`,
+      setScalar(A.awready!.name, 'h.mem.awready'),
+      setScalar(A.wready!.name, 'h.mem.wready'),
+      setScalar(A.bvalid!.name, 'h.mem.bvalid'),
     ];
-    if (A.rresp) mem.push(setScalar('m_axi_rresp', 'h.mem.rresp'));
-    if (A.rlast) mem.push(setScalar('m_axi_rlast', 'h.mem.rlast'));
-    if (A.bresp) mem.push(setScalar('m_axi_bresp', 'h.mem.bresp'));
+    if (A.rresp) mem.push(setScalar(A.rresp!.name, 'h.mem.rresp'));
+    if (A.rlast) mem.push(setScalar(A.rlast!.name, 'h.mem.rlast'));
+    if (A.bresp) mem.push(setScalar(A.bresp!.name, 'h.mem.bresp'));
     drive.push('  if (h.mem.dirty) {', '  h.mem.dirty = false;', ...mem, '  }');
     for (const [suffix, p] of Object.entries(A)) if (p.direction === 'input' && !drivenAxi.has(suffix)) tie.push(`  t->${p.name} = 0;`);
-    const opt = (suffix: string, fallback: string): string => (A[suffix] ? `t->m_axi_${suffix}` : fallback);
+    const opt = (suffix: string, fallback: string): string => (A[suffix] ? `t->${A[suffix].name}` : fallback);
+    const port = (suffix: string): string => `t->${A[suffix]!.name}`;
     // Address and data fields are read only while their valid is high: nothing looks at them otherwise.
     const sampleAddress = (ch: 'ar' | 'aw'): string[] => [
-      `  h.mem.${ch}valid = t->m_axi_${ch}valid;`,
+      `  h.mem.${ch}valid = ${port(`${ch}valid`)};`,
       `  if (h.mem.${ch}valid) {`,
-      `    h.mem.${ch}addr = t->m_axi_${ch}addr;`,
+      `    h.mem.${ch}addr = ${port(`${ch}addr`)};`,
       `    h.mem.${ch}len = ${opt(`${ch}len`, '0')};`,
       `    h.mem.${ch}size = ${opt(`${ch}size`, String(sizeLog2))};`,
       `    h.mem.${ch}burst = ${opt(`${ch}burst`, '1')};`,
@@ -151,15 +152,15 @@ export function generateTestbench(top: string, ifc: TopInterfaces): string {
     ];
     sample.push(
       ...sampleAddress('ar'),
-      '  h.mem.rready = t->m_axi_rready;',
+      `  h.mem.rready = ${port('rready')};`,
       ...sampleAddress('aw'),
-      '  h.mem.wvalid = t->m_axi_wvalid;',
+      `  h.mem.wvalid = ${port('wvalid')};`,
       '  if (h.mem.wvalid) {',
-      `    get_port(t->m_axi_wdata, h.mem.wdata, ${bits});`,
-      A.wstrb ? `    get_port(t->m_axi_wstrb, h.mem.wstrb, ${bits / 8});` : '    std::memset(h.mem.wstrb, 0xff, h.mem.strb_bytes);',
-      `    h.mem.wlast = ${A.wlast ? 't->m_axi_wlast' : 'h.mem.expected_wlast()'};`,
+      `    get_port(${port('wdata')}, h.mem.wdata, ${bits});`,
+      A.wstrb ? `    get_port(${port('wstrb')}, h.mem.wstrb, ${bits / 8});` : '    std::memset(h.mem.wstrb, 0xff, h.mem.strb_bytes);',
+      `    h.mem.wlast = ${A.wlast ? port('wlast') : 'h.mem.expected_wlast()'};`,
       '  }',
-      '  h.mem.bready = t->m_axi_bready;',
+      `  h.mem.bready = ${port('bready')};`,
     );
   }
 
@@ -185,7 +186,7 @@ void tie_off(${cls}* t) {
 ${tie.join('\n')}
 }
 
-TB_HOT void set_reset(${cls}* t, bool in_reset) { t->${ifc.reset} = in_reset ? 0 : 1; }
+TB_HOT void set_reset(${cls}* t, bool in_reset) { t->${ifc.reset} = in_reset ? ${ifc.resetActiveLow ? '0 : 1' : '1 : 0'}; }
 TB_HOT void set_clock(${cls}* t, bool high) { t->${ifc.clock} = high ? 1 : 0; }
 
 TB_HOT void drive_lite(${cls}* t, Harness& h) {

@@ -32,6 +32,7 @@ import { buildEngineJob, type DriverOptions, type EngineSimJob } from '../../sim
 import { COUNTER_READS } from '../../engine/registers.ts';
 import type { LiteCommand, SimResult } from '../../sim/harness/job.ts';
 import { prepareTestbench, runSimJob, type Testbench } from '../../sim/harness/run.ts';
+import { findTopDescription } from '../../generator/backend/manifest.ts';
 import { randomProblem, rtlFiles, testSeed, type ProblemShape } from './helpers.ts';
 
 const PRESET = 'tiny';
@@ -190,7 +191,9 @@ describe('engine RTL: the register contract (tiny preset, Verilator)', function 
     const sparse = rtlFiles(PRESET, 'sparse_bwd_engine');
     benches.sparse = await prepareTestbench({ top: 'sparse_bwd_engine', rtlFiles: sparse });
     benches.dense = await prepareTestbench({ top: 'dense_bwd_engine', rtlFiles: rtlFiles(PRESET, 'dense_bwd_engine') });
-    benches.monitored = await prepareTestbench({ top: DONE_MONITOR, rtlFiles: [...sparse, doneMonitor(sparse, 'sparse_bwd_engine')] });
+    // The wrapper has the engine's ports, so it has the engine's interfaces too.
+    const engine = findTopDescription('sparse_bwd_engine', sparse)!.description;
+    benches.monitored = await prepareTestbench({ top: DONE_MONITOR, rtlFiles: [...sparse, doneMonitor(sparse, 'sparse_bwd_engine')], description: { ...engine, name: DONE_MONITOR } });
   });
 
   // Long enough (hundreds of busy cycles) that the probes all land inside the job; the STATUS

@@ -183,6 +183,7 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     const dir = join(work, 'wide');
     await mkdir(dir);
     await writeFile(join(dir, 'wide.v'), 'module wide(input wire aclk, input wire [5999:0] a, output reg y);\n  always @(posedge aclk) y <= ^a;\nendmodule\n');
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ top: 'wide', modules: [{ name: 'wide', clock: 'aclk' }] }));
     const r = await execa(bin, ['fpga', '--rtl', dir, '--top', 'wide', '--device', 'up5k', '--out', join(work, 'wide-out'), '--no-progress'], { cwd: root });
     assert.match(r.stdout, /does not fit/);
     const rep = JSON.parse(await readFile(join(work, 'wide-out/report.json'), 'utf8')) as FpgaReport;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { checkIverilog } from '../../toolchain/index.ts';
 import { emitHarness, planHarness, type TopPort } from '../../fpga/io-harness.ts';
+import { readTopPorts } from '../../fpga/ports.ts';
 import { classifyCells } from '../../fpga/resources.ts';
 import { parseNextpnrReport } from '../../fpga/pnr.ts';
 import { mapCriticalPath, NetlistSrc, tsLocations, VerilogSrcIndex, HARNESS } from '../../fpga/srcmap.ts';
@@ -20,7 +21,7 @@ describe('fpga units', () => {
     const portArb = fc.array(fc.record({ dir: fc.constantFrom('input', 'output'), width: fc.integer({ min: 1, max: 300 }) }), { minLength: 1, maxLength: 12 });
     fc.assert(
       fc.property(portArb, (raw) => {
-        const ports: TopPort[] = [{ name: 'aclk', direction: 'input', width: 1 }, { name: 'aresetn', direction: 'input', width: 1 }];
+        const ports: TopPort[] = [{ name: 'aclk', direction: 'input', width: 1, role: 'clock' }, { name: 'aresetn', direction: 'input', width: 1, role: 'reset' }];
         raw.forEach((p, i) => ports.push({ name: `p${i}`, direction: p.dir as 'input' | 'output', width: p.width }));
         if (!ports.some((p) => p.direction === 'output')) ports.push({ name: 'o', direction: 'output', width: 1 });
         const plan = planHarness('t', ports);
@@ -50,8 +51,8 @@ describe('fpga units', () => {
       const top = 'module t(input wire aclk, input wire aresetn, input wire [70:0] a, input wire b, output wire [9:0] y, output wire z);\n' +
         '  assign y = a[9:0] ^ {10{b}};\n  assign z = aresetn & a[70];\nendmodule\n';
       const ports: TopPort[] = [
-        { name: 'aclk', direction: 'input', width: 1 },
-        { name: 'aresetn', direction: 'input', width: 1 },
+        { name: 'aclk', direction: 'input', width: 1, role: 'clock' },
+        { name: 'aresetn', direction: 'input', width: 1, role: 'reset' },
         { name: 'a', direction: 'input', width: 71 },
         { name: 'b', direction: 'input', width: 1 },
         { name: 'y', direction: 'output', width: 10 },
@@ -66,9 +67,29 @@ describe('fpga units', () => {
   });
 
   it('rejects tops the harness cannot wrap, naming what to change', () => {
-    assert.throws(() => planHarness('t', [{ name: 'x', direction: 'input', width: 1 }, { name: 'y', direction: 'output', width: 1 }]), /no 1-bit clock input/);
-    assert.throws(() => planHarness('t', [{ name: 'clk', direction: 'input', width: 1 }, { name: 'io', direction: 'inout', width: 1 }]), /inout port 'io'/);
-    assert.throws(() => planHarness('t', [{ name: 'clk', direction: 'input', width: 1 }]), /no outputs/);
+    // A port named like a clock is not taken for one: only the manifest's declaration counts.
+    assert.throws(() => planHarness('t', [{ name: 'aclk', direction: 'input', width: 1 }, { name: 'y', direction: 'output', width: 1 }]), /declares no clock/);
+    assert.throws(() => planHarness('t', [{ name: 'clk', direction: 'input', width: 1, role: 'clock' }, { name: 'io', direction: 'inout', width: 1 }]), /inout port 'io'/);
+    assert.throws(() => planHarness('t', [{ name: 'clk', direction: 'input', width: 1, role: 'clock' }]), /no outputs/);
+  });
+
+  it('takes the clock and reset of a top from its manifest, and refuses a top without one or with a broken one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sg-fpga-ports-'));
+    try {
+      const file = join(dir, 't.v');
+      await writeFile(file, 'module t(input wire ck, input wire rs, input wire [3:0] a, output wire y);\n  assign y = ^a;\nendmodule\n');
+      await assert.rejects(readTopPorts([file], 't'), /top 't' has no manifest\.json beside its Verilog to name its clock and reset; emit it with the generator/);
+      const manifest = (clock: string): string => JSON.stringify({ top: 't', modules: [{ name: 't', clock, reset: { port: 'rs', activeLow: false } }] });
+      await writeFile(join(dir, 'manifest.json'), manifest('ck'));
+      const ports = await readTopPorts([file], 't');
+      assert.deepEqual(ports.filter((p) => p.role).map((p) => [p.name, p.role]), [['ck', 'clock'], ['rs', 'reset']]);
+      assert.deepEqual([planHarness('t', ports).clock, planHarness('t', ports).reset], ['ck', 'rs']);
+      // A manifest naming a clock the Verilog does not have would wrap an unclocked design.
+      await writeFile(join(dir, 'manifest.json'), manifest('aclk'));
+      await assert.rejects(readTopPorts([file], 't'), /the clock of 't' is aclk, which is no 1-bit input of its Verilog/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('classifies Yosys cells per target', () => {

@@ -15,6 +15,7 @@ import { emitDesign } from '../../generator/index.ts';
 import { Bundle, SFix, SInt, UInt, Vec, connect, defineModule, resizeRaw, type ModuleBuilder, type ModuleDef } from '../../generator/index.ts';
 import { arbiter, fork, join, map, queue, widthConvert } from '../../generator/lib/stream-ops.ts';
 import { pipe, skid } from '../../generator/lib/stages.ts';
+import { bramQueue, regQueue } from '../../generator/lib/queues.ts';
 import { StreamSignature, streamPort, type Stream, type StreamSpec } from '../../generator/lib/stream.ts';
 import { seededRandom, simSeed, simulate, type Backpressure, type BeatIn, type MonitoredBeat, type SimRun } from '../../sim/simulate/index.ts';
 import { rng, testSeed } from '../sim/seed.ts';
@@ -171,6 +172,23 @@ describe('stream operators through the simulation API under backpressure, agains
     }
     run.expectOutput('out', want);
   });
+
+  for (const [kind, make] of [['regQueue', regQueue], ['bramQueue', bramQueue]] as const) {
+    eachMode(`${kind} (inline, the engine's queues): every beat once, in order, with tlast, tkeep and tuser`, async (seed, bp) => {
+      const random = seededRandom(seed);
+      const spec: StreamSpec = { payload: Bundle({ a: SInt(5), b: UInt(3) }), last: true, keep: 1, user: 2 };
+      const beats = lasts(random, list(90, () => ({ a: sint(random, 5), b: uint(random, 3) })), 0.2).map((b) => ({ ...b, keep: uint(random, 1), user: uint(random, 2) }));
+      const def = opDesign(`op_${kind}`, { in: spec }, (m, { in: s }) => {
+        const q = make(m, 'q', spec, 5);
+        connect(s!, q.in);
+        m.unused(q.count);
+        return { out: q.out };
+      });
+      const run = await lintAndSimulate(def, { in: beats }, seed, bp);
+      // Would fail if the queue lost, duplicated or reordered a beat, or dropped a sideband bit.
+      run.expectOutput('out', beats);
+    }, ['random']);
+  }
 
   eachMode('widthConvert 32 → 8 bits: each word as four beats, least significant first, tlast and tkeep split', async (seed, bp) => {
     const random = seededRandom(seed);

@@ -77,6 +77,7 @@ describe('reliability: fpga', function () {
     mkdirSync(rtl);
     // The assignment has no right-hand side: Yosys stops with a syntax error.
     writeFileSync(join(rtl, 'broken.v'), 'module broken(input wire clk, output reg q);\n  always @(posedge clk) q <= ;\nendmodule\n');
+    writeFileSync(join(rtl, 'manifest.json'), JSON.stringify({ top: 'broken', modules: [{ name: 'broken', clock: 'clk' }] }));
     const out = join(root, 'bad');
     const r = await cli(['fpga', '--rtl', rtl, '--top', 'broken', '--target', 'generic', '--no-progress', '--out', out]);
     assertOneLineError(r, EXIT.designFailure, /synthesis of broken for generic .* failed: yosys failed .*broken\.v:2: .*syntax error/);

@@ -10,7 +10,7 @@
 import { strict as assert } from 'node:assert';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { getPreset } from '../../engine/config.ts';
 import type { EngineMode } from '../../engine/jobs.ts';
 import { formatCosimReport, runCosim } from '../../sim/cosim.ts';
@@ -106,6 +106,8 @@ describe('sim: protocol faults injected into the tiny sparse engine are caught',
       copyFileSync(src, to);
       return to;
     });
+    // The manifest travels with the Verilog: the harness takes the top's interfaces from it.
+    copyFileSync(join(dirname(rtlFiles('tiny', 'sparse_bwd_engine')[0]!), 'manifest.json'), join(out, 'manifest.json'));
     const target = files.find((x) => basename(x) === f.file)!;
     const text = readFileSync(target, 'utf8');
     assert.match(text, f.from, `${f.file} still has the line the fault replaces`);

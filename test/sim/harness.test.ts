@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { decodeBeats, encodeBeats, type Beat } from '../../sim/harness/beats.ts';
 import type { LiteCommand, SimJob } from '../../sim/harness/job.ts';
 import { prepareTestbench, runBareLoop, runReplayLoop, runSimJob, type Testbench } from '../../sim/harness/run.ts';
-import { AXI_COPY, AXIS_INCR } from './fixtures.ts';
+import { AXI_COPY, AXI_COPY_DESCRIPTION, AXIS_INCR, AXIS_INCR_DESCRIPTION } from './fixtures.ts';
 import { rng, testSeed } from './seed.ts';
 
 const W = 72n;
@@ -35,7 +35,7 @@ describe('sim harness: AXI4-Stream (axis_incr fixture, 72-bit)', function () {
   let tb: Testbench;
   const seed = testSeed('harness streams');
   before(async () => {
-    tb = await prepareTestbench({ top: 'axis_incr', rtlFiles: [AXIS_INCR] });
+    tb = await prepareTestbench({ top: 'axis_incr', rtlFiles: [AXIS_INCR], description: AXIS_INCR_DESCRIPTION });
   });
 
   for (const bp of ['none', 'random', 'bursty'] as const) {
@@ -152,7 +152,7 @@ describe('sim harness: AXI4-Lite script and AXI4 memory (axi_copy fixture)', fun
   const add = 0x01020304;
   let data: Uint8Array;
   before(async () => {
-    tb = await prepareTestbench({ top: 'axi_copy', rtlFiles: [AXI_COPY] });
+    tb = await prepareTestbench({ top: 'axi_copy', rtlFiles: [AXI_COPY], description: AXI_COPY_DESCRIPTION });
     const next = rng(seed);
     data = Uint8Array.from({ length: beats * 8 }, () => Math.floor(next() * 256));
   });
@@ -209,7 +209,7 @@ describe('sim harness: AXI4-Lite script and AXI4 memory (axi_copy fixture)', fun
       assert.ok(bad.includes('SPLIT_4K = 0'));
       const file = join(dir, 'axi_copy.v');
       await writeFile(file, bad);
-      const faulty = await prepareTestbench({ top: 'axi_copy', rtlFiles: [file] });
+      const faulty = await prepareTestbench({ top: 'axi_copy', rtlFiles: [file], description: AXI_COPY_DESCRIPTION });
       const r = await runSimJob(faulty, copyJob(data, beats, add, 5, 0, 'none', seed));
       assert.ok(r.protocolErrors.some((e) => /AXI4-4KB .*m_axi_ar cycle \d+: burst at 0x[0-9a-f]+ of \d+ beats crosses a 4 KiB boundary/.test(e)), r.protocolErrors.join('\n'));
       assert.ok(r.protocolErrors.some((e) => /AXI4-4KB .*m_axi_aw .* crosses a 4 KiB boundary/.test(e)));

@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CTRL_CLEAR_COUNTERS, CTRL_START, JOB_REGS, LITE_SLVERR, REG } from '../../engine/registers.ts';
 import { getPreset } from '../../engine/config.ts';
 import type { EngineMode } from '../../engine/jobs.ts';
@@ -42,6 +42,8 @@ describe('sim: the hostile host against the tiny engines', function () {
         copyFileSync(f, to);
         return to;
       });
+      // The manifest travels with the Verilog: the harness takes the top's interfaces from it.
+      copyFileSync(join(dirname(rtlFiles('tiny', 'sparse_bwd_engine')[0]!), 'manifest.json'), join(dir, name, 'manifest.json'));
       const regs = files.find((f) => f.endsWith('sbe_regs.v'))!;
       let text = readFileSync(regs, 'utf8');
       for (const [from, to] of edits) {

@@ -14,7 +14,7 @@ import { decodeBeats } from '../../sim/harness/beats.ts';
 import type { LiteCommand, SimJob, SimResult } from '../../sim/harness/job.ts';
 import { RULES } from '../../sim/harness/rules.ts';
 import { prepareTestbench, runSimJob, type Testbench } from '../../sim/harness/run.ts';
-import { DST, FAULTS, REG_CTRL, REG_FAULT, REG_STATUS, SRC, protocolProbe } from '../fixtures/monitors/protocol-probe.ts';
+import { DST, FAULTS, REG_CTRL, REG_FAULT, REG_STATUS, SRC, protocolProbe, protocolProbeDescription } from '../fixtures/monitors/protocol-probe.ts';
 
 type Fault = keyof typeof FAULTS;
 
@@ -90,7 +90,7 @@ describe('sim harness: protocol monitors (DSL fault fixture)', function () {
     const emit = (resetValid: boolean) => {
       const out = join(dir, resetValid ? 'reset' : 'probe');
       const d = emitDesign(protocolProbe({ resetValid }), out);
-      return { top: d.manifest.top, rtlFiles: [...d.files.keys()].map((f) => join(out, f)) };
+      return { top: d.manifest.top, rtlFiles: [...d.files.keys()].map((f) => join(out, f)), description: protocolProbeDescription(d.manifest.top) };
     };
     tb = await prepareTestbench(emit(false));
     tbReset = await prepareTestbench(emit(true));

@@ -26,417 +26,456 @@ module sbe_g_writer (
   (* src = "generator/designs/g-writer.ts:36.22" *) output wire row_retired,
   (* src = "generator/designs/g-writer.ts:37.15" *) output wire idle
 );
-  (* src = "generator/designs/hw.ts:64.18" *)
-  wire bursts_push;
-  (* src = "generator/designs/hw.ts:65.17" *)
-  wire bursts_pop;
-  (* src = "generator/designs/hw.ts:66.19" *)
-  wire [40:0] bursts_wdata;
-  (* src = "generator/designs/hw.ts:69.18" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire bursts_in_valid;
+  (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire bursts_in_ready;
+  (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire [40:0] bursts_in_data;
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   reg [4:0] bursts_wptr;
-  (* src = "generator/designs/hw.ts:70.22" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   reg [4:0] bursts_wptr_seen;
-  (* src = "generator/designs/hw.ts:71.18" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   reg [4:0] bursts_rptr;
-  (* src = "generator/designs/hw.ts:72.19" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   wire [4:0] bursts_count;
-  (* src = "generator/designs/hw.ts:78.19" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire bursts_push;
+  (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire bursts_pop_ready;
+  (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire bursts_pop;
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   wire [4:0] bursts_rnext;
-  (* src = "generator/designs/hw.ts:79.19" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   wire [3:0] bursts_raddr;
-  (* src = "generator/designs/hw.ts:80.21" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   reg [40:0] bursts_head;
-  (* src = "generator/designs/hw.ts:34.18" *)
-  wire lens_push;
-  (* src = "generator/designs/hw.ts:35.17" *)
-  wire lens_pop;
-  (* src = "generator/designs/hw.ts:36.19" *)
-  wire [7:0] lens_wdata;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire [40:0] bursts_data;
+  (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire bursts_valid;
+  (* src = "generator/designs/g-writer.ts:43.18" *)
+  wire lens_in_valid;
+  (* src = "generator/designs/g-writer.ts:43.18" *)
+  wire lens_in_ready;
+  (* src = "generator/designs/g-writer.ts:43.18" *)
+  wire [7:0] lens_in_data;
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   reg [7:0] lens_slot_0;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   reg [7:0] lens_slot_1;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   reg [7:0] lens_slot_2;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   reg [7:0] lens_slot_3;
-  (* src = "generator/designs/hw.ts:38.18" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   reg [1:0] lens_wptr;
-  (* src = "generator/designs/hw.ts:39.18" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   reg [1:0] lens_rptr;
-  (* src = "generator/designs/hw.ts:40.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   reg [2:0] lens_count;
-  (* src = "generator/designs/hw.ts:34.18" *)
-  wire ends_push;
-  (* src = "generator/designs/hw.ts:35.17" *)
-  wire ends_pop;
-  (* src = "generator/designs/hw.ts:36.19" *)
-  wire ends_wdata;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
+  wire lens_push;
+  (* src = "generator/designs/g-writer.ts:43.18" *)
+  wire lens_pop_ready;
+  (* src = "generator/designs/g-writer.ts:43.18" *)
+  wire [7:0] lens_data;
+  (* src = "generator/designs/g-writer.ts:43.18" *)
+  wire lens_valid;
+  (* src = "generator/designs/g-writer.ts:43.18" *)
+  wire lens_pop;
+  (* src = "generator/designs/g-writer.ts:44.18" *)
+  wire ends_in_valid;
+  (* src = "generator/designs/g-writer.ts:44.18" *)
+  wire ends_in_ready;
+  (* src = "generator/designs/g-writer.ts:44.18" *)
+  wire ends_in_data;
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_0;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_1;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_2;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_3;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_4;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_5;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_6;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_7;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_8;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_9;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_10;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_11;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_12;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_13;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_14;
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg ends_slot_15;
-  (* src = "generator/designs/hw.ts:38.18" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg [3:0] ends_wptr;
-  (* src = "generator/designs/hw.ts:39.18" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg [3:0] ends_rptr;
-  (* src = "generator/designs/hw.ts:40.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   reg [4:0] ends_count;
-  (* src = "generator/designs/g-writer.ts:48.20" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
+  wire ends_push;
+  (* src = "generator/designs/g-writer.ts:44.18" *)
+  wire ends_pop_ready;
+  (* src = "generator/designs/g-writer.ts:44.18" *)
+  wire ends_data;
+  (* src = "generator/designs/g-writer.ts:44.18" *)
+  wire ends_valid;
+  (* src = "generator/designs/g-writer.ts:44.18" *)
+  wire ends_pop;
+  (* src = "generator/designs/g-writer.ts:51.20" *)
   wire room;
-  (* src = "generator/designs/g-writer.ts:49.23" *)
+  (* src = "generator/designs/g-writer.ts:52.23" *)
   wire aw_go;
-  (* src = "generator/designs/g-writer.ts:53.22" *)
+  (* src = "generator/designs/g-writer.ts:56.22" *)
   wire aw_fire;
-  (* src = "generator/designs/g-writer.ts:60.20" *)
+  (* src = "generator/designs/g-writer.ts:63.20" *)
   reg [7:0] beat;
-  (* src = "generator/designs/g-writer.ts:61.21" *)
+  (* src = "generator/designs/g-writer.ts:64.21" *)
   wire w_is_last;
-  (* src = "generator/designs/g-writer.ts:62.22" *)
+  (* src = "generator/designs/g-writer.ts:65.22" *)
   wire w_go;
-  (* src = "generator/designs/g-writer.ts:63.21" *)
+  (* src = "generator/designs/g-writer.ts:66.21" *)
   wire w_fire;
-  (* src = "generator/designs/hw.ts:68.17" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [40:0] bursts_ram [0:15];
 
-  (* src = "generator/designs/hw.ts:51.43" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   wire _GEN_0;
-  assign _GEN_0 = (lens_count != 3'd0);
-  (* src = "generator/designs/hw.ts:51.43" *)
-  wire _GEN_1;
-  assign _GEN_1 = (ends_count != 5'd0);
-  (* src = "generator/designs/g-writer.ts:73.36" *)
-  wire _GEN_2;
-  assign _GEN_2 = (b_valid & _GEN_1);
+  assign _GEN_0 = (bursts_wptr_seen != bursts_rptr);
 
-  assign burst_room = (~(bursts_count == 5'd16));  // generator/designs/g-writer.ts:45.19
-  assign d_ready = (_GEN_0 & w_ready);  // generator/designs/g-writer.ts:67.16
-  assign aw_valid = aw_go;  // generator/designs/g-writer.ts:50.17
-  assign aw_addr = bursts_head[31:0];  // generator/designs/g-writer.ts:51.16
-  assign aw_len = bursts_head[39:32];  // generator/designs/g-writer.ts:52.15
-  assign w_valid = w_go;  // generator/designs/g-writer.ts:64.16
-  assign w_data = d_data;  // generator/designs/g-writer.ts:65.15
-  assign w_last = w_is_last;  // generator/designs/g-writer.ts:66.15
-  assign b_ready = _GEN_1;  // generator/designs/g-writer.ts:72.16
-  assign row_retired = (_GEN_2 & (ends_rptr[3] ? (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_15 : ends_slot_14) : (ends_rptr[0] ? ends_slot_13 : ends_slot_12)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_11 : ends_slot_10) : (ends_rptr[0] ? ends_slot_9 : ends_slot_8))) : (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_7 : ends_slot_6) : (ends_rptr[0] ? ends_slot_5 : ends_slot_4)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_3 : ends_slot_2) : (ends_rptr[0] ? ends_slot_1 : ends_slot_0)))));  // generator/designs/g-writer.ts:75.20
-  assign idle = (((bursts_count == 5'd0) & (~_GEN_0)) & (~_GEN_1));  // generator/designs/g-writer.ts:76.13
-  assign bursts_push = burst_valid;  // generator/designs/g-writer.ts:43.17
-  assign bursts_pop = aw_fire;  // generator/designs/g-writer.ts:54.16
-  assign bursts_wdata = {burst_row_end, burst_len, burst_addr};  // generator/designs/g-writer.ts:44.18
-  assign bursts_count = (bursts_wptr - bursts_rptr);  // generator/designs/hw.ts:72.19
-  assign bursts_rnext = (bursts_rptr + 5'd1);  // generator/designs/hw.ts:78.19
-  assign bursts_raddr = (bursts_pop ? bursts_rnext[3:0] : bursts_rptr[3:0]);  // generator/designs/hw.ts:79.19
-  assign lens_push = aw_fire;  // generator/designs/g-writer.ts:55.15
-  assign lens_pop = (w_fire & w_is_last);  // generator/designs/g-writer.ts:68.14
-  assign lens_wdata = bursts_head[39:32];  // generator/designs/g-writer.ts:56.16
-  assign ends_push = aw_fire;  // generator/designs/g-writer.ts:57.15
-  assign ends_pop = _GEN_2;  // generator/designs/g-writer.ts:74.14
-  assign ends_wdata = bursts_head[40];  // generator/designs/g-writer.ts:58.16
-  assign room = ((~(lens_count == 3'd4)) & (~(ends_count == 5'd16)));  // generator/designs/g-writer.ts:48.20
-  assign aw_go = ((bursts_wptr_seen != bursts_rptr) & room);  // generator/designs/g-writer.ts:49.23
-  assign aw_fire = (aw_go & aw_ready);  // generator/designs/g-writer.ts:53.22
-  assign w_is_last = (beat == (lens_rptr[1] ? (lens_rptr[0] ? lens_slot_3 : lens_slot_2) : (lens_rptr[0] ? lens_slot_1 : lens_slot_0)));  // generator/designs/g-writer.ts:61.21
-  assign w_go = (d_valid & _GEN_0);  // generator/designs/g-writer.ts:62.22
-  assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:63.21
+  assign burst_room = bursts_in_ready;  // generator/designs/g-writer.ts:47.19
+  assign d_ready = (lens_valid & w_ready);  // generator/designs/g-writer.ts:70.16
+  assign aw_valid = aw_go;  // generator/designs/g-writer.ts:53.17
+  assign aw_addr = bursts_data[31:0];  // generator/designs/g-writer.ts:54.16
+  assign aw_len = bursts_data[39:32];  // generator/designs/g-writer.ts:55.15
+  assign w_valid = w_go;  // generator/designs/g-writer.ts:67.16
+  assign w_data = d_data;  // generator/designs/g-writer.ts:68.15
+  assign w_last = w_is_last;  // generator/designs/g-writer.ts:69.15
+  assign b_ready = ends_valid;  // generator/designs/g-writer.ts:75.16
+  assign row_retired = ((b_valid & ends_valid) & ends_data);  // generator/designs/g-writer.ts:78.20
+  assign idle = (((bursts_count == 5'd0) & (~lens_valid)) & (~ends_valid));  // generator/designs/g-writer.ts:79.13
+  assign bursts_in_valid = burst_valid;  // generator/designs/g-writer.ts:45.21
+  assign bursts_in_ready = (~(bursts_count == 5'd16));  // generator/designs/g-writer.ts:42.20
+  assign bursts_in_data = {burst_row_end, burst_len, burst_addr};  // generator/designs/g-writer.ts:46.15
+  assign bursts_count = (bursts_wptr - bursts_rptr);  // generator/designs/g-writer.ts:42.20
+  assign bursts_push = (bursts_in_valid & bursts_in_ready);  // generator/designs/g-writer.ts:42.20
+  assign bursts_pop_ready = (room & aw_ready);  // generator/designs/g-writer.ts:57.22
+  assign bursts_pop = (_GEN_0 & bursts_pop_ready);  // generator/designs/g-writer.ts:42.20
+  assign bursts_rnext = (bursts_rptr + 5'd1);  // generator/designs/g-writer.ts:42.20
+  assign bursts_raddr = (bursts_pop ? bursts_rnext[3:0] : bursts_rptr[3:0]);  // generator/designs/g-writer.ts:42.20
+  assign bursts_data = bursts_head;  // generator/designs/g-writer.ts:42.20
+  assign bursts_valid = _GEN_0;  // generator/designs/g-writer.ts:42.20
+  assign lens_in_valid = aw_fire;  // generator/designs/g-writer.ts:58.19
+  assign lens_in_ready = (~(lens_count == 3'd4));  // generator/designs/g-writer.ts:43.18
+  assign lens_in_data = bursts_data[39:32];  // generator/designs/g-writer.ts:59.13
+  assign lens_push = (lens_in_valid & lens_in_ready);  // generator/designs/g-writer.ts:43.18
+  assign lens_pop_ready = ((d_valid & w_ready) & w_is_last);  // generator/designs/g-writer.ts:71.20
+  assign lens_data = (lens_rptr[1] ? (lens_rptr[0] ? lens_slot_3 : lens_slot_2) : (lens_rptr[0] ? lens_slot_1 : lens_slot_0));  // generator/designs/g-writer.ts:43.18
+  assign lens_valid = (lens_count != 3'd0);  // generator/designs/g-writer.ts:43.18
+  assign lens_pop = (lens_valid & lens_pop_ready);  // generator/designs/g-writer.ts:43.18
+  assign ends_in_valid = aw_fire;  // generator/designs/g-writer.ts:60.19
+  assign ends_in_ready = (~(ends_count == 5'd16));  // generator/designs/g-writer.ts:44.18
+  assign ends_in_data = bursts_data[40];  // generator/designs/g-writer.ts:61.13
+  assign ends_push = (ends_in_valid & ends_in_ready);  // generator/designs/g-writer.ts:44.18
+  assign ends_pop_ready = b_valid;  // generator/designs/g-writer.ts:76.20
+  assign ends_data = (ends_rptr[3] ? (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_15 : ends_slot_14) : (ends_rptr[0] ? ends_slot_13 : ends_slot_12)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_11 : ends_slot_10) : (ends_rptr[0] ? ends_slot_9 : ends_slot_8))) : (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_7 : ends_slot_6) : (ends_rptr[0] ? ends_slot_5 : ends_slot_4)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_3 : ends_slot_2) : (ends_rptr[0] ? ends_slot_1 : ends_slot_0))));  // generator/designs/g-writer.ts:44.18
+  assign ends_valid = (ends_count != 5'd0);  // generator/designs/g-writer.ts:44.18
+  assign ends_pop = (ends_valid & ends_pop_ready);  // generator/designs/g-writer.ts:44.18
+  assign room = (lens_in_ready & ends_in_ready);  // generator/designs/g-writer.ts:51.20
+  assign aw_go = (bursts_valid & room);  // generator/designs/g-writer.ts:52.23
+  assign aw_fire = (aw_go & aw_ready);  // generator/designs/g-writer.ts:56.22
+  assign w_is_last = (beat == lens_data);  // generator/designs/g-writer.ts:64.21
+  assign w_go = (d_valid & lens_valid);  // generator/designs/g-writer.ts:65.22
+  assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:66.21
 
-  (* src = "generator/designs/hw.ts:69.18" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_wptr <= 5'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:73.5" *) if (bursts_push) begin
-        (* src = "generator/designs/hw.ts:75.10" *) bursts_wptr <= (bursts_wptr + 5'd1);
+      (* src = "generator/designs/g-writer.ts:42.20" *) if (bursts_push) begin
+        (* src = "generator/designs/g-writer.ts:42.20" *) bursts_wptr <= (bursts_wptr + 5'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:70.22" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_wptr_seen <= 5'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:77.12" *) bursts_wptr_seen <= bursts_wptr;
+      (* src = "generator/designs/g-writer.ts:42.20" *) bursts_wptr_seen <= bursts_wptr;
     end
   end
-  (* src = "generator/designs/hw.ts:71.18" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   always @(posedge clk) begin
     if (rst) begin
       bursts_rptr <= 5'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:81.5" *) if (bursts_pop) begin
-        (* src = "generator/designs/hw.ts:81.26" *) bursts_rptr <= bursts_rnext;
+      (* src = "generator/designs/g-writer.ts:42.20" *) if (bursts_pop) begin
+        (* src = "generator/designs/g-writer.ts:42.20" *) bursts_rptr <= bursts_rnext;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (lens_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((lens_wptr == 2'd0)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) lens_slot_0 <= lens_wdata;
+    (* src = "generator/designs/g-writer.ts:43.18" *) if (lens_push) begin
+      (* src = "generator/designs/g-writer.ts:43.18" *) if ((lens_wptr == 2'd0)) begin
+        (* src = "generator/designs/g-writer.ts:43.18" *) lens_slot_0 <= lens_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (lens_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((lens_wptr == 2'd1)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) lens_slot_1 <= lens_wdata;
+    (* src = "generator/designs/g-writer.ts:43.18" *) if (lens_push) begin
+      (* src = "generator/designs/g-writer.ts:43.18" *) if ((lens_wptr == 2'd1)) begin
+        (* src = "generator/designs/g-writer.ts:43.18" *) lens_slot_1 <= lens_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (lens_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((lens_wptr == 2'd2)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) lens_slot_2 <= lens_wdata;
+    (* src = "generator/designs/g-writer.ts:43.18" *) if (lens_push) begin
+      (* src = "generator/designs/g-writer.ts:43.18" *) if ((lens_wptr == 2'd2)) begin
+        (* src = "generator/designs/g-writer.ts:43.18" *) lens_slot_2 <= lens_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (lens_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((lens_wptr == 2'd3)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) lens_slot_3 <= lens_wdata;
+    (* src = "generator/designs/g-writer.ts:43.18" *) if (lens_push) begin
+      (* src = "generator/designs/g-writer.ts:43.18" *) if ((lens_wptr == 2'd3)) begin
+        (* src = "generator/designs/g-writer.ts:43.18" *) lens_slot_3 <= lens_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:38.18" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   always @(posedge clk) begin
     if (rst) begin
       lens_wptr <= 2'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:41.5" *) if (lens_push) begin
-        (* src = "generator/designs/hw.ts:43.10" *) lens_wptr <= (lens_wptr + 2'd1);
+      (* src = "generator/designs/g-writer.ts:43.18" *) if (lens_push) begin
+        (* src = "generator/designs/g-writer.ts:43.18" *) lens_wptr <= (lens_wptr + 2'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:39.18" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   always @(posedge clk) begin
     if (rst) begin
       lens_rptr <= 2'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:45.5" *) if (lens_pop) begin
-        (* src = "generator/designs/hw.ts:45.26" *) lens_rptr <= (lens_rptr + 2'd1);
+      (* src = "generator/designs/g-writer.ts:43.18" *) if (lens_pop) begin
+        (* src = "generator/designs/g-writer.ts:43.18" *) lens_rptr <= (lens_rptr + 2'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:40.19" *)
+  (* src = "generator/designs/g-writer.ts:43.18" *)
   always @(posedge clk) begin
     if (rst) begin
       lens_count <= 3'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:46.5" *) if ((lens_push & (~lens_pop))) begin
-        (* src = "generator/designs/hw.ts:46.43" *) lens_count <= (lens_count + 3'd1);
+      (* src = "generator/designs/g-writer.ts:43.18" *) if ((lens_push & (~lens_pop))) begin
+        (* src = "generator/designs/g-writer.ts:43.18" *) lens_count <= (lens_count + 3'd1);
       end else if ((lens_pop & (~lens_push))) begin
-        (* src = "generator/designs/hw.ts:46.108" *) lens_count <= (lens_count - 3'd1);
+        (* src = "generator/designs/g-writer.ts:43.18" *) lens_count <= (lens_count - 3'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd0)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_0 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd0)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_0 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd1)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_1 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd1)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_1 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd2)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_2 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd2)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_2 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd3)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_3 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd3)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_3 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd4)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_4 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd4)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_4 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd5)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_5 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd5)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_5 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd6)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_6 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd6)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_6 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd7)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_7 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd7)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_7 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd8)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_8 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd8)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_8 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd9)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_9 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd9)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_9 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd10)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_10 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd10)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_10 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd11)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_11 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd11)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_11 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd12)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_12 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd12)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_12 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd13)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_13 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd13)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_13 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd14)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_14 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd14)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_14 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:37.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-      (* src = "generator/designs/hw.ts:42.31" *) if ((ends_wptr == 4'd15)) begin
-        (* src = "generator/designs/hw.ts:42.71" *) ends_slot_15 <= ends_wdata;
+    (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_wptr == 4'd15)) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_slot_15 <= ends_in_data;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:38.18" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
     if (rst) begin
       ends_wptr <= 4'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:41.5" *) if (ends_push) begin
-        (* src = "generator/designs/hw.ts:43.10" *) ends_wptr <= (ends_wptr + 4'd1);
+      (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_push) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_wptr <= (ends_wptr + 4'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:39.18" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
     if (rst) begin
       ends_rptr <= 4'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:45.5" *) if (ends_pop) begin
-        (* src = "generator/designs/hw.ts:45.26" *) ends_rptr <= (ends_rptr + 4'd1);
+      (* src = "generator/designs/g-writer.ts:44.18" *) if (ends_pop) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_rptr <= (ends_rptr + 4'd1);
       end
     end
   end
-  (* src = "generator/designs/hw.ts:40.19" *)
+  (* src = "generator/designs/g-writer.ts:44.18" *)
   always @(posedge clk) begin
     if (rst) begin
       ends_count <= 5'd0;
     end else begin
-      (* src = "generator/designs/hw.ts:46.5" *) if ((ends_push & (~ends_pop))) begin
-        (* src = "generator/designs/hw.ts:46.43" *) ends_count <= (ends_count + 5'd1);
+      (* src = "generator/designs/g-writer.ts:44.18" *) if ((ends_push & (~ends_pop))) begin
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_count <= (ends_count + 5'd1);
       end else if ((ends_pop & (~ends_push))) begin
-        (* src = "generator/designs/hw.ts:46.108" *) ends_count <= (ends_count - 5'd1);
+        (* src = "generator/designs/g-writer.ts:44.18" *) ends_count <= (ends_count - 5'd1);
       end
     end
   end
-  (* src = "generator/designs/g-writer.ts:60.20" *)
+  (* src = "generator/designs/g-writer.ts:63.20" *)
   always @(posedge clk) begin
     if (rst) begin
       beat <= 8'd0;
     end else begin
-      (* src = "generator/designs/g-writer.ts:69.7" *) if (w_fire) begin
-        (* src = "generator/designs/g-writer.ts:69.30" *) beat <= (beat + 8'd1);
+      (* src = "generator/designs/g-writer.ts:72.7" *) if (w_fire) begin
+        (* src = "generator/designs/g-writer.ts:72.30" *) beat <= (beat + 8'd1);
       end
-      (* src = "generator/designs/g-writer.ts:70.7" *) if ((w_fire & w_is_last)) begin
-        (* src = "generator/designs/g-writer.ts:70.41" *) beat <= 8'd0;
+      (* src = "generator/designs/g-writer.ts:73.7" *) if ((w_fire & w_is_last)) begin
+        (* src = "generator/designs/g-writer.ts:73.41" *) beat <= 8'd0;
       end
     end
   end
-  (* src = "generator/designs/hw.ts:68.17" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:73.5" *) if (bursts_push) begin
-      (* src = "generator/designs/hw.ts:74.9" *) bursts_ram[bursts_wptr[3:0]] <= bursts_wdata;
+    (* src = "generator/designs/g-writer.ts:42.20" *) if (bursts_push) begin
+      (* src = "generator/designs/g-writer.ts:42.20" *) bursts_ram[bursts_wptr[3:0]] <= bursts_in_data;
     end
   end
 `ifndef SYNTHESIS
@@ -445,15 +484,15 @@ module sbe_g_writer (
   always @* begin
     bursts_ram__sim_we0 = 1'b0;
     bursts_ram__sim_wa0 = 4'd0;
-    (* src = "generator/designs/hw.ts:73.5" *) if (bursts_push) begin
+    (* src = "generator/designs/g-writer.ts:42.20" *) if (bursts_push) begin
       bursts_ram__sim_we0 = 1'b1;
       bursts_ram__sim_wa0 = bursts_wptr[3:0];
     end
   end
 `endif
-  (* src = "generator/designs/hw.ts:80.21" *)
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:80.21" *) bursts_head <= bursts_ram[bursts_raddr];
+    (* src = "generator/designs/g-writer.ts:42.20" *) bursts_head <= bursts_ram[bursts_raddr];
 `ifndef SYNTHESIS
     if ((bursts_ram__sim_we0 && bursts_ram__sim_wa0 == bursts_raddr)) bursts_head <= ~bursts_ram[bursts_raddr];
 `endif
