@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'sparsegrad-bench-build-'));
   try {
     // The build request the vector runner makes for vec_dut, reproduced so each contender asks for exactly it.
-    const runner = await prepareVectors({ files: [DUT], top: 'vec_dut', reset: 'rst_n' });
+    const runner = await prepareVectors({ files: [DUT], top: 'vec_dut', clock: 'clk', reset: { name: 'rst_n', activeLow: true } });
     const cpp = join(work, 'vectors_vec_dut.cpp');
     writeFileSync(cpp, generateVectorMain(runner.plan));
     const request = (cacheDir: string): VerilatedBuild => ({ top: 'vec_dut', files: [DUT], cppFiles: [cpp], flags: ['-Wno-fatal'], cacheDir });

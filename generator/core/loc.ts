@@ -51,7 +51,10 @@ function infoFor(fileName: string): FileInfo {
     const internal = internalDirs.some((d) => file.startsWith(d)) || file.startsWith('node:') || file.includes('/node_modules/') || !path.isAbsolute(file);
     const kind: FrameKind = internal ? 'internal' : libraryDirs.some((d) => file.startsWith(d)) ? 'library' : 'user';
     // tsx registers inline source maps; mapping positions ourselves avoids formatting whole stacks.
-    info = { kind, rel: relativeToRepo(file), map: internal ? undefined : findSourceMap(fileName) ?? findSourceMap(file) };
+    // Only the frame's own map: a process can hold one file twice, as ESM (a file:// frame) and
+    // as CommonJS (a path frame, when mocha require()s a test first), each compiled differently;
+    // the other instance's map would put every location on the wrong line.
+    info = { kind, rel: relativeToRepo(file), map: internal ? undefined : findSourceMap(fileName) };
     fileInfo.set(fileName, info);
   }
   return info;

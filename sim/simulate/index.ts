@@ -116,12 +116,13 @@ function emit(top: ModuleDef, opts: SimOptions): { design: EmittedDesign; files:
   }
   const design = emitVerilog(top);
   if (opts.printWarnings ?? true) printWarnings(design.warnings);
+  // The manifest is part of the name: the harness reads the interfaces, clock and reset from it,
+  // so a folder left by an older generator with the same Verilog must not be taken for this one.
+  const manifest = `${JSON.stringify(design.manifest, null, 2)}\n`;
   const hash = createHash('sha256');
-  for (const [name, text] of design.files) hash.update(name).update('\0').update(text).update('\0');
+  for (const [name, text] of [...design.files, ['manifest.json', manifest] as const]) hash.update(name).update('\0').update(text).update('\0');
   const dir = path.join(tmpdir(), `sparsegrad-sim-${hash.digest('hex').slice(0, 20)}`);
-  if (!existsSync(path.join(dir, 'manifest.json'))) {
-    writeFolderAtomicSync(dir, [...design.files, ['manifest.json', `${JSON.stringify(design.manifest, null, 2)}\n`]]);
-  }
+  if (!existsSync(path.join(dir, 'manifest.json'))) writeFolderAtomicSync(dir, [...design.files, ['manifest.json', manifest]]);
   return { design, files: [...design.files.keys()].map((f) => path.join(dir, f)) };
 }
 

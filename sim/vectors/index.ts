@@ -17,16 +17,16 @@
  *
  * Reset (optional): `reset: 'rst'` or { name, activeLow?, cycles? }. Before cycle 0 the
  * reset is held active for `cycles` (default 2) rising edges with every other input 0;
- * those cycles are not in the result. activeLow defaults to true for names ending in
- * n / _n / _b (aresetn, rst_n) and false otherwise.
+ * those cycles are not in the result. activeLow is the caller's, or the manifest's when
+ * the top was emitted by the generator (manifest.json beside its Verilog names its reset
+ * and polarity); nothing is guessed from a port's name.
  *
  * Values: bigint. An input may be given as its unsigned bits or, for a signed port, as a
  * negative number; anything that does not fit the port is an error. Outputs come back
  * sign-interpreted for ports declared signed, unsigned otherwise. Any width works
  * (ports wider than 64 bits are VlWide words in the model).
  *
- * The clock is `clock` or, when not given, the first of clk, aclk, clock, clk_i among the
- * inputs. Files move in bulk: one binary file of all inputs in, one of all outputs out,
+ * The clock is `clock` or, when not given, the one the top's manifest names. Files move in bulk: one binary file of all inputs in, one of all outputs out,
  * with no crossing between JavaScript and C++ per cycle.
  */
 import { createHash } from 'node:crypto';
@@ -34,6 +34,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../util/errors.ts';
+import { DESCRIBE_HINT, findTopDescription, type TopDescription } from '../../generator/backend/manifest.ts';
 import { findModule, readVerilogHeaders, type ModuleHeader, type ParamOverrides, type PortInfo } from '../../generator/verilog-header/index.ts';
 import { buildVerilated } from '../build/index.ts';
 import { execa } from 'execa';
@@ -69,10 +70,9 @@ export interface VectorRunner {
   run(inputs: readonly Vector[], opts?: { vcd?: string }): Promise<Vector[]>;
 }
 
-const CLOCK_NAMES = ['clk', 'aclk', 'clock', 'clk_i'];
 const DEFAULT_RESET_CYCLES = 2;
 
-function resolveReset(reset: VectorSetup['reset'], header: ModuleHeader): (Required<ResetSpec>) | undefined {
+function resolveReset(reset: VectorSetup['reset'], header: ModuleHeader, described: TopDescription | undefined): (Required<ResetSpec>) | undefined {
   if (reset === undefined) return undefined;
   const spec = typeof reset === 'string' ? { name: reset } : reset;
   const port = header.ports.find((p) => p.name === spec.name);
@@ -80,21 +80,24 @@ function resolveReset(reset: VectorSetup['reset'], header: ModuleHeader): (Requi
   if (port.width !== 1) throw new UserError(`reset '${spec.name}' of ${header.name} is ${port.width} bits wide: a reset must be 1 bit`);
   const cycles = spec.cycles ?? DEFAULT_RESET_CYCLES;
   if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`reset cycles must be a whole number >= 0, got ${cycles}`);
-  return { name: spec.name, activeLow: spec.activeLow ?? /(n|_n|_b)$/.test(spec.name), cycles };
+  // The polarity is stated, never read off the name: by the caller, or by the manifest that describes the top.
+  const activeLow = spec.activeLow ?? (described?.reset?.port === spec.name ? described.reset.activeLow : undefined);
+  if (activeLow === undefined) throw new UserError(`reset '${spec.name}' of ${header.name}: say whether it is active low ({ name: '${spec.name}', activeLow: true }), or ${DESCRIBE_HINT}`);
+  return { name: spec.name, activeLow, cycles };
 }
 
-function planFor(header: ModuleHeader, setup: VectorSetup): { plan: TestbenchPlan; resetCycles: number } {
+function planFor(header: ModuleHeader, setup: VectorSetup, described: TopDescription | undefined): { plan: TestbenchPlan; resetCycles: number } {
   const inouts = header.ports.filter((p) => p.direction === 'inout');
   if (inouts.length > 0) throw new UserError(`${header.name} has inout port '${inouts[0]!.name}', which the vector runner cannot drive: wrap the module`);
   const inputs = header.ports.filter((p) => p.direction === 'input');
-  const clock = setup.clock ?? CLOCK_NAMES.find((n) => inputs.some((p) => p.name === n));
-  if (!clock) throw new UserError(`${header.name} has no input named ${CLOCK_NAMES.join(', ')}: pass the clock port name`);
+  const clock = setup.clock ?? described?.clock;
+  if (!clock) throw new UserError(`${header.name}: which input is the clock? Pass clock: '<port>', or ${DESCRIBE_HINT}`);
   const clockPort = inputs.find((p) => p.name === clock);
   if (!clockPort) throw new UserError(`clock '${clock}' is not an input of ${header.name}`);
   if (clockPort.width !== 1) throw new UserError(`clock '${clock}' of ${header.name} is ${clockPort.width} bits wide: a clock must be 1 bit`);
   const bad = header.ports.find((p) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name));
   if (bad) throw new UserError(`port '${bad.name}' of ${header.name} has a name the C++ model cannot use: rename it`);
-  const reset = resolveReset(setup.reset, header);
+  const reset = resolveReset(setup.reset, header, described);
   const plan: TestbenchPlan = {
     top: header.name,
     clock,
@@ -124,7 +127,9 @@ function paramFlag(name: string, v: number | bigint | string): string {
 export async function prepareVectors(setup: VectorSetup): Promise<VectorRunner> {
   const files = setup.files.map((f) => resolve(f));
   const header = readTopHeader(files, setup.top, setup.params);
-  const { plan, resetCycles } = planFor(header, setup);
+  // Clock and reset polarity come from the caller or from the top's manifest, never from port names.
+  const described = findTopDescription(setup.top, files)?.description;
+  const { plan, resetCycles } = planFor(header, setup, described);
   const cpp = await writeContentAddressed('sparsegrad-vectors', `vectors_${header.name}.cpp`, generateVectorMain(plan));
   const flags = ['-Wno-fatal', ...Object.entries(setup.params ?? {}).map(([k, v]) => paramFlag(k, v)), ...(setup.flags ?? [])];
   const exe = await buildVerilated({ top: header.name, files, cppFiles: [cpp], flags, cacheDir: setup.cacheDir, trace: setup.trace });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { prepareVectors, runVectors, type Vector, type VectorRunner } from '../../sim/vectors/index.ts';
 import { testSeed } from '../verilog-header/seed.ts';
+import { Bool, UInt, defineModule, emitDesign } from '../../generator/index.ts';
 
 const DUT = fileURLToPath(new URL('./fixtures/vec_dut.v', import.meta.url));
 const COUNTER = fileURLToPath(new URL('./fixtures/vec_counter.v', import.meta.url));
@@ -63,7 +64,7 @@ function randomVectors(seed: number, cycles: number): Vector[] {
 describe('sim/vectors: per-cycle port vectors through Verilator', () => {
   let runner: VectorRunner;
   // One traced build serves every test (tracing costs nothing unless a run asks for a VCD).
-  const setup = { files: [DUT], top: 'vec_dut', reset: 'rst_n', params: { ACC_W }, trace: true };
+  const setup = { files: [DUT], top: 'vec_dut', clock: 'clk', reset: { name: 'rst_n', activeLow: true }, params: { ACC_W }, trace: true };
   before(async () => {
     runner = await prepareVectors(setup);
   });
@@ -104,7 +105,7 @@ describe('sim/vectors: per-cycle port vectors through Verilator', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sparsegrad-vectors-vcd-'));
     try {
       const vcd = join(dir, 'run.vcd');
-      const out = await runVectors({ ...setup, reset: { name: 'rst_n', cycles: 1 }, inputs: [{ en: 1n }, { en: 1n }, {}], vcd });
+      const out = await runVectors({ ...setup, reset: { name: 'rst_n', activeLow: true, cycles: 1 }, inputs: [{ en: 1n }, { en: 1n }, {}], vcd });
       assert.deepEqual(out.map((o) => o.count), [0n, 1n, 2n]);
       const text = readFileSync(vcd, 'utf8');
       assert.match(text, /\$var wire\s+32 \S+ count \[31:0\] \$end/);
@@ -116,13 +117,40 @@ describe('sim/vectors: per-cycle port vectors through Verilator', () => {
 });
 
 describe('sim/vectors: clock and reset conventions', () => {
-  it('finds aclk, holds an active-low aresetn low during reset, and reports a $finish', async () => {
-    const runner = await prepareVectors({ files: [COUNTER], top: 'vec_counter', reset: 'aresetn' });
+  it('holds an active-low aresetn low during reset, and reports a $finish', async () => {
+    const runner = await prepareVectors({ files: [COUNTER], top: 'vec_counter', clock: 'aclk', reset: { name: 'aresetn', activeLow: true } });
     assert.equal(runner.plan.clock, 'aclk');
     assert.deepEqual(runner.plan.reset, { name: 'aresetn', activeLow: true });
     const out = await runner.run([{}, {}, {}, { aresetn: 0n }, {}, { aresetn: 1n }, {}]);
     // A reset asserted in cycle 3 clears q at that cycle's rising edge; q holds 0 while it stays low.
     assert.deepEqual(out.map((o) => o.q), [0n, 1n, 2n, 3n, 0n, 0n, 1n]);
     await assert.rejects(runner.run(Array.from({ length: 20 }, () => ({}))), /vec_counter called \$finish after 10 of 20 cycles/);
+  });
+
+  // Hand-written Verilog has no manifest: a name like rst_n or aclk says nothing the runner may rely on.
+  it('asks for the clock and the reset polarity of Verilog that no manifest describes', async () => {
+    await assert.rejects(prepareVectors({ files: [COUNTER], top: 'vec_counter' }), /vec_counter: which input is the clock\? Pass clock: '<port>', or emit it with the generator/);
+    await assert.rejects(prepareVectors({ files: [COUNTER], top: 'vec_counter', clock: 'aclk', reset: 'aresetn' }), /reset 'aresetn' of vec_counter: say whether it is active low/);
+  });
+
+  it("takes the clock and the reset's polarity from the manifest of an emitted design", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-vec-manifest-'));
+    try {
+      const def = defineModule('vec_emitted', (m) => {
+        const en = m.input('en', Bool());
+        const q = m.output('q', UInt(4));
+        const c = m.reg('c', UInt(4), { reset: 0 });
+        m.when(en, () => c.set(c.addWrap(1)));
+        q.set(c);
+        return { en, q };
+      });
+      const d = emitDesign(def, dir, { printWarnings: false });
+      const runner = await prepareVectors({ files: [...d.files.keys()].map((f) => join(dir, f)), top: 'vec_emitted', reset: 'aresetn' });
+      assert.equal(runner.plan.clock, 'aclk');
+      assert.deepEqual(runner.plan.reset, { name: 'aresetn', activeLow: true });
+      assert.deepEqual((await runner.run([{ en: 1n }, { en: 1n }, { en: 0n }, { en: 1n }])).map((o) => o.q), [0n, 1n, 2n, 2n]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
