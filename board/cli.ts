@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../util/errors.ts';
-import { intArg } from '../cli/options.ts';
+import { intArg, presetArg } from '../cli/options.ts';
 import { PRESET_NAMES } from '../engine/config.ts';
 import { ICEBREAKER_DEFAULTS } from '../generator/boards/icebreaker/index.ts';
 import { boardRun, failIfMismatch, formatBoardReport } from './run.ts';
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('--port <device>', 'serial device of the iCEBreaker (its FTDI UART, e.g. /dev/ttyUSB1)')
     .option('--sim', 'run on the Verilated board top instead of a real board (the same bitstream design, UART bit-banged on its pins)')
     .requiredOption('--streams <file|dir>', "gradient dump(s) from 'sparsegrad train --dump-streams DIR'")
-    .option('--preset <name>', `engine preset the board was built with (${PRESET_NAMES.join(', ')})`, ICEBREAKER_DEFAULTS.preset)
+    .option('--preset <name>', `engine preset the board was built with (${PRESET_NAMES.join(', ')})`, presetArg('--preset'), ICEBREAKER_DEFAULTS.preset)
     .option('--layer <n>', 'LSTM layer of the dump', intArg('--layer', 0), 0)
     .option('--mode <mode>', 'data, weight or both', 'both')
     .option('--baud <rate>', 'UART bit rate of the bitstream', intArg('--baud', 1), ICEBREAKER_DEFAULTS.baud)
