@@ -6,8 +6,7 @@
  * reads the counters in (COUNTER_READS), so the C names cannot drift from the
  * hardware.
  */
-import { CTRL_CLEAR_COUNTERS, CTRL_START, ENGINE_ID, JOB_REGS, MODE_DATA, MODE_WEIGHT, REG, STATUS_BUSY, STATUS_DONE } from '../engine/registers.ts';
-import { COUNTER_READS } from '../engine/registers.ts';
+import { COUNTER_READS, CTRL_CLEAR_COUNTERS, CTRL_START, ENGINE_ID, JOB_REGS, MODE_DATA, MODE_WEIGHT, REG, STATUS_BUSY, STATUS_DONE } from '../engine/registers.ts';
 
 /** STATUS is {ERROR, DONE, BUSY} from bit 0 up (generator/designs/regs.ts, docs/ARCHITECTURE.md). */
 const STATUS_ERROR = 4;

@@ -2,12 +2,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { EXIT, UsageError, UserError } from '../util/errors.ts';
-import { presetArg } from '../cli/options.ts';
 import { designsFromDir } from './designs.ts';
 import { presetDesigns, type ResolvedDesigns } from './preset-rtl.ts';
 import { runFpgaFlowTimed, type FpgaTimings } from './flow.ts';
 import { availableParallelism } from 'node:os';
-import { intArg } from '../cli/options.ts';
+import { intArg, presetArg } from '../cli/options.ts';
 import { writeFileAtomicSync } from '../util/atomic.ts';
 import { stableJson } from '../util/json.ts';
 import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';

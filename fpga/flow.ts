@@ -375,10 +375,6 @@ function compare(results: DeviceResult[], designs: DesignSpec[]): Comparison[] {
   return out;
 }
 
-export async function runFpgaFlow(run: FpgaRun): Promise<FpgaReport> {
-  return (await runFpgaFlowTimed(run)).report;
-}
-
 /** The run, and how long each of its steps took (for --timings and the summary line). */
 export async function runFpgaFlowTimed(run: FpgaRun): Promise<{ report: FpgaReport; timings: FpgaTimings }> {
   const started = performance.now();

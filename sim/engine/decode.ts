@@ -5,11 +5,10 @@
  * misplaced tlast, wrong identity registers) is reported, not thrown, so the
  * caller can print it with the mismatches.
  */
-import { ENGINE_ID } from '../../engine/registers.ts';
 import { geometry } from '../../engine/geometry.ts';
 import type { EngineCounters } from '../../engine/jobs.ts';
 import type { SimResult } from '../harness/job.ts';
-import { COUNTER_READS, IDENT_READS } from '../../engine/registers.ts';
+import { COUNTER_READS, ENGINE_ID, IDENT_READS } from '../../engine/registers.ts';
 import { type EngineSimJob, G_DUMP } from './encode.ts';
 import { checkPokes } from './hostile.ts';
 import { decodeG } from './layout.ts';
