@@ -280,11 +280,25 @@ export class StagedDir {
     const exists = existsSync(this.final);
     if (exists) checkOutDir(this.final);
     if (!exists || this.opts.replaceWhole) {
-      const aside = exists ? stagingName(this.final, 'previous') : undefined;
-      if (aside) renameSync(this.final, aside);
-      renameSync(this.staging, this.final);
+      const asides: string[] = [];
+      // Another writer may publish the same folder between the look and the rename
+      // (ENOTEMPTY/EEXIST), or move it aside first (ENOENT): look again; the last writer wins.
+      for (let attempt = 0; ; attempt++) {
+        const aside = existsSync(this.final) ? stagingName(this.final, 'previous') : undefined;
+        try {
+          if (aside) {
+            renameSync(this.final, aside);
+            asides.push(aside);
+          }
+          renameSync(this.staging, this.final);
+          break;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? '';
+          if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes(code)) throw e;
+        }
+      }
       fsyncDir(dirname(this.final));
-      if (aside) rmSync(aside, { recursive: true, force: true });
+      for (const aside of asides) rmSync(aside, { recursive: true, force: true });
     } else {
       for (const name of readdirSync(this.staging)) {
         const target = join(this.final, name);
