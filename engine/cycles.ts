@@ -9,15 +9,21 @@ import type { EngineJob, EngineMode } from './jobs.ts';
 /**
  * Cycles from START to DONE that no amount of overlap can hide, apart from memory:
  * the START cycle itself (it clears the job's counters, so no stream beat is taken in
- * it) → threshold register → beat queue write/read → picker → AR issue (the first
- * row's memory latency is added separately) → R data register → C0 select → C1
- * multiply → C2 saturating add → DONE. Agreed with generator/designs
+ * it) → threshold register → beat queue write/read → picker → token register slice →
+ * AR issue (the first row's memory latency is added separately) → C0 select off the R
+ * channel → C1 multiply → C2 saturating add → DONE. Agreed with generator/designs
  * (docs/engine-microarchitecture.md, "Cycle budget") and measured on rtl/tiny:
  * a one-row job has CYCLES_BUSY = bound + fixedLatency exactly for L = 2..40
  * (test/engine-model/rtl-latency.test.ts, which fails when the RTL pipeline changes;
- * it went from 8 to 10 when the streams started waiting out the START cycle).
+ * it went from 8 to 10 when the streams started waiting out the START cycle; for Fmax
+ * the tokens gained a register slice and R beats lost theirs, which left it at 10).
  */
-export const PIPELINE_STAGES = 10;
+export const PIPELINE_STAGES = 11;
+/**
+ * Weight mode: a row is taken only after its token has waited one cycle for the
+ * registered read-after-write hazard check (generator/designs/row-fetch.ts).
+ */
+export const HAZARD_CHECK = 1;
 /** Data mode: the last row's C2 result goes out through the m_axis_res register before DONE. */
 export const DATA_DRAIN = 2;
 
@@ -26,7 +32,7 @@ export const DATA_DRAIN = 2;
  * issue and the R data register, and DONE waits for no memory round trip.
  * Measured on rtl/tiny like PIPELINE_STAGES (test/engine-model/rtl-latency.test.ts).
  */
-export const ROWLESS_LATENCY = { data: 11, weight: 7 } as const;
+export const ROWLESS_LATENCY = { data: 13, weight: 9 } as const;
 
 /**
  * Fixed latency of one job: the pipeline, one memory round trip for the first row
@@ -36,7 +42,7 @@ export const ROWLESS_LATENCY = { data: 11, weight: 7 } as const;
  */
 export function fixedLatency(mode: EngineMode, memLatency: number, readsRows = true): number {
   if (!readsRows) return ROWLESS_LATENCY[mode];
-  return PIPELINE_STAGES + memLatency + (mode === 'weight' ? memLatency + 1 : DATA_DRAIN);
+  return PIPELINE_STAGES + memLatency + (mode === 'weight' ? HAZARD_CHECK + memLatency + 1 : DATA_DRAIN);
 }
 
 /**

@@ -8,7 +8,8 @@ import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { SInt, UInt, Vec, log2Up } from '../core/types.ts';
 import { Axi4, AxiLite, axiPort, declareRegisters } from '../lib/axi.ts';
-import { streamIn, streamOut } from '../lib/stream.ts';
+import { pipe } from '../lib/stages.ts';
+import { Stream, streamIn, streamOut } from '../lib/stream.ts';
 import { geometry } from '../../engine/geometry.ts';
 import { type EngineConfig } from '../../engine/config.ts';
 import { actLoader } from './act-loader.ts';
@@ -97,7 +98,10 @@ export function engineTop(cfg: EngineConfig) {
     regs.job_done.set(restart.not().and(doneAll).and(drained));
     const rErr = mem.r.valid.and(ln.r_ready).and(mem.r.fields.resp!.ne(0));
     const bErr = mem.b.valid.and(wr.b_ready).and(mem.b.fields.resp!.ne(0));
-    regs.axi_error.set(rErr.or(bErr));
+    // Seen a cycle late: R's ready comes from the lanes' advance, and the error flag behind it
+    // made that path longer. DONE waits for the last R and B to be counted, which lands in the
+    // same cycle as the late error, so STATUS shows ERROR no later than DONE.
+    regs.axi_error.set(m.regNext('axi_error_q', rErr.or(bErr), { reset: false }));
 
     // ---- AXI4-Lite ----
     regs.awaddr.set(lite.aw.fields.addr!);
@@ -144,12 +148,16 @@ export function engineTop(cfg: EngineConfig) {
       regs.cols.add(elemsPerBeat - 1).shr(log2(elemsPerBeat)).resize(p.rowBeatBits);
     // Registered: COLS and MODE cannot change during a job.
     const rowBeats = m.regNext('row_beats', mux(weight, beatsFor(p.busBytes / 8), beatsFor(p.busBytes / 2)));
-    fetch.tok_valid.set(q.tok_valid);
-    q.tok_ready.set(fetch.tok_ready);
-    fetch.tok_j.set(q.tok_j);
-    fetch.tok_g.set(q.tok_g);
-    fetch.tok_eov.set(q.tok_eov);
-    fetch.tok_rowless.set(q.tok_rowless);
+    // Tokens cross a register slice: the picker's lowest-set search and the row fetcher's
+    // hazard check were one combinational path (42 ns on the UP5K, the critical one).
+    const tokWord = m.named('tok_word', cat(q.tok_j, q.tok_g, q.tok_eov.asUInt(), q.tok_rowless.asUInt()));
+    const tok = pipe(m, 'tok', new Stream('tok', { payload: UInt(tokWord.width) }, 'wire', q.tok_valid, q.tok_ready, tokWord));
+    fetch.tok_valid.set(tok.valid);
+    tok.ready.set(fetch.tok_ready);
+    fetch.tok_j.set(tok.data.bits(tokWord.width - 1, p.gBits + 2));
+    fetch.tok_g.set(tok.data.bits(p.gBits + 1, 2));
+    fetch.tok_eov.set(tok.data.bit(1));
+    fetch.tok_rowless.set(tok.data.bit(0));
     fetch.weight.set(weight);
     fetch.restart.set(restart);
     fetch.base.set(mux(weight, regs.g_base, regs.w_base));

@@ -76,27 +76,26 @@ export function burstSplitter(m: ModuleBuilder, name: string, addrBits: number, 
   const busy = m.reg(`${name}_busy`, Bool(), { reset: false });
   const addr = m.reg(`${name}_next_addr`, UInt(addrBits));
   const left = m.reg(`${name}_left`, UInt(beatBits));
-  // Beats to the next 4 KiB boundary (a full page when aligned), kept in a register beside
-  // the address rather than subtracted from it: that subtraction, the two min compares and
-  // the address add in one cycle were the default engine's critical path.
-  const toPage = m.reg(`${name}_to_page`, UInt(pageBits + 1));
   const cap = Math.min(256, pageBeats);
   const w = Math.max(beatBits, pageBits + 1, 9);
-  // toPage never exceeds a page, so the 256-beat cap only binds where a page holds more beats
-  // (a 64-bit bus); elsewhere its compare would sit in series on the address-step path.
-  const inPage = umin(left.resize(w), toPage.resize(w));
-  const burst = m.named(`${name}_burst`, pageBeats > cap ? umin(inPage, lit(cap, UInt(w))) : inPage);
+  // The burst on offer is a register. Only a row's first burst can start inside a page; every
+  // later one starts on a page boundary, so its length is min(beats left, the cap), a constant
+  // cap. Computed in front of the address add in the same cycle (page distance, two min
+  // compares, the add) it was the engine's critical path.
+  const burst = m.reg(`${name}_burst`, UInt(w));
+  const capped = (v: Expr): Expr => (pageBeats > cap ? umin(v, lit(cap, UInt(w))) : v);
+  const toPage = lit(pageBeats, UInt(pageBits + 1)).subWrap(startAddr.bits(11, offBits).resize(pageBits + 1));
   const lastOfRow = m.named(`${name}_last_of_row`, burst.eq(left.resize(w)));
   m.when(start, () => {
     busy.set(true);
     addr.set(startAddr);
     left.set(startBeats);
-    toPage.set(lit(pageBeats, UInt(pageBits + 1)).subWrap(startAddr.bits(11, offBits).resize(pageBits + 1)));
+    burst.set(capped(umin(startBeats.resize(w), toPage.resize(w))));
   }).elsewhen(fire, () => {
+    const rest = left.subWrap(burst.resize(beatBits));
     addr.set(addr.addWrap(burst.resize(addrBits).shl(offBits).resize(addrBits)));
-    left.set(left.subWrap(burst.resize(beatBits)));
-    // A burst ends at the page boundary (next one starts a whole page) or short of it.
-    toPage.set(mux(burst.eq(toPage.resize(w)), lit(pageBeats, UInt(pageBits + 1)), toPage.subWrap(burst.resize(pageBits + 1))));
+    left.set(rest);
+    burst.set(umin(rest.resize(w), lit(cap, UInt(w))));
     m.when(lastOfRow, () => busy.set(false));
   });
   return { start, startAddr, startBeats, busy, addr, len: burst.subWrap(1).resize(8), lastOfRow, fire };

@@ -14,8 +14,6 @@ import { Expr, cat, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, SInt, UInt, Vec, bitWidth, log2Up } from '../core/types.ts';
 import { unpack } from '../core/pack.ts';
-import { pipe } from '../lib/stages.ts';
-import { Stream } from '../lib/stream.ts';
 import { lane, popcount, saturate } from './hw.ts';
 import type { EngineParams } from './params.ts';
 import { laneToken } from './row-fetch.ts';
@@ -55,9 +53,10 @@ export function lanes(p: EngineParams, prefix: string) {
       mac_count: m.output('mac_count', UInt(macBits)),
       idle: m.output('idle', Bool()),
     };
-    // R beats wait in a pipe stage (one entry, full throughput, ready passed through): the
-    // wide bus-beat path where every stored bit costs a logic cell.
-    const rq = pipe(m, 'rbeat', new Stream('r', { payload: UInt(p.busBits) }, 'in', io.r_valid, io.r_ready, io.r_data));
+    // The lanes read their groups straight off the R channel: AXI holds RDATA stable until the
+    // handshake, and RREADY comes with the beat's last group. A register stage here cost a logic
+    // cell for each of the bus's bits, room the UP5K needs for the pipeline stages that set Fmax.
+    const rq = { valid: io.r_valid, data: io.r_data, ready: io.r_ready };
 
 
     // Neither RAM is read at an address written in the same cycle: a y word is read again at
@@ -74,7 +73,11 @@ export function lanes(p: EngineParams, prefix: string) {
     const c = m.reg('group', UInt(p.groupBits), { reset: 0 });
     const sb = m.reg('sub_beat', UInt(sbBits), { reset: 0 });
     const vecBank = m.reg('a_bank', Bool(), { reset: false });
-    const touched = m.reg('touched', Vec(p.groupsMax, Bool()), { reset: false });
+    // Data mode: a group's y is fresh (nothing accumulated yet this vector) exactly in the vector's
+    // first row, since every row walks all its groups from 0 in order. One flag, where a touched
+    // bit per group cost 64 flip-flops, their enable decode and a 64-way select, and the enables
+    // behind the lanes' advance were the critical path.
+    const firstRow = m.reg('first_row', Bool(), { reset: true });
 
     // Functions of COLS and MODE only, which cannot change during a job, so they are registered:
     // computed on the fly they began the critical path (MODE/COLS → group compares → go).
@@ -104,11 +107,7 @@ export function lanes(p: EngineParams, prefix: string) {
     io.a_release.set(vecEnd);
     m.when(io.restart, () => vecBank.set(false)).elsewhen(vecEnd, () => vecBank.set(vecBank.not()));
 
-    const fresh = m.named('fresh', select(c, touched).not());
-    touched.forEach((t, i) => {
-      m.when(io.restart, () => t.set(false))
-        .elsewhen(go.and(inRow).and(io.weight.not()).and(c.eq(lit(i, UInt(p.groupBits)))), () => t.set(eov.not()));
-    });
+    m.when(io.restart, () => firstRow.set(true)).elsewhen(go.and(lastGroup), () => firstRow.set(eov));
     let yRd: Expr = lit(0, UInt(N * p.accBits));
     let aRd: Expr = lit(0, UInt(N * p.aBits));
     m.when(adv, () => {
@@ -145,7 +144,7 @@ export function lanes(p: EngineParams, prefix: string) {
     c1mask.set(cat(...[...kIn].reverse()));
     c1c.set(c.resize(yAddrBits));
     c1eov.set(eov);
-    c1fresh.set(fresh);
+    c1fresh.set(firstRow);
     c1last.set(lastCol);
 
     // ---- C2 ----

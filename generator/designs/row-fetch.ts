@@ -81,10 +81,18 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const lastAddr = m.reg('last_addr', UInt(p.addrBits));
     const haveLast = m.reg('have_last', Bool(), { reset: false });
     const issue = m.named('addr_issue', mulDone.and(split.busy.not()));
+    // The hazard check is registered: in weight mode a row is taken only once its token has been
+    // in front of the fetcher for a cycle, so the registered check is the token's own. Nothing
+    // enters the CAM meanwhile (only a take allocates), and a retirement in between only makes
+    // the check stale on the safe side. Checked in the same cycle, the token register's compare
+    // against the CAM, the take and the CAM allocation were the engine's critical path.
+    const hitLate = m.regNext('raw_hazard_q', hit.or(camFull), { reset: false });
+    const settled = m.reg('tok_settled', Bool(), { reset: false });
     const canRow = m.named('can_row', mulBusy.not().or(issue).and(outstanding.lt(p.maxOutstanding)).and(tqRoom)
-      .and(io.weight.not().or(hit.not().and(camFull.not()))));
+      .and(io.weight.not().or(settled.and(hitLate.not()))));
     const takeRow = m.named('take_row', io.tok_valid.and(io.tok_rowless.not()).and(canRow));
     const takeRowless = m.named('take_rowless', io.tok_valid.and(io.tok_rowless).and(tqRoom));
+    settled.set(io.tok_valid.and(takeRow.or(takeRowless).not()));
     io.tok_ready.set(m.named('tok_accept', io.tok_rowless.and(tqRoom).or(io.tok_rowless.not().and(canRow))));
 
     const zero = lit(0, UInt(p.addrBits));

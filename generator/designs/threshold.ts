@@ -45,26 +45,48 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
 
     const needsQueue = m.named('needs_queue', visit.orR().or(last));
     const leaving = m.named('leaving', held.and(needsQueue.not().or(io.out_ready)));
-    const canTake = m.named('can_take', io.accept.and(io.restart.not()).and(held.not().or(leaving)));
-    const take = m.named('take', canTake.and(io.grad_valid));
+
+    // Stage A: a beat from the port and its compares, registered. |g| ≥ θ and g ≠ 0 computed in
+    // the same cycle as the zeroing, the range check and the flags behind them was the critical
+    // path; now stage B starts from registered keep flags.
+    const aValid = m.reg('in_valid', Bool(), { reset: false });
+    const aData = m.reg('in_data', UInt(p.P * p.gBits));
+    const aKeep = m.reg('in_keep', UInt(p.P));
+    const aLast = m.reg('in_last', Bool());
+    const take = m.named('take', aValid.and(io.restart.not()).and(held.not().or(leaving)));
+    const canTake = m.named('can_take', io.accept.and(io.restart.not()).and(aValid.not().or(take)));
+    const takeA = m.named('take_in', canTake.and(io.grad_valid));
     io.grad_ready.set(canTake);
 
     // |g| ≥ θ as g ≥ θ (g ≥ 0) or g ≤ −θ (g < 0): two compares side by side, where forming
-    // |g| first put a negation's carry chain in front of the compare (the critical path).
-    // θ cannot change during a job (writes are refused while BUSY), so −θ comes from a register.
+    // |g| first put a negation's carry chain in front of the compare. θ cannot change during a
+    // job (writes are refused while BUSY), so −θ comes from a register. A kept zero is no
+    // nonzero, so the flag stored is "kept and nonzero", and g' is g where it is set.
     const negTheta = m.regNext('neg_theta', io.theta.toSInt().neg());
+    const keepNz: Expr[] = [];
+    for (let i = 0; i < p.P; i++) {
+      const g = lane(io.grad_data, i, p.gBits).asSInt();
+      const keep = mux(g.msb(), g.le(negTheta), g.asUInt().ge(io.theta));
+      keepNz.push(m.named(`keep_${i}`, keep.and(g.ne(lit(0, SInt(p.gBits))))));
+    }
+    m.when(takeA, () => {
+      aValid.set(true);
+      aData.set(io.grad_data);
+      aKeep.set(cat(...[...keepNz].reverse()));
+      aLast.set(io.grad_last);
+    }).elsewhen(take, () => aValid.set(false));
+
     const pw = log2Up(p.P);
     const kept: Expr[] = [];
     const nonzero: Expr[] = [];
     const zero: Expr[] = [];
     const visitBits: Expr[] = [];
     for (let i = 0; i < p.P; i++) {
-      const g = lane(io.grad_data, i, p.gBits).asSInt();
-      const keep = m.named(`keep_${i}`, mux(g.msb(), g.le(negTheta), g.asUInt().ge(io.theta)));
+      const g = lane(aData, i, p.gBits);
       const j = p.P > 1 ? cat(beat, lit(i, UInt(pw))) : beat;
       const inRange = m.named(`in_range_${i}`, j.lt(io.rows));
-      const nz = m.named(`nonzero_${i}`, keep.and(g.ne(lit(0, SInt(p.gBits)))).and(inRange));
-      kept.push(mux(keep, g, lit(0, SInt(p.gBits))).asUInt());
+      const nz = m.named(`nonzero_${i}`, aKeep.bit(i).and(inRange));
+      kept.push(mux(aKeep.bit(i), g, lit(0, UInt(p.gBits))));
       nonzero.push(nz);
       zero.push(inRange.and(nz.not()));
       visitBits.push(p.skipping ? nz : inRange);
@@ -72,7 +94,7 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
 
     m.when(io.restart, () => beat.set(0)).elsewhen(take, () => {
       // Saturates, so beats past ⌈rMax/P⌉ (a malformed, over-long vector) count as padding instead of wrapping to row 0.
-      m.when(io.grad_last, () => beat.set(0)).elsewhen(beat.lt(p.beatsMax), () => beat.set(beat.addWrap(1)));
+      m.when(aLast, () => beat.set(0)).elsewhen(beat.lt(p.beatsMax), () => beat.set(beat.addWrap(1)));
     });
     m.when(take, () => {
       held.set(true);
@@ -80,7 +102,7 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
       visit.set(cat(...[...visitBits].reverse()));
       // A parked beat has nothing to visit, so its number (here truncated) never names a row.
       beatOut.set(beat.resize(p.beatBits));
-      last.set(io.grad_last);
+      last.set(aLast);
     }).elsewhen(leaving, () => held.set(false));
 
     io.out_valid.set(held.and(needsQueue));
