@@ -14,7 +14,7 @@
  * straight to an output breaks no rule.
  */
 import {
-  AxiInterface, AxiLite, Axi4, Signal, Stream, StreamSignature, UInt, axiPort, cat, connect, dataType, defineModule, lit,
+  AxiInterface, AxiLite, Axi4, Bool, Signal, Stream, StreamSignature, UInt, axiPort, cat, connect, dataType, defineModule, lit,
   streamPort, type ModuleDef, type PayloadType,
 } from '../../generator/index.ts';
 
@@ -84,6 +84,12 @@ export function wrapDesign(def: ModuleDef, hold: ReadonlyMap<string, bigint>): W
   const info = describeDesign(def);
   const top = defineModule(`sim_${def.name}`, (m) => {
     const u = m.instance('u_dut', def) as unknown;
+    // The harness drives a clocked top (its manifest names aclk and aresetn), and the
+    // back end gives a module those only when it holds a register: a purely combinational
+    // design (a map, a join) would have none, so the wrapper holds one of its own.
+    const clocked = m.reg('sim_clocked', Bool(), { reset: 0 });
+    clocked.set(lit(true, Bool()));
+    m.unused(clocked);
     const io: Record<string, unknown> = {};
     walkPair(def.io, u, (ours, theirs) => {
       if (ours instanceof Stream) {
