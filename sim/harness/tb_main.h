@@ -8,7 +8,7 @@
 //                               (one untimed cycle between: the first after reset)
 //   tb --bare N HOLD.txt        the same N cycles with every input held at a constant
 //                               chosen before the loop, so the design can be kept busy
-//                               (held from that first cycle after reset on)
+//                               (held from the second cycle after reset on)
 //                               (format below); still no I/O, models or checks in the loop
 //   tb --replay FRAMES.bin      reset, then one cycle per frame with the inputs a job
 //                               recorded (job key `record FILE`): the job's exact
