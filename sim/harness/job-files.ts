@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LiteCommand, MemoryStats, SimJob, SimResult, StreamStats } from './job.ts';
-import { describeViolation, ruleRef, type Violation } from './rules.ts';
+import { HarnessBug, describeViolation, ruleRef, type Violation } from './rules.ts';
 
 const NAME = /^[A-Za-z0-9_]+$/;
 
@@ -76,6 +76,7 @@ function monitorLines(job: SimJob): string[] {
   if (count(m.maxOutstandingWrites, 'maxOutstandingWrites')) lines.push(`declared_writes ${m.maxOutstandingWrites}`);
   if (count(m.responseBound, 'responseBound')) lines.push(`response_bound ${m.responseBound}`);
   if (m.memoryFault) lines.push(`mem_fault ${m.memoryFault === 'b-early' ? 1 : 2}`);
+  if (m.harnessFault) lines.push(`harness_fault ${m.harnessFault === 'first-cycle' ? 1 : 2}`);
   for (const [name, runs] of Object.entries(m.packets ?? {})) {
     if (!NAME.test(name)) throw new RangeError(`stream name "${name}" must match ${NAME}`);
     for (const r of runs) count(r.beats, `packets.${name}.beats`);
@@ -128,13 +129,17 @@ function u64s(buf: Buffer): number[] {
   return out;
 }
 
+type RawViolation = Omit<Violation, 'ref'>;
+
 interface RawResult {
   cycles: number;
   timed_out: boolean;
   script_position: number;
   script_length: number;
   errors_total: number;
-  errors: { rule: string; channel: string; cycle: number; detail: string }[];
+  errors: RawViolation[];
+  /** Rules the harness's own masters broke (tb_main.h check_own_valids). */
+  harness_errors: RawViolation[];
   inputs: Record<string, { beats: number; offered: number; stall_cycles: number }>;
   outputs: Record<string, { beats: number; stall_cycles: number }>;
   memory: { read_bursts: number; read_beats: number; write_bursts: number; write_beats: number; max_outstanding_reads: number };
@@ -144,8 +149,10 @@ interface RawResult {
   outputs_digest: string;
 }
 
-export async function readJobResult(job: SimJob, dir: string, outputNames: readonly string[], withVcd: boolean): Promise<SimResult> {
+/** The result of the job run in `dir`; a `HarnessBug` when the harness broke a rule itself. */
+export async function readJobResult(top: string, job: SimJob, dir: string, outputNames: readonly string[], withVcd: boolean): Promise<SimResult> {
   const raw = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as RawResult;
+  if (raw.harness_errors.length) throw new HarnessBug(top, raw.harness_errors.map((e) => ({ ...e, ref: ruleRef(e.rule) })));
   const outputs: Record<string, Uint8Array> = {};
   const outputCycles: Record<string, number[]> = {};
   for (const name of outputNames) {

@@ -118,6 +118,12 @@ export interface MonitorOptions {
   packets?: Record<string, PacketRun[]>;
   /** A deliberate fault of the memory model, to test its self-checks: B at a burst's first W beat, or one R beat too many. */
   memoryFault?: 'b-early' | 'r-extra';
+  /**
+   * A deliberate fault of the harness's own masters, to test that it checks itself: every stream
+   * source, the AXI4-Lite master and the memory's R and B raise VALID in the first cycle after
+   * reset, or already during it. The run then fails with a `HarnessBug` (rules.ts), never a violation.
+   */
+  harnessFault?: 'first-cycle' | 'in-reset';
 }
 
 export interface StreamStats {

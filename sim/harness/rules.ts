@@ -5,6 +5,10 @@
  * AXI4-Stream Protocol Specification (ARM IHI 0051A, "AXI4-Stream"); rules the
  * specifications leave open come from the engine contract (docs/ARCHITECTURE.md)
  * or from the job, and say so. docs/verification.md tabulates this list.
+ *
+ * The reset rules are checked on both sides of every port: on what the design
+ * drives (a violation of the design) and on what the harness drives (a
+ * `HarnessBug`: the harness holds itself to the rules it holds the design to).
  */
 
 export interface ProtocolRule {
@@ -18,10 +22,18 @@ export interface ProtocolRule {
 export const RULES = {
   'AXI-VALID-HOLD': { ref: 'AXI4 A3.2.1', channels: 'm_axi AR/AW/W, s_axil B/R', what: 'once VALID is high it stays high until the handshake' },
   'AXI-PAYLOAD-HOLD': { ref: 'AXI4 A3.2.1', channels: 'm_axi AR/AW/W, s_axil B/R', what: 'every payload signal is stable while VALID && !READY' },
-  'AXI-RESET-VALID': { ref: 'AXI4 A3.1.2', channels: 'm_axi AR/AW/W, s_axil B/R', what: 'no VALID during reset or in the first cycle after it' },
+  // A3.1.2: during reset masters drive ARVALID/AWVALID/WVALID and slaves RVALID/BVALID low, and "the
+  // earliest point after reset that a master is permitted to begin driving ARVALID, AWVALID, or WVALID
+  // HIGH is at a rising ACLK edge after ARESETn is HIGH" (ARM's checker: AXI4_ERRM_AWVALID_RESET). A
+  // slave's R and B answer requests (A3.3.1), none of which can come sooner, so they are held to the
+  // same first cycle, as ZipCPU's wb2axip formal properties do (faxi_slave.v). The harness checks its
+  // own AXI4-Lite master and memory by this rule too; a finding there is a HarnessBug.
+  'AXI-RESET-VALID': { ref: 'AXI4 A3.1.2', channels: 'm_axi AR/AW/W, s_axil B/R; the harness’s own s_axil AW/W/AR and memory R/B', what: 'no VALID during reset or in the first cycle after it' },
   'AXIS-TVALID-HOLD': { ref: 'AXI4-Stream 2.2.1', channels: 'every m_axis', what: 'once TVALID is high it stays high until the handshake' },
   'AXIS-PAYLOAD-HOLD': { ref: 'AXI4-Stream 2.2.1', channels: 'every m_axis', what: 'TDATA and TLAST are stable while TVALID && !TREADY' },
-  'AXIS-RESET-TVALID': { ref: 'AXI4-Stream 2.7.2', channels: 'every m_axis', what: 'no TVALID during reset or in the first cycle after it' },
+  // 2.7.2, the same for TVALID (ARM's AXI4STREAM_ERRM_TVALID_RESET: "TVALID is LOW for the first cycle
+  // after ARESETn goes HIGH"; wb2axip's faxis_master.v). Checked on the harness's own sources too.
+  'AXIS-RESET-TVALID': { ref: 'AXI4-Stream 2.7.2', channels: 'every m_axis; the harness’s own s_axis sources', what: 'no TVALID during reset or in the first cycle after it' },
   'AXIS-TLAST': { ref: 'AXI4-Stream (TLAST ends a packet); beat counts from the job', channels: 'm_axis with `packets`', what: 'TLAST exactly on the last beat of each packet of the job' },
   'AXIS-EXTRA-BEAT': { ref: 'job contract', channels: 'm_axis with `packets`', what: 'no beat after the job’s last packet' },
   'AXI4-BURST-INCR': { ref: 'AXI4 A3.4.1; engine contract (INCR only)', channels: 'm_axi AR/AW', what: 'burst type is INCR' },
@@ -68,4 +80,20 @@ export function ruleRef(rule: string): string {
 
 export function describeViolation(v: Violation): string {
   return `${v.rule}${v.ref ? ` (${v.ref})` : ''} ${v.channel} cycle ${v.cycle}: ${v.detail}`;
+}
+
+/**
+ * The harness broke one of these rules itself: its stream sources, AXI4-Lite master or
+ * memory drove VALID during reset or in the first cycle after it (tb_main.h,
+ * check_own_valids). A bug of the harness, not of the design under test, so the run stops
+ * there and fails as an internal error rather than a protocol violation.
+ */
+export class HarnessBug extends Error {
+  constructor(
+    readonly top: string,
+    readonly violations: Violation[],
+  ) {
+    super(`harness bug (not the design's): the testbench of ${top} broke the rules it checks on its own ports: ${violations.map(describeViolation).join('; ')}`);
+    this.name = 'HarnessBug';
+  }
 }

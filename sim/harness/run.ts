@@ -125,7 +125,7 @@ export async function runSimJob(tb: Testbench, job: SimJob, opts: RunOptions = {
       const why = (run.stderr || run.stdout || `exit code ${run.exitCode}`).split('\n').find(Boolean) ?? '';
       throw new Error(`testbench of ${tb.target.top} failed: ${why}`);
     }
-    const result = await readJobResult(job, dir, outputNames, wantVcd);
+    const result = await readJobResult(tb.target.top, job, dir, outputNames, wantVcd);
     if (result.vcdFile && opts.vcdPath) {
       await mkdir(dirname(opts.vcdPath), { recursive: true });
       await rename(result.vcdFile, opts.vcdPath).catch(async () => {

@@ -5,8 +5,10 @@
 // Usage of the built executable:
 //   tb JOB.txt                  run the job (format written by sim/harness/run.ts)
 //   tb --bare N                 reset, then N clock cycles with no I/O: the design idles
+//                               (one untimed cycle between: the first after reset)
 //   tb --bare N HOLD.txt        the same N cycles with every input held at a constant
 //                               chosen before the loop, so the design can be kept busy
+//                               (held from the second cycle after reset on)
 //                               (format below); still no I/O, models or checks in the loop
 //   tb --replay FRAMES.bin      reset, then one cycle per frame with the inputs a job
 //                               recorded (job key `record FILE`): the job's exact
@@ -42,6 +44,9 @@ struct Job {
   uint64_t mem_size = 0, mem_latency = 1, mem_outstanding = 16;
   uint64_t declared_reads = 0, declared_writes = 0, response_bound = 1000;
   int mem_fault = 0;
+  // A deliberate fault of the harness's own masters, for the test of check_own_valids:
+  // 1 = they raise VALID in the first cycle after reset, 2 = already during reset.
+  int harness_fault = 0;
   double mem_stall = 0;
   // Per output stream: runs of (beats per packet, packets), checked by the AXIS-TLAST monitor.
   std::map<std::string, std::vector<OutStream::Run>> packets;
@@ -86,6 +91,7 @@ inline Job parse_job(const std::string& path) {
     else if (key == "declared_writes") ss >> j.declared_writes;
     else if (key == "response_bound") ss >> j.response_bound;
     else if (key == "mem_fault") ss >> j.mem_fault;
+    else if (key == "harness_fault") ss >> j.harness_fault;
     else if (key == "packets") {
       // packets NAME BEATSxCOUNT ...
       std::string n, run;
@@ -163,8 +169,19 @@ inline std::vector<LiteCmd> parse_script(const std::string& path) {
   return cmds;
 }
 
-// AXI4 A3.1.2, AXI4-Stream 2.7.2: every VALID the design drives is low during reset
-// and in the first cycle after it. Sampled ports are in h (sample()).
+// The reset rules, for both sides of every port (rules AXI-RESET-VALID, AXIS-RESET-TVALID):
+// - AXI4 (IHI 0022E) A3.1.2: during reset a master drives ARVALID, AWVALID and WVALID LOW
+//   and a slave drives RVALID and BVALID LOW; "the earliest point after reset that a master
+//   is permitted to begin driving ARVALID, AWVALID, or WVALID HIGH is at a rising ACLK edge
+//   after ARESETn is HIGH" (Figure A3-1; ARM's checker AXI4_ERRM_AWVALID_RESET).
+// - AXI4-Stream (IHI 0051A) 2.7.2: the same for TVALID (ARM's AXI4STREAM_ERRM_TVALID_RESET:
+//   "TVALID is LOW for the first cycle after ARESETn goes HIGH").
+// - A slave's RVALID and BVALID answer a request (A3.3.1), and none can be made before that
+//   first edge, so they are low in the first cycle after reset too: ZipCPU's wb2axip
+//   formal properties (faxi_slave.v) assert !RVALID && !BVALID in every cycle after one in reset.
+// Cycle 0 of a job is that first cycle: reset was sampled asserted at the edge before it.
+
+// Every VALID the design drives. Sampled ports are in h (sample()).
 TB_COLD void check_reset_valids(Harness& h, uint64_t cycle, const char* when) {
   for (auto& s : h.out)
     if (s.valid) h.err.add(cycle, "AXIS-RESET-TVALID", s.name, std::string("TVALID high ") + when);
@@ -173,6 +190,27 @@ TB_COLD void check_reset_valids(Harness& h, uint64_t cycle, const char* when) {
   };
   if (kAxiDataBits) axi(h.mem.arvalid, "m_axi_ar"), axi(h.mem.awvalid, "m_axi_aw"), axi(h.mem.wvalid, "m_axi_w");
   if (kHasLite) axi(h.lite.bvalid, "s_axil_b"), axi(h.lite.rvalid, "s_axil_r");
+}
+
+// Every VALID the harness drives, by the same rules: its stream sources and AXI4-Lite master are
+// masters, its memory a slave. What the models hold is what drive() put on the ports.
+TB_COLD void check_own_valids(Harness& h, uint64_t cycle, const char* when) {
+  for (auto& s : h.in)
+    if (s.valid) h.own.add(cycle, "AXIS-RESET-TVALID", std::string("s_axis_") + s.name, std::string("the harness's source drove TVALID high ") + when);
+  auto axi = [&](bool v, const char* ch, const char* who) {
+    if (v) h.own.add(cycle, "AXI-RESET-VALID", ch, std::string("the harness's ") + who + " drove VALID high " + when);
+  };
+  if (kHasLite) axi(h.lite.awvalid, "s_axil_aw", "AXI4-Lite master"), axi(h.lite.wvalid, "s_axil_w", "AXI4-Lite master"), axi(h.lite.arvalid, "s_axil_ar", "AXI4-Lite master");
+  if (kAxiDataBits) axi(h.mem.rvalid, "m_axi_r", "memory"), axi(h.mem.bvalid, "m_axi_b", "memory");
+}
+
+// harness_fault: the harness's own masters raise VALID early, as a harness bug would. The
+// sources offer their first beat, the AXI4-Lite master presents its first command and the
+// memory answers R and B that nobody asked for (the run stops before any is taken).
+TB_COLD void raise_own_valids(Harness& h) {
+  for (auto& s : h.in) s.valid = s.count > 0, s.dirty = true;
+  h.lite.drive();
+  if (kAxiDataBits) h.mem.rvalid = h.mem.bvalid = h.mem.dirty = true;
 }
 
 // A completion point (a `wait ... quiescent` that just matched): nothing may be outstanding.
@@ -201,6 +239,7 @@ void reset(Top* t, Harness& h) {
     sample(t, h);
     // Before the first edge a synchronously reset design holds whatever it powered up with.
     if (i > 0) check_reset_valids(h, 0, "during reset");
+    check_own_valids(h, 0, "during reset");
   }
   set_clock(t, false);
   set_reset(t, false);
@@ -295,12 +334,15 @@ int bare_loop(uint64_t cycles, const char* hold_path) {
   Job job;
   if (hold_path) job = parse_job(hold_path);
   load_models(h, job);
+  if (hold_path && !job.hold_read.empty() && !kAxiDataBits) die("hold_read given but the top has no m_axi_* port");
+  reset(t, h);
+  // The held VALIDs rise after the first cycle out of reset, as a job's do (check_reset_valids).
+  clock_loop(t, 1);
   if (hold_path) {
-    if (!job.hold_read.empty() && !kAxiDataBits) die("hold_read given but the top has no m_axi_* port");
-    for (auto& s : h.in) s.valid = s.count > 0;  // beat 0, never taken: next_beat stays 0
+    for (auto& s : h.in) s.valid = s.count > 0, s.dirty = true;  // beat 0, never taken: next_beat stays 0
     for (auto& s : h.out) s.ready = true;
     if (kAxiDataBits) {
-      h.mem.arready = h.mem.awready = h.mem.wready = h.mem.bvalid = true;
+      h.mem.arready = h.mem.awready = h.mem.wready = h.mem.bvalid = h.mem.dirty = true;
       if (!job.hold_read.empty()) {
         const auto beat = read_file(job.hold_read);
         if (beat.size() != h.mem.bus_bytes + 1) die("hold_read must be one " + std::to_string(h.mem.bus_bytes + 1) + "-byte beat");
@@ -309,9 +351,9 @@ int bare_loop(uint64_t cycles, const char* hold_path) {
         h.mem.rvalid = true;
       }
     }
+    drive(t, h);
+    run_lite(t, h, "setup");
   }
-  reset(t, h);
-  if (hold_path) run_lite(t, h, "setup");
 
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
@@ -382,6 +424,14 @@ TB_HOT void advance_models(Harness& h, uint64_t cycle) {
   }
   if (kAxiDataBits) h.mem.advance(cycle + 1, h.err);
 }
+// The end of cycle 0, the first after reset, in which every VALID of the harness was low:
+// the models choose what they present from cycle 1 on, as advance_models does each cycle after.
+TB_COLD void open_models(Harness& h, uint64_t cycle) {
+  for (auto& s : h.in) s.advance();
+  for (auto& s : h.out) s.advance();
+  h.lite.drive();
+  if (kAxiDataBits) h.mem.advance(cycle + 1, h.err);
+}
 
 // kRecord: keep every cycle's inputs for --replay; a template argument, so a job
 // that does not record pays nothing for it in the loop.
@@ -402,11 +452,9 @@ int run_job(const Job& job) {
   }
 #endif
 
+  if (job.harness_fault == 2) raise_own_valids(h);
   reset(t, h);
-  for (auto& s : h.in) s.advance();
-  for (auto& s : h.out) s.advance();
-  h.lite.drive();
-  if (kAxiDataBits) h.mem.advance(0, h.err);
+  if (job.harness_fault == 1) raise_own_valids(h);
 
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
@@ -430,13 +478,23 @@ int run_job(const Job& job) {
     if (vcd && cycle >= job.vcd_from && cycle <= job.vcd_to) vcd->dump(cycle * 10);
 #endif
     sample(t, h);
-    if (cycle == 0) [[unlikely]] check_reset_valids(h, 0, "in the first cycle after reset");
+    if (cycle == 0) [[unlikely]] {
+      check_reset_valids(h, 0, "in the first cycle after reset");
+      check_own_valids(h, 0, "in the first cycle after reset");
+      // A harness bug: stop before a handshake it should not have offered reaches the models.
+      if (h.own.total) break;
+    }
     check_sampled(h, cycle);
     set_clock(t, true);
     t->eval();
 #if VM_TRACE
     if (vcd && cycle >= job.vcd_from && cycle <= job.vcd_to) vcd->dump(cycle * 10 + 5);
 #endif
+    if (cycle == 0) [[unlikely]] {
+      open_models(h, cycle);
+      ++cycle;
+      continue;
+    }
     advance_models(h, cycle);
     ++cycle;
     if (!finished && h.lite.done() && inputs_taken()) finished = true, end_cycle = cycle;
@@ -506,12 +564,17 @@ int run_job(const Job& job) {
   std::ostringstream js;
   js << "{\"cycles\":" << end_cycle << ",\"timed_out\":" << (timed_out ? "true" : "false");
   js << ",\"script_position\":" << h.lite.pc << ",\"script_length\":" << h.lite.script.size();
+  auto violations = [&](const Errors& e) {
+    for (size_t i = 0; i < e.list.size(); ++i) {
+      const Violation& v = e.list[i];
+      js << (i ? "," : "") << "{\"rule\":" << json_str(v.rule) << ",\"channel\":" << json_str(v.channel) << ",\"cycle\":" << v.cycle
+         << ",\"detail\":" << json_str(v.detail) << "}";
+    }
+  };
   js << ",\"errors_total\":" << h.err.total << ",\"errors\":[";
-  for (size_t i = 0; i < h.err.list.size(); ++i) {
-    const Violation& v = h.err.list[i];
-    js << (i ? "," : "") << "{\"rule\":" << json_str(v.rule) << ",\"channel\":" << json_str(v.channel) << ",\"cycle\":" << v.cycle
-       << ",\"detail\":" << json_str(v.detail) << "}";
-  }
+  violations(h.err);
+  js << "],\"harness_errors\":[";
+  violations(h.own);
   js << "],\"inputs\":{";
   for (size_t i = 0; i < h.in.size(); ++i)
     js << (i ? "," : "") << json_str(h.in[i].name) << ":{\"beats\":" << h.in[i].next_beat << ",\"offered\":" << h.in[i].count
