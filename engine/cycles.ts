@@ -32,7 +32,7 @@ export const DATA_DRAIN = 2;
  * issue and the R data register, and DONE waits for no memory round trip.
  * Measured on rtl/tiny like PIPELINE_STAGES (test/engine-model/rtl-latency.test.ts).
  */
-export const ROWLESS_LATENCY = { data: 13, weight: 9 } as const;
+export const ROWLESS_LATENCY = { data: 15, weight: 11 } as const;
 
 /**
  * Fixed latency of one job: the pipeline, one memory round trip for the first row

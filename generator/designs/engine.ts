@@ -6,7 +6,7 @@
  */
 import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
-import { SInt, UInt, Vec, log2Up } from '../core/types.ts';
+import { Bool, SInt, UInt, Vec, log2Up } from '../core/types.ts';
 import { Axi4, AxiLite, axiPort, declareRegisters } from '../lib/axi.ts';
 import { pipe } from '../lib/stages.ts';
 import { Stream, streamIn, streamOut } from '../lib/stream.ts';
@@ -66,11 +66,19 @@ export function engineTop(cfg: EngineConfig) {
       m.when(restart, () => c.set(0)).elsewhen(inc, () => c.set(c.addWrap(1)));
       return c;
     };
-    // Whether a stream still owes vectors (count < VECTORS) as count ≠ VECTORS: an equality is
-    // three LUT levels where the less-than was a 32-bit carry chain in front of tready (the
-    // critical path). A stream delivers a vector only while it owes one, so the count never
-    // passes VECTORS (which cannot change during a job: writes are refused while BUSY).
-    const owesCounter = (nm: string, inc: Expr): Expr => vecCounter(nm, inc).ne(regs.vectors);
+    // Whether a stream still owes vectors, as a flag kept beside its count: set at START when
+    // VECTORS ≠ 0, cleared by the delivery that makes count = VECTORS (compared as count = VECTORS − 1
+    // before it). Computed from the count in front of tready it was the critical path. A stream
+    // delivers a vector only while it owes one, so the count never passes VECTORS (which cannot
+    // change during a job: writes are refused while BUSY).
+    const vectorsLess1 = m.regNext('vectors_less_1', regs.vectors.subWrap(1));
+    const owesCounter = (nm: string, inc: Expr): Expr => {
+      const count = vecCounter(nm, inc);
+      const owed = m.reg(`${nm}_owed`, Bool(), { reset: false });
+      m.when(restart, () => owed.set(regs.vectors.ne(0))).elsewhen(inc, () => owed.set(count.ne(vectorsLess1)));
+      m.assert(owed.eq(count.ne(regs.vectors)).or(regs.busy.not()).or(restart), `${nm}: the owed flag agrees with the count during a job`);
+      return owed;
+    };
     const gradFire = m.named('grad_fire', grad.valid.and(thr.grad_ready).and(grad.last!));
     const actFire = m.named('act_fire', act.valid.and(loader.act_ready).and(act.last!));
     const resFire = m.named('res_last_fire', res.valid.and(res.ready).and(res.last!));
@@ -87,7 +95,9 @@ export function engineTop(cfg: EngineConfig) {
     // Read bursts issued whose last beat has not arrived: DONE waits for them.
     const rBursts = m.reg('read_bursts', UInt(log2Up(p.maxOutstanding * p.rowBeatsMax + 2)), { reset: 0 });
     const arFire = m.named('ar_fire', fetch.ar_valid.and(mem.ar.ready));
-    const rLastFire = m.named('r_last_fire', mem.r.valid.and(ln.r_ready).and(mem.r.fields.last!));
+    // Counted a cycle late: RREADY comes from the lanes' advance, and this count behind it was
+    // the critical path. DONE can only come later for it, never sooner.
+    const rLastFire = m.regNext('r_last_fire', mem.r.valid.and(ln.r_ready).and(mem.r.fields.last!), { reset: false });
     m.when(arFire.and(rLastFire.not()), () => rBursts.set(rBursts.addWrap(1)))
       .elsewhen(rLastFire.and(arFire.not()), () => rBursts.set(rBursts.subWrap(1)));
     // DONE means nothing of the job is left on any port: every result beat taken (data mode

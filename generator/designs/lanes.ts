@@ -83,16 +83,33 @@ export function lanes(p: EngineParams, prefix: string) {
     // computed on the fly they began the critical path (MODE/COLS → group compares → go).
     const groupsNow = io.cols.add(N - 1).shr(log2Up(N)).resize(gCntBits);
     const G = m.regNext('groups', groupsNow);
-    const lastColIdx = m.regNext('groups_last', groupsNow.subWrap(1));
-    const spanLast = m.regNext('span_last', mux(io.weight.not().and(groupsNow.lt(4)), lit(3, UInt(gCntBits)), groupsNow.subWrap(1)));
-    const { g, eov, rowless } = unpack(tok, io.lt_data);
+    const spanLastNow = mux(io.weight.not().and(groupsNow.lt(4)), lit(3, UInt(gCntBits)), groupsNow.subWrap(1));
+    const spanLast = m.regNext('span_last', spanLastNow);
+    // c + 1 = G − 1 and c + 1 = spanLast, compared on c itself (G − 2 wraps past every c when G = 1).
+    const lastColPrev = m.regNext('groups_last_prev', groupsNow.subWrap(2));
+    const spanLastPrev = m.regNext('span_last_prev', spanLastNow.subWrap(1));
+    // The token being walked sits in a register of its own, loaded from the fetcher's queue as
+    // the previous one finishes: read through the queue's slot select it lay in front of the
+    // advance logic.
+    const tokValid = m.reg('tok_valid', Bool(), { reset: false });
+    const tokData = m.reg('tok_data', UInt(bitWidth(tok)));
+    const { g, eov, rowless } = unpack(tok, tokData);
     const cx = c.resize(gCntBits);
-    const inRow = m.named('in_row', cx.lt(G));
-    const lastCol = m.named('last_col', cx.eq(lastColIdx));
+    // Where c stands in the row, as flags kept beside it: c < G, c = G − 1, c = spanLast. Compared
+    // after the advance they lengthened its path to every stage enable; here each is set from c
+    // alone when c moves (G and spanLast hold still during a job, and a job starts at c = 0).
+    const inRow = m.reg('in_row', Bool(), { reset: true });
+    const lastCol = m.reg('last_col', Bool(), { reset: false });
+    const atSpanLast = m.reg('at_span_last', Bool(), { reset: false });
+    const atRowStart = (): void => {
+      inRow.set(true);
+      lastCol.set(G.eq(1));
+      atSpanLast.set(spanLast.eq(0));
+    };
     const needR = m.named('need_r', rowless.not().and(inRow));
     const bankOk = m.named('bank_ok', io.weight.not().or(select(vecBank.asUInt(), [io.a_bank_full.bit(0), io.a_bank_full.bit(1)])));
-    const go = m.named('go', adv.and(io.lt_valid).and(needR.not().or(rq.valid)).and(bankOk));
-    const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), cx.eq(spanLast)));
+    const go = m.named('go', adv.and(tokValid).and(needR.not().or(rq.valid)).and(bankOk));
+    const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), atSpanLast));
     const active = m.named('active', go.and(inRow).and(io.weight.and(rowless).not()));
     const real = m.named('fetch_group', go.and(needR));
     const beatGroups = m.named('beat_groups', mux(io.weight, lit(p.gGroupsPerBeat - 1, UInt(sbBits)), lit(p.wGroupsPerBeat - 1, UInt(sbBits))));
@@ -100,7 +117,20 @@ export function lanes(p: EngineParams, prefix: string) {
     rq.ready.set(popBeat);
     m.when(io.restart, () => sb.set(0)).elsewhen(real, () => sb.set(mux(popBeat, lit(0, UInt(sbBits)), sb.addWrap(1))));
     m.when(io.restart, () => c.set(0)).elsewhen(go, () => c.set(mux(lastGroup, lit(0, UInt(p.groupBits)), c.addWrap(1))));
-    io.lt_pop.set(go.and(lastGroup));
+    m.when(io.restart, atRowStart).elsewhen(go, () => {
+      m.when(lastGroup, atRowStart).otherwise(() => {
+        inRow.set(inRow.and(lastCol.not()));
+        lastCol.set(cx.eq(lastColPrev));
+        atSpanLast.set(cx.eq(spanLastPrev));
+      });
+    });
+    const tokDone = m.named('tok_done', go.and(lastGroup));
+    const tokLoad = m.named('tok_load', io.lt_valid.and(tokValid.not().or(tokDone)));
+    io.lt_pop.set(tokLoad);
+    m.when(tokLoad, () => {
+      tokValid.set(true);
+      tokData.set(io.lt_data);
+    }).elsewhen(tokDone, () => tokValid.set(false));
     io.row_done.set(real.and(lastCol));
     const vecEnd = m.named('vec_end', go.and(lastGroup).and(eov).and(io.weight));
     io.vec_done.set(vecEnd);

@@ -98,7 +98,10 @@ export function bramQueue<T extends PayloadType>(m: ModuleBuilder, name: string,
   const wptrSeen = m.reg(`${name}_wptr_seen`, UInt(pw + 1), { reset: 0 });
   const rptr = m.reg(`${name}_rptr`, UInt(pw + 1), { reset: 0 });
   const count = m.named(`${name}_count`, wptr.subWrap(rptr));
-  const full = count.eq(depth);
+  // Full when the pointers differ only in their wrap bit: an equality, where count = depth put a
+  // subtraction's carry chain in front of the producer's ready.
+  const full = m.named(`${name}_full`, wptr.bit(pw).ne(rptr.bit(pw)).and(wptr.bits(pw - 1, 0).eq(rptr.bits(pw - 1, 0))));
+  m.assert(full.eq(count.eq(depth)), `FIFO ${name}: full exactly when it holds ${depth} entries`);
   input.ready.set(full.not());
   const push = m.named(`${name}_push`, input.fire());
   m.when(push, () => {

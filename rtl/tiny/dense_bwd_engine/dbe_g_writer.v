@@ -41,6 +41,8 @@ module dbe_g_writer (
   (* src = "generator/designs/g-writer.ts:42.20" *)
   wire [3:0] bursts_count;
   (* src = "generator/designs/g-writer.ts:42.20" *)
+  wire bursts_full;
+  (* src = "generator/designs/g-writer.ts:42.20" *)
   wire bursts_push;
   (* src = "generator/designs/g-writer.ts:42.20" *)
   wire bursts_pop_ready;
@@ -158,9 +160,10 @@ module dbe_g_writer (
   assign row_retired = ((b_valid & ends_valid) & ends_data);  // generator/designs/g-writer.ts:78.20
   assign idle = (((bursts_count == 4'd0) & (~lens_valid)) & (~ends_valid));  // generator/designs/g-writer.ts:79.13
   assign bursts_in_valid = burst_valid;  // generator/designs/g-writer.ts:45.21
-  assign bursts_in_ready = (~(bursts_count == 4'd8));  // generator/designs/g-writer.ts:42.20
+  assign bursts_in_ready = (~bursts_full);  // generator/designs/g-writer.ts:42.20
   assign bursts_in_data = {burst_row_end, burst_len, burst_addr};  // generator/designs/g-writer.ts:46.15
   assign bursts_count = (bursts_wptr - bursts_rptr);  // generator/designs/g-writer.ts:42.20
+  assign bursts_full = ((bursts_wptr[3] != bursts_rptr[3]) & (bursts_wptr[2:0] == bursts_rptr[2:0]));  // generator/designs/g-writer.ts:42.20
   assign bursts_push = (bursts_in_valid & bursts_in_ready);  // generator/designs/g-writer.ts:42.20
   assign bursts_pop_ready = (room & aw_ready);  // generator/designs/g-writer.ts:57.22
   assign bursts_pop = (_GEN_0 & bursts_pop_ready);  // generator/designs/g-writer.ts:42.20

@@ -32,36 +32,38 @@ module dbe_row_fetch (
   (* src = "generator/designs/row-fetch.ts:54.18" *) input wire wb_room,
   (* src = "generator/designs/row-fetch.ts:55.18" *) output wire fetched
 );
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   wire lane_tokens_in_valid;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   wire lane_tokens_in_ready;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   wire [17:0] lane_tokens_in_data;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  reg [17:0] lane_tokens_slot_0;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  reg [17:0] lane_tokens_slot_1;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  reg [17:0] lane_tokens_slot_2;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  reg [17:0] lane_tokens_slot_3;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  reg [1:0] lane_tokens_wptr;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  reg [1:0] lane_tokens_rptr;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  reg [2:0] lane_tokens_count;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  reg [2:0] lane_tokens_wptr;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  reg [2:0] lane_tokens_wptr_seen;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  reg [2:0] lane_tokens_rptr;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  wire [2:0] lane_tokens_count;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  wire lane_tokens_full;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   wire lane_tokens_push;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   wire lane_tokens_pop_ready;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  wire [17:0] lane_tokens_data;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  wire lane_tokens_valid;
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   wire lane_tokens_pop;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  wire [2:0] lane_tokens_rnext;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  wire [1:0] lane_tokens_raddr;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  reg [17:0] lane_tokens_head;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  wire [17:0] lane_tokens_data;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  wire lane_tokens_valid;
   (* src = "generator/designs/hw.ts:72.19" *)
   wire ar_start;
   (* src = "generator/designs/hw.ts:73.23" *)
@@ -80,193 +82,167 @@ module dbe_row_fetch (
   reg [8:0] ar_burst;
   (* src = "generator/designs/hw.ts:88.23" *)
   wire ar_last_of_row;
-  (* src = "generator/designs/row-fetch.ts:59.27" *)
+  (* src = "generator/designs/row-fetch.ts:62.27" *)
   reg [1:0] outstanding;
-  (* src = "generator/designs/row-fetch.ts:62.22" *)
+  (* src = "generator/designs/row-fetch.ts:65.22" *)
   reg [5:0] cam_row_0;
-  (* src = "generator/designs/row-fetch.ts:62.22" *)
+  (* src = "generator/designs/row-fetch.ts:65.22" *)
   reg [5:0] cam_row_1;
-  (* src = "generator/designs/row-fetch.ts:62.22" *)
+  (* src = "generator/designs/row-fetch.ts:65.22" *)
   reg [5:0] cam_row_2;
-  (* src = "generator/designs/row-fetch.ts:62.22" *)
+  (* src = "generator/designs/row-fetch.ts:65.22" *)
   reg [5:0] cam_row_3;
-  (* src = "generator/designs/row-fetch.ts:63.23" *)
+  (* src = "generator/designs/row-fetch.ts:66.23" *)
   reg cam_live_0;
-  (* src = "generator/designs/row-fetch.ts:63.23" *)
+  (* src = "generator/designs/row-fetch.ts:66.23" *)
   reg cam_live_1;
-  (* src = "generator/designs/row-fetch.ts:63.23" *)
+  (* src = "generator/designs/row-fetch.ts:66.23" *)
   reg cam_live_2;
-  (* src = "generator/designs/row-fetch.ts:63.23" *)
+  (* src = "generator/designs/row-fetch.ts:66.23" *)
   reg cam_live_3;
-  (* src = "generator/designs/row-fetch.ts:64.23" *)
+  (* src = "generator/designs/row-fetch.ts:67.23" *)
   reg [1:0] cam_head;
-  (* src = "generator/designs/row-fetch.ts:65.23" *)
-  reg [1:0] cam_tail;
-  (* src = "generator/designs/row-fetch.ts:67.19" *)
-  wire raw_hazard;
   (* src = "generator/designs/row-fetch.ts:68.23" *)
+  reg [1:0] cam_tail;
+  (* src = "generator/designs/row-fetch.ts:70.19" *)
+  wire raw_hazard;
+  (* src = "generator/designs/row-fetch.ts:71.23" *)
   wire cam_full;
-  (* src = "generator/designs/row-fetch.ts:70.22" *)
+  (* src = "generator/designs/row-fetch.ts:73.22" *)
   wire token_room;
-  (* src = "generator/designs/row-fetch.ts:75.23" *)
+  (* src = "generator/designs/row-fetch.ts:78.23" *)
   reg addr_busy;
-  (* src = "generator/designs/row-fetch.ts:76.23" *)
+  (* src = "generator/designs/row-fetch.ts:79.23" *)
   reg addr_done;
-  (* src = "generator/designs/row-fetch.ts:77.19" *)
+  (* src = "generator/designs/row-fetch.ts:80.19" *)
   reg [31:0] addr_acc;
-  (* src = "generator/designs/row-fetch.ts:78.21" *)
+  (* src = "generator/designs/row-fetch.ts:81.21" *)
   reg [31:0] addr_mcand;
-  (* src = "generator/designs/row-fetch.ts:79.22" *)
+  (* src = "generator/designs/row-fetch.ts:82.22" *)
   reg [5:0] addr_mplier;
-  (* src = "generator/designs/row-fetch.ts:80.21" *)
-  reg [5:0] last_row;
-  (* src = "generator/designs/row-fetch.ts:81.24" *)
-  reg [31:0] last_addr;
-  (* src = "generator/designs/row-fetch.ts:82.24" *)
-  reg have_last;
   (* src = "generator/designs/row-fetch.ts:83.21" *)
+  reg [5:0] last_row;
+  (* src = "generator/designs/row-fetch.ts:84.24" *)
+  reg [31:0] last_addr;
+  (* src = "generator/designs/row-fetch.ts:85.24" *)
+  reg have_last;
+  (* src = "generator/designs/row-fetch.ts:86.21" *)
   wire addr_issue;
-  (* src = "generator/designs/row-fetch.ts:89.23" *)
+  (* src = "generator/designs/row-fetch.ts:92.23" *)
   reg raw_hazard_q;
-  (* src = "generator/designs/row-fetch.ts:90.23" *)
-  reg tok_settled;
-  (* src = "generator/designs/row-fetch.ts:91.22" *)
-  wire can_row;
   (* src = "generator/designs/row-fetch.ts:93.23" *)
+  reg tok_settled;
+  (* src = "generator/designs/row-fetch.ts:94.22" *)
+  wire can_row;
+  (* src = "generator/designs/row-fetch.ts:96.23" *)
   wire take_row;
-  (* src = "generator/designs/row-fetch.ts:94.27" *)
+  (* src = "generator/designs/row-fetch.ts:97.27" *)
   wire take_rowless;
-  (* src = "generator/designs/row-fetch.ts:96.24" *)
+  (* src = "generator/designs/row-fetch.ts:99.24" *)
   wire tok_accept;
-  (* src = "generator/designs/row-fetch.ts:99.20" *)
+  (* src = "generator/designs/row-fetch.ts:102.20" *)
   wire [31:0] addr_step;
-  (* src = "generator/designs/row-fetch.ts:100.20" *)
+  (* src = "generator/designs/row-fetch.ts:103.20" *)
   wire [5:0] addr_rest;
-  (* src = "generator/designs/row-fetch.ts:102.24" *)
+  (* src = "generator/designs/row-fetch.ts:105.24" *)
   wire [31:0] prev_addr;
-  (* src = "generator/designs/row-fetch.ts:103.22" *)
+  (* src = "generator/designs/row-fetch.ts:106.22" *)
   wire onward;
-  (* src = "generator/designs/row-fetch.ts:135.21" *)
+  (* src = "generator/designs/row-fetch.ts:138.21" *)
   wire ar_offer;
-  (* src = "generator/designs/row-fetch.ts:136.22" *)
+  (* src = "generator/designs/row-fetch.ts:139.22" *)
   wire ar_fire_1;
-  (* src = "generator/designs/row-fetch.ts:145.21" *)
+  (* src = "generator/designs/row-fetch.ts:148.21" *)
   wire cam_alloc;
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  (* no_rw_check, rw_addr_collision = "no" *)
+  reg [17:0] lane_tokens_ram [0:3];
 
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  wire _GEN_0;
+  assign _GEN_0 = (lane_tokens_wptr_seen != lane_tokens_rptr);
   (* src = "generator/designs/hw.ts:95.23" *)
-  wire [3:0] _GEN_0;
-  assign _GEN_0 = (ar_left - ar_burst[3:0]);
+  wire [3:0] _GEN_1;
+  assign _GEN_1 = (ar_left - ar_burst[3:0]);
   (* src = "generator/designs/hw.ts:93.38" *)
-  wire [8:0] _GEN_1;
-  assign _GEN_1 = {5'd0, ar_start_beats};
-  (* src = "generator/designs/hw.ts:87.53" *)
   wire [8:0] _GEN_2;
-  assign _GEN_2 = (9'd256 - {1'b0, ar_start_addr[11:4]});
-  (* src = "generator/designs/hw.ts:98.25" *)
+  assign _GEN_2 = {5'd0, ar_start_beats};
+  (* src = "generator/designs/hw.ts:87.53" *)
   wire [8:0] _GEN_3;
-  assign _GEN_3 = {5'd0, _GEN_0};
+  assign _GEN_3 = (9'd256 - {1'b0, ar_start_addr[11:4]});
+  (* src = "generator/designs/hw.ts:98.25" *)
+  wire [8:0] _GEN_4;
+  assign _GEN_4 = {5'd0, _GEN_1};
 
-  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:96.18
-  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:138.17
-  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:139.16
-  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:140.15
-  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:129.17
-  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:130.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:157.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:158.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:159.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:160.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:161.16
-  assign lane_tokens_in_valid = (take_row | take_rowless);  // generator/designs/row-fetch.ts:125.17
-  assign lane_tokens_in_ready = (~(lane_tokens_count == 3'd4));  // generator/designs/row-fetch.ts:57.16
-  assign lane_tokens_in_data = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:126.11
-  assign lane_tokens_push = (lane_tokens_in_valid & lane_tokens_in_ready);  // generator/designs/row-fetch.ts:57.16
-  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:127.18
-  assign lane_tokens_data = (lane_tokens_rptr[1] ? (lane_tokens_rptr[0] ? lane_tokens_slot_3 : lane_tokens_slot_2) : (lane_tokens_rptr[0] ? lane_tokens_slot_1 : lane_tokens_slot_0));  // generator/designs/row-fetch.ts:57.16
-  assign lane_tokens_valid = (lane_tokens_count != 3'd0);  // generator/designs/row-fetch.ts:57.16
-  assign lane_tokens_pop = (lane_tokens_valid & lane_tokens_pop_ready);  // generator/designs/row-fetch.ts:57.16
-  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:132.17
-  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:133.21
-  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:134.22
-  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:137.16
+  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:99.18
+  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:141.17
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:142.16
+  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:143.15
+  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:132.17
+  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:133.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:160.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:161.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:162.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:163.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:164.16
+  assign lane_tokens_in_valid = (take_row | take_rowless);  // generator/designs/row-fetch.ts:128.17
+  assign lane_tokens_in_ready = (~lane_tokens_full);  // generator/designs/row-fetch.ts:60.16
+  assign lane_tokens_in_data = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:129.11
+  assign lane_tokens_count = (lane_tokens_wptr - lane_tokens_rptr);  // generator/designs/row-fetch.ts:60.16
+  assign lane_tokens_full = ((lane_tokens_wptr[2] != lane_tokens_rptr[2]) & (lane_tokens_wptr[1:0] == lane_tokens_rptr[1:0]));  // generator/designs/row-fetch.ts:60.16
+  assign lane_tokens_push = (lane_tokens_in_valid & lane_tokens_in_ready);  // generator/designs/row-fetch.ts:60.16
+  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:130.18
+  assign lane_tokens_pop = (_GEN_0 & lane_tokens_pop_ready);  // generator/designs/row-fetch.ts:60.16
+  assign lane_tokens_rnext = (lane_tokens_rptr + 3'd1);  // generator/designs/row-fetch.ts:60.16
+  assign lane_tokens_raddr = (lane_tokens_pop ? lane_tokens_rnext[1:0] : lane_tokens_rptr[1:0]);  // generator/designs/row-fetch.ts:60.16
+  assign lane_tokens_data = lane_tokens_head;  // generator/designs/row-fetch.ts:60.16
+  assign lane_tokens_valid = _GEN_0;  // generator/designs/row-fetch.ts:60.16
+  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:135.17
+  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:136.21
+  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:137.22
+  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:140.16
   assign ar_last_of_row = (ar_burst == {5'd0, ar_left});  // generator/designs/hw.ts:88.23
-  assign raw_hazard = (((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) & weight);  // generator/designs/row-fetch.ts:67.19
-  assign cam_full = (((cam_live_0 & cam_live_1) & cam_live_2) & cam_live_3);  // generator/designs/row-fetch.ts:68.23
-  assign token_room = lane_tokens_in_ready;  // generator/designs/row-fetch.ts:70.22
-  assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:83.21
-  assign can_row = (((((~addr_busy) | addr_issue) & (outstanding < 2'd2)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:91.22
-  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:93.23
-  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:94.27
-  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:96.24
-  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:99.20
-  assign addr_rest = {2'd0, addr_mplier[5:2]};  // generator/designs/row-fetch.ts:100.20
-  assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:102.24
-  assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:103.22
-  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:135.21
-  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:136.22
-  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:145.21
+  assign raw_hazard = (((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) & weight);  // generator/designs/row-fetch.ts:70.19
+  assign cam_full = (((cam_live_0 & cam_live_1) & cam_live_2) & cam_live_3);  // generator/designs/row-fetch.ts:71.23
+  assign token_room = lane_tokens_in_ready;  // generator/designs/row-fetch.ts:73.22
+  assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:86.21
+  assign can_row = (((((~addr_busy) | addr_issue) & (outstanding < 2'd2)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:94.22
+  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:96.23
+  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:97.27
+  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:99.24
+  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:102.20
+  assign addr_rest = {2'd0, addr_mplier[5:2]};  // generator/designs/row-fetch.ts:103.20
+  assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:105.24
+  assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:106.22
+  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:138.21
+  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:139.22
+  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:148.21
 
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:57.16" *) if (lane_tokens_push) begin
-      (* src = "generator/designs/row-fetch.ts:57.16" *) if ((lane_tokens_wptr == 2'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:57.16" *) lane_tokens_slot_0 <= lane_tokens_in_data;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:57.16" *) if (lane_tokens_push) begin
-      (* src = "generator/designs/row-fetch.ts:57.16" *) if ((lane_tokens_wptr == 2'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:57.16" *) lane_tokens_slot_1 <= lane_tokens_in_data;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:57.16" *) if (lane_tokens_push) begin
-      (* src = "generator/designs/row-fetch.ts:57.16" *) if ((lane_tokens_wptr == 2'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:57.16" *) lane_tokens_slot_2 <= lane_tokens_in_data;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:57.16" *) if (lane_tokens_push) begin
-      (* src = "generator/designs/row-fetch.ts:57.16" *) if ((lane_tokens_wptr == 2'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:57.16" *) lane_tokens_slot_3 <= lane_tokens_in_data;
-      end
-    end
-  end
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   always @(posedge clk) begin
     if (rst) begin
-      lane_tokens_wptr <= 2'd0;
+      lane_tokens_wptr <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:57.16" *) if (lane_tokens_push) begin
-        (* src = "generator/designs/row-fetch.ts:57.16" *) lane_tokens_wptr <= (lane_tokens_wptr + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:60.16" *) if (lane_tokens_push) begin
+        (* src = "generator/designs/row-fetch.ts:60.16" *) lane_tokens_wptr <= (lane_tokens_wptr + 3'd1);
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   always @(posedge clk) begin
     if (rst) begin
-      lane_tokens_rptr <= 2'd0;
+      lane_tokens_wptr_seen <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:57.16" *) if (lane_tokens_pop) begin
-        (* src = "generator/designs/row-fetch.ts:57.16" *) lane_tokens_rptr <= (lane_tokens_rptr + 2'd1);
-      end
+      (* src = "generator/designs/row-fetch.ts:60.16" *) lane_tokens_wptr_seen <= lane_tokens_wptr;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:57.16" *)
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
   always @(posedge clk) begin
     if (rst) begin
-      lane_tokens_count <= 3'd0;
+      lane_tokens_rptr <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:57.16" *) if ((lane_tokens_push & (~lane_tokens_pop))) begin
-        (* src = "generator/designs/row-fetch.ts:57.16" *) lane_tokens_count <= (lane_tokens_count + 3'd1);
-      end else if ((lane_tokens_pop & (~lane_tokens_push))) begin
-        (* src = "generator/designs/row-fetch.ts:57.16" *) lane_tokens_count <= (lane_tokens_count - 3'd1);
+      (* src = "generator/designs/row-fetch.ts:60.16" *) if (lane_tokens_pop) begin
+        (* src = "generator/designs/row-fetch.ts:60.16" *) lane_tokens_rptr <= lane_tokens_rnext;
       end
     end
   end
@@ -297,221 +273,246 @@ module dbe_row_fetch (
     (* src = "generator/designs/hw.ts:89.5" *) if (ar_start) begin
       (* src = "generator/designs/hw.ts:92.10" *) ar_left <= ar_start_beats;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:97.10" *) ar_left <= _GEN_0;
+      (* src = "generator/designs/hw.ts:97.10" *) ar_left <= _GEN_1;
     end
   end
   (* src = "generator/designs/hw.ts:85.19" *)
   always @(posedge clk) begin
     (* src = "generator/designs/hw.ts:89.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:93.11" *) ar_burst <= ((_GEN_1 < _GEN_2) ? _GEN_1 : _GEN_2);
+      (* src = "generator/designs/hw.ts:93.11" *) ar_burst <= ((_GEN_2 < _GEN_3) ? _GEN_2 : _GEN_3);
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:98.11" *) ar_burst <= ((_GEN_3 < 9'd256) ? _GEN_3 : 9'd256);
+      (* src = "generator/designs/hw.ts:98.11" *) ar_burst <= ((_GEN_4 < 9'd256) ? _GEN_4 : 9'd256);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:59.27" *)
+  (* src = "generator/designs/row-fetch.ts:62.27" *)
   always @(posedge clk) begin
     if (rst) begin
       outstanding <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:142.62" *) outstanding <= (outstanding + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:145.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:145.62" *) outstanding <= (outstanding + 2'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:143.67" *) outstanding <= (outstanding - 2'd1);
+        (* src = "generator/designs/row-fetch.ts:146.67" *) outstanding <= (outstanding - 2'd1);
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:62.22" *)
+  (* src = "generator/designs/row-fetch.ts:65.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:146.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:147.34" *) if ((cam_tail == 2'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:147.82" *) cam_row_0 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:150.34" *) if ((cam_tail == 2'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:150.82" *) cam_row_0 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:62.22" *)
+  (* src = "generator/designs/row-fetch.ts:65.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:146.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:147.34" *) if ((cam_tail == 2'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:147.82" *) cam_row_1 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:150.34" *) if ((cam_tail == 2'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:150.82" *) cam_row_1 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:62.22" *)
+  (* src = "generator/designs/row-fetch.ts:65.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:146.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:147.34" *) if ((cam_tail == 2'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:147.82" *) cam_row_2 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:150.34" *) if ((cam_tail == 2'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:150.82" *) cam_row_2 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:62.22" *)
+  (* src = "generator/designs/row-fetch.ts:65.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:146.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:147.34" *) if ((cam_tail == 2'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:147.82" *) cam_row_3 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
+      (* src = "generator/designs/row-fetch.ts:150.34" *) if ((cam_tail == 2'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:150.82" *) cam_row_3 <= tok_j;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:63.23" *)
+  (* src = "generator/designs/row-fetch.ts:66.23" *)
   always @(posedge clk) begin
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:152.9" *) if ((cam_alloc & (cam_tail == 2'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:152.50" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:155.9" *) if ((cam_alloc & (cam_tail == 2'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:155.50" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:153.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:156.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:63.23" *)
+  (* src = "generator/designs/row-fetch.ts:66.23" *)
   always @(posedge clk) begin
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:152.9" *) if ((cam_alloc & (cam_tail == 2'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:152.50" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:155.9" *) if ((cam_alloc & (cam_tail == 2'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:155.50" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:153.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:156.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:63.23" *)
+  (* src = "generator/designs/row-fetch.ts:66.23" *)
   always @(posedge clk) begin
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:152.9" *) if ((cam_alloc & (cam_tail == 2'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:152.50" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:155.9" *) if ((cam_alloc & (cam_tail == 2'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:155.50" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:153.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:156.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:63.23" *)
+  (* src = "generator/designs/row-fetch.ts:66.23" *)
   always @(posedge clk) begin
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:152.9" *) if ((cam_alloc & (cam_tail == 2'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:152.50" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:155.9" *) if ((cam_alloc & (cam_tail == 2'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:155.50" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:153.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:156.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:64.23" *)
+  (* src = "generator/designs/row-fetch.ts:67.23" *)
   always @(posedge clk) begin
     if (rst) begin
       cam_head <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:155.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:155.42" *) cam_head <= (cam_head + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:158.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:158.42" *) cam_head <= (cam_head + 2'd1);
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:65.23" *)
+  (* src = "generator/designs/row-fetch.ts:68.23" *)
   always @(posedge clk) begin
     if (rst) begin
       cam_tail <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:146.7" *) if (cam_alloc) begin
-        (* src = "generator/designs/row-fetch.ts:148.15" *) cam_tail <= (cam_tail + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
+        (* src = "generator/designs/row-fetch.ts:151.15" *) cam_tail <= (cam_tail + 2'd1);
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:75.23" *)
+  (* src = "generator/designs/row-fetch.ts:78.23" *)
   always @(posedge clk) begin
     if (rst) begin
       addr_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:104.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:105.15" *) addr_busy <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:108.15" *) addr_busy <= 1'b1;
       end else if ((addr_busy & (~addr_done))) begin
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:117.15" *) addr_busy <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:120.15" *) addr_busy <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:76.23" *)
+  (* src = "generator/designs/row-fetch.ts:79.23" *)
   always @(posedge clk) begin
     if (rst) begin
       addr_done <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:104.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:106.15" *) addr_done <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:109.15" *) addr_done <= 1'b0;
       end else if ((addr_busy & (~addr_done))) begin
-        (* src = "generator/designs/row-fetch.ts:115.9" *) if ((addr_rest == 6'd0)) begin
-          (* src = "generator/designs/row-fetch.ts:115.40" *) addr_done <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:118.9" *) if ((addr_rest == 6'd0)) begin
+          (* src = "generator/designs/row-fetch.ts:118.40" *) addr_done <= 1'b1;
         end
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:118.15" *) addr_done <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:121.15" *) addr_done <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:77.19" *)
+  (* src = "generator/designs/row-fetch.ts:80.19" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:104.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:107.11" *) addr_acc <= (onward ? prev_addr : base);
+    (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:110.11" *) addr_acc <= (onward ? prev_addr : base);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:112.11" *) addr_acc <= (addr_acc + addr_step);
+      (* src = "generator/designs/row-fetch.ts:115.11" *) addr_acc <= (addr_acc + addr_step);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:78.21" *)
+  (* src = "generator/designs/row-fetch.ts:81.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:104.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:108.13" *) addr_mcand <= stride;
+    (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:111.13" *) addr_mcand <= stride;
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:113.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
+      (* src = "generator/designs/row-fetch.ts:116.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
     end
   end
-  (* src = "generator/designs/row-fetch.ts:79.22" *)
+  (* src = "generator/designs/row-fetch.ts:82.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:104.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:109.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
+    (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:112.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:114.14" *) addr_mplier <= addr_rest;
+      (* src = "generator/designs/row-fetch.ts:117.14" *) addr_mplier <= addr_rest;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:80.21" *)
+  (* src = "generator/designs/row-fetch.ts:83.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:104.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:110.13" *) last_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:113.13" *) last_row <= tok_j;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:81.24" *)
+  (* src = "generator/designs/row-fetch.ts:84.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:120.7" *) if (restart) begin
+    (* src = "generator/designs/row-fetch.ts:123.7" *) if (restart) begin
     end else if (addr_issue) begin
-      (* src = "generator/designs/row-fetch.ts:122.16" *) last_addr <= addr_acc;
+      (* src = "generator/designs/row-fetch.ts:125.16" *) last_addr <= addr_acc;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:82.24" *)
+  (* src = "generator/designs/row-fetch.ts:85.24" *)
   always @(posedge clk) begin
     if (rst) begin
       have_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:120.7" *) if (restart) begin
-        (* src = "generator/designs/row-fetch.ts:120.39" *) have_last <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:123.7" *) if (restart) begin
+        (* src = "generator/designs/row-fetch.ts:123.39" *) have_last <= 1'b0;
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:121.16" *) have_last <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:124.16" *) have_last <= 1'b1;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:89.23" *)
+  (* src = "generator/designs/row-fetch.ts:92.23" *)
   always @(posedge clk) begin
     if (rst) begin
       raw_hazard_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:89.23" *) raw_hazard_q <= (raw_hazard | cam_full);
+      (* src = "generator/designs/row-fetch.ts:92.23" *) raw_hazard_q <= (raw_hazard | cam_full);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:90.23" *)
+  (* src = "generator/designs/row-fetch.ts:93.23" *)
   always @(posedge clk) begin
     if (rst) begin
       tok_settled <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:95.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
+      (* src = "generator/designs/row-fetch.ts:98.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
     end
+  end
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:60.16" *) if (lane_tokens_push) begin
+      (* src = "generator/designs/row-fetch.ts:60.16" *) lane_tokens_ram[lane_tokens_wptr[1:0]] <= lane_tokens_in_data;
+    end
+  end
+`ifndef SYNTHESIS
+  reg lane_tokens_ram__sim_we0;
+  reg [1:0] lane_tokens_ram__sim_wa0;
+  always @* begin
+    lane_tokens_ram__sim_we0 = 1'b0;
+    lane_tokens_ram__sim_wa0 = 2'd0;
+    (* src = "generator/designs/row-fetch.ts:60.16" *) if (lane_tokens_push) begin
+      lane_tokens_ram__sim_we0 = 1'b1;
+      lane_tokens_ram__sim_wa0 = lane_tokens_wptr[1:0];
+    end
+  end
+`endif
+  (* src = "generator/designs/row-fetch.ts:60.16" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:60.16" *) lane_tokens_head <= lane_tokens_ram[lane_tokens_raddr];
+`ifndef SYNTHESIS
+    if ((lane_tokens_ram__sim_we0 && lane_tokens_ram__sim_wa0 == lane_tokens_raddr)) lane_tokens_head <= ~lane_tokens_ram[lane_tokens_raddr];
+`endif
   end
 endmodule

@@ -351,51 +351,57 @@ module dense_bwd_engine (
   wire u_g_writer_idle;
   (* src = "generator/designs/engine.ts:61.20" *)
   wire running;
-  (* src = "generator/designs/engine.ts:74.24" *)
+  (* src = "generator/designs/engine.ts:74.28" *)
+  reg [31:0] vectors_less_1;
+  (* src = "generator/designs/engine.ts:82.24" *)
   wire grad_fire;
-  (* src = "generator/designs/engine.ts:75.23" *)
+  (* src = "generator/designs/engine.ts:83.23" *)
   wire act_fire;
-  (* src = "generator/designs/engine.ts:76.23" *)
+  (* src = "generator/designs/engine.ts:84.23" *)
   wire res_last_fire;
   (* src = "generator/designs/engine.ts:65.19" *)
   reg [31:0] grad_vectors;
+  (* src = "generator/designs/engine.ts:77.22" *)
+  reg grad_vectors_owed;
   (* src = "generator/designs/engine.ts:65.19" *)
   reg [31:0] act_vectors;
-  (* src = "generator/designs/engine.ts:82.23" *)
+  (* src = "generator/designs/engine.ts:77.22" *)
+  reg act_vectors_owed;
+  (* src = "generator/designs/engine.ts:90.23" *)
   wire vec_done;
-  (* src = "generator/designs/engine.ts:83.24" *)
+  (* src = "generator/designs/engine.ts:91.24" *)
   reg vec_done_late;
-  (* src = "generator/designs/engine.ts:84.24" *)
+  (* src = "generator/designs/engine.ts:92.24" *)
   reg [31:0] vectors_left;
-  (* src = "generator/designs/engine.ts:86.23" *)
+  (* src = "generator/designs/engine.ts:94.23" *)
   wire done_all;
-  (* src = "generator/designs/engine.ts:88.23" *)
+  (* src = "generator/designs/engine.ts:96.23" *)
   reg [4:0] read_bursts;
-  (* src = "generator/designs/engine.ts:89.22" *)
+  (* src = "generator/designs/engine.ts:97.22" *)
   wire ar_fire;
-  (* src = "generator/designs/engine.ts:90.25" *)
-  wire r_last_fire;
-  (* src = "generator/designs/engine.ts:97.23" *)
+  (* src = "generator/designs/engine.ts:100.25" *)
+  reg r_last_fire;
+  (* src = "generator/designs/engine.ts:107.23" *)
   wire drained;
-  (* src = "generator/designs/engine.ts:104.26" *)
+  (* src = "generator/designs/engine.ts:114.26" *)
   reg axi_error_q;
-  (* src = "generator/designs/engine.ts:150.24" *)
+  (* src = "generator/designs/engine.ts:160.24" *)
   reg [3:0] row_beats;
-  (* src = "generator/designs/engine.ts:153.23" *)
+  (* src = "generator/designs/engine.ts:163.23" *)
   wire [23:0] tok_word;
-  (* src = "generator/designs/engine.ts:154.17" *)
+  (* src = "generator/designs/engine.ts:164.17" *)
   reg tok_valid;
-  (* src = "generator/designs/engine.ts:154.17" *)
+  (* src = "generator/designs/engine.ts:164.17" *)
   reg [23:0] tok_data;
-  (* src = "generator/designs/engine.ts:154.17" *)
+  (* src = "generator/designs/engine.ts:164.17" *)
   wire tok_ready;
-  (* src = "generator/designs/engine.ts:154.17" *)
+  (* src = "generator/designs/engine.ts:164.17" *)
   wire tok_can_load;
 
-  (* src = "generator/designs/engine.ts:148.17" *)
+  (* src = "generator/designs/engine.ts:158.17" *)
   wire [5:0] _GEN_0;
   assign _GEN_0 = ({1'b0, u_regs_cols} + 6'd1);
-  (* src = "generator/designs/engine.ts:148.17" *)
+  (* src = "generator/designs/engine.ts:158.17" *)
   wire [5:0] _GEN_1;
   assign _GEN_1 = ({1'b0, u_regs_cols} + 6'd7);
 
@@ -403,120 +409,123 @@ module dense_bwd_engine (
   wire _unused_bits;
   assign _unused_bits = ^{_GEN_0[0], _GEN_0[5], _GEN_1[2:0]};
 
-  assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:127.16
-  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:189.15
-  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:201.15
-  assign m_axis_res_tdata = {u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:202.14
-  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:203.15
-  assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:109.19
-  assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:113.18
-  assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:114.25
-  assign s_axil_bvalid = u_regs_bvalid;  // generator/designs/engine.ts:115.18
-  assign s_axil_arready = u_regs_arready;  // generator/designs/engine.ts:119.19
-  assign s_axil_rdata = u_regs_rdata;  // generator/designs/engine.ts:120.25
-  assign s_axil_rresp = u_regs_rresp;  // generator/designs/engine.ts:121.25
-  assign s_axil_rvalid = u_regs_rvalid;  // generator/designs/engine.ts:122.18
-  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:169.25
-  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:170.24
-  assign m_axi_arsize = 3'd4;  // generator/designs/engine.ts:171.25
-  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:172.26
-  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:173.18
-  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:182.17
-  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:214.25
-  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:215.24
-  assign m_axi_awsize = 3'd4;  // generator/designs/engine.ts:216.25
-  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:217.26
-  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:218.18
-  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:219.24
-  assign m_axi_wstrb = 16'hFFFF;  // generator/designs/engine.ts:220.24
-  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:221.24
-  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:222.17
-  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:225.17
-  assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:107.17
-  assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:108.18
-  assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:110.16
-  assign u_regs_wstrb = s_axil_wstrb;  // generator/designs/engine.ts:111.16
-  assign u_regs_wvalid = s_axil_wvalid;  // generator/designs/engine.ts:112.17
-  assign u_regs_bready = s_axil_bready;  // generator/designs/engine.ts:116.17
-  assign u_regs_araddr = s_axil_araddr;  // generator/designs/engine.ts:117.17
-  assign u_regs_arvalid = s_axil_arvalid;  // generator/designs/engine.ts:118.18
-  assign u_regs_rready = s_axil_rready;  // generator/designs/engine.ts:123.17
-  assign u_regs_job_done = (((~u_regs_start) & done_all) & drained);  // generator/designs/engine.ts:98.19
-  assign u_regs_axi_error = axi_error_q;  // generator/designs/engine.ts:104.20
-  assign u_regs_cnt_valid = u_threshold_cnt_valid;  // generator/designs/engine.ts:140.20
-  assign u_regs_cnt_nonzero = u_threshold_cnt_nonzero;  // generator/designs/engine.ts:141.22
-  assign u_regs_cnt_zero = u_threshold_cnt_zero;  // generator/designs/engine.ts:142.19
-  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:186.20
-  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:174.18
-  assign u_threshold_grad_valid = s_axis_grad_tvalid;  // generator/designs/engine.ts:126.20
-  assign u_threshold_grad_data = s_axis_grad_tdata;  // generator/designs/engine.ts:128.19
-  assign u_threshold_grad_last = s_axis_grad_tlast;  // generator/designs/engine.ts:129.19
-  assign u_threshold_accept = (running & (grad_vectors != u_regs_vectors));  // generator/designs/engine.ts:130.16
-  assign u_threshold_restart = u_regs_start;  // generator/designs/engine.ts:131.17
-  assign u_threshold_theta = u_regs_theta;  // generator/designs/engine.ts:132.15
-  assign u_threshold_rows = u_regs_rows;  // generator/designs/engine.ts:133.14
-  assign u_threshold_out_ready = u_index_queue_in_ready;  // generator/designs/engine.ts:135.19
-  assign u_index_queue_in_valid = u_threshold_out_valid;  // generator/designs/engine.ts:134.16
-  assign u_index_queue_in_vals = u_threshold_out_vals;  // generator/designs/engine.ts:136.15
-  assign u_index_queue_in_visit = u_threshold_out_visit;  // generator/designs/engine.ts:137.16
-  assign u_index_queue_in_beat = u_threshold_out_beat;  // generator/designs/engine.ts:138.15
-  assign u_index_queue_in_last = u_threshold_out_last;  // generator/designs/engine.ts:139.15
-  assign u_index_queue_tok_ready = tok_can_load;  // generator/designs/engine.ts:154.17
-  assign u_row_fetch_tok_valid = tok_valid;  // generator/designs/engine.ts:155.21
-  assign u_row_fetch_tok_j = tok_data[23:18];  // generator/designs/engine.ts:157.17
-  assign u_row_fetch_tok_g = tok_data[17:2];  // generator/designs/engine.ts:158.17
-  assign u_row_fetch_tok_eov = tok_data[1];  // generator/designs/engine.ts:159.19
-  assign u_row_fetch_tok_rowless = tok_data[0];  // generator/designs/engine.ts:160.23
-  assign u_row_fetch_weight = u_regs_weight;  // generator/designs/engine.ts:161.18
-  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:162.19
-  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:163.16
-  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:164.18
-  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:165.21
-  assign u_row_fetch_row_done = u_lanes_row_done;  // generator/designs/engine.ts:166.20
-  assign u_row_fetch_row_retired = u_g_writer_row_retired;  // generator/designs/engine.ts:167.23
-  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:168.20
-  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:179.18
-  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:210.19
-  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:177.17
-  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:178.16
-  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:180.16
-  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:181.15
-  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:183.15
-  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:184.13
-  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:185.16
-  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:195.13
-  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:196.16
-  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:197.16
-  assign u_lanes_a_bank_full = u_act_loader_bank_full;  // generator/designs/engine.ts:198.20
-  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:204.16
-  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:188.22
-  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:190.21
-  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:191.21
-  assign u_act_loader_accept = ((running & u_regs_weight) & (act_vectors != u_regs_vectors));  // generator/designs/engine.ts:192.19
-  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:193.20
-  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:194.25
-  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:206.20
-  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:207.19
-  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:208.18
-  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:209.22
-  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:211.16
-  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:212.15
-  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:213.17
-  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:223.16
-  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:224.16
+  assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:137.16
+  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:199.15
+  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:211.15
+  assign m_axis_res_tdata = {u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:212.14
+  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:213.15
+  assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:119.19
+  assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:123.18
+  assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:124.25
+  assign s_axil_bvalid = u_regs_bvalid;  // generator/designs/engine.ts:125.18
+  assign s_axil_arready = u_regs_arready;  // generator/designs/engine.ts:129.19
+  assign s_axil_rdata = u_regs_rdata;  // generator/designs/engine.ts:130.25
+  assign s_axil_rresp = u_regs_rresp;  // generator/designs/engine.ts:131.25
+  assign s_axil_rvalid = u_regs_rvalid;  // generator/designs/engine.ts:132.18
+  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:179.25
+  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:180.24
+  assign m_axi_arsize = 3'd4;  // generator/designs/engine.ts:181.25
+  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:182.26
+  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:183.18
+  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:192.17
+  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:224.25
+  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:225.24
+  assign m_axi_awsize = 3'd4;  // generator/designs/engine.ts:226.25
+  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:227.26
+  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:228.18
+  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:229.24
+  assign m_axi_wstrb = 16'hFFFF;  // generator/designs/engine.ts:230.24
+  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:231.24
+  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:232.17
+  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:235.17
+  assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:117.17
+  assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:118.18
+  assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:120.16
+  assign u_regs_wstrb = s_axil_wstrb;  // generator/designs/engine.ts:121.16
+  assign u_regs_wvalid = s_axil_wvalid;  // generator/designs/engine.ts:122.17
+  assign u_regs_bready = s_axil_bready;  // generator/designs/engine.ts:126.17
+  assign u_regs_araddr = s_axil_araddr;  // generator/designs/engine.ts:127.17
+  assign u_regs_arvalid = s_axil_arvalid;  // generator/designs/engine.ts:128.18
+  assign u_regs_rready = s_axil_rready;  // generator/designs/engine.ts:133.17
+  assign u_regs_job_done = (((~u_regs_start) & done_all) & drained);  // generator/designs/engine.ts:108.19
+  assign u_regs_axi_error = axi_error_q;  // generator/designs/engine.ts:114.20
+  assign u_regs_cnt_valid = u_threshold_cnt_valid;  // generator/designs/engine.ts:150.20
+  assign u_regs_cnt_nonzero = u_threshold_cnt_nonzero;  // generator/designs/engine.ts:151.22
+  assign u_regs_cnt_zero = u_threshold_cnt_zero;  // generator/designs/engine.ts:152.19
+  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:196.20
+  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:184.18
+  assign u_threshold_grad_valid = s_axis_grad_tvalid;  // generator/designs/engine.ts:136.20
+  assign u_threshold_grad_data = s_axis_grad_tdata;  // generator/designs/engine.ts:138.19
+  assign u_threshold_grad_last = s_axis_grad_tlast;  // generator/designs/engine.ts:139.19
+  assign u_threshold_accept = (running & grad_vectors_owed);  // generator/designs/engine.ts:140.16
+  assign u_threshold_restart = u_regs_start;  // generator/designs/engine.ts:141.17
+  assign u_threshold_theta = u_regs_theta;  // generator/designs/engine.ts:142.15
+  assign u_threshold_rows = u_regs_rows;  // generator/designs/engine.ts:143.14
+  assign u_threshold_out_ready = u_index_queue_in_ready;  // generator/designs/engine.ts:145.19
+  assign u_index_queue_in_valid = u_threshold_out_valid;  // generator/designs/engine.ts:144.16
+  assign u_index_queue_in_vals = u_threshold_out_vals;  // generator/designs/engine.ts:146.15
+  assign u_index_queue_in_visit = u_threshold_out_visit;  // generator/designs/engine.ts:147.16
+  assign u_index_queue_in_beat = u_threshold_out_beat;  // generator/designs/engine.ts:148.15
+  assign u_index_queue_in_last = u_threshold_out_last;  // generator/designs/engine.ts:149.15
+  assign u_index_queue_tok_ready = tok_can_load;  // generator/designs/engine.ts:164.17
+  assign u_row_fetch_tok_valid = tok_valid;  // generator/designs/engine.ts:165.21
+  assign u_row_fetch_tok_j = tok_data[23:18];  // generator/designs/engine.ts:167.17
+  assign u_row_fetch_tok_g = tok_data[17:2];  // generator/designs/engine.ts:168.17
+  assign u_row_fetch_tok_eov = tok_data[1];  // generator/designs/engine.ts:169.19
+  assign u_row_fetch_tok_rowless = tok_data[0];  // generator/designs/engine.ts:170.23
+  assign u_row_fetch_weight = u_regs_weight;  // generator/designs/engine.ts:171.18
+  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:172.19
+  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:173.16
+  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:174.18
+  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:175.21
+  assign u_row_fetch_row_done = u_lanes_row_done;  // generator/designs/engine.ts:176.20
+  assign u_row_fetch_row_retired = u_g_writer_row_retired;  // generator/designs/engine.ts:177.23
+  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:178.20
+  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:189.18
+  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:220.19
+  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:187.17
+  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:188.16
+  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:190.16
+  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:191.15
+  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:193.15
+  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:194.13
+  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:195.16
+  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:205.13
+  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:206.16
+  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:207.16
+  assign u_lanes_a_bank_full = u_act_loader_bank_full;  // generator/designs/engine.ts:208.20
+  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:214.16
+  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:198.22
+  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:200.21
+  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:201.21
+  assign u_act_loader_accept = ((running & u_regs_weight) & act_vectors_owed);  // generator/designs/engine.ts:202.19
+  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:203.20
+  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:204.25
+  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:216.20
+  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:217.19
+  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:218.18
+  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:219.22
+  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:221.16
+  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:222.15
+  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:223.17
+  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:233.16
+  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:234.16
   assign running = (u_regs_busy & (~u_regs_start));  // generator/designs/engine.ts:61.20
-  assign grad_fire = ((s_axis_grad_tvalid & u_threshold_grad_ready) & s_axis_grad_tlast);  // generator/designs/engine.ts:74.24
-  assign act_fire = ((s_axis_act_tvalid & u_act_loader_act_ready) & s_axis_act_tlast);  // generator/designs/engine.ts:75.23
-  assign res_last_fire = ((m_axis_res_tvalid & m_axis_res_tready) & m_axis_res_tlast);  // generator/designs/engine.ts:76.23
-  assign vec_done = ((u_regs_weight ? u_lanes_vec_done : res_last_fire) & (~u_regs_start));  // generator/designs/engine.ts:82.23
-  assign done_all = ((vectors_left[31:1] == 31'd0) & (vectors_left[0] == vec_done_late));  // generator/designs/engine.ts:86.23
-  assign ar_fire = (u_row_fetch_ar_valid & m_axi_arready);  // generator/designs/engine.ts:89.22
-  assign r_last_fire = ((m_axi_rvalid & u_lanes_r_ready) & m_axi_rlast);  // generator/designs/engine.ts:90.25
-  assign drained = ((u_lanes_idle & u_g_writer_idle) & (read_bursts == 5'd0));  // generator/designs/engine.ts:97.23
-  assign tok_word = {u_index_queue_tok_j, u_index_queue_tok_g, u_index_queue_tok_eov, u_index_queue_tok_rowless};  // generator/designs/engine.ts:153.23
-  assign tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:156.15
-  assign tok_can_load = ((~tok_valid) | tok_ready);  // generator/designs/engine.ts:154.17
+  assign grad_fire = ((s_axis_grad_tvalid & u_threshold_grad_ready) & s_axis_grad_tlast);  // generator/designs/engine.ts:82.24
+  assign act_fire = ((s_axis_act_tvalid & u_act_loader_act_ready) & s_axis_act_tlast);  // generator/designs/engine.ts:83.23
+  assign res_last_fire = ((m_axis_res_tvalid & m_axis_res_tready) & m_axis_res_tlast);  // generator/designs/engine.ts:84.23
+  assign vec_done = ((u_regs_weight ? u_lanes_vec_done : res_last_fire) & (~u_regs_start));  // generator/designs/engine.ts:90.23
+  assign done_all = ((vectors_left[31:1] == 31'd0) & (vectors_left[0] == vec_done_late));  // generator/designs/engine.ts:94.23
+  assign ar_fire = (u_row_fetch_ar_valid & m_axi_arready);  // generator/designs/engine.ts:97.22
+  assign drained = ((u_lanes_idle & u_g_writer_idle) & (read_bursts == 5'd0));  // generator/designs/engine.ts:107.23
+  assign tok_word = {u_index_queue_tok_j, u_index_queue_tok_g, u_index_queue_tok_eov, u_index_queue_tok_rowless};  // generator/designs/engine.ts:163.23
+  assign tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:166.15
+  assign tok_can_load = ((~tok_valid) | tok_ready);  // generator/designs/engine.ts:164.17
 
+  (* src = "generator/designs/engine.ts:74.28" *)
+  always @(posedge aclk) begin
+    (* src = "generator/designs/engine.ts:74.28" *) vectors_less_1 <= (u_regs_vectors - 32'd1);
+  end
   (* src = "generator/designs/engine.ts:65.19" *)
   always @(posedge aclk) begin
     if (rst) begin
@@ -526,6 +535,18 @@ module dense_bwd_engine (
         (* src = "generator/designs/engine.ts:66.31" *) grad_vectors <= 32'd0;
       end else if (grad_fire) begin
         (* src = "generator/designs/engine.ts:66.61" *) grad_vectors <= (grad_vectors + 32'd1);
+      end
+    end
+  end
+  (* src = "generator/designs/engine.ts:77.22" *)
+  always @(posedge aclk) begin
+    if (rst) begin
+      grad_vectors_owed <= 1'b0;
+    end else begin
+      (* src = "generator/designs/engine.ts:78.9" *) if (u_regs_start) begin
+        (* src = "generator/designs/engine.ts:78.34" *) grad_vectors_owed <= (u_regs_vectors != 32'd0);
+      end else if (grad_fire) begin
+        (* src = "generator/designs/engine.ts:78.84" *) grad_vectors_owed <= (grad_vectors != vectors_less_1);
       end
     end
   end
@@ -541,64 +562,84 @@ module dense_bwd_engine (
       end
     end
   end
-  (* src = "generator/designs/engine.ts:83.24" *)
+  (* src = "generator/designs/engine.ts:77.22" *)
+  always @(posedge aclk) begin
+    if (rst) begin
+      act_vectors_owed <= 1'b0;
+    end else begin
+      (* src = "generator/designs/engine.ts:78.9" *) if (u_regs_start) begin
+        (* src = "generator/designs/engine.ts:78.34" *) act_vectors_owed <= (u_regs_vectors != 32'd0);
+      end else if (act_fire) begin
+        (* src = "generator/designs/engine.ts:78.84" *) act_vectors_owed <= (act_vectors != vectors_less_1);
+      end
+    end
+  end
+  (* src = "generator/designs/engine.ts:91.24" *)
   always @(posedge aclk) begin
     if (rst) begin
       vec_done_late <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:83.24" *) vec_done_late <= vec_done;
+      (* src = "generator/designs/engine.ts:91.24" *) vec_done_late <= vec_done;
     end
   end
-  (* src = "generator/designs/engine.ts:84.24" *)
+  (* src = "generator/designs/engine.ts:92.24" *)
   always @(posedge aclk) begin
     if (rst) begin
       vectors_left <= 32'd0;
     end else begin
-      (* src = "generator/designs/engine.ts:85.7" *) if (u_regs_start) begin
-        (* src = "generator/designs/engine.ts:85.36" *) vectors_left <= u_regs_vectors;
+      (* src = "generator/designs/engine.ts:93.7" *) if (u_regs_start) begin
+        (* src = "generator/designs/engine.ts:93.36" *) vectors_left <= u_regs_vectors;
       end else if (vec_done_late) begin
-        (* src = "generator/designs/engine.ts:85.89" *) vectors_left <= (vectors_left - 32'd1);
+        (* src = "generator/designs/engine.ts:93.89" *) vectors_left <= (vectors_left - 32'd1);
       end
     end
   end
-  (* src = "generator/designs/engine.ts:88.23" *)
+  (* src = "generator/designs/engine.ts:96.23" *)
   always @(posedge aclk) begin
     if (rst) begin
       read_bursts <= 5'd0;
     end else begin
-      (* src = "generator/designs/engine.ts:91.7" *) if ((ar_fire & (~r_last_fire))) begin
-        (* src = "generator/designs/engine.ts:91.55" *) read_bursts <= (read_bursts + 5'd1);
+      (* src = "generator/designs/engine.ts:101.7" *) if ((ar_fire & (~r_last_fire))) begin
+        (* src = "generator/designs/engine.ts:101.55" *) read_bursts <= (read_bursts + 5'd1);
       end else if ((r_last_fire & (~ar_fire))) begin
-        (* src = "generator/designs/engine.ts:92.60" *) read_bursts <= (read_bursts - 5'd1);
+        (* src = "generator/designs/engine.ts:102.60" *) read_bursts <= (read_bursts - 5'd1);
       end
     end
   end
-  (* src = "generator/designs/engine.ts:104.26" *)
+  (* src = "generator/designs/engine.ts:100.25" *)
+  always @(posedge aclk) begin
+    if (rst) begin
+      r_last_fire <= 1'b0;
+    end else begin
+      (* src = "generator/designs/engine.ts:100.25" *) r_last_fire <= ((m_axi_rvalid & u_lanes_r_ready) & m_axi_rlast);
+    end
+  end
+  (* src = "generator/designs/engine.ts:114.26" *)
   always @(posedge aclk) begin
     if (rst) begin
       axi_error_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:104.26" *) axi_error_q <= (((m_axi_rvalid & u_lanes_r_ready) & (m_axi_rresp != 2'd0)) | ((m_axi_bvalid & u_g_writer_b_ready) & (m_axi_bresp != 2'd0)));
+      (* src = "generator/designs/engine.ts:114.26" *) axi_error_q <= (((m_axi_rvalid & u_lanes_r_ready) & (m_axi_rresp != 2'd0)) | ((m_axi_bvalid & u_g_writer_b_ready) & (m_axi_bresp != 2'd0)));
     end
   end
-  (* src = "generator/designs/engine.ts:150.24" *)
+  (* src = "generator/designs/engine.ts:160.24" *)
   always @(posedge aclk) begin
-    (* src = "generator/designs/engine.ts:150.24" *) row_beats <= (u_regs_weight ? _GEN_0[4:1] : {1'b0, _GEN_1[5:3]});
+    (* src = "generator/designs/engine.ts:160.24" *) row_beats <= (u_regs_weight ? _GEN_0[4:1] : {1'b0, _GEN_1[5:3]});
   end
-  (* src = "generator/designs/engine.ts:154.17" *)
+  (* src = "generator/designs/engine.ts:164.17" *)
   always @(posedge aclk) begin
     if (rst) begin
       tok_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:154.17" *) if (tok_can_load) begin
-        (* src = "generator/designs/engine.ts:154.17" *) tok_valid <= u_index_queue_tok_valid;
+      (* src = "generator/designs/engine.ts:164.17" *) if (tok_can_load) begin
+        (* src = "generator/designs/engine.ts:164.17" *) tok_valid <= u_index_queue_tok_valid;
       end
     end
   end
-  (* src = "generator/designs/engine.ts:154.17" *)
+  (* src = "generator/designs/engine.ts:164.17" *)
   always @(posedge aclk) begin
-    (* src = "generator/designs/engine.ts:154.17" *) if ((u_index_queue_tok_valid & u_index_queue_tok_ready)) begin
-      (* src = "generator/designs/engine.ts:154.17" *) tok_data <= tok_word;
+    (* src = "generator/designs/engine.ts:164.17" *) if ((u_index_queue_tok_valid & u_index_queue_tok_ready)) begin
+      (* src = "generator/designs/engine.ts:164.17" *) tok_data <= tok_word;
     end
   end
 

@@ -35,6 +35,8 @@ module dbe_index_queue (
   (* src = "generator/designs/index-queue.ts:33.15" *)
   wire [5:0] beats_count;
   (* src = "generator/designs/index-queue.ts:33.15" *)
+  wire beats_full;
+  (* src = "generator/designs/index-queue.ts:33.15" *)
   wire beats_push;
   (* src = "generator/designs/index-queue.ts:33.15" *)
   wire beats_pop_ready;
@@ -87,10 +89,11 @@ module dbe_index_queue (
   assign tok_eov = (head_last & (rest == 8'd0));  // generator/designs/index-queue.ts:56.16
   assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:57.20
   assign beats_in_valid = in_valid;  // generator/designs/index-queue.ts:34.16
-  assign beats_in_ready = (~(beats_count == 6'd32));  // generator/designs/index-queue.ts:33.15
+  assign beats_in_ready = (~beats_full);  // generator/designs/index-queue.ts:33.15
   assign beats_in_data = {in_beat, in_visit, in_vals};  // generator/designs/index-queue.ts:35.10
   assign beats_in_last = in_last;  // generator/designs/index-queue.ts:36.16
   assign beats_count = (beats_wptr - beats_rptr);  // generator/designs/index-queue.ts:33.15
+  assign beats_full = ((beats_wptr[5] != beats_rptr[5]) & (beats_wptr[4:0] == beats_rptr[4:0]));  // generator/designs/index-queue.ts:33.15
   assign beats_push = (beats_in_valid & beats_in_ready);  // generator/designs/index-queue.ts:33.15
   assign beats_pop_ready = head_done;  // generator/designs/index-queue.ts:59.17
   assign beats_pop = (_GEN_0 & beats_pop_ready);  // generator/designs/index-queue.ts:33.15
