@@ -68,7 +68,7 @@ export interface DeviceResult {
     meetsTiming?: boolean;
     /** Device-level use including the harness, as nextpnr reports it. */
     utilization?: Record<string, { used: number; available: number }>;
-    /** false when placement ran out of sites (design + harness too big for the device). */
+    /** false when design + harness are too big for the device: the lower bound exceeds it, or placement ran out of sites. */
     fits?: boolean;
     harnessFlops?: number;
     /** The lower bound on placement read from the harness netlist (fit-bound.ts): the resource that binds. */
