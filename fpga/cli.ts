@@ -73,6 +73,7 @@ export function register(program: Command): void {
         settings: { target, devices, clockMHz: o.clock, ...(board ? { board } : {}) },
         outDir: o.out,
         ...(o.rtl ? {} : { preset: o.preset }),
+        ...(designs.config ? { engine: designs.config } : {}),
         ...(designs.provenance ? { provenance: designs.provenance } : {}),
         progress: o.progress && process.stderr.isTTY,
         breakdown: o.breakdown ?? false,

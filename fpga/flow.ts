@@ -22,12 +22,15 @@ import { designBundle, rtlPath, vivadoTclPath, type BundleSettings, type DesignS
 import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
 import { runYosysScript, synthPaths } from './synth.ts';
 import { DoesNotFitError, runNextpnr } from './pnr.ts';
+import { bindingBound, exceeds, lutFfPairs, type FitBound } from './fit-bound.ts';
 import { mapCriticalPath, NetlistSrc, VerilogSrcIndex, type MappedPath } from './srcmap.ts';
 import { percentChange, type Resources } from './resources.ts';
 import { sha256, treeHash } from './hashes.ts';
 import { bundleReadme } from './readme.ts';
 import { pool } from '../util/pool.ts';
 import type { Device } from './targets.ts';
+import { denseEquivalentMMACs, throughputBasis, type ThroughputBasis } from './throughput.ts';
+import type { EngineConfig } from '../engine/config.ts';
 
 export const REPORT_KIND = 'sparsegrad-fpga-report';
 const MANIFEST_KIND = 'sparsegrad-fpga-manifest';
@@ -65,11 +68,15 @@ export interface DeviceResult {
     meetsTiming?: boolean;
     /** Device-level use including the harness, as nextpnr reports it. */
     utilization?: Record<string, { used: number; available: number }>;
-    /** false when placement ran out of sites (design + harness too big for the device). */
+    /** false when design + harness are too big for the device: the lower bound exceeds it, or placement ran out of sites. */
     fits?: boolean;
     harnessFlops?: number;
+    /** The lower bound on placement read from the harness netlist (fit-bound.ts): the resource that binds. */
+    lowerBound?: FitBound;
     criticalPath?: MappedPath;
   };
+  /** Dense-equivalent MACs per second at the placed Fmax (throughput.ts); with --preset, when placement ran. */
+  throughput?: { lanes: number; fmaxMHz: number; speedup: number; mmacPerS: number };
 }
 
 export interface Comparison {
@@ -96,6 +103,8 @@ export interface FpgaReport {
   results: DeviceResult[];
   comparisons: Comparison[];
   goals: { lutOverheadPct: number; fmaxLossPct: number };
+  /** The layer and cycle-model speedup the results' throughput is taken with (with --preset). */
+  throughput?: ThroughputBasis;
 }
 
 export interface FpgaRun {
@@ -103,6 +112,8 @@ export interface FpgaRun {
   settings: BundleSettings;
   outDir: string;
   preset?: string;
+  /** The preset's engine configuration (sparse); the dense baseline is the same with skipping off. */
+  engine?: EngineConfig;
   /** Extra facts for the manifest (engine configuration, generator manifest). */
   provenance?: Record<string, unknown>;
   progress?: boolean;
@@ -114,7 +125,7 @@ export interface FpgaRun {
   jobs?: number;
 }
 
-const PHASES = ['synth', 'modules', 'harness-synth', 'place-and-route'] as const;
+const PHASES = ['synth', 'modules', 'harness-synth', 'lower-bound', 'place-and-route'] as const;
 
 /** Wall-clock seconds of each step of each design × device: not in the bundle, whose files stay byte-identical. */
 export interface PhaseTime {
@@ -282,20 +293,17 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
   const nextpnrMissing = tools['nextpnr-ice40']!.missing ?? (s.board?.device === dev.name ? tools.icepack!.missing : undefined);
   if (r.synth.status !== 'ok') r.pnr.reason = 'synthesis did not succeed';
   else if (nextpnrMissing) r.pnr.reason = nextpnrMissing;
-  else if (!harnessCanFit(r.synth.resources!, d, dev)) {
-    // Placement of an over-full device can take many minutes before it gives up; the count already says no.
+  else {
     const plan = planHarness(d.top, d.ports);
-    const need = lcLowerBound(r.synth.resources!, d);
-    r.pnr = {
-      status: 'failed',
-      fits: false,
-      harnessFlops: plan.harnessFlops,
-      reason: `does not fit ${dev.label}: needs at least ${need} logic cells (design ${r.synth.resources!.luts} LUTs / ${r.synth.resources!.ffs} FFs; harness ${plan.inputBits} input LUTs, ${plan.harnessFlops} flip-flops), the device has ${dev.capacity.luts}; place and route skipped`,
-    };
-  } else {
     try {
-      await timed('harness-synth', onPhase, () => runYosysScript(dir, dev, 'harness'));
-      const plan = planHarness(d.top, d.ports);
+      const harness = await timed('harness-synth', onPhase, () => runYosysScript(dir, dev, 'harness'));
+      // Placement of an over-full device can take many minutes before it gives up; the netlist's count already says no.
+      const bound = await timed('lower-bound', onPhase, async () => {
+        const netlist = await readFile(join(dir, synthPaths(dev, 'harness').netlist!), 'utf8');
+        return bindingBound(harness.cellsByType, lutFfPairs(netlist, harnessModuleName(d.top)), dev);
+      });
+      r.pnr.lowerBound = bound;
+      if (exceeds(bound)) throw new DoesNotFitError(dev, bound.resource, bound);
       const p = await timed('place-and-route', onPhase, () => runNextpnr(dir, dev, s.clockMHz, s.board, harnessModuleName(d.top), plan.clock));
       r.pnr = {
         status: 'ok',
@@ -305,29 +313,28 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
         meetsTiming: p.fmaxMHz >= p.constraintMHz,
         utilization: p.utilization,
         harnessFlops: plan.harnessFlops,
+        lowerBound: bound,
         ...(p.criticalPath ? { criticalPath: await mapPath(dir, d, dev, p.criticalPath) } : {}),
       };
     } catch (e) {
-      r.pnr = { status: 'failed', reason: message(e), ...(e instanceof DoesNotFitError ? { fits: false, harnessFlops: planHarness(d.top, d.ports).harnessFlops } : {}) };
+      // One path for both ways of not fitting: the bound before placement, or nextpnr running out of sites.
+      r.pnr = {
+        status: 'failed',
+        reason: message(e),
+        ...(e instanceof DoesNotFitError ? { fits: false, harnessFlops: plan.harnessFlops } : {}),
+        ...(r.pnr.lowerBound ? { lowerBound: r.pnr.lowerBound } : {}),
+      };
     }
   }
   tick();
   return r;
 }
 
-/**
- * A lower bound on the iCE40 logic cells the design plus harness needs: every
- * LUT and every flip-flop takes a cell's LUT or FF, and the harness adds a
- * LUT per input bit, its scan chain, and a LUT+FF per XOR-tree node.
- */
-function lcLowerBound(res: Resources, d: DesignSpec): number {
-  const plan = planHarness(d.top, d.ports);
-  const treeLuts = plan.treeLevels.reduce((a, b) => a + b, 0);
-  return Math.max(res.luts + plan.inputBits + treeLuts, res.ffs + plan.harnessFlops);
-}
-
-function harnessCanFit(res: Resources, d: DesignSpec, dev: Device): boolean {
-  return lcLowerBound(res, d) <= dev.capacity.luts && res.brams <= dev.capacity.brams && res.dsps <= dev.capacity.dsps;
+/** The engine pair only: a sparse engine gains the model's speedup, its dense baseline none. */
+function addThroughput(r: DeviceResult, cfg: EngineConfig, basis: ThroughputBasis): void {
+  if (r.pnr.fmaxMHz === undefined || (r.role !== 'sparse' && r.role !== 'dense')) return;
+  const speedup = r.role === 'sparse' ? basis.speedup.layer : 1;
+  r.throughput = { lanes: cfg.N, fmaxMHz: r.pnr.fmaxMHz, speedup, mmacPerS: denseEquivalentMMACs(cfg.N, r.pnr.fmaxMHz, speedup) };
 }
 
 function fitByCount(res: Resources, dev: Device): Pick<DeviceResult['synth'], 'fitsAlone' | 'lutUtilization'> {
@@ -416,6 +423,8 @@ export async function runFpgaFlowTimed(run: FpgaRun): Promise<{ report: FpgaRepo
       });
     }
     bar?.stop();
+    const basis = run.engine ? throughputBasis(run.engine) : undefined;
+    if (basis) for (const r of results) addThroughput(r, run.engine!, basis);
     const notRun = [...new Set(results.flatMap((r) => [r.synth, r.pnr].filter((x) => x.status === 'not-run' && x.reason).map((x) => x.reason!)))];
     const report: FpgaReport = {
       kind: REPORT_KIND,
@@ -430,6 +439,7 @@ export async function runFpgaFlowTimed(run: FpgaRun): Promise<{ report: FpgaRepo
       results,
       comparisons: compare(results, run.designs),
       goals: { lutOverheadPct: LUT_OVERHEAD_GOAL_PCT, fmaxLossPct: FMAX_LOSS_GOAL_PCT },
+      ...(basis ? { throughput: basis } : {}),
     };
     const manifest = {
       kind: MANIFEST_KIND,

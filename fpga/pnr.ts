@@ -10,6 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { synthPaths } from './synth.ts';
 import type { Board, Device } from './targets.ts';
 import { sanitizeLog } from './logs.ts';
+import { boundText, type FitBound } from './fit-bound.ts';
 
 /** Fixed so place and route, and with it Fmax, is reproducible. */
 export const PNR_SEED = 1;
@@ -46,13 +47,24 @@ export function nextpnrScript(device: Device, clockMHz: number, board: Board | u
   return lines.join('\n') + '\n';
 }
 
-/** Placement ran out of sites: a result about the design (it is too big), not a tool failure. */
+/**
+ * The design with its harness does not fit the device: a result about the design (it is too
+ * big), not a tool failure. Either placement ran out of sites, or the lower bound read from the
+ * harness netlist already exceeds the device (fit-bound.ts) and placement was not started.
+ */
 export class DoesNotFitError extends UserError {
+  readonly cellType: string;
   constructor(
     device: Device,
-    readonly cellType: string,
+    cellType: string,
+    readonly bound?: FitBound,
   ) {
-    super(`does not fit ${device.label}: nextpnr ran out of ${cellType} sites while placing the design with its harness`);
+    super(
+      bound
+        ? `does not fit ${device.label} (lower bound: ${boundText(bound)}, from the harness netlist: ${bound.cells}); place and route skipped`
+        : `does not fit ${device.label}: nextpnr ran out of ${cellType} sites while placing the design with its harness`,
+    );
+    this.cellType = cellType;
   }
 }
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
-import { getPreset } from '../engine/config.ts';
+import { getPreset, type EngineConfig } from '../engine/config.ts';
 import type { DesignSpec } from './bundle.ts';
 import { designsFromDir } from './designs.ts';
 
@@ -15,6 +15,8 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface ResolvedDesigns {
   specs: DesignSpec[];
+  /** The preset's engine configuration, when the designs are a preset's. */
+  config?: EngineConfig;
   provenance?: Record<string, unknown>;
 }
 
@@ -35,5 +37,5 @@ export async function presetDesigns(preset: string, tops: string[] | undefined):
   const dir = join(REPO_ROOT, 'rtl', preset);
   if (!existsSync(dir)) throw new UserError(`no emitted RTL for preset '${preset}' in rtl/${preset}/: run sparsegrad generate --preset ${preset} first, or give --rtl DIR`);
   const specs = await designsFromDir(dir, tops, `rtl/${preset}`);
-  return { specs, provenance: { preset, engineConfig: config, generatorManifests: generatorManifests(dir) } };
+  return { specs, config, provenance: { preset, engineConfig: config, generatorManifests: generatorManifests(dir) } };
 }

@@ -51,7 +51,7 @@ export function bundleReadme(run: FpgaRun, rep: FpgaReport): string {
     '',
   );
   L.push(
-    'In the table, "fits" compares the design alone with the device by count (LUTs, FFs, BRAMs, DSPs; an iCE40 logic cell holds one LUT and one FF). "does not fit" under Fmax means placement of the design with its harness ran out of sites, so no Fmax could be measured on that device.',
+    'In the table, "fits" compares the design alone with the device by count (LUTs, FFs, BRAMs, DSPs; an iCE40 logic cell holds one LUT and one FF). "does not fit" under Fmax means the design with its harness cannot be placed on that device, so no Fmax could be measured: either a lower bound read from the harness netlist (LUT4 + flip-flops − the LUT→FF pairs nextpnr can pack into one cell; block RAMs; DSPs) already exceeds the device and placement was skipped, or placement ran out of sites.',
     '',
   );
   L.push('## Reset', '');

@@ -1,6 +1,8 @@
 /** The printed summary of an FPGA run (also embedded in the bundle README). */
 import type { Comparison, DeviceResult, FpgaReport } from './flow.ts';
 import { UNITS, type Resources } from './resources.ts';
+import { boundText, exceeds } from './fit-bound.ts';
+import type { ThroughputBasis } from './throughput.ts';
 
 function cell(r: DeviceResult, pick: (x: NonNullable<DeviceResult['synth']['resources']>) => number, cap?: number): string {
   const res = r.synth.resources;
@@ -11,7 +13,7 @@ function cell(r: DeviceResult, pick: (x: NonNullable<DeviceResult['synth']['reso
 
 function fmax(r: DeviceResult): string {
   if (r.pnr.status === 'ok') return `${r.pnr.fmaxMHz!.toFixed(1)}${r.pnr.meetsTiming ? '' : ' (miss)'}`;
-  if (r.pnr.fits === false) return 'does not fit';
+  if (r.pnr.fits === false) return r.pnr.lowerBound && exceeds(r.pnr.lowerBound) ? `does not fit (lower bound: ${boundText(r.pnr.lowerBound)})` : 'does not fit';
   return r.pnr.status === 'failed' ? 'failed' : 'not run';
 }
 
@@ -34,12 +36,23 @@ function comparisonLine(c: Comparison, goals: FpgaReport['goals']): string {
   return `  ${c.device}: zero skipping costs ${lut}, FFs ${pct(c.ffs.deltaPct)}, ${f}`;
 }
 
+/** What the throughput column is, and that its speedup is the model's bound, with the measured figure beside it. */
+export function throughputNote(tp: ThroughputBasis): string[] {
+  const pct = (100 * tp.sparsity).toFixed(2);
+  return [
+    `dense-eq MMAC/s = lanes × Fmax × speedup, in millions of dense-equivalent MACs per second; the sparse engine's speedup is ${tp.speedup.layer.toFixed(2)}× (data ${tp.speedup.data.toFixed(2)}×, weight ${tp.speedup.weight.toFixed(2)}×), the dense baseline's 1.`,
+    `The speedup is the cycle model's bound (engine/cycles.ts idealCycles over the engine/jobs.ts plan), not a measurement: one layer's backward pass (data and weight mode) with R = rMax = ${tp.R}, K = kMax = ${tp.K}, S = ${tp.S} vectors of ${tp.nnzPerVector} nonzero gradients (${pct} % sparsity), memory latency ${tp.memLatencyCycles} cycles.`,
+    `Measured: ${tp.measured}.`,
+  ];
+}
+
 export function formatReportTable(rep: FpgaReport): string {
   // Distributed RAM and shift registers exist on 7-series only; elsewhere the columns would always read 0.
   const xilinx = rep.target === 'xilinx7';
   const head = ['design', 'device', 'LUTs', 'FFs', 'carry', 'BRAM', 'DSP'];
   if (xilinx) head.splice(3, 0, 'LUT-RAM', 'SRL');
-  const rows: string[][] = [[...head, 'fits', `Fmax MHz @${rep.clockMHz}`, 'LCs with harness']];
+  const tp = rep.throughput;
+  const rows: string[][] = [[...head, 'fits', `Fmax MHz @${rep.clockMHz}`, 'LCs with harness', ...(tp ? ['dense-eq MMAC/s'] : [])]];
   for (const r of rep.results) {
     const cap = r.synth.capacity;
     const lc = r.pnr.utilization?.ICESTORM_LC;
@@ -51,11 +64,12 @@ export function formatReportTable(rep: FpgaReport): string {
       cell(r, (x) => x.brams, cap.brams || undefined),
       cell(r, (x) => x.dsps, cap.dsps || undefined),
     ];
-    rows.push([r.top, r.device, ...area, fitsAlone(r), fmax(r), lc ? `${lc.used}/${lc.available}` : '-']);
+    rows.push([r.top, r.device, ...area, fitsAlone(r), fmax(r), lc ? `${lc.used}/${lc.available}` : '-', ...(tp ? [r.throughput ? r.throughput.mmacPerS.toFixed(1) : '-'] : [])]);
   }
   const out = [pad(rows)];
   const units = UNITS[rep.target];
   out.push(`BRAM: ${units.bram} blocks; DSP: ${units.dsp}.`);
+  if (tp) out.push(...throughputNote(tp));
   if (xilinx) {
     out.push('LUTs are logic LUTs only; LUT-RAM (distributed RAM) and SRL (shift registers) are LUTs of SLICEMs used as memory.');
     const inv = rep.results.filter((r) => (r.synth.resources?.inverters ?? 0) > 0);
@@ -84,7 +98,7 @@ export function formatReportTable(rep: FpgaReport): string {
     }
   }
   const failed = rep.results.flatMap((r) =>
-    [r.synth, r.pnr].filter((x) => x.status === 'failed').map((x) => `  ${r.top} on ${r.device}: ${x.reason}${'fits' in x && x.fits === false && !/needs at least/.test(x.reason ?? '') ? ` (design alone ${r.synth.resources?.luts} LUTs / ${r.synth.resources?.ffs} FFs, with the harness)` : ''}`),
+    [r.synth, r.pnr].filter((x) => x.status === 'failed').map((x) => `  ${r.top} on ${r.device}: ${x.reason}${'fits' in x && x.fits === false && !(r.pnr.lowerBound && exceeds(r.pnr.lowerBound)) ? ` (design alone ${r.synth.resources?.luts} LUTs / ${r.synth.resources?.ffs} FFs, with the harness)` : ''}`),
   );
   if (failed.length) out.push('', 'failed:', ...failed);
   if (rep.notRun.length) out.push('', 'not run here:', ...rep.notRun.map((x) => `  ${x}`));

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, rm, stat, symlink, mkdir, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import type { FpgaReport } from '../../fpga/flow.ts';
 
@@ -25,6 +26,14 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
   const m = new Map<string, string>();
   for (const f of await listFiles(dir)) m.set(relative(dir, f), createHash('sha256').update(await readFile(f)).digest('hex'));
   return m;
+}
+
+/** The timings and the build folder show the point was synthesised and bounded, and that nextpnr never ran. */
+async function assertNotPlaced(timingsFile: string, designDir: string, device: string): Promise<void> {
+  const t = JSON.parse(await readFile(timingsFile, 'utf8')) as { phases: Array<{ device: string; phase: string }> };
+  assert.deepEqual(t.phases.filter((p) => p.device === device).map((p) => p.phase), ['synth', 'harness-synth', 'lower-bound']);
+  assert.ok(!existsSync(join(designDir, 'build', device, 'nextpnr.log')), 'no nextpnr log');
+  assert.ok(!existsSync(join(designDir, 'build', device, 'nextpnr-report.json')), 'no nextpnr report');
 }
 
 describe('sparsegrad fpga on a fixture engine pair', function () {
@@ -56,6 +65,10 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
       const lc = r.pnr.utilization!.ICESTORM_LC!;
       assert.equal(lc.available, 5280);
       assert.ok(lc.used >= r.synth.resources!.luts, 'placed logic cells include at least the design LUTs');
+      // A design that fits is placed, and the bound that would have stopped it stays below what nextpnr used.
+      const bound = r.pnr.lowerBound!;
+      assert.equal(bound.available, r.pnr.utilization![bound.resource]!.available);
+      assert.ok(bound.need <= r.pnr.utilization![bound.resource]!.used, `bound ${bound.need} ≤ ${bound.resource} used ${r.pnr.utilization![bound.resource]!.used}`);
       const srcs = r.pnr.criticalPath!.sources.map((s) => s.src);
       assert.ok(srcs.some((s) => /^test\/fpga\/fixtures\/engine\/builder\.ts:\d+$/.test(s)), `critical path mapped to the TypeScript lines: ${srcs.join(', ')}`);
     }
@@ -69,8 +82,8 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     // Where the time went is kept out of the bundle: one entry per step, in (design, device, step) order.
     const t = JSON.parse(await readFile(join(work, 'timings-a.json'), 'utf8'));
     assert.equal(t.jobs, 1);
-    assert.deepEqual(t.phases.map((p: { top: string; phase: string }) => `${p.top} ${p.phase}`), ['sparse_bwd_engine synth', 'sparse_bwd_engine harness-synth', 'sparse_bwd_engine place-and-route', 'dense_bwd_engine synth', 'dense_bwd_engine harness-synth', 'dense_bwd_engine place-and-route']);
-    assert.match(a.stderr, /^fpga: [\d.]+ s wall clock with --jobs 1 \(summed over runs: synth [\d.]+ s, harness-synth [\d.]+ s, place-and-route [\d.]+ s\)$/m);
+    assert.deepEqual(t.phases.map((p: { top: string; phase: string }) => `${p.top} ${p.phase}`), ['sparse_bwd_engine synth', 'sparse_bwd_engine harness-synth', 'sparse_bwd_engine lower-bound', 'sparse_bwd_engine place-and-route', 'dense_bwd_engine synth', 'dense_bwd_engine harness-synth', 'dense_bwd_engine lower-bound', 'dense_bwd_engine place-and-route']);
+    assert.match(a.stderr, /^fpga: [\d.]+ s wall clock with --jobs 1 \(summed over runs: synth [\d.]+ s, harness-synth [\d.]+ s, lower-bound [\d.]+ s, place-and-route [\d.]+ s\)$/m);
 
     // Both designs placed at once give the same bundle, byte for byte, as one after the other.
     await execa(bin, [...args, '--jobs', '2', '--out', join(work, 'b')], { cwd: root });
@@ -184,13 +197,39 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     await mkdir(dir);
     await writeFile(join(dir, 'wide.v'), 'module wide(input wire aclk, input wire [5999:0] a, output reg y);\n  always @(posedge aclk) y <= ^a;\nendmodule\n');
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ top: 'wide', modules: [{ name: 'wide', clock: 'aclk' }] }));
-    const r = await execa(bin, ['fpga', '--rtl', dir, '--top', 'wide', '--device', 'up5k', '--out', join(work, 'wide-out'), '--no-progress'], { cwd: root });
-    assert.match(r.stdout, /does not fit/);
+    const timings = join(work, 'wide-timings.json');
+    const r = await execa(bin, ['fpga', '--rtl', dir, '--top', 'wide', '--device', 'up5k', '--timings', timings, '--out', join(work, 'wide-out'), '--no-progress'], { cwd: root });
+    assert.match(r.stdout, /does not fit \(lower bound: \d+ cells of 5280\)/);
     const rep = JSON.parse(await readFile(join(work, 'wide-out/report.json'), 'utf8')) as FpgaReport;
     const res = rep.results[0]!;
     assert.equal(res.synth.fitsAlone, true);
     assert.equal(res.pnr.fits, false);
-    assert.match(res.pnr.reason!, /does not fit iCE40UP5K-SG48: needs at least \d+ logic cells \(design \d+ LUTs \/ 1 FFs; harness 6000 input LUTs, \d+ flip-flops\)/);
-    await stat(join(work, 'wide-out/wide/nextpnr/up5k.sh'));
+    assert.equal(res.pnr.lowerBound!.resource, 'ICESTORM_LC');
+    assert.ok(res.pnr.lowerBound!.need > 6000, 'a LUT per input bit, each its own cell');
+    assert.match(res.pnr.reason!, /^does not fit iCE40UP5K-SG48 \(lower bound: \d+ cells of 5280, from the harness netlist: \d+ SB_LUT4 \+ \d+ flip-flops − \d+ LUT→FF pairs\); place and route skipped$/);
+    await assertNotPlaced(timings, join(work, 'wide-out/wide'), 'up5k');
+  });
+
+  it('stops the default preset on an HX8K at the bound, which nextpnr\'s own packer confirms', async () => {
+    // Without DSPs the default sparse engine's multipliers are LUTs: its harness netlist has fewer
+    // LUT4 than the HX8K has cells, but LUT4 + flip-flops − the pairs nextpnr can pack is more.
+    const timings = join(work, 'hx8k-timings.json');
+    const out = join(work, 'hx8k');
+    const r = await execa(bin, ['fpga', '--preset', 'default', '--top', 'sparse_bwd_engine', '--device', 'hx8k', '--timings', timings, '--out', out, '--no-progress'], { cwd: root });
+    assert.match(r.stdout, /sparse_bwd_engine\s+hx8k .*does not fit \(lower bound: \d+ cells of 7680\)/);
+    const rep = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as FpgaReport;
+    const res = rep.results[0]!;
+    const bound = res.pnr.lowerBound!;
+    assert.equal(res.pnr.fits, false);
+    assert.equal(bound.resource, 'ICESTORM_LC');
+    assert.ok(bound.need > 7680);
+    assert.equal(res.throughput, undefined, 'no Fmax, no throughput');
+    assert.ok(rep.throughput!.speedup.layer > 6, 'the preset\'s cycle-model basis is in the report');
+    await assertNotPlaced(timings, join(out, 'sparse_bwd_engine'), 'hx8k');
+    // The packer alone (seconds, no placement) needs more cells than the device has, and at least the bound.
+    const pack = await execa('nextpnr-ice40', ['--hx8k', '--package', 'ct256', '--json', 'build/hx8k/harness.json', '--top', 'sparse_bwd_engine_fpga_harness', '--pack-only'], { cwd: join(out, 'sparse_bwd_engine'), all: true });
+    const packed = Number(/ICESTORM_LC:\s*(\d+)\//.exec(pack.all!)![1]);
+    assert.ok(packed >= bound.need && packed > 7680, `nextpnr packs ${packed} cells; bound ${bound.need}`);
+    assert.equal(Number(/(\d+) LCs used as LUT4 and DFF/.exec(pack.all!)![1]), Number(/− (\d+) LUT→FF pairs/.exec(bound.cells)![1]));
   });
 });
