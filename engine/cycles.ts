@@ -9,14 +9,15 @@ import type { EngineJob, EngineMode } from './jobs.ts';
 /**
  * Cycles from START to DONE that no amount of overlap can hide, apart from memory:
  * the START cycle itself (it clears the job's counters, so no stream beat is taken in
- * it) → threshold register → beat queue write/read → picker → token register slice →
- * AR issue (the first row's memory latency is added separately) → C0 select off the R
- * channel → C1 multiply → C2 saturating add → DONE. Agreed with generator/designs
+ * it) → threshold compares → threshold register → beat queue write/read → picker →
+ * token register slice → AR issue (the first row's memory latency is added separately)
+ * → C0 select off the R channel → C1 multiply → C2 saturating add → DONE. Agreed with generator/designs
  * (docs/engine-microarchitecture.md, "Cycle budget") and measured on rtl/tiny:
  * a one-row job has CYCLES_BUSY = bound + fixedLatency exactly for L = 2..40
  * (test/engine-model/rtl-latency.test.ts, which fails when the RTL pipeline changes;
- * it went from 8 to 10 when the streams started waiting out the START cycle; for Fmax
- * the tokens gained a register slice and R beats lost theirs, which left it at 10).
+ * it went from 8 to 10 when the streams started waiting out the START cycle, and to 11
+ * with the Fmax work: the threshold's compares and the tokens gained a register each,
+ * and R beats lost theirs).
  */
 export const PIPELINE_STAGES = 11;
 /**
@@ -29,10 +30,11 @@ export const DATA_DRAIN = 2;
 
 /**
  * A job whose gradients are all zero reads no row: its eov-only tokens skip the AR
- * issue and the R data register, and DONE waits for no memory round trip.
+ * issue and the memory, but pass the lane-token queue (block RAM, two cycles) and the
+ * lanes' two token registers; DONE waits for no memory round trip.
  * Measured on rtl/tiny like PIPELINE_STAGES (test/engine-model/rtl-latency.test.ts).
  */
-export const ROWLESS_LATENCY = { data: 15, weight: 11 } as const;
+export const ROWLESS_LATENCY = { data: 16, weight: 12 } as const;
 
 /**
  * Fixed latency of one job: the pipeline, one memory round trip for the first row

@@ -88,11 +88,14 @@ export function lanes(p: EngineParams, prefix: string) {
     // c + 1 = G − 1 and c + 1 = spanLast, compared on c itself (G − 2 wraps past every c when G = 1).
     const lastColPrev = m.regNext('groups_last_prev', groupsNow.subWrap(2));
     const spanLastPrev = m.regNext('span_last_prev', spanLastNow.subWrap(1));
-    // The token being walked sits in a register of its own, loaded from the fetcher's queue as
-    // the previous one finishes: read through the queue's slot select it lay in front of the
-    // advance logic.
+    // The token being walked sits in a register of its own, with the next one waiting behind it:
+    // the queue is popped only into an empty waiting slot, so its pop (and the block RAM's read
+    // address behind it) does not hang on the advance. A token every two cycles is enough: a row
+    // takes at least four in data mode, and weight mode's hazard check takes rows every other cycle.
     const tokValid = m.reg('tok_valid', Bool(), { reset: false });
     const tokData = m.reg('tok_data', UInt(bitWidth(tok)));
+    const nextValid = m.reg('tok_next_valid', Bool(), { reset: false });
+    const nextData = m.reg('tok_next_data', UInt(bitWidth(tok)));
     const { g, eov, rowless } = unpack(tok, tokData);
     const cx = c.resize(gCntBits);
     // Where c stands in the row, as flags kept beside it: c < G, c = G − 1, c = spanLast. Compared
@@ -125,12 +128,17 @@ export function lanes(p: EngineParams, prefix: string) {
       });
     });
     const tokDone = m.named('tok_done', go.and(lastGroup));
-    const tokLoad = m.named('tok_load', io.lt_valid.and(tokValid.not().or(tokDone)));
-    io.lt_pop.set(tokLoad);
-    m.when(tokLoad, () => {
+    const tokMove = m.named('tok_move', nextValid.and(tokValid.not().or(tokDone)));
+    const tokFill = m.named('tok_fill', io.lt_valid.and(nextValid.not()));
+    io.lt_pop.set(tokFill);
+    m.when(tokMove, () => {
       tokValid.set(true);
-      tokData.set(io.lt_data);
+      tokData.set(nextData);
     }).elsewhen(tokDone, () => tokValid.set(false));
+    m.when(tokFill, () => {
+      nextValid.set(true);
+      nextData.set(io.lt_data);
+    }).elsewhen(tokMove, () => nextValid.set(false));
     io.row_done.set(real.and(lastCol));
     const vecEnd = m.named('vec_end', go.and(lastGroup).and(eov).and(io.weight));
     io.vec_done.set(vecEnd);

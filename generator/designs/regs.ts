@@ -102,19 +102,33 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     const start = m.reg('start_r', Bool(), { reset: false });
 
     // ---- write channel ----
+    // A write is taken into a holding register at its handshake and applied in the next cycle,
+    // where its refusal is decided and B is raised: decoding the address and the START check
+    // straight off the port put the harness's input logic, the decode and STATUS's update in one
+    // cycle (the critical path). The next write can only come after B, so one slot is enough.
     const bvalid = m.reg('bvalid_r', Bool(), { reset: false });
-    const wFire = m.named('w_fire', io.awvalid.and(io.wvalid).and(bvalid.not()));
+    const pending = m.reg('w_pending', Bool(), { reset: false });
+    const wFire = m.named('w_fire', io.awvalid.and(io.wvalid).and(bvalid.not()).and(pending.not()));
+    const awaddr = m.reg('awaddr_q', UInt(A));
+    const wdata = m.reg('wdata_q', UInt(32));
+    const wstrb = m.reg('wstrb_q', UInt(4));
     io.awready.set(wFire);
     io.wready.set(wFire);
     io.bvalid.set(bvalid);
-    m.when(wFire, () => bvalid.set(true)).elsewhen(io.bready, () => bvalid.set(false));
-    // A write taken while BUSY (or a START of no runnable job, below) is refused: SLVERR, and no
-    // register sees it. BUSY can fall before the host takes B: the answer is set at the handshake.
+    m.when(wFire, () => {
+      pending.set(true);
+      awaddr.set(io.awaddr);
+      wdata.set(io.wdata);
+      wstrb.set(io.wstrb);
+    }).elsewhen(pending, () => pending.set(false));
+    m.when(pending, () => bvalid.set(true)).elsewhen(io.bready, () => bvalid.set(false));
+    // A write applied while BUSY (or a START of no runnable job, below) is refused: SLVERR, and no
+    // register sees it. BUSY can fall before the host takes B: the answer is set as the write applies.
     const refused = m.reg('refused_r', Bool(), { reset: false });
     io.bresp.set(cat(refused.asUInt(), lit(0, UInt(1))));
-    const wTake = m.named('w_take', wFire.and(busy.not()));
+    const wTake = m.named('w_take', pending.and(busy.not()));
     // Byte strobes as per-byte write enables: no read-modify-write mux in front of the registers.
-    const writes = (addr: number): Expr => wTake.and(io.awaddr.eq(lit(addr, UInt(A))));
+    const writes = (addr: number): Expr => wTake.and(awaddr.eq(lit(addr, UInt(A))));
     // `zeros` low bits are not stored and read 0: bases and strides are multiples of the bus
     // width, so an unaligned one cannot be programmed (no unaligned burst) and costs no flip-flop.
     const register = (addr: number, name: string, width: number, reset = 0, zeros = 0): Expr => {
@@ -126,7 +140,7 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
         const lo = Math.max(8 * b, zeros);
         if (lo > hi) continue;
         const part = m.reg(`${name}_b${b}`, UInt(hi - lo + 1), { reset: b === 0 ? reset : 0 });
-        m.when(hit.and(io.wstrb.bit(b)), () => part.set(io.wdata.bits(hi, lo)));
+        m.when(hit.and(wstrb.bit(b)), () => part.set(wdata.bits(hi, lo)));
         parts.push(part);
       }
       return m.named(name, parts.length === 1 ? parts[0]! : cat(...parts.reverse()));
@@ -141,20 +155,20 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     const gBase = register(REG.G_BASE, 'g_base_r', p.addrBits, 0, busZeros);
     const gStride = register(REG.G_STRIDE, 'g_stride_r', p.addrBits, 0, busZeros);
     record(REG.MODE, 1, 'wo');
-    m.when(writes(REG.MODE).and(io.wstrb.bit(0)), () => mode.set(io.wdata.bit(0)));
+    m.when(writes(REG.MODE).and(wstrb.bit(0)), () => mode.set(wdata.bit(0)));
     // START is refused too when the registers describe no job the engine can run within the
     // bus rules: COLS = 0 makes 256-beat rows that cross 4 KiB, COLS > kMax hangs the lanes, and
     // ROWS outside 1..rMax is more than the blocks are sized for. A write is taken at least two
     // cycles before the next, so the check can be registered (the reset values pass it).
     const runnable = m.regNext('job_runnable', inRange(rows, p.cfg.rMax).and(inRange(cols, p.cfg.kMax)), { reset: true });
     record(REG.CTRL, 2, 'wo');
-    const ctrl = m.named('ctrl_write', writes(REG.CTRL).and(io.wstrb.bit(0)));
-    const startAsked = ctrl.and(io.wdata.bit(0));
+    const ctrl = m.named('ctrl_write', writes(REG.CTRL).and(wstrb.bit(0)));
+    const startAsked = ctrl.and(wdata.bit(0));
     // A refused START refuses its whole write: a CLEAR_COUNTERS beside it clears nothing.
     const startBad = m.named('start_bad', startAsked.and(runnable.not()));
-    m.when(wFire, () => refused.set(busy.or(startBad)));
+    m.when(pending, () => refused.set(busy.or(startBad)));
     const startNow = m.named('start_now', startAsked.and(runnable));
-    const clearCounters = m.named('clear_counters', ctrl.and(io.wdata.bit(1)).and(startBad.not()));
+    const clearCounters = m.named('clear_counters', ctrl.and(wdata.bit(1)).and(startBad.not()));
     start.set(startNow);
     m.when(startNow, () => {
       busy.set(true);
@@ -169,8 +183,8 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     m.assert(start.not().or(busy), 'the START pulse comes only with BUSY set');
     // The register contract, proven for any host: a refused write changes no state of the job.
     const jobRegs = [mode, theta, rows, cols, vectors, wBase, wStride, gBase, gStride];
-    m.assertNext(wFire.and(busy), bvalid.and(refused), 'a write while BUSY is answered SLVERR and changes no job register', jobRegs);
-    m.assertNext(wFire.and(busy.not()).and(startBad), bvalid.and(refused).and(busy.not()).and(start.not()), 'a START of no runnable job is answered SLVERR and starts nothing', jobRegs);
+    m.assertNext(pending.and(busy), bvalid.and(refused), 'a write while BUSY is answered SLVERR and changes no job register', jobRegs);
+    m.assertNext(pending.and(busy.not()).and(startBad), bvalid.and(refused).and(busy.not()).and(start.not()), 'a START of no runnable job is answered SLVERR and starts nothing', jobRegs);
 
     // ---- counters ----
     const counter = (name: string, inc: Expr): Expr => {

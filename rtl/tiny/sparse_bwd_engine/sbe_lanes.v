@@ -48,91 +48,97 @@ module sbe_lanes (
   reg [3:0] groups_last_prev;
   (* src = "generator/designs/lanes.ts:90.28" *)
   reg [3:0] span_last_prev;
-  (* src = "generator/designs/lanes.ts:94.24" *)
+  (* src = "generator/designs/lanes.ts:95.24" *)
   reg tok_valid;
-  (* src = "generator/designs/lanes.ts:95.23" *)
+  (* src = "generator/designs/lanes.ts:96.23" *)
   reg [17:0] tok_data;
-  (* src = "generator/designs/lanes.ts:101.21" *)
+  (* src = "generator/designs/lanes.ts:97.25" *)
+  reg tok_next_valid;
+  (* src = "generator/designs/lanes.ts:98.24" *)
+  reg [17:0] tok_next_data;
+  (* src = "generator/designs/lanes.ts:104.21" *)
   reg in_row;
-  (* src = "generator/designs/lanes.ts:102.23" *)
+  (* src = "generator/designs/lanes.ts:105.23" *)
   reg last_col;
-  (* src = "generator/designs/lanes.ts:103.26" *)
+  (* src = "generator/designs/lanes.ts:106.26" *)
   reg at_span_last;
-  (* src = "generator/designs/lanes.ts:109.21" *)
+  (* src = "generator/designs/lanes.ts:112.21" *)
   wire need_r;
-  (* src = "generator/designs/lanes.ts:110.22" *)
-  wire bank_ok;
-  (* src = "generator/designs/lanes.ts:111.18" *)
-  wire go;
-  (* src = "generator/designs/lanes.ts:112.25" *)
-  wire last_group;
   (* src = "generator/designs/lanes.ts:113.22" *)
+  wire bank_ok;
+  (* src = "generator/designs/lanes.ts:114.18" *)
+  wire go;
+  (* src = "generator/designs/lanes.ts:115.25" *)
+  wire last_group;
+  (* src = "generator/designs/lanes.ts:116.22" *)
   wire active;
-  (* src = "generator/designs/lanes.ts:114.20" *)
+  (* src = "generator/designs/lanes.ts:117.20" *)
   wire fetch_group;
-  (* src = "generator/designs/lanes.ts:115.26" *)
+  (* src = "generator/designs/lanes.ts:118.26" *)
   wire [1:0] beat_groups;
-  (* src = "generator/designs/lanes.ts:116.23" *)
+  (* src = "generator/designs/lanes.ts:119.23" *)
   wire pop_beat;
-  (* src = "generator/designs/lanes.ts:127.23" *)
+  (* src = "generator/designs/lanes.ts:130.23" *)
   wire tok_done;
-  (* src = "generator/designs/lanes.ts:128.23" *)
-  wire tok_load;
-  (* src = "generator/designs/lanes.ts:135.22" *)
+  (* src = "generator/designs/lanes.ts:131.23" *)
+  wire tok_move;
+  (* src = "generator/designs/lanes.ts:132.23" *)
+  wire tok_fill;
+  (* src = "generator/designs/lanes.ts:143.22" *)
   wire vec_end;
-  (* src = "generator/designs/lanes.ts:144.18" *)
+  (* src = "generator/designs/lanes.ts:152.18" *)
   reg [95:0] y_old;
-  (* src = "generator/designs/lanes.ts:145.18" *)
+  (* src = "generator/designs/lanes.ts:153.18" *)
   reg [31:0] a_word;
-  (* src = "generator/designs/lanes.ts:155.55" *)
+  (* src = "generator/designs/lanes.ts:163.55" *)
   wire k_in_0;
-  (* src = "generator/designs/lanes.ts:155.55" *)
+  (* src = "generator/designs/lanes.ts:163.55" *)
   wire k_in_1;
-  (* src = "generator/designs/lanes.ts:160.19" *)
+  (* src = "generator/designs/lanes.ts:168.19" *)
   reg c1_valid;
-  (* src = "generator/designs/lanes.ts:161.19" *)
+  (* src = "generator/designs/lanes.ts:169.19" *)
   reg [15:0] c1_g;
-  (* src = "generator/designs/lanes.ts:162.19" *)
+  (* src = "generator/designs/lanes.ts:170.19" *)
   reg [31:0] c1_w;
-  (* src = "generator/designs/lanes.ts:163.20" *)
+  (* src = "generator/designs/lanes.ts:171.20" *)
   reg [95:0] c1_gold;
-  (* src = "generator/designs/lanes.ts:164.22" *)
+  (* src = "generator/designs/lanes.ts:172.22" *)
   reg [1:0] c1_mask;
-  (* src = "generator/designs/lanes.ts:165.19" *)
+  (* src = "generator/designs/lanes.ts:173.19" *)
   reg [2:0] c1_group;
-  (* src = "generator/designs/lanes.ts:166.21" *)
+  (* src = "generator/designs/lanes.ts:174.21" *)
   reg c1_eov;
-  (* src = "generator/designs/lanes.ts:167.23" *)
+  (* src = "generator/designs/lanes.ts:175.23" *)
   reg c1_fresh;
-  (* src = "generator/designs/lanes.ts:168.22" *)
+  (* src = "generator/designs/lanes.ts:176.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:181.58" *)
+  (* src = "generator/designs/lanes.ts:189.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:181.58" *)
+  (* src = "generator/designs/lanes.ts:189.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:182.57" *)
+  (* src = "generator/designs/lanes.ts:190.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:182.57" *)
+  (* src = "generator/designs/lanes.ts:190.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:183.19" *)
+  (* src = "generator/designs/lanes.ts:191.19" *)
   reg c2_valid;
-  (* src = "generator/designs/lanes.ts:184.22" *)
+  (* src = "generator/designs/lanes.ts:192.22" *)
   reg c2_push;
-  (* src = "generator/designs/lanes.ts:185.19" *)
+  (* src = "generator/designs/lanes.ts:193.19" *)
   reg [2:0] c2_group;
-  (* src = "generator/designs/lanes.ts:186.22" *)
+  (* src = "generator/designs/lanes.ts:194.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:204.56" *)
+  (* src = "generator/designs/lanes.ts:212.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:204.56" *)
+  (* src = "generator/designs/lanes.ts:212.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:207.19" *)
+  (* src = "generator/designs/lanes.ts:215.19" *)
   reg [95:0] res;
-  (* src = "generator/designs/lanes.ts:208.24" *)
+  (* src = "generator/designs/lanes.ts:216.24" *)
   reg res_write;
-  (* src = "generator/designs/lanes.ts:209.24" *)
+  (* src = "generator/designs/lanes.ts:217.24" *)
   reg [2:0] res_group;
-  (* src = "generator/designs/lanes.ts:210.23" *)
+  (* src = "generator/designs/lanes.ts:218.23" *)
   reg res_last;
   (* src = "generator/designs/lanes.ts:65.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -141,10 +147,10 @@ module sbe_lanes (
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [31:0] a_ram [0:15];
 
-  (* src = "generator/designs/lanes.ts:204.93" *)
+  (* src = "generator/designs/lanes.ts:212.93" *)
   wire [48:0] _GEN_0;
   assign _GEN_0 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:204.93" *)
+  (* src = "generator/designs/lanes.ts:212.93" *)
   wire [48:0] _GEN_1;
   assign _GEN_1 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
   (* src = "generator/designs/lanes.ts:84.31" *)
@@ -153,13 +159,13 @@ module sbe_lanes (
   (* src = "generator/designs/lanes.ts:86.25" *)
   wire [3:0] _GEN_3;
   assign _GEN_3 = (((~weight) & (_GEN_2[4:1] < 4'd4)) ? 4'd3 : (_GEN_2[4:1] - 4'd1));
-  (* src = "generator/designs/lanes.ts:97.18" *)
+  (* src = "generator/designs/lanes.ts:100.18" *)
   wire [3:0] _GEN_4;
   assign _GEN_4 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:194.17" *)
+  (* src = "generator/designs/lanes.ts:202.17" *)
   wire [15:0] _GEN_5;
   assign _GEN_5 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:194.17" *)
+  (* src = "generator/designs/lanes.ts:202.17" *)
   wire [15:0] _GEN_6;
   assign _GEN_6 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
 
@@ -167,40 +173,41 @@ module sbe_lanes (
   wire _unused_bits;
   assign _unused_bits = ^{_GEN_2[0], _GEN_2[5]};
 
-  assign lt_pop = tok_load;  // generator/designs/lanes.ts:129.15
-  assign r_ready = pop_beat;  // generator/designs/lanes.ts:117.14
-  assign a_release = vec_end;  // generator/designs/lanes.ts:137.18
-  assign o_valid = res_out;  // generator/designs/lanes.ts:217.16
-  assign o_data = {{{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:219.15
-  assign o_last = res_last;  // generator/designs/lanes.ts:220.15
-  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:134.17
-  assign vec_done = vec_end;  // generator/designs/lanes.ts:136.17
-  assign mac_count = (fetch_group ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:156.18
-  assign idle = ((((~c1_valid) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:222.13
+  assign lt_pop = tok_fill;  // generator/designs/lanes.ts:133.15
+  assign r_ready = pop_beat;  // generator/designs/lanes.ts:120.14
+  assign a_release = vec_end;  // generator/designs/lanes.ts:145.18
+  assign o_valid = res_out;  // generator/designs/lanes.ts:225.16
+  assign o_data = {{{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:227.15
+  assign o_last = res_last;  // generator/designs/lanes.ts:228.15
+  assign row_done = (fetch_group & last_col);  // generator/designs/lanes.ts:142.17
+  assign vec_done = vec_end;  // generator/designs/lanes.ts:144.17
+  assign mac_count = (fetch_group ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:164.18
+  assign idle = ((((~c1_valid) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:230.13
   assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:71.19
-  assign need_r = ((~tok_data[17]) & in_row);  // generator/designs/lanes.ts:109.21
-  assign bank_ok = ((~weight) | (a_bank ? a_bank_full[1] : a_bank_full[0]));  // generator/designs/lanes.ts:110.22
-  assign go = (((advance & tok_valid) & ((~need_r) | r_valid)) & bank_ok);  // generator/designs/lanes.ts:111.18
-  assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:112.25
-  assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:113.22
-  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:114.20
-  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:115.26
-  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:116.23
-  assign tok_done = (go & last_group);  // generator/designs/lanes.ts:127.23
-  assign tok_load = (lt_valid & ((~tok_valid) | tok_done));  // generator/designs/lanes.ts:128.23
-  assign vec_end = (((go & last_group) & tok_data[16]) & weight);  // generator/designs/lanes.ts:135.22
-  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:155.55
-  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:155.55
-  assign sum_0 = ((_GEN_0[48] != _GEN_0[47]) ? (_GEN_0[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_0[47:0]);  // generator/designs/lanes.ts:204.56
-  assign sum_1 = ((_GEN_1[48] != _GEN_1[47]) ? (_GEN_1[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_1[47:0]);  // generator/designs/lanes.ts:204.56
+  assign need_r = ((~tok_data[17]) & in_row);  // generator/designs/lanes.ts:112.21
+  assign bank_ok = ((~weight) | (a_bank ? a_bank_full[1] : a_bank_full[0]));  // generator/designs/lanes.ts:113.22
+  assign go = (((advance & tok_valid) & ((~need_r) | r_valid)) & bank_ok);  // generator/designs/lanes.ts:114.18
+  assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:115.25
+  assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:116.22
+  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:117.20
+  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:118.26
+  assign pop_beat = (fetch_group & ((sub_beat == beat_groups) | last_col));  // generator/designs/lanes.ts:119.23
+  assign tok_done = (go & last_group);  // generator/designs/lanes.ts:130.23
+  assign tok_move = (tok_next_valid & ((~tok_valid) | tok_done));  // generator/designs/lanes.ts:131.23
+  assign tok_fill = (lt_valid & (~tok_next_valid));  // generator/designs/lanes.ts:132.23
+  assign vec_end = (((go & last_group) & tok_data[16]) & weight);  // generator/designs/lanes.ts:143.22
+  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:163.55
+  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:163.55
+  assign sum_0 = ((_GEN_0[48] != _GEN_0[47]) ? (_GEN_0[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_0[47:0]);  // generator/designs/lanes.ts:212.56
+  assign sum_1 = ((_GEN_1[48] != _GEN_1[47]) ? (_GEN_1[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_1[47:0]);  // generator/designs/lanes.ts:212.56
 
   (* src = "generator/designs/lanes.ts:70.22" *)
   always @(posedge clk) begin
     if (rst) begin
       res_out <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:213.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:213.30" *) res_out <= (c2_valid & c2_push);
+      (* src = "generator/designs/lanes.ts:221.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:221.30" *) res_out <= (c2_valid & c2_push);
       end
     end
   end
@@ -209,10 +216,10 @@ module sbe_lanes (
     if (rst) begin
       group <= 3'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:119.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:119.32" *) group <= 3'd0;
+      (* src = "generator/designs/lanes.ts:122.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:122.32" *) group <= 3'd0;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:119.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
+        (* src = "generator/designs/lanes.ts:122.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
       end
     end
   end
@@ -221,10 +228,10 @@ module sbe_lanes (
     if (rst) begin
       sub_beat <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:118.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:118.33" *) sub_beat <= 2'd0;
+      (* src = "generator/designs/lanes.ts:121.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:121.33" *) sub_beat <= 2'd0;
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:118.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
+        (* src = "generator/designs/lanes.ts:121.65" *) sub_beat <= (pop_beat ? 2'd0 : (sub_beat + 2'd1));
       end
     end
   end
@@ -233,10 +240,10 @@ module sbe_lanes (
     if (rst) begin
       a_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:138.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:138.38" *) a_bank <= 1'b0;
+      (* src = "generator/designs/lanes.ts:146.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:146.38" *) a_bank <= 1'b0;
       end else if (vec_end) begin
-        (* src = "generator/designs/lanes.ts:138.81" *) a_bank <= (~a_bank);
+        (* src = "generator/designs/lanes.ts:146.81" *) a_bank <= (~a_bank);
       end
     end
   end
@@ -245,10 +252,10 @@ module sbe_lanes (
     if (rst) begin
       first_row <= 1'b1;
     end else begin
-      (* src = "generator/designs/lanes.ts:140.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:140.39" *) first_row <= 1'b1;
+      (* src = "generator/designs/lanes.ts:148.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:148.39" *) first_row <= 1'b1;
       end else if ((go & last_group)) begin
-        (* src = "generator/designs/lanes.ts:140.93" *) first_row <= tok_data[16];
+        (* src = "generator/designs/lanes.ts:148.93" *) first_row <= tok_data[16];
       end
     end
   end
@@ -268,222 +275,240 @@ module sbe_lanes (
   always @(posedge clk) begin
     (* src = "generator/designs/lanes.ts:90.28" *) span_last_prev <= (_GEN_3 - 4'd1);
   end
-  (* src = "generator/designs/lanes.ts:94.24" *)
+  (* src = "generator/designs/lanes.ts:95.24" *)
   always @(posedge clk) begin
     if (rst) begin
       tok_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:130.7" *) if (tok_load) begin
-        (* src = "generator/designs/lanes.ts:131.16" *) tok_valid <= 1'b1;
+      (* src = "generator/designs/lanes.ts:134.7" *) if (tok_move) begin
+        (* src = "generator/designs/lanes.ts:135.16" *) tok_valid <= 1'b1;
       end else if (tok_done) begin
-        (* src = "generator/designs/lanes.ts:133.41" *) tok_valid <= 1'b0;
+        (* src = "generator/designs/lanes.ts:137.41" *) tok_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:95.23" *)
+  (* src = "generator/designs/lanes.ts:96.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:130.7" *) if (tok_load) begin
-      (* src = "generator/designs/lanes.ts:132.15" *) tok_data <= lt_data;
+    (* src = "generator/designs/lanes.ts:134.7" *) if (tok_move) begin
+      (* src = "generator/designs/lanes.ts:136.15" *) tok_data <= tok_next_data;
     end
   end
-  (* src = "generator/designs/lanes.ts:101.21" *)
+  (* src = "generator/designs/lanes.ts:97.25" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      tok_next_valid <= 1'b0;
+    end else begin
+      (* src = "generator/designs/lanes.ts:138.7" *) if (tok_fill) begin
+        (* src = "generator/designs/lanes.ts:139.17" *) tok_next_valid <= 1'b1;
+      end else if (tok_move) begin
+        (* src = "generator/designs/lanes.ts:141.42" *) tok_next_valid <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/lanes.ts:98.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:138.7" *) if (tok_fill) begin
+      (* src = "generator/designs/lanes.ts:140.16" *) tok_next_data <= lt_data;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:104.21" *)
   always @(posedge clk) begin
     if (rst) begin
       in_row <= 1'b1;
     end else begin
-      (* src = "generator/designs/lanes.ts:120.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:105.13" *) in_row <= 1'b1;
+      (* src = "generator/designs/lanes.ts:123.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:108.13" *) in_row <= 1'b1;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:121.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:105.13" *) in_row <= 1'b1;
+        (* src = "generator/designs/lanes.ts:124.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:108.13" *) in_row <= 1'b1;
         end else begin
-          (* src = "generator/designs/lanes.ts:122.15" *) in_row <= (in_row & (~last_col));
+          (* src = "generator/designs/lanes.ts:125.15" *) in_row <= (in_row & (~last_col));
         end
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:102.23" *)
+  (* src = "generator/designs/lanes.ts:105.23" *)
   always @(posedge clk) begin
     if (rst) begin
       last_col <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:120.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:106.15" *) last_col <= (groups == 4'd1);
+      (* src = "generator/designs/lanes.ts:123.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:109.15" *) last_col <= (groups == 4'd1);
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:121.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:106.15" *) last_col <= (groups == 4'd1);
+        (* src = "generator/designs/lanes.ts:124.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:109.15" *) last_col <= (groups == 4'd1);
         end else begin
-          (* src = "generator/designs/lanes.ts:123.17" *) last_col <= (_GEN_4 == groups_last_prev);
+          (* src = "generator/designs/lanes.ts:126.17" *) last_col <= (_GEN_4 == groups_last_prev);
         end
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:103.26" *)
+  (* src = "generator/designs/lanes.ts:106.26" *)
   always @(posedge clk) begin
     if (rst) begin
       at_span_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:120.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:107.18" *) at_span_last <= (span_last == 4'd0);
+      (* src = "generator/designs/lanes.ts:123.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:110.18" *) at_span_last <= (span_last == 4'd0);
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:121.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:107.18" *) at_span_last <= (span_last == 4'd0);
+        (* src = "generator/designs/lanes.ts:124.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:110.18" *) at_span_last <= (span_last == 4'd0);
         end else begin
-          (* src = "generator/designs/lanes.ts:124.20" *) at_span_last <= (_GEN_4 == span_last_prev);
+          (* src = "generator/designs/lanes.ts:127.20" *) at_span_last <= (_GEN_4 == span_last_prev);
         end
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:160.19" *)
+  (* src = "generator/designs/lanes.ts:168.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c1_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:169.9" *) c1_valid <= active;
+        (* src = "generator/designs/lanes.ts:177.9" *) c1_valid <= active;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:161.19" *)
+  (* src = "generator/designs/lanes.ts:169.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:170.9" *) c1_g <= (tok_data[17] ? 16'd0 : tok_data[15:0]);
+      (* src = "generator/designs/lanes.ts:178.9" *) c1_g <= (tok_data[17] ? 16'd0 : tok_data[15:0]);
     end
   end
-  (* src = "generator/designs/lanes.ts:162.19" *)
+  (* src = "generator/designs/lanes.ts:170.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:171.9" *) c1_w <= (sub_beat[1] ? (sub_beat[0] ? r_data[127:96] : r_data[95:64]) : (sub_beat[0] ? r_data[63:32] : r_data[31:0]));
+      (* src = "generator/designs/lanes.ts:179.9" *) c1_w <= (sub_beat[1] ? (sub_beat[0] ? r_data[127:96] : r_data[95:64]) : (sub_beat[0] ? r_data[63:32] : r_data[31:0]));
     end
   end
-  (* src = "generator/designs/lanes.ts:163.20" *)
+  (* src = "generator/designs/lanes.ts:171.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:173.10" *) c1_gold <= {r_data[111:64], r_data[47:0]};
+      (* src = "generator/designs/lanes.ts:181.10" *) c1_gold <= {r_data[111:64], r_data[47:0]};
     end
   end
-  (* src = "generator/designs/lanes.ts:164.22" *)
+  (* src = "generator/designs/lanes.ts:172.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:174.12" *) c1_mask <= {k_in_1, k_in_0};
+      (* src = "generator/designs/lanes.ts:182.12" *) c1_mask <= {k_in_1, k_in_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:165.19" *)
+  (* src = "generator/designs/lanes.ts:173.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:175.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:183.9" *) c1_group <= group;
     end
   end
-  (* src = "generator/designs/lanes.ts:166.21" *)
+  (* src = "generator/designs/lanes.ts:174.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:176.11" *) c1_eov <= tok_data[16];
+      (* src = "generator/designs/lanes.ts:184.11" *) c1_eov <= tok_data[16];
     end
   end
-  (* src = "generator/designs/lanes.ts:167.23" *)
+  (* src = "generator/designs/lanes.ts:175.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:177.13" *) c1_fresh <= first_row;
+      (* src = "generator/designs/lanes.ts:185.13" *) c1_fresh <= first_row;
     end
   end
-  (* src = "generator/designs/lanes.ts:168.22" *)
+  (* src = "generator/designs/lanes.ts:176.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:178.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:186.12" *) c1_last <= last_col;
     end
   end
-  (* src = "generator/designs/lanes.ts:181.58" *)
+  (* src = "generator/designs/lanes.ts:189.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:195.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_5[15]}}, _GEN_5}));
+      (* src = "generator/designs/lanes.ts:203.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_5[15]}}, _GEN_5}));
     end
   end
-  (* src = "generator/designs/lanes.ts:181.58" *)
+  (* src = "generator/designs/lanes.ts:189.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:195.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
+      (* src = "generator/designs/lanes.ts:203.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
     end
   end
-  (* src = "generator/designs/lanes.ts:182.57" *)
+  (* src = "generator/designs/lanes.ts:190.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:198.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
-        (* src = "generator/designs/lanes.ts:198.73" *) c2_old_0 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:206.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:206.73" *) c2_old_0 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:199.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+        (* src = "generator/designs/lanes.ts:207.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:182.57" *)
+  (* src = "generator/designs/lanes.ts:190.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:198.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
-        (* src = "generator/designs/lanes.ts:198.73" *) c2_old_1 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:206.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:206.73" *) c2_old_1 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:199.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+        (* src = "generator/designs/lanes.ts:207.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:183.19" *)
+  (* src = "generator/designs/lanes.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:187.9" *) c2_valid <= c1_valid;
+        (* src = "generator/designs/lanes.ts:195.9" *) c2_valid <= c1_valid;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:184.22" *)
+  (* src = "generator/designs/lanes.ts:192.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:188.12" *) c2_push <= (weight | c1_eov);
+      (* src = "generator/designs/lanes.ts:196.12" *) c2_push <= (weight | c1_eov);
     end
   end
-  (* src = "generator/designs/lanes.ts:185.19" *)
+  (* src = "generator/designs/lanes.ts:193.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:201.9" *) c2_group <= c1_group;
+      (* src = "generator/designs/lanes.ts:209.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:186.22" *)
+  (* src = "generator/designs/lanes.ts:194.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:202.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:210.12" *) c2_last <= c1_last;
     end
   end
-  (* src = "generator/designs/lanes.ts:207.19" *)
+  (* src = "generator/designs/lanes.ts:215.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:211.9" *) res <= {sum_1, sum_0};
+      (* src = "generator/designs/lanes.ts:219.9" *) res <= {sum_1, sum_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:208.24" *)
+  (* src = "generator/designs/lanes.ts:216.24" *)
   always @(posedge clk) begin
     if (rst) begin
       res_write <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:212.14" *) res_write <= (c2_valid & (~c2_push));
+        (* src = "generator/designs/lanes.ts:220.14" *) res_write <= (c2_valid & (~c2_push));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:209.24" *)
+  (* src = "generator/designs/lanes.ts:217.24" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:214.14" *) res_group <= c2_group;
+      (* src = "generator/designs/lanes.ts:222.14" *) res_group <= c2_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:210.23" *)
+  (* src = "generator/designs/lanes.ts:218.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:215.13" *) res_last <= ((~weight) & c2_last);
+      (* src = "generator/designs/lanes.ts:223.13" *) res_last <= ((~weight) & c2_last);
     end
   end
   (* src = "generator/designs/lanes.ts:65.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:216.7" *) if (res_write) begin
-      (* src = "generator/designs/lanes.ts:216.33" *) y_ram[res_group] <= res;
+    (* src = "generator/designs/lanes.ts:224.7" *) if (res_write) begin
+      (* src = "generator/designs/lanes.ts:224.33" *) y_ram[res_group] <= res;
     end
   end
 `ifndef SYNTHESIS
@@ -492,16 +517,16 @@ module sbe_lanes (
   always @* begin
     y_ram__sim_we0 = 1'b0;
     y_ram__sim_wa0 = 3'd0;
-    (* src = "generator/designs/lanes.ts:216.7" *) if (res_write) begin
+    (* src = "generator/designs/lanes.ts:224.7" *) if (res_write) begin
       y_ram__sim_we0 = 1'b1;
       y_ram__sim_wa0 = res_group;
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:144.18" *)
+  (* src = "generator/designs/lanes.ts:152.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:143.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:144.18" *) y_old <= y_ram[group];
+    (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:152.18" *) y_old <= y_ram[group];
 `ifndef SYNTHESIS
       if ((y_ram__sim_we0 && y_ram__sim_wa0 == group)) y_old <= ~y_ram[group];
 `endif
@@ -525,10 +550,10 @@ module sbe_lanes (
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:145.18" *)
+  (* src = "generator/designs/lanes.ts:153.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:143.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:145.18" *) a_word <= a_ram[{a_bank, group}];
+    (* src = "generator/designs/lanes.ts:151.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:153.18" *) a_word <= a_ram[{a_bank, group}];
 `ifndef SYNTHESIS
       if ((a_ram__sim_we0 && a_ram__sim_wa0 == {a_bank, group})) a_word <= ~a_ram[{a_bank, group}];
 `endif

@@ -51,189 +51,197 @@ module dbe_regs (
   reg error_r;
   (* src = "generator/designs/regs.ts:102.21" *)
   reg start_r;
-  (* src = "generator/designs/regs.ts:105.22" *)
+  (* src = "generator/designs/regs.ts:109.22" *)
   reg bvalid_r;
-  (* src = "generator/designs/regs.ts:106.21" *)
+  (* src = "generator/designs/regs.ts:110.23" *)
+  reg w_pending;
+  (* src = "generator/designs/regs.ts:111.21" *)
   wire w_fire;
-  (* src = "generator/designs/regs.ts:113.23" *)
+  (* src = "generator/designs/regs.ts:112.22" *)
+  reg [7:0] awaddr_q;
+  (* src = "generator/designs/regs.ts:113.21" *)
+  reg [31:0] wdata_q;
+  (* src = "generator/designs/regs.ts:114.21" *)
+  reg [3:0] wstrb_q;
+  (* src = "generator/designs/regs.ts:127.23" *)
   reg refused_r;
-  (* src = "generator/designs/regs.ts:115.21" *)
+  (* src = "generator/designs/regs.ts:129.21" *)
   wire w_take;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] theta_q_b0;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] theta_q_b1;
-  (* src = "generator/designs/regs.ts:132.16" *)
+  (* src = "generator/designs/regs.ts:146.16" *)
   wire [15:0] theta_q;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] rows_r_b0;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [4:0] rows_r_b1;
-  (* src = "generator/designs/regs.ts:132.16" *)
+  (* src = "generator/designs/regs.ts:146.16" *)
   wire [12:0] rows_r;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] cols_r_b0;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [2:0] cols_r_b1;
-  (* src = "generator/designs/regs.ts:132.16" *)
+  (* src = "generator/designs/regs.ts:146.16" *)
   wire [10:0] cols_r;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] vectors_r_b0;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] vectors_r_b1;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] vectors_r_b2;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] vectors_r_b3;
-  (* src = "generator/designs/regs.ts:132.16" *)
+  (* src = "generator/designs/regs.ts:146.16" *)
   wire [31:0] vectors_r;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg w_base_r_b0;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] w_base_r_b1;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] w_base_r_b2;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] w_base_r_b3;
-  (* src = "generator/designs/regs.ts:132.16" *)
+  (* src = "generator/designs/regs.ts:146.16" *)
   wire [31:0] w_base_r;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg w_stride_r_b0;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] w_stride_r_b1;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] w_stride_r_b2;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] w_stride_r_b3;
-  (* src = "generator/designs/regs.ts:132.16" *)
+  (* src = "generator/designs/regs.ts:146.16" *)
   wire [31:0] w_stride_r;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg g_base_r_b0;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] g_base_r_b1;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] g_base_r_b2;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] g_base_r_b3;
-  (* src = "generator/designs/regs.ts:132.16" *)
+  (* src = "generator/designs/regs.ts:146.16" *)
   wire [31:0] g_base_r;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg g_stride_r_b0;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] g_stride_r_b1;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] g_stride_r_b2;
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   reg [7:0] g_stride_r_b3;
-  (* src = "generator/designs/regs.ts:132.16" *)
+  (* src = "generator/designs/regs.ts:146.16" *)
   wire [31:0] g_stride_r;
-  (* src = "generator/designs/regs.ts:149.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg job_runnable;
-  (* src = "generator/designs/regs.ts:151.20" *)
+  (* src = "generator/designs/regs.ts:165.20" *)
   wire ctrl_write;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:168.24" *)
   wire start_bad;
-  (* src = "generator/designs/regs.ts:156.24" *)
+  (* src = "generator/designs/regs.ts:170.24" *)
   wire start_now;
-  (* src = "generator/designs/regs.ts:157.29" *)
+  (* src = "generator/designs/regs.ts:171.29" *)
   wire clear_counters;
-  (* src = "generator/designs/regs.ts:186.53" *)
+  (* src = "generator/designs/regs.ts:200.53" *)
   reg [4:0] mac_count_q;
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] cycles_busy;
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] macs_issued;
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] macs_skipped;
-  (* src = "generator/designs/regs.ts:186.53" *)
+  (* src = "generator/designs/regs.ts:200.53" *)
   reg fetched_q;
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] rows_fetched;
-  (* src = "generator/designs/regs.ts:186.53" *)
+  (* src = "generator/designs/regs.ts:200.53" *)
   reg stall_q;
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] stall_cycles;
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] nonzeros;
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] zeros;
-  (* src = "generator/designs/regs.ts:201.22" *)
+  (* src = "generator/designs/regs.ts:215.22" *)
   reg rvalid_r;
-  (* src = "generator/designs/regs.ts:202.21" *)
+  (* src = "generator/designs/regs.ts:216.21" *)
   reg [31:0] rdata_r;
-  (* src = "generator/designs/regs.ts:203.22" *)
+  (* src = "generator/designs/regs.ts:217.22" *)
   wire ar_fire;
 
-  (* src = "generator/designs/regs.ts:152.29" *)
+  (* src = "generator/designs/regs.ts:166.29" *)
   wire _GEN_0;
-  assign _GEN_0 = (ctrl_write & wdata[0]);
-  (* src = "generator/designs/regs.ts:117.50" *)
+  assign _GEN_0 = (ctrl_write & wdata_q[0]);
+  (* src = "generator/designs/regs.ts:131.50" *)
   wire _GEN_1;
-  assign _GEN_1 = (w_take & (awaddr == 8'd12));
-  (* src = "generator/designs/regs.ts:117.50" *)
+  assign _GEN_1 = (w_take & (awaddr_q == 8'd12));
+  (* src = "generator/designs/regs.ts:131.50" *)
   wire _GEN_2;
-  assign _GEN_2 = (w_take & (awaddr == 8'd16));
-  (* src = "generator/designs/regs.ts:117.50" *)
+  assign _GEN_2 = (w_take & (awaddr_q == 8'd16));
+  (* src = "generator/designs/regs.ts:131.50" *)
   wire _GEN_3;
-  assign _GEN_3 = (w_take & (awaddr == 8'd20));
-  (* src = "generator/designs/regs.ts:117.50" *)
+  assign _GEN_3 = (w_take & (awaddr_q == 8'd20));
+  (* src = "generator/designs/regs.ts:131.50" *)
   wire _GEN_4;
-  assign _GEN_4 = (w_take & (awaddr == 8'd24));
-  (* src = "generator/designs/regs.ts:117.50" *)
+  assign _GEN_4 = (w_take & (awaddr_q == 8'd24));
+  (* src = "generator/designs/regs.ts:131.50" *)
   wire _GEN_5;
-  assign _GEN_5 = (w_take & (awaddr == 8'd28));
-  (* src = "generator/designs/regs.ts:117.50" *)
+  assign _GEN_5 = (w_take & (awaddr_q == 8'd28));
+  (* src = "generator/designs/regs.ts:131.50" *)
   wire _GEN_6;
-  assign _GEN_6 = (w_take & (awaddr == 8'd32));
-  (* src = "generator/designs/regs.ts:117.50" *)
+  assign _GEN_6 = (w_take & (awaddr_q == 8'd32));
+  (* src = "generator/designs/regs.ts:131.50" *)
   wire _GEN_7;
-  assign _GEN_7 = (w_take & (awaddr == 8'd36));
-  (* src = "generator/designs/regs.ts:117.50" *)
+  assign _GEN_7 = (w_take & (awaddr_q == 8'd36));
+  (* src = "generator/designs/regs.ts:131.50" *)
   wire _GEN_8;
-  assign _GEN_8 = (w_take & (awaddr == 8'd40));
+  assign _GEN_8 = (w_take & (awaddr_q == 8'd40));
 
-  assign awready = w_fire;  // generator/designs/regs.ts:107.16
-  assign wready = w_fire;  // generator/designs/regs.ts:108.15
-  assign bresp = {refused_r, 1'b0};  // generator/designs/regs.ts:114.14
-  assign bvalid = bvalid_r;  // generator/designs/regs.ts:109.15
-  assign arready = (~rvalid_r);  // generator/designs/regs.ts:204.16
-  assign rdata = rdata_r;  // generator/designs/regs.ts:206.14
-  assign rresp = 2'd0;  // generator/designs/regs.ts:207.14
-  assign rvalid = rvalid_r;  // generator/designs/regs.ts:205.15
-  assign start = start_r;  // generator/designs/regs.ts:228.14
-  assign busy = busy_r;  // generator/designs/regs.ts:229.13
-  assign weight = mode;  // generator/designs/regs.ts:230.15
-  assign theta = theta_q;  // generator/designs/regs.ts:231.14
-  assign rows = rows_r;  // generator/designs/regs.ts:232.13
-  assign cols = cols_r;  // generator/designs/regs.ts:233.13
-  assign vectors = vectors_r;  // generator/designs/regs.ts:234.16
-  assign w_base = w_base_r;  // generator/designs/regs.ts:235.15
-  assign w_stride = w_stride_r;  // generator/designs/regs.ts:236.17
-  assign g_base = g_base_r;  // generator/designs/regs.ts:237.15
-  assign g_stride = g_stride_r;  // generator/designs/regs.ts:238.17
-  assign w_fire = ((awvalid & wvalid) & (~bvalid_r));  // generator/designs/regs.ts:106.21
-  assign w_take = (w_fire & (~busy_r));  // generator/designs/regs.ts:115.21
-  assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:132.16
-  assign rows_r = {rows_r_b1, rows_r_b0};  // generator/designs/regs.ts:132.16
-  assign cols_r = {cols_r_b1, cols_r_b0};  // generator/designs/regs.ts:132.16
-  assign vectors_r = {vectors_r_b3, vectors_r_b2, vectors_r_b1, vectors_r_b0};  // generator/designs/regs.ts:132.16
-  assign w_base_r = {w_base_r_b3, w_base_r_b2, w_base_r_b1, w_base_r_b0, 7'd0};  // generator/designs/regs.ts:132.16
-  assign w_stride_r = {w_stride_r_b3, w_stride_r_b2, w_stride_r_b1, w_stride_r_b0, 7'd0};  // generator/designs/regs.ts:132.16
-  assign g_base_r = {g_base_r_b3, g_base_r_b2, g_base_r_b1, g_base_r_b0, 7'd0};  // generator/designs/regs.ts:132.16
-  assign g_stride_r = {g_stride_r_b3, g_stride_r_b2, g_stride_r_b1, g_stride_r_b0, 7'd0};  // generator/designs/regs.ts:132.16
-  assign ctrl_write = ((w_take & (awaddr == 8'd0)) & wstrb[0]);  // generator/designs/regs.ts:151.20
-  assign start_bad = (_GEN_0 & (~job_runnable));  // generator/designs/regs.ts:154.24
-  assign start_now = (_GEN_0 & job_runnable);  // generator/designs/regs.ts:156.24
-  assign clear_counters = ((ctrl_write & wdata[1]) & (~start_bad));  // generator/designs/regs.ts:157.29
-  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:203.22
+  assign awready = w_fire;  // generator/designs/regs.ts:115.16
+  assign wready = w_fire;  // generator/designs/regs.ts:116.15
+  assign bresp = {refused_r, 1'b0};  // generator/designs/regs.ts:128.14
+  assign bvalid = bvalid_r;  // generator/designs/regs.ts:117.15
+  assign arready = (~rvalid_r);  // generator/designs/regs.ts:218.16
+  assign rdata = rdata_r;  // generator/designs/regs.ts:220.14
+  assign rresp = 2'd0;  // generator/designs/regs.ts:221.14
+  assign rvalid = rvalid_r;  // generator/designs/regs.ts:219.15
+  assign start = start_r;  // generator/designs/regs.ts:242.14
+  assign busy = busy_r;  // generator/designs/regs.ts:243.13
+  assign weight = mode;  // generator/designs/regs.ts:244.15
+  assign theta = theta_q;  // generator/designs/regs.ts:245.14
+  assign rows = rows_r;  // generator/designs/regs.ts:246.13
+  assign cols = cols_r;  // generator/designs/regs.ts:247.13
+  assign vectors = vectors_r;  // generator/designs/regs.ts:248.16
+  assign w_base = w_base_r;  // generator/designs/regs.ts:249.15
+  assign w_stride = w_stride_r;  // generator/designs/regs.ts:250.17
+  assign g_base = g_base_r;  // generator/designs/regs.ts:251.15
+  assign g_stride = g_stride_r;  // generator/designs/regs.ts:252.17
+  assign w_fire = (((awvalid & wvalid) & (~bvalid_r)) & (~w_pending));  // generator/designs/regs.ts:111.21
+  assign w_take = (w_pending & (~busy_r));  // generator/designs/regs.ts:129.21
+  assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:146.16
+  assign rows_r = {rows_r_b1, rows_r_b0};  // generator/designs/regs.ts:146.16
+  assign cols_r = {cols_r_b1, cols_r_b0};  // generator/designs/regs.ts:146.16
+  assign vectors_r = {vectors_r_b3, vectors_r_b2, vectors_r_b1, vectors_r_b0};  // generator/designs/regs.ts:146.16
+  assign w_base_r = {w_base_r_b3, w_base_r_b2, w_base_r_b1, w_base_r_b0, 7'd0};  // generator/designs/regs.ts:146.16
+  assign w_stride_r = {w_stride_r_b3, w_stride_r_b2, w_stride_r_b1, w_stride_r_b0, 7'd0};  // generator/designs/regs.ts:146.16
+  assign g_base_r = {g_base_r_b3, g_base_r_b2, g_base_r_b1, g_base_r_b0, 7'd0};  // generator/designs/regs.ts:146.16
+  assign g_stride_r = {g_stride_r_b3, g_stride_r_b2, g_stride_r_b1, g_stride_r_b0, 7'd0};  // generator/designs/regs.ts:146.16
+  assign ctrl_write = ((w_take & (awaddr_q == 8'd0)) & wstrb_q[0]);  // generator/designs/regs.ts:165.20
+  assign start_bad = (_GEN_0 & (~job_runnable));  // generator/designs/regs.ts:168.24
+  assign start_now = (_GEN_0 & job_runnable);  // generator/designs/regs.ts:170.24
+  assign clear_counters = ((ctrl_write & wdata_q[1]) & (~start_bad));  // generator/designs/regs.ts:171.29
+  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:217.22
 
   (* src = "generator/designs/regs.ts:98.20" *)
   always @(posedge clk) begin
     if (rst) begin
       mode <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:144.7" *) if (((w_take & (awaddr == 8'd8)) & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:144.62" *) mode <= wdata[0];
+      (* src = "generator/designs/regs.ts:158.7" *) if (((w_take & (awaddr_q == 8'd8)) & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:158.59" *) mode <= wdata_q[0];
       end
     end
   end
@@ -242,10 +250,10 @@ module dbe_regs (
     if (rst) begin
       busy_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:159.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:160.12" *) busy_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:173.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:174.12" *) busy_r <= 1'b1;
       end else if ((busy_r & job_done)) begin
-        (* src = "generator/designs/regs.ts:164.12" *) busy_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:178.12" *) busy_r <= 1'b0;
       end
     end
   end
@@ -254,10 +262,10 @@ module dbe_regs (
     if (rst) begin
       done_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:159.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:161.12" *) done_r <= 1'b0;
+      (* src = "generator/designs/regs.ts:173.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:175.12" *) done_r <= 1'b0;
       end else if ((busy_r & job_done)) begin
-        (* src = "generator/designs/regs.ts:165.12" *) done_r <= 1'b1;
+        (* src = "generator/designs/regs.ts:179.12" *) done_r <= 1'b1;
       end
     end
   end
@@ -266,11 +274,11 @@ module dbe_regs (
     if (rst) begin
       error_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:159.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:162.13" *) error_r <= 1'b0;
+      (* src = "generator/designs/regs.ts:173.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:176.13" *) error_r <= 1'b0;
       end
-      (* src = "generator/designs/regs.ts:167.7" *) if ((busy_r & axi_error)) begin
-        (* src = "generator/designs/regs.ts:167.48" *) error_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:181.7" *) if ((busy_r & axi_error)) begin
+        (* src = "generator/designs/regs.ts:181.48" *) error_r <= 1'b1;
       end
     end
   end
@@ -279,488 +287,518 @@ module dbe_regs (
     if (rst) begin
       start_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:158.11" *) start_r <= start_now;
+      (* src = "generator/designs/regs.ts:172.11" *) start_r <= start_now;
     end
   end
-  (* src = "generator/designs/regs.ts:105.22" *)
+  (* src = "generator/designs/regs.ts:109.22" *)
   always @(posedge clk) begin
     if (rst) begin
       bvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:110.7" *) if (w_fire) begin
-        (* src = "generator/designs/regs.ts:110.32" *) bvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:124.7" *) if (w_pending) begin
+        (* src = "generator/designs/regs.ts:124.34" *) bvalid_r <= 1'b1;
       end else if (bready) begin
-        (* src = "generator/designs/regs.ts:110.76" *) bvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:124.78" *) bvalid_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:113.23" *)
+  (* src = "generator/designs/regs.ts:110.23" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_pending <= 1'b0;
+    end else begin
+      (* src = "generator/designs/regs.ts:118.7" *) if (w_fire) begin
+        (* src = "generator/designs/regs.ts:119.15" *) w_pending <= 1'b1;
+      end else if (w_pending) begin
+        (* src = "generator/designs/regs.ts:123.40" *) w_pending <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:112.22" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:118.7" *) if (w_fire) begin
+      (* src = "generator/designs/regs.ts:120.14" *) awaddr_q <= awaddr;
+    end
+  end
+  (* src = "generator/designs/regs.ts:113.21" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:118.7" *) if (w_fire) begin
+      (* src = "generator/designs/regs.ts:121.13" *) wdata_q <= wdata;
+    end
+  end
+  (* src = "generator/designs/regs.ts:114.21" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:118.7" *) if (w_fire) begin
+      (* src = "generator/designs/regs.ts:122.13" *) wstrb_q <= wstrb;
+    end
+  end
+  (* src = "generator/designs/regs.ts:127.23" *)
   always @(posedge clk) begin
     if (rst) begin
       refused_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.7" *) if (w_fire) begin
-        (* src = "generator/designs/regs.ts:155.33" *) refused_r <= (busy_r | start_bad);
+      (* src = "generator/designs/regs.ts:169.7" *) if (w_pending) begin
+        (* src = "generator/designs/regs.ts:169.35" *) refused_r <= (busy_r | start_bad);
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       theta_q_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_1 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) theta_q_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_1 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) theta_q_b0 <= wdata_q[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       theta_q_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_1 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) theta_q_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_1 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) theta_q_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_r_b0 <= 8'd1;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_2 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) rows_r_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_2 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) rows_r_b0 <= wdata_q[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_r_b1 <= 5'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_2 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) rows_r_b1 <= wdata[12:8];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_2 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) rows_r_b1 <= wdata_q[12:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cols_r_b0 <= 8'd1;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_3 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) cols_r_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_3 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) cols_r_b0 <= wdata_q[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cols_r_b1 <= 3'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_3 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) cols_r_b1 <= wdata[10:8];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_3 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) cols_r_b1 <= wdata_q[10:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_4 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) vectors_r_b0 <= wdata[7:0];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_4 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) vectors_r_b0 <= wdata_q[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_4 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) vectors_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_4 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) vectors_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_4 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) vectors_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_4 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) vectors_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_4 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) vectors_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_4 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) vectors_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_5 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) w_base_r_b0 <= wdata[7];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_5 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) w_base_r_b0 <= wdata_q[7];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_5 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) w_base_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_5 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) w_base_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_5 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) w_base_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_5 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) w_base_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_5 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) w_base_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_5 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) w_base_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_6 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) w_stride_r_b0 <= wdata[7];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_6 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) w_stride_r_b0 <= wdata_q[7];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_6 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) w_stride_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_6 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) w_stride_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_6 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) w_stride_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_6 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) w_stride_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_6 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) w_stride_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_6 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) w_stride_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_7 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) g_base_r_b0 <= wdata[7];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_7 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) g_base_r_b0 <= wdata_q[7];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_7 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) g_base_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_7 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) g_base_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_7 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) g_base_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_7 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) g_base_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_7 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) g_base_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_7 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) g_base_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_8 & wstrb[0])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) g_stride_r_b0 <= wdata[7];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_8 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) g_stride_r_b0 <= wdata_q[7];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_8 & wstrb[1])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) g_stride_r_b1 <= wdata[15:8];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_8 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) g_stride_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_8 & wstrb[2])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) g_stride_r_b2 <= wdata[23:16];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_8 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) g_stride_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:128.24" *)
+  (* src = "generator/designs/regs.ts:142.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:129.11" *) if ((_GEN_8 & wstrb[3])) begin
-        (* src = "generator/designs/regs.ts:129.53" *) g_stride_r_b3 <= wdata[31:24];
+      (* src = "generator/designs/regs.ts:143.11" *) if ((_GEN_8 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:143.50" *) g_stride_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:149.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       job_runnable <= 1'b1;
     end else begin
-      (* src = "generator/designs/regs.ts:149.24" *) job_runnable <= (((rows_r != 13'd0) & ((~rows_r[12]) | (rows_r[11:0] == 12'd0))) & ((cols_r != 11'd0) & ((~cols_r[10]) | (cols_r[9:0] == 10'd0))));
+      (* src = "generator/designs/regs.ts:163.24" *) job_runnable <= (((rows_r != 13'd0) & ((~rows_r[12]) | (rows_r[11:0] == 12'd0))) & ((cols_r != 11'd0) & ((~cols_r[10]) | (cols_r[9:0] == 10'd0))));
     end
   end
-  (* src = "generator/designs/regs.ts:186.53" *)
+  (* src = "generator/designs/regs.ts:200.53" *)
   always @(posedge clk) begin
     if (rst) begin
       mac_count_q <= 5'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:186.53" *) mac_count_q <= mac_count;
+      (* src = "generator/designs/regs.ts:200.53" *) mac_count_q <= mac_count;
     end
   end
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
       cycles_busy <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:178.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:178.37" *) cycles_busy <= 32'd0;
+      (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:192.37" *) cycles_busy <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:178.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
+        (* src = "generator/designs/regs.ts:192.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_issued <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:178.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:178.37" *) macs_issued <= 32'd0;
+      (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:192.37" *) macs_issued <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:178.63" *) macs_issued <= (macs_issued + {27'd0, mac_count_q});
+        (* src = "generator/designs/regs.ts:192.63" *) macs_issued <= (macs_issued + {27'd0, mac_count_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_skipped <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:178.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:178.37" *) macs_skipped <= 32'd0;
+      (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:192.37" *) macs_skipped <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:178.63" *) macs_skipped <= (macs_skipped + 32'd0);
+        (* src = "generator/designs/regs.ts:192.63" *) macs_skipped <= (macs_skipped + 32'd0);
       end
     end
   end
-  (* src = "generator/designs/regs.ts:186.53" *)
+  (* src = "generator/designs/regs.ts:200.53" *)
   always @(posedge clk) begin
     if (rst) begin
       fetched_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:186.53" *) fetched_q <= fetched;
+      (* src = "generator/designs/regs.ts:200.53" *) fetched_q <= fetched;
     end
   end
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_fetched <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:178.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:178.37" *) rows_fetched <= 32'd0;
+      (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:192.37" *) rows_fetched <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:178.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched_q});
+        (* src = "generator/designs/regs.ts:192.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:186.53" *)
+  (* src = "generator/designs/regs.ts:200.53" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:186.53" *) stall_q <= (busy_r & (mac_count == 5'd0));
+      (* src = "generator/designs/regs.ts:200.53" *) stall_q <= (busy_r & (mac_count == 5'd0));
     end
   end
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_cycles <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:178.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:178.37" *) stall_cycles <= 32'd0;
+      (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:192.37" *) stall_cycles <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:178.63" *) stall_cycles <= (stall_cycles + {31'd0, stall_q});
+        (* src = "generator/designs/regs.ts:192.63" *) stall_cycles <= (stall_cycles + {31'd0, stall_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
       nonzeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:178.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:178.37" *) nonzeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:192.37" *) nonzeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:178.63" *) nonzeros <= (nonzeros + {28'd0, (cnt_valid ? cnt_nonzero : 4'd0)});
+        (* src = "generator/designs/regs.ts:192.63" *) nonzeros <= (nonzeros + {28'd0, (cnt_valid ? cnt_nonzero : 4'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:177.19" *)
+  (* src = "generator/designs/regs.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
       zeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:178.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:178.37" *) zeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:192.37" *) zeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:178.63" *) zeros <= (zeros + {28'd0, (cnt_valid ? cnt_zero : 4'd0)});
+        (* src = "generator/designs/regs.ts:192.63" *) zeros <= (zeros + {28'd0, (cnt_valid ? cnt_zero : 4'd0)});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:201.22" *)
+  (* src = "generator/designs/regs.ts:215.22" *)
   always @(posedge clk) begin
     if (rst) begin
       rvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:208.7" *) if (ar_fire) begin
-        (* src = "generator/designs/regs.ts:208.33" *) rvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:222.7" *) if (ar_fire) begin
+        (* src = "generator/designs/regs.ts:222.33" *) rvalid_r <= 1'b1;
       end else if (rready) begin
-        (* src = "generator/designs/regs.ts:208.77" *) rvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:222.77" *) rvalid_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:202.21" *)
+  (* src = "generator/designs/regs.ts:216.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:222.7" *) if (ar_fire) begin
-      (* src = "generator/designs/regs.ts:223.20" *) case (araddr)
+    (* src = "generator/designs/regs.ts:236.7" *) if (ar_fire) begin
+      (* src = "generator/designs/regs.ts:237.20" *) case (araddr)
         8'd4: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
         end
         8'd8: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= {31'd0, mode};
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= {31'd0, mode};
         end
         8'd12: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= {16'd0, theta_q};
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= {16'd0, theta_q};
         end
         8'd16: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= {19'd0, rows_r};
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= {19'd0, rows_r};
         end
         8'd20: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= {21'd0, cols_r};
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= {21'd0, cols_r};
         end
         8'd24: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= vectors_r;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= vectors_r;
         end
         8'd28: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= w_base_r;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= w_base_r;
         end
         8'd32: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= w_stride_r;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= w_stride_r;
         end
         8'd36: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= g_base_r;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= g_base_r;
         end
         8'd40: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= g_stride_r;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= g_stride_r;
         end
         8'd64: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= cycles_busy;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= cycles_busy;
         end
         8'd68: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= macs_issued;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= macs_issued;
         end
         8'd72: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= macs_skipped;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= macs_skipped;
         end
         8'd76: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= rows_fetched;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= rows_fetched;
         end
         8'd80: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= stall_cycles;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= stall_cycles;
         end
         8'd84: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= nonzeros;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= nonzeros;
         end
         8'd88: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= zeros;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= zeros;
         end
         8'd96: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= 32'h53474245;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= 32'h53474245;
         end
         8'd100: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= 32'h1008;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= 32'h1008;
         end
         8'd104: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= 32'h1000;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= 32'h1000;
         end
         8'd108: begin
-          (* src = "generator/designs/regs.ts:224.79" *) rdata_r <= 32'h400;
+          (* src = "generator/designs/regs.ts:238.79" *) rdata_r <= 32'h400;
         end
         default: begin
-          (* src = "generator/designs/regs.ts:225.30" *) rdata_r <= 32'd0;
+          (* src = "generator/designs/regs.ts:239.30" *) rdata_r <= 32'd0;
         end
       endcase
     end
