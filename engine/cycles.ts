@@ -31,10 +31,10 @@ export const DATA_DRAIN = 2;
 /**
  * A job whose gradients are all zero reads no row: its eov-only tokens skip the AR
  * issue and the memory, but pass the lane-token queue (block RAM, two cycles) and the
- * lanes' two token registers; DONE waits for no memory round trip.
+ * lanes' own two-entry token queue; DONE waits for no memory round trip.
  * Measured on rtl/tiny like PIPELINE_STAGES (test/engine-model/rtl-latency.test.ts).
  */
-export const ROWLESS_LATENCY = { data: 16, weight: 12 } as const;
+export const ROWLESS_LATENCY = { data: 15, weight: 11 } as const;
 
 /**
  * Fixed latency of one job: the pipeline, one memory round trip for the first row

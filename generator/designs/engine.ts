@@ -173,7 +173,9 @@ export function engineTop(cfg: EngineConfig) {
     fetch.base.set(mux(weight, regs.g_base, regs.w_base));
     fetch.stride.set(mux(weight, regs.g_stride, regs.w_stride));
     fetch.row_beats.set(rowBeats);
-    fetch.row_done.set(ln.row_done);
+    // A cycle late: it comes from the lanes' advance, and the fetcher's outstanding count behind
+    // it was a long path. Counting a consumed row late only keeps a prefetch slot one cycle longer.
+    fetch.row_done.set(m.regNext('row_done_q', ln.row_done, { reset: false }));
     fetch.row_retired.set(wr.row_retired);
     fetch.ar_ready.set(mem.ar.ready);
     mem.ar.fields.addr!.set(fetch.ar_addr);

@@ -14,6 +14,7 @@ import { Expr, cat, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, SInt, UInt, Vec, bitWidth, log2Up } from '../core/types.ts';
 import { unpack } from '../core/pack.ts';
+import { regQueue } from '../lib/queues.ts';
 import { lane, popcount, saturate } from './hw.ts';
 import type { EngineParams } from './params.ts';
 import { laneToken } from './row-fetch.ts';
@@ -88,14 +89,16 @@ export function lanes(p: EngineParams, prefix: string) {
     // c + 1 = G − 1 and c + 1 = spanLast, compared on c itself (G − 2 wraps past every c when G = 1).
     const lastColPrev = m.regNext('groups_last_prev', groupsNow.subWrap(2));
     const spanLastPrev = m.regNext('span_last_prev', spanLastNow.subWrap(1));
-    // The token being walked sits in a register of its own, with the next one waiting behind it:
-    // the queue is popped only into an empty waiting slot, so its pop (and the block RAM's read
-    // address behind it) does not hang on the advance. A token every two cycles is enough: a row
-    // takes at least four in data mode, and weight mode's hazard check takes rows every other cycle.
-    const tokValid = m.reg('tok_valid', Bool(), { reset: false });
-    const tokData = m.reg('tok_data', UInt(bitWidth(tok)));
-    const nextValid = m.reg('tok_next_valid', Bool(), { reset: false });
-    const nextData = m.reg('tok_next_data', UInt(bitWidth(tok)));
+    // The tokens being walked wait in a two-entry queue of their own: the fetcher's queue (block
+    // RAM) is popped only into a free entry, so its pop and read address do not hang on the
+    // advance, and finishing a row only moves this queue's read pointer and count.
+    const held = regQueue(m, 'tok', { payload: UInt(bitWidth(tok)) }, 2);
+    const tokFill = m.named('tok_fill', io.lt_valid.and(held.full.not()));
+    held.in.valid.set(io.lt_valid);
+    held.in.setPayload(io.lt_data);
+    io.lt_pop.set(tokFill);
+    const tokValid = held.out.valid;
+    const tokData = held.out.data;
     const { g, eov, rowless } = unpack(tok, tokData);
     const cx = c.resize(gCntBits);
     // Where c stands in the row, as flags kept beside it: c < G, c = G − 1, c = spanLast. Compared
@@ -127,18 +130,7 @@ export function lanes(p: EngineParams, prefix: string) {
         atSpanLast.set(cx.eq(spanLastPrev));
       });
     });
-    const tokDone = m.named('tok_done', go.and(lastGroup));
-    const tokMove = m.named('tok_move', nextValid.and(tokValid.not().or(tokDone)));
-    const tokFill = m.named('tok_fill', io.lt_valid.and(nextValid.not()));
-    io.lt_pop.set(tokFill);
-    m.when(tokMove, () => {
-      tokValid.set(true);
-      tokData.set(nextData);
-    }).elsewhen(tokDone, () => tokValid.set(false));
-    m.when(tokFill, () => {
-      nextValid.set(true);
-      nextData.set(io.lt_data);
-    }).elsewhen(tokMove, () => nextValid.set(false));
+    held.out.ready.set(go.and(lastGroup));
     io.row_done.set(real.and(lastCol));
     const vecEnd = m.named('vec_end', go.and(lastGroup).and(eov).and(io.weight));
     io.vec_done.set(vecEnd);

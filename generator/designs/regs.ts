@@ -207,8 +207,8 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
       [REG.MACS_SKIPPED, counter('macs_skipped', skipped)],
       [REG.ROWS_FETCHED, counter('rows_fetched', late('fetched_q', io.fetched).asUInt())],
       [REG.STALL_CYCLES, counter('stall_cycles', late('stall_q', busy.and(io.mac_count.eq(0))).asUInt())],
-      [REG.NONZEROS, counter('nonzeros', on(io.cnt_valid, io.cnt_nonzero))],
-      [REG.ZEROS, counter('zeros', on(io.cnt_valid, io.cnt_zero))],
+      [REG.NONZEROS, counter('nonzeros', late('nonzeros_q', on(io.cnt_valid, io.cnt_nonzero)))],
+      [REG.ZEROS, counter('zeros', late('zeros_q', on(io.cnt_valid, io.cnt_zero)))],
     ];
 
     // ---- read channel ----

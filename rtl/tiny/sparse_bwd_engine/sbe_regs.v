@@ -161,8 +161,12 @@ module sbe_regs (
   reg stall_q;
   (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] stall_cycles;
+  (* src = "generator/designs/regs.ts:200.53" *)
+  reg [2:0] nonzeros_q;
   (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] nonzeros;
+  (* src = "generator/designs/regs.ts:200.53" *)
+  reg [2:0] zeros_q;
   (* src = "generator/designs/regs.ts:191.19" *)
   reg [31:0] zeros;
   (* src = "generator/designs/regs.ts:215.22" *)
@@ -680,6 +684,14 @@ module sbe_regs (
       end
     end
   end
+  (* src = "generator/designs/regs.ts:200.53" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      nonzeros_q <= 3'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:200.53" *) nonzeros_q <= (cnt_valid ? cnt_nonzero : 3'd0);
+    end
+  end
   (* src = "generator/designs/regs.ts:191.19" *)
   always @(posedge clk) begin
     if (rst) begin
@@ -688,8 +700,16 @@ module sbe_regs (
       (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
         (* src = "generator/designs/regs.ts:192.37" *) nonzeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:192.63" *) nonzeros <= (nonzeros + {29'd0, (cnt_valid ? cnt_nonzero : 3'd0)});
+        (* src = "generator/designs/regs.ts:192.63" *) nonzeros <= (nonzeros + {29'd0, nonzeros_q});
       end
+    end
+  end
+  (* src = "generator/designs/regs.ts:200.53" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      zeros_q <= 3'd0;
+    end else begin
+      (* src = "generator/designs/regs.ts:200.53" *) zeros_q <= (cnt_valid ? cnt_zero : 3'd0);
     end
   end
   (* src = "generator/designs/regs.ts:191.19" *)
@@ -700,7 +720,7 @@ module sbe_regs (
       (* src = "generator/designs/regs.ts:192.9" *) if (clear_counters) begin
         (* src = "generator/designs/regs.ts:192.37" *) zeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:192.63" *) zeros <= (zeros + {29'd0, (cnt_valid ? cnt_zero : 3'd0)});
+        (* src = "generator/designs/regs.ts:192.63" *) zeros <= (zeros + {29'd0, zeros_q});
       end
     end
   end
