@@ -83,12 +83,13 @@ export function lanes(p: EngineParams, prefix: string) {
     // Functions of COLS and MODE only, which cannot change during a job, so they are registered:
     // computed on the fly they began the critical path (MODE/COLS → group compares → go).
     const groupsNow = io.cols.add(N - 1).shr(log2Up(N)).resize(gCntBits);
+    // Each is registered from the one before it, which a job's start leaves time for: a register
+    // write is applied at least three cycles before the START that follows it.
     const G = m.regNext('groups', groupsNow);
-    const spanLastNow = mux(io.weight.not().and(groupsNow.lt(4)), lit(3, UInt(gCntBits)), groupsNow.subWrap(1));
-    const spanLast = m.regNext('span_last', spanLastNow);
+    const spanLast = m.regNext('span_last', mux(io.weight.not().and(G.lt(4)), lit(3, UInt(gCntBits)), G.subWrap(1)));
     // c + 1 = G − 1 and c + 1 = spanLast, compared on c itself (G − 2 wraps past every c when G = 1).
-    const lastColPrev = m.regNext('groups_last_prev', groupsNow.subWrap(2));
-    const spanLastPrev = m.regNext('span_last_prev', spanLastNow.subWrap(1));
+    const lastColPrev = m.regNext('groups_last_prev', G.subWrap(2));
+    const spanLastPrev = m.regNext('span_last_prev', spanLast.subWrap(1));
     // The tokens being walked wait in a two-entry queue of their own: the fetcher's queue (block
     // RAM) is popped only into a free entry, so its pop and read address do not hang on the
     // advance, and finishing a row only moves this queue's read pointer and count.

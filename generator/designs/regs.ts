@@ -8,9 +8,10 @@
  * changes nothing. So the job registers the blocks read are the job's working
  * copy from START to DONE without a second bank of flip-flops, and no host,
  * however it misbehaves, can move them under a running job. Writes are taken
- * one at a time, so the last job register write is taken at least two cycles
- * before a START: copies registered from them (−θ, row beats, group counts)
- * are current when the job begins.
+ * one at a time and applied the cycle after their handshake, so the last job
+ * register write is applied at least three cycles before a START: copies
+ * registered from them (−θ, row beats, group counts, and values registered
+ * from those) are current when the job begins.
  */
 import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';

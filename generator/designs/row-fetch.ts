@@ -5,7 +5,7 @@
  * hazard on G: a row still being written back (read issued, last B not seen)
  * is never read again until its write completes.
  */
-import { Expr, lit, mux } from '../core/expr.ts';
+import { Expr, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, Bundle, UInt, Vec, bitWidth, log2Up } from '../core/types.ts';
 import { bramQueue } from '../lib/queues.ts';
@@ -66,9 +66,16 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const camLive = m.reg('cam_live', Vec(p.inflightRows, Bool()), { reset: false });
     const camHead = m.reg('cam_head', UInt(camBits), { reset: 0 });
     const camTail = m.reg('cam_tail', UInt(camBits), { reset: 0 });
-    const hits: Expr[] = camRow.map((r, i) => camLive[i]!.and(r.eq(io.tok_j)));
+    // A take's allocation lands a cycle later (the take's fan-out into the CAM's enables was a
+    // long path), so the hazard check also looks at the allocation still pending. Rows are
+    // allocated at the tail and retired at the head, in order, so the live entries are one run
+    // of the ring and the CAM is full when the slot the next allocation takes is still live.
+    const allocPending = m.reg('cam_alloc_q', Bool(), { reset: false });
+    const allocRow = m.reg('cam_alloc_row', UInt(p.jBits));
+    const hits: Expr[] = [...camRow.map((r, i) => camLive[i]!.and(r.eq(io.tok_j))), allocPending.and(allocRow.eq(io.tok_j))];
     const hit = m.named('raw_hazard', hits.reduce((a, b) => a.or(b)).and(io.weight));
-    const camFull = m.named('cam_full', camLive.map((l): Expr => l).reduce((a, b) => a.and(b)));
+    const nextSlot = m.named('cam_next_slot', camTail.addWrap(allocPending.asUInt().resize(camBits)));
+    const camFull = m.named('cam_full', select(nextSlot, camLive.map((l): Expr => l)));
 
     const tqRoom = m.named('token_room', tq.in.ready);
     // base + j·stride by shift-and-add, two bits per cycle: a full multiplier costs hundreds
@@ -145,14 +152,15 @@ export function rowFetch(p: EngineParams, prefix: string) {
     m.when(takeRow.and(io.row_done.not()), () => outstanding.set(outstanding.addWrap(1)))
       .elsewhen(io.row_done.and(takeRow.not()), () => outstanding.set(outstanding.subWrap(1)));
 
-    const alloc = m.named('cam_alloc', takeRow.and(io.weight));
-    m.when(alloc, () => {
-      camRow.forEach((r, i) => m.when(camTail.eq(lit(i, UInt(camBits))), () => r.set(io.tok_j)));
+    allocPending.set(takeRow.and(io.weight));
+    m.when(takeRow, () => allocRow.set(io.tok_j));
+    m.when(allocPending, () => {
+      camRow.forEach((r, i) => m.when(camTail.eq(lit(i, UInt(camBits))), () => r.set(allocRow)));
       camTail.set(camTail.addWrap(1));
     });
     camLive.forEach((l, i) => {
       const idx = lit(i, UInt(camBits));
-      m.when(alloc.and(camTail.eq(idx)), () => l.set(true))
+      m.when(allocPending.and(camTail.eq(idx)), () => l.set(true))
         .elsewhen(io.row_retired.and(camHead.eq(idx)), () => l.set(false));
     });
     m.when(io.row_retired, () => camHead.set(camHead.addWrap(1)));

@@ -104,56 +104,60 @@ module sbe_row_fetch (
   reg [1:0] cam_head;
   (* src = "generator/designs/row-fetch.ts:68.23" *)
   reg [1:0] cam_tail;
-  (* src = "generator/designs/row-fetch.ts:70.19" *)
+  (* src = "generator/designs/row-fetch.ts:73.28" *)
+  reg cam_alloc_q;
+  (* src = "generator/designs/row-fetch.ts:74.24" *)
+  reg [5:0] cam_alloc_row;
+  (* src = "generator/designs/row-fetch.ts:76.19" *)
   wire raw_hazard;
-  (* src = "generator/designs/row-fetch.ts:71.23" *)
-  wire cam_full;
-  (* src = "generator/designs/row-fetch.ts:73.22" *)
-  wire token_room;
+  (* src = "generator/designs/row-fetch.ts:77.24" *)
+  wire [1:0] cam_next_slot;
   (* src = "generator/designs/row-fetch.ts:78.23" *)
+  wire cam_full;
+  (* src = "generator/designs/row-fetch.ts:80.22" *)
+  wire token_room;
+  (* src = "generator/designs/row-fetch.ts:85.23" *)
   reg addr_busy;
-  (* src = "generator/designs/row-fetch.ts:79.23" *)
+  (* src = "generator/designs/row-fetch.ts:86.23" *)
   reg addr_done;
-  (* src = "generator/designs/row-fetch.ts:80.19" *)
+  (* src = "generator/designs/row-fetch.ts:87.19" *)
   reg [31:0] addr_acc;
-  (* src = "generator/designs/row-fetch.ts:81.21" *)
+  (* src = "generator/designs/row-fetch.ts:88.21" *)
   reg [31:0] addr_mcand;
-  (* src = "generator/designs/row-fetch.ts:82.22" *)
+  (* src = "generator/designs/row-fetch.ts:89.22" *)
   reg [5:0] addr_mplier;
-  (* src = "generator/designs/row-fetch.ts:83.21" *)
+  (* src = "generator/designs/row-fetch.ts:90.21" *)
   reg [5:0] last_row;
-  (* src = "generator/designs/row-fetch.ts:84.24" *)
+  (* src = "generator/designs/row-fetch.ts:91.24" *)
   reg [31:0] last_addr;
-  (* src = "generator/designs/row-fetch.ts:85.24" *)
+  (* src = "generator/designs/row-fetch.ts:92.24" *)
   reg have_last;
-  (* src = "generator/designs/row-fetch.ts:86.21" *)
+  (* src = "generator/designs/row-fetch.ts:93.21" *)
   wire addr_issue;
-  (* src = "generator/designs/row-fetch.ts:92.23" *)
+  (* src = "generator/designs/row-fetch.ts:99.23" *)
   reg raw_hazard_q;
-  (* src = "generator/designs/row-fetch.ts:93.23" *)
+  (* src = "generator/designs/row-fetch.ts:100.23" *)
   reg tok_settled;
-  (* src = "generator/designs/row-fetch.ts:94.22" *)
+  (* src = "generator/designs/row-fetch.ts:101.22" *)
   wire can_row;
-  (* src = "generator/designs/row-fetch.ts:96.23" *)
+  (* src = "generator/designs/row-fetch.ts:103.23" *)
   wire take_row;
-  (* src = "generator/designs/row-fetch.ts:97.27" *)
+  (* src = "generator/designs/row-fetch.ts:104.27" *)
   wire take_rowless;
-  (* src = "generator/designs/row-fetch.ts:99.24" *)
+  (* src = "generator/designs/row-fetch.ts:106.24" *)
   wire tok_accept;
-  (* src = "generator/designs/row-fetch.ts:102.20" *)
+  (* src = "generator/designs/row-fetch.ts:109.20" *)
   wire [31:0] addr_step;
-  (* src = "generator/designs/row-fetch.ts:103.20" *)
+  (* src = "generator/designs/row-fetch.ts:110.20" *)
   wire [5:0] addr_rest;
-  (* src = "generator/designs/row-fetch.ts:105.24" *)
+  (* src = "generator/designs/row-fetch.ts:112.24" *)
   wire [31:0] prev_addr;
-  (* src = "generator/designs/row-fetch.ts:106.22" *)
+  (* src = "generator/designs/row-fetch.ts:113.22" *)
   wire onward;
-  (* src = "generator/designs/row-fetch.ts:138.21" *)
+  (* src = "generator/designs/row-fetch.ts:145.21" *)
   wire ar_offer;
-  (* src = "generator/designs/row-fetch.ts:139.22" *)
+  (* src = "generator/designs/row-fetch.ts:146.22" *)
   wire ar_fire_1;
-  (* src = "generator/designs/row-fetch.ts:148.21" *)
-  wire cam_alloc;
   (* src = "generator/designs/row-fetch.ts:60.16" *)
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [17:0] lane_tokens_ram [0:3];
@@ -174,49 +178,49 @@ module sbe_row_fetch (
   wire [8:0] _GEN_4;
   assign _GEN_4 = {5'd0, _GEN_1};
 
-  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:99.18
-  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:141.17
-  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:142.16
-  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:143.15
-  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:132.17
-  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:133.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:160.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:161.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:162.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:163.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:164.16
-  assign lane_tokens_in_valid = (take_row | take_rowless);  // generator/designs/row-fetch.ts:128.17
+  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:106.18
+  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:148.17
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:149.16
+  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:150.15
+  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:139.17
+  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:140.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:168.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:169.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:170.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:171.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:172.16
+  assign lane_tokens_in_valid = (take_row | take_rowless);  // generator/designs/row-fetch.ts:135.17
   assign lane_tokens_in_ready = (~lane_tokens_full);  // generator/designs/row-fetch.ts:60.16
-  assign lane_tokens_in_data = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:129.11
+  assign lane_tokens_in_data = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:136.11
   assign lane_tokens_count = (lane_tokens_wptr - lane_tokens_rptr);  // generator/designs/row-fetch.ts:60.16
   assign lane_tokens_full = ((lane_tokens_wptr[2] != lane_tokens_rptr[2]) & (lane_tokens_wptr[1:0] == lane_tokens_rptr[1:0]));  // generator/designs/row-fetch.ts:60.16
   assign lane_tokens_push = (lane_tokens_in_valid & lane_tokens_in_ready);  // generator/designs/row-fetch.ts:60.16
-  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:130.18
+  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:137.18
   assign lane_tokens_pop = (_GEN_0 & lane_tokens_pop_ready);  // generator/designs/row-fetch.ts:60.16
   assign lane_tokens_rnext = (lane_tokens_rptr + 3'd1);  // generator/designs/row-fetch.ts:60.16
   assign lane_tokens_raddr = (lane_tokens_pop ? lane_tokens_rnext[1:0] : lane_tokens_rptr[1:0]);  // generator/designs/row-fetch.ts:60.16
   assign lane_tokens_data = lane_tokens_head;  // generator/designs/row-fetch.ts:60.16
   assign lane_tokens_valid = _GEN_0;  // generator/designs/row-fetch.ts:60.16
-  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:135.17
-  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:136.21
-  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:137.22
-  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:140.16
+  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:142.17
+  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:143.21
+  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:144.22
+  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:147.16
   assign ar_last_of_row = (ar_burst == {5'd0, ar_left});  // generator/designs/hw.ts:88.23
-  assign raw_hazard = (((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) & weight);  // generator/designs/row-fetch.ts:70.19
-  assign cam_full = (((cam_live_0 & cam_live_1) & cam_live_2) & cam_live_3);  // generator/designs/row-fetch.ts:71.23
-  assign token_room = lane_tokens_in_ready;  // generator/designs/row-fetch.ts:73.22
-  assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:86.21
-  assign can_row = (((((~addr_busy) | addr_issue) & (outstanding < 2'd2)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:94.22
-  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:96.23
-  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:97.27
-  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:99.24
-  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:102.20
-  assign addr_rest = {2'd0, addr_mplier[5:2]};  // generator/designs/row-fetch.ts:103.20
-  assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:105.24
-  assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:106.22
-  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:138.21
-  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:139.22
-  assign cam_alloc = (take_row & weight);  // generator/designs/row-fetch.ts:148.21
+  assign raw_hazard = ((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_alloc_q & (cam_alloc_row == tok_j))) & weight);  // generator/designs/row-fetch.ts:76.19
+  assign cam_next_slot = (cam_tail + {1'b0, cam_alloc_q});  // generator/designs/row-fetch.ts:77.24
+  assign cam_full = (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_3 : cam_live_2) : (cam_next_slot[0] ? cam_live_1 : cam_live_0));  // generator/designs/row-fetch.ts:78.23
+  assign token_room = lane_tokens_in_ready;  // generator/designs/row-fetch.ts:80.22
+  assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:93.21
+  assign can_row = (((((~addr_busy) | addr_issue) & (outstanding < 2'd2)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:101.22
+  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:103.23
+  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:104.27
+  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:106.24
+  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:109.20
+  assign addr_rest = {2'd0, addr_mplier[5:2]};  // generator/designs/row-fetch.ts:110.20
+  assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:112.24
+  assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:113.22
+  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:145.21
+  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:146.22
 
   (* src = "generator/designs/row-fetch.ts:60.16" *)
   always @(posedge clk) begin
@@ -289,42 +293,42 @@ module sbe_row_fetch (
     if (rst) begin
       outstanding <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:145.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:145.62" *) outstanding <= (outstanding + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:152.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:152.62" *) outstanding <= (outstanding + 2'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:146.67" *) outstanding <= (outstanding - 2'd1);
+        (* src = "generator/designs/row-fetch.ts:153.67" *) outstanding <= (outstanding - 2'd1);
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:65.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:150.34" *) if ((cam_tail == 2'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:150.82" *) cam_row_0 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:157.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:158.34" *) if ((cam_tail == 2'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:158.82" *) cam_row_0 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:65.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:150.34" *) if ((cam_tail == 2'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:150.82" *) cam_row_1 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:157.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:158.34" *) if ((cam_tail == 2'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:158.82" *) cam_row_1 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:65.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:150.34" *) if ((cam_tail == 2'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:150.82" *) cam_row_2 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:157.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:158.34" *) if ((cam_tail == 2'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:158.82" *) cam_row_2 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:65.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
-      (* src = "generator/designs/row-fetch.ts:150.34" *) if ((cam_tail == 2'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:150.82" *) cam_row_3 <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:157.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:158.34" *) if ((cam_tail == 2'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:158.82" *) cam_row_3 <= cam_alloc_row;
       end
     end
   end
@@ -333,10 +337,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:155.9" *) if ((cam_alloc & (cam_tail == 2'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:155.50" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:163.9" *) if ((cam_alloc_q & (cam_tail == 2'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:163.57" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:156.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:164.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
@@ -345,10 +349,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:155.9" *) if ((cam_alloc & (cam_tail == 2'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:155.50" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:163.9" *) if ((cam_alloc_q & (cam_tail == 2'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:163.57" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:156.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:164.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
@@ -357,10 +361,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:155.9" *) if ((cam_alloc & (cam_tail == 2'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:155.50" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:163.9" *) if ((cam_alloc_q & (cam_tail == 2'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:163.57" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:156.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:164.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
@@ -369,10 +373,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:155.9" *) if ((cam_alloc & (cam_tail == 2'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:155.50" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:163.9" *) if ((cam_alloc_q & (cam_tail == 2'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:163.57" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:156.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:164.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
@@ -381,8 +385,8 @@ module sbe_row_fetch (
     if (rst) begin
       cam_head <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:158.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:158.42" *) cam_head <= (cam_head + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:166.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:166.42" *) cam_head <= (cam_head + 2'd1);
       end
     end
   end
@@ -391,103 +395,117 @@ module sbe_row_fetch (
     if (rst) begin
       cam_tail <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:149.7" *) if (cam_alloc) begin
-        (* src = "generator/designs/row-fetch.ts:151.15" *) cam_tail <= (cam_tail + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:157.7" *) if (cam_alloc_q) begin
+        (* src = "generator/designs/row-fetch.ts:159.15" *) cam_tail <= (cam_tail + 2'd1);
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:78.23" *)
+  (* src = "generator/designs/row-fetch.ts:73.28" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      cam_alloc_q <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:155.18" *) cam_alloc_q <= (take_row & weight);
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:74.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:156.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:156.36" *) cam_alloc_row <= tok_j;
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:85.23" *)
   always @(posedge clk) begin
     if (rst) begin
       addr_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:108.15" *) addr_busy <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:114.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:115.15" *) addr_busy <= 1'b1;
       end else if ((addr_busy & (~addr_done))) begin
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:120.15" *) addr_busy <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:127.15" *) addr_busy <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:79.23" *)
+  (* src = "generator/designs/row-fetch.ts:86.23" *)
   always @(posedge clk) begin
     if (rst) begin
       addr_done <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:109.15" *) addr_done <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:114.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:116.15" *) addr_done <= 1'b0;
       end else if ((addr_busy & (~addr_done))) begin
-        (* src = "generator/designs/row-fetch.ts:118.9" *) if ((addr_rest == 6'd0)) begin
-          (* src = "generator/designs/row-fetch.ts:118.40" *) addr_done <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:125.9" *) if ((addr_rest == 6'd0)) begin
+          (* src = "generator/designs/row-fetch.ts:125.40" *) addr_done <= 1'b1;
         end
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:121.15" *) addr_done <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:128.15" *) addr_done <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:80.19" *)
+  (* src = "generator/designs/row-fetch.ts:87.19" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:110.11" *) addr_acc <= (onward ? prev_addr : base);
+    (* src = "generator/designs/row-fetch.ts:114.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:117.11" *) addr_acc <= (onward ? prev_addr : base);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:115.11" *) addr_acc <= (addr_acc + addr_step);
+      (* src = "generator/designs/row-fetch.ts:122.11" *) addr_acc <= (addr_acc + addr_step);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:81.21" *)
+  (* src = "generator/designs/row-fetch.ts:88.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:111.13" *) addr_mcand <= stride;
+    (* src = "generator/designs/row-fetch.ts:114.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:118.13" *) addr_mcand <= stride;
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:116.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
+      (* src = "generator/designs/row-fetch.ts:123.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
     end
   end
-  (* src = "generator/designs/row-fetch.ts:82.22" *)
+  (* src = "generator/designs/row-fetch.ts:89.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:112.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
+    (* src = "generator/designs/row-fetch.ts:114.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:119.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:117.14" *) addr_mplier <= addr_rest;
+      (* src = "generator/designs/row-fetch.ts:124.14" *) addr_mplier <= addr_rest;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:83.21" *)
+  (* src = "generator/designs/row-fetch.ts:90.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:107.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:113.13" *) last_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:114.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:120.13" *) last_row <= tok_j;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:84.24" *)
+  (* src = "generator/designs/row-fetch.ts:91.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:123.7" *) if (restart) begin
+    (* src = "generator/designs/row-fetch.ts:130.7" *) if (restart) begin
     end else if (addr_issue) begin
-      (* src = "generator/designs/row-fetch.ts:125.16" *) last_addr <= addr_acc;
+      (* src = "generator/designs/row-fetch.ts:132.16" *) last_addr <= addr_acc;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:85.24" *)
+  (* src = "generator/designs/row-fetch.ts:92.24" *)
   always @(posedge clk) begin
     if (rst) begin
       have_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:123.7" *) if (restart) begin
-        (* src = "generator/designs/row-fetch.ts:123.39" *) have_last <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:130.7" *) if (restart) begin
+        (* src = "generator/designs/row-fetch.ts:130.39" *) have_last <= 1'b0;
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:124.16" *) have_last <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:131.16" *) have_last <= 1'b1;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:92.23" *)
+  (* src = "generator/designs/row-fetch.ts:99.23" *)
   always @(posedge clk) begin
     if (rst) begin
       raw_hazard_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:92.23" *) raw_hazard_q <= (raw_hazard | cam_full);
+      (* src = "generator/designs/row-fetch.ts:99.23" *) raw_hazard_q <= (raw_hazard | cam_full);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:93.23" *)
+  (* src = "generator/designs/row-fetch.ts:100.23" *)
   always @(posedge clk) begin
     if (rst) begin
       tok_settled <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:98.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
+      (* src = "generator/designs/row-fetch.ts:105.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
     end
   end
   (* src = "generator/designs/row-fetch.ts:60.16" *)
