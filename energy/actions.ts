@@ -71,7 +71,9 @@ function visits(cfg: EngineConfig, v: number): boolean {
  * - a_ram (weight mode): every word the loader assembles from a vector's ⌈cols/P⌉ beats,
  *   up to the memory's ⌈kMax/N⌉ words a bank (P ≥ N: P/N words a beat; P < N: one word
  *   per N/P beats, the vector's last beat closing a partial word);
- * - bursts_ram (G writer): one entry per AXI4 write burst.
+ * - bursts_ram (G writer): one entry per AXI4 write burst;
+ * - lane_tokens_ram (row fetcher): one token per visited row, plus an eov-only token
+ *   for a vector whose last beat has no row to visit, in both modes.
  * Reads: every memory's read port runs each busy cycle (the FIFOs read their head
  * continuously; y and a are read whenever the lane pipeline advances, which is every
  * cycle unless a result beat waits for m_axis_res).
@@ -86,7 +88,7 @@ export function onChipActivity(
 ): EngineActivity['onChip'] {
   const { R, gt } = grads;
   const beatsPerVector = Math.ceil(R / cfg.P);
-  let queueWrites = 0, yWrites = 0, aWrites = 0;
+  let queueWrites = 0, yWrites = 0, aWrites = 0, tokenWrites = 0;
   for (const job of plan) {
     const groups = Math.ceil(job.cols / cfg.N);
     const actBeats = Math.ceil(job.cols / cfg.P);
@@ -100,11 +102,12 @@ export function onChipActivity(
         if (any || last) queueWrites++;
         if (last) lastBeatVisits = any;
       }
+      tokenWrites += rows + (lastBeatVisits ? 0 : 1);
       if (mode === 'data') yWrites += groups * (rows - (lastBeatVisits ? 1 : 0));
       else aWrites += aWords;
     }
   }
-  const writes: Record<string, number> = { beats_ram: queueWrites, y_ram: yWrites, a_ram: aWrites, bursts_ram: writeBursts };
+  const writes: Record<string, number> = { beats_ram: queueWrites, y_ram: yWrites, a_ram: aWrites, bursts_ram: writeBursts, lane_tokens_ram: tokenWrites };
   const out: EngineActivity['onChip'] = {};
   for (const mem of engineMemories(cfg)) {
     const w = writes[mem.name];

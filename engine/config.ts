@@ -25,8 +25,12 @@ export const engineConfigSchema = z
     accBits: bits(64),
     rMax: z.number().int().min(1).max(1 << 20),
     kMax: z.number().int().min(1).max(1 << 16),
-    /** Entries of the compacted (index, value) queue; a power of two so the FIFO pointers wrap for free. */
-    queueDepth: z.number().int().min(2).max(4096).refine(isPow2, 'queueDepth must be a power of two'),
+    /**
+     * Entries of the compacted (index, value) queue; a power of two so the FIFO pointers wrap for free,
+     * and at least 4: three entries are reserved for the beats in the threshold unit's two stages and
+     * the one it takes in.
+     */
+    queueDepth: z.number().int().min(4, 'queueDepth must be at least 4 (three entries are reserved for the beats in flight in the threshold unit)').max(4096).refine(isPow2, 'queueDepth must be a power of two'),
     /** Row reads in flight on the AXI4 master (prefetch depth that hides memory latency). */
     maxOutstanding: z.number().int().min(1).max(64),
     axiDataBits: z.number().int().min(64).max(1024).refine(isPow2, 'axiDataBits must be a power of two between 64 and 1024'),

@@ -143,6 +143,8 @@ export function engineTop(cfg: EngineConfig) {
     thr.rows.set(regs.rows);
     q.in_valid.set(thr.out_valid);
     thr.out_ready.set(q.in_ready);
+    thr.out_room.set(q.in_room);
+    m.assert(thr.out_valid.not().or(q.in_ready), 'the index queue has room for every beat the threshold unit offers (reserved through out_room)');
     q.in_vals.set(thr.out_vals);
     q.in_visit.set(thr.out_visit);
     q.in_beat.set(thr.out_beat);
@@ -176,7 +178,9 @@ export function engineTop(cfg: EngineConfig) {
     // A cycle late: it comes from the lanes' advance, and the fetcher's outstanding count behind
     // it was a long path. Counting a consumed row late only keeps a prefetch slot one cycle longer.
     fetch.row_done.set(m.regNext('row_done_q', ln.row_done, { reset: false }));
-    fetch.row_retired.set(wr.row_retired);
+    // A cycle late: it comes from the B handshake, and the CAM's retirement behind it was a long
+    // path. A row kept in flight a cycle longer only delays a read of that same row.
+    fetch.row_retired.set(m.regNext('row_retired_q', wr.row_retired, { reset: false }));
     fetch.ar_ready.set(mem.ar.ready);
     mem.ar.fields.addr!.set(fetch.ar_addr);
     mem.ar.fields.len!.set(fetch.ar_len);

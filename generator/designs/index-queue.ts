@@ -20,6 +20,11 @@ export function indexQueue(p: EngineParams, prefix: string) {
       in_visit: m.input('in_visit', UInt(p.P)),
       in_beat: m.input('in_beat', UInt(p.beatBits)),
       in_last: m.input('in_last', Bool()),
+      /**
+       * Registered: the queue had room for four more beats a cycle ago, so it has room for the
+       * three the threshold unit may still push (its two stages and the beat it takes in now).
+       */
+      in_room: m.output('in_room', Bool()),
       tok_valid: m.output('tok_valid', Bool()),
       tok_ready: m.input('tok_ready', Bool()),
       tok_j: m.output('tok_j', UInt(p.jBits)),
@@ -35,6 +40,7 @@ export function indexQueue(p: EngineParams, prefix: string) {
     q.in.setPayload({ vals: io.in_vals, visit: io.in_visit, beat: io.in_beat });
     q.in.last!.set(io.in_last);
     io.in_ready.set(q.in.ready);
+    io.in_room.set(m.regNext('beats_room', q.count.le(q.depth - 4), { reset: true }));
 
     const held = m.reg('head_valid', Bool(), { reset: false });
     const vals = m.reg('head_vals', UInt(p.P * p.gBits));

@@ -26,6 +26,8 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
       rows: m.input('rows', UInt(p.rCntBits)),
       out_valid: m.output('out_valid', Bool()),
       out_ready: m.input('out_ready', Bool()),
+      /** Registered: the queue has room for every beat this unit holds and the one it would take now. */
+      out_room: m.input('out_room', Bool()),
       out_vals: m.output('out_vals', UInt(p.P * p.gBits)),
       out_visit: m.output('out_visit', UInt(p.P)),
       out_beat: m.output('out_beat', UInt(p.beatBits)),
@@ -54,7 +56,13 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     const aKeep = m.reg('in_keep', UInt(p.P));
     const aLast = m.reg('in_last', Bool());
     const take = m.named('take', aValid.and(io.restart.not()).and(held.not().or(leaving)));
-    const canTake = m.named('can_take', io.accept.and(io.restart.not()).and(aValid.not().or(take)));
+    // A beat is taken in only while the queue has room reserved for it and for the beats both
+    // stages hold, so neither stage ever waits and the port's ready is one registered flag away:
+    // taken through the stages' handshakes, the queue's full flag → stage B → stage A → tready →
+    // the vector count was the critical path.
+    const canTake = m.named('can_take', io.accept.and(io.restart.not()).and(io.out_room));
+    m.assume(io.out_valid.not().or(io.out_ready), 'the queue behind takes every beat offered: it reserves room (out_room) for all this unit holds');
+    m.assert(aValid.not().or(take).or(io.restart), 'stage A never holds a beat stage B refuses (the queue has room reserved)');
     const takeA = m.named('take_in', canTake.and(io.grad_valid));
     io.grad_ready.set(canTake);
 

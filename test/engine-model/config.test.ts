@@ -61,7 +61,8 @@ describe('engine-model: configuration and cycle model', () => {
     const jobs = planJobs(cfg, 512, 193, 3);
     const e = idealCycles(cfg, 'data', 512, jobs, nnz, 20);
     assert.equal(e.ideal, 4900 + 128 + 147 + fixedLatency('data', 20));
-    assert.equal(fixedLatency('weight', 20) - fixedLatency('data', 20), 19);
+    // Weight mode: the hazard check (1) and the last row's write round trip (L + 1) in place of the result drain (2).
+    assert.equal(fixedLatency('weight', 20) - fixedLatency('data', 20), 20);
     const tiled = idealCycles(cfg, 'data', 512, planJobs(cfg, 512, 300, 1), [10], 20);
     assert.deepEqual(tiled.perJob, [10 * 64 + fixedLatency('data', 20), Math.max(10 * 11, 128) + fixedLatency('data', 20)]);
     assert.equal(efficiency(90, 100), 0.9);

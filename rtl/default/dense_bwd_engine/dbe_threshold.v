@@ -15,217 +15,218 @@ module dbe_threshold (
   (* src = "generator/designs/threshold.ts:26.15" *) input wire [10:0] rows,
   (* src = "generator/designs/threshold.ts:27.20" *) output wire out_valid,
   (* src = "generator/designs/threshold.ts:28.20" *) input wire out_ready,
-  (* src = "generator/designs/threshold.ts:29.19" *) output wire [63:0] out_vals,
-  (* src = "generator/designs/threshold.ts:30.20" *) output wire [3:0] out_visit,
-  (* src = "generator/designs/threshold.ts:31.19" *) output wire [7:0] out_beat,
-  (* src = "generator/designs/threshold.ts:32.19" *) output wire out_last,
-  (* src = "generator/designs/threshold.ts:34.20" *) output wire cnt_valid,
-  (* src = "generator/designs/threshold.ts:35.22" *) output wire [2:0] cnt_nonzero,
-  (* src = "generator/designs/threshold.ts:36.19" *) output wire [2:0] cnt_zero
+  (* src = "generator/designs/threshold.ts:30.19" *) input wire out_room,
+  (* src = "generator/designs/threshold.ts:31.19" *) output wire [63:0] out_vals,
+  (* src = "generator/designs/threshold.ts:32.20" *) output wire [3:0] out_visit,
+  (* src = "generator/designs/threshold.ts:33.19" *) output wire [7:0] out_beat,
+  (* src = "generator/designs/threshold.ts:34.19" *) output wire out_last,
+  (* src = "generator/designs/threshold.ts:36.20" *) output wire cnt_valid,
+  (* src = "generator/designs/threshold.ts:37.22" *) output wire [2:0] cnt_nonzero,
+  (* src = "generator/designs/threshold.ts:38.19" *) output wire [2:0] cnt_zero
 );
-  (* src = "generator/designs/threshold.ts:38.20" *)
+  (* src = "generator/designs/threshold.ts:40.20" *)
   reg held;
-  (* src = "generator/designs/threshold.ts:39.20" *)
+  (* src = "generator/designs/threshold.ts:41.20" *)
   reg [63:0] vals;
-  (* src = "generator/designs/threshold.ts:40.21" *)
+  (* src = "generator/designs/threshold.ts:42.21" *)
   reg [3:0] visit;
-  (* src = "generator/designs/threshold.ts:41.23" *)
+  (* src = "generator/designs/threshold.ts:43.23" *)
   reg [7:0] beat_out;
-  (* src = "generator/designs/threshold.ts:42.20" *)
-  reg last;
   (* src = "generator/designs/threshold.ts:44.20" *)
+  reg last;
+  (* src = "generator/designs/threshold.ts:46.20" *)
   reg [8:0] beat;
-  (* src = "generator/designs/threshold.ts:46.26" *)
+  (* src = "generator/designs/threshold.ts:48.26" *)
   wire needs_queue;
-  (* src = "generator/designs/threshold.ts:47.23" *)
+  (* src = "generator/designs/threshold.ts:49.23" *)
   wire leaving;
-  (* src = "generator/designs/threshold.ts:52.22" *)
+  (* src = "generator/designs/threshold.ts:54.22" *)
   reg in_valid;
-  (* src = "generator/designs/threshold.ts:53.21" *)
-  reg [63:0] in_data;
-  (* src = "generator/designs/threshold.ts:54.21" *)
-  reg [3:0] in_keep;
   (* src = "generator/designs/threshold.ts:55.21" *)
+  reg [63:0] in_data;
+  (* src = "generator/designs/threshold.ts:56.21" *)
+  reg [3:0] in_keep;
+  (* src = "generator/designs/threshold.ts:57.21" *)
   reg in_last;
-  (* src = "generator/designs/threshold.ts:56.20" *)
+  (* src = "generator/designs/threshold.ts:58.20" *)
   wire take;
-  (* src = "generator/designs/threshold.ts:57.23" *)
+  (* src = "generator/designs/threshold.ts:63.23" *)
   wire can_take;
-  (* src = "generator/designs/threshold.ts:58.21" *)
+  (* src = "generator/designs/threshold.ts:66.21" *)
   wire take_in;
-  (* src = "generator/designs/threshold.ts:65.24" *)
+  (* src = "generator/designs/threshold.ts:73.24" *)
   reg [17:0] neg_theta;
-  (* src = "generator/designs/threshold.ts:70.21" *)
+  (* src = "generator/designs/threshold.ts:78.21" *)
   wire keep_0;
-  (* src = "generator/designs/threshold.ts:70.21" *)
+  (* src = "generator/designs/threshold.ts:78.21" *)
   wire keep_1;
-  (* src = "generator/designs/threshold.ts:70.21" *)
+  (* src = "generator/designs/threshold.ts:78.21" *)
   wire keep_2;
-  (* src = "generator/designs/threshold.ts:70.21" *)
+  (* src = "generator/designs/threshold.ts:78.21" *)
   wire keep_3;
-  (* src = "generator/designs/threshold.ts:87.25" *)
+  (* src = "generator/designs/threshold.ts:95.25" *)
   wire in_range_0;
-  (* src = "generator/designs/threshold.ts:88.20" *)
+  (* src = "generator/designs/threshold.ts:96.20" *)
   wire nonzero_0;
-  (* src = "generator/designs/threshold.ts:87.25" *)
+  (* src = "generator/designs/threshold.ts:95.25" *)
   wire in_range_1;
-  (* src = "generator/designs/threshold.ts:88.20" *)
+  (* src = "generator/designs/threshold.ts:96.20" *)
   wire nonzero_1;
-  (* src = "generator/designs/threshold.ts:87.25" *)
+  (* src = "generator/designs/threshold.ts:95.25" *)
   wire in_range_2;
-  (* src = "generator/designs/threshold.ts:88.20" *)
+  (* src = "generator/designs/threshold.ts:96.20" *)
   wire nonzero_2;
-  (* src = "generator/designs/threshold.ts:87.25" *)
+  (* src = "generator/designs/threshold.ts:95.25" *)
   wire in_range_3;
-  (* src = "generator/designs/threshold.ts:88.20" *)
+  (* src = "generator/designs/threshold.ts:96.20" *)
   wire nonzero_3;
-  (* src = "generator/designs/threshold.ts:113.24" *)
+  (* src = "generator/designs/threshold.ts:121.24" *)
   reg cnt_fire;
-  (* src = "generator/designs/threshold.ts:116.23" *)
+  (* src = "generator/designs/threshold.ts:124.23" *)
   reg [3:0] cnt_nz_flags;
-  (* src = "generator/designs/threshold.ts:117.22" *)
+  (* src = "generator/designs/threshold.ts:125.22" *)
   reg [3:0] cnt_z_flags;
 
-  (* src = "generator/designs/threshold.ts:68.48" *)
+  (* src = "generator/designs/threshold.ts:76.48" *)
   wire [15:0] _GEN_0;
   assign _GEN_0 = grad_data[15:0];
-  (* src = "generator/designs/threshold.ts:68.48" *)
+  (* src = "generator/designs/threshold.ts:76.48" *)
   wire [15:0] _GEN_1;
   assign _GEN_1 = grad_data[31:16];
-  (* src = "generator/designs/threshold.ts:68.48" *)
+  (* src = "generator/designs/threshold.ts:76.48" *)
   wire [15:0] _GEN_2;
   assign _GEN_2 = grad_data[47:32];
-  (* src = "generator/designs/threshold.ts:68.48" *)
+  (* src = "generator/designs/threshold.ts:76.48" *)
   wire [15:0] _GEN_3;
   assign _GEN_3 = grad_data[63:48];
 
-  assign grad_ready = can_take;  // generator/designs/threshold.ts:59.19
-  assign out_valid = (held & needs_queue);  // generator/designs/threshold.ts:108.18
-  assign out_vals = vals;  // generator/designs/threshold.ts:109.17
-  assign out_visit = visit;  // generator/designs/threshold.ts:110.18
-  assign out_beat = beat_out;  // generator/designs/threshold.ts:111.17
-  assign out_last = last;  // generator/designs/threshold.ts:112.17
-  assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:113.18
-  assign cnt_nonzero = ((({2'd0, cnt_nz_flags[0]} + {2'd0, cnt_nz_flags[1]}) + {2'd0, cnt_nz_flags[2]}) + {2'd0, cnt_nz_flags[3]});  // generator/designs/threshold.ts:121.20
-  assign cnt_zero = ((({2'd0, cnt_z_flags[0]} + {2'd0, cnt_z_flags[1]}) + {2'd0, cnt_z_flags[2]}) + {2'd0, cnt_z_flags[3]});  // generator/designs/threshold.ts:122.17
-  assign needs_queue = ((|visit) | last);  // generator/designs/threshold.ts:46.26
-  assign leaving = (held & ((~needs_queue) | out_ready));  // generator/designs/threshold.ts:47.23
-  assign take = ((in_valid & (~restart)) & ((~held) | leaving));  // generator/designs/threshold.ts:56.20
-  assign can_take = ((accept & (~restart)) & ((~in_valid) | take));  // generator/designs/threshold.ts:57.23
-  assign take_in = (can_take & grad_valid);  // generator/designs/threshold.ts:58.21
-  assign keep_0 = ((_GEN_0[15] ? ($signed({{2{grad_data[15]}}, _GEN_0}) <= $signed(neg_theta)) : (_GEN_0 >= theta)) & (_GEN_0 != 16'd0));  // generator/designs/threshold.ts:70.21
-  assign keep_1 = ((_GEN_1[15] ? ($signed({{2{grad_data[31]}}, _GEN_1}) <= $signed(neg_theta)) : (_GEN_1 >= theta)) & (_GEN_1 != 16'd0));  // generator/designs/threshold.ts:70.21
-  assign keep_2 = ((_GEN_2[15] ? ($signed({{2{grad_data[47]}}, _GEN_2}) <= $signed(neg_theta)) : (_GEN_2 >= theta)) & (_GEN_2 != 16'd0));  // generator/designs/threshold.ts:70.21
-  assign keep_3 = ((_GEN_3[15] ? ($signed({{2{grad_data[63]}}, _GEN_3}) <= $signed(neg_theta)) : (_GEN_3 >= theta)) & (_GEN_3 != 16'd0));  // generator/designs/threshold.ts:70.21
-  assign in_range_0 = ({beat, 2'd0} < rows);  // generator/designs/threshold.ts:87.25
-  assign nonzero_0 = (in_keep[0] & in_range_0);  // generator/designs/threshold.ts:88.20
-  assign in_range_1 = ({beat, 2'd1} < rows);  // generator/designs/threshold.ts:87.25
-  assign nonzero_1 = (in_keep[1] & in_range_1);  // generator/designs/threshold.ts:88.20
-  assign in_range_2 = ({beat, 2'd2} < rows);  // generator/designs/threshold.ts:87.25
-  assign nonzero_2 = (in_keep[2] & in_range_2);  // generator/designs/threshold.ts:88.20
-  assign in_range_3 = ({beat, 2'd3} < rows);  // generator/designs/threshold.ts:87.25
-  assign nonzero_3 = (in_keep[3] & in_range_3);  // generator/designs/threshold.ts:88.20
+  assign grad_ready = can_take;  // generator/designs/threshold.ts:67.19
+  assign out_valid = (held & needs_queue);  // generator/designs/threshold.ts:116.18
+  assign out_vals = vals;  // generator/designs/threshold.ts:117.17
+  assign out_visit = visit;  // generator/designs/threshold.ts:118.18
+  assign out_beat = beat_out;  // generator/designs/threshold.ts:119.17
+  assign out_last = last;  // generator/designs/threshold.ts:120.17
+  assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:121.18
+  assign cnt_nonzero = ((({2'd0, cnt_nz_flags[0]} + {2'd0, cnt_nz_flags[1]}) + {2'd0, cnt_nz_flags[2]}) + {2'd0, cnt_nz_flags[3]});  // generator/designs/threshold.ts:129.20
+  assign cnt_zero = ((({2'd0, cnt_z_flags[0]} + {2'd0, cnt_z_flags[1]}) + {2'd0, cnt_z_flags[2]}) + {2'd0, cnt_z_flags[3]});  // generator/designs/threshold.ts:130.17
+  assign needs_queue = ((|visit) | last);  // generator/designs/threshold.ts:48.26
+  assign leaving = (held & ((~needs_queue) | out_ready));  // generator/designs/threshold.ts:49.23
+  assign take = ((in_valid & (~restart)) & ((~held) | leaving));  // generator/designs/threshold.ts:58.20
+  assign can_take = ((accept & (~restart)) & out_room);  // generator/designs/threshold.ts:63.23
+  assign take_in = (can_take & grad_valid);  // generator/designs/threshold.ts:66.21
+  assign keep_0 = ((_GEN_0[15] ? ($signed({{2{grad_data[15]}}, _GEN_0}) <= $signed(neg_theta)) : (_GEN_0 >= theta)) & (_GEN_0 != 16'd0));  // generator/designs/threshold.ts:78.21
+  assign keep_1 = ((_GEN_1[15] ? ($signed({{2{grad_data[31]}}, _GEN_1}) <= $signed(neg_theta)) : (_GEN_1 >= theta)) & (_GEN_1 != 16'd0));  // generator/designs/threshold.ts:78.21
+  assign keep_2 = ((_GEN_2[15] ? ($signed({{2{grad_data[47]}}, _GEN_2}) <= $signed(neg_theta)) : (_GEN_2 >= theta)) & (_GEN_2 != 16'd0));  // generator/designs/threshold.ts:78.21
+  assign keep_3 = ((_GEN_3[15] ? ($signed({{2{grad_data[63]}}, _GEN_3}) <= $signed(neg_theta)) : (_GEN_3 >= theta)) & (_GEN_3 != 16'd0));  // generator/designs/threshold.ts:78.21
+  assign in_range_0 = ({beat, 2'd0} < rows);  // generator/designs/threshold.ts:95.25
+  assign nonzero_0 = (in_keep[0] & in_range_0);  // generator/designs/threshold.ts:96.20
+  assign in_range_1 = ({beat, 2'd1} < rows);  // generator/designs/threshold.ts:95.25
+  assign nonzero_1 = (in_keep[1] & in_range_1);  // generator/designs/threshold.ts:96.20
+  assign in_range_2 = ({beat, 2'd2} < rows);  // generator/designs/threshold.ts:95.25
+  assign nonzero_2 = (in_keep[2] & in_range_2);  // generator/designs/threshold.ts:96.20
+  assign in_range_3 = ({beat, 2'd3} < rows);  // generator/designs/threshold.ts:95.25
+  assign nonzero_3 = (in_keep[3] & in_range_3);  // generator/designs/threshold.ts:96.20
 
-  (* src = "generator/designs/threshold.ts:38.20" *)
+  (* src = "generator/designs/threshold.ts:40.20" *)
   always @(posedge clk) begin
     if (rst) begin
       held <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:99.7" *) if (take) begin
-        (* src = "generator/designs/threshold.ts:100.12" *) held <= 1'b1;
+      (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
+        (* src = "generator/designs/threshold.ts:108.12" *) held <= 1'b1;
       end else if (leaving) begin
-        (* src = "generator/designs/threshold.ts:106.37" *) held <= 1'b0;
+        (* src = "generator/designs/threshold.ts:114.37" *) held <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/threshold.ts:39.20" *)
+  (* src = "generator/designs/threshold.ts:41.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:99.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:101.12" *) vals <= {(in_keep[3] ? in_data[63:48] : 16'd0), (in_keep[2] ? in_data[47:32] : 16'd0), (in_keep[1] ? in_data[31:16] : 16'd0), (in_keep[0] ? in_data[15:0] : 16'd0)};
+    (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:109.12" *) vals <= {(in_keep[3] ? in_data[63:48] : 16'd0), (in_keep[2] ? in_data[47:32] : 16'd0), (in_keep[1] ? in_data[31:16] : 16'd0), (in_keep[0] ? in_data[15:0] : 16'd0)};
     end
   end
-  (* src = "generator/designs/threshold.ts:40.21" *)
+  (* src = "generator/designs/threshold.ts:42.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:99.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:102.13" *) visit <= {in_range_3, in_range_2, in_range_1, in_range_0};
+    (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:110.13" *) visit <= {in_range_3, in_range_2, in_range_1, in_range_0};
     end
   end
-  (* src = "generator/designs/threshold.ts:41.23" *)
+  (* src = "generator/designs/threshold.ts:43.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:99.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:104.15" *) beat_out <= beat[7:0];
-    end
-  end
-  (* src = "generator/designs/threshold.ts:42.20" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:99.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:105.12" *) last <= in_last;
+    (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:112.15" *) beat_out <= beat[7:0];
     end
   end
   (* src = "generator/designs/threshold.ts:44.20" *)
   always @(posedge clk) begin
+    (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:113.12" *) last <= in_last;
+    end
+  end
+  (* src = "generator/designs/threshold.ts:46.20" *)
+  always @(posedge clk) begin
     if (rst) begin
       beat <= 9'd0;
     end else begin
-      (* src = "generator/designs/threshold.ts:95.7" *) if (restart) begin
-        (* src = "generator/designs/threshold.ts:95.35" *) beat <= 9'd0;
+      (* src = "generator/designs/threshold.ts:103.7" *) if (restart) begin
+        (* src = "generator/designs/threshold.ts:103.35" *) beat <= 9'd0;
       end else if (take) begin
-        (* src = "generator/designs/threshold.ts:97.9" *) if (in_last) begin
-          (* src = "generator/designs/threshold.ts:97.32" *) beat <= 9'd0;
+        (* src = "generator/designs/threshold.ts:105.9" *) if (in_last) begin
+          (* src = "generator/designs/threshold.ts:105.32" *) beat <= 9'd0;
         end else if ((beat < 9'd256)) begin
-          (* src = "generator/designs/threshold.ts:97.81" *) beat <= (beat + 9'd1);
+          (* src = "generator/designs/threshold.ts:105.81" *) beat <= (beat + 9'd1);
         end
       end
     end
   end
-  (* src = "generator/designs/threshold.ts:52.22" *)
+  (* src = "generator/designs/threshold.ts:54.22" *)
   always @(posedge clk) begin
     if (rst) begin
       in_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:72.7" *) if (take_in) begin
-        (* src = "generator/designs/threshold.ts:73.14" *) in_valid <= 1'b1;
+      (* src = "generator/designs/threshold.ts:80.7" *) if (take_in) begin
+        (* src = "generator/designs/threshold.ts:81.14" *) in_valid <= 1'b1;
       end else if (take) begin
-        (* src = "generator/designs/threshold.ts:77.36" *) in_valid <= 1'b0;
+        (* src = "generator/designs/threshold.ts:85.36" *) in_valid <= 1'b0;
       end
-    end
-  end
-  (* src = "generator/designs/threshold.ts:53.21" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:72.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:74.13" *) in_data <= grad_data;
-    end
-  end
-  (* src = "generator/designs/threshold.ts:54.21" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:72.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:75.13" *) in_keep <= {keep_3, keep_2, keep_1, keep_0};
     end
   end
   (* src = "generator/designs/threshold.ts:55.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:72.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:76.13" *) in_last <= grad_last;
+    (* src = "generator/designs/threshold.ts:80.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:82.13" *) in_data <= grad_data;
     end
   end
-  (* src = "generator/designs/threshold.ts:65.24" *)
+  (* src = "generator/designs/threshold.ts:56.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:65.24" *) neg_theta <= (-{1'b0, {1'b0, theta}});
+    (* src = "generator/designs/threshold.ts:80.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:83.13" *) in_keep <= {keep_3, keep_2, keep_1, keep_0};
+    end
   end
-  (* src = "generator/designs/threshold.ts:113.24" *)
+  (* src = "generator/designs/threshold.ts:57.21" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/threshold.ts:80.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:84.13" *) in_last <= grad_last;
+    end
+  end
+  (* src = "generator/designs/threshold.ts:73.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/threshold.ts:73.24" *) neg_theta <= (-{1'b0, {1'b0, theta}});
+  end
+  (* src = "generator/designs/threshold.ts:121.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cnt_fire <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:113.24" *) cnt_fire <= take;
+      (* src = "generator/designs/threshold.ts:121.24" *) cnt_fire <= take;
     end
   end
-  (* src = "generator/designs/threshold.ts:116.23" *)
+  (* src = "generator/designs/threshold.ts:124.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:116.23" *) cnt_nz_flags <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
+    (* src = "generator/designs/threshold.ts:124.23" *) cnt_nz_flags <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
   end
-  (* src = "generator/designs/threshold.ts:117.22" *)
+  (* src = "generator/designs/threshold.ts:125.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:117.22" *) cnt_z_flags <= {(in_range_3 & (~nonzero_3)), (in_range_2 & (~nonzero_2)), (in_range_1 & (~nonzero_1)), (in_range_0 & (~nonzero_0))};
+    (* src = "generator/designs/threshold.ts:125.22" *) cnt_z_flags <= {(in_range_3 & (~nonzero_3)), (in_range_2 & (~nonzero_2)), (in_range_1 & (~nonzero_1)), (in_range_0 & (~nonzero_0))};
   end
 endmodule

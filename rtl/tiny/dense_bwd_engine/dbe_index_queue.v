@@ -11,171 +11,183 @@ module dbe_index_queue (
   (* src = "generator/designs/index-queue.ts:20.19" *) input wire [3:0] in_visit,
   (* src = "generator/designs/index-queue.ts:21.18" *) input wire [3:0] in_beat,
   (* src = "generator/designs/index-queue.ts:22.18" *) input wire in_last,
-  (* src = "generator/designs/index-queue.ts:23.20" *) output wire tok_valid,
-  (* src = "generator/designs/index-queue.ts:24.20" *) input wire tok_ready,
-  (* src = "generator/designs/index-queue.ts:25.16" *) output wire [5:0] tok_j,
-  (* src = "generator/designs/index-queue.ts:26.16" *) output wire [15:0] tok_g,
-  (* src = "generator/designs/index-queue.ts:28.18" *) output wire tok_eov,
-  (* src = "generator/designs/index-queue.ts:30.22" *) output wire tok_rowless
+  (* src = "generator/designs/index-queue.ts:27.18" *) output wire in_room,
+  (* src = "generator/designs/index-queue.ts:28.20" *) output wire tok_valid,
+  (* src = "generator/designs/index-queue.ts:29.20" *) input wire tok_ready,
+  (* src = "generator/designs/index-queue.ts:30.16" *) output wire [5:0] tok_j,
+  (* src = "generator/designs/index-queue.ts:31.16" *) output wire [15:0] tok_g,
+  (* src = "generator/designs/index-queue.ts:33.18" *) output wire tok_eov,
+  (* src = "generator/designs/index-queue.ts:35.22" *) output wire tok_rowless
 );
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_in_valid;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_in_ready;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire [71:0] beats_in_data;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_in_last;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   reg [3:0] beats_wptr;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   reg [3:0] beats_wptr_seen;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   reg [3:0] beats_rptr;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire [3:0] beats_count;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_full;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_push;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_pop_ready;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_pop;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire [3:0] beats_rnext;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire [2:0] beats_raddr;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   reg [72:0] beats_head;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire [71:0] beats_data;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_last;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire beats_valid;
-  (* src = "generator/designs/index-queue.ts:39.20" *)
+  (* src = "generator/designs/index-queue.ts:43.22" *)
+  reg beats_room;
+  (* src = "generator/designs/index-queue.ts:45.20" *)
   reg head_valid;
-  (* src = "generator/designs/index-queue.ts:40.20" *)
+  (* src = "generator/designs/index-queue.ts:46.20" *)
   reg [63:0] head_vals;
-  (* src = "generator/designs/index-queue.ts:41.21" *)
+  (* src = "generator/designs/index-queue.ts:47.21" *)
   reg [3:0] head_visit;
-  (* src = "generator/designs/index-queue.ts:42.20" *)
-  reg [3:0] head_beat;
-  (* src = "generator/designs/index-queue.ts:43.20" *)
-  reg head_last;
-  (* src = "generator/designs/index-queue.ts:46.19" *)
-  wire [1:0] pick;
   (* src = "generator/designs/index-queue.ts:48.20" *)
+  reg [3:0] head_beat;
+  (* src = "generator/designs/index-queue.ts:49.20" *)
+  reg head_last;
+  (* src = "generator/designs/index-queue.ts:52.19" *)
+  wire [1:0] pick;
+  (* src = "generator/designs/index-queue.ts:54.20" *)
   wire [3:0] rest;
-  (* src = "generator/designs/index-queue.ts:49.21" *)
+  (* src = "generator/designs/index-queue.ts:55.21" *)
   wire head_empty;
-  (* src = "generator/designs/index-queue.ts:50.20" *)
+  (* src = "generator/designs/index-queue.ts:56.20" *)
   wire emit;
-  (* src = "generator/designs/index-queue.ts:51.24" *)
+  (* src = "generator/designs/index-queue.ts:57.24" *)
   wire head_done;
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [72:0] beats_ram [0:7];
 
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   wire _GEN_0;
   assign _GEN_0 = (beats_wptr_seen != beats_rptr);
 
-  assign in_ready = beats_in_ready;  // generator/designs/index-queue.ts:37.17
-  assign tok_valid = head_valid;  // generator/designs/index-queue.ts:53.18
-  assign tok_j = {head_beat, pick};  // generator/designs/index-queue.ts:54.14
-  assign tok_g = (pick[1] ? (pick[0] ? head_vals[63:48] : head_vals[47:32]) : (pick[0] ? head_vals[31:16] : head_vals[15:0]));  // generator/designs/index-queue.ts:55.14
-  assign tok_eov = (head_last & (rest == 4'd0));  // generator/designs/index-queue.ts:56.16
-  assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:57.20
-  assign beats_in_valid = in_valid;  // generator/designs/index-queue.ts:34.16
-  assign beats_in_ready = (~beats_full);  // generator/designs/index-queue.ts:33.15
-  assign beats_in_data = {in_beat, in_visit, in_vals};  // generator/designs/index-queue.ts:35.10
-  assign beats_in_last = in_last;  // generator/designs/index-queue.ts:36.16
-  assign beats_count = (beats_wptr - beats_rptr);  // generator/designs/index-queue.ts:33.15
-  assign beats_full = ((beats_wptr[3] != beats_rptr[3]) & (beats_wptr[2:0] == beats_rptr[2:0]));  // generator/designs/index-queue.ts:33.15
-  assign beats_push = (beats_in_valid & beats_in_ready);  // generator/designs/index-queue.ts:33.15
-  assign beats_pop_ready = head_done;  // generator/designs/index-queue.ts:59.17
-  assign beats_pop = (_GEN_0 & beats_pop_ready);  // generator/designs/index-queue.ts:33.15
-  assign beats_rnext = (beats_rptr + 4'd1);  // generator/designs/index-queue.ts:33.15
-  assign beats_raddr = (beats_pop ? beats_rnext[2:0] : beats_rptr[2:0]);  // generator/designs/index-queue.ts:33.15
-  assign beats_data = beats_head[71:0];  // generator/designs/index-queue.ts:33.15
-  assign beats_last = beats_head[72];  // generator/designs/index-queue.ts:33.15
-  assign beats_valid = _GEN_0;  // generator/designs/index-queue.ts:33.15
-  assign pick = (head_visit[0] ? 2'd0 : (head_visit[1] ? 2'd1 : (head_visit[2] ? 2'd2 : 2'd3)));  // generator/designs/index-queue.ts:46.19
-  assign rest = (head_visit & (head_visit - 4'd1));  // generator/designs/index-queue.ts:48.20
-  assign head_empty = (head_visit == 4'd0);  // generator/designs/index-queue.ts:49.21
-  assign emit = (head_valid & tok_ready);  // generator/designs/index-queue.ts:50.20
-  assign head_done = ((~head_valid) | (emit & (rest == 4'd0)));  // generator/designs/index-queue.ts:51.24
+  assign in_ready = beats_in_ready;  // generator/designs/index-queue.ts:42.17
+  assign in_room = beats_room;  // generator/designs/index-queue.ts:43.16
+  assign tok_valid = head_valid;  // generator/designs/index-queue.ts:59.18
+  assign tok_j = {head_beat, pick};  // generator/designs/index-queue.ts:60.14
+  assign tok_g = (pick[1] ? (pick[0] ? head_vals[63:48] : head_vals[47:32]) : (pick[0] ? head_vals[31:16] : head_vals[15:0]));  // generator/designs/index-queue.ts:61.14
+  assign tok_eov = (head_last & (rest == 4'd0));  // generator/designs/index-queue.ts:62.16
+  assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:63.20
+  assign beats_in_valid = in_valid;  // generator/designs/index-queue.ts:39.16
+  assign beats_in_ready = (~beats_full);  // generator/designs/index-queue.ts:38.15
+  assign beats_in_data = {in_beat, in_visit, in_vals};  // generator/designs/index-queue.ts:40.10
+  assign beats_in_last = in_last;  // generator/designs/index-queue.ts:41.16
+  assign beats_count = (beats_wptr - beats_rptr);  // generator/designs/index-queue.ts:38.15
+  assign beats_full = ((beats_wptr[3] != beats_rptr[3]) & (beats_wptr[2:0] == beats_rptr[2:0]));  // generator/designs/index-queue.ts:38.15
+  assign beats_push = (beats_in_valid & beats_in_ready);  // generator/designs/index-queue.ts:38.15
+  assign beats_pop_ready = head_done;  // generator/designs/index-queue.ts:65.17
+  assign beats_pop = (_GEN_0 & beats_pop_ready);  // generator/designs/index-queue.ts:38.15
+  assign beats_rnext = (beats_rptr + 4'd1);  // generator/designs/index-queue.ts:38.15
+  assign beats_raddr = (beats_pop ? beats_rnext[2:0] : beats_rptr[2:0]);  // generator/designs/index-queue.ts:38.15
+  assign beats_data = beats_head[71:0];  // generator/designs/index-queue.ts:38.15
+  assign beats_last = beats_head[72];  // generator/designs/index-queue.ts:38.15
+  assign beats_valid = _GEN_0;  // generator/designs/index-queue.ts:38.15
+  assign pick = (head_visit[0] ? 2'd0 : (head_visit[1] ? 2'd1 : (head_visit[2] ? 2'd2 : 2'd3)));  // generator/designs/index-queue.ts:52.19
+  assign rest = (head_visit & (head_visit - 4'd1));  // generator/designs/index-queue.ts:54.20
+  assign head_empty = (head_visit == 4'd0);  // generator/designs/index-queue.ts:55.21
+  assign emit = (head_valid & tok_ready);  // generator/designs/index-queue.ts:56.20
+  assign head_done = ((~head_valid) | (emit & (rest == 4'd0)));  // generator/designs/index-queue.ts:57.24
 
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   always @(posedge clk) begin
     if (rst) begin
       beats_wptr <= 4'd0;
     end else begin
-      (* src = "generator/designs/index-queue.ts:33.15" *) if (beats_push) begin
-        (* src = "generator/designs/index-queue.ts:33.15" *) beats_wptr <= (beats_wptr + 4'd1);
+      (* src = "generator/designs/index-queue.ts:38.15" *) if (beats_push) begin
+        (* src = "generator/designs/index-queue.ts:38.15" *) beats_wptr <= (beats_wptr + 4'd1);
       end
     end
   end
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   always @(posedge clk) begin
     if (rst) begin
       beats_wptr_seen <= 4'd0;
     end else begin
-      (* src = "generator/designs/index-queue.ts:33.15" *) beats_wptr_seen <= beats_wptr;
+      (* src = "generator/designs/index-queue.ts:38.15" *) beats_wptr_seen <= beats_wptr;
     end
   end
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   always @(posedge clk) begin
     if (rst) begin
       beats_rptr <= 4'd0;
     end else begin
-      (* src = "generator/designs/index-queue.ts:33.15" *) if (beats_pop) begin
-        (* src = "generator/designs/index-queue.ts:33.15" *) beats_rptr <= beats_rnext;
+      (* src = "generator/designs/index-queue.ts:38.15" *) if (beats_pop) begin
+        (* src = "generator/designs/index-queue.ts:38.15" *) beats_rptr <= beats_rnext;
       end
     end
   end
-  (* src = "generator/designs/index-queue.ts:39.20" *)
+  (* src = "generator/designs/index-queue.ts:43.22" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      beats_room <= 1'b1;
+    end else begin
+      (* src = "generator/designs/index-queue.ts:43.22" *) beats_room <= (beats_count <= 4'd4);
+    end
+  end
+  (* src = "generator/designs/index-queue.ts:45.20" *)
   always @(posedge clk) begin
     if (rst) begin
       head_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/index-queue.ts:61.7" *) if (head_done) begin
-        (* src = "generator/designs/index-queue.ts:62.12" *) head_valid <= beats_valid;
+      (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
+        (* src = "generator/designs/index-queue.ts:68.12" *) head_valid <= beats_valid;
       end
     end
   end
-  (* src = "generator/designs/index-queue.ts:40.20" *)
+  (* src = "generator/designs/index-queue.ts:46.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:61.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:63.12" *) head_vals <= beats_data[63:0];
+    (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
+      (* src = "generator/designs/index-queue.ts:69.12" *) head_vals <= beats_data[63:0];
     end
   end
-  (* src = "generator/designs/index-queue.ts:41.21" *)
+  (* src = "generator/designs/index-queue.ts:47.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:61.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:64.13" *) head_visit <= beats_data[67:64];
+    (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
+      (* src = "generator/designs/index-queue.ts:70.13" *) head_visit <= beats_data[67:64];
     end else if (emit) begin
-      (* src = "generator/designs/index-queue.ts:67.35" *) head_visit <= rest;
+      (* src = "generator/designs/index-queue.ts:73.35" *) head_visit <= rest;
     end
   end
-  (* src = "generator/designs/index-queue.ts:42.20" *)
+  (* src = "generator/designs/index-queue.ts:48.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:61.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:65.12" *) head_beat <= beats_data[71:68];
+    (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
+      (* src = "generator/designs/index-queue.ts:71.12" *) head_beat <= beats_data[71:68];
     end
   end
-  (* src = "generator/designs/index-queue.ts:43.20" *)
+  (* src = "generator/designs/index-queue.ts:49.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:61.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:66.12" *) head_last <= beats_last;
+    (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
+      (* src = "generator/designs/index-queue.ts:72.12" *) head_last <= beats_last;
     end
   end
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:33.15" *) if (beats_push) begin
-      (* src = "generator/designs/index-queue.ts:33.15" *) beats_ram[beats_wptr[2:0]] <= {beats_in_last, beats_in_data};
+    (* src = "generator/designs/index-queue.ts:38.15" *) if (beats_push) begin
+      (* src = "generator/designs/index-queue.ts:38.15" *) beats_ram[beats_wptr[2:0]] <= {beats_in_last, beats_in_data};
     end
   end
 `ifndef SYNTHESIS
@@ -184,15 +196,15 @@ module dbe_index_queue (
   always @* begin
     beats_ram__sim_we0 = 1'b0;
     beats_ram__sim_wa0 = 3'd0;
-    (* src = "generator/designs/index-queue.ts:33.15" *) if (beats_push) begin
+    (* src = "generator/designs/index-queue.ts:38.15" *) if (beats_push) begin
       beats_ram__sim_we0 = 1'b1;
       beats_ram__sim_wa0 = beats_wptr[2:0];
     end
   end
 `endif
-  (* src = "generator/designs/index-queue.ts:33.15" *)
+  (* src = "generator/designs/index-queue.ts:38.15" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:33.15" *) beats_head <= beats_ram[beats_raddr];
+    (* src = "generator/designs/index-queue.ts:38.15" *) beats_head <= beats_ram[beats_raddr];
 `ifndef SYNTHESIS
     if ((beats_ram__sim_we0 && beats_ram__sim_wa0 == beats_raddr)) beats_head <= ~beats_ram[beats_raddr];
 `endif
