@@ -60,23 +60,38 @@ export function gWriter(p: EngineParams, prefix: string) {
     ends.in.valid.set(awFire);
     ends.in.setPayload(head.end);
 
-    const beat = m.reg('beat', UInt(8), { reset: 0 });
-    const wLast = m.named('w_is_last', beat.eq(lens.out.payload));
-    const wValid = m.named('w_go', io.d_valid.and(lens.out.valid));
+    // The burst W is writing sits in registers beside the length queue: beats left and whether
+    // this is the last, so WLAST is a flip-flop. Read as "beat = head length" off the queue's
+    // select, WLAST and the pop behind it were a long path. The next burst's length is taken as
+    // the last beat goes, so back-to-back bursts lose no cycle.
+    const burstOn = m.reg('w_burst_on', Bool(), { reset: false });
+    const left = m.reg('w_left', UInt(8));
+    const lastBeat = m.reg('w_last_beat', Bool(), { reset: false });
+    const wValid = m.named('w_go', io.d_valid.and(burstOn));
     const wFire = m.named('w_fire', wValid.and(io.w_ready));
+    const finishing = m.named('w_finishing', wFire.and(lastBeat));
+    const nextBurst = m.named('w_next_burst', lens.out.valid.and(burstOn.not().or(finishing)));
+    lens.out.ready.set(nextBurst);
+    m.when(nextBurst, () => {
+      burstOn.set(true);
+      left.set(lens.out.payload);
+      lastBeat.set(lens.out.payload.eq(0));
+    }).elsewhen(finishing, () => burstOn.set(false))
+      .elsewhen(wFire, () => {
+        left.set(left.subWrap(1));
+        lastBeat.set(left.eq(1));
+      });
+    m.assert(burstOn.not().or(lastBeat.eq(left.eq(0))), 'WLAST is set exactly on the burst\'s last beat');
     io.w_valid.set(wValid);
     io.w_data.set(io.d_data);
-    io.w_last.set(wLast);
-    io.d_ready.set(lens.out.valid.and(io.w_ready));
-    lens.out.ready.set(io.d_valid.and(io.w_ready).and(wLast));
-    m.when(wFire, () => beat.set(beat.addWrap(1)));
-    m.when(wFire.and(wLast), () => beat.set(0));
+    io.w_last.set(lastBeat);
+    io.d_ready.set(burstOn.and(io.w_ready));
 
     io.b_ready.set(ends.out.valid);
     ends.out.ready.set(io.b_valid);
     const bFire: Expr = io.b_valid.and(ends.out.valid);
     io.row_retired.set(bFire.and(ends.out.payload));
-    io.idle.set(bursts.count.eq(0).and(lens.out.valid.not()).and(ends.out.valid.not()));
+    io.idle.set(bursts.count.eq(0).and(lens.out.valid.not()).and(burstOn.not()).and(ends.out.valid.not()));
     return io;
   }, { writeBursts: p.writeBursts });
 }

@@ -132,14 +132,20 @@ module dbe_g_writer (
   wire aw_go;
   (* src = "generator/designs/g-writer.ts:56.22" *)
   wire aw_fire;
-  (* src = "generator/designs/g-writer.ts:63.20" *)
-  reg [7:0] beat;
-  (* src = "generator/designs/g-writer.ts:64.21" *)
-  wire w_is_last;
-  (* src = "generator/designs/g-writer.ts:65.22" *)
+  (* src = "generator/designs/g-writer.ts:67.23" *)
+  reg w_burst_on;
+  (* src = "generator/designs/g-writer.ts:68.20" *)
+  reg [7:0] w_left;
+  (* src = "generator/designs/g-writer.ts:69.24" *)
+  reg w_last_beat;
+  (* src = "generator/designs/g-writer.ts:70.22" *)
   wire w_go;
-  (* src = "generator/designs/g-writer.ts:66.21" *)
+  (* src = "generator/designs/g-writer.ts:71.21" *)
   wire w_fire;
+  (* src = "generator/designs/g-writer.ts:72.25" *)
+  wire w_finishing;
+  (* src = "generator/designs/g-writer.ts:73.25" *)
+  wire w_next_burst;
   (* src = "generator/designs/g-writer.ts:42.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [40:0] bursts_ram [0:7];
@@ -149,16 +155,16 @@ module dbe_g_writer (
   assign _GEN_0 = (bursts_wptr_seen != bursts_rptr);
 
   assign burst_room = bursts_in_ready;  // generator/designs/g-writer.ts:47.19
-  assign d_ready = (lens_valid & w_ready);  // generator/designs/g-writer.ts:70.16
+  assign d_ready = (w_burst_on & w_ready);  // generator/designs/g-writer.ts:88.16
   assign aw_valid = aw_go;  // generator/designs/g-writer.ts:53.17
   assign aw_addr = bursts_data[31:0];  // generator/designs/g-writer.ts:54.16
   assign aw_len = bursts_data[39:32];  // generator/designs/g-writer.ts:55.15
-  assign w_valid = w_go;  // generator/designs/g-writer.ts:67.16
-  assign w_data = d_data;  // generator/designs/g-writer.ts:68.15
-  assign w_last = w_is_last;  // generator/designs/g-writer.ts:69.15
-  assign b_ready = ends_valid;  // generator/designs/g-writer.ts:75.16
-  assign row_retired = ((b_valid & ends_valid) & ends_data);  // generator/designs/g-writer.ts:78.20
-  assign idle = (((bursts_count == 4'd0) & (~lens_valid)) & (~ends_valid));  // generator/designs/g-writer.ts:79.13
+  assign w_valid = w_go;  // generator/designs/g-writer.ts:85.16
+  assign w_data = d_data;  // generator/designs/g-writer.ts:86.15
+  assign w_last = w_last_beat;  // generator/designs/g-writer.ts:87.15
+  assign b_ready = ends_valid;  // generator/designs/g-writer.ts:90.16
+  assign row_retired = ((b_valid & ends_valid) & ends_data);  // generator/designs/g-writer.ts:93.20
+  assign idle = ((((bursts_count == 4'd0) & (~lens_valid)) & (~w_burst_on)) & (~ends_valid));  // generator/designs/g-writer.ts:94.13
   assign bursts_in_valid = burst_valid;  // generator/designs/g-writer.ts:45.21
   assign bursts_in_ready = (~bursts_full);  // generator/designs/g-writer.ts:42.20
   assign bursts_in_data = {burst_row_end, burst_len, burst_addr};  // generator/designs/g-writer.ts:46.15
@@ -175,7 +181,7 @@ module dbe_g_writer (
   assign lens_in_ready = (~(lens_count == 3'd4));  // generator/designs/g-writer.ts:43.18
   assign lens_in_data = bursts_data[39:32];  // generator/designs/g-writer.ts:59.13
   assign lens_push = (lens_in_valid & lens_in_ready);  // generator/designs/g-writer.ts:43.18
-  assign lens_pop_ready = ((d_valid & w_ready) & w_is_last);  // generator/designs/g-writer.ts:71.20
+  assign lens_pop_ready = w_next_burst;  // generator/designs/g-writer.ts:74.20
   assign lens_data = (lens_rptr[1] ? (lens_rptr[0] ? lens_slot_3 : lens_slot_2) : (lens_rptr[0] ? lens_slot_1 : lens_slot_0));  // generator/designs/g-writer.ts:43.18
   assign lens_valid = (lens_count != 3'd0);  // generator/designs/g-writer.ts:43.18
   assign lens_pop = (lens_valid & lens_pop_ready);  // generator/designs/g-writer.ts:43.18
@@ -183,16 +189,17 @@ module dbe_g_writer (
   assign ends_in_ready = (~(ends_count == 4'd8));  // generator/designs/g-writer.ts:44.18
   assign ends_in_data = bursts_data[40];  // generator/designs/g-writer.ts:61.13
   assign ends_push = (ends_in_valid & ends_in_ready);  // generator/designs/g-writer.ts:44.18
-  assign ends_pop_ready = b_valid;  // generator/designs/g-writer.ts:76.20
+  assign ends_pop_ready = b_valid;  // generator/designs/g-writer.ts:91.20
   assign ends_data = (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_7 : ends_slot_6) : (ends_rptr[0] ? ends_slot_5 : ends_slot_4)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_3 : ends_slot_2) : (ends_rptr[0] ? ends_slot_1 : ends_slot_0)));  // generator/designs/g-writer.ts:44.18
   assign ends_valid = (ends_count != 4'd0);  // generator/designs/g-writer.ts:44.18
   assign ends_pop = (ends_valid & ends_pop_ready);  // generator/designs/g-writer.ts:44.18
   assign room = (lens_in_ready & ends_in_ready);  // generator/designs/g-writer.ts:51.20
   assign aw_go = (bursts_valid & room);  // generator/designs/g-writer.ts:52.23
   assign aw_fire = (aw_go & aw_ready);  // generator/designs/g-writer.ts:56.22
-  assign w_is_last = (beat == lens_data);  // generator/designs/g-writer.ts:64.21
-  assign w_go = (d_valid & lens_valid);  // generator/designs/g-writer.ts:65.22
-  assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:66.21
+  assign w_go = (d_valid & w_burst_on);  // generator/designs/g-writer.ts:70.22
+  assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:71.21
+  assign w_finishing = (w_fire & w_last_beat);  // generator/designs/g-writer.ts:72.25
+  assign w_next_burst = (lens_valid & ((~w_burst_on) | w_finishing));  // generator/designs/g-writer.ts:73.25
 
   (* src = "generator/designs/g-writer.ts:42.20" *)
   always @(posedge clk) begin
@@ -382,16 +389,37 @@ module dbe_g_writer (
       end
     end
   end
-  (* src = "generator/designs/g-writer.ts:63.20" *)
+  (* src = "generator/designs/g-writer.ts:67.23" *)
   always @(posedge clk) begin
     if (rst) begin
-      beat <= 8'd0;
+      w_burst_on <= 1'b0;
     end else begin
-      (* src = "generator/designs/g-writer.ts:72.7" *) if (w_fire) begin
-        (* src = "generator/designs/g-writer.ts:72.30" *) beat <= (beat + 8'd1);
+      (* src = "generator/designs/g-writer.ts:75.7" *) if (w_next_burst) begin
+        (* src = "generator/designs/g-writer.ts:76.15" *) w_burst_on <= 1'b1;
+      end else if (w_finishing) begin
+        (* src = "generator/designs/g-writer.ts:79.42" *) w_burst_on <= 1'b0;
       end
-      (* src = "generator/designs/g-writer.ts:73.7" *) if ((w_fire & w_is_last)) begin
-        (* src = "generator/designs/g-writer.ts:73.41" *) beat <= 8'd0;
+    end
+  end
+  (* src = "generator/designs/g-writer.ts:68.20" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/g-writer.ts:75.7" *) if (w_next_burst) begin
+      (* src = "generator/designs/g-writer.ts:77.12" *) w_left <= lens_data;
+    end else if (w_finishing) begin
+    end else if (w_fire) begin
+      (* src = "generator/designs/g-writer.ts:81.14" *) w_left <= (w_left - 8'd1);
+    end
+  end
+  (* src = "generator/designs/g-writer.ts:69.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      w_last_beat <= 1'b0;
+    end else begin
+      (* src = "generator/designs/g-writer.ts:75.7" *) if (w_next_burst) begin
+        (* src = "generator/designs/g-writer.ts:78.16" *) w_last_beat <= (lens_data == 8'd0);
+      end else if (w_finishing) begin
+      end else if (w_fire) begin
+        (* src = "generator/designs/g-writer.ts:82.18" *) w_last_beat <= (w_left == 8'd1);
       end
     end
   end
