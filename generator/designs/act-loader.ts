@@ -29,16 +29,19 @@ export function actLoader(p: EngineParams, prefix: string) {
       a_we: m.output('a_we', Bool()),
       a_waddr: m.output('a_waddr', UInt(wBits + 1)),
       a_wdata: m.output('a_wdata', UInt(wordBits)),
-      bank_full: m.output('bank_full', UInt(2)),
+      /** The bank of the vector the lanes are on is loaded (in order, so: some bank is loaded and not released). */
+      bank_ready: m.output('bank_ready', Bool()),
     };
-    const full = [m.reg('full_0', Bool(), { reset: false }), m.reg('full_1', Bool(), { reset: false })];
+    // Banks are loaded and released in the same order, so the loaded-and-not-released ones are
+    // counted (0..2) rather than flagged per bank: the release comes from the lanes' advance, and
+    // a 2-bit count is one LUT level behind it where the per-bank flags and release pointer were more.
+    const pending = m.reg('banks_loaded', UInt(2), { reset: 0 });
     const loadBank = m.reg('load_bank', Bool(), { reset: false });
-    const relBank = m.reg('release_bank', Bool(), { reset: false });
     const word = m.reg('word', UInt(wBits + 1), { reset: 0 });
-    const bankFree = m.named('bank_free', select(loadBank.asUInt(), [full[0]!.not(), full[1]!.not()]));
+    const bankFree = m.named('bank_free', pending.ne(2));
     const inRange = m.named('in_range', word.lt(p.groupsMax));
     const addr = cat(loadBank.asUInt(), word.resize(wBits));
-    io.bank_full.set(cat(full[1]!.asUInt(), full[0]!.asUInt()));
+    io.bank_ready.set(pending.ne(0));
     io.a_waddr.set(addr);
 
     // One write per cycle; `vecDone` marks the write that completes a vector.
@@ -97,14 +100,11 @@ export function actLoader(p: EngineParams, prefix: string) {
     m.assert(word.le(p.groupsMax), `the word counter stays within a bank (${p.groupsMax} words)`);
     m.assert(vecDone.not().or(bankFree), 'a vector completes only into a free bank (never over one the lanes hold)');
     m.when(io.restart, () => loadBank.set(false)).elsewhen(vecDone, () => loadBank.set(loadBank.not()));
-    m.when(io.restart, () => relBank.set(false)).elsewhen(io.bank_release, () => relBank.set(relBank.not()));
-    full.forEach((f, b) => {
-      const isLoad = b === 0 ? loadBank.not() : loadBank;
-      const isRel = b === 0 ? relBank.not() : relBank;
-      m.when(io.restart, () => f.set(false))
-        .elsewhen(vecDone.and(isLoad), () => f.set(true))
-        .elsewhen(io.bank_release.and(isRel), () => f.set(false));
-    });
+    m.when(io.restart, () => pending.set(0))
+      .elsewhen(vecDone.and(io.bank_release.not()), () => pending.set(pending.addWrap(1)))
+      .elsewhen(io.bank_release.and(vecDone.not()), () => pending.set(pending.subWrap(1)));
+    m.assert(pending.le(2), 'at most both banks are loaded and not released');
+    m.assume(io.bank_release.not().or(pending.ne(0)), 'the lanes release a bank only once its vector is loaded (bank_ready)');
     return io;
   }, { P, N });
 }

@@ -211,7 +211,8 @@ export function engineTop(cfg: EngineConfig) {
     ln.a_we.set(loader.a_we);
     ln.a_waddr.set(loader.a_waddr);
     ln.a_wdata.set(loader.a_wdata);
-    ln.a_bank_full.set(loader.bank_full);
+    ln.a_bank_ready.set(loader.bank_ready);
+    m.assert(ln.a_release.not().or(loader.bank_ready), 'the lanes release an activation bank only once its vector is loaded');
 
     // ---- results: y to the stream (data mode), G to the write-back (weight mode) ----
     res.valid.set(ln.o_valid.and(weight.not()));

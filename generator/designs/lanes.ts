@@ -43,7 +43,7 @@ export function lanes(p: EngineParams, prefix: string) {
       a_we: m.input('a_we', Bool()),
       a_waddr: m.input('a_waddr', UInt(aAddrBits)),
       a_wdata: m.input('a_wdata', UInt(N * p.aBits)),
-      a_bank_full: m.input('a_bank_full', UInt(2)),
+      a_bank_ready: m.input('a_bank_ready', Bool()),
       a_release: m.output('a_release', Bool()),
       o_valid: m.output('o_valid', Bool()),
       o_ready: m.input('o_ready', Bool()),
@@ -114,7 +114,7 @@ export function lanes(p: EngineParams, prefix: string) {
       atSpanLast.set(spanLast.eq(0));
     };
     const needR = m.named('need_r', rowless.not().and(inRow));
-    const bankOk = m.named('bank_ok', io.weight.not().or(select(vecBank.asUInt(), [io.a_bank_full.bit(0), io.a_bank_full.bit(1)])));
+    const bankOk = m.named('bank_ok', io.weight.not().or(io.a_bank_ready));
     const go = m.named('go', adv.and(tokValid).and(needR.not().or(rq.valid)).and(bankOk));
     const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), atSpanLast));
     const active = m.named('active', go.and(inRow).and(io.weight.and(rowless).not()));

@@ -15,101 +15,71 @@ module dbe_act_loader (
   (* src = "generator/designs/act-loader.ts:29.15" *) output wire a_we,
   (* src = "generator/designs/act-loader.ts:30.18" *) output wire [6:0] a_waddr,
   (* src = "generator/designs/act-loader.ts:31.18" *) output wire [63:0] a_wdata,
-  (* src = "generator/designs/act-loader.ts:32.20" *) output wire [1:0] bank_full
+  (* src = "generator/designs/act-loader.ts:33.21" *) output wire bank_ready
 );
-  (* src = "generator/designs/act-loader.ts:34.21" *)
-  reg full_0;
-  (* src = "generator/designs/act-loader.ts:34.64" *)
-  reg full_1;
-  (* src = "generator/designs/act-loader.ts:35.24" *)
+  (* src = "generator/designs/act-loader.ts:38.23" *)
+  reg [1:0] banks_loaded;
+  (* src = "generator/designs/act-loader.ts:39.24" *)
   reg load_bank;
-  (* src = "generator/designs/act-loader.ts:36.23" *)
-  reg release_bank;
-  (* src = "generator/designs/act-loader.ts:37.20" *)
+  (* src = "generator/designs/act-loader.ts:40.20" *)
   reg [6:0] word;
-  (* src = "generator/designs/act-loader.ts:38.24" *)
+  (* src = "generator/designs/act-loader.ts:41.24" *)
   wire bank_free;
-  (* src = "generator/designs/act-loader.ts:39.23" *)
+  (* src = "generator/designs/act-loader.ts:42.23" *)
   wire in_range;
-  (* src = "generator/designs/act-loader.ts:49.22" *)
+  (* src = "generator/designs/act-loader.ts:52.22" *)
   wire take;
 
-  (* src = "generator/designs/act-loader.ts:53.22" *)
+  (* src = "generator/designs/act-loader.ts:56.22" *)
   wire _GEN_0;
   assign _GEN_0 = (take & act_last);
 
-  assign act_ready = (accept & bank_free);  // generator/designs/act-loader.ts:50.20
-  assign a_we = (take & in_range);  // generator/designs/act-loader.ts:93.13
-  assign a_waddr = {load_bank, word[5:0]};  // generator/designs/act-loader.ts:42.16
-  assign a_wdata = act_data;  // generator/designs/act-loader.ts:94.16
-  assign bank_full = {full_1, full_0};  // generator/designs/act-loader.ts:41.18
-  assign bank_free = (load_bank ? (~full_1) : (~full_0));  // generator/designs/act-loader.ts:38.24
-  assign in_range = (word < 7'd64);  // generator/designs/act-loader.ts:39.23
-  assign take = ((accept & bank_free) & act_valid);  // generator/designs/act-loader.ts:49.22
+  assign act_ready = (accept & bank_free);  // generator/designs/act-loader.ts:53.20
+  assign a_we = (take & in_range);  // generator/designs/act-loader.ts:96.13
+  assign a_waddr = {load_bank, word[5:0]};  // generator/designs/act-loader.ts:45.16
+  assign a_wdata = act_data;  // generator/designs/act-loader.ts:97.16
+  assign bank_ready = (banks_loaded != 2'd0);  // generator/designs/act-loader.ts:44.19
+  assign bank_free = (banks_loaded != 2'd2);  // generator/designs/act-loader.ts:41.24
+  assign in_range = (word < 7'd64);  // generator/designs/act-loader.ts:42.23
+  assign take = ((accept & bank_free) & act_valid);  // generator/designs/act-loader.ts:52.22
 
-  (* src = "generator/designs/act-loader.ts:34.21" *)
+  (* src = "generator/designs/act-loader.ts:38.23" *)
   always @(posedge clk) begin
     if (rst) begin
-      full_0 <= 1'b0;
+      banks_loaded <= 2'd0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:104.34" *) full_0 <= 1'b0;
-      end else if ((_GEN_0 & (~load_bank))) begin
-        (* src = "generator/designs/act-loader.ts:105.48" *) full_0 <= 1'b1;
-      end else if ((bank_release & (~release_bank))) begin
-        (* src = "generator/designs/act-loader.ts:106.55" *) full_0 <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:103.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:103.38" *) banks_loaded <= 2'd0;
+      end else if ((_GEN_0 & (~bank_release))) begin
+        (* src = "generator/designs/act-loader.ts:104.67" *) banks_loaded <= (banks_loaded + 2'd1);
+      end else if ((bank_release & (~_GEN_0))) begin
+        (* src = "generator/designs/act-loader.ts:105.67" *) banks_loaded <= (banks_loaded - 2'd1);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:34.64" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      full_1 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/act-loader.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:104.34" *) full_1 <= 1'b0;
-      end else if ((_GEN_0 & load_bank)) begin
-        (* src = "generator/designs/act-loader.ts:105.48" *) full_1 <= 1'b1;
-      end else if ((bank_release & release_bank)) begin
-        (* src = "generator/designs/act-loader.ts:106.55" *) full_1 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/act-loader.ts:35.24" *)
+  (* src = "generator/designs/act-loader.ts:39.24" *)
   always @(posedge clk) begin
     if (rst) begin
       load_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:99.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:99.39" *) load_bank <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:102.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:102.39" *) load_bank <= 1'b0;
       end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:99.84" *) load_bank <= (~load_bank);
+        (* src = "generator/designs/act-loader.ts:102.84" *) load_bank <= (~load_bank);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:36.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      release_bank <= 1'b0;
-    end else begin
-      (* src = "generator/designs/act-loader.ts:100.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:100.38" *) release_bank <= 1'b0;
-      end else if (bank_release) begin
-        (* src = "generator/designs/act-loader.ts:100.90" *) release_bank <= (~release_bank);
-      end
-    end
-  end
-  (* src = "generator/designs/act-loader.ts:37.20" *)
+  (* src = "generator/designs/act-loader.ts:40.20" *)
   always @(posedge clk) begin
     if (rst) begin
       word <= 7'd0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:96.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:96.35" *) word <= 7'd0;
+      (* src = "generator/designs/act-loader.ts:99.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:99.35" *) word <= 7'd0;
       end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:96.72" *) word <= 7'd0;
+        (* src = "generator/designs/act-loader.ts:99.72" *) word <= 7'd0;
       end else if ((take & in_range)) begin
-        (* src = "generator/designs/act-loader.ts:96.117" *) word <= (word + 7'd1);
+        (* src = "generator/designs/act-loader.ts:99.117" *) word <= (word + 7'd1);
       end
     end
   end

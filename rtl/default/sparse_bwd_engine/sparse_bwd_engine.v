@@ -272,7 +272,7 @@ module sparse_bwd_engine (
   (* src = "generator/designs/engine.ts:54.18" *)
   wire [63:0] u_lanes_a_wdata;
   (* src = "generator/designs/engine.ts:54.18" *)
-  wire [1:0] u_lanes_a_bank_full;
+  wire u_lanes_a_bank_ready;
   (* src = "generator/designs/engine.ts:54.18" *)
   wire u_lanes_a_release;
   (* src = "generator/designs/engine.ts:54.18" *)
@@ -312,7 +312,7 @@ module sparse_bwd_engine (
   (* src = "generator/designs/engine.ts:55.22" *)
   wire [63:0] u_act_loader_a_wdata;
   (* src = "generator/designs/engine.ts:55.22" *)
-  wire [1:0] u_act_loader_bank_full;
+  wire u_act_loader_bank_ready;
   (* src = "generator/designs/engine.ts:56.18" *)
   wire u_g_writer_burst_valid;
   (* src = "generator/designs/engine.ts:56.18" *)
@@ -419,9 +419,9 @@ module sparse_bwd_engine (
 
   assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:137.16
   assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:205.15
-  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:217.15
-  assign m_axis_res_tdata = {u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:218.14
-  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:219.15
+  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:218.15
+  assign m_axis_res_tdata = {u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:219.14
+  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:220.15
   assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:119.19
   assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:123.18
   assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:124.25
@@ -436,16 +436,16 @@ module sparse_bwd_engine (
   assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:188.26
   assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:189.18
   assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:198.17
-  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:230.25
-  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:231.24
-  assign m_axi_awsize = 3'd5;  // generator/designs/engine.ts:232.25
-  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:233.26
-  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:234.18
-  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:235.24
-  assign m_axi_wstrb = 32'hFFFFFFFF;  // generator/designs/engine.ts:236.24
-  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:237.24
-  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:238.17
-  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:241.17
+  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:231.25
+  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:232.24
+  assign m_axi_awsize = 3'd5;  // generator/designs/engine.ts:233.25
+  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:234.26
+  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:235.18
+  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:236.24
+  assign m_axi_wstrb = 32'hFFFFFFFF;  // generator/designs/engine.ts:237.24
+  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:238.24
+  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:239.17
+  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:242.17
   assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:117.17
   assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:118.18
   assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:120.16
@@ -491,7 +491,7 @@ module sparse_bwd_engine (
   assign u_row_fetch_row_retired = row_retired_q;  // generator/designs/engine.ts:183.23
   assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:184.20
   assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:195.18
-  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:226.19
+  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:227.19
   assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:193.17
   assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:194.16
   assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:196.16
@@ -502,23 +502,23 @@ module sparse_bwd_engine (
   assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:211.13
   assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:212.16
   assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:213.16
-  assign u_lanes_a_bank_full = u_act_loader_bank_full;  // generator/designs/engine.ts:214.20
-  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:220.16
+  assign u_lanes_a_bank_ready = u_act_loader_bank_ready;  // generator/designs/engine.ts:214.21
+  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:221.16
   assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:204.22
   assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:206.21
   assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:207.21
   assign u_act_loader_accept = ((running & u_regs_weight) & act_vectors_owed);  // generator/designs/engine.ts:208.19
   assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:209.20
   assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:210.25
-  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:222.20
-  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:223.19
-  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:224.18
-  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:225.22
-  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:227.16
-  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:228.15
-  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:229.17
-  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:239.16
-  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:240.16
+  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:223.20
+  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:224.19
+  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:225.18
+  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:226.22
+  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:228.16
+  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:229.15
+  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:230.17
+  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:240.16
+  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:241.16
   assign running = (u_regs_busy & (~u_regs_start));  // generator/designs/engine.ts:61.20
   assign grad_fire = ((s_axis_grad_tvalid & u_threshold_grad_ready) & s_axis_grad_tlast);  // generator/designs/engine.ts:82.24
   assign act_fire = ((s_axis_act_tvalid & u_act_loader_act_ready) & s_axis_act_tlast);  // generator/designs/engine.ts:83.23
@@ -796,7 +796,7 @@ module sparse_bwd_engine (
     .a_we(u_lanes_a_we),
     .a_waddr(u_lanes_a_waddr),
     .a_wdata(u_lanes_a_wdata),
-    .a_bank_full(u_lanes_a_bank_full),
+    .a_bank_ready(u_lanes_a_bank_ready),
     .a_release(u_lanes_a_release),
     .o_valid(u_lanes_o_valid),
     .o_ready(u_lanes_o_ready),
@@ -821,7 +821,7 @@ module sparse_bwd_engine (
     .a_we(u_act_loader_a_we),
     .a_waddr(u_act_loader_a_waddr),
     .a_wdata(u_act_loader_a_wdata),
-    .bank_full(u_act_loader_bank_full)
+    .bank_ready(u_act_loader_bank_ready)
   );
   (* src = "generator/designs/engine.ts:56.18" *)
   sbe_g_writer u_g_writer (

@@ -17,7 +17,7 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:43.15" *) input wire a_we,
   (* src = "generator/designs/lanes.ts:44.18" *) input wire [3:0] a_waddr,
   (* src = "generator/designs/lanes.ts:45.18" *) input wire [31:0] a_wdata,
-  (* src = "generator/designs/lanes.ts:46.22" *) input wire [1:0] a_bank_full,
+  (* src = "generator/designs/lanes.ts:46.23" *) input wire a_bank_ready,
   (* src = "generator/designs/lanes.ts:47.20" *) output wire a_release,
   (* src = "generator/designs/lanes.ts:48.18" *) output wire o_valid,
   (* src = "generator/designs/lanes.ts:49.18" *) input wire o_ready,
@@ -208,7 +208,7 @@ module dbe_lanes (
   assign tok_pop = (tok_valid & tok_pop_ready);  // generator/designs/lanes.ts:96.18
   assign tok_fill = (lt_valid & (~_GEN_0));  // generator/designs/lanes.ts:97.23
   assign need_r = ((~tok_data[17]) & in_row);  // generator/designs/lanes.ts:116.21
-  assign bank_ok = ((~weight) | (a_bank ? a_bank_full[1] : a_bank_full[0]));  // generator/designs/lanes.ts:117.22
+  assign bank_ok = ((~weight) | a_bank_ready);  // generator/designs/lanes.ts:117.22
   assign go = (((advance & tok_valid) & ((~need_r) | r_valid)) & bank_ok);  // generator/designs/lanes.ts:118.18
   assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:119.25
   assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:120.22

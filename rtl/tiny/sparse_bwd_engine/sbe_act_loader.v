@@ -15,152 +15,122 @@ module sbe_act_loader (
   (* src = "generator/designs/act-loader.ts:29.15" *) output wire a_we,
   (* src = "generator/designs/act-loader.ts:30.18" *) output wire [3:0] a_waddr,
   (* src = "generator/designs/act-loader.ts:31.18" *) output wire [31:0] a_wdata,
-  (* src = "generator/designs/act-loader.ts:32.20" *) output wire [1:0] bank_full
+  (* src = "generator/designs/act-loader.ts:33.21" *) output wire bank_ready
 );
-  (* src = "generator/designs/act-loader.ts:34.21" *)
-  reg full_0;
-  (* src = "generator/designs/act-loader.ts:34.64" *)
-  reg full_1;
-  (* src = "generator/designs/act-loader.ts:35.24" *)
+  (* src = "generator/designs/act-loader.ts:38.23" *)
+  reg [1:0] banks_loaded;
+  (* src = "generator/designs/act-loader.ts:39.24" *)
   reg load_bank;
-  (* src = "generator/designs/act-loader.ts:36.23" *)
-  reg release_bank;
-  (* src = "generator/designs/act-loader.ts:37.20" *)
+  (* src = "generator/designs/act-loader.ts:40.20" *)
   reg [3:0] word;
-  (* src = "generator/designs/act-loader.ts:38.24" *)
+  (* src = "generator/designs/act-loader.ts:41.24" *)
   wire bank_free;
-  (* src = "generator/designs/act-loader.ts:39.23" *)
+  (* src = "generator/designs/act-loader.ts:42.23" *)
   wire in_range;
-  (* src = "generator/designs/act-loader.ts:76.27" *)
+  (* src = "generator/designs/act-loader.ts:79.27" *)
   reg held_valid;
-  (* src = "generator/designs/act-loader.ts:77.22" *)
+  (* src = "generator/designs/act-loader.ts:80.22" *)
   reg [63:0] held;
-  (* src = "generator/designs/act-loader.ts:78.26" *)
+  (* src = "generator/designs/act-loader.ts:81.26" *)
   reg held_last;
-  (* src = "generator/designs/act-loader.ts:79.21" *)
+  (* src = "generator/designs/act-loader.ts:82.21" *)
   reg sub;
-  (* src = "generator/designs/act-loader.ts:80.25" *)
+  (* src = "generator/designs/act-loader.ts:83.25" *)
   wire can_take;
-  (* src = "generator/designs/act-loader.ts:82.27" *)
+  (* src = "generator/designs/act-loader.ts:85.27" *)
   wire finishing;
 
-  (* src = "generator/designs/act-loader.ts:91.27" *)
+  (* src = "generator/designs/act-loader.ts:94.27" *)
   wire _GEN_0;
   assign _GEN_0 = (finishing & held_last);
 
-  assign act_ready = can_take;  // generator/designs/act-loader.ts:81.20
-  assign a_we = (held_valid & in_range);  // generator/designs/act-loader.ts:93.13
-  assign a_waddr = {load_bank, word[2:0]};  // generator/designs/act-loader.ts:42.16
-  assign a_wdata = (sub ? held[63:32] : held[31:0]);  // generator/designs/act-loader.ts:94.16
-  assign bank_full = {full_1, full_0};  // generator/designs/act-loader.ts:41.18
-  assign bank_free = (load_bank ? (~full_1) : (~full_0));  // generator/designs/act-loader.ts:38.24
-  assign in_range = (word < 4'd8);  // generator/designs/act-loader.ts:39.23
-  assign can_take = ((accept & bank_free) & (~held_valid));  // generator/designs/act-loader.ts:80.25
-  assign finishing = (held_valid & (sub == 1'b1));  // generator/designs/act-loader.ts:82.27
+  assign act_ready = can_take;  // generator/designs/act-loader.ts:84.20
+  assign a_we = (held_valid & in_range);  // generator/designs/act-loader.ts:96.13
+  assign a_waddr = {load_bank, word[2:0]};  // generator/designs/act-loader.ts:45.16
+  assign a_wdata = (sub ? held[63:32] : held[31:0]);  // generator/designs/act-loader.ts:97.16
+  assign bank_ready = (banks_loaded != 2'd0);  // generator/designs/act-loader.ts:44.19
+  assign bank_free = (banks_loaded != 2'd2);  // generator/designs/act-loader.ts:41.24
+  assign in_range = (word < 4'd8);  // generator/designs/act-loader.ts:42.23
+  assign can_take = ((accept & bank_free) & (~held_valid));  // generator/designs/act-loader.ts:83.25
+  assign finishing = (held_valid & (sub == 1'b1));  // generator/designs/act-loader.ts:85.27
 
-  (* src = "generator/designs/act-loader.ts:34.21" *)
+  (* src = "generator/designs/act-loader.ts:38.23" *)
   always @(posedge clk) begin
     if (rst) begin
-      full_0 <= 1'b0;
+      banks_loaded <= 2'd0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:104.34" *) full_0 <= 1'b0;
-      end else if ((_GEN_0 & (~load_bank))) begin
-        (* src = "generator/designs/act-loader.ts:105.48" *) full_0 <= 1'b1;
-      end else if ((bank_release & (~release_bank))) begin
-        (* src = "generator/designs/act-loader.ts:106.55" *) full_0 <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:103.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:103.38" *) banks_loaded <= 2'd0;
+      end else if ((_GEN_0 & (~bank_release))) begin
+        (* src = "generator/designs/act-loader.ts:104.67" *) banks_loaded <= (banks_loaded + 2'd1);
+      end else if ((bank_release & (~_GEN_0))) begin
+        (* src = "generator/designs/act-loader.ts:105.67" *) banks_loaded <= (banks_loaded - 2'd1);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:34.64" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      full_1 <= 1'b0;
-    end else begin
-      (* src = "generator/designs/act-loader.ts:104.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:104.34" *) full_1 <= 1'b0;
-      end else if ((_GEN_0 & load_bank)) begin
-        (* src = "generator/designs/act-loader.ts:105.48" *) full_1 <= 1'b1;
-      end else if ((bank_release & release_bank)) begin
-        (* src = "generator/designs/act-loader.ts:106.55" *) full_1 <= 1'b0;
-      end
-    end
-  end
-  (* src = "generator/designs/act-loader.ts:35.24" *)
+  (* src = "generator/designs/act-loader.ts:39.24" *)
   always @(posedge clk) begin
     if (rst) begin
       load_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:99.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:99.39" *) load_bank <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:102.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:102.39" *) load_bank <= 1'b0;
       end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:99.84" *) load_bank <= (~load_bank);
+        (* src = "generator/designs/act-loader.ts:102.84" *) load_bank <= (~load_bank);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:36.23" *)
-  always @(posedge clk) begin
-    if (rst) begin
-      release_bank <= 1'b0;
-    end else begin
-      (* src = "generator/designs/act-loader.ts:100.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:100.38" *) release_bank <= 1'b0;
-      end else if (bank_release) begin
-        (* src = "generator/designs/act-loader.ts:100.90" *) release_bank <= (~release_bank);
-      end
-    end
-  end
-  (* src = "generator/designs/act-loader.ts:37.20" *)
+  (* src = "generator/designs/act-loader.ts:40.20" *)
   always @(posedge clk) begin
     if (rst) begin
       word <= 4'd0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:96.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:96.35" *) word <= 4'd0;
+      (* src = "generator/designs/act-loader.ts:99.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:99.35" *) word <= 4'd0;
       end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:96.72" *) word <= 4'd0;
+        (* src = "generator/designs/act-loader.ts:99.72" *) word <= 4'd0;
       end else if ((held_valid & in_range)) begin
-        (* src = "generator/designs/act-loader.ts:96.117" *) word <= (word + 4'd1);
+        (* src = "generator/designs/act-loader.ts:99.117" *) word <= (word + 4'd1);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:76.27" *)
+  (* src = "generator/designs/act-loader.ts:79.27" *)
   always @(posedge clk) begin
     if (rst) begin
       held_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:83.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:83.42" *) held_valid <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:86.9" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:86.42" *) held_valid <= 1'b0;
       end else if ((can_take & act_valid)) begin
-        (* src = "generator/designs/act-loader.ts:84.19" *) held_valid <= 1'b1;
+        (* src = "generator/designs/act-loader.ts:87.19" *) held_valid <= 1'b1;
       end else if (finishing) begin
-        (* src = "generator/designs/act-loader.ts:87.46" *) held_valid <= 1'b0;
+        (* src = "generator/designs/act-loader.ts:90.46" *) held_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:77.22" *)
+  (* src = "generator/designs/act-loader.ts:80.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/act-loader.ts:83.9" *) if (restart) begin
+    (* src = "generator/designs/act-loader.ts:86.9" *) if (restart) begin
     end else if ((can_take & act_valid)) begin
-      (* src = "generator/designs/act-loader.ts:85.14" *) held <= act_data;
+      (* src = "generator/designs/act-loader.ts:88.14" *) held <= act_data;
     end
   end
-  (* src = "generator/designs/act-loader.ts:78.26" *)
+  (* src = "generator/designs/act-loader.ts:81.26" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/act-loader.ts:83.9" *) if (restart) begin
+    (* src = "generator/designs/act-loader.ts:86.9" *) if (restart) begin
     end else if ((can_take & act_valid)) begin
-      (* src = "generator/designs/act-loader.ts:86.18" *) held_last <= act_last;
+      (* src = "generator/designs/act-loader.ts:89.18" *) held_last <= act_last;
     end
   end
-  (* src = "generator/designs/act-loader.ts:79.21" *)
+  (* src = "generator/designs/act-loader.ts:82.21" *)
   always @(posedge clk) begin
     if (rst) begin
       sub <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:88.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:88.36" *) sub <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:91.9" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:91.36" *) sub <= 1'b0;
       end else if (held_valid) begin
-        (* src = "generator/designs/act-loader.ts:88.74" *) sub <= (sub + 1'b1);
+        (* src = "generator/designs/act-loader.ts:91.74" *) sub <= (sub + 1'b1);
       end
     end
   end
