@@ -32,10 +32,13 @@ export function actLoader(p: EngineParams, prefix: string) {
       /** The bank of the vector the lanes are on is loaded (in order, so: some bank is loaded and not released). */
       bank_ready: m.output('bank_ready', Bool()),
     };
-    // Banks are loaded and released in the same order, so the loaded-and-not-released ones are
-    // counted (0..2) rather than flagged per bank: the release comes from the lanes' advance, and
-    // a 2-bit count is one LUT level behind it where the per-bank flags and release pointer were more.
-    const pending = m.reg('banks_loaded', UInt(2), { reset: 0 });
+    // Banks are loaded and released in the same order, so two 2-bit counts of vectors loaded and
+    // released say which banks hold a vector not yet released (their difference, 0..2), where
+    // per-bank flags and a release pointer were. The release comes from the lanes' advance and
+    // now only enables its own count: the flags' update behind it was the critical path.
+    const loaded = m.reg('banks_loaded', UInt(2), { reset: 0 });
+    const released = m.reg('banks_released', UInt(2), { reset: 0 });
+    const pending = m.named('banks_pending', loaded.subWrap(released));
     const loadBank = m.reg('load_bank', Bool(), { reset: false });
     const word = m.reg('word', UInt(wBits + 1), { reset: 0 });
     const bankFree = m.named('bank_free', pending.ne(2));
@@ -100,9 +103,8 @@ export function actLoader(p: EngineParams, prefix: string) {
     m.assert(word.le(p.groupsMax), `the word counter stays within a bank (${p.groupsMax} words)`);
     m.assert(vecDone.not().or(bankFree), 'a vector completes only into a free bank (never over one the lanes hold)');
     m.when(io.restart, () => loadBank.set(false)).elsewhen(vecDone, () => loadBank.set(loadBank.not()));
-    m.when(io.restart, () => pending.set(0))
-      .elsewhen(vecDone.and(io.bank_release.not()), () => pending.set(pending.addWrap(1)))
-      .elsewhen(io.bank_release.and(vecDone.not()), () => pending.set(pending.subWrap(1)));
+    m.when(io.restart, () => loaded.set(0)).elsewhen(vecDone, () => loaded.set(loaded.addWrap(1)));
+    m.when(io.restart, () => released.set(0)).elsewhen(io.bank_release, () => released.set(released.addWrap(1)));
     m.assert(pending.le(2), 'at most both banks are loaded and not released');
     m.assume(io.bank_release.not().or(pending.ne(0)), 'the lanes release a bank only once its vector is loaded (bank_ready)');
     return io;

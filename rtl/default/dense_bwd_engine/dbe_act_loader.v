@@ -17,69 +17,84 @@ module dbe_act_loader (
   (* src = "generator/designs/act-loader.ts:31.18" *) output wire [63:0] a_wdata,
   (* src = "generator/designs/act-loader.ts:33.21" *) output wire bank_ready
 );
-  (* src = "generator/designs/act-loader.ts:38.23" *)
+  (* src = "generator/designs/act-loader.ts:39.22" *)
   reg [1:0] banks_loaded;
-  (* src = "generator/designs/act-loader.ts:39.24" *)
+  (* src = "generator/designs/act-loader.ts:40.24" *)
+  reg [1:0] banks_released;
+  (* src = "generator/designs/act-loader.ts:41.23" *)
+  wire [1:0] banks_pending;
+  (* src = "generator/designs/act-loader.ts:42.24" *)
   reg load_bank;
-  (* src = "generator/designs/act-loader.ts:40.20" *)
+  (* src = "generator/designs/act-loader.ts:43.20" *)
   reg [6:0] word;
-  (* src = "generator/designs/act-loader.ts:41.24" *)
+  (* src = "generator/designs/act-loader.ts:44.24" *)
   wire bank_free;
-  (* src = "generator/designs/act-loader.ts:42.23" *)
+  (* src = "generator/designs/act-loader.ts:45.23" *)
   wire in_range;
-  (* src = "generator/designs/act-loader.ts:52.22" *)
+  (* src = "generator/designs/act-loader.ts:55.22" *)
   wire take;
 
-  (* src = "generator/designs/act-loader.ts:56.22" *)
+  (* src = "generator/designs/act-loader.ts:59.22" *)
   wire _GEN_0;
   assign _GEN_0 = (take & act_last);
 
-  assign act_ready = (accept & bank_free);  // generator/designs/act-loader.ts:53.20
-  assign a_we = (take & in_range);  // generator/designs/act-loader.ts:96.13
-  assign a_waddr = {load_bank, word[5:0]};  // generator/designs/act-loader.ts:45.16
-  assign a_wdata = act_data;  // generator/designs/act-loader.ts:97.16
-  assign bank_ready = (banks_loaded != 2'd0);  // generator/designs/act-loader.ts:44.19
-  assign bank_free = (banks_loaded != 2'd2);  // generator/designs/act-loader.ts:41.24
-  assign in_range = (word < 7'd64);  // generator/designs/act-loader.ts:42.23
-  assign take = ((accept & bank_free) & act_valid);  // generator/designs/act-loader.ts:52.22
+  assign act_ready = (accept & bank_free);  // generator/designs/act-loader.ts:56.20
+  assign a_we = (take & in_range);  // generator/designs/act-loader.ts:99.13
+  assign a_waddr = {load_bank, word[5:0]};  // generator/designs/act-loader.ts:48.16
+  assign a_wdata = act_data;  // generator/designs/act-loader.ts:100.16
+  assign bank_ready = (banks_pending != 2'd0);  // generator/designs/act-loader.ts:47.19
+  assign banks_pending = (banks_loaded - banks_released);  // generator/designs/act-loader.ts:41.23
+  assign bank_free = (banks_pending != 2'd2);  // generator/designs/act-loader.ts:44.24
+  assign in_range = (word < 7'd64);  // generator/designs/act-loader.ts:45.23
+  assign take = ((accept & bank_free) & act_valid);  // generator/designs/act-loader.ts:55.22
 
-  (* src = "generator/designs/act-loader.ts:38.23" *)
+  (* src = "generator/designs/act-loader.ts:39.22" *)
   always @(posedge clk) begin
     if (rst) begin
       banks_loaded <= 2'd0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:103.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:103.38" *) banks_loaded <= 2'd0;
-      end else if ((_GEN_0 & (~bank_release))) begin
-        (* src = "generator/designs/act-loader.ts:104.67" *) banks_loaded <= (banks_loaded + 2'd1);
-      end else if ((bank_release & (~_GEN_0))) begin
-        (* src = "generator/designs/act-loader.ts:105.67" *) banks_loaded <= (banks_loaded - 2'd1);
+      (* src = "generator/designs/act-loader.ts:106.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:106.37" *) banks_loaded <= 2'd0;
+      end else if (_GEN_0) begin
+        (* src = "generator/designs/act-loader.ts:106.76" *) banks_loaded <= (banks_loaded + 2'd1);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:39.24" *)
+  (* src = "generator/designs/act-loader.ts:40.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      banks_released <= 2'd0;
+    end else begin
+      (* src = "generator/designs/act-loader.ts:107.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:107.39" *) banks_released <= 2'd0;
+      end else if (bank_release) begin
+        (* src = "generator/designs/act-loader.ts:107.88" *) banks_released <= (banks_released + 2'd1);
+      end
+    end
+  end
+  (* src = "generator/designs/act-loader.ts:42.24" *)
   always @(posedge clk) begin
     if (rst) begin
       load_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:102.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:102.39" *) load_bank <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:105.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:105.39" *) load_bank <= 1'b0;
       end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:102.84" *) load_bank <= (~load_bank);
+        (* src = "generator/designs/act-loader.ts:105.84" *) load_bank <= (~load_bank);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:40.20" *)
+  (* src = "generator/designs/act-loader.ts:43.20" *)
   always @(posedge clk) begin
     if (rst) begin
       word <= 7'd0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:99.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:99.35" *) word <= 7'd0;
+      (* src = "generator/designs/act-loader.ts:102.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:102.35" *) word <= 7'd0;
       end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:99.72" *) word <= 7'd0;
+        (* src = "generator/designs/act-loader.ts:102.72" *) word <= 7'd0;
       end else if ((take & in_range)) begin
-        (* src = "generator/designs/act-loader.ts:99.117" *) word <= (word + 7'd1);
+        (* src = "generator/designs/act-loader.ts:102.117" *) word <= (word + 7'd1);
       end
     end
   end

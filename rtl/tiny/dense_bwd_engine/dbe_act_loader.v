@@ -17,120 +17,135 @@ module dbe_act_loader (
   (* src = "generator/designs/act-loader.ts:31.18" *) output wire [31:0] a_wdata,
   (* src = "generator/designs/act-loader.ts:33.21" *) output wire bank_ready
 );
-  (* src = "generator/designs/act-loader.ts:38.23" *)
+  (* src = "generator/designs/act-loader.ts:39.22" *)
   reg [1:0] banks_loaded;
-  (* src = "generator/designs/act-loader.ts:39.24" *)
+  (* src = "generator/designs/act-loader.ts:40.24" *)
+  reg [1:0] banks_released;
+  (* src = "generator/designs/act-loader.ts:41.23" *)
+  wire [1:0] banks_pending;
+  (* src = "generator/designs/act-loader.ts:42.24" *)
   reg load_bank;
-  (* src = "generator/designs/act-loader.ts:40.20" *)
+  (* src = "generator/designs/act-loader.ts:43.20" *)
   reg [3:0] word;
-  (* src = "generator/designs/act-loader.ts:41.24" *)
+  (* src = "generator/designs/act-loader.ts:44.24" *)
   wire bank_free;
-  (* src = "generator/designs/act-loader.ts:42.23" *)
+  (* src = "generator/designs/act-loader.ts:45.23" *)
   wire in_range;
-  (* src = "generator/designs/act-loader.ts:79.27" *)
+  (* src = "generator/designs/act-loader.ts:82.27" *)
   reg held_valid;
-  (* src = "generator/designs/act-loader.ts:80.22" *)
+  (* src = "generator/designs/act-loader.ts:83.22" *)
   reg [63:0] held;
-  (* src = "generator/designs/act-loader.ts:81.26" *)
+  (* src = "generator/designs/act-loader.ts:84.26" *)
   reg held_last;
-  (* src = "generator/designs/act-loader.ts:82.21" *)
+  (* src = "generator/designs/act-loader.ts:85.21" *)
   reg sub;
-  (* src = "generator/designs/act-loader.ts:83.25" *)
+  (* src = "generator/designs/act-loader.ts:86.25" *)
   wire can_take;
-  (* src = "generator/designs/act-loader.ts:85.27" *)
+  (* src = "generator/designs/act-loader.ts:88.27" *)
   wire finishing;
 
-  (* src = "generator/designs/act-loader.ts:94.27" *)
+  (* src = "generator/designs/act-loader.ts:97.27" *)
   wire _GEN_0;
   assign _GEN_0 = (finishing & held_last);
 
-  assign act_ready = can_take;  // generator/designs/act-loader.ts:84.20
-  assign a_we = (held_valid & in_range);  // generator/designs/act-loader.ts:96.13
-  assign a_waddr = {load_bank, word[2:0]};  // generator/designs/act-loader.ts:45.16
-  assign a_wdata = (sub ? held[63:32] : held[31:0]);  // generator/designs/act-loader.ts:97.16
-  assign bank_ready = (banks_loaded != 2'd0);  // generator/designs/act-loader.ts:44.19
-  assign bank_free = (banks_loaded != 2'd2);  // generator/designs/act-loader.ts:41.24
-  assign in_range = (word < 4'd8);  // generator/designs/act-loader.ts:42.23
-  assign can_take = ((accept & bank_free) & (~held_valid));  // generator/designs/act-loader.ts:83.25
-  assign finishing = (held_valid & (sub == 1'b1));  // generator/designs/act-loader.ts:85.27
+  assign act_ready = can_take;  // generator/designs/act-loader.ts:87.20
+  assign a_we = (held_valid & in_range);  // generator/designs/act-loader.ts:99.13
+  assign a_waddr = {load_bank, word[2:0]};  // generator/designs/act-loader.ts:48.16
+  assign a_wdata = (sub ? held[63:32] : held[31:0]);  // generator/designs/act-loader.ts:100.16
+  assign bank_ready = (banks_pending != 2'd0);  // generator/designs/act-loader.ts:47.19
+  assign banks_pending = (banks_loaded - banks_released);  // generator/designs/act-loader.ts:41.23
+  assign bank_free = (banks_pending != 2'd2);  // generator/designs/act-loader.ts:44.24
+  assign in_range = (word < 4'd8);  // generator/designs/act-loader.ts:45.23
+  assign can_take = ((accept & bank_free) & (~held_valid));  // generator/designs/act-loader.ts:86.25
+  assign finishing = (held_valid & (sub == 1'b1));  // generator/designs/act-loader.ts:88.27
 
-  (* src = "generator/designs/act-loader.ts:38.23" *)
+  (* src = "generator/designs/act-loader.ts:39.22" *)
   always @(posedge clk) begin
     if (rst) begin
       banks_loaded <= 2'd0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:103.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:103.38" *) banks_loaded <= 2'd0;
-      end else if ((_GEN_0 & (~bank_release))) begin
-        (* src = "generator/designs/act-loader.ts:104.67" *) banks_loaded <= (banks_loaded + 2'd1);
-      end else if ((bank_release & (~_GEN_0))) begin
-        (* src = "generator/designs/act-loader.ts:105.67" *) banks_loaded <= (banks_loaded - 2'd1);
+      (* src = "generator/designs/act-loader.ts:106.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:106.37" *) banks_loaded <= 2'd0;
+      end else if (_GEN_0) begin
+        (* src = "generator/designs/act-loader.ts:106.76" *) banks_loaded <= (banks_loaded + 2'd1);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:39.24" *)
+  (* src = "generator/designs/act-loader.ts:40.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      banks_released <= 2'd0;
+    end else begin
+      (* src = "generator/designs/act-loader.ts:107.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:107.39" *) banks_released <= 2'd0;
+      end else if (bank_release) begin
+        (* src = "generator/designs/act-loader.ts:107.88" *) banks_released <= (banks_released + 2'd1);
+      end
+    end
+  end
+  (* src = "generator/designs/act-loader.ts:42.24" *)
   always @(posedge clk) begin
     if (rst) begin
       load_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:102.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:102.39" *) load_bank <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:105.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:105.39" *) load_bank <= 1'b0;
       end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:102.84" *) load_bank <= (~load_bank);
+        (* src = "generator/designs/act-loader.ts:105.84" *) load_bank <= (~load_bank);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:40.20" *)
+  (* src = "generator/designs/act-loader.ts:43.20" *)
   always @(posedge clk) begin
     if (rst) begin
       word <= 4'd0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:99.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:99.35" *) word <= 4'd0;
+      (* src = "generator/designs/act-loader.ts:102.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:102.35" *) word <= 4'd0;
       end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:99.72" *) word <= 4'd0;
+        (* src = "generator/designs/act-loader.ts:102.72" *) word <= 4'd0;
       end else if ((held_valid & in_range)) begin
-        (* src = "generator/designs/act-loader.ts:99.117" *) word <= (word + 4'd1);
+        (* src = "generator/designs/act-loader.ts:102.117" *) word <= (word + 4'd1);
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:79.27" *)
+  (* src = "generator/designs/act-loader.ts:82.27" *)
   always @(posedge clk) begin
     if (rst) begin
       held_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:86.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:86.42" *) held_valid <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:89.9" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:89.42" *) held_valid <= 1'b0;
       end else if ((can_take & act_valid)) begin
-        (* src = "generator/designs/act-loader.ts:87.19" *) held_valid <= 1'b1;
+        (* src = "generator/designs/act-loader.ts:90.19" *) held_valid <= 1'b1;
       end else if (finishing) begin
-        (* src = "generator/designs/act-loader.ts:90.46" *) held_valid <= 1'b0;
+        (* src = "generator/designs/act-loader.ts:93.46" *) held_valid <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:80.22" *)
+  (* src = "generator/designs/act-loader.ts:83.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/act-loader.ts:86.9" *) if (restart) begin
+    (* src = "generator/designs/act-loader.ts:89.9" *) if (restart) begin
     end else if ((can_take & act_valid)) begin
-      (* src = "generator/designs/act-loader.ts:88.14" *) held <= act_data;
+      (* src = "generator/designs/act-loader.ts:91.14" *) held <= act_data;
     end
   end
-  (* src = "generator/designs/act-loader.ts:81.26" *)
+  (* src = "generator/designs/act-loader.ts:84.26" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/act-loader.ts:86.9" *) if (restart) begin
+    (* src = "generator/designs/act-loader.ts:89.9" *) if (restart) begin
     end else if ((can_take & act_valid)) begin
-      (* src = "generator/designs/act-loader.ts:89.18" *) held_last <= act_last;
+      (* src = "generator/designs/act-loader.ts:92.18" *) held_last <= act_last;
     end
   end
-  (* src = "generator/designs/act-loader.ts:82.21" *)
+  (* src = "generator/designs/act-loader.ts:85.21" *)
   always @(posedge clk) begin
     if (rst) begin
       sub <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:91.9" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:91.36" *) sub <= 1'b0;
+      (* src = "generator/designs/act-loader.ts:94.9" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:94.36" *) sub <= 1'b0;
       end else if (held_valid) begin
-        (* src = "generator/designs/act-loader.ts:91.74" *) sub <= (sub + 1'b1);
+        (* src = "generator/designs/act-loader.ts:94.74" *) sub <= (sub + 1'b1);
       end
     end
   end
