@@ -120,9 +120,19 @@ export function lanes(p: EngineParams, prefix: string) {
     const active = m.named('active', go.and(inRow).and(io.weight.and(rowless).not()));
     const real = m.named('fetch_group', go.and(needR));
     const beatGroups = m.named('beat_groups', mux(io.weight, lit(p.gGroupsPerBeat - 1, UInt(sbBits)), lit(p.wGroupsPerBeat - 1, UInt(sbBits))));
-    const popBeat = m.named('pop_beat', real.and(sb.eq(beatGroups).or(lastCol)));
+    // Whether this group is the bus beat's last, kept as a flag beside sb like the row flags
+    // (MODE, which sets the groups a beat holds, holds still during a job).
+    const sbLast = m.reg('sub_beat_last', Bool(), { reset: false });
+    const sbWrap = m.named('sub_beat_wrap', sbLast.or(lastCol));
+    const popBeat = m.named('pop_beat', real.and(sbWrap));
     rq.ready.set(popBeat);
-    m.when(io.restart, () => sb.set(0)).elsewhen(real, () => sb.set(mux(popBeat, lit(0, UInt(sbBits)), sb.addWrap(1))));
+    m.when(io.restart, () => {
+      sb.set(0);
+      sbLast.set(beatGroups.eq(0));
+    }).elsewhen(real, () => {
+      sb.set(mux(sbWrap, lit(0, UInt(sbBits)), sb.addWrap(1)));
+      sbLast.set(mux(sbWrap, beatGroups.eq(0), sb.eq(beatGroups.subWrap(1))));
+    });
     m.when(io.restart, () => c.set(0)).elsewhen(go, () => c.set(mux(lastGroup, lit(0, UInt(p.groupBits)), c.addWrap(1))));
     m.when(io.restart, atRowStart).elsewhen(go, () => {
       m.when(lastGroup, atRowStart).otherwise(() => {
