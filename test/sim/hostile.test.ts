@@ -55,7 +55,7 @@ describe('sim: the hostile host against the tiny engines', function () {
     };
     const okay: [RegExp, string] = [/assign bresp = \{refused_r, 1'b0\};/, "assign bresp = 2'b00;"];
     silent = await faulty('silent', [okay]);
-    yielding = await faulty('yielding', [okay, [/assign w_take = \(w_fire & \(~busy_r\)\);/, 'assign w_take = w_fire;']]);
+    yielding = await faulty('yielding', [okay, [/assign w_take = \(w_pending & \(~busy_r\)\);/, 'assign w_take = w_pending;']]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
