@@ -214,8 +214,8 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     // The wide engine's harness netlist needs more logic cells than the UP5K has: LUT4 + flip-flops
     // − the pairs nextpnr can pack. (The default preset on an HX8K was the example until the
     // pipelined engine came within the HX8K's cells: its bound is now 7,582 of 7,680.)
-    const timings = join(work, 'wide-timings.json');
-    const out = join(work, 'wide');
+    const timings = join(work, 'wide-bound-timings.json');
+    const out = join(work, 'wide-bound');
     const r = await execa(bin, ['fpga', '--preset', 'wide', '--top', 'sparse_bwd_engine', '--device', 'up5k', '--timings', timings, '--out', out, '--no-progress'], { cwd: root });
     assert.match(r.stdout, /sparse_bwd_engine\s+up5k .*does not fit \(lower bound: \d+ cells of 5280\)/);
     const rep = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as FpgaReport;
