@@ -12,7 +12,7 @@
  */
 import { Expr, cat, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
-import { Bool, SInt, UInt, Vec, bitWidth, log2Up } from '../core/types.ts';
+import { Bool, SInt, UInt, bitWidth, log2Up } from '../core/types.ts';
 import { unpack } from '../core/pack.ts';
 import { regQueue } from '../lib/queues.ts';
 import { lane, popcount, saturate } from './hw.ts';
