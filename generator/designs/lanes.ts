@@ -68,8 +68,16 @@ export function lanes(p: EngineParams, prefix: string) {
     m.when(io.a_we, () => amem.write(io.a_waddr, io.a_wdata));
 
     // ---- C0: walk the groups of the head token's row ----
+    // C1–C3 advance while the result register is free or being taken (`advance`). C0 does not
+    // wait for it: it moves on its own conditions (`go`) and, in a cycle where the pipeline then
+    // stalls, its step is dropped and undone the cycle after from a copy of its state. Waiting
+    // put the ports' ready (W or the result stream) in front of every C0 count, five LUTs deep:
+    // the engine's critical path. Only what leaves C0 (the R handshake, the token pop, the bank
+    // release, the counts) waits for the advance, and those are a LUT or two from it. A drop
+    // costs a cycle only under backpressure; without it C0 never drops.
     const resOut = m.reg('res_out', Bool(), { reset: false });
     const adv = m.named('advance', resOut.not().or(io.o_ready));
+    const dropped = m.reg('c0_dropped', Bool(), { reset: false });
 
     const c = m.reg('group', UInt(p.groupBits), { reset: 0 });
     const sb = m.reg('sub_beat', UInt(sbBits), { reset: 0 });
@@ -115,7 +123,9 @@ export function lanes(p: EngineParams, prefix: string) {
     };
     const needR = m.named('need_r', rowless.not().and(inRow));
     const bankOk = m.named('bank_ok', io.weight.not().or(io.a_bank_ready));
-    const go = m.named('go', adv.and(tokValid).and(needR.not().or(rq.valid)).and(bankOk));
+    const go = m.named('go', dropped.not().and(tokValid).and(needR.not().or(rq.valid)).and(bankOk));
+    const taken = m.named('taken', go.and(adv));
+    dropped.set(go.and(adv.not()).and(io.restart.not()));
     const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), atSpanLast));
     const active = m.named('active', go.and(inRow).and(io.weight.and(rowless).not()));
     const real = m.named('fetch_group', go.and(needR));
@@ -124,7 +134,7 @@ export function lanes(p: EngineParams, prefix: string) {
     // (MODE, which sets the groups a beat holds, holds still during a job).
     const sbLast = m.reg('sub_beat_last', Bool(), { reset: false });
     const sbWrap = m.named('sub_beat_wrap', sbLast.or(lastCol));
-    const popBeat = m.named('pop_beat', real.and(sbWrap));
+    const popBeat = m.named('pop_beat', real.and(sbWrap).and(adv));
     rq.ready.set(popBeat);
     m.when(io.restart, () => {
       sb.set(0);
@@ -141,14 +151,20 @@ export function lanes(p: EngineParams, prefix: string) {
         atSpanLast.set(cx.eq(spanLastPrev));
       });
     });
-    held.out.ready.set(go.and(lastGroup));
-    io.row_done.set(real.and(lastCol));
+    held.out.ready.set(taken.and(lastGroup));
+    io.row_done.set(real.and(lastCol).and(adv));
     const vecEnd = m.named('vec_end', go.and(lastGroup).and(eov).and(io.weight));
-    io.vec_done.set(vecEnd);
-    io.a_release.set(vecEnd);
+    io.vec_done.set(vecEnd.and(adv));
+    io.a_release.set(vecEnd.and(adv));
     m.when(io.restart, () => vecBank.set(false)).elsewhen(vecEnd, () => vecBank.set(vecBank.not()));
 
     m.when(io.restart, () => firstRow.set(true)).elsewhen(go.and(lastGroup), () => firstRow.set(eov));
+    // Undo a dropped step: each register C0 moved speculatively goes back to its value before it.
+    // Its copy is taken every cycle, so in the cycle after the drop it holds the value from before.
+    for (const r of [c, sb, sbLast, inRow, lastCol, atSpanLast, vecBank, firstRow]) {
+      const before = m.regNext(`${r.name}_before`, r);
+      m.when(dropped.and(io.restart.not()), () => r.set(before));
+    }
     let yRd: Expr = lit(0, UInt(N * p.accBits));
     let aRd: Expr = lit(0, UInt(N * p.aBits));
     m.when(adv, () => {
@@ -164,7 +180,7 @@ export function lanes(p: EngineParams, prefix: string) {
     const wGroup = pick(16, p.wGroupsPerBeat);
     const gGroup = pick(64, p.gGroupsPerBeat);
     const kIn = Array.from({ length: N }, (_, i) => m.named(`k_in_${i}`, (N > 1 ? cat(c, lit(i, UInt(log2Up(N)))) : c).lt(io.cols)));
-    io.mac_count.set(mux(real, popcount(kIn, macBits), lit(0, UInt(macBits))));
+    io.mac_count.set(mux(real.and(adv), popcount(kIn, macBits), lit(0, UInt(macBits))));
 
     // ---- C1 ----
     const en = { enable: adv };

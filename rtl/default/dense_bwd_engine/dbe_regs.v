@@ -169,11 +169,15 @@ module dbe_regs (
   reg [2:0] zeros_q;
   (* src = "generator/designs/regs.ts:192.19" *)
   reg [31:0] zeros;
-  (* src = "generator/designs/regs.ts:216.22" *)
+  (* src = "generator/designs/regs.ts:219.22" *)
   reg rvalid_r;
-  (* src = "generator/designs/regs.ts:217.21" *)
+  (* src = "generator/designs/regs.ts:220.24" *)
+  reg r_pending;
+  (* src = "generator/designs/regs.ts:221.22" *)
+  reg [7:0] araddr_q;
+  (* src = "generator/designs/regs.ts:222.21" *)
   reg [31:0] rdata_r;
-  (* src = "generator/designs/regs.ts:218.22" *)
+  (* src = "generator/designs/regs.ts:223.22" *)
   wire ar_fire;
 
   (* src = "generator/designs/regs.ts:167.29" *)
@@ -208,21 +212,21 @@ module dbe_regs (
   assign wready = w_fire;  // generator/designs/regs.ts:117.15
   assign bresp = {refused_r, 1'b0};  // generator/designs/regs.ts:129.14
   assign bvalid = bvalid_r;  // generator/designs/regs.ts:118.15
-  assign arready = (~rvalid_r);  // generator/designs/regs.ts:219.16
-  assign rdata = rdata_r;  // generator/designs/regs.ts:221.14
-  assign rresp = 2'd0;  // generator/designs/regs.ts:222.14
-  assign rvalid = rvalid_r;  // generator/designs/regs.ts:220.15
-  assign start = start_r;  // generator/designs/regs.ts:243.14
-  assign busy = busy_r;  // generator/designs/regs.ts:244.13
-  assign weight = mode;  // generator/designs/regs.ts:245.15
-  assign theta = theta_q;  // generator/designs/regs.ts:246.14
-  assign rows = rows_r;  // generator/designs/regs.ts:247.13
-  assign cols = cols_r;  // generator/designs/regs.ts:248.13
-  assign vectors = vectors_r;  // generator/designs/regs.ts:249.16
-  assign w_base = w_base_r;  // generator/designs/regs.ts:250.15
-  assign w_stride = w_stride_r;  // generator/designs/regs.ts:251.17
-  assign g_base = g_base_r;  // generator/designs/regs.ts:252.15
-  assign g_stride = g_stride_r;  // generator/designs/regs.ts:253.17
+  assign arready = ((~rvalid_r) & (~r_pending));  // generator/designs/regs.ts:224.16
+  assign rdata = rdata_r;  // generator/designs/regs.ts:226.14
+  assign rresp = 2'd0;  // generator/designs/regs.ts:227.14
+  assign rvalid = rvalid_r;  // generator/designs/regs.ts:225.15
+  assign start = start_r;  // generator/designs/regs.ts:252.14
+  assign busy = busy_r;  // generator/designs/regs.ts:253.13
+  assign weight = mode;  // generator/designs/regs.ts:254.15
+  assign theta = theta_q;  // generator/designs/regs.ts:255.14
+  assign rows = rows_r;  // generator/designs/regs.ts:256.13
+  assign cols = cols_r;  // generator/designs/regs.ts:257.13
+  assign vectors = vectors_r;  // generator/designs/regs.ts:258.16
+  assign w_base = w_base_r;  // generator/designs/regs.ts:259.15
+  assign w_stride = w_stride_r;  // generator/designs/regs.ts:260.17
+  assign g_base = g_base_r;  // generator/designs/regs.ts:261.15
+  assign g_stride = g_stride_r;  // generator/designs/regs.ts:262.17
   assign w_fire = (((awvalid & wvalid) & (~bvalid_r)) & (~w_pending));  // generator/designs/regs.ts:112.21
   assign w_take = (w_pending & (~busy_r));  // generator/designs/regs.ts:130.21
   assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:147.16
@@ -237,7 +241,7 @@ module dbe_regs (
   assign start_bad = (_GEN_0 & (~job_runnable));  // generator/designs/regs.ts:169.24
   assign start_now = (_GEN_0 & job_runnable);  // generator/designs/regs.ts:171.24
   assign clear_counters = ((ctrl_write & wdata_q[1]) & (~start_bad));  // generator/designs/regs.ts:172.29
-  assign ar_fire = (arvalid & (~rvalid_r));  // generator/designs/regs.ts:218.22
+  assign ar_fire = ((arvalid & (~rvalid_r)) & (~r_pending));  // generator/designs/regs.ts:223.22
 
   (* src = "generator/designs/regs.ts:99.20" *)
   always @(posedge clk) begin
@@ -738,87 +742,105 @@ module dbe_regs (
       end
     end
   end
-  (* src = "generator/designs/regs.ts:216.22" *)
+  (* src = "generator/designs/regs.ts:219.22" *)
   always @(posedge clk) begin
     if (rst) begin
       rvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:223.7" *) if (ar_fire) begin
-        (* src = "generator/designs/regs.ts:223.33" *) rvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:232.7" *) if (r_pending) begin
+        (* src = "generator/designs/regs.ts:232.35" *) rvalid_r <= 1'b1;
       end else if (rready) begin
-        (* src = "generator/designs/regs.ts:223.77" *) rvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:232.79" *) rvalid_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:217.21" *)
+  (* src = "generator/designs/regs.ts:220.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:237.7" *) if (ar_fire) begin
-      (* src = "generator/designs/regs.ts:238.20" *) case (araddr)
+    if (rst) begin
+      r_pending <= 1'b0;
+    end else begin
+      (* src = "generator/designs/regs.ts:228.7" *) if (ar_fire) begin
+        (* src = "generator/designs/regs.ts:229.16" *) r_pending <= 1'b1;
+      end else if (r_pending) begin
+        (* src = "generator/designs/regs.ts:231.42" *) r_pending <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/regs.ts:221.22" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:228.7" *) if (ar_fire) begin
+      (* src = "generator/designs/regs.ts:230.14" *) araddr_q <= araddr;
+    end
+  end
+  (* src = "generator/designs/regs.ts:222.21" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:246.7" *) if (r_pending) begin
+      (* src = "generator/designs/regs.ts:247.20" *) case (araddr_q)
         8'd4: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
         end
         8'd8: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= {31'd0, mode};
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= {31'd0, mode};
         end
         8'd12: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= {16'd0, theta_q};
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= {16'd0, theta_q};
         end
         8'd16: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= {21'd0, rows_r};
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= {21'd0, rows_r};
         end
         8'd20: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= {23'd0, cols_r};
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= {23'd0, cols_r};
         end
         8'd24: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= vectors_r;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= vectors_r;
         end
         8'd28: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= w_base_r;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= w_base_r;
         end
         8'd32: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= w_stride_r;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= w_stride_r;
         end
         8'd36: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= g_base_r;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= g_base_r;
         end
         8'd40: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= g_stride_r;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= g_stride_r;
         end
         8'd64: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= cycles_busy;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= cycles_busy;
         end
         8'd68: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= macs_issued;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= macs_issued;
         end
         8'd72: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= macs_skipped;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= macs_skipped;
         end
         8'd76: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= rows_fetched;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= rows_fetched;
         end
         8'd80: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= stall_cycles;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= stall_cycles;
         end
         8'd84: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= nonzeros;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= nonzeros;
         end
         8'd88: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= zeros;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= zeros;
         end
         8'd96: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= 32'h53474245;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= 32'h53474245;
         end
         8'd100: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= 32'h404;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= 32'h404;
         end
         8'd104: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= 32'h400;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= 32'h400;
         end
         8'd108: begin
-          (* src = "generator/designs/regs.ts:239.79" *) rdata_r <= 32'd256;
+          (* src = "generator/designs/regs.ts:248.79" *) rdata_r <= 32'd256;
         end
         default: begin
-          (* src = "generator/designs/regs.ts:240.30" *) rdata_r <= 32'd0;
+          (* src = "generator/designs/regs.ts:249.30" *) rdata_r <= 32'd0;
         end
       endcase
     end
