@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkDesign, type CheckResult } from '../checks/index.ts';
 import { DesignError, formatDiagnostic, type Diagnostic } from '../core/errors.ts';
-import { hooksOf, type ModuleDef } from '../core/module.ts';
+import { describeInterfaces, type ModuleDef } from '../core/module.ts';
 import { srcAttr } from '../core/loc.ts';
 import { blackBoxOf } from '../core/blackbox.ts';
 import { clockNeeds, emitModule, type ClockNeeds } from './verilog.ts';
@@ -227,17 +227,7 @@ export function blackBoxManifest(def: ModuleDef): Manifest {
 
 /** The typed interfaces in a module's io, in io order (only when there are any, so hand-made ports keep their manifest as it was). */
 function interfacesOf(io: unknown): { interfaces?: ManifestInterface[] } {
-  const found: ManifestInterface[] = [];
-  const walk = (x: unknown): void => {
-    const hooks = hooksOf(x);
-    if (hooks) {
-      if (hooks.describe) found.push(hooks.describe() as ManifestInterface);
-      return;
-    }
-    if (Array.isArray(x)) x.forEach(walk);
-    else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) Object.values(x).forEach(walk);
-  };
-  walk(io);
+  const found = describeInterfaces(io) as ManifestInterface[];
   return found.length ? { interfaces: found } : {};
 }
 

@@ -11,6 +11,7 @@ export type CheckKind =
   | 'undriven'
   | 'multiple-drivers'
   | 'comb-loop'
+  | 'comb-path'
   | 'latch'
   | 'unknown-port'
   | 'unconnected-port'

@@ -64,6 +64,22 @@ export interface ShapeHooks {
 export const hooksOf = (shape: unknown): ShapeHooks | undefined =>
   shape && typeof shape === 'object' ? (shape as { [shapeHooks]?: ShapeHooks })[shapeHooks] : undefined;
 
+/** What each typed interface in a module's io describes of itself (hooks' describe()), in io order. */
+export function describeInterfaces(io: unknown): Record<string, unknown>[] {
+  const found: Record<string, unknown>[] = [];
+  const walk = (x: unknown): void => {
+    const hooks = hooksOf(x);
+    if (hooks) {
+      if (hooks.describe) found.push(hooks.describe());
+      return;
+    }
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) Object.values(x).forEach(walk);
+  };
+  walk(io);
+  return found;
+}
+
 /** Leaves of a shape (Signals or Exprs inside arrays/objects), in declaration order. */
 export function leaves(shape: unknown): Expr[] {
   if (shape instanceof Expr) return [shape];

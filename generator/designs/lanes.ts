@@ -55,8 +55,10 @@ export function lanes(p: EngineParams, prefix: string) {
       idle: m.output('idle', Bool()),
     };
     // The lanes read their groups straight off the R channel: AXI holds RDATA stable until the
-    // handshake, and RREADY comes with the beat's last group. A register stage here cost a logic
-    // cell for each of the bus's bits, room the UP5K needs for the pipeline stages that set Fmax.
+    // handshake, and RREADY comes with the beat's last group. A register stage for the whole
+    // beat would cost a logic cell for each of the bus's bits. RREADY comes from registers only
+    // (AXI A3.1.1: no combinational path from the interface's inputs to its outputs), so the beat
+    // is taken even when C0's step is dropped; that step's group then waits in `r_slot` below.
     const rq = { valid: io.r_valid, data: io.r_data, ready: io.r_ready };
 
 
@@ -123,7 +125,10 @@ export function lanes(p: EngineParams, prefix: string) {
     };
     const needR = m.named('need_r', rowless.not().and(inRow));
     const bankOk = m.named('bank_ok', io.weight.not().or(io.a_bank_ready));
-    const go = m.named('go', dropped.not().and(tokValid).and(needR.not().or(rq.valid)).and(bankOk));
+    // The group of a beat taken while its step was dropped (the slot holds it until the retry).
+    const slotFull = m.reg('r_slot_full', Bool(), { reset: false });
+    const rHave = m.named('r_have', slotFull.or(rq.valid));
+    const go = m.named('go', dropped.not().and(tokValid).and(needR.not().or(rHave)).and(bankOk));
     const taken = m.named('taken', go.and(adv));
     dropped.set(go.and(adv.not()).and(io.restart.not()));
     const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), atSpanLast));
@@ -134,8 +139,11 @@ export function lanes(p: EngineParams, prefix: string) {
     // (MODE, which sets the groups a beat holds, holds still during a job).
     const sbLast = m.reg('sub_beat_last', Bool(), { reset: false });
     const sbWrap = m.named('sub_beat_wrap', sbLast.or(lastCol));
-    const popBeat = m.named('pop_beat', real.and(sbWrap).and(adv));
-    rq.ready.set(popBeat);
+    // RREADY: C0 stands at a beat's last group with nothing in the slot, whatever RVALID and the
+    // advance are (both inputs). With RVALID it is exactly the step that fetches that group.
+    const rReady = m.named('r_take', dropped.not().and(tokValid).and(needR).and(bankOk).and(sbWrap).and(slotFull.not()));
+    rq.ready.set(rReady);
+    const rFire = m.named('r_fire', rReady.and(rq.valid));
     m.when(io.restart, () => {
       sb.set(0);
       sbLast.set(beatGroups.eq(0));
@@ -179,6 +187,15 @@ export function lanes(p: EngineParams, prefix: string) {
     // W is int16 in memory whatever wBits is (the driver sign-extends narrower values).
     const wGroup = pick(16, p.wGroupsPerBeat);
     const gGroup = pick(64, p.gGroupsPerBeat);
+    // G is int64 in memory; the accumulator is its low accBits (the driver stores sign-extended values).
+    const gOldBits = cat(...Array.from({ length: N }, (_, i) => lane(gGroup, i, 64).bits(p.accBits - 1, 0)).reverse());
+    // The slot keeps what C1 would have taken: the G group (weight mode) or the W group in its low bits.
+    const slot = m.reg('r_slot', UInt(N * p.accBits));
+    m.when(io.restart, () => slotFull.set(false)).elsewhen(rFire.and(adv.not()), () => {
+      slot.set(cat(gOldBits.bits(N * p.accBits - 1, N * 16), mux(io.weight, gOldBits.bits(N * 16 - 1, 0), wGroup)));
+      slotFull.set(true);
+    }).elsewhen(real.and(adv), () => slotFull.set(false));
+    m.assert(slotFull.and(dropped.not()).not().or(needR.and(sbWrap)), 'a held R group waits only for the step that fetches it');
     const kIn = Array.from({ length: N }, (_, i) => m.named(`k_in_${i}`, (N > 1 ? cat(c, lit(i, UInt(log2Up(N)))) : c).lt(io.cols)));
     io.mac_count.set(mux(real.and(adv), popcount(kIn, macBits), lit(0, UInt(macBits))));
 
@@ -195,9 +212,8 @@ export function lanes(p: EngineParams, prefix: string) {
     const c1last = m.reg('c1_last', Bool(), en);
     c1v.set(active);
     c1g.set(mux(rowless, lit(0, UInt(p.gBits)), g));
-    c1w.set(wGroup);
-    // G is int64 in memory; the accumulator is its low accBits (the driver stores sign-extended values).
-    c1gw.set(cat(...Array.from({ length: N }, (_, i) => lane(gGroup, i, 64).bits(p.accBits - 1, 0)).reverse()));
+    c1w.set(mux(slotFull, slot.bits(N * 16 - 1, 0), wGroup));
+    c1gw.set(mux(slotFull, slot, gOldBits));
     c1mask.set(cat(...[...kIn].reverse()));
     c1c.set(c.resize(yAddrBits));
     c1eov.set(eov);
@@ -246,7 +262,7 @@ export function lanes(p: EngineParams, prefix: string) {
     io.o_data.set(cat(...Array.from({ length: N }, (_, i) => lane(res, i, p.accBits).asSInt().resize(64).asUInt()).reverse()));
     io.o_last.set(resLast);
 
-    io.idle.set(c1v.not().and(c2v.not()).and(resOut.not()).and(resWrite.not()));
+    io.idle.set(slotFull.not().and(c1v.not()).and(c2v.not()).and(resOut.not()).and(resWrite.not()));
     return io;
   }, { N, accBits: p.accBits, groupsMax: p.groupsMax });
 }

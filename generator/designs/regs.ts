@@ -1,14 +1,15 @@
 /**
  * AXI4-Lite register block (map in docs/ARCHITECTURE.md): job parameters,
  * START/BUSY/DONE, the 32-bit event counters and the identification registers.
- * A write needs its address and data together; one transaction at a time in
- * each direction, which is all a control port needs.
+ * AW and W may come in either order; one transaction at a time in each
+ * direction, which is all a control port needs. Every READY and VALID it drives
+ * comes from a register (AXI A3.1.1).
  *
  * While BUSY the block takes no write at all: it completes with SLVERR and
  * changes nothing. So the job registers the blocks read are the job's working
  * copy from START to DONE without a second bank of flip-flops, and no host,
  * however it misbehaves, can move them under a running job. Writes are taken
- * one at a time and applied the cycle after their handshake, so the last job
+ * one at a time and applied once both halves are held, so the last job
  * register write is applied at least three cycles before a START: copies
  * registered from them (−θ, row beats, group counts, and values registered
  * from those) are current when the job begins.
@@ -103,25 +104,34 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     const start = m.reg('start_r', Bool(), { reset: false });
 
     // ---- write channel ----
-    // A write is taken into a holding register at its handshake and applied in the next cycle,
-    // where its refusal is decided and B is raised: decoding the address and the START check
-    // straight off the port put the harness's input logic, the decode and STATUS's update in one
-    // cycle (the critical path). The next write can only come after B, so one slot is enough.
+    // AW and W are each taken into a holding register on their own handshake, with READY from
+    // registers alone (AXI A3.1.1: no combinational path from an interface's inputs to its
+    // outputs; READY = AWVALID ∧ WVALID was one). The write is applied in the first cycle both
+    // are held (the one after the later handshake), where its refusal is decided and B is raised (decoding the address and the START
+    // check straight off the port had been the critical path). The next write is taken only
+    // after B, which keeps writes applied at least three cycles apart.
     const bvalid = m.reg('bvalid_r', Bool(), { reset: false });
-    const pending = m.reg('w_pending', Bool(), { reset: false });
-    const wFire = m.named('w_fire', io.awvalid.and(io.wvalid).and(bvalid.not()).and(pending.not()));
+    const awHeld = m.reg('aw_held', Bool(), { reset: false });
+    const wHeld = m.reg('w_held', Bool(), { reset: false });
     const awaddr = m.reg('awaddr_q', UInt(A));
     const wdata = m.reg('wdata_q', UInt(32));
     const wstrb = m.reg('wstrb_q', UInt(4));
-    io.awready.set(wFire);
-    io.wready.set(wFire);
+    const awReady = m.named('aw_ready', awHeld.not().and(bvalid.not()));
+    const wReady = m.named('w_ready', wHeld.not().and(bvalid.not()));
+    io.awready.set(awReady);
+    io.wready.set(wReady);
     io.bvalid.set(bvalid);
-    m.when(wFire, () => {
-      pending.set(true);
+    const pending = m.named('w_pending', awHeld.and(wHeld));
+    m.assert(pending.not().or(bvalid.not()), 'a write is applied only while no B is outstanding');
+    m.when(pending, () => awHeld.set(false)).elsewhen(io.awvalid.and(awReady), () => {
+      awHeld.set(true);
       awaddr.set(io.awaddr);
+    });
+    m.when(pending, () => wHeld.set(false)).elsewhen(io.wvalid.and(wReady), () => {
+      wHeld.set(true);
       wdata.set(io.wdata);
       wstrb.set(io.wstrb);
-    }).elsewhen(pending, () => pending.set(false));
+    });
     m.when(pending, () => bvalid.set(true)).elsewhen(io.bready, () => bvalid.set(false));
     // A write applied while BUSY (or a START of no runnable job, below) is refused: SLVERR, and no
     // register sees it. BUSY can fall before the host takes B: the answer is set as the write applies.

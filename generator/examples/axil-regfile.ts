@@ -3,7 +3,8 @@
  * … (written byte by byte under wstrb, exposed on `regs_<i>`) and one read-only
  * `status` word after them. A write to the status word or any address past it, and a
  * read past it, answer SLVERR and change nothing. One write and one read in flight at
- * a time: AW and W are taken together, the response is held until taken.
+ * a time: AW and W are held as they come, in either order, and the response is held
+ * until taken; every READY and VALID is a register's (AXI A3.1.1).
  */
 import { Bool, UInt, Vec, cat, defineModule, lit, log2Up, mux, select, type Expr, type Signal } from '../index.ts';
 import { AxiLite, axiPort, declareRegisters } from '../lib/axi.ts';
@@ -37,16 +38,32 @@ export const axilRegfile = (n: number, addrWidth = 8) =>
       return { index, hit: m.named(`${what}_hit`, hit) };
     };
 
-    // ---- writes: AW and W together, then B until taken ----
+    // ---- writes: AW and W each into a holding register, applied once both are held, then B until taken ----
+    // READY comes from registers only: AXI A3.1.1 allows no combinational path from an
+    // interface's inputs to its outputs (READY = AWVALID ∧ WVALID would be one).
     const bValid = m.reg('b_valid', Bool(), { reset: 0 });
     const bResp = m.reg('b_resp', UInt(2), { reset: 0 });
-    const take = m.named('write_take', bus.aw.valid.and(bus.w.valid).and(bValid.not()));
-    bus.aw.ready.set(take);
-    bus.w.ready.set(take);
-    const wr = decode(bus.aw.fields.addr!, 'write', false);
-    const strb = bus.w.fields.strb!;
-    const wdata = bus.w.fields.data!;
+    const awHeld = m.reg('aw_held', Bool(), { reset: 0 });
+    const wHeld = m.reg('w_held', Bool(), { reset: 0 });
+    const awAddr = m.reg('aw_addr', UInt(addrWidth));
+    const wdata = m.reg('w_data', UInt(32));
+    const strb = m.reg('w_strb', UInt(4));
+    bus.aw.ready.set(awHeld.not().and(bValid.not()));
+    bus.w.ready.set(wHeld.not().and(bValid.not()));
+    m.when(bus.aw.fire(), () => {
+      awHeld.set(true);
+      awAddr.set(bus.aw.fields.addr!);
+    });
+    m.when(bus.w.fire(), () => {
+      wHeld.set(true);
+      wdata.set(bus.w.fields.data!);
+      strb.set(bus.w.fields.strb!);
+    });
+    const take = m.named('write_take', awHeld.and(wHeld));
+    const wr = decode(awAddr, 'write', false);
     m.when(take, () => {
+      awHeld.set(false);
+      wHeld.set(false);
       bValid.set(true);
       bResp.set(mux(wr.hit, OKAY, SLVERR));
       regs.forEach((r, i) => m.when(wr.hit.and(wr.index.eq(i)), () => {

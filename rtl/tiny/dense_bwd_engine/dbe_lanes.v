@@ -28,621 +28,658 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:54.20" *) output wire [1:0] mac_count,
   (* src = "generator/designs/lanes.ts:55.15" *) output wire idle
 );
-  (* src = "generator/designs/lanes.ts:78.22" *)
+  (* src = "generator/designs/lanes.ts:80.22" *)
   reg res_out;
-  (* src = "generator/designs/lanes.ts:79.19" *)
+  (* src = "generator/designs/lanes.ts:81.19" *)
   wire advance;
-  (* src = "generator/designs/lanes.ts:80.23" *)
+  (* src = "generator/designs/lanes.ts:82.23" *)
   reg c0_dropped;
-  (* src = "generator/designs/lanes.ts:82.17" *)
+  (* src = "generator/designs/lanes.ts:84.17" *)
   reg [2:0] group;
-  (* src = "generator/designs/lanes.ts:83.18" *)
+  (* src = "generator/designs/lanes.ts:85.18" *)
   reg [1:0] sub_beat;
-  (* src = "generator/designs/lanes.ts:84.23" *)
+  (* src = "generator/designs/lanes.ts:86.23" *)
   reg a_bank;
-  (* src = "generator/designs/lanes.ts:89.24" *)
+  (* src = "generator/designs/lanes.ts:91.24" *)
   reg first_row;
-  (* src = "generator/designs/lanes.ts:96.17" *)
+  (* src = "generator/designs/lanes.ts:98.17" *)
   reg [3:0] groups;
-  (* src = "generator/designs/lanes.ts:97.24" *)
+  (* src = "generator/designs/lanes.ts:99.24" *)
   reg [3:0] span_last;
-  (* src = "generator/designs/lanes.ts:99.27" *)
+  (* src = "generator/designs/lanes.ts:101.27" *)
   reg [3:0] groups_last_prev;
-  (* src = "generator/designs/lanes.ts:100.28" *)
+  (* src = "generator/designs/lanes.ts:102.28" *)
   reg [3:0] span_last_prev;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire tok_in_valid;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire tok_in_ready;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire [17:0] tok_in_data;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   reg [17:0] tok_slot_0;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   reg [17:0] tok_slot_1;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   reg tok_wptr;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   reg tok_rptr;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   reg [1:0] tok_count;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire tok_push;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire tok_pop_ready;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire [17:0] tok_data;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire tok_valid;
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire tok_pop;
-  (* src = "generator/designs/lanes.ts:105.23" *)
+  (* src = "generator/designs/lanes.ts:107.23" *)
   wire tok_fill;
-  (* src = "generator/designs/lanes.ts:116.21" *)
+  (* src = "generator/designs/lanes.ts:118.21" *)
   reg in_row;
-  (* src = "generator/designs/lanes.ts:117.23" *)
+  (* src = "generator/designs/lanes.ts:119.23" *)
   reg last_col;
-  (* src = "generator/designs/lanes.ts:118.26" *)
+  (* src = "generator/designs/lanes.ts:120.26" *)
   reg at_span_last;
-  (* src = "generator/designs/lanes.ts:124.21" *)
+  (* src = "generator/designs/lanes.ts:126.21" *)
   wire need_r;
-  (* src = "generator/designs/lanes.ts:125.22" *)
+  (* src = "generator/designs/lanes.ts:127.22" *)
   wire bank_ok;
-  (* src = "generator/designs/lanes.ts:126.18" *)
+  (* src = "generator/designs/lanes.ts:129.24" *)
+  reg r_slot_full;
+  (* src = "generator/designs/lanes.ts:130.21" *)
+  wire r_have;
+  (* src = "generator/designs/lanes.ts:131.18" *)
   wire go;
-  (* src = "generator/designs/lanes.ts:127.21" *)
+  (* src = "generator/designs/lanes.ts:132.21" *)
   wire taken;
-  (* src = "generator/designs/lanes.ts:129.25" *)
+  (* src = "generator/designs/lanes.ts:134.25" *)
   wire last_group;
-  (* src = "generator/designs/lanes.ts:130.22" *)
-  wire active;
-  (* src = "generator/designs/lanes.ts:131.20" *)
-  wire fetch_group;
-  (* src = "generator/designs/lanes.ts:132.26" *)
-  wire [1:0] beat_groups;
   (* src = "generator/designs/lanes.ts:135.22" *)
+  wire active;
+  (* src = "generator/designs/lanes.ts:136.20" *)
+  wire fetch_group;
+  (* src = "generator/designs/lanes.ts:137.26" *)
+  wire [1:0] beat_groups;
+  (* src = "generator/designs/lanes.ts:140.22" *)
   reg sub_beat_last;
-  (* src = "generator/designs/lanes.ts:136.22" *)
+  (* src = "generator/designs/lanes.ts:141.22" *)
   wire sub_beat_wrap;
-  (* src = "generator/designs/lanes.ts:137.23" *)
-  wire pop_beat;
-  (* src = "generator/designs/lanes.ts:156.22" *)
+  (* src = "generator/designs/lanes.ts:144.22" *)
+  wire r_take;
+  (* src = "generator/designs/lanes.ts:146.21" *)
+  wire r_fire;
+  (* src = "generator/designs/lanes.ts:164.22" *)
   wire vec_end;
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   reg [2:0] group_before;
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   reg [1:0] sub_beat_before;
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   reg sub_beat_last_before;
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   reg in_row_before;
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   reg last_col_before;
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   reg at_span_last_before;
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   reg a_bank_before;
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   reg first_row_before;
-  (* src = "generator/designs/lanes.ts:171.18" *)
+  (* src = "generator/designs/lanes.ts:179.18" *)
   reg [95:0] y_old;
-  (* src = "generator/designs/lanes.ts:172.18" *)
+  (* src = "generator/designs/lanes.ts:180.18" *)
   reg [31:0] a_word;
-  (* src = "generator/designs/lanes.ts:182.55" *)
+  (* src = "generator/designs/lanes.ts:193.20" *)
+  reg [95:0] r_slot;
+  (* src = "generator/designs/lanes.ts:199.55" *)
   wire k_in_0;
-  (* src = "generator/designs/lanes.ts:182.55" *)
+  (* src = "generator/designs/lanes.ts:199.55" *)
   wire k_in_1;
-  (* src = "generator/designs/lanes.ts:187.19" *)
+  (* src = "generator/designs/lanes.ts:204.19" *)
   reg c1_valid;
-  (* src = "generator/designs/lanes.ts:188.19" *)
+  (* src = "generator/designs/lanes.ts:205.19" *)
   reg [15:0] c1_g;
-  (* src = "generator/designs/lanes.ts:189.19" *)
+  (* src = "generator/designs/lanes.ts:206.19" *)
   reg [31:0] c1_w;
-  (* src = "generator/designs/lanes.ts:190.20" *)
+  (* src = "generator/designs/lanes.ts:207.20" *)
   reg [95:0] c1_gold;
-  (* src = "generator/designs/lanes.ts:191.22" *)
+  (* src = "generator/designs/lanes.ts:208.22" *)
   reg [1:0] c1_mask;
-  (* src = "generator/designs/lanes.ts:192.19" *)
+  (* src = "generator/designs/lanes.ts:209.19" *)
   reg [2:0] c1_group;
-  (* src = "generator/designs/lanes.ts:193.21" *)
+  (* src = "generator/designs/lanes.ts:210.21" *)
   reg c1_eov;
-  (* src = "generator/designs/lanes.ts:194.23" *)
+  (* src = "generator/designs/lanes.ts:211.23" *)
   reg c1_fresh;
-  (* src = "generator/designs/lanes.ts:195.22" *)
+  (* src = "generator/designs/lanes.ts:212.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:208.58" *)
+  (* src = "generator/designs/lanes.ts:224.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:208.58" *)
+  (* src = "generator/designs/lanes.ts:224.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:209.57" *)
+  (* src = "generator/designs/lanes.ts:225.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:209.57" *)
+  (* src = "generator/designs/lanes.ts:225.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:210.19" *)
+  (* src = "generator/designs/lanes.ts:226.19" *)
   reg c2_valid;
-  (* src = "generator/designs/lanes.ts:211.22" *)
+  (* src = "generator/designs/lanes.ts:227.22" *)
   reg c2_push;
-  (* src = "generator/designs/lanes.ts:212.19" *)
+  (* src = "generator/designs/lanes.ts:228.19" *)
   reg [2:0] c2_group;
-  (* src = "generator/designs/lanes.ts:213.22" *)
+  (* src = "generator/designs/lanes.ts:229.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:231.56" *)
+  (* src = "generator/designs/lanes.ts:247.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:231.56" *)
+  (* src = "generator/designs/lanes.ts:247.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:234.19" *)
+  (* src = "generator/designs/lanes.ts:250.19" *)
   reg [95:0] res;
-  (* src = "generator/designs/lanes.ts:235.24" *)
+  (* src = "generator/designs/lanes.ts:251.24" *)
   reg res_write;
-  (* src = "generator/designs/lanes.ts:236.24" *)
+  (* src = "generator/designs/lanes.ts:252.24" *)
   reg [2:0] res_group;
-  (* src = "generator/designs/lanes.ts:237.23" *)
+  (* src = "generator/designs/lanes.ts:253.23" *)
   reg res_last;
-  (* src = "generator/designs/lanes.ts:66.20" *)
+  (* src = "generator/designs/lanes.ts:68.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [95:0] y_ram [0:7];
-  (* src = "generator/designs/lanes.ts:67.20" *)
+  (* src = "generator/designs/lanes.ts:69.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [31:0] a_ram [0:15];
 
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   wire _GEN_0;
   assign _GEN_0 = (tok_count == 2'd2);
-  (* src = "generator/designs/lanes.ts:231.93" *)
+  (* src = "generator/designs/lanes.ts:247.93" *)
   wire [48:0] _GEN_1;
   assign _GEN_1 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:231.93" *)
+  (* src = "generator/designs/lanes.ts:247.93" *)
   wire [48:0] _GEN_2;
   assign _GEN_2 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
-  (* src = "generator/designs/lanes.ts:93.31" *)
+  (* src = "generator/designs/lanes.ts:95.31" *)
   wire [5:0] _GEN_3;
   assign _GEN_3 = ({1'b0, cols} + 6'd1);
-  (* src = "generator/designs/lanes.ts:112.18" *)
+  (* src = "generator/designs/lanes.ts:114.18" *)
   wire [3:0] _GEN_4;
   assign _GEN_4 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:221.17" *)
-  wire [15:0] _GEN_5;
-  assign _GEN_5 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:221.17" *)
-  wire [15:0] _GEN_6;
-  assign _GEN_6 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:191.22" *)
+  wire [95:0] _GEN_5;
+  assign _GEN_5 = {r_data[111:64], r_data[47:0]};
+  (* src = "generator/designs/lanes.ts:185.39" *)
+  wire [31:0] _GEN_6;
+  assign _GEN_6 = (sub_beat[1] ? (sub_beat[0] ? r_data[127:96] : r_data[95:64]) : (sub_beat[0] ? r_data[63:32] : r_data[31:0]));
+  (* src = "generator/designs/lanes.ts:237.17" *)
+  wire [15:0] _GEN_7;
+  assign _GEN_7 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
+  (* src = "generator/designs/lanes.ts:237.17" *)
+  wire [15:0] _GEN_8;
+  assign _GEN_8 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
 
   // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
   wire _unused_bits;
   assign _unused_bits = ^{_GEN_3[0], _GEN_3[5]};
 
-  assign lt_pop = tok_fill;  // generator/designs/lanes.ts:108.15
-  assign r_ready = pop_beat;  // generator/designs/lanes.ts:138.14
-  assign a_release = (vec_end & advance);  // generator/designs/lanes.ts:158.18
-  assign o_valid = res_out;  // generator/designs/lanes.ts:244.16
-  assign o_data = {{{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:246.15
-  assign o_last = res_last;  // generator/designs/lanes.ts:247.15
-  assign row_done = ((fetch_group & last_col) & advance);  // generator/designs/lanes.ts:155.17
-  assign vec_done = (vec_end & advance);  // generator/designs/lanes.ts:157.17
-  assign mac_count = ((fetch_group & advance) ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:183.18
-  assign idle = ((((~c1_valid) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:249.13
-  assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:79.19
-  assign tok_in_valid = lt_valid;  // generator/designs/lanes.ts:106.19
-  assign tok_in_ready = (~_GEN_0);  // generator/designs/lanes.ts:104.18
-  assign tok_in_data = lt_data;  // generator/designs/lanes.ts:107.13
-  assign tok_push = (tok_in_valid & tok_in_ready);  // generator/designs/lanes.ts:104.18
-  assign tok_pop_ready = (taken & last_group);  // generator/designs/lanes.ts:154.20
-  assign tok_data = (tok_rptr ? tok_slot_1 : tok_slot_0);  // generator/designs/lanes.ts:104.18
-  assign tok_valid = (tok_count != 2'd0);  // generator/designs/lanes.ts:104.18
-  assign tok_pop = (tok_valid & tok_pop_ready);  // generator/designs/lanes.ts:104.18
-  assign tok_fill = (lt_valid & (~_GEN_0));  // generator/designs/lanes.ts:105.23
-  assign need_r = ((~tok_data[17]) & in_row);  // generator/designs/lanes.ts:124.21
-  assign bank_ok = ((~weight) | a_bank_ready);  // generator/designs/lanes.ts:125.22
-  assign go = ((((~c0_dropped) & tok_valid) & ((~need_r) | r_valid)) & bank_ok);  // generator/designs/lanes.ts:126.18
-  assign taken = (go & advance);  // generator/designs/lanes.ts:127.21
-  assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:129.25
-  assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:130.22
-  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:131.20
-  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:132.26
-  assign sub_beat_wrap = (sub_beat_last | last_col);  // generator/designs/lanes.ts:136.22
-  assign pop_beat = ((fetch_group & sub_beat_wrap) & advance);  // generator/designs/lanes.ts:137.23
-  assign vec_end = (((go & last_group) & tok_data[16]) & weight);  // generator/designs/lanes.ts:156.22
-  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:182.55
-  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:182.55
-  assign sum_0 = ((_GEN_1[48] != _GEN_1[47]) ? (_GEN_1[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_1[47:0]);  // generator/designs/lanes.ts:231.56
-  assign sum_1 = ((_GEN_2[48] != _GEN_2[47]) ? (_GEN_2[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_2[47:0]);  // generator/designs/lanes.ts:231.56
+  assign lt_pop = tok_fill;  // generator/designs/lanes.ts:110.15
+  assign r_ready = r_take;  // generator/designs/lanes.ts:145.14
+  assign a_release = (vec_end & advance);  // generator/designs/lanes.ts:166.18
+  assign o_valid = res_out;  // generator/designs/lanes.ts:260.16
+  assign o_data = {{{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:262.15
+  assign o_last = res_last;  // generator/designs/lanes.ts:263.15
+  assign row_done = ((fetch_group & last_col) & advance);  // generator/designs/lanes.ts:163.17
+  assign vec_done = (vec_end & advance);  // generator/designs/lanes.ts:165.17
+  assign mac_count = ((fetch_group & advance) ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:200.18
+  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:265.13
+  assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:81.19
+  assign tok_in_valid = lt_valid;  // generator/designs/lanes.ts:108.19
+  assign tok_in_ready = (~_GEN_0);  // generator/designs/lanes.ts:106.18
+  assign tok_in_data = lt_data;  // generator/designs/lanes.ts:109.13
+  assign tok_push = (tok_in_valid & tok_in_ready);  // generator/designs/lanes.ts:106.18
+  assign tok_pop_ready = (taken & last_group);  // generator/designs/lanes.ts:162.20
+  assign tok_data = (tok_rptr ? tok_slot_1 : tok_slot_0);  // generator/designs/lanes.ts:106.18
+  assign tok_valid = (tok_count != 2'd0);  // generator/designs/lanes.ts:106.18
+  assign tok_pop = (tok_valid & tok_pop_ready);  // generator/designs/lanes.ts:106.18
+  assign tok_fill = (lt_valid & (~_GEN_0));  // generator/designs/lanes.ts:107.23
+  assign need_r = ((~tok_data[17]) & in_row);  // generator/designs/lanes.ts:126.21
+  assign bank_ok = ((~weight) | a_bank_ready);  // generator/designs/lanes.ts:127.22
+  assign r_have = (r_slot_full | r_valid);  // generator/designs/lanes.ts:130.21
+  assign go = ((((~c0_dropped) & tok_valid) & ((~need_r) | r_have)) & bank_ok);  // generator/designs/lanes.ts:131.18
+  assign taken = (go & advance);  // generator/designs/lanes.ts:132.21
+  assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:134.25
+  assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:135.22
+  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:136.20
+  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:137.26
+  assign sub_beat_wrap = (sub_beat_last | last_col);  // generator/designs/lanes.ts:141.22
+  assign r_take = ((((((~c0_dropped) & tok_valid) & need_r) & bank_ok) & sub_beat_wrap) & (~r_slot_full));  // generator/designs/lanes.ts:144.22
+  assign r_fire = (r_take & r_valid);  // generator/designs/lanes.ts:146.21
+  assign vec_end = (((go & last_group) & tok_data[16]) & weight);  // generator/designs/lanes.ts:164.22
+  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:199.55
+  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:199.55
+  assign sum_0 = ((_GEN_1[48] != _GEN_1[47]) ? (_GEN_1[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_1[47:0]);  // generator/designs/lanes.ts:247.56
+  assign sum_1 = ((_GEN_2[48] != _GEN_2[47]) ? (_GEN_2[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_2[47:0]);  // generator/designs/lanes.ts:247.56
 
-  (* src = "generator/designs/lanes.ts:78.22" *)
+  (* src = "generator/designs/lanes.ts:80.22" *)
   always @(posedge clk) begin
     if (rst) begin
       res_out <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:240.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:240.30" *) res_out <= (c2_valid & c2_push);
+      (* src = "generator/designs/lanes.ts:256.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:256.30" *) res_out <= (c2_valid & c2_push);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:80.23" *)
+  (* src = "generator/designs/lanes.ts:82.23" *)
   always @(posedge clk) begin
     if (rst) begin
       c0_dropped <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:128.13" *) c0_dropped <= ((go & (~advance)) & (~restart));
+      (* src = "generator/designs/lanes.ts:133.13" *) c0_dropped <= ((go & (~advance)) & (~restart));
     end
   end
-  (* src = "generator/designs/lanes.ts:82.17" *)
+  (* src = "generator/designs/lanes.ts:84.17" *)
   always @(posedge clk) begin
     if (rst) begin
       group <= 3'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:146.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:146.32" *) group <= 3'd0;
+      (* src = "generator/designs/lanes.ts:154.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:154.32" *) group <= 3'd0;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:146.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
+        (* src = "generator/designs/lanes.ts:154.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
       end
-      (* src = "generator/designs/lanes.ts:166.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:166.53" *) group <= group_before;
+      (* src = "generator/designs/lanes.ts:174.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:174.53" *) group <= group_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:83.18" *)
+  (* src = "generator/designs/lanes.ts:85.18" *)
   always @(posedge clk) begin
     if (rst) begin
       sub_beat <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:139.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:140.10" *) sub_beat <= 2'd0;
+      (* src = "generator/designs/lanes.ts:147.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:148.10" *) sub_beat <= 2'd0;
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:143.10" *) sub_beat <= (sub_beat_wrap ? 2'd0 : (sub_beat + 2'd1));
+        (* src = "generator/designs/lanes.ts:151.10" *) sub_beat <= (sub_beat_wrap ? 2'd0 : (sub_beat + 2'd1));
       end
-      (* src = "generator/designs/lanes.ts:166.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:166.53" *) sub_beat <= sub_beat_before;
+      (* src = "generator/designs/lanes.ts:174.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:174.53" *) sub_beat <= sub_beat_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:84.23" *)
+  (* src = "generator/designs/lanes.ts:86.23" *)
   always @(posedge clk) begin
     if (rst) begin
       a_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:159.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:159.38" *) a_bank <= 1'b0;
+      (* src = "generator/designs/lanes.ts:167.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:167.38" *) a_bank <= 1'b0;
       end else if (vec_end) begin
-        (* src = "generator/designs/lanes.ts:159.81" *) a_bank <= (~a_bank);
+        (* src = "generator/designs/lanes.ts:167.81" *) a_bank <= (~a_bank);
       end
-      (* src = "generator/designs/lanes.ts:166.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:166.53" *) a_bank <= a_bank_before;
+      (* src = "generator/designs/lanes.ts:174.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:174.53" *) a_bank <= a_bank_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:89.24" *)
+  (* src = "generator/designs/lanes.ts:91.24" *)
   always @(posedge clk) begin
     if (rst) begin
       first_row <= 1'b1;
     end else begin
-      (* src = "generator/designs/lanes.ts:161.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:161.39" *) first_row <= 1'b1;
+      (* src = "generator/designs/lanes.ts:169.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:169.39" *) first_row <= 1'b1;
       end else if ((go & last_group)) begin
-        (* src = "generator/designs/lanes.ts:161.93" *) first_row <= tok_data[16];
+        (* src = "generator/designs/lanes.ts:169.93" *) first_row <= tok_data[16];
       end
-      (* src = "generator/designs/lanes.ts:166.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:166.53" *) first_row <= first_row_before;
-      end
-    end
-  end
-  (* src = "generator/designs/lanes.ts:96.17" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:96.17" *) groups <= _GEN_3[4:1];
-  end
-  (* src = "generator/designs/lanes.ts:97.24" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:97.24" *) span_last <= (((~weight) & (groups < 4'd4)) ? 4'd3 : (groups - 4'd1));
-  end
-  (* src = "generator/designs/lanes.ts:99.27" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:99.27" *) groups_last_prev <= (groups - 4'd2);
-  end
-  (* src = "generator/designs/lanes.ts:100.28" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:100.28" *) span_last_prev <= (span_last - 4'd1);
-  end
-  (* src = "generator/designs/lanes.ts:104.18" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:104.18" *) if (tok_push) begin
-      (* src = "generator/designs/lanes.ts:104.18" *) if ((tok_wptr == 1'b0)) begin
-        (* src = "generator/designs/lanes.ts:104.18" *) tok_slot_0 <= tok_in_data;
+      (* src = "generator/designs/lanes.ts:174.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:174.53" *) first_row <= first_row_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:98.17" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:104.18" *) if (tok_push) begin
-      (* src = "generator/designs/lanes.ts:104.18" *) if ((tok_wptr == 1'b1)) begin
-        (* src = "generator/designs/lanes.ts:104.18" *) tok_slot_1 <= tok_in_data;
+    (* src = "generator/designs/lanes.ts:98.17" *) groups <= _GEN_3[4:1];
+  end
+  (* src = "generator/designs/lanes.ts:99.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:99.24" *) span_last <= (((~weight) & (groups < 4'd4)) ? 4'd3 : (groups - 4'd1));
+  end
+  (* src = "generator/designs/lanes.ts:101.27" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:101.27" *) groups_last_prev <= (groups - 4'd2);
+  end
+  (* src = "generator/designs/lanes.ts:102.28" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:102.28" *) span_last_prev <= (span_last - 4'd1);
+  end
+  (* src = "generator/designs/lanes.ts:106.18" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:106.18" *) if (tok_push) begin
+      (* src = "generator/designs/lanes.ts:106.18" *) if ((tok_wptr == 1'b0)) begin
+        (* src = "generator/designs/lanes.ts:106.18" *) tok_slot_0 <= tok_in_data;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:106.18" *) if (tok_push) begin
+      (* src = "generator/designs/lanes.ts:106.18" *) if ((tok_wptr == 1'b1)) begin
+        (* src = "generator/designs/lanes.ts:106.18" *) tok_slot_1 <= tok_in_data;
+      end
+    end
+  end
+  (* src = "generator/designs/lanes.ts:106.18" *)
   always @(posedge clk) begin
     if (rst) begin
       tok_wptr <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.18" *) if (tok_push) begin
-        (* src = "generator/designs/lanes.ts:104.18" *) tok_wptr <= (tok_wptr + 1'b1);
+      (* src = "generator/designs/lanes.ts:106.18" *) if (tok_push) begin
+        (* src = "generator/designs/lanes.ts:106.18" *) tok_wptr <= (tok_wptr + 1'b1);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   always @(posedge clk) begin
     if (rst) begin
       tok_rptr <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.18" *) if (tok_pop) begin
-        (* src = "generator/designs/lanes.ts:104.18" *) tok_rptr <= (tok_rptr + 1'b1);
+      (* src = "generator/designs/lanes.ts:106.18" *) if (tok_pop) begin
+        (* src = "generator/designs/lanes.ts:106.18" *) tok_rptr <= (tok_rptr + 1'b1);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:104.18" *)
+  (* src = "generator/designs/lanes.ts:106.18" *)
   always @(posedge clk) begin
     if (rst) begin
       tok_count <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:104.18" *) if ((tok_push & (~tok_pop))) begin
-        (* src = "generator/designs/lanes.ts:104.18" *) tok_count <= (tok_count + 2'd1);
+      (* src = "generator/designs/lanes.ts:106.18" *) if ((tok_push & (~tok_pop))) begin
+        (* src = "generator/designs/lanes.ts:106.18" *) tok_count <= (tok_count + 2'd1);
       end else if ((tok_pop & (~tok_push))) begin
-        (* src = "generator/designs/lanes.ts:104.18" *) tok_count <= (tok_count - 2'd1);
+        (* src = "generator/designs/lanes.ts:106.18" *) tok_count <= (tok_count - 2'd1);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:116.21" *)
+  (* src = "generator/designs/lanes.ts:118.21" *)
   always @(posedge clk) begin
     if (rst) begin
       in_row <= 1'b1;
     end else begin
-      (* src = "generator/designs/lanes.ts:147.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:120.13" *) in_row <= 1'b1;
+      (* src = "generator/designs/lanes.ts:155.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:122.13" *) in_row <= 1'b1;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:148.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:120.13" *) in_row <= 1'b1;
+        (* src = "generator/designs/lanes.ts:156.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:122.13" *) in_row <= 1'b1;
         end else begin
-          (* src = "generator/designs/lanes.ts:149.15" *) in_row <= (in_row & (~last_col));
+          (* src = "generator/designs/lanes.ts:157.15" *) in_row <= (in_row & (~last_col));
         end
       end
-      (* src = "generator/designs/lanes.ts:166.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:166.53" *) in_row <= in_row_before;
+      (* src = "generator/designs/lanes.ts:174.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:174.53" *) in_row <= in_row_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:117.23" *)
+  (* src = "generator/designs/lanes.ts:119.23" *)
   always @(posedge clk) begin
     if (rst) begin
       last_col <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:147.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:121.15" *) last_col <= (groups == 4'd1);
+      (* src = "generator/designs/lanes.ts:155.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:123.15" *) last_col <= (groups == 4'd1);
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:148.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:121.15" *) last_col <= (groups == 4'd1);
+        (* src = "generator/designs/lanes.ts:156.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:123.15" *) last_col <= (groups == 4'd1);
         end else begin
-          (* src = "generator/designs/lanes.ts:150.17" *) last_col <= (_GEN_4 == groups_last_prev);
+          (* src = "generator/designs/lanes.ts:158.17" *) last_col <= (_GEN_4 == groups_last_prev);
         end
       end
-      (* src = "generator/designs/lanes.ts:166.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:166.53" *) last_col <= last_col_before;
+      (* src = "generator/designs/lanes.ts:174.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:174.53" *) last_col <= last_col_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:118.26" *)
+  (* src = "generator/designs/lanes.ts:120.26" *)
   always @(posedge clk) begin
     if (rst) begin
       at_span_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:147.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:122.18" *) at_span_last <= (span_last == 4'd0);
+      (* src = "generator/designs/lanes.ts:155.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:124.18" *) at_span_last <= (span_last == 4'd0);
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:148.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:122.18" *) at_span_last <= (span_last == 4'd0);
+        (* src = "generator/designs/lanes.ts:156.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:124.18" *) at_span_last <= (span_last == 4'd0);
         end else begin
-          (* src = "generator/designs/lanes.ts:151.20" *) at_span_last <= (_GEN_4 == span_last_prev);
+          (* src = "generator/designs/lanes.ts:159.20" *) at_span_last <= (_GEN_4 == span_last_prev);
         end
       end
-      (* src = "generator/designs/lanes.ts:166.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:166.53" *) at_span_last <= at_span_last_before;
+      (* src = "generator/designs/lanes.ts:174.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:174.53" *) at_span_last <= at_span_last_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:135.22" *)
+  (* src = "generator/designs/lanes.ts:129.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      r_slot_full <= 1'b0;
+    end else begin
+      (* src = "generator/designs/lanes.ts:194.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:194.39" *) r_slot_full <= 1'b0;
+      end else if ((r_fire & (~advance))) begin
+        (* src = "generator/designs/lanes.ts:196.16" *) r_slot_full <= 1'b1;
+      end else if ((fetch_group & advance)) begin
+        (* src = "generator/designs/lanes.ts:197.47" *) r_slot_full <= 1'b0;
+      end
+    end
+  end
+  (* src = "generator/designs/lanes.ts:140.22" *)
   always @(posedge clk) begin
     if (rst) begin
       sub_beat_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:139.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:141.14" *) sub_beat_last <= (beat_groups == 2'd0);
+      (* src = "generator/designs/lanes.ts:147.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:149.14" *) sub_beat_last <= (beat_groups == 2'd0);
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:144.14" *) sub_beat_last <= (sub_beat_wrap ? (beat_groups == 2'd0) : (sub_beat == (beat_groups - 2'd1)));
+        (* src = "generator/designs/lanes.ts:152.14" *) sub_beat_last <= (sub_beat_wrap ? (beat_groups == 2'd0) : (sub_beat == (beat_groups - 2'd1)));
       end
-      (* src = "generator/designs/lanes.ts:166.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:166.53" *) sub_beat_last <= sub_beat_last_before;
+      (* src = "generator/designs/lanes.ts:174.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:174.53" *) sub_beat_last <= sub_beat_last_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:165.24" *) group_before <= group;
+    (* src = "generator/designs/lanes.ts:173.24" *) group_before <= group;
   end
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:165.24" *) sub_beat_before <= sub_beat;
+    (* src = "generator/designs/lanes.ts:173.24" *) sub_beat_before <= sub_beat;
   end
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:165.24" *) sub_beat_last_before <= sub_beat_last;
+    (* src = "generator/designs/lanes.ts:173.24" *) sub_beat_last_before <= sub_beat_last;
   end
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:165.24" *) in_row_before <= in_row;
+    (* src = "generator/designs/lanes.ts:173.24" *) in_row_before <= in_row;
   end
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:165.24" *) last_col_before <= last_col;
+    (* src = "generator/designs/lanes.ts:173.24" *) last_col_before <= last_col;
   end
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:165.24" *) at_span_last_before <= at_span_last;
+    (* src = "generator/designs/lanes.ts:173.24" *) at_span_last_before <= at_span_last;
   end
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:165.24" *) a_bank_before <= a_bank;
+    (* src = "generator/designs/lanes.ts:173.24" *) a_bank_before <= a_bank;
   end
-  (* src = "generator/designs/lanes.ts:165.24" *)
+  (* src = "generator/designs/lanes.ts:173.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:165.24" *) first_row_before <= first_row;
+    (* src = "generator/designs/lanes.ts:173.24" *) first_row_before <= first_row;
   end
-  (* src = "generator/designs/lanes.ts:187.19" *)
+  (* src = "generator/designs/lanes.ts:193.20" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/lanes.ts:194.7" *) if (restart) begin
+    end else if ((r_fire & (~advance))) begin
+      (* src = "generator/designs/lanes.ts:195.12" *) r_slot <= {_GEN_5[95:32], (weight ? _GEN_5[31:0] : _GEN_6)};
+    end
+  end
+  (* src = "generator/designs/lanes.ts:204.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c1_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:196.9" *) c1_valid <= active;
+        (* src = "generator/designs/lanes.ts:213.9" *) c1_valid <= active;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:188.19" *)
+  (* src = "generator/designs/lanes.ts:205.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:197.9" *) c1_g <= (tok_data[17] ? 16'd0 : tok_data[15:0]);
+      (* src = "generator/designs/lanes.ts:214.9" *) c1_g <= (tok_data[17] ? 16'd0 : tok_data[15:0]);
     end
   end
-  (* src = "generator/designs/lanes.ts:189.19" *)
+  (* src = "generator/designs/lanes.ts:206.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:198.9" *) c1_w <= (sub_beat[1] ? (sub_beat[0] ? r_data[127:96] : r_data[95:64]) : (sub_beat[0] ? r_data[63:32] : r_data[31:0]));
+      (* src = "generator/designs/lanes.ts:215.9" *) c1_w <= (r_slot_full ? r_slot[31:0] : _GEN_6);
     end
   end
-  (* src = "generator/designs/lanes.ts:190.20" *)
+  (* src = "generator/designs/lanes.ts:207.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:200.10" *) c1_gold <= {r_data[111:64], r_data[47:0]};
+      (* src = "generator/designs/lanes.ts:216.10" *) c1_gold <= (r_slot_full ? r_slot : _GEN_5);
     end
   end
-  (* src = "generator/designs/lanes.ts:191.22" *)
+  (* src = "generator/designs/lanes.ts:208.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:201.12" *) c1_mask <= {k_in_1, k_in_0};
+      (* src = "generator/designs/lanes.ts:217.12" *) c1_mask <= {k_in_1, k_in_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:192.19" *)
+  (* src = "generator/designs/lanes.ts:209.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:202.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:218.9" *) c1_group <= group;
     end
   end
-  (* src = "generator/designs/lanes.ts:193.21" *)
+  (* src = "generator/designs/lanes.ts:210.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:203.11" *) c1_eov <= tok_data[16];
+      (* src = "generator/designs/lanes.ts:219.11" *) c1_eov <= tok_data[16];
     end
   end
-  (* src = "generator/designs/lanes.ts:194.23" *)
+  (* src = "generator/designs/lanes.ts:211.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:204.13" *) c1_fresh <= first_row;
+      (* src = "generator/designs/lanes.ts:220.13" *) c1_fresh <= first_row;
     end
   end
-  (* src = "generator/designs/lanes.ts:195.22" *)
+  (* src = "generator/designs/lanes.ts:212.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:205.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:221.12" *) c1_last <= last_col;
     end
   end
-  (* src = "generator/designs/lanes.ts:208.58" *)
+  (* src = "generator/designs/lanes.ts:224.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:222.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_5[15]}}, _GEN_5}));
+      (* src = "generator/designs/lanes.ts:238.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_7[15]}}, _GEN_7}));
     end
   end
-  (* src = "generator/designs/lanes.ts:208.58" *)
+  (* src = "generator/designs/lanes.ts:224.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:222.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_6[15]}}, _GEN_6}));
+      (* src = "generator/designs/lanes.ts:238.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_8[15]}}, _GEN_8}));
     end
   end
-  (* src = "generator/designs/lanes.ts:209.57" *)
+  (* src = "generator/designs/lanes.ts:225.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:225.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
-        (* src = "generator/designs/lanes.ts:225.73" *) c2_old_0 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:241.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:241.73" *) c2_old_0 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:226.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+        (* src = "generator/designs/lanes.ts:242.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:209.57" *)
+  (* src = "generator/designs/lanes.ts:225.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:225.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
-        (* src = "generator/designs/lanes.ts:225.73" *) c2_old_1 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:241.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:241.73" *) c2_old_1 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:226.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+        (* src = "generator/designs/lanes.ts:242.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:210.19" *)
+  (* src = "generator/designs/lanes.ts:226.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:214.9" *) c2_valid <= c1_valid;
+        (* src = "generator/designs/lanes.ts:230.9" *) c2_valid <= c1_valid;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:211.22" *)
+  (* src = "generator/designs/lanes.ts:227.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:215.12" *) c2_push <= (weight | c1_eov);
+      (* src = "generator/designs/lanes.ts:231.12" *) c2_push <= (weight | c1_eov);
     end
   end
-  (* src = "generator/designs/lanes.ts:212.19" *)
+  (* src = "generator/designs/lanes.ts:228.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:228.9" *) c2_group <= c1_group;
+      (* src = "generator/designs/lanes.ts:244.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:213.22" *)
+  (* src = "generator/designs/lanes.ts:229.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:229.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:245.12" *) c2_last <= c1_last;
     end
   end
-  (* src = "generator/designs/lanes.ts:234.19" *)
+  (* src = "generator/designs/lanes.ts:250.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:238.9" *) res <= {sum_1, sum_0};
+      (* src = "generator/designs/lanes.ts:254.9" *) res <= {sum_1, sum_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:235.24" *)
+  (* src = "generator/designs/lanes.ts:251.24" *)
   always @(posedge clk) begin
     if (rst) begin
       res_write <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:239.14" *) res_write <= (c2_valid & (~c2_push));
+        (* src = "generator/designs/lanes.ts:255.14" *) res_write <= (c2_valid & (~c2_push));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:236.24" *)
+  (* src = "generator/designs/lanes.ts:252.24" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:241.14" *) res_group <= c2_group;
+      (* src = "generator/designs/lanes.ts:257.14" *) res_group <= c2_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:237.23" *)
+  (* src = "generator/designs/lanes.ts:253.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.13" *) res_last <= ((~weight) & c2_last);
+      (* src = "generator/designs/lanes.ts:258.13" *) res_last <= ((~weight) & c2_last);
     end
   end
-  (* src = "generator/designs/lanes.ts:66.20" *)
+  (* src = "generator/designs/lanes.ts:68.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:243.7" *) if (res_write) begin
-      (* src = "generator/designs/lanes.ts:243.33" *) y_ram[res_group] <= res;
+    (* src = "generator/designs/lanes.ts:259.7" *) if (res_write) begin
+      (* src = "generator/designs/lanes.ts:259.33" *) y_ram[res_group] <= res;
     end
   end
 `ifndef SYNTHESIS
@@ -651,25 +688,25 @@ module dbe_lanes (
   always @* begin
     y_ram__sim_we0 = 1'b0;
     y_ram__sim_wa0 = 3'd0;
-    (* src = "generator/designs/lanes.ts:243.7" *) if (res_write) begin
+    (* src = "generator/designs/lanes.ts:259.7" *) if (res_write) begin
       y_ram__sim_we0 = 1'b1;
       y_ram__sim_wa0 = res_group;
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:171.18" *)
+  (* src = "generator/designs/lanes.ts:179.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:170.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:171.18" *) y_old <= y_ram[group];
+    (* src = "generator/designs/lanes.ts:178.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:179.18" *) y_old <= y_ram[group];
 `ifndef SYNTHESIS
       if ((y_ram__sim_we0 && y_ram__sim_wa0 == group)) y_old <= ~y_ram[group];
 `endif
     end
   end
-  (* src = "generator/designs/lanes.ts:67.20" *)
+  (* src = "generator/designs/lanes.ts:69.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:68.7" *) if (a_we) begin
-      (* src = "generator/designs/lanes.ts:68.32" *) a_ram[a_waddr] <= a_wdata;
+    (* src = "generator/designs/lanes.ts:70.7" *) if (a_we) begin
+      (* src = "generator/designs/lanes.ts:70.32" *) a_ram[a_waddr] <= a_wdata;
     end
   end
 `ifndef SYNTHESIS
@@ -678,16 +715,16 @@ module dbe_lanes (
   always @* begin
     a_ram__sim_we0 = 1'b0;
     a_ram__sim_wa0 = 4'd0;
-    (* src = "generator/designs/lanes.ts:68.7" *) if (a_we) begin
+    (* src = "generator/designs/lanes.ts:70.7" *) if (a_we) begin
       a_ram__sim_we0 = 1'b1;
       a_ram__sim_wa0 = a_waddr;
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:172.18" *)
+  (* src = "generator/designs/lanes.ts:180.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:170.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:172.18" *) a_word <= a_ram[{a_bank, group}];
+    (* src = "generator/designs/lanes.ts:178.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:180.18" *) a_word <= a_ram[{a_bank, group}];
 `ifndef SYNTHESIS
       if ((a_ram__sim_we0 && a_ram__sim_wa0 == {a_bank, group})) a_word <= ~a_ram[{a_bank, group}];
 `endif
