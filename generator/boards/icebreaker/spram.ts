@@ -157,7 +157,8 @@ export const spramAxi = (busBits: number, addrBits: number) => {
       wk.set(mux(lastWord, lit(0, UInt(kw)), wk.addWrap(1)));
       m.when(lastWord.and(io.wlast), () => wState.set(W_RESP));
     });
-    io.wready.set(lastWord);
+    // WREADY from registers alone (AXI A3.1.1): the beat's last word is due, whether or not WVALID is up.
+    io.wready.set(wState.eq(W_DATA).and(wk.eq(words - 1)));
     m.when(wState.eq(W_RESP).and(io.bready), () => wState.set(W_IDLE));
     io.bvalid.set(wState.eq(W_RESP));
     io.bresp.set(0);
