@@ -193,6 +193,8 @@ export function engineTop(cfg: EngineConfig) {
     ln.lt_valid.set(fetch.lt_valid);
     ln.lt_data.set(fetch.lt_data);
     fetch.lt_pop.set(ln.lt_pop);
+    // The row fetcher's proof assumes this of the lanes; here it is proven of them.
+    m.assert(ln.lt_pop.not().or(fetch.lt_valid), 'the lanes pop a lane token only while the row fetcher offers one');
     ln.r_valid.set(mem.r.valid);
     ln.r_data.set(mem.r.fields.data!);
     mem.r.ready.set(ln.r_ready);
@@ -225,6 +227,8 @@ export function engineTop(cfg: EngineConfig) {
     wr.burst_len.set(fetch.wb_len);
     wr.burst_row_end.set(fetch.wb_row_end);
     fetch.wb_room.set(wr.burst_room);
+    // The G writer's proof assumes this of the row fetcher; here it is proven of it.
+    m.assert(wr.burst_valid.not().or(wr.burst_room), 'the row fetcher records a write-back burst only while the G writer has room');
     wr.d_valid.set(ln.o_valid.and(weight));
     wr.d_data.set(ln.o_data);
     wr.aw_ready.set(mem.aw.ready);
