@@ -64,6 +64,18 @@ export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boo
 
   const used = new Set<Signal>();
   for (const p of m.properties) [p.cond, p.after, ...(p.stable ?? [])].forEach((e) => e && exprSignals(e, used));
+  // Assume-guarantee: what a child assumes of its ports (m.assume reads nothing else) is asserted
+  // here over the signals this module connects to them, so no child's proof rests on a promise
+  // nobody checked. A child proven alone under its assumptions is then sound in this context.
+  const lifted = m.instances.flatMap((inst) => (inst.def.impl?.properties ?? [])
+    .filter((p) => p.kind === 'assume')
+    .map((p, k) => {
+      const rename = (s: Signal): Signal => inst.connections.get(s.name) ?? s;
+      const parentSide = new Set<Signal>();
+      [p.cond, p.after, ...(p.stable ?? [])].forEach((e) => e && exprSignals(e, parentSide));
+      for (const s of parentSide) used.add(rename(s));
+      return { inst, p, emitter: new ExprEmitter(new Set(), (s) => rename(s).name, `_f_${inst.name}_a${k}_`) };
+    }));
   const exposed = [...used].filter((s) => s.kind !== 'input' && s.kind !== 'output');
   exposed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
@@ -122,6 +134,24 @@ export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boo
       cond = `!${id}_after || (${[cond, ...stable.map((s, k) => `${x.emit(s)} == ${id}_was${k}`)].join(' && ')})`;
     }
     pending.push({ kind: p.kind, cond, message: oneLine(p.message), source: formatLoc(p.loc), origin: 'design' });
+  });
+  lifted.forEach(({ inst, p, emitter }, i) => {
+    let cond = emitter.emit(p.cond);
+    if (p.after) {
+      const id = `_f_l${i}`;
+      const stable = p.stable ?? [];
+      body.push(
+        `  reg ${id}_after = 1'b0;`,
+        ...stable.map((s, k) => `  reg ${range(s.width)}${id}_was${k};`),
+        `  always @(posedge ${clk}) begin`,
+        `    ${id}_after <= !_f_rst && ${emitter.emit(p.after)};`,
+        ...stable.map((s, k) => `    ${id}_was${k} <= ${emitter.emit(s)};`),
+        '  end',
+      );
+      cond = `!${id}_after || (${[cond, ...stable.map((s, k) => `${emitter.emit(s)} == ${id}_was${k}`)].join(' && ')})`;
+    }
+    body.push(...emitter.spillDecls);
+    pending.push({ kind: 'assert', cond, message: oneLine(`${inst.name} assumes: ${p.message}`), source: formatLoc(p.loc), origin: 'design' });
   });
   pending.push(...rules.checks.map((c: RuleCheck) => ({ kind: c.kind, cond: c.cond, message: c.message, source: formatLoc(c.loc), origin: 'protocol' as const, inReset: c.inReset })));
   body.push(...x.spillDecls);

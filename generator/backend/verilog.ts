@@ -59,8 +59,16 @@ export class ExprEmitter {
   private readonly spillUse = new Map<string, { width: number; used: boolean[] }>();
   private n = 0;
 
-  /** `shared`: nodes read more than once, computed once in a spill wire instead of twice inline. */
-  constructor(private readonly shared: ReadonlySet<Expr> = new Set()) {}
+  /**
+   * `shared`: nodes read more than once, computed once in a spill wire instead of twice inline.
+   * `nameOf`: the name a signal has where the text goes (a parent's formal wrapper names a child's
+   * ports by the signals connected to them). `spillPrefix` keeps two emitters' spill wires apart.
+   */
+  constructor(
+    private readonly shared: ReadonlySet<Expr> = new Set(),
+    private readonly nameOf: (s: Signal) => string = (s) => s.name,
+    private readonly spillPrefix = '_GEN_',
+  ) {}
 
   emit(e: Expr): string {
     if ((this.shared.has(e) || this.spills.has(e)) && !this.defining.has(e)) return this.name(e);
@@ -72,7 +80,7 @@ export class ExprEmitter {
   private emitInline(e: Expr): string {
     const a = e.args;
     switch (e.op) {
-      case 'ref': return (e as Signal).name;
+      case 'ref': return this.nameOf(e as Signal);
       case 'const': return verilogConst(e.param.value!, e.width);
       case 'not': return `(~${this.emit(a[0]!)})`;
       case 'neg': return `(-${this.ext(a[0]!, e.width)})`;
@@ -186,13 +194,13 @@ export class ExprEmitter {
 
   /** An identifier holding `e` (the signal itself, or a spill wire). */
   private name(e: Expr, hi = e.width - 1, lo = 0): string {
-    if (e.op === 'ref') return (e as Signal).name;
+    if (e.op === 'ref') return this.nameOf(e as Signal);
     let name = this.spills.get(e);
     if (!name) {
       this.defining.add(e);
       const text = this.emitInline(e);
       this.defining.delete(e);
-      name = `_GEN_${this.n++}`;
+      name = `${this.spillPrefix}${this.n++}`;
       this.spills.set(e, name);
       this.spillUse.set(name, { width: e.width, used: new Array<boolean>(e.width).fill(false) });
       this.spillDecls.push(`  ${attr(e.loc)}\n  wire ${range(e.width)}${name};\n  assign ${name} = ${text};`);

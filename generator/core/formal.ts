@@ -8,7 +8,8 @@
  * the module is not in reset.
  */
 import { designError } from './errors.ts';
-import type { Expr } from './expr.ts';
+import type { Expr, Signal } from './expr.ts';
+import { exprSignals } from './stmt-tree.ts';
 import type { SourceLoc } from './loc.ts';
 
 export type PropertyKind = 'assert' | 'assume' | 'cover';
@@ -44,6 +45,14 @@ export function recordProperty(m: PropertyOwner, p: FormalProperty, nested: bool
   }
   for (const e of [p.cond, p.after, ...(p.stable ?? [])]) {
     if (e?.owner && e.owner.name !== m.name) designError('structure', p.loc, `${what} reads signals of module ${e.owner.name}; state properties in the module that owns the signals`);
+  }
+  // An assumption is a promise of the neighbours, checked as an assertion in the parent's proof
+  // (generator/backend/formal.ts); the parent sees only the ports, so that is all it may read.
+  if (p.kind === 'assume') {
+    const inner = new Set<Signal>();
+    for (const e of [p.cond, p.after, ...(p.stable ?? [])]) if (e) exprSignals(e, inner);
+    const hidden = [...inner].find((s) => s.kind !== 'input' && s.kind !== 'output');
+    if (hidden) designError('structure', p.loc, `m.assume() reads ${hidden.name}, which is inside ${m.name}: an assumption is what the neighbours promise, and the parent proves it over the ports it connects; state it over ports (e.g. an output that says the same)`);
   }
   m.properties.push(p);
 }

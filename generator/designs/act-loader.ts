@@ -106,7 +106,7 @@ export function actLoader(p: EngineParams, prefix: string) {
     m.when(io.restart, () => loaded.set(0)).elsewhen(vecDone, () => loaded.set(loaded.addWrap(1)));
     m.when(io.restart, () => released.set(0)).elsewhen(io.bank_release, () => released.set(released.addWrap(1)));
     m.assert(pending.le(2), 'at most both banks are loaded and not released');
-    m.assume(io.bank_release.not().or(pending.ne(0)), 'the lanes release a bank only once its vector is loaded (bank_ready)');
+    m.assume(io.bank_release.not().or(io.bank_ready), 'the lanes release a bank only once its vector is loaded (bank_ready)');
     return io;
   }, { P, N });
 }

@@ -144,7 +144,6 @@ export function engineTop(cfg: EngineConfig) {
     q.in_valid.set(thr.out_valid);
     thr.out_ready.set(q.in_ready);
     thr.out_room.set(q.in_room);
-    m.assert(thr.out_valid.not().or(q.in_ready), 'the index queue has room for every beat the threshold unit offers (reserved through out_room)');
     q.in_vals.set(thr.out_vals);
     q.in_visit.set(thr.out_visit);
     q.in_beat.set(thr.out_beat);
@@ -193,8 +192,6 @@ export function engineTop(cfg: EngineConfig) {
     ln.lt_valid.set(fetch.lt_valid);
     ln.lt_data.set(fetch.lt_data);
     fetch.lt_pop.set(ln.lt_pop);
-    // The row fetcher's proof assumes this of the lanes; here it is proven of them.
-    m.assert(ln.lt_pop.not().or(fetch.lt_valid), 'the lanes pop a lane token only while the row fetcher offers one');
     ln.r_valid.set(mem.r.valid);
     ln.r_data.set(mem.r.fields.data!);
     mem.r.ready.set(ln.r_ready);
@@ -214,7 +211,6 @@ export function engineTop(cfg: EngineConfig) {
     ln.a_waddr.set(loader.a_waddr);
     ln.a_wdata.set(loader.a_wdata);
     ln.a_bank_ready.set(loader.bank_ready);
-    m.assert(ln.a_release.not().or(loader.bank_ready), 'the lanes release an activation bank only once its vector is loaded');
 
     // ---- results: y to the stream (data mode), G to the write-back (weight mode) ----
     res.valid.set(ln.o_valid.and(weight.not()));
@@ -227,8 +223,6 @@ export function engineTop(cfg: EngineConfig) {
     wr.burst_len.set(fetch.wb_len);
     wr.burst_row_end.set(fetch.wb_row_end);
     fetch.wb_room.set(wr.burst_room);
-    // The G writer's proof assumes this of the row fetcher; here it is proven of it.
-    m.assert(wr.burst_valid.not().or(wr.burst_room), 'the row fetcher records a write-back burst only while the G writer has room');
     wr.d_valid.set(ln.o_valid.and(weight));
     wr.d_data.set(ln.o_data);
     wr.aw_ready.set(mem.aw.ready);

@@ -45,7 +45,7 @@ export function gWriter(p: EngineParams, prefix: string) {
     bursts.in.valid.set(io.burst_valid);
     bursts.in.setPayload({ addr: io.burst_addr, len: io.burst_len, end: io.burst_row_end });
     io.burst_room.set(bursts.in.ready);
-    m.assume(io.burst_valid.not().or(bursts.full.not()), 'the row fetcher records a burst only while burst_room is high');
+    m.assume(io.burst_valid.not().or(io.burst_room), 'the row fetcher records a burst only while burst_room is high');
 
     const head = bursts.out.payload;
     const room = m.named('room', lens.in.ready.and(ends.in.ready));

@@ -137,8 +137,8 @@ export function rowFetch(p: EngineParams, prefix: string) {
     tq.in.valid.set(takeRow.or(takeRowless));
     tq.in.setPayload({ g: io.tok_g, eov: io.tok_eov, rowless: io.tok_rowless });
     tq.out.ready.set(io.lt_pop);
-    m.assume(io.lt_pop.not().or(tq.out.valid), 'the lanes pop a lane token only while one is offered (lt_valid)');
     io.lt_valid.set(tq.out.valid);
+    m.assume(io.lt_pop.not().or(io.lt_valid), 'the lanes pop a lane token only while one is offered (lt_valid)');
     io.lt_data.set(tq.out.data);
 
     split.start.set(issue);

@@ -18,7 +18,7 @@ import { getPreset } from '../../engine/config.ts';
 import { defineModule, type ModuleDef } from '../../generator/core/module.ts';
 import { Bool, UInt } from '../../generator/core/types.ts';
 import { requireTool } from '../../toolchain/index.ts';
-import { COUNTER_ASSERT_MESSAGE, burstMaster, coveredCounter, limitedCounter, overflowingFifo, silencedSink, streamSource } from './fixtures/broken-designs.ts';
+import { COUNTER_ASSERT_MESSAGE, burstMaster, coveredCounter, limitedCounter, overflowingFifo, promisedChild, silencedSink, streamSource } from './fixtures/broken-designs.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'sparsegrad-formal-'));
 const opts = { depth: 12, coverDepth: 12, unbounded: true, timeout: 60, workDir: work };
@@ -127,6 +127,29 @@ describe('formal: cover goals show the proofs are not vacuous', () => {
     assert.equal(r.proof, 'proven');
     assert.deepEqual(r.coverage.map((c) => [c.status, /s_axis_in: a handshake can happen/.test(c.message)]), [['unreached', true]]);
     assert.equal(modulePasses(r), false);
+  });
+
+  it('checks what a child assumes as an assertion in its parent: the promise kept passes, the promise broken fails at the child\'s line', async () => {
+    const proveParent = async (keep: boolean): Promise<ProofResult> => {
+      const def = promisedChild(keep);
+      const job = planDesignJobs(def, 'fixture', opts).find((j) => j.wrapper.module === def.name);
+      assert.ok(job, `a proof job for ${def.name}`);
+      return prove(job);
+    };
+    assert.equal((await proveParent(true)).proof, 'proven');
+    assertRefuted(await proveParent(false), /u_child assumes: go comes only while the child is not busy/, /broken-designs\.ts/);
+  });
+
+  it('refuses an assumption over a module\'s insides, which its parent could not check', () => {
+    assert.throws(() => defineModule('bad_assume', (m) => {
+      const a = m.input('a', Bool());
+      const y = m.output('y', Bool());
+      const r = m.reg('r', Bool(), { reset: false });
+      r.set(a);
+      y.set(r);
+      m.assume(r.not(), 'r stays low');
+      return { a, y };
+    }), /formal\.test\.ts:\d+:\d+: error \[structure\].*m\.assume\(\) reads r, which is inside bad_assume/);
   });
 
   it('reports a goal beyond the cover depth as unreached, and a goal the design cannot reach too', async () => {

@@ -186,7 +186,7 @@ module dbe_row_fetch (
   assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:150.17
   assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:151.16
   assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:152.15
-  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:141.17
+  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:140.17
   assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:142.16
   assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:170.17
   assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:171.16
