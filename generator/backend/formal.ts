@@ -16,7 +16,7 @@
  */
 import type { Signal } from '../core/expr.ts';
 import { formatLoc } from '../core/loc.ts';
-import type { PropertyKind } from '../core/formal.ts';
+import type { FormalProperty, PropertyKind } from '../core/formal.ts';
 import type { ModuleDef } from '../core/module.ts';
 import { exprSignals } from '../core/stmt-tree.ts';
 import { axiRules, type RuleCheck } from './axi-rules.ts';
@@ -118,38 +118,27 @@ export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boo
   // Design properties: their expressions, and the past values `after` properties compare with.
   interface Pending { kind: PropertyKind; cond: string; message: string; source: string; origin: 'design' | 'protocol'; inReset?: boolean }
   const pending: Pending[] = [];
+  // A property's condition as wrapper text; an `after` property also gets the registers that
+  // remember its trigger and the values it must keep.
+  const conditionOf = (p: FormalProperty, e: ExprEmitter, id: string): string => {
+    const cond = e.emit(p.cond);
+    if (!p.after) return cond;
+    const stable = p.stable ?? [];
+    body.push(
+      `  reg ${id}_after = 1'b0;`,
+      ...stable.map((s, k) => `  reg ${range(s.width)}${id}_was${k};`),
+      `  always @(posedge ${clk}) begin`,
+      `    ${id}_after <= !_f_rst && ${e.emit(p.after)};`,
+      ...stable.map((s, k) => `    ${id}_was${k} <= ${e.emit(s)};`),
+      '  end',
+    );
+    return `!${id}_after || (${[cond, ...stable.map((s, k) => `${e.emit(s)} == ${id}_was${k}`)].join(' && ')})`;
+  };
   m.properties.forEach((p, i) => {
-    let cond = x.emit(p.cond);
-    if (p.after) {
-      const id = `_f_p${i}`;
-      const stable = p.stable ?? [];
-      body.push(
-        `  reg ${id}_after = 1'b0;`,
-        ...stable.map((s, k) => `  reg ${range(s.width)}${id}_was${k};`),
-        `  always @(posedge ${clk}) begin`,
-        `    ${id}_after <= !_f_rst && ${x.emit(p.after)};`,
-        ...stable.map((s, k) => `    ${id}_was${k} <= ${x.emit(s)};`),
-        '  end',
-      );
-      cond = `!${id}_after || (${[cond, ...stable.map((s, k) => `${x.emit(s)} == ${id}_was${k}`)].join(' && ')})`;
-    }
-    pending.push({ kind: p.kind, cond, message: oneLine(p.message), source: formatLoc(p.loc), origin: 'design' });
+    pending.push({ kind: p.kind, cond: conditionOf(p, x, `_f_p${i}`), message: oneLine(p.message), source: formatLoc(p.loc), origin: 'design' });
   });
   lifted.forEach(({ inst, p, emitter }, i) => {
-    let cond = emitter.emit(p.cond);
-    if (p.after) {
-      const id = `_f_l${i}`;
-      const stable = p.stable ?? [];
-      body.push(
-        `  reg ${id}_after = 1'b0;`,
-        ...stable.map((s, k) => `  reg ${range(s.width)}${id}_was${k};`),
-        `  always @(posedge ${clk}) begin`,
-        `    ${id}_after <= !_f_rst && ${emitter.emit(p.after)};`,
-        ...stable.map((s, k) => `    ${id}_was${k} <= ${emitter.emit(s)};`),
-        '  end',
-      );
-      cond = `!${id}_after || (${[cond, ...stable.map((s, k) => `${emitter.emit(s)} == ${id}_was${k}`)].join(' && ')})`;
-    }
+    const cond = conditionOf(p, emitter, `_f_l${i}`);
     body.push(...emitter.spillDecls);
     pending.push({ kind: 'assert', cond, message: oneLine(`${inst.name} assumes: ${p.message}`), source: formatLoc(p.loc), origin: 'design' });
   });
