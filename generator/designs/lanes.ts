@@ -7,8 +7,9 @@
  *       the result stream; in weight mode it is the updated G word for the write-back.
  * One result register serves both uses, so each sum LUT drives exactly one flip-flop
  * and an iCE40 packs them into one logic cell (a sum that also fed the RAM's write
- * port directly would need a cell of its own for its flip-flop). The whole pipeline
- * stalls only while the result register holds a beat the consumer has not taken.
+ * port directly would need a cell of its own for its flip-flop). C1–C3 stall only
+ * while the result register holds a beat the consumer has not taken; C0's step in such
+ * a cycle is dropped and retried (below).
  */
 import { Expr, cat, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
