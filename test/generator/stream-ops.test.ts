@@ -88,7 +88,7 @@ describe('stream operators through the simulation API under backpressure, agains
   eachMode('queue of a Bundle payload with a signed field and a Vec, then pipe and skid stages: values unchanged', async (seed, bp) => {
     const random = seededRandom(seed);
     const T = Bundle({ a: SInt(5), b: Vec(2, UInt(3)), ok: Bundle({ flag: UInt(1) }) });
-    const beats = lasts(random, list(70, () => ({ a: sint(random, 5), b: [uint(random, 3), uint(random, 3)], ok: { flag: uint(random, 1) } })), 0.3);
+    const beats = lasts(random, list(200, () => ({ a: sint(random, 5), b: [uint(random, 3), uint(random, 3)], ok: { flag: uint(random, 1) } })), 0.3);
     const def = opDesign('op_bundle_chain', { in: { payload: T, last: true } }, (m, { in: s }) => ({ out: skid(m, 'k', pipe(m, 'p', queue(m, 'q', s!, 3, { storage: 'registers' }))) }));
     const run = await lintAndSimulate(def, { in: beats }, seed, bp);
     run.expectOutput('out', beats);
