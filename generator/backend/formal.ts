@@ -70,7 +70,11 @@ export function emitFormalWrapper(def: ModuleDef, moduleName: string, isTop: boo
   const lifted = m.instances.flatMap((inst) => (inst.def.impl?.properties ?? [])
     .filter((p) => p.kind === 'assume')
     .map((p, k) => {
-      const rename = (s: Signal): Signal => inst.connections.get(s.name) ?? s;
+      const rename = (s: Signal): Signal => {
+        const outside = inst.connections.get(s.name);
+        if (!outside) throw new Error(`internal: ${inst.name}.${s.name} has no parent-side signal`);
+        return outside;
+      };
       const parentSide = new Set<Signal>();
       [p.cond, p.after, ...(p.stable ?? [])].forEach((e) => e && exprSignals(e, parentSide));
       for (const s of parentSide) used.add(rename(s));

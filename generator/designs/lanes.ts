@@ -130,11 +130,12 @@ export function lanes(p: EngineParams, prefix: string) {
     const slotFull = m.reg('r_slot_full', Bool(), { reset: false });
     const rHave = m.named('r_have', slotFull.or(rq.valid));
     const go = m.named('go', dropped.not().and(tokValid).and(needR.not().or(rHave)).and(bankOk));
-    const taken = m.named('taken', go.and(adv));
     dropped.set(go.and(adv.not()).and(io.restart.not()));
     const lastGroup = m.named('last_group', mux(io.weight, rowless.or(lastCol), atSpanLast));
     const active = m.named('active', go.and(inRow).and(io.weight.and(rowless).not()));
     const real = m.named('fetch_group', go.and(needR));
+    // The step's group fetch, once the advance says the step is not dropped.
+    const realTaken = m.named('fetch_group_taken', real.and(adv));
     const beatGroups = m.named('beat_groups', mux(io.weight, lit(p.gGroupsPerBeat - 1, UInt(sbBits)), lit(p.wGroupsPerBeat - 1, UInt(sbBits))));
     // Whether this group is the bus beat's last, kept as a flag beside sb like the row flags
     // (MODE, which sets the groups a beat holds, holds still during a job).
@@ -160,11 +161,12 @@ export function lanes(p: EngineParams, prefix: string) {
         atSpanLast.set(cx.eq(spanLastPrev));
       });
     });
-    held.out.ready.set(taken.and(lastGroup));
-    io.row_done.set(real.and(lastCol).and(adv));
+    held.out.ready.set(go.and(adv).and(lastGroup));
+    io.row_done.set(realTaken.and(lastCol));
     const vecEnd = m.named('vec_end', go.and(lastGroup).and(eov).and(io.weight));
-    io.vec_done.set(vecEnd.and(adv));
-    io.a_release.set(vecEnd.and(adv));
+    const vecTaken = m.named('vec_end_taken', vecEnd.and(adv));
+    io.vec_done.set(vecTaken);
+    io.a_release.set(vecTaken);
     m.when(io.restart, () => vecBank.set(false)).elsewhen(vecEnd, () => vecBank.set(vecBank.not()));
 
     m.when(io.restart, () => firstRow.set(true)).elsewhen(go.and(lastGroup), () => firstRow.set(eov));
@@ -195,10 +197,10 @@ export function lanes(p: EngineParams, prefix: string) {
     m.when(io.restart, () => slotFull.set(false)).elsewhen(rFire.and(adv.not()), () => {
       slot.set(cat(gOldBits.bits(N * p.accBits - 1, N * 16), mux(io.weight, gOldBits.bits(N * 16 - 1, 0), wGroup)));
       slotFull.set(true);
-    }).elsewhen(real.and(adv), () => slotFull.set(false));
+    }).elsewhen(realTaken, () => slotFull.set(false));
     m.assert(slotFull.and(dropped.not()).not().or(needR.and(sbWrap)), 'a held R group waits only for the step that fetches it');
     const kIn = Array.from({ length: N }, (_, i) => m.named(`k_in_${i}`, (N > 1 ? cat(c, lit(i, UInt(log2Up(N)))) : c).lt(io.cols)));
-    io.mac_count.set(mux(real.and(adv), popcount(kIn, macBits), lit(0, UInt(macBits))));
+    io.mac_count.set(mux(realTaken, popcount(kIn, macBits), lit(0, UInt(macBits))));
 
     // ---- C1 ----
     const en = { enable: adv };

@@ -107,9 +107,10 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     // AW and W are each taken into a holding register on their own handshake, with READY from
     // registers alone (AXI A3.1.1: no combinational path from an interface's inputs to its
     // outputs; READY = AWVALID ∧ WVALID was one). The write is applied in the first cycle both
-    // are held (the one after the later handshake), where its refusal is decided and B is raised (decoding the address and the START
-    // check straight off the port had been the critical path). The next write is taken only
-    // after B, which keeps writes applied at least three cycles apart.
+    // are held (the one after the later handshake), where its refusal is decided and B is
+    // raised (decoding the address and the START check straight off the port had been the
+    // critical path). The next write is taken only after B, which keeps writes applied at least
+    // three cycles apart.
     const bvalid = m.reg('bvalid_r', Bool(), { reset: false });
     const awHeld = m.reg('aw_held', Bool(), { reset: false });
     const wHeld = m.reg('w_held', Bool(), { reset: false });
@@ -230,8 +231,9 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     const rPending = m.reg('r_pending', Bool(), { reset: false });
     const araddr = m.reg('araddr_q', UInt(A));
     const rdata = m.reg('rdata_r', UInt(32));
-    const arFire = m.named('ar_fire', io.arvalid.and(rvalid.not()).and(rPending.not()));
-    io.arready.set(rvalid.not().and(rPending.not()));
+    const arReady = m.named('ar_ready', rvalid.not().and(rPending.not()));
+    const arFire = m.named('ar_fire', io.arvalid.and(arReady));
+    io.arready.set(arReady);
     io.rvalid.set(rvalid);
     io.rdata.set(rdata);
     io.rresp.set(lit(0, UInt(2)));

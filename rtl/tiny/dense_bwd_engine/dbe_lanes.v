@@ -94,97 +94,99 @@ module dbe_lanes (
   wire r_have;
   (* src = "generator/designs/lanes.ts:132.18" *)
   wire go;
-  (* src = "generator/designs/lanes.ts:133.21" *)
-  wire taken;
-  (* src = "generator/designs/lanes.ts:135.25" *)
+  (* src = "generator/designs/lanes.ts:134.25" *)
   wire last_group;
-  (* src = "generator/designs/lanes.ts:136.22" *)
+  (* src = "generator/designs/lanes.ts:135.22" *)
   wire active;
-  (* src = "generator/designs/lanes.ts:137.20" *)
+  (* src = "generator/designs/lanes.ts:136.20" *)
   wire fetch_group;
-  (* src = "generator/designs/lanes.ts:138.26" *)
+  (* src = "generator/designs/lanes.ts:138.25" *)
+  wire fetch_group_taken;
+  (* src = "generator/designs/lanes.ts:139.26" *)
   wire [1:0] beat_groups;
-  (* src = "generator/designs/lanes.ts:141.22" *)
-  reg sub_beat_last;
   (* src = "generator/designs/lanes.ts:142.22" *)
+  reg sub_beat_last;
+  (* src = "generator/designs/lanes.ts:143.22" *)
   wire sub_beat_wrap;
-  (* src = "generator/designs/lanes.ts:145.22" *)
+  (* src = "generator/designs/lanes.ts:146.22" *)
   wire r_take;
-  (* src = "generator/designs/lanes.ts:147.21" *)
+  (* src = "generator/designs/lanes.ts:148.21" *)
   wire r_fire;
-  (* src = "generator/designs/lanes.ts:165.22" *)
+  (* src = "generator/designs/lanes.ts:166.22" *)
   wire vec_end;
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:167.24" *)
+  wire vec_end_taken;
+  (* src = "generator/designs/lanes.ts:176.24" *)
   reg [2:0] group_before;
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   reg [1:0] sub_beat_before;
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   reg sub_beat_last_before;
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   reg in_row_before;
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   reg last_col_before;
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   reg at_span_last_before;
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   reg a_bank_before;
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   reg first_row_before;
-  (* src = "generator/designs/lanes.ts:180.18" *)
+  (* src = "generator/designs/lanes.ts:182.18" *)
   reg [95:0] y_old;
-  (* src = "generator/designs/lanes.ts:181.18" *)
+  (* src = "generator/designs/lanes.ts:183.18" *)
   reg [31:0] a_word;
-  (* src = "generator/designs/lanes.ts:194.20" *)
+  (* src = "generator/designs/lanes.ts:196.20" *)
   reg [95:0] r_slot;
-  (* src = "generator/designs/lanes.ts:200.55" *)
+  (* src = "generator/designs/lanes.ts:202.55" *)
   wire k_in_0;
-  (* src = "generator/designs/lanes.ts:200.55" *)
+  (* src = "generator/designs/lanes.ts:202.55" *)
   wire k_in_1;
-  (* src = "generator/designs/lanes.ts:205.19" *)
-  reg c1_valid;
-  (* src = "generator/designs/lanes.ts:206.19" *)
-  reg [15:0] c1_g;
   (* src = "generator/designs/lanes.ts:207.19" *)
+  reg c1_valid;
+  (* src = "generator/designs/lanes.ts:208.19" *)
+  reg [15:0] c1_g;
+  (* src = "generator/designs/lanes.ts:209.19" *)
   reg [31:0] c1_w;
-  (* src = "generator/designs/lanes.ts:208.20" *)
+  (* src = "generator/designs/lanes.ts:210.20" *)
   reg [95:0] c1_gold;
-  (* src = "generator/designs/lanes.ts:209.22" *)
+  (* src = "generator/designs/lanes.ts:211.22" *)
   reg [1:0] c1_mask;
-  (* src = "generator/designs/lanes.ts:210.19" *)
+  (* src = "generator/designs/lanes.ts:212.19" *)
   reg [2:0] c1_group;
-  (* src = "generator/designs/lanes.ts:211.21" *)
+  (* src = "generator/designs/lanes.ts:213.21" *)
   reg c1_eov;
-  (* src = "generator/designs/lanes.ts:212.23" *)
+  (* src = "generator/designs/lanes.ts:214.23" *)
   reg c1_fresh;
-  (* src = "generator/designs/lanes.ts:213.22" *)
+  (* src = "generator/designs/lanes.ts:215.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:225.58" *)
+  (* src = "generator/designs/lanes.ts:227.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:225.58" *)
+  (* src = "generator/designs/lanes.ts:227.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:226.57" *)
+  (* src = "generator/designs/lanes.ts:228.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:226.57" *)
+  (* src = "generator/designs/lanes.ts:228.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:227.19" *)
-  reg c2_valid;
-  (* src = "generator/designs/lanes.ts:228.22" *)
-  reg c2_push;
   (* src = "generator/designs/lanes.ts:229.19" *)
-  reg [2:0] c2_group;
+  reg c2_valid;
   (* src = "generator/designs/lanes.ts:230.22" *)
+  reg c2_push;
+  (* src = "generator/designs/lanes.ts:231.19" *)
+  reg [2:0] c2_group;
+  (* src = "generator/designs/lanes.ts:232.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:248.56" *)
+  (* src = "generator/designs/lanes.ts:250.56" *)
   wire [47:0] sum_0;
-  (* src = "generator/designs/lanes.ts:248.56" *)
+  (* src = "generator/designs/lanes.ts:250.56" *)
   wire [47:0] sum_1;
-  (* src = "generator/designs/lanes.ts:251.19" *)
+  (* src = "generator/designs/lanes.ts:253.19" *)
   reg [95:0] res;
-  (* src = "generator/designs/lanes.ts:252.24" *)
+  (* src = "generator/designs/lanes.ts:254.24" *)
   reg res_write;
-  (* src = "generator/designs/lanes.ts:253.24" *)
+  (* src = "generator/designs/lanes.ts:255.24" *)
   reg [2:0] res_group;
-  (* src = "generator/designs/lanes.ts:254.23" *)
+  (* src = "generator/designs/lanes.ts:256.23" *)
   reg res_last;
   (* src = "generator/designs/lanes.ts:69.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -196,10 +198,10 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:107.18" *)
   wire _GEN_0;
   assign _GEN_0 = (tok_count == 2'd2);
-  (* src = "generator/designs/lanes.ts:248.93" *)
+  (* src = "generator/designs/lanes.ts:250.93" *)
   wire [48:0] _GEN_1;
   assign _GEN_1 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});
-  (* src = "generator/designs/lanes.ts:248.93" *)
+  (* src = "generator/designs/lanes.ts:250.93" *)
   wire [48:0] _GEN_2;
   assign _GEN_2 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});
   (* src = "generator/designs/lanes.ts:96.31" *)
@@ -208,16 +210,16 @@ module dbe_lanes (
   (* src = "generator/designs/lanes.ts:115.18" *)
   wire [3:0] _GEN_4;
   assign _GEN_4 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:192.22" *)
+  (* src = "generator/designs/lanes.ts:194.22" *)
   wire [95:0] _GEN_5;
   assign _GEN_5 = {r_data[111:64], r_data[47:0]};
-  (* src = "generator/designs/lanes.ts:186.39" *)
+  (* src = "generator/designs/lanes.ts:188.39" *)
   wire [31:0] _GEN_6;
   assign _GEN_6 = (sub_beat[1] ? (sub_beat[0] ? r_data[127:96] : r_data[95:64]) : (sub_beat[0] ? r_data[63:32] : r_data[31:0]));
-  (* src = "generator/designs/lanes.ts:238.17" *)
+  (* src = "generator/designs/lanes.ts:240.17" *)
   wire [15:0] _GEN_7;
   assign _GEN_7 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:238.17" *)
+  (* src = "generator/designs/lanes.ts:240.17" *)
   wire [15:0] _GEN_8;
   assign _GEN_8 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
 
@@ -226,21 +228,21 @@ module dbe_lanes (
   assign _unused_bits = ^{_GEN_3[0], _GEN_3[5]};
 
   assign lt_pop = tok_fill;  // generator/designs/lanes.ts:111.15
-  assign r_ready = r_take;  // generator/designs/lanes.ts:146.14
-  assign a_release = (vec_end & advance);  // generator/designs/lanes.ts:167.18
-  assign o_valid = res_out;  // generator/designs/lanes.ts:261.16
-  assign o_data = {{{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:263.15
-  assign o_last = res_last;  // generator/designs/lanes.ts:264.15
-  assign row_done = ((fetch_group & last_col) & advance);  // generator/designs/lanes.ts:164.17
-  assign vec_done = (vec_end & advance);  // generator/designs/lanes.ts:166.17
-  assign mac_count = ((fetch_group & advance) ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:201.18
-  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:266.13
+  assign r_ready = r_take;  // generator/designs/lanes.ts:147.14
+  assign a_release = vec_end_taken;  // generator/designs/lanes.ts:169.18
+  assign o_valid = res_out;  // generator/designs/lanes.ts:263.16
+  assign o_data = {{{16{res[95]}}, res[95:48]}, {{16{res[47]}}, res[47:0]}};  // generator/designs/lanes.ts:265.15
+  assign o_last = res_last;  // generator/designs/lanes.ts:266.15
+  assign row_done = (fetch_group_taken & last_col);  // generator/designs/lanes.ts:165.17
+  assign vec_done = vec_end_taken;  // generator/designs/lanes.ts:168.17
+  assign mac_count = (fetch_group_taken ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:203.18
+  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:268.13
   assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:82.19
   assign tok_in_valid = lt_valid;  // generator/designs/lanes.ts:109.19
   assign tok_in_ready = (~_GEN_0);  // generator/designs/lanes.ts:107.18
   assign tok_in_data = lt_data;  // generator/designs/lanes.ts:110.13
   assign tok_push = (tok_in_valid & tok_in_ready);  // generator/designs/lanes.ts:107.18
-  assign tok_pop_ready = (taken & last_group);  // generator/designs/lanes.ts:163.20
+  assign tok_pop_ready = ((go & advance) & last_group);  // generator/designs/lanes.ts:164.20
   assign tok_data = (tok_rptr ? tok_slot_1 : tok_slot_0);  // generator/designs/lanes.ts:107.18
   assign tok_valid = (tok_count != 2'd0);  // generator/designs/lanes.ts:107.18
   assign tok_pop = (tok_valid & tok_pop_ready);  // generator/designs/lanes.ts:107.18
@@ -249,27 +251,28 @@ module dbe_lanes (
   assign bank_ok = ((~weight) | a_bank_ready);  // generator/designs/lanes.ts:128.22
   assign r_have = (r_slot_full | r_valid);  // generator/designs/lanes.ts:131.21
   assign go = ((((~c0_dropped) & tok_valid) & ((~need_r) | r_have)) & bank_ok);  // generator/designs/lanes.ts:132.18
-  assign taken = (go & advance);  // generator/designs/lanes.ts:133.21
-  assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:135.25
-  assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:136.22
-  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:137.20
-  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:138.26
-  assign sub_beat_wrap = (sub_beat_last | last_col);  // generator/designs/lanes.ts:142.22
-  assign r_take = ((((((~c0_dropped) & tok_valid) & need_r) & bank_ok) & sub_beat_wrap) & (~r_slot_full));  // generator/designs/lanes.ts:145.22
-  assign r_fire = (r_take & r_valid);  // generator/designs/lanes.ts:147.21
-  assign vec_end = (((go & last_group) & tok_data[16]) & weight);  // generator/designs/lanes.ts:165.22
-  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:200.55
-  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:200.55
-  assign sum_0 = ((_GEN_1[48] != _GEN_1[47]) ? (_GEN_1[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_1[47:0]);  // generator/designs/lanes.ts:248.56
-  assign sum_1 = ((_GEN_2[48] != _GEN_2[47]) ? (_GEN_2[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_2[47:0]);  // generator/designs/lanes.ts:248.56
+  assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:134.25
+  assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:135.22
+  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:136.20
+  assign fetch_group_taken = (fetch_group & advance);  // generator/designs/lanes.ts:138.25
+  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:139.26
+  assign sub_beat_wrap = (sub_beat_last | last_col);  // generator/designs/lanes.ts:143.22
+  assign r_take = ((((((~c0_dropped) & tok_valid) & need_r) & bank_ok) & sub_beat_wrap) & (~r_slot_full));  // generator/designs/lanes.ts:146.22
+  assign r_fire = (r_take & r_valid);  // generator/designs/lanes.ts:148.21
+  assign vec_end = (((go & last_group) & tok_data[16]) & weight);  // generator/designs/lanes.ts:166.22
+  assign vec_end_taken = (vec_end & advance);  // generator/designs/lanes.ts:167.24
+  assign k_in_0 = ({1'b0, {group, 1'b0}} < cols);  // generator/designs/lanes.ts:202.55
+  assign k_in_1 = ({1'b0, {group, 1'b1}} < cols);  // generator/designs/lanes.ts:202.55
+  assign sum_0 = ((_GEN_1[48] != _GEN_1[47]) ? (_GEN_1[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_1[47:0]);  // generator/designs/lanes.ts:250.56
+  assign sum_1 = ((_GEN_2[48] != _GEN_2[47]) ? (_GEN_2[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : _GEN_2[47:0]);  // generator/designs/lanes.ts:250.56
 
   (* src = "generator/designs/lanes.ts:81.22" *)
   always @(posedge clk) begin
     if (rst) begin
       res_out <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:257.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:257.30" *) res_out <= (c2_valid & c2_push);
+      (* src = "generator/designs/lanes.ts:259.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:259.30" *) res_out <= (c2_valid & c2_push);
       end
     end
   end
@@ -278,7 +281,7 @@ module dbe_lanes (
     if (rst) begin
       c0_dropped <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:134.13" *) c0_dropped <= ((go & (~advance)) & (~restart));
+      (* src = "generator/designs/lanes.ts:133.13" *) c0_dropped <= ((go & (~advance)) & (~restart));
     end
   end
   (* src = "generator/designs/lanes.ts:85.17" *)
@@ -286,13 +289,13 @@ module dbe_lanes (
     if (rst) begin
       group <= 3'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:155.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:155.32" *) group <= 3'd0;
+      (* src = "generator/designs/lanes.ts:156.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:156.32" *) group <= 3'd0;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:155.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
+        (* src = "generator/designs/lanes.ts:156.61" *) group <= (last_group ? 3'd0 : (group + 3'd1));
       end
-      (* src = "generator/designs/lanes.ts:175.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:175.53" *) group <= group_before;
+      (* src = "generator/designs/lanes.ts:177.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:177.53" *) group <= group_before;
       end
     end
   end
@@ -301,13 +304,13 @@ module dbe_lanes (
     if (rst) begin
       sub_beat <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:148.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:149.10" *) sub_beat <= 2'd0;
+      (* src = "generator/designs/lanes.ts:149.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:150.10" *) sub_beat <= 2'd0;
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:152.10" *) sub_beat <= (sub_beat_wrap ? 2'd0 : (sub_beat + 2'd1));
+        (* src = "generator/designs/lanes.ts:153.10" *) sub_beat <= (sub_beat_wrap ? 2'd0 : (sub_beat + 2'd1));
       end
-      (* src = "generator/designs/lanes.ts:175.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:175.53" *) sub_beat <= sub_beat_before;
+      (* src = "generator/designs/lanes.ts:177.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:177.53" *) sub_beat <= sub_beat_before;
       end
     end
   end
@@ -316,13 +319,13 @@ module dbe_lanes (
     if (rst) begin
       a_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:168.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:168.38" *) a_bank <= 1'b0;
+      (* src = "generator/designs/lanes.ts:170.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:170.38" *) a_bank <= 1'b0;
       end else if (vec_end) begin
-        (* src = "generator/designs/lanes.ts:168.81" *) a_bank <= (~a_bank);
+        (* src = "generator/designs/lanes.ts:170.81" *) a_bank <= (~a_bank);
       end
-      (* src = "generator/designs/lanes.ts:175.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:175.53" *) a_bank <= a_bank_before;
+      (* src = "generator/designs/lanes.ts:177.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:177.53" *) a_bank <= a_bank_before;
       end
     end
   end
@@ -331,13 +334,13 @@ module dbe_lanes (
     if (rst) begin
       first_row <= 1'b1;
     end else begin
-      (* src = "generator/designs/lanes.ts:170.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:170.39" *) first_row <= 1'b1;
+      (* src = "generator/designs/lanes.ts:172.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:172.39" *) first_row <= 1'b1;
       end else if ((go & last_group)) begin
-        (* src = "generator/designs/lanes.ts:170.93" *) first_row <= tok_data[16];
+        (* src = "generator/designs/lanes.ts:172.93" *) first_row <= tok_data[16];
       end
-      (* src = "generator/designs/lanes.ts:175.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:175.53" *) first_row <= first_row_before;
+      (* src = "generator/designs/lanes.ts:177.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:177.53" *) first_row <= first_row_before;
       end
     end
   end
@@ -410,17 +413,17 @@ module dbe_lanes (
     if (rst) begin
       in_row <= 1'b1;
     end else begin
-      (* src = "generator/designs/lanes.ts:156.7" *) if (restart) begin
+      (* src = "generator/designs/lanes.ts:157.7" *) if (restart) begin
         (* src = "generator/designs/lanes.ts:123.13" *) in_row <= 1'b1;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:157.9" *) if (last_group) begin
+        (* src = "generator/designs/lanes.ts:158.9" *) if (last_group) begin
           (* src = "generator/designs/lanes.ts:123.13" *) in_row <= 1'b1;
         end else begin
-          (* src = "generator/designs/lanes.ts:158.15" *) in_row <= (in_row & (~last_col));
+          (* src = "generator/designs/lanes.ts:159.15" *) in_row <= (in_row & (~last_col));
         end
       end
-      (* src = "generator/designs/lanes.ts:175.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:175.53" *) in_row <= in_row_before;
+      (* src = "generator/designs/lanes.ts:177.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:177.53" *) in_row <= in_row_before;
       end
     end
   end
@@ -429,17 +432,17 @@ module dbe_lanes (
     if (rst) begin
       last_col <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:156.7" *) if (restart) begin
+      (* src = "generator/designs/lanes.ts:157.7" *) if (restart) begin
         (* src = "generator/designs/lanes.ts:124.15" *) last_col <= (groups == 4'd1);
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:157.9" *) if (last_group) begin
+        (* src = "generator/designs/lanes.ts:158.9" *) if (last_group) begin
           (* src = "generator/designs/lanes.ts:124.15" *) last_col <= (groups == 4'd1);
         end else begin
-          (* src = "generator/designs/lanes.ts:159.17" *) last_col <= (_GEN_4 == groups_last_prev);
+          (* src = "generator/designs/lanes.ts:160.17" *) last_col <= (_GEN_4 == groups_last_prev);
         end
       end
-      (* src = "generator/designs/lanes.ts:175.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:175.53" *) last_col <= last_col_before;
+      (* src = "generator/designs/lanes.ts:177.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:177.53" *) last_col <= last_col_before;
       end
     end
   end
@@ -448,17 +451,17 @@ module dbe_lanes (
     if (rst) begin
       at_span_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:156.7" *) if (restart) begin
+      (* src = "generator/designs/lanes.ts:157.7" *) if (restart) begin
         (* src = "generator/designs/lanes.ts:125.18" *) at_span_last <= (span_last == 4'd0);
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:157.9" *) if (last_group) begin
+        (* src = "generator/designs/lanes.ts:158.9" *) if (last_group) begin
           (* src = "generator/designs/lanes.ts:125.18" *) at_span_last <= (span_last == 4'd0);
         end else begin
-          (* src = "generator/designs/lanes.ts:160.20" *) at_span_last <= (_GEN_4 == span_last_prev);
+          (* src = "generator/designs/lanes.ts:161.20" *) at_span_last <= (_GEN_4 == span_last_prev);
         end
       end
-      (* src = "generator/designs/lanes.ts:175.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:175.53" *) at_span_last <= at_span_last_before;
+      (* src = "generator/designs/lanes.ts:177.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:177.53" *) at_span_last <= at_span_last_before;
       end
     end
   end
@@ -467,219 +470,219 @@ module dbe_lanes (
     if (rst) begin
       r_slot_full <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:195.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:195.39" *) r_slot_full <= 1'b0;
+      (* src = "generator/designs/lanes.ts:197.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:197.39" *) r_slot_full <= 1'b0;
       end else if ((r_fire & (~advance))) begin
-        (* src = "generator/designs/lanes.ts:197.16" *) r_slot_full <= 1'b1;
-      end else if ((fetch_group & advance)) begin
-        (* src = "generator/designs/lanes.ts:198.47" *) r_slot_full <= 1'b0;
+        (* src = "generator/designs/lanes.ts:199.16" *) r_slot_full <= 1'b1;
+      end else if (fetch_group_taken) begin
+        (* src = "generator/designs/lanes.ts:200.43" *) r_slot_full <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:141.22" *)
+  (* src = "generator/designs/lanes.ts:142.22" *)
   always @(posedge clk) begin
     if (rst) begin
       sub_beat_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:148.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:150.14" *) sub_beat_last <= (beat_groups == 2'd0);
+      (* src = "generator/designs/lanes.ts:149.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:151.14" *) sub_beat_last <= (beat_groups == 2'd0);
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:153.14" *) sub_beat_last <= (sub_beat_wrap ? (beat_groups == 2'd0) : (sub_beat == (beat_groups - 2'd1)));
+        (* src = "generator/designs/lanes.ts:154.14" *) sub_beat_last <= (sub_beat_wrap ? (beat_groups == 2'd0) : (sub_beat == (beat_groups - 2'd1)));
       end
-      (* src = "generator/designs/lanes.ts:175.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:175.53" *) sub_beat_last <= sub_beat_last_before;
+      (* src = "generator/designs/lanes.ts:177.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:177.53" *) sub_beat_last <= sub_beat_last_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.24" *) group_before <= group;
+    (* src = "generator/designs/lanes.ts:176.24" *) group_before <= group;
   end
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.24" *) sub_beat_before <= sub_beat;
+    (* src = "generator/designs/lanes.ts:176.24" *) sub_beat_before <= sub_beat;
   end
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.24" *) sub_beat_last_before <= sub_beat_last;
+    (* src = "generator/designs/lanes.ts:176.24" *) sub_beat_last_before <= sub_beat_last;
   end
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.24" *) in_row_before <= in_row;
+    (* src = "generator/designs/lanes.ts:176.24" *) in_row_before <= in_row;
   end
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.24" *) last_col_before <= last_col;
+    (* src = "generator/designs/lanes.ts:176.24" *) last_col_before <= last_col;
   end
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.24" *) at_span_last_before <= at_span_last;
+    (* src = "generator/designs/lanes.ts:176.24" *) at_span_last_before <= at_span_last;
   end
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.24" *) a_bank_before <= a_bank;
+    (* src = "generator/designs/lanes.ts:176.24" *) a_bank_before <= a_bank;
   end
-  (* src = "generator/designs/lanes.ts:174.24" *)
+  (* src = "generator/designs/lanes.ts:176.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:174.24" *) first_row_before <= first_row;
+    (* src = "generator/designs/lanes.ts:176.24" *) first_row_before <= first_row;
   end
-  (* src = "generator/designs/lanes.ts:194.20" *)
+  (* src = "generator/designs/lanes.ts:196.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:195.7" *) if (restart) begin
+    (* src = "generator/designs/lanes.ts:197.7" *) if (restart) begin
     end else if ((r_fire & (~advance))) begin
-      (* src = "generator/designs/lanes.ts:196.12" *) r_slot <= {_GEN_5[95:32], (weight ? _GEN_5[31:0] : _GEN_6)};
+      (* src = "generator/designs/lanes.ts:198.12" *) r_slot <= {_GEN_5[95:32], (weight ? _GEN_5[31:0] : _GEN_6)};
     end
   end
-  (* src = "generator/designs/lanes.ts:205.19" *)
+  (* src = "generator/designs/lanes.ts:207.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c1_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:214.9" *) c1_valid <= active;
+        (* src = "generator/designs/lanes.ts:216.9" *) c1_valid <= active;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:206.19" *)
+  (* src = "generator/designs/lanes.ts:208.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:215.9" *) c1_g <= (tok_data[17] ? 16'd0 : tok_data[15:0]);
+      (* src = "generator/designs/lanes.ts:217.9" *) c1_g <= (tok_data[17] ? 16'd0 : tok_data[15:0]);
     end
   end
-  (* src = "generator/designs/lanes.ts:207.19" *)
+  (* src = "generator/designs/lanes.ts:209.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:216.9" *) c1_w <= (r_slot_full ? r_slot[31:0] : _GEN_6);
+      (* src = "generator/designs/lanes.ts:218.9" *) c1_w <= (r_slot_full ? r_slot[31:0] : _GEN_6);
     end
   end
-  (* src = "generator/designs/lanes.ts:208.20" *)
+  (* src = "generator/designs/lanes.ts:210.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:217.10" *) c1_gold <= (r_slot_full ? r_slot : _GEN_5);
+      (* src = "generator/designs/lanes.ts:219.10" *) c1_gold <= (r_slot_full ? r_slot : _GEN_5);
     end
   end
-  (* src = "generator/designs/lanes.ts:209.22" *)
+  (* src = "generator/designs/lanes.ts:211.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:218.12" *) c1_mask <= {k_in_1, k_in_0};
+      (* src = "generator/designs/lanes.ts:220.12" *) c1_mask <= {k_in_1, k_in_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:210.19" *)
+  (* src = "generator/designs/lanes.ts:212.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:219.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:221.9" *) c1_group <= group;
     end
   end
-  (* src = "generator/designs/lanes.ts:211.21" *)
+  (* src = "generator/designs/lanes.ts:213.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:220.11" *) c1_eov <= tok_data[16];
+      (* src = "generator/designs/lanes.ts:222.11" *) c1_eov <= tok_data[16];
     end
   end
-  (* src = "generator/designs/lanes.ts:212.23" *)
+  (* src = "generator/designs/lanes.ts:214.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:221.13" *) c1_fresh <= first_row;
+      (* src = "generator/designs/lanes.ts:223.13" *) c1_fresh <= first_row;
     end
   end
-  (* src = "generator/designs/lanes.ts:213.22" *)
+  (* src = "generator/designs/lanes.ts:215.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:222.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:224.12" *) c1_last <= last_col;
     end
   end
-  (* src = "generator/designs/lanes.ts:225.58" *)
+  (* src = "generator/designs/lanes.ts:227.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:239.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_7[15]}}, _GEN_7}));
+      (* src = "generator/designs/lanes.ts:241.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_7[15]}}, _GEN_7}));
     end
   end
-  (* src = "generator/designs/lanes.ts:225.58" *)
+  (* src = "generator/designs/lanes.ts:227.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:239.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_8[15]}}, _GEN_8}));
+      (* src = "generator/designs/lanes.ts:241.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_8[15]}}, _GEN_8}));
     end
   end
-  (* src = "generator/designs/lanes.ts:226.57" *)
+  (* src = "generator/designs/lanes.ts:228.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
-        (* src = "generator/designs/lanes.ts:242.73" *) c2_old_0 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:244.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:244.73" *) c2_old_0 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:243.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+        (* src = "generator/designs/lanes.ts:245.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:226.57" *)
+  (* src = "generator/designs/lanes.ts:228.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
-        (* src = "generator/designs/lanes.ts:242.73" *) c2_old_1 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:244.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:244.73" *) c2_old_1 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:243.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+        (* src = "generator/designs/lanes.ts:245.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:227.19" *)
+  (* src = "generator/designs/lanes.ts:229.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:231.9" *) c2_valid <= c1_valid;
+        (* src = "generator/designs/lanes.ts:233.9" *) c2_valid <= c1_valid;
       end
-    end
-  end
-  (* src = "generator/designs/lanes.ts:228.22" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:232.12" *) c2_push <= (weight | c1_eov);
-    end
-  end
-  (* src = "generator/designs/lanes.ts:229.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) c2_group <= c1_group;
     end
   end
   (* src = "generator/designs/lanes.ts:230.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:246.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:234.12" *) c2_push <= (weight | c1_eov);
     end
   end
-  (* src = "generator/designs/lanes.ts:251.19" *)
+  (* src = "generator/designs/lanes.ts:231.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:255.9" *) res <= {sum_1, sum_0};
+      (* src = "generator/designs/lanes.ts:247.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:252.24" *)
+  (* src = "generator/designs/lanes.ts:232.22" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:248.12" *) c2_last <= c1_last;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:253.19" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:257.9" *) res <= {sum_1, sum_0};
+    end
+  end
+  (* src = "generator/designs/lanes.ts:254.24" *)
   always @(posedge clk) begin
     if (rst) begin
       res_write <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:256.14" *) res_write <= (c2_valid & (~c2_push));
+        (* src = "generator/designs/lanes.ts:258.14" *) res_write <= (c2_valid & (~c2_push));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:253.24" *)
+  (* src = "generator/designs/lanes.ts:255.24" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:258.14" *) res_group <= c2_group;
+      (* src = "generator/designs/lanes.ts:260.14" *) res_group <= c2_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:254.23" *)
+  (* src = "generator/designs/lanes.ts:256.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:259.13" *) res_last <= ((~weight) & c2_last);
+      (* src = "generator/designs/lanes.ts:261.13" *) res_last <= ((~weight) & c2_last);
     end
   end
   (* src = "generator/designs/lanes.ts:69.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:260.7" *) if (res_write) begin
-      (* src = "generator/designs/lanes.ts:260.33" *) y_ram[res_group] <= res;
+    (* src = "generator/designs/lanes.ts:262.7" *) if (res_write) begin
+      (* src = "generator/designs/lanes.ts:262.33" *) y_ram[res_group] <= res;
     end
   end
 `ifndef SYNTHESIS
@@ -688,16 +691,16 @@ module dbe_lanes (
   always @* begin
     y_ram__sim_we0 = 1'b0;
     y_ram__sim_wa0 = 3'd0;
-    (* src = "generator/designs/lanes.ts:260.7" *) if (res_write) begin
+    (* src = "generator/designs/lanes.ts:262.7" *) if (res_write) begin
       y_ram__sim_we0 = 1'b1;
       y_ram__sim_wa0 = res_group;
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:180.18" *)
+  (* src = "generator/designs/lanes.ts:182.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:179.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:180.18" *) y_old <= y_ram[group];
+    (* src = "generator/designs/lanes.ts:181.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:182.18" *) y_old <= y_ram[group];
 `ifndef SYNTHESIS
       if ((y_ram__sim_we0 && y_ram__sim_wa0 == group)) y_old <= ~y_ram[group];
 `endif
@@ -721,10 +724,10 @@ module dbe_lanes (
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:181.18" *)
+  (* src = "generator/designs/lanes.ts:183.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:179.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:181.18" *) a_word <= a_ram[{a_bank, group}];
+    (* src = "generator/designs/lanes.ts:181.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:183.18" *) a_word <= a_ram[{a_bank, group}];
 `ifndef SYNTHESIS
       if ((a_ram__sim_we0 && a_ram__sim_wa0 == {a_bank, group})) a_word <= ~a_ram[{a_bank, group}];
 `endif
