@@ -33,7 +33,7 @@ export { connect } from './lib/connect.ts';
 export { queue, map, fork, join, arbiter, widthConvert } from './lib/stream-ops.ts';
 export { pipe, skid, registerSlice, skidBuffer } from './lib/stages.ts';
 export { fifo } from './lib/fifo.ts';
-export { regQueue, bramQueue, type InlineQueue } from './lib/queues.ts';
+export { regQueue, shiftQueue, bramQueue, type InlineQueue } from './lib/queues.ts';
 export type { FifoConfig, FifoIO } from './lib/fifo.ts';
 export { Fixed, SFix, UFix, fixType, fixWidth, fixName, rawRange, resizeRaw } from './lib/fixed.ts';
 export type { FixFormat, Rounding, Overflow } from './lib/fixed.ts';

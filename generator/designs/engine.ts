@@ -8,7 +8,7 @@ import { Expr, cat, lit, mux } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, SInt, UInt, Vec, log2Up } from '../core/types.ts';
 import { Axi4, AxiLite, axiPort, declareRegisters } from '../lib/axi.ts';
-import { pipe } from '../lib/stages.ts';
+import { skid } from '../lib/stages.ts';
 import { Stream, streamIn, streamOut } from '../lib/stream.ts';
 import { geometry } from '../../engine/geometry.ts';
 import { type EngineConfig } from '../../engine/config.ts';
@@ -159,17 +159,22 @@ export function engineTop(cfg: EngineConfig) {
       regs.cols.add(elemsPerBeat - 1).shr(log2(elemsPerBeat)).resize(p.rowBeatBits);
     // Registered: COLS and MODE cannot change during a job.
     const rowBeats = m.regNext('row_beats', mux(weight, beatsFor(p.busBytes / 8), beatsFor(p.busBytes / 2)));
-    // Tokens cross a register slice: the picker's lowest-set search and the row fetcher's
-    // hazard check were one combinational path (42 ns on the UP5K, the critical one).
+    // Tokens cross a skid buffer, registered both ways: the picker's lowest-set search and the
+    // row fetcher's hazard check were one combinational path (42 ns on the UP5K), and with a
+    // forward-only slice the fetcher's accept ran on through the picker into the beat queue's
+    // pop (33 ns, the critical path). The skid's second entry costs a logic cell per token bit.
     const tokWord = m.named('tok_word', cat(q.tok_j, q.tok_g, q.tok_eov.asUInt(), q.tok_rowless.asUInt()));
-    const tok = pipe(m, 'tok', new Stream('tok', { payload: UInt(tokWord.width) }, 'wire', q.tok_valid, q.tok_ready, tokWord));
+    const tok = skid(m, 'tok', new Stream('tok', { payload: UInt(tokWord.width) }, 'wire', q.tok_valid, q.tok_ready, tokWord));
     fetch.tok_valid.set(tok.valid);
     tok.ready.set(fetch.tok_ready);
     fetch.tok_j.set(tok.data.bits(tokWord.width - 1, p.gBits + 2));
     fetch.tok_g.set(tok.data.bits(p.gBits + 1, 2));
     fetch.tok_eov.set(tok.data.bit(1));
     fetch.tok_rowless.set(tok.data.bit(0));
-    fetch.weight.set(weight);
+    // A copy of MODE of the fetcher's own, placed beside it: MODE's fan-out across the engine put
+    // a long route in front of the fetcher's token accept. MODE is written at least three cycles
+    // before the START that uses it, and cannot change during a job, so the copy is never stale.
+    fetch.weight.set(m.regNext('fetch_weight', weight, { reset: false }));
     fetch.restart.set(restart);
     fetch.base.set(mux(weight, regs.g_base, regs.w_base));
     fetch.stride.set(mux(weight, regs.g_stride, regs.w_stride));

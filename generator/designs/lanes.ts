@@ -15,7 +15,7 @@ import { Expr, cat, lit, mux, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, SInt, UInt, bitWidth, log2Up } from '../core/types.ts';
 import { unpack } from '../core/pack.ts';
-import { regQueue } from '../lib/queues.ts';
+import { shiftQueue } from '../lib/queues.ts';
 import { lane, popcount, saturate } from './hw.ts';
 import type { EngineParams } from './params.ts';
 import { laneToken } from './row-fetch.ts';
@@ -103,8 +103,9 @@ export function lanes(p: EngineParams, prefix: string) {
     const spanLastPrev = m.regNext('span_last_prev', spanLast.subWrap(1));
     // The tokens being walked wait in a two-entry queue of their own: the fetcher's queue (block
     // RAM) is popped only into a free entry, so its pop and read address do not hang on the
-    // advance, and finishing a row only moves this queue's read pointer and count.
-    const held = regQueue(m, 'tok', { payload: UInt(bitWidth(tok)) }, 2);
+    // advance. Its head is a register (a shift queue): the token's flags begin the path through
+    // `go` to the bank release, and a read select in front of them was a level of it.
+    const held = shiftQueue(m, 'tok', { payload: UInt(bitWidth(tok)) }, 2);
     const tokFill = m.named('tok_fill', io.lt_valid.and(held.full.not()));
     held.in.valid.set(io.lt_valid);
     held.in.setPayload(io.lt_data);
@@ -247,22 +248,27 @@ export function lanes(p: EngineParams, prefix: string) {
     c2c.set(c1c);
     c2last.set(c1last);
 
-    const sums = Array.from({ length: N }, (_, i) => m.named(`sum_${i}`, saturate(c2old[i]!.add(c2prod[i]!), p.accBits)));
+    // The full sums, one bit wider than the accumulator: the carry chain ends in the result
+    // register's flip-flops (each packs into its adder cell) and saturation comes after the
+    // register. Saturating first put the overflow test and its fan-out of accBits behind the
+    // whole chain: the engine's critical path.
+    const sums = Array.from({ length: N }, (_, i) => m.named(`sum_${i}`, c2old[i]!.add(c2prod[i]!).resize(p.accBits + 1)));
 
     // ---- C3: the result register ----
-    const res = m.reg('res', UInt(N * p.accBits), en);
+    const res = m.reg('res', UInt(N * (p.accBits + 1)), en);
     const resWrite = m.reg('res_write', Bool(), { reset: false, enable: adv });
     const resGroup = m.reg('res_group', UInt(yAddrBits), en);
     const resLast = m.reg('res_last', Bool(), en);
     res.set(cat(...sums.map((s) => s.asUInt()).reverse()));
+    const resSat = m.named('res_sat', cat(...Array.from({ length: N }, (_, i) => saturate(lane(res, i, p.accBits + 1).asSInt(), p.accBits).asUInt()).reverse()));
     resWrite.set(c2v.and(c2push.not()));
     m.when(adv, () => resOut.set(c2v.and(c2push)));
     resGroup.set(c2c);
     resLast.set(io.weight.not().and(c2last));
-    m.when(resWrite, () => ymem.write(resGroup, res));
+    m.when(resWrite, () => ymem.write(resGroup, resSat));
     io.o_valid.set(resOut);
     // Accumulators leave sign-extended to int64: G's memory word, and the result stream's lane width.
-    io.o_data.set(cat(...Array.from({ length: N }, (_, i) => lane(res, i, p.accBits).asSInt().resize(64).asUInt()).reverse()));
+    io.o_data.set(cat(...Array.from({ length: N }, (_, i) => lane(resSat, i, p.accBits).asSInt().resize(64).asUInt()).reverse()));
     io.o_last.set(resLast);
 
     io.idle.set(slotFull.not().and(c1v.not()).and(c2v.not()).and(resOut.not()).and(resWrite.not()));

@@ -114,7 +114,6 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     const bvalid = m.reg('bvalid_r', Bool(), { reset: false });
     const awHeld = m.reg('aw_held', Bool(), { reset: false });
     const wHeld = m.reg('w_held', Bool(), { reset: false });
-    const awaddr = m.reg('awaddr_q', UInt(A));
     const wdata = m.reg('wdata_q', UInt(32));
     const wstrb = m.reg('wstrb_q', UInt(4));
     const awReady = m.named('aw_ready', awHeld.not().and(bvalid.not()));
@@ -124,10 +123,8 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     io.bvalid.set(bvalid);
     const pending = m.named('w_pending', awHeld.and(wHeld));
     m.assert(pending.not().or(bvalid.not()), 'a write is applied only while no B is outstanding');
-    m.when(pending, () => awHeld.set(false)).elsewhen(io.awvalid.and(awReady), () => {
-      awHeld.set(true);
-      awaddr.set(io.awaddr);
-    });
+    const awFire = m.named('aw_fire', io.awvalid.and(awReady));
+    m.when(pending, () => awHeld.set(false)).elsewhen(awFire, () => awHeld.set(true));
     m.when(pending, () => wHeld.set(false)).elsewhen(io.wvalid.and(wReady), () => {
       wHeld.set(true);
       wdata.set(io.wdata);
@@ -140,7 +137,19 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     io.bresp.set(cat(refused.asUInt(), lit(0, UInt(1))));
     const wTake = m.named('w_take', pending.and(busy.not()));
     // Byte strobes as per-byte write enables: no read-modify-write mux in front of the registers.
-    const writes = (addr: number): Expr => wTake.and(awaddr.eq(lit(addr, UInt(A))));
+    // The address is decoded as AW is taken, into one flag per register: decoded from a held
+    // address in the cycle of the write, its compare sat between the holding flags and every
+    // register's enable (START → BUSY was the critical path).
+    const awIs = new Map<number, Expr>();
+    const writes = (addr: number): Expr => {
+      let sel = awIs.get(addr);
+      if (!sel) {
+        const flag = m.reg(`aw_is_${addr.toString(16).padStart(2, '0')}`, Bool());
+        m.when(awFire, () => flag.set(io.awaddr.eq(lit(addr, UInt(A)))));
+        awIs.set(addr, (sel = flag));
+      }
+      return wTake.and(sel);
+    };
     // `zeros` low bits are not stored and read 0: bases and strides are multiples of the bus
     // width, so an unaligned one cannot be programmed (no unaligned burst) and costs no flip-flop.
     const register = (addr: number, name: string, width: number, reset = 0, zeros = 0): Expr => {

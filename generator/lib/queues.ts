@@ -7,6 +7,10 @@
  *
  *   regQueue   in flip-flops: the head is readable the cycle after its push. For
  *              shallow queues (tokens, bus beats) where a block RAM would be mostly empty.
+ *   shiftQueue in flip-flops like regQueue, but every pop moves the entries one slot
+ *              toward the head, so the head is a register and no read select stands
+ *              between it and the consumer's logic; the cost is the pop's fan-out into a
+ *              mux per stored bit. For a consumer whose first logic on the head is critical.
  *   bramQueue  in one simple-dual-port block RAM: a push is readable two cycles later;
  *              the read address runs one entry ahead when popping, so a pop every cycle
  *              has no bubble and no output register is needed.
@@ -84,6 +88,37 @@ export function regQueue<T extends PayloadType>(m: ModuleBuilder, name: string, 
   m.when(push.and(pop.not()), () => count.set(count.addWrap(1))).elsewhen(pop.and(push.not()), () => count.set(count.subWrap(1)));
   m.assert(count.le(depth), `FIFO ${name}: count within its depth ${depth}`);
   m.assert(wptr.subWrap(rptr).eq(count.resize(pw)), `FIFO ${name}: count equals write pointer minus read pointer`);
+  return { in: input, out, count, full, depth };
+}
+
+/** A queue in flip-flops whose head is always the first slot (see the file comment). */
+export function shiftQueue<T extends PayloadType>(m: ModuleBuilder, name: string, spec: StreamSpec<T>, depthWanted: number): InlineQueue<T> {
+  const depth = nextPow2(depthWanted);
+  const { in: input, word, width } = inStream(m, name, spec);
+  const slots = m.reg(`${name}_slot`, Vec(depth, UInt(width)));
+  // Fill as a thermometer code (held[i]: slot i holds an entry) rather than a count: the head's
+  // valid is a flip-flop, and the pop reaches each flag through one 2:1 choice, where a count
+  // put a compare in front of the consumer and an adder's enable behind its pop.
+  const held = m.reg(`${name}_held`, Vec(depth, Bool()), { reset: false });
+  const full = held[depth - 1]!;
+  input.ready.set(full.not());
+  const push = m.named(`${name}_push`, input.fire());
+  const out = outStream(m, name, spec, held[0]!, slots[0]!, m.wire(`${name}_pop_ready`, Bool()));
+  const pop = m.named(`${name}_pop`, out.fire());
+  const heldAt = (i: number): Expr => (i < 0 ? lit(true, Bool()) : i >= depth ? lit(false, Bool()) : held[i]!);
+  // Slot i is where a push lands when i entries are held.
+  const landsAt = (i: number): Expr => heldAt(i - 1).and(heldAt(i).not());
+  // A slot past the fill holds nothing, so it may take the input word whether or not a push
+  // comes: each slot loads the word where a push would land (or one slot nearer the head while
+  // the head leaves), else shifts on a pop. Only the last 2:1 choice hangs on the pop (the
+  // consumer's, often long, path), and none at all in the last slot.
+  slots.forEach((slot, i) => {
+    const keepOrLand = mux(landsAt(i), word, slot);
+    slot.set(i + 1 < depth ? mux(pop, mux(landsAt(i + 1), word, slots[i + 1]!), keepOrLand) : keepOrLand);
+    held[i]!.set(mux(pop, heldAt(i + 1).or(push.and(heldAt(i))), heldAt(i).or(push.and(heldAt(i - 1)))));
+  });
+  const count = m.named(`${name}_count`, held.map((h) => h.asUInt().resize(log2Up(depth) + 1)).reduce((x, y) => x.addWrap(y)));
+  m.assert(held.slice(1).map((h, i) => h.not().or(held[i]!)).reduce((x, y) => x.and(y)), `FIFO ${name}: the held flags fill from the head`);
   return { in: input, out, count, full, depth };
 }
 

@@ -15,7 +15,7 @@ import { emitDesign } from '../../generator/index.ts';
 import { Bundle, SFix, SInt, UInt, Vec, connect, defineModule, resizeRaw, type ModuleBuilder, type ModuleDef } from '../../generator/index.ts';
 import { arbiter, fork, join, map, queue, widthConvert } from '../../generator/lib/stream-ops.ts';
 import { pipe, skid } from '../../generator/lib/stages.ts';
-import { bramQueue, regQueue } from '../../generator/lib/queues.ts';
+import { bramQueue, regQueue, shiftQueue } from '../../generator/lib/queues.ts';
 import { StreamSignature, streamPort, type Stream, type StreamSpec } from '../../generator/lib/stream.ts';
 import { seededRandom, simSeed, simulate, type Backpressure, type BeatIn, type MonitoredBeat, type SimRun } from '../../sim/simulate/index.ts';
 import { rng, testSeed } from '../sim/seed.ts';
@@ -173,13 +173,14 @@ describe('stream operators through the simulation API under backpressure, agains
     run.expectOutput('out', want);
   });
 
-  for (const [kind, make] of [['regQueue', regQueue], ['bramQueue', bramQueue]] as const) {
-    eachMode(`${kind} (inline, the engine's queues): every beat once, in order, with tlast, tkeep and tuser`, async (seed, bp) => {
+  // shiftQueue at depth 2 is the lanes' token queue; at 5 (rounded to 8) its shifts span several slots.
+  for (const [kind, make, depth] of [['regQueue', regQueue, 5], ['bramQueue', bramQueue, 5], ['shiftQueue', shiftQueue, 5], ['shiftQueue', shiftQueue, 2]] as const) {
+    eachMode(`${kind} of depth ${depth} (inline, the engine's queues): every beat once, in order, with tlast, tkeep and tuser`, async (seed, bp) => {
       const random = seededRandom(seed);
       const spec: StreamSpec = { payload: Bundle({ a: SInt(5), b: UInt(3) }), last: true, keep: 1, user: 2 };
       const beats = lasts(random, list(90, () => ({ a: sint(random, 5), b: uint(random, 3) })), 0.2).map((b) => ({ ...b, keep: uint(random, 1), user: uint(random, 2) }));
-      const def = opDesign(`op_${kind}`, { in: spec }, (m, { in: s }) => {
-        const q = make(m, 'q', spec, 5);
+      const def = opDesign(`op_${kind}_${depth}`, { in: spec }, (m, { in: s }) => {
+        const q = make(m, 'q', spec, depth);
         connect(s!, q.in);
         m.unused(q.count);
         return { out: q.out };

@@ -57,210 +57,231 @@ module dbe_regs (
   reg aw_held;
   (* src = "generator/designs/regs.ts:116.21" *)
   reg w_held;
-  (* src = "generator/designs/regs.ts:117.22" *)
-  reg [7:0] awaddr_q;
-  (* src = "generator/designs/regs.ts:118.21" *)
+  (* src = "generator/designs/regs.ts:117.21" *)
   reg [31:0] wdata_q;
-  (* src = "generator/designs/regs.ts:119.21" *)
+  (* src = "generator/designs/regs.ts:118.21" *)
   reg [3:0] wstrb_q;
-  (* src = "generator/designs/regs.ts:120.23" *)
+  (* src = "generator/designs/regs.ts:119.23" *)
   wire aw_ready;
-  (* src = "generator/designs/regs.ts:121.22" *)
+  (* src = "generator/designs/regs.ts:120.22" *)
   wire w_ready;
-  (* src = "generator/designs/regs.ts:125.23" *)
+  (* src = "generator/designs/regs.ts:124.23" *)
   wire w_pending;
-  (* src = "generator/designs/regs.ts:139.23" *)
+  (* src = "generator/designs/regs.ts:126.22" *)
+  wire aw_fire;
+  (* src = "generator/designs/regs.ts:136.23" *)
   reg refused_r;
-  (* src = "generator/designs/regs.ts:141.21" *)
+  (* src = "generator/designs/regs.ts:138.21" *)
   wire w_take;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_0c;
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] theta_q_b0;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] theta_q_b1;
-  (* src = "generator/designs/regs.ts:158.16" *)
+  (* src = "generator/designs/regs.ts:167.16" *)
   wire [15:0] theta_q;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_10;
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] rows_r_b0;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [4:0] rows_r_b1;
-  (* src = "generator/designs/regs.ts:158.16" *)
+  (* src = "generator/designs/regs.ts:167.16" *)
   wire [12:0] rows_r;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_14;
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] cols_r_b0;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [2:0] cols_r_b1;
-  (* src = "generator/designs/regs.ts:158.16" *)
+  (* src = "generator/designs/regs.ts:167.16" *)
   wire [10:0] cols_r;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_18;
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] vectors_r_b0;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] vectors_r_b1;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] vectors_r_b2;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] vectors_r_b3;
-  (* src = "generator/designs/regs.ts:158.16" *)
+  (* src = "generator/designs/regs.ts:167.16" *)
   wire [31:0] vectors_r;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_1c;
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg w_base_r_b0;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] w_base_r_b1;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] w_base_r_b2;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] w_base_r_b3;
-  (* src = "generator/designs/regs.ts:158.16" *)
+  (* src = "generator/designs/regs.ts:167.16" *)
   wire [31:0] w_base_r;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_20;
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg w_stride_r_b0;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] w_stride_r_b1;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] w_stride_r_b2;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] w_stride_r_b3;
-  (* src = "generator/designs/regs.ts:158.16" *)
+  (* src = "generator/designs/regs.ts:167.16" *)
   wire [31:0] w_stride_r;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_24;
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg g_base_r_b0;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] g_base_r_b1;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] g_base_r_b2;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] g_base_r_b3;
-  (* src = "generator/designs/regs.ts:158.16" *)
+  (* src = "generator/designs/regs.ts:167.16" *)
   wire [31:0] g_base_r;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_28;
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg g_stride_r_b0;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] g_stride_r_b1;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] g_stride_r_b2;
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   reg [7:0] g_stride_r_b3;
-  (* src = "generator/designs/regs.ts:158.16" *)
+  (* src = "generator/designs/regs.ts:167.16" *)
   wire [31:0] g_stride_r;
-  (* src = "generator/designs/regs.ts:175.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_08;
+  (* src = "generator/designs/regs.ts:184.24" *)
   reg job_runnable;
-  (* src = "generator/designs/regs.ts:177.20" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  reg aw_is_00;
+  (* src = "generator/designs/regs.ts:186.20" *)
   wire ctrl_write;
-  (* src = "generator/designs/regs.ts:180.24" *)
+  (* src = "generator/designs/regs.ts:189.24" *)
   wire start_bad;
-  (* src = "generator/designs/regs.ts:182.24" *)
+  (* src = "generator/designs/regs.ts:191.24" *)
   wire start_now;
-  (* src = "generator/designs/regs.ts:183.29" *)
+  (* src = "generator/designs/regs.ts:192.29" *)
   wire clear_counters;
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   reg [4:0] mac_count_q;
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   reg [31:0] cycles_busy;
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   reg [31:0] macs_issued;
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   reg [31:0] macs_skipped;
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   reg fetched_q;
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   reg [31:0] rows_fetched;
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   reg stall_q;
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   reg [31:0] stall_cycles;
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   reg [3:0] nonzeros_q;
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   reg [31:0] nonzeros;
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   reg [3:0] zeros_q;
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   reg [31:0] zeros;
-  (* src = "generator/designs/regs.ts:230.22" *)
+  (* src = "generator/designs/regs.ts:239.22" *)
   reg rvalid_r;
-  (* src = "generator/designs/regs.ts:231.24" *)
+  (* src = "generator/designs/regs.ts:240.24" *)
   reg r_pending;
-  (* src = "generator/designs/regs.ts:232.22" *)
+  (* src = "generator/designs/regs.ts:241.22" *)
   reg [7:0] araddr_q;
-  (* src = "generator/designs/regs.ts:233.21" *)
+  (* src = "generator/designs/regs.ts:242.21" *)
   reg [31:0] rdata_r;
-  (* src = "generator/designs/regs.ts:234.23" *)
+  (* src = "generator/designs/regs.ts:243.23" *)
   wire ar_ready;
-  (* src = "generator/designs/regs.ts:235.22" *)
+  (* src = "generator/designs/regs.ts:244.22" *)
   wire ar_fire;
 
-  (* src = "generator/designs/regs.ts:178.29" *)
+  (* src = "generator/designs/regs.ts:187.29" *)
   wire _GEN_0;
   assign _GEN_0 = (ctrl_write & wdata_q[0]);
-  (* src = "generator/designs/regs.ts:143.50" *)
+  (* src = "generator/designs/regs.ts:151.20" *)
   wire _GEN_1;
-  assign _GEN_1 = (w_take & (awaddr_q == 8'd12));
-  (* src = "generator/designs/regs.ts:143.50" *)
+  assign _GEN_1 = (w_take & aw_is_0c);
+  (* src = "generator/designs/regs.ts:151.20" *)
   wire _GEN_2;
-  assign _GEN_2 = (w_take & (awaddr_q == 8'd16));
-  (* src = "generator/designs/regs.ts:143.50" *)
+  assign _GEN_2 = (w_take & aw_is_10);
+  (* src = "generator/designs/regs.ts:151.20" *)
   wire _GEN_3;
-  assign _GEN_3 = (w_take & (awaddr_q == 8'd20));
-  (* src = "generator/designs/regs.ts:143.50" *)
+  assign _GEN_3 = (w_take & aw_is_14);
+  (* src = "generator/designs/regs.ts:151.20" *)
   wire _GEN_4;
-  assign _GEN_4 = (w_take & (awaddr_q == 8'd24));
-  (* src = "generator/designs/regs.ts:143.50" *)
+  assign _GEN_4 = (w_take & aw_is_18);
+  (* src = "generator/designs/regs.ts:151.20" *)
   wire _GEN_5;
-  assign _GEN_5 = (w_take & (awaddr_q == 8'd28));
-  (* src = "generator/designs/regs.ts:143.50" *)
+  assign _GEN_5 = (w_take & aw_is_1c);
+  (* src = "generator/designs/regs.ts:151.20" *)
   wire _GEN_6;
-  assign _GEN_6 = (w_take & (awaddr_q == 8'd32));
-  (* src = "generator/designs/regs.ts:143.50" *)
+  assign _GEN_6 = (w_take & aw_is_20);
+  (* src = "generator/designs/regs.ts:151.20" *)
   wire _GEN_7;
-  assign _GEN_7 = (w_take & (awaddr_q == 8'd36));
-  (* src = "generator/designs/regs.ts:143.50" *)
+  assign _GEN_7 = (w_take & aw_is_24);
+  (* src = "generator/designs/regs.ts:151.20" *)
   wire _GEN_8;
-  assign _GEN_8 = (w_take & (awaddr_q == 8'd40));
+  assign _GEN_8 = (w_take & aw_is_28);
 
-  assign awready = aw_ready;  // generator/designs/regs.ts:122.16
-  assign wready = w_ready;  // generator/designs/regs.ts:123.15
-  assign bresp = {refused_r, 1'b0};  // generator/designs/regs.ts:140.14
-  assign bvalid = bvalid_r;  // generator/designs/regs.ts:124.15
-  assign arready = ar_ready;  // generator/designs/regs.ts:236.16
-  assign rdata = rdata_r;  // generator/designs/regs.ts:238.14
-  assign rresp = 2'd0;  // generator/designs/regs.ts:239.14
-  assign rvalid = rvalid_r;  // generator/designs/regs.ts:237.15
-  assign start = start_r;  // generator/designs/regs.ts:264.14
-  assign busy = busy_r;  // generator/designs/regs.ts:265.13
-  assign weight = mode;  // generator/designs/regs.ts:266.15
-  assign theta = theta_q;  // generator/designs/regs.ts:267.14
-  assign rows = rows_r;  // generator/designs/regs.ts:268.13
-  assign cols = cols_r;  // generator/designs/regs.ts:269.13
-  assign vectors = vectors_r;  // generator/designs/regs.ts:270.16
-  assign w_base = w_base_r;  // generator/designs/regs.ts:271.15
-  assign w_stride = w_stride_r;  // generator/designs/regs.ts:272.17
-  assign g_base = g_base_r;  // generator/designs/regs.ts:273.15
-  assign g_stride = g_stride_r;  // generator/designs/regs.ts:274.17
-  assign aw_ready = ((~aw_held) & (~bvalid_r));  // generator/designs/regs.ts:120.23
-  assign w_ready = ((~w_held) & (~bvalid_r));  // generator/designs/regs.ts:121.22
-  assign w_pending = (aw_held & w_held);  // generator/designs/regs.ts:125.23
-  assign w_take = (w_pending & (~busy_r));  // generator/designs/regs.ts:141.21
-  assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:158.16
-  assign rows_r = {rows_r_b1, rows_r_b0};  // generator/designs/regs.ts:158.16
-  assign cols_r = {cols_r_b1, cols_r_b0};  // generator/designs/regs.ts:158.16
-  assign vectors_r = {vectors_r_b3, vectors_r_b2, vectors_r_b1, vectors_r_b0};  // generator/designs/regs.ts:158.16
-  assign w_base_r = {w_base_r_b3, w_base_r_b2, w_base_r_b1, w_base_r_b0, 7'd0};  // generator/designs/regs.ts:158.16
-  assign w_stride_r = {w_stride_r_b3, w_stride_r_b2, w_stride_r_b1, w_stride_r_b0, 7'd0};  // generator/designs/regs.ts:158.16
-  assign g_base_r = {g_base_r_b3, g_base_r_b2, g_base_r_b1, g_base_r_b0, 7'd0};  // generator/designs/regs.ts:158.16
-  assign g_stride_r = {g_stride_r_b3, g_stride_r_b2, g_stride_r_b1, g_stride_r_b0, 7'd0};  // generator/designs/regs.ts:158.16
-  assign ctrl_write = ((w_take & (awaddr_q == 8'd0)) & wstrb_q[0]);  // generator/designs/regs.ts:177.20
-  assign start_bad = (_GEN_0 & (~job_runnable));  // generator/designs/regs.ts:180.24
-  assign start_now = (_GEN_0 & job_runnable);  // generator/designs/regs.ts:182.24
-  assign clear_counters = ((ctrl_write & wdata_q[1]) & (~start_bad));  // generator/designs/regs.ts:183.29
-  assign ar_ready = ((~rvalid_r) & (~r_pending));  // generator/designs/regs.ts:234.23
-  assign ar_fire = (arvalid & ar_ready);  // generator/designs/regs.ts:235.22
+  assign awready = aw_ready;  // generator/designs/regs.ts:121.16
+  assign wready = w_ready;  // generator/designs/regs.ts:122.15
+  assign bresp = {refused_r, 1'b0};  // generator/designs/regs.ts:137.14
+  assign bvalid = bvalid_r;  // generator/designs/regs.ts:123.15
+  assign arready = ar_ready;  // generator/designs/regs.ts:245.16
+  assign rdata = rdata_r;  // generator/designs/regs.ts:247.14
+  assign rresp = 2'd0;  // generator/designs/regs.ts:248.14
+  assign rvalid = rvalid_r;  // generator/designs/regs.ts:246.15
+  assign start = start_r;  // generator/designs/regs.ts:273.14
+  assign busy = busy_r;  // generator/designs/regs.ts:274.13
+  assign weight = mode;  // generator/designs/regs.ts:275.15
+  assign theta = theta_q;  // generator/designs/regs.ts:276.14
+  assign rows = rows_r;  // generator/designs/regs.ts:277.13
+  assign cols = cols_r;  // generator/designs/regs.ts:278.13
+  assign vectors = vectors_r;  // generator/designs/regs.ts:279.16
+  assign w_base = w_base_r;  // generator/designs/regs.ts:280.15
+  assign w_stride = w_stride_r;  // generator/designs/regs.ts:281.17
+  assign g_base = g_base_r;  // generator/designs/regs.ts:282.15
+  assign g_stride = g_stride_r;  // generator/designs/regs.ts:283.17
+  assign aw_ready = ((~aw_held) & (~bvalid_r));  // generator/designs/regs.ts:119.23
+  assign w_ready = ((~w_held) & (~bvalid_r));  // generator/designs/regs.ts:120.22
+  assign w_pending = (aw_held & w_held);  // generator/designs/regs.ts:124.23
+  assign aw_fire = (awvalid & aw_ready);  // generator/designs/regs.ts:126.22
+  assign w_take = (w_pending & (~busy_r));  // generator/designs/regs.ts:138.21
+  assign theta_q = {theta_q_b1, theta_q_b0};  // generator/designs/regs.ts:167.16
+  assign rows_r = {rows_r_b1, rows_r_b0};  // generator/designs/regs.ts:167.16
+  assign cols_r = {cols_r_b1, cols_r_b0};  // generator/designs/regs.ts:167.16
+  assign vectors_r = {vectors_r_b3, vectors_r_b2, vectors_r_b1, vectors_r_b0};  // generator/designs/regs.ts:167.16
+  assign w_base_r = {w_base_r_b3, w_base_r_b2, w_base_r_b1, w_base_r_b0, 7'd0};  // generator/designs/regs.ts:167.16
+  assign w_stride_r = {w_stride_r_b3, w_stride_r_b2, w_stride_r_b1, w_stride_r_b0, 7'd0};  // generator/designs/regs.ts:167.16
+  assign g_base_r = {g_base_r_b3, g_base_r_b2, g_base_r_b1, g_base_r_b0, 7'd0};  // generator/designs/regs.ts:167.16
+  assign g_stride_r = {g_stride_r_b3, g_stride_r_b2, g_stride_r_b1, g_stride_r_b0, 7'd0};  // generator/designs/regs.ts:167.16
+  assign ctrl_write = ((w_take & aw_is_00) & wstrb_q[0]);  // generator/designs/regs.ts:186.20
+  assign start_bad = (_GEN_0 & (~job_runnable));  // generator/designs/regs.ts:189.24
+  assign start_now = (_GEN_0 & job_runnable);  // generator/designs/regs.ts:191.24
+  assign clear_counters = ((ctrl_write & wdata_q[1]) & (~start_bad));  // generator/designs/regs.ts:192.29
+  assign ar_ready = ((~rvalid_r) & (~r_pending));  // generator/designs/regs.ts:243.23
+  assign ar_fire = (arvalid & ar_ready);  // generator/designs/regs.ts:244.22
 
   (* src = "generator/designs/regs.ts:100.20" *)
   always @(posedge clk) begin
     if (rst) begin
       mode <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:170.7" *) if (((w_take & (awaddr_q == 8'd8)) & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:170.59" *) mode <= wdata_q[0];
+      (* src = "generator/designs/regs.ts:179.7" *) if (((w_take & aw_is_08) & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:179.59" *) mode <= wdata_q[0];
       end
     end
   end
@@ -269,10 +290,10 @@ module dbe_regs (
     if (rst) begin
       busy_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:185.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:186.12" *) busy_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:194.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:195.12" *) busy_r <= 1'b1;
       end else if ((busy_r & job_done)) begin
-        (* src = "generator/designs/regs.ts:190.12" *) busy_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:199.12" *) busy_r <= 1'b0;
       end
     end
   end
@@ -281,10 +302,10 @@ module dbe_regs (
     if (rst) begin
       done_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:185.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:187.12" *) done_r <= 1'b0;
+      (* src = "generator/designs/regs.ts:194.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:196.12" *) done_r <= 1'b0;
       end else if ((busy_r & job_done)) begin
-        (* src = "generator/designs/regs.ts:191.12" *) done_r <= 1'b1;
+        (* src = "generator/designs/regs.ts:200.12" *) done_r <= 1'b1;
       end
     end
   end
@@ -293,11 +314,11 @@ module dbe_regs (
     if (rst) begin
       error_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:185.7" *) if (start_now) begin
-        (* src = "generator/designs/regs.ts:188.13" *) error_r <= 1'b0;
+      (* src = "generator/designs/regs.ts:194.7" *) if (start_now) begin
+        (* src = "generator/designs/regs.ts:197.13" *) error_r <= 1'b0;
       end
-      (* src = "generator/designs/regs.ts:193.7" *) if ((busy_r & axi_error)) begin
-        (* src = "generator/designs/regs.ts:193.48" *) error_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:202.7" *) if ((busy_r & axi_error)) begin
+        (* src = "generator/designs/regs.ts:202.48" *) error_r <= 1'b1;
       end
     end
   end
@@ -306,7 +327,7 @@ module dbe_regs (
     if (rst) begin
       start_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:184.11" *) start_r <= start_now;
+      (* src = "generator/designs/regs.ts:193.11" *) start_r <= start_now;
     end
   end
   (* src = "generator/designs/regs.ts:114.22" *)
@@ -314,10 +335,10 @@ module dbe_regs (
     if (rst) begin
       bvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:136.7" *) if (w_pending) begin
-        (* src = "generator/designs/regs.ts:136.34" *) bvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:133.7" *) if (w_pending) begin
+        (* src = "generator/designs/regs.ts:133.34" *) bvalid_r <= 1'b1;
       end else if (bready) begin
-        (* src = "generator/designs/regs.ts:136.78" *) bvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:133.78" *) bvalid_r <= 1'b0;
       end
     end
   end
@@ -328,8 +349,8 @@ module dbe_regs (
     end else begin
       (* src = "generator/designs/regs.ts:127.7" *) if (w_pending) begin
         (* src = "generator/designs/regs.ts:127.34" *) aw_held <= 1'b0;
-      end else if ((awvalid & aw_ready)) begin
-        (* src = "generator/designs/regs.ts:128.14" *) aw_held <= 1'b1;
+      end else if (aw_fire) begin
+        (* src = "generator/designs/regs.ts:127.76" *) aw_held <= 1'b1;
       end
     end
   end
@@ -338,535 +359,588 @@ module dbe_regs (
     if (rst) begin
       w_held <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:131.7" *) if (w_pending) begin
-        (* src = "generator/designs/regs.ts:131.33" *) w_held <= 1'b0;
+      (* src = "generator/designs/regs.ts:128.7" *) if (w_pending) begin
+        (* src = "generator/designs/regs.ts:128.33" *) w_held <= 1'b0;
       end else if ((wvalid & w_ready)) begin
-        (* src = "generator/designs/regs.ts:132.13" *) w_held <= 1'b1;
+        (* src = "generator/designs/regs.ts:129.13" *) w_held <= 1'b1;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:117.22" *)
+  (* src = "generator/designs/regs.ts:117.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:127.7" *) if (w_pending) begin
-    end else if ((awvalid & aw_ready)) begin
-      (* src = "generator/designs/regs.ts:129.14" *) awaddr_q <= awaddr;
+    (* src = "generator/designs/regs.ts:128.7" *) if (w_pending) begin
+    end else if ((wvalid & w_ready)) begin
+      (* src = "generator/designs/regs.ts:130.13" *) wdata_q <= wdata;
     end
   end
   (* src = "generator/designs/regs.ts:118.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:131.7" *) if (w_pending) begin
+    (* src = "generator/designs/regs.ts:128.7" *) if (w_pending) begin
     end else if ((wvalid & w_ready)) begin
-      (* src = "generator/designs/regs.ts:133.13" *) wdata_q <= wdata;
+      (* src = "generator/designs/regs.ts:131.13" *) wstrb_q <= wstrb;
     end
   end
-  (* src = "generator/designs/regs.ts:119.21" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:131.7" *) if (w_pending) begin
-    end else if ((wvalid & w_ready)) begin
-      (* src = "generator/designs/regs.ts:134.13" *) wstrb_q <= wstrb;
-    end
-  end
-  (* src = "generator/designs/regs.ts:139.23" *)
+  (* src = "generator/designs/regs.ts:136.23" *)
   always @(posedge clk) begin
     if (rst) begin
       refused_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:181.7" *) if (w_pending) begin
-        (* src = "generator/designs/regs.ts:181.35" *) refused_r <= (busy_r | start_bad);
+      (* src = "generator/designs/regs.ts:190.7" *) if (w_pending) begin
+        (* src = "generator/designs/regs.ts:190.35" *) refused_r <= (busy_r | start_bad);
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_0c <= (awaddr == 8'd12);
+    end
+  end
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       theta_q_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_1 & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) theta_q_b0 <= wdata_q[7:0];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_1 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) theta_q_b0 <= wdata_q[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       theta_q_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_1 & wstrb_q[1])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) theta_q_b1 <= wdata_q[15:8];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_1 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) theta_q_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_10 <= (awaddr == 8'd16);
+    end
+  end
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_r_b0 <= 8'd1;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_2 & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) rows_r_b0 <= wdata_q[7:0];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_2 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) rows_r_b0 <= wdata_q[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_r_b1 <= 5'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_2 & wstrb_q[1])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) rows_r_b1 <= wdata_q[12:8];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_2 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) rows_r_b1 <= wdata_q[12:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_14 <= (awaddr == 8'd20);
+    end
+  end
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cols_r_b0 <= 8'd1;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_3 & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) cols_r_b0 <= wdata_q[7:0];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_3 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) cols_r_b0 <= wdata_q[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cols_r_b1 <= 3'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_3 & wstrb_q[1])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) cols_r_b1 <= wdata_q[10:8];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_3 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) cols_r_b1 <= wdata_q[10:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_18 <= (awaddr == 8'd24);
+    end
+  end
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b0 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_4 & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) vectors_r_b0 <= wdata_q[7:0];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_4 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) vectors_r_b0 <= wdata_q[7:0];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_4 & wstrb_q[1])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) vectors_r_b1 <= wdata_q[15:8];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_4 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) vectors_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_4 & wstrb_q[2])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) vectors_r_b2 <= wdata_q[23:16];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_4 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) vectors_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       vectors_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_4 & wstrb_q[3])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) vectors_r_b3 <= wdata_q[31:24];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_4 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) vectors_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_1c <= (awaddr == 8'd28);
+    end
+  end
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_5 & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) w_base_r_b0 <= wdata_q[7];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_5 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) w_base_r_b0 <= wdata_q[7];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_5 & wstrb_q[1])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) w_base_r_b1 <= wdata_q[15:8];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_5 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) w_base_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_5 & wstrb_q[2])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) w_base_r_b2 <= wdata_q[23:16];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_5 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) w_base_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_base_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_5 & wstrb_q[3])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) w_base_r_b3 <= wdata_q[31:24];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_5 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) w_base_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_20 <= (awaddr == 8'd32);
+    end
+  end
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_6 & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) w_stride_r_b0 <= wdata_q[7];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_6 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) w_stride_r_b0 <= wdata_q[7];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_6 & wstrb_q[1])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) w_stride_r_b1 <= wdata_q[15:8];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_6 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) w_stride_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_6 & wstrb_q[2])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) w_stride_r_b2 <= wdata_q[23:16];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_6 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) w_stride_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_stride_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_6 & wstrb_q[3])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) w_stride_r_b3 <= wdata_q[31:24];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_6 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) w_stride_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_24 <= (awaddr == 8'd36);
+    end
+  end
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_7 & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) g_base_r_b0 <= wdata_q[7];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_7 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) g_base_r_b0 <= wdata_q[7];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_7 & wstrb_q[1])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) g_base_r_b1 <= wdata_q[15:8];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_7 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) g_base_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_7 & wstrb_q[2])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) g_base_r_b2 <= wdata_q[23:16];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_7 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) g_base_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_base_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_7 & wstrb_q[3])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) g_base_r_b3 <= wdata_q[31:24];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_7 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) g_base_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_28 <= (awaddr == 8'd40);
+    end
+  end
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_8 & wstrb_q[0])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) g_stride_r_b0 <= wdata_q[7];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_8 & wstrb_q[0])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) g_stride_r_b0 <= wdata_q[7];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b1 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_8 & wstrb_q[1])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) g_stride_r_b1 <= wdata_q[15:8];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_8 & wstrb_q[1])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) g_stride_r_b1 <= wdata_q[15:8];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b2 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_8 & wstrb_q[2])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) g_stride_r_b2 <= wdata_q[23:16];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_8 & wstrb_q[2])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) g_stride_r_b2 <= wdata_q[23:16];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:154.24" *)
+  (* src = "generator/designs/regs.ts:163.24" *)
   always @(posedge clk) begin
     if (rst) begin
       g_stride_r_b3 <= 8'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:155.11" *) if ((_GEN_8 & wstrb_q[3])) begin
-        (* src = "generator/designs/regs.ts:155.50" *) g_stride_r_b3 <= wdata_q[31:24];
+      (* src = "generator/designs/regs.ts:164.11" *) if ((_GEN_8 & wstrb_q[3])) begin
+        (* src = "generator/designs/regs.ts:164.50" *) g_stride_r_b3 <= wdata_q[31:24];
       end
     end
   end
-  (* src = "generator/designs/regs.ts:175.24" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_08 <= (awaddr == 8'd8);
+    end
+  end
+  (* src = "generator/designs/regs.ts:184.24" *)
   always @(posedge clk) begin
     if (rst) begin
       job_runnable <= 1'b1;
     end else begin
-      (* src = "generator/designs/regs.ts:175.24" *) job_runnable <= (((rows_r != 13'd0) & ((~rows_r[12]) | (rows_r[11:0] == 12'd0))) & ((cols_r != 11'd0) & ((~cols_r[10]) | (cols_r[9:0] == 10'd0))));
+      (* src = "generator/designs/regs.ts:184.24" *) job_runnable <= (((rows_r != 13'd0) & ((~rows_r[12]) | (rows_r[11:0] == 12'd0))) & ((cols_r != 11'd0) & ((~cols_r[10]) | (cols_r[9:0] == 10'd0))));
     end
   end
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:147.24" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/regs.ts:148.11" *) if (aw_fire) begin
+      (* src = "generator/designs/regs.ts:148.35" *) aw_is_00 <= (awaddr == 8'd0);
+    end
+  end
+  (* src = "generator/designs/regs.ts:221.53" *)
   always @(posedge clk) begin
     if (rst) begin
       mac_count_q <= 5'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:212.53" *) mac_count_q <= mac_count;
+      (* src = "generator/designs/regs.ts:221.53" *) mac_count_q <= mac_count;
     end
   end
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   always @(posedge clk) begin
     if (rst) begin
       cycles_busy <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:204.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:204.37" *) cycles_busy <= 32'd0;
+      (* src = "generator/designs/regs.ts:213.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:213.37" *) cycles_busy <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:204.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
+        (* src = "generator/designs/regs.ts:213.63" *) cycles_busy <= (cycles_busy + {31'd0, busy_r});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_issued <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:204.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:204.37" *) macs_issued <= 32'd0;
+      (* src = "generator/designs/regs.ts:213.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:213.37" *) macs_issued <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:204.63" *) macs_issued <= (macs_issued + {27'd0, mac_count_q});
+        (* src = "generator/designs/regs.ts:213.63" *) macs_issued <= (macs_issued + {27'd0, mac_count_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   always @(posedge clk) begin
     if (rst) begin
       macs_skipped <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:204.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:204.37" *) macs_skipped <= 32'd0;
+      (* src = "generator/designs/regs.ts:213.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:213.37" *) macs_skipped <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:204.63" *) macs_skipped <= (macs_skipped + 32'd0);
+        (* src = "generator/designs/regs.ts:213.63" *) macs_skipped <= (macs_skipped + 32'd0);
       end
     end
   end
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   always @(posedge clk) begin
     if (rst) begin
       fetched_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:212.53" *) fetched_q <= fetched;
+      (* src = "generator/designs/regs.ts:221.53" *) fetched_q <= fetched;
     end
   end
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   always @(posedge clk) begin
     if (rst) begin
       rows_fetched <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:204.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:204.37" *) rows_fetched <= 32'd0;
+      (* src = "generator/designs/regs.ts:213.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:213.37" *) rows_fetched <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:204.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched_q});
+        (* src = "generator/designs/regs.ts:213.63" *) rows_fetched <= (rows_fetched + {31'd0, fetched_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:212.53" *) stall_q <= (busy_r & (mac_count == 5'd0));
+      (* src = "generator/designs/regs.ts:221.53" *) stall_q <= (busy_r & (mac_count == 5'd0));
     end
   end
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   always @(posedge clk) begin
     if (rst) begin
       stall_cycles <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:204.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:204.37" *) stall_cycles <= 32'd0;
+      (* src = "generator/designs/regs.ts:213.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:213.37" *) stall_cycles <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:204.63" *) stall_cycles <= (stall_cycles + {31'd0, stall_q});
+        (* src = "generator/designs/regs.ts:213.63" *) stall_cycles <= (stall_cycles + {31'd0, stall_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   always @(posedge clk) begin
     if (rst) begin
       nonzeros_q <= 4'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:212.53" *) nonzeros_q <= (cnt_valid ? cnt_nonzero : 4'd0);
+      (* src = "generator/designs/regs.ts:221.53" *) nonzeros_q <= (cnt_valid ? cnt_nonzero : 4'd0);
     end
   end
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   always @(posedge clk) begin
     if (rst) begin
       nonzeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:204.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:204.37" *) nonzeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:213.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:213.37" *) nonzeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:204.63" *) nonzeros <= (nonzeros + {28'd0, nonzeros_q});
+        (* src = "generator/designs/regs.ts:213.63" *) nonzeros <= (nonzeros + {28'd0, nonzeros_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:212.53" *)
+  (* src = "generator/designs/regs.ts:221.53" *)
   always @(posedge clk) begin
     if (rst) begin
       zeros_q <= 4'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:212.53" *) zeros_q <= (cnt_valid ? cnt_zero : 4'd0);
+      (* src = "generator/designs/regs.ts:221.53" *) zeros_q <= (cnt_valid ? cnt_zero : 4'd0);
     end
   end
-  (* src = "generator/designs/regs.ts:203.19" *)
+  (* src = "generator/designs/regs.ts:212.19" *)
   always @(posedge clk) begin
     if (rst) begin
       zeros <= 32'd0;
     end else begin
-      (* src = "generator/designs/regs.ts:204.9" *) if (clear_counters) begin
-        (* src = "generator/designs/regs.ts:204.37" *) zeros <= 32'd0;
+      (* src = "generator/designs/regs.ts:213.9" *) if (clear_counters) begin
+        (* src = "generator/designs/regs.ts:213.37" *) zeros <= 32'd0;
       end else begin
-        (* src = "generator/designs/regs.ts:204.63" *) zeros <= (zeros + {28'd0, zeros_q});
+        (* src = "generator/designs/regs.ts:213.63" *) zeros <= (zeros + {28'd0, zeros_q});
       end
     end
   end
-  (* src = "generator/designs/regs.ts:230.22" *)
+  (* src = "generator/designs/regs.ts:239.22" *)
   always @(posedge clk) begin
     if (rst) begin
       rvalid_r <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:244.7" *) if (r_pending) begin
-        (* src = "generator/designs/regs.ts:244.35" *) rvalid_r <= 1'b1;
+      (* src = "generator/designs/regs.ts:253.7" *) if (r_pending) begin
+        (* src = "generator/designs/regs.ts:253.35" *) rvalid_r <= 1'b1;
       end else if (rready) begin
-        (* src = "generator/designs/regs.ts:244.79" *) rvalid_r <= 1'b0;
+        (* src = "generator/designs/regs.ts:253.79" *) rvalid_r <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:231.24" *)
+  (* src = "generator/designs/regs.ts:240.24" *)
   always @(posedge clk) begin
     if (rst) begin
       r_pending <= 1'b0;
     end else begin
-      (* src = "generator/designs/regs.ts:240.7" *) if (ar_fire) begin
-        (* src = "generator/designs/regs.ts:241.16" *) r_pending <= 1'b1;
+      (* src = "generator/designs/regs.ts:249.7" *) if (ar_fire) begin
+        (* src = "generator/designs/regs.ts:250.16" *) r_pending <= 1'b1;
       end else if (r_pending) begin
-        (* src = "generator/designs/regs.ts:243.42" *) r_pending <= 1'b0;
+        (* src = "generator/designs/regs.ts:252.42" *) r_pending <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/regs.ts:232.22" *)
+  (* src = "generator/designs/regs.ts:241.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:240.7" *) if (ar_fire) begin
-      (* src = "generator/designs/regs.ts:242.14" *) araddr_q <= araddr;
+    (* src = "generator/designs/regs.ts:249.7" *) if (ar_fire) begin
+      (* src = "generator/designs/regs.ts:251.14" *) araddr_q <= araddr;
     end
   end
-  (* src = "generator/designs/regs.ts:233.21" *)
+  (* src = "generator/designs/regs.ts:242.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:258.7" *) if (r_pending) begin
-      (* src = "generator/designs/regs.ts:259.20" *) case (araddr_q)
+    (* src = "generator/designs/regs.ts:267.7" *) if (r_pending) begin
+      (* src = "generator/designs/regs.ts:268.20" *) case (araddr_q)
         8'd4: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
         end
         8'd8: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= {31'd0, mode};
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {31'd0, mode};
         end
         8'd12: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= {16'd0, theta_q};
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {16'd0, theta_q};
         end
         8'd16: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= {19'd0, rows_r};
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {19'd0, rows_r};
         end
         8'd20: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= {21'd0, cols_r};
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {21'd0, cols_r};
         end
         8'd24: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= vectors_r;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= vectors_r;
         end
         8'd28: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= w_base_r;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= w_base_r;
         end
         8'd32: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= w_stride_r;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= w_stride_r;
         end
         8'd36: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= g_base_r;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= g_base_r;
         end
         8'd40: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= g_stride_r;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= g_stride_r;
         end
         8'd64: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= cycles_busy;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= cycles_busy;
         end
         8'd68: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= macs_issued;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= macs_issued;
         end
         8'd72: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= macs_skipped;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= macs_skipped;
         end
         8'd76: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= rows_fetched;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= rows_fetched;
         end
         8'd80: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= stall_cycles;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= stall_cycles;
         end
         8'd84: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= nonzeros;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= nonzeros;
         end
         8'd88: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= zeros;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= zeros;
         end
         8'd96: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= 32'h53474245;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= 32'h53474245;
         end
         8'd100: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= 32'h1008;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= 32'h1008;
         end
         8'd104: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= 32'h1000;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= 32'h1000;
         end
         8'd108: begin
-          (* src = "generator/designs/regs.ts:260.79" *) rdata_r <= 32'h400;
+          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= 32'h400;
         end
         default: begin
-          (* src = "generator/designs/regs.ts:261.30" *) rdata_r <= 32'd0;
+          (* src = "generator/designs/regs.ts:270.30" *) rdata_r <= 32'd0;
         end
       endcase
     end

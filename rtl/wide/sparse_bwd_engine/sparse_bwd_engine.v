@@ -391,19 +391,25 @@ module sparse_bwd_engine (
   reg axi_error_q;
   (* src = "generator/designs/engine.ts:161.24" *)
   reg [6:0] row_beats;
-  (* src = "generator/designs/engine.ts:164.23" *)
+  (* src = "generator/designs/engine.ts:166.23" *)
   wire [29:0] tok_word;
-  (* src = "generator/designs/engine.ts:165.17" *)
+  (* src = "generator/designs/engine.ts:167.17" *)
   reg tok_valid;
-  (* src = "generator/designs/engine.ts:165.17" *)
+  (* src = "generator/designs/engine.ts:167.17" *)
   reg [29:0] tok_data;
-  (* src = "generator/designs/engine.ts:165.17" *)
+  (* src = "generator/designs/engine.ts:167.17" *)
+  reg tok_skid_valid;
+  (* src = "generator/designs/engine.ts:167.17" *)
+  reg [29:0] tok_skid_data;
+  (* src = "generator/designs/engine.ts:167.17" *)
   wire tok_ready;
-  (* src = "generator/designs/engine.ts:165.17" *)
+  (* src = "generator/designs/engine.ts:167.17" *)
   wire tok_can_load;
-  (* src = "generator/designs/engine.ts:179.26" *)
+  (* src = "generator/designs/engine.ts:177.24" *)
+  reg fetch_weight;
+  (* src = "generator/designs/engine.ts:184.26" *)
   reg row_done_q;
-  (* src = "generator/designs/engine.ts:182.29" *)
+  (* src = "generator/designs/engine.ts:187.29" *)
   reg row_retired_q;
 
   (* src = "generator/designs/engine.ts:159.17" *)
@@ -418,10 +424,10 @@ module sparse_bwd_engine (
   assign _unused_bits = ^{_GEN_0[3:0], _GEN_0[11], _GEN_1[5:0]};
 
   assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:137.16
-  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:204.15
-  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:216.15
-  assign m_axis_res_tdata = {u_lanes_o_data[1007:960], u_lanes_o_data[943:896], u_lanes_o_data[879:832], u_lanes_o_data[815:768], u_lanes_o_data[751:704], u_lanes_o_data[687:640], u_lanes_o_data[623:576], u_lanes_o_data[559:512], u_lanes_o_data[495:448], u_lanes_o_data[431:384], u_lanes_o_data[367:320], u_lanes_o_data[303:256], u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:217.14
-  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:218.15
+  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:209.15
+  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:221.15
+  assign m_axis_res_tdata = {u_lanes_o_data[1007:960], u_lanes_o_data[943:896], u_lanes_o_data[879:832], u_lanes_o_data[815:768], u_lanes_o_data[751:704], u_lanes_o_data[687:640], u_lanes_o_data[623:576], u_lanes_o_data[559:512], u_lanes_o_data[495:448], u_lanes_o_data[431:384], u_lanes_o_data[367:320], u_lanes_o_data[303:256], u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:222.14
+  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:223.15
   assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:119.19
   assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:123.18
   assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:124.25
@@ -430,22 +436,22 @@ module sparse_bwd_engine (
   assign s_axil_rdata = u_regs_rdata;  // generator/designs/engine.ts:130.25
   assign s_axil_rresp = u_regs_rresp;  // generator/designs/engine.ts:131.25
   assign s_axil_rvalid = u_regs_rvalid;  // generator/designs/engine.ts:132.18
-  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:184.25
-  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:185.24
-  assign m_axi_arsize = 3'd7;  // generator/designs/engine.ts:186.25
-  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:187.26
-  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:188.18
-  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:197.17
-  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:229.25
-  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:230.24
-  assign m_axi_awsize = 3'd7;  // generator/designs/engine.ts:231.25
-  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:232.26
-  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:233.18
-  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:234.24
-  assign m_axi_wstrb = 128'hFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF;  // generator/designs/engine.ts:235.24
-  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:236.24
-  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:237.17
-  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:240.17
+  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:189.25
+  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:190.24
+  assign m_axi_arsize = 3'd7;  // generator/designs/engine.ts:191.25
+  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:192.26
+  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:193.18
+  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:202.17
+  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:234.25
+  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:235.24
+  assign m_axi_awsize = 3'd7;  // generator/designs/engine.ts:236.25
+  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:237.26
+  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:238.18
+  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:239.24
+  assign m_axi_wstrb = 128'hFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF;  // generator/designs/engine.ts:240.24
+  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:241.24
+  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:242.17
+  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:245.17
   assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:117.17
   assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:118.18
   assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:120.16
@@ -460,8 +466,8 @@ module sparse_bwd_engine (
   assign u_regs_cnt_valid = u_threshold_cnt_valid;  // generator/designs/engine.ts:151.20
   assign u_regs_cnt_nonzero = u_threshold_cnt_nonzero;  // generator/designs/engine.ts:152.22
   assign u_regs_cnt_zero = u_threshold_cnt_zero;  // generator/designs/engine.ts:153.19
-  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:201.20
-  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:189.18
+  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:206.20
+  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:194.18
   assign u_threshold_grad_valid = s_axis_grad_tvalid;  // generator/designs/engine.ts:136.20
   assign u_threshold_grad_data = s_axis_grad_tdata;  // generator/designs/engine.ts:138.19
   assign u_threshold_grad_last = s_axis_grad_tlast;  // generator/designs/engine.ts:139.19
@@ -476,49 +482,49 @@ module sparse_bwd_engine (
   assign u_index_queue_in_visit = u_threshold_out_visit;  // generator/designs/engine.ts:148.16
   assign u_index_queue_in_beat = u_threshold_out_beat;  // generator/designs/engine.ts:149.15
   assign u_index_queue_in_last = u_threshold_out_last;  // generator/designs/engine.ts:150.15
-  assign u_index_queue_tok_ready = tok_can_load;  // generator/designs/engine.ts:165.17
-  assign u_row_fetch_tok_valid = tok_valid;  // generator/designs/engine.ts:166.21
-  assign u_row_fetch_tok_j = tok_data[29:18];  // generator/designs/engine.ts:168.17
-  assign u_row_fetch_tok_g = tok_data[17:2];  // generator/designs/engine.ts:169.17
-  assign u_row_fetch_tok_eov = tok_data[1];  // generator/designs/engine.ts:170.19
-  assign u_row_fetch_tok_rowless = tok_data[0];  // generator/designs/engine.ts:171.23
-  assign u_row_fetch_weight = u_regs_weight;  // generator/designs/engine.ts:172.18
-  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:173.19
-  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:174.16
-  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:175.18
-  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:176.21
-  assign u_row_fetch_row_done = row_done_q;  // generator/designs/engine.ts:179.20
-  assign u_row_fetch_row_retired = row_retired_q;  // generator/designs/engine.ts:182.23
-  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:183.20
-  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:194.18
-  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:225.19
-  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:192.17
-  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:193.16
-  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:195.16
-  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:196.15
-  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:198.15
-  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:199.13
-  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:200.16
-  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:210.13
-  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:211.16
-  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:212.16
-  assign u_lanes_a_bank_ready = u_act_loader_bank_ready;  // generator/designs/engine.ts:213.21
-  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:219.16
-  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:203.22
-  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:205.21
-  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:206.21
-  assign u_act_loader_accept = ((running & u_regs_weight) & act_vectors_owed);  // generator/designs/engine.ts:207.19
-  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:208.20
-  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:209.25
-  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:221.20
-  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:222.19
-  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:223.18
-  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:224.22
-  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:226.16
-  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:227.15
-  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:228.17
-  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:238.16
-  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:239.16
+  assign u_index_queue_tok_ready = (~tok_skid_valid);  // generator/designs/engine.ts:167.17
+  assign u_row_fetch_tok_valid = tok_valid;  // generator/designs/engine.ts:168.21
+  assign u_row_fetch_tok_j = tok_data[29:18];  // generator/designs/engine.ts:170.17
+  assign u_row_fetch_tok_g = tok_data[17:2];  // generator/designs/engine.ts:171.17
+  assign u_row_fetch_tok_eov = tok_data[1];  // generator/designs/engine.ts:172.19
+  assign u_row_fetch_tok_rowless = tok_data[0];  // generator/designs/engine.ts:173.23
+  assign u_row_fetch_weight = fetch_weight;  // generator/designs/engine.ts:177.18
+  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:178.19
+  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:179.16
+  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:180.18
+  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:181.21
+  assign u_row_fetch_row_done = row_done_q;  // generator/designs/engine.ts:184.20
+  assign u_row_fetch_row_retired = row_retired_q;  // generator/designs/engine.ts:187.23
+  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:188.20
+  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:199.18
+  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:230.19
+  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:197.17
+  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:198.16
+  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:200.16
+  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:201.15
+  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:203.15
+  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:204.13
+  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:205.16
+  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:215.13
+  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:216.16
+  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:217.16
+  assign u_lanes_a_bank_ready = u_act_loader_bank_ready;  // generator/designs/engine.ts:218.21
+  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:224.16
+  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:208.22
+  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:210.21
+  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:211.21
+  assign u_act_loader_accept = ((running & u_regs_weight) & act_vectors_owed);  // generator/designs/engine.ts:212.19
+  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:213.20
+  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:214.25
+  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:226.20
+  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:227.19
+  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:228.18
+  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:229.22
+  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:231.16
+  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:232.15
+  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:233.17
+  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:243.16
+  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:244.16
   assign running = (u_regs_busy & (~u_regs_start));  // generator/designs/engine.ts:61.20
   assign grad_fire = ((s_axis_grad_tvalid & u_threshold_grad_ready) & s_axis_grad_tlast);  // generator/designs/engine.ts:82.24
   assign act_fire = ((s_axis_act_tvalid & u_act_loader_act_ready) & s_axis_act_tlast);  // generator/designs/engine.ts:83.23
@@ -527,9 +533,9 @@ module sparse_bwd_engine (
   assign done_all = ((vectors_left[31:1] == 31'd0) & (vectors_left[0] == vec_done_late));  // generator/designs/engine.ts:94.23
   assign ar_fire = (u_row_fetch_ar_valid & m_axi_arready);  // generator/designs/engine.ts:97.22
   assign drained = ((u_lanes_idle & u_g_writer_idle) & (read_bursts == 10'd0));  // generator/designs/engine.ts:107.23
-  assign tok_word = {u_index_queue_tok_j, u_index_queue_tok_g, u_index_queue_tok_eov, u_index_queue_tok_rowless};  // generator/designs/engine.ts:164.23
-  assign tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:167.15
-  assign tok_can_load = ((~tok_valid) | tok_ready);  // generator/designs/engine.ts:165.17
+  assign tok_word = {u_index_queue_tok_j, u_index_queue_tok_g, u_index_queue_tok_eov, u_index_queue_tok_rowless};  // generator/designs/engine.ts:166.23
+  assign tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:169.15
+  assign tok_can_load = ((~tok_valid) | tok_ready);  // generator/designs/engine.ts:167.17
 
   (* src = "generator/designs/engine.ts:74.28" *)
   always @(posedge aclk) begin
@@ -635,36 +641,75 @@ module sparse_bwd_engine (
   always @(posedge aclk) begin
     (* src = "generator/designs/engine.ts:161.24" *) row_beats <= (u_regs_weight ? _GEN_0[10:4] : {1'b0, _GEN_1[11:6]});
   end
-  (* src = "generator/designs/engine.ts:165.17" *)
+  (* src = "generator/designs/engine.ts:167.17" *)
   always @(posedge aclk) begin
     if (rst) begin
       tok_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:165.17" *) if (tok_can_load) begin
-        (* src = "generator/designs/engine.ts:165.17" *) tok_valid <= u_index_queue_tok_valid;
+      (* src = "generator/designs/engine.ts:167.17" *) if (tok_can_load) begin
+        (* src = "generator/designs/engine.ts:167.17" *) if (tok_skid_valid) begin
+          (* src = "generator/designs/engine.ts:167.17" *) tok_valid <= 1'b1;
+        end else begin
+          (* src = "generator/designs/engine.ts:167.17" *) tok_valid <= u_index_queue_tok_valid;
+        end
       end
     end
   end
-  (* src = "generator/designs/engine.ts:165.17" *)
+  (* src = "generator/designs/engine.ts:167.17" *)
   always @(posedge aclk) begin
-    (* src = "generator/designs/engine.ts:165.17" *) if ((u_index_queue_tok_valid & u_index_queue_tok_ready)) begin
-      (* src = "generator/designs/engine.ts:165.17" *) tok_data <= tok_word;
+    (* src = "generator/designs/engine.ts:167.17" *) if (tok_can_load) begin
+      (* src = "generator/designs/engine.ts:167.17" *) if (tok_skid_valid) begin
+        (* src = "generator/designs/engine.ts:167.17" *) tok_data <= tok_skid_data;
+      end else begin
+        (* src = "generator/designs/engine.ts:167.17" *) if (u_index_queue_tok_valid) begin
+          (* src = "generator/designs/engine.ts:167.17" *) tok_data <= tok_word;
+        end
+      end
     end
   end
-  (* src = "generator/designs/engine.ts:179.26" *)
+  (* src = "generator/designs/engine.ts:167.17" *)
+  always @(posedge aclk) begin
+    if (rst) begin
+      tok_skid_valid <= 1'b0;
+    end else begin
+      (* src = "generator/designs/engine.ts:167.17" *) if (tok_can_load) begin
+        (* src = "generator/designs/engine.ts:167.17" *) if (tok_skid_valid) begin
+          (* src = "generator/designs/engine.ts:167.17" *) tok_skid_valid <= 1'b0;
+        end
+      end else if ((u_index_queue_tok_valid & u_index_queue_tok_ready)) begin
+        (* src = "generator/designs/engine.ts:167.17" *) tok_skid_valid <= 1'b1;
+      end
+    end
+  end
+  (* src = "generator/designs/engine.ts:167.17" *)
+  always @(posedge aclk) begin
+    (* src = "generator/designs/engine.ts:167.17" *) if (tok_can_load) begin
+    end else if ((u_index_queue_tok_valid & u_index_queue_tok_ready)) begin
+      (* src = "generator/designs/engine.ts:167.17" *) tok_skid_data <= tok_word;
+    end
+  end
+  (* src = "generator/designs/engine.ts:177.24" *)
+  always @(posedge aclk) begin
+    if (rst) begin
+      fetch_weight <= 1'b0;
+    end else begin
+      (* src = "generator/designs/engine.ts:177.24" *) fetch_weight <= u_regs_weight;
+    end
+  end
+  (* src = "generator/designs/engine.ts:184.26" *)
   always @(posedge aclk) begin
     if (rst) begin
       row_done_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:179.26" *) row_done_q <= u_lanes_row_done;
+      (* src = "generator/designs/engine.ts:184.26" *) row_done_q <= u_lanes_row_done;
     end
   end
-  (* src = "generator/designs/engine.ts:182.29" *)
+  (* src = "generator/designs/engine.ts:187.29" *)
   always @(posedge aclk) begin
     if (rst) begin
       row_retired_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:182.29" *) row_retired_q <= u_g_writer_row_retired;
+      (* src = "generator/designs/engine.ts:187.29" *) row_retired_q <= u_g_writer_row_retired;
     end
   end
 
