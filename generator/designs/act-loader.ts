@@ -32,19 +32,19 @@ export function actLoader(p: EngineParams, prefix: string) {
       /** The bank of the vector the lanes are on is loaded (in order, so: some bank is loaded and not released). */
       bank_ready: m.output('bank_ready', Bool()),
     };
-    // Banks are loaded and released in the same order, so two 2-bit counts of vectors loaded and
-    // released say which banks hold a vector not yet released (their difference, 0..2), where
-    // per-bank flags and a release pointer were. The release comes from the lanes' advance and
-    // now only enables its own count: the flags' update behind it was the critical path.
-    const loaded = m.reg('banks_loaded', UInt(2), { reset: 0 });
-    const released = m.reg('banks_released', UInt(2), { reset: 0 });
-    const pending = m.named('banks_pending', loaded.subWrap(released));
+    // Banks are loaded and released in the same order, so what matters is how many hold a vector
+    // not yet released (0..2), kept as two flags: at least one, and both. The lanes' go reads the
+    // first straight from its flip-flop, and the release (from the lanes' advance) reaches each
+    // flag through one LUT. Two 2-bit counts and their difference put a subtraction and a compare
+    // on both sides of the lanes' go, the critical path.
+    const someLoaded = m.reg('banks_some_loaded', Bool(), { reset: false });
+    const bothLoaded = m.reg('banks_both_loaded', Bool(), { reset: false });
     const loadBank = m.reg('load_bank', Bool(), { reset: false });
     const word = m.reg('word', UInt(wBits + 1), { reset: 0 });
-    const bankFree = m.named('bank_free', pending.ne(2));
+    const bankFree = m.named('bank_free', bothLoaded.not());
     const inRange = m.named('in_range', word.lt(p.groupsMax));
     const addr = cat(loadBank.asUInt(), word.resize(wBits));
-    io.bank_ready.set(pending.ne(0));
+    io.bank_ready.set(someLoaded);
     io.a_waddr.set(addr);
 
     // One write per cycle; `vecDone` marks the write that completes a vector.
@@ -103,9 +103,17 @@ export function actLoader(p: EngineParams, prefix: string) {
     m.assert(word.le(p.groupsMax), `the word counter stays within a bank (${p.groupsMax} words)`);
     m.assert(vecDone.not().or(bankFree), 'a vector completes only into a free bank (never over one the lanes hold)');
     m.when(io.restart, () => loadBank.set(false)).elsewhen(vecDone, () => loadBank.set(loadBank.not()));
-    m.when(io.restart, () => loaded.set(0)).elsewhen(vecDone, () => loaded.set(loaded.addWrap(1)));
-    m.when(io.restart, () => released.set(0)).elsewhen(io.bank_release, () => released.set(released.addWrap(1)));
-    m.assert(pending.le(2), 'at most both banks are loaded and not released');
+    m.when(io.restart, () => {
+      someLoaded.set(false);
+      bothLoaded.set(false);
+    }).elsewhen(vecDone.and(io.bank_release.not()), () => {
+      someLoaded.set(true);
+      bothLoaded.set(someLoaded);
+    }).elsewhen(io.bank_release.and(vecDone.not()), () => {
+      someLoaded.set(bothLoaded);
+      bothLoaded.set(false);
+    });
+    m.assert(bothLoaded.not().or(someLoaded), 'both banks loaded implies some bank loaded');
     m.assume(io.bank_release.not().or(io.bank_ready), 'the lanes release a bank only once its vector is loaded (bank_ready)');
     return io;
   }, { P, N });

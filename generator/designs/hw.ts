@@ -18,6 +18,21 @@ export function popcount(bits: readonly Expr[], width: number): Expr {
   return bits.map((b) => b.asUInt().resize(width)).reduce((a, b) => a.addWrap(b));
 }
 
+/**
+ * Whether at most one of `bits` is true, as plain logic (halves combined: neither has two, and
+ * not both have one). Written as x & (x − 1) == 0 it becomes a carry chain and a compare.
+ */
+export function atMostOneSet(bits: readonly Expr[]): Expr {
+  const walk = (bs: readonly Expr[]): { any: Expr; atMostOne: Expr } => {
+    if (bs.length === 1) return { any: bs[0]!, atMostOne: lit(true, Bool()) };
+    const h = bs.length >> 1;
+    const a = walk(bs.slice(0, h));
+    const b = walk(bs.slice(h));
+    return { any: a.any.or(b.any), atMostOne: a.atMostOne.and(b.atMostOne).and(a.any.and(b.any).not()) };
+  };
+  return walk(bits).atMostOne;
+}
+
 /** Index of the lowest true bit (the last when none is set), as UInt(max(1, log2 n)). */
 export function lowestSet(bits: readonly Expr[]): Expr {
   const w = log2Up(bits.length);

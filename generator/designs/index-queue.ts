@@ -8,7 +8,7 @@ import { cat, lit, select } from '../core/expr.ts';
 import { defineModule } from '../core/module.ts';
 import { Bool, Bundle, UInt, log2Up } from '../core/types.ts';
 import { bramQueue } from '../lib/queues.ts';
-import { lane, lowestSet } from './hw.ts';
+import { atMostOneSet, lane, lowestSet } from './hw.ts';
 import type { EngineParams } from './params.ts';
 
 export function indexQueue(p: EngineParams, prefix: string) {
@@ -53,13 +53,16 @@ export function indexQueue(p: EngineParams, prefix: string) {
     // x & (x − 1) clears the lowest set bit.
     const rest = m.named('rest', p.P > 1 ? visit.and(visit.subWrap(1)) : lit(0, UInt(1)));
     const empty = m.named('head_empty', visit.eq(0));
+    // The head's last visit (rest = 0), without rest's subtraction: it began the path through the
+    // pop into the beat queue's read pointer.
+    const lastVisit = m.named('head_last_visit', atMostOneSet(bits));
     const emit = m.named('emit', held.and(io.tok_ready));
-    const headDone = m.named('head_done', held.not().or(emit.and(rest.eq(0))));
+    const headDone = m.named('head_done', held.not().or(emit.and(lastVisit)));
 
     io.tok_valid.set(held);
     io.tok_j.set((p.P > 1 ? cat(beat, idx) : beat).resize(p.jBits));
     io.tok_g.set(select(idx.resize(log2Up(p.P)), Array.from({ length: p.P }, (_, i) => lane(vals, i, p.gBits))));
-    io.tok_eov.set(last.and(rest.eq(0)));
+    io.tok_eov.set(last.and(lastVisit));
     io.tok_rowless.set(empty);
 
     q.out.ready.set(headDone);

@@ -64,23 +64,23 @@ module dbe_row_fetch (
   wire [17:0] lane_tokens_data;
   (* src = "generator/designs/row-fetch.ts:60.16" *)
   wire lane_tokens_valid;
-  (* src = "generator/designs/hw.ts:72.19" *)
+  (* src = "generator/designs/hw.ts:87.19" *)
   wire ar_start;
-  (* src = "generator/designs/hw.ts:73.23" *)
-  wire [31:0] ar_start_addr;
-  (* src = "generator/designs/hw.ts:74.24" *)
-  wire [3:0] ar_start_beats;
-  (* src = "generator/designs/hw.ts:75.18" *)
-  wire ar_fire;
-  (* src = "generator/designs/hw.ts:76.18" *)
-  reg ar_busy;
-  (* src = "generator/designs/hw.ts:77.18" *)
-  reg [31:0] ar_next_addr;
-  (* src = "generator/designs/hw.ts:78.18" *)
-  reg [3:0] ar_left;
-  (* src = "generator/designs/hw.ts:85.19" *)
-  reg [8:0] ar_burst;
   (* src = "generator/designs/hw.ts:88.23" *)
+  wire [31:0] ar_start_addr;
+  (* src = "generator/designs/hw.ts:89.24" *)
+  wire [3:0] ar_start_beats;
+  (* src = "generator/designs/hw.ts:90.18" *)
+  wire ar_fire;
+  (* src = "generator/designs/hw.ts:91.18" *)
+  reg ar_busy;
+  (* src = "generator/designs/hw.ts:92.18" *)
+  reg [31:0] ar_next_addr;
+  (* src = "generator/designs/hw.ts:93.18" *)
+  reg [3:0] ar_left;
+  (* src = "generator/designs/hw.ts:100.19" *)
+  reg [8:0] ar_burst;
+  (* src = "generator/designs/hw.ts:103.23" *)
   wire ar_last_of_row;
   (* src = "generator/designs/row-fetch.ts:64.27" *)
   reg [1:0] outstanding;
@@ -165,16 +165,16 @@ module dbe_row_fetch (
   (* src = "generator/designs/row-fetch.ts:60.16" *)
   wire _GEN_0;
   assign _GEN_0 = (lane_tokens_wptr_seen != lane_tokens_rptr);
-  (* src = "generator/designs/hw.ts:95.23" *)
+  (* src = "generator/designs/hw.ts:110.23" *)
   wire [3:0] _GEN_1;
   assign _GEN_1 = (ar_left - ar_burst[3:0]);
-  (* src = "generator/designs/hw.ts:93.38" *)
+  (* src = "generator/designs/hw.ts:108.38" *)
   wire [8:0] _GEN_2;
   assign _GEN_2 = {5'd0, ar_start_beats};
-  (* src = "generator/designs/hw.ts:87.53" *)
+  (* src = "generator/designs/hw.ts:102.53" *)
   wire [8:0] _GEN_3;
   assign _GEN_3 = (9'd256 - {1'b0, ar_start_addr[11:4]});
-  (* src = "generator/designs/hw.ts:98.25" *)
+  (* src = "generator/designs/hw.ts:113.25" *)
   wire [8:0] _GEN_4;
   assign _GEN_4 = {5'd0, _GEN_1};
 
@@ -209,7 +209,7 @@ module dbe_row_fetch (
   assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:145.21
   assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:146.22
   assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:149.16
-  assign ar_last_of_row = (ar_burst == {5'd0, ar_left});  // generator/designs/hw.ts:88.23
+  assign ar_last_of_row = (ar_burst == {5'd0, ar_left});  // generator/designs/hw.ts:103.23
   assign raw_hazard = ((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_alloc_q & (cam_alloc_row == tok_j))) & weight);  // generator/designs/row-fetch.ts:78.19
   assign cam_next_slot = (cam_tail + {1'b0, cam_alloc_q});  // generator/designs/row-fetch.ts:79.24
   assign cam_full = (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_3 : cam_live_2) : (cam_next_slot[0] ? cam_live_1 : cam_live_0));  // generator/designs/row-fetch.ts:80.23
@@ -254,42 +254,42 @@ module dbe_row_fetch (
       end
     end
   end
-  (* src = "generator/designs/hw.ts:76.18" *)
+  (* src = "generator/designs/hw.ts:91.18" *)
   always @(posedge clk) begin
     if (rst) begin
       ar_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/hw.ts:89.5" *) if (ar_start) begin
-        (* src = "generator/designs/hw.ts:90.10" *) ar_busy <= 1'b1;
+      (* src = "generator/designs/hw.ts:104.5" *) if (ar_start) begin
+        (* src = "generator/designs/hw.ts:105.10" *) ar_busy <= 1'b1;
       end else if (ar_fire) begin
-        (* src = "generator/designs/hw.ts:99.7" *) if (ar_last_of_row) begin
-          (* src = "generator/designs/hw.ts:99.34" *) ar_busy <= 1'b0;
+        (* src = "generator/designs/hw.ts:114.7" *) if (ar_last_of_row) begin
+          (* src = "generator/designs/hw.ts:114.34" *) ar_busy <= 1'b0;
         end
       end
     end
   end
-  (* src = "generator/designs/hw.ts:77.18" *)
+  (* src = "generator/designs/hw.ts:92.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:89.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:91.10" *) ar_next_addr <= ar_start_addr;
+    (* src = "generator/designs/hw.ts:104.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:106.10" *) ar_next_addr <= ar_start_addr;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:96.10" *) ar_next_addr <= (ar_next_addr + {{19'd0, ar_burst}, 4'd0});
+      (* src = "generator/designs/hw.ts:111.10" *) ar_next_addr <= (ar_next_addr + {{19'd0, ar_burst}, 4'd0});
     end
   end
-  (* src = "generator/designs/hw.ts:78.18" *)
+  (* src = "generator/designs/hw.ts:93.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:89.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:92.10" *) ar_left <= ar_start_beats;
+    (* src = "generator/designs/hw.ts:104.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:107.10" *) ar_left <= ar_start_beats;
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:97.10" *) ar_left <= _GEN_1;
+      (* src = "generator/designs/hw.ts:112.10" *) ar_left <= _GEN_1;
     end
   end
-  (* src = "generator/designs/hw.ts:85.19" *)
+  (* src = "generator/designs/hw.ts:100.19" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/hw.ts:89.5" *) if (ar_start) begin
-      (* src = "generator/designs/hw.ts:93.11" *) ar_burst <= ((_GEN_2 < _GEN_3) ? _GEN_2 : _GEN_3);
+    (* src = "generator/designs/hw.ts:104.5" *) if (ar_start) begin
+      (* src = "generator/designs/hw.ts:108.11" *) ar_burst <= ((_GEN_2 < _GEN_3) ? _GEN_2 : _GEN_3);
     end else if (ar_fire) begin
-      (* src = "generator/designs/hw.ts:98.11" *) ar_burst <= ((_GEN_4 < 9'd256) ? _GEN_4 : 9'd256);
+      (* src = "generator/designs/hw.ts:113.11" *) ar_burst <= ((_GEN_4 < 9'd256) ? _GEN_4 : 9'd256);
     end
   end
   (* src = "generator/designs/row-fetch.ts:64.27" *)

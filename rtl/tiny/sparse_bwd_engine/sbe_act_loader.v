@@ -17,12 +17,10 @@ module sbe_act_loader (
   (* src = "generator/designs/act-loader.ts:31.18" *) output wire [31:0] a_wdata,
   (* src = "generator/designs/act-loader.ts:33.21" *) output wire bank_ready
 );
-  (* src = "generator/designs/act-loader.ts:39.22" *)
-  reg [1:0] banks_loaded;
-  (* src = "generator/designs/act-loader.ts:40.24" *)
-  reg [1:0] banks_released;
-  (* src = "generator/designs/act-loader.ts:41.23" *)
-  wire [1:0] banks_pending;
+  (* src = "generator/designs/act-loader.ts:40.26" *)
+  reg banks_some_loaded;
+  (* src = "generator/designs/act-loader.ts:41.26" *)
+  reg banks_both_loaded;
   (* src = "generator/designs/act-loader.ts:42.24" *)
   reg load_bank;
   (* src = "generator/designs/act-loader.ts:43.20" *)
@@ -52,34 +50,37 @@ module sbe_act_loader (
   assign a_we = (held_valid & in_range);  // generator/designs/act-loader.ts:99.13
   assign a_waddr = {load_bank, word[2:0]};  // generator/designs/act-loader.ts:48.16
   assign a_wdata = (sub ? held[63:32] : held[31:0]);  // generator/designs/act-loader.ts:100.16
-  assign bank_ready = (banks_pending != 2'd0);  // generator/designs/act-loader.ts:47.19
-  assign banks_pending = (banks_loaded - banks_released);  // generator/designs/act-loader.ts:41.23
-  assign bank_free = (banks_pending != 2'd2);  // generator/designs/act-loader.ts:44.24
+  assign bank_ready = banks_some_loaded;  // generator/designs/act-loader.ts:47.19
+  assign bank_free = (~banks_both_loaded);  // generator/designs/act-loader.ts:44.24
   assign in_range = (word < 4'd8);  // generator/designs/act-loader.ts:45.23
   assign can_take = ((accept & bank_free) & (~held_valid));  // generator/designs/act-loader.ts:86.25
   assign finishing = (held_valid & (sub == 1'b1));  // generator/designs/act-loader.ts:88.27
 
-  (* src = "generator/designs/act-loader.ts:39.22" *)
+  (* src = "generator/designs/act-loader.ts:40.26" *)
   always @(posedge clk) begin
     if (rst) begin
-      banks_loaded <= 2'd0;
+      banks_some_loaded <= 1'b0;
     end else begin
       (* src = "generator/designs/act-loader.ts:106.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:106.37" *) banks_loaded <= 2'd0;
-      end else if (_GEN_0) begin
-        (* src = "generator/designs/act-loader.ts:106.76" *) banks_loaded <= (banks_loaded + 2'd1);
+        (* src = "generator/designs/act-loader.ts:107.18" *) banks_some_loaded <= 1'b0;
+      end else if ((_GEN_0 & (~bank_release))) begin
+        (* src = "generator/designs/act-loader.ts:110.18" *) banks_some_loaded <= 1'b1;
+      end else if ((bank_release & (~_GEN_0))) begin
+        (* src = "generator/designs/act-loader.ts:113.18" *) banks_some_loaded <= banks_both_loaded;
       end
     end
   end
-  (* src = "generator/designs/act-loader.ts:40.24" *)
+  (* src = "generator/designs/act-loader.ts:41.26" *)
   always @(posedge clk) begin
     if (rst) begin
-      banks_released <= 2'd0;
+      banks_both_loaded <= 1'b0;
     end else begin
-      (* src = "generator/designs/act-loader.ts:107.7" *) if (restart) begin
-        (* src = "generator/designs/act-loader.ts:107.39" *) banks_released <= 2'd0;
-      end else if (bank_release) begin
-        (* src = "generator/designs/act-loader.ts:107.88" *) banks_released <= (banks_released + 2'd1);
+      (* src = "generator/designs/act-loader.ts:106.7" *) if (restart) begin
+        (* src = "generator/designs/act-loader.ts:108.18" *) banks_both_loaded <= 1'b0;
+      end else if ((_GEN_0 & (~bank_release))) begin
+        (* src = "generator/designs/act-loader.ts:111.18" *) banks_both_loaded <= banks_some_loaded;
+      end else if ((bank_release & (~_GEN_0))) begin
+        (* src = "generator/designs/act-loader.ts:114.18" *) banks_both_loaded <= 1'b0;
       end
     end
   end

@@ -73,9 +73,11 @@ module dbe_index_queue (
   wire [7:0] rest;
   (* src = "generator/designs/index-queue.ts:55.21" *)
   wire head_empty;
-  (* src = "generator/designs/index-queue.ts:56.20" *)
+  (* src = "generator/designs/index-queue.ts:58.25" *)
+  wire head_last_visit;
+  (* src = "generator/designs/index-queue.ts:59.20" *)
   wire emit;
-  (* src = "generator/designs/index-queue.ts:57.24" *)
+  (* src = "generator/designs/index-queue.ts:60.24" *)
   wire head_done;
   (* src = "generator/designs/index-queue.ts:38.15" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -84,14 +86,26 @@ module dbe_index_queue (
   (* src = "generator/designs/index-queue.ts:38.15" *)
   wire _GEN_0;
   assign _GEN_0 = (beats_wptr_seen != beats_rptr);
+  (* src = "generator/designs/hw.ts:31.25" *)
+  wire _GEN_1;
+  assign _GEN_1 = (head_visit[0] | head_visit[1]);
+  (* src = "generator/designs/hw.ts:31.25" *)
+  wire _GEN_2;
+  assign _GEN_2 = (head_visit[2] | head_visit[3]);
+  (* src = "generator/designs/hw.ts:31.25" *)
+  wire _GEN_3;
+  assign _GEN_3 = (head_visit[4] | head_visit[5]);
+  (* src = "generator/designs/hw.ts:31.25" *)
+  wire _GEN_4;
+  assign _GEN_4 = (head_visit[6] | head_visit[7]);
 
   assign in_ready = beats_in_ready;  // generator/designs/index-queue.ts:42.17
   assign in_room = beats_room;  // generator/designs/index-queue.ts:43.16
-  assign tok_valid = head_valid;  // generator/designs/index-queue.ts:59.18
-  assign tok_j = {head_beat, pick};  // generator/designs/index-queue.ts:60.14
-  assign tok_g = (pick[2] ? (pick[1] ? (pick[0] ? head_vals[127:112] : head_vals[111:96]) : (pick[0] ? head_vals[95:80] : head_vals[79:64])) : (pick[1] ? (pick[0] ? head_vals[63:48] : head_vals[47:32]) : (pick[0] ? head_vals[31:16] : head_vals[15:0])));  // generator/designs/index-queue.ts:61.14
-  assign tok_eov = (head_last & (rest == 8'd0));  // generator/designs/index-queue.ts:62.16
-  assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:63.20
+  assign tok_valid = head_valid;  // generator/designs/index-queue.ts:62.18
+  assign tok_j = {head_beat, pick};  // generator/designs/index-queue.ts:63.14
+  assign tok_g = (pick[2] ? (pick[1] ? (pick[0] ? head_vals[127:112] : head_vals[111:96]) : (pick[0] ? head_vals[95:80] : head_vals[79:64])) : (pick[1] ? (pick[0] ? head_vals[63:48] : head_vals[47:32]) : (pick[0] ? head_vals[31:16] : head_vals[15:0])));  // generator/designs/index-queue.ts:64.14
+  assign tok_eov = (head_last & head_last_visit);  // generator/designs/index-queue.ts:65.16
+  assign tok_rowless = head_empty;  // generator/designs/index-queue.ts:66.20
   assign beats_in_valid = in_valid;  // generator/designs/index-queue.ts:39.16
   assign beats_in_ready = (~beats_full);  // generator/designs/index-queue.ts:38.15
   assign beats_in_data = {in_beat, in_visit, in_vals};  // generator/designs/index-queue.ts:40.10
@@ -99,7 +113,7 @@ module dbe_index_queue (
   assign beats_count = (beats_wptr - beats_rptr);  // generator/designs/index-queue.ts:38.15
   assign beats_full = ((beats_wptr[5] != beats_rptr[5]) & (beats_wptr[4:0] == beats_rptr[4:0]));  // generator/designs/index-queue.ts:38.15
   assign beats_push = (beats_in_valid & beats_in_ready);  // generator/designs/index-queue.ts:38.15
-  assign beats_pop_ready = head_done;  // generator/designs/index-queue.ts:65.17
+  assign beats_pop_ready = head_done;  // generator/designs/index-queue.ts:68.17
   assign beats_pop = (_GEN_0 & beats_pop_ready);  // generator/designs/index-queue.ts:38.15
   assign beats_rnext = (beats_rptr + 6'd1);  // generator/designs/index-queue.ts:38.15
   assign beats_raddr = (beats_pop ? beats_rnext[4:0] : beats_rptr[4:0]);  // generator/designs/index-queue.ts:38.15
@@ -109,8 +123,9 @@ module dbe_index_queue (
   assign pick = (head_visit[0] ? 3'd0 : (head_visit[1] ? 3'd1 : (head_visit[2] ? 3'd2 : (head_visit[3] ? 3'd3 : (head_visit[4] ? 3'd4 : (head_visit[5] ? 3'd5 : (head_visit[6] ? 3'd6 : 3'd7)))))));  // generator/designs/index-queue.ts:52.19
   assign rest = (head_visit & (head_visit - 8'd1));  // generator/designs/index-queue.ts:54.20
   assign head_empty = (head_visit == 8'd0);  // generator/designs/index-queue.ts:55.21
-  assign emit = (head_valid & tok_ready);  // generator/designs/index-queue.ts:56.20
-  assign head_done = ((~head_valid) | (emit & (rest == 8'd0)));  // generator/designs/index-queue.ts:57.24
+  assign head_last_visit = ((((((1'b1 & 1'b1) & (~(head_visit[0] & head_visit[1]))) & ((1'b1 & 1'b1) & (~(head_visit[2] & head_visit[3])))) & (~(_GEN_1 & _GEN_2))) & ((((1'b1 & 1'b1) & (~(head_visit[4] & head_visit[5]))) & ((1'b1 & 1'b1) & (~(head_visit[6] & head_visit[7])))) & (~(_GEN_3 & _GEN_4)))) & (~((_GEN_1 | _GEN_2) & (_GEN_3 | _GEN_4))));  // generator/designs/index-queue.ts:58.25
+  assign emit = (head_valid & tok_ready);  // generator/designs/index-queue.ts:59.20
+  assign head_done = ((~head_valid) | (emit & head_last_visit));  // generator/designs/index-queue.ts:60.24
 
   (* src = "generator/designs/index-queue.ts:38.15" *)
   always @(posedge clk) begin
@@ -153,35 +168,35 @@ module dbe_index_queue (
     if (rst) begin
       head_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
-        (* src = "generator/designs/index-queue.ts:68.12" *) head_valid <= beats_valid;
+      (* src = "generator/designs/index-queue.ts:70.7" *) if (head_done) begin
+        (* src = "generator/designs/index-queue.ts:71.12" *) head_valid <= beats_valid;
       end
     end
   end
   (* src = "generator/designs/index-queue.ts:46.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:69.12" *) head_vals <= beats_data[127:0];
+    (* src = "generator/designs/index-queue.ts:70.7" *) if (head_done) begin
+      (* src = "generator/designs/index-queue.ts:72.12" *) head_vals <= beats_data[127:0];
     end
   end
   (* src = "generator/designs/index-queue.ts:47.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:70.13" *) head_visit <= beats_data[135:128];
+    (* src = "generator/designs/index-queue.ts:70.7" *) if (head_done) begin
+      (* src = "generator/designs/index-queue.ts:73.13" *) head_visit <= beats_data[135:128];
     end else if (emit) begin
-      (* src = "generator/designs/index-queue.ts:73.35" *) head_visit <= rest;
+      (* src = "generator/designs/index-queue.ts:76.35" *) head_visit <= rest;
     end
   end
   (* src = "generator/designs/index-queue.ts:48.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:71.12" *) head_beat <= beats_data[144:136];
+    (* src = "generator/designs/index-queue.ts:70.7" *) if (head_done) begin
+      (* src = "generator/designs/index-queue.ts:74.12" *) head_beat <= beats_data[144:136];
     end
   end
   (* src = "generator/designs/index-queue.ts:49.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/index-queue.ts:67.7" *) if (head_done) begin
-      (* src = "generator/designs/index-queue.ts:72.12" *) head_last <= beats_last;
+    (* src = "generator/designs/index-queue.ts:70.7" *) if (head_done) begin
+      (* src = "generator/designs/index-queue.ts:75.12" *) head_last <= beats_last;
     end
   end
   (* src = "generator/designs/index-queue.ts:38.15" *)
