@@ -57,9 +57,8 @@ export function rowFetch(p: EngineParams, prefix: string) {
     // In block RAM: its eight entries in flip-flops, with their read select, took about 200 of the
     // UP5K's logic cells. The lanes hold the token they walk in a register of their own, so the
     // queue's extra cycle of latency is hidden behind the row's memory read.
-    const tq = bramQueue(m, 'lane_tokens', { payload: tok }, p.tokenDepth);
-    // Its fill level only serves the queue's own assertions (formal); room is its full flag.
-    m.unused(tq.count);
+    // One entry more than the tokens it must hold: its room flag (below) keeps one back.
+    const tq = bramQueue(m, 'lane_tokens', { payload: tok }, p.tokenDepth + 1);
     const split = burstSplitter(m, 'ar', p.addrBits, p.rowBeatBits, p.busBytes);
     const outstanding = m.reg('outstanding', UInt(outBits), { reset: 0 });
 
@@ -79,7 +78,11 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const nextSlot = m.named('cam_next_slot', camTail.addWrap(allocPending.asUInt().resize(camBits)));
     const camFull = m.named('cam_full', select(nextSlot, camLive.map((l): Expr => l)));
 
-    const tqRoom = m.named('token_room', tq.in.ready);
+    // Room registered from the fill a cycle ago, a slot short of full (one push a cycle at most, so
+    // it never overstates): the pointer compare of the full flag sat in front of the take and the
+    // token skid's load.
+    const tqRoom = m.named('token_room', m.regNext('token_room_q', tq.count.le(tq.depth - 2), { reset: true }));
+    m.assert(tqRoom.not().or(tq.in.ready), 'the registered token room never offers a push the queue cannot take');
     // base + j·stride by shift-and-add, two bits per cycle: a full multiplier costs hundreds
     // of LUTs on a DSP-less iCE40. Rows of a vector come in increasing j, so the address
     // steps on from the previous row by (j − j_prev)·stride: one cycle for adjacent rows.
