@@ -96,6 +96,8 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const lastAddr = m.reg('last_addr', UInt(p.addrBits));
     const haveLast = m.reg('have_last', Bool(), { reset: false });
     const issue = m.named('addr_issue', mulDone.and(split.busy.not()));
+    // Free for a row: idle, or issuing its last.
+    const mulFree = m.named('addr_free', mulBusy.not().or(issue));
     // The hazard check is registered: in weight mode a row is taken only once its token has been
     // in front of the fetcher for a cycle, so the registered check is the token's own. Nothing
     // enters the CAM meanwhile (only a take allocates), and a retirement in between only makes
@@ -103,7 +105,7 @@ export function rowFetch(p: EngineParams, prefix: string) {
     // against the CAM, the take and the CAM allocation were the engine's critical path.
     const hitLate = m.regNext('raw_hazard_q', hit.or(camFull), { reset: false });
     const settled = m.reg('tok_settled', Bool(), { reset: false });
-    const canRow = m.named('can_row', mulBusy.not().or(issue).and(outstanding.lt(p.maxOutstanding)).and(tqRoom)
+    const canRow = m.named('can_row', mulFree.and(outstanding.lt(p.maxOutstanding)).and(tqRoom)
       .and(io.weight.not().or(settled.and(hitLate.not()))));
     const takeRow = m.named('take_row', io.tok_valid.and(io.tok_rowless.not()).and(canRow));
     const takeRowless = m.named('take_rowless', io.tok_valid.and(io.tok_rowless).and(tqRoom));
@@ -116,17 +118,25 @@ export function rowFetch(p: EngineParams, prefix: string) {
     // The row issuing this cycle is the previous row of a token taken in the same cycle.
     const prevAddr = m.named('prev_addr', mux(issue, acc, lastAddr));
     const onward = m.named('onward', haveLast.or(issue).and(io.tok_j.gt(lastJ)));
-    m.when(takeRow, () => {
-      mulBusy.set(true);
-      mulDone.set(false);
+    // While free for a row, the multiplier's operands load from the
+    // token in front whether or not it is taken: unused loads are overwritten before any read (the
+    // address is read only at the issue, after steps that follow a take). So the take, the end of
+    // the token's path through the hazard check and `can_row`, drives only the busy and done flags
+    // and the row register, not some seventy operand flip-flops.
+    m.when(mulFree, () => {
       acc.set(mux(onward, prevAddr, io.base));
       mcand.set(io.stride);
       mplier.set(mux(onward, io.tok_j.subWrap(lastJ), io.tok_j).resize(mBits));
-      lastJ.set(io.tok_j);
     }).elsewhen(mulBusy.and(mulDone.not()), () => {
       acc.set(acc.addWrap(step));
       mcand.set(mcand.shl(2).resize(p.addrBits));
       mplier.set(rest);
+    });
+    m.when(takeRow, () => {
+      mulBusy.set(true);
+      mulDone.set(false);
+      lastJ.set(io.tok_j);
+    }).elsewhen(mulBusy.and(mulDone.not()), () => {
       m.when(rest.eq(0), () => mulDone.set(true));
     }).elsewhen(issue, () => {
       mulBusy.set(false);

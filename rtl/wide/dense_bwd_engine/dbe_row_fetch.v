@@ -184,29 +184,31 @@ module dbe_row_fetch (
   reg have_last;
   (* src = "generator/designs/row-fetch.ts:98.21" *)
   wire addr_issue;
-  (* src = "generator/designs/row-fetch.ts:104.23" *)
+  (* src = "generator/designs/row-fetch.ts:100.23" *)
+  wire addr_free;
+  (* src = "generator/designs/row-fetch.ts:106.23" *)
   reg raw_hazard_q;
-  (* src = "generator/designs/row-fetch.ts:105.23" *)
+  (* src = "generator/designs/row-fetch.ts:107.23" *)
   reg tok_settled;
-  (* src = "generator/designs/row-fetch.ts:106.22" *)
+  (* src = "generator/designs/row-fetch.ts:108.22" *)
   wire can_row;
-  (* src = "generator/designs/row-fetch.ts:108.23" *)
+  (* src = "generator/designs/row-fetch.ts:110.23" *)
   wire take_row;
-  (* src = "generator/designs/row-fetch.ts:109.27" *)
+  (* src = "generator/designs/row-fetch.ts:111.27" *)
   wire take_rowless;
-  (* src = "generator/designs/row-fetch.ts:111.24" *)
+  (* src = "generator/designs/row-fetch.ts:113.24" *)
   wire tok_accept;
-  (* src = "generator/designs/row-fetch.ts:114.20" *)
+  (* src = "generator/designs/row-fetch.ts:116.20" *)
   wire [31:0] addr_step;
-  (* src = "generator/designs/row-fetch.ts:115.20" *)
+  (* src = "generator/designs/row-fetch.ts:117.20" *)
   wire [11:0] addr_rest;
-  (* src = "generator/designs/row-fetch.ts:117.24" *)
+  (* src = "generator/designs/row-fetch.ts:119.24" *)
   wire [31:0] prev_addr;
-  (* src = "generator/designs/row-fetch.ts:118.22" *)
+  (* src = "generator/designs/row-fetch.ts:120.22" *)
   wire onward;
-  (* src = "generator/designs/row-fetch.ts:150.21" *)
+  (* src = "generator/designs/row-fetch.ts:160.21" *)
   wire ar_offer;
-  (* src = "generator/designs/row-fetch.ts:151.22" *)
+  (* src = "generator/designs/row-fetch.ts:161.22" *)
   wire ar_fire_1;
   (* src = "generator/designs/row-fetch.ts:61.16" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -228,49 +230,50 @@ module dbe_row_fetch (
   wire [8:0] _GEN_4;
   assign _GEN_4 = {2'd0, _GEN_1};
 
-  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:111.18
-  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:153.17
-  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:154.16
-  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:155.15
-  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:143.17
-  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:145.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:173.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:174.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:175.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:176.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:177.16
-  assign lane_tokens_in_valid = (take_row | take_rowless);  // generator/designs/row-fetch.ts:140.17
+  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:113.18
+  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:163.17
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:164.16
+  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:165.15
+  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:153.17
+  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:155.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:183.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:184.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:185.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:186.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:187.16
+  assign lane_tokens_in_valid = (take_row | take_rowless);  // generator/designs/row-fetch.ts:150.17
   assign lane_tokens_in_ready = (~lane_tokens_full);  // generator/designs/row-fetch.ts:61.16
-  assign lane_tokens_in_data = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:141.11
+  assign lane_tokens_in_data = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:151.11
   assign lane_tokens_count = (lane_tokens_wptr - lane_tokens_rptr);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_full = ((lane_tokens_wptr[4] != lane_tokens_rptr[4]) & (lane_tokens_wptr[3:0] == lane_tokens_rptr[3:0]));  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_push = (lane_tokens_in_valid & lane_tokens_in_ready);  // generator/designs/row-fetch.ts:61.16
-  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:142.18
+  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:152.18
   assign lane_tokens_pop = (_GEN_0 & lane_tokens_pop_ready);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_rnext = (lane_tokens_rptr + 5'd1);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_raddr = (lane_tokens_pop ? lane_tokens_rnext[3:0] : lane_tokens_rptr[3:0]);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_data = lane_tokens_head;  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_valid = _GEN_0;  // generator/designs/row-fetch.ts:61.16
-  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:147.17
-  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:148.21
-  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:149.22
-  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:152.16
+  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:157.17
+  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:158.21
+  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:159.22
+  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:162.16
   assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:103.23
   assign raw_hazard = ((((((((((((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) | (cam_live_8 & (cam_row_8 == tok_j))) | (cam_live_9 & (cam_row_9 == tok_j))) | (cam_live_10 & (cam_row_10 == tok_j))) | (cam_live_11 & (cam_row_11 == tok_j))) | (cam_live_12 & (cam_row_12 == tok_j))) | (cam_live_13 & (cam_row_13 == tok_j))) | (cam_live_14 & (cam_row_14 == tok_j))) | (cam_live_15 & (cam_row_15 == tok_j))) | (cam_alloc_q & (cam_alloc_row == tok_j))) & weight);  // generator/designs/row-fetch.ts:77.19
   assign cam_next_slot = (cam_tail + {3'd0, cam_alloc_q});  // generator/designs/row-fetch.ts:78.24
   assign cam_full = (cam_next_slot[3] ? (cam_next_slot[2] ? (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_15 : cam_live_14) : (cam_next_slot[0] ? cam_live_13 : cam_live_12)) : (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_11 : cam_live_10) : (cam_next_slot[0] ? cam_live_9 : cam_live_8))) : (cam_next_slot[2] ? (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_7 : cam_live_6) : (cam_next_slot[0] ? cam_live_5 : cam_live_4)) : (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_3 : cam_live_2) : (cam_next_slot[0] ? cam_live_1 : cam_live_0))));  // generator/designs/row-fetch.ts:79.23
   assign token_room = token_room_q;  // generator/designs/row-fetch.ts:84.22
   assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:98.21
-  assign can_row = (((((~addr_busy) | addr_issue) & (outstanding < 4'd8)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:106.22
-  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:108.23
-  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:109.27
-  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:111.24
-  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:114.20
-  assign addr_rest = {2'd0, addr_mplier[11:2]};  // generator/designs/row-fetch.ts:115.20
-  assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:117.24
-  assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:118.22
-  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:150.21
-  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:151.22
+  assign addr_free = ((~addr_busy) | addr_issue);  // generator/designs/row-fetch.ts:100.23
+  assign can_row = (((addr_free & (outstanding < 4'd8)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:108.22
+  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:110.23
+  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:111.27
+  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:113.24
+  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:116.20
+  assign addr_rest = {2'd0, addr_mplier[11:2]};  // generator/designs/row-fetch.ts:117.20
+  assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:119.24
+  assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:120.22
+  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:160.21
+  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:161.22
 
   (* src = "generator/designs/row-fetch.ts:61.16" *)
   always @(posedge clk) begin
@@ -343,138 +346,138 @@ module dbe_row_fetch (
     if (rst) begin
       outstanding <= 4'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:157.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:157.62" *) outstanding <= (outstanding + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:167.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:167.62" *) outstanding <= (outstanding + 4'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:158.67" *) outstanding <= (outstanding - 4'd1);
+        (* src = "generator/designs/row-fetch.ts:168.67" *) outstanding <= (outstanding - 4'd1);
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_0 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_0 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_1 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_1 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_2 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_2 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_3 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_3 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd4)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_4 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd4)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_4 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd5)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_5 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd5)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_5 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd6)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_6 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd6)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_6 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd7)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_7 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd7)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_7 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd8)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_8 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd8)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_8 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd9)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_9 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd9)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_9 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd10)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_10 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd10)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_10 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd11)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_11 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd11)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_11 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd12)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_12 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd12)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_12 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd13)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_13 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd13)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_13 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd14)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_14 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd14)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_14 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:163.34" *) if ((cam_tail == 4'd15)) begin
-        (* src = "generator/designs/row-fetch.ts:163.82" *) cam_row_15 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 4'd15)) begin
+        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_15 <= cam_alloc_row;
       end
     end
   end
@@ -483,10 +486,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
@@ -495,10 +498,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
@@ -507,10 +510,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
@@ -519,10 +522,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
@@ -531,10 +534,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_4 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd4))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_4 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_4 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_4 <= 1'b0;
       end
     end
   end
@@ -543,10 +546,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_5 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd5))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_5 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_5 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_5 <= 1'b0;
       end
     end
   end
@@ -555,10 +558,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_6 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd6))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_6 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_6 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_6 <= 1'b0;
       end
     end
   end
@@ -567,10 +570,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_7 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd7))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_7 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_7 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_7 <= 1'b0;
       end
     end
   end
@@ -579,10 +582,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_8 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd8))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_8 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd8))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_8 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd8))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_8 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_8 <= 1'b0;
       end
     end
   end
@@ -591,10 +594,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_9 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd9))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_9 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd9))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_9 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd9))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_9 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_9 <= 1'b0;
       end
     end
   end
@@ -603,10 +606,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_10 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd10))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_10 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd10))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_10 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd10))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_10 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_10 <= 1'b0;
       end
     end
   end
@@ -615,10 +618,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_11 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd11))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_11 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd11))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_11 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd11))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_11 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_11 <= 1'b0;
       end
     end
   end
@@ -627,10 +630,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_12 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd12))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_12 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd12))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_12 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd12))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_12 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_12 <= 1'b0;
       end
     end
   end
@@ -639,10 +642,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_13 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd13))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_13 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd13))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_13 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd13))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_13 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_13 <= 1'b0;
       end
     end
   end
@@ -651,10 +654,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_14 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd14))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_14 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd14))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_14 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd14))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_14 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_14 <= 1'b0;
       end
     end
   end
@@ -663,10 +666,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_15 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:168.9" *) if ((cam_alloc_q & (cam_tail == 4'd15))) begin
-        (* src = "generator/designs/row-fetch.ts:168.57" *) cam_live_15 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 4'd15))) begin
+        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_15 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd15))) begin
-        (* src = "generator/designs/row-fetch.ts:169.64" *) cam_live_15 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_15 <= 1'b0;
       end
     end
   end
@@ -675,8 +678,8 @@ module dbe_row_fetch (
     if (rst) begin
       cam_head <= 4'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:171.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:171.42" *) cam_head <= (cam_head + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:181.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:181.42" *) cam_head <= (cam_head + 4'd1);
       end
     end
   end
@@ -685,8 +688,8 @@ module dbe_row_fetch (
     if (rst) begin
       cam_tail <= 4'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:162.7" *) if (cam_alloc_q) begin
-        (* src = "generator/designs/row-fetch.ts:164.15" *) cam_tail <= (cam_tail + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
+        (* src = "generator/designs/row-fetch.ts:174.15" *) cam_tail <= (cam_tail + 4'd1);
       end
     end
   end
@@ -695,13 +698,13 @@ module dbe_row_fetch (
     if (rst) begin
       cam_alloc_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:160.18" *) cam_alloc_q <= (take_row & weight);
+      (* src = "generator/designs/row-fetch.ts:170.18" *) cam_alloc_q <= (take_row & weight);
     end
   end
   (* src = "generator/designs/row-fetch.ts:75.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:161.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:161.36" *) cam_alloc_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:171.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:171.36" *) cam_alloc_row <= tok_j;
     end
   end
   (* src = "generator/designs/row-fetch.ts:84.44" *)
@@ -717,11 +720,11 @@ module dbe_row_fetch (
     if (rst) begin
       addr_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:119.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:120.15" *) addr_busy <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:135.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:136.15" *) addr_busy <= 1'b1;
       end else if ((addr_busy & (~addr_done))) begin
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:132.15" *) addr_busy <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:142.15" *) addr_busy <= 1'b0;
       end
     end
   end
@@ -730,52 +733,52 @@ module dbe_row_fetch (
     if (rst) begin
       addr_done <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:119.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:121.15" *) addr_done <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:135.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:137.15" *) addr_done <= 1'b0;
       end else if ((addr_busy & (~addr_done))) begin
-        (* src = "generator/designs/row-fetch.ts:130.9" *) if ((addr_rest == 12'd0)) begin
-          (* src = "generator/designs/row-fetch.ts:130.40" *) addr_done <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:140.9" *) if ((addr_rest == 12'd0)) begin
+          (* src = "generator/designs/row-fetch.ts:140.40" *) addr_done <= 1'b1;
         end
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:133.15" *) addr_done <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:143.15" *) addr_done <= 1'b0;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:92.19" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:119.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:122.11" *) addr_acc <= (onward ? prev_addr : base);
+    (* src = "generator/designs/row-fetch.ts:126.7" *) if (addr_free) begin
+      (* src = "generator/designs/row-fetch.ts:127.11" *) addr_acc <= (onward ? prev_addr : base);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:127.11" *) addr_acc <= (addr_acc + addr_step);
+      (* src = "generator/designs/row-fetch.ts:131.11" *) addr_acc <= (addr_acc + addr_step);
     end
   end
   (* src = "generator/designs/row-fetch.ts:93.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:119.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:123.13" *) addr_mcand <= stride;
+    (* src = "generator/designs/row-fetch.ts:126.7" *) if (addr_free) begin
+      (* src = "generator/designs/row-fetch.ts:128.13" *) addr_mcand <= stride;
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:128.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
+      (* src = "generator/designs/row-fetch.ts:132.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
     end
   end
   (* src = "generator/designs/row-fetch.ts:94.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:119.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:124.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
+    (* src = "generator/designs/row-fetch.ts:126.7" *) if (addr_free) begin
+      (* src = "generator/designs/row-fetch.ts:129.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:129.14" *) addr_mplier <= addr_rest;
+      (* src = "generator/designs/row-fetch.ts:133.14" *) addr_mplier <= addr_rest;
     end
   end
   (* src = "generator/designs/row-fetch.ts:95.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:119.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:125.13" *) last_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:135.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:138.13" *) last_row <= tok_j;
     end
   end
   (* src = "generator/designs/row-fetch.ts:96.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:135.7" *) if (restart) begin
+    (* src = "generator/designs/row-fetch.ts:145.7" *) if (restart) begin
     end else if (addr_issue) begin
-      (* src = "generator/designs/row-fetch.ts:137.16" *) last_addr <= addr_acc;
+      (* src = "generator/designs/row-fetch.ts:147.16" *) last_addr <= addr_acc;
     end
   end
   (* src = "generator/designs/row-fetch.ts:97.24" *)
@@ -783,27 +786,27 @@ module dbe_row_fetch (
     if (rst) begin
       have_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:135.7" *) if (restart) begin
-        (* src = "generator/designs/row-fetch.ts:135.39" *) have_last <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:145.7" *) if (restart) begin
+        (* src = "generator/designs/row-fetch.ts:145.39" *) have_last <= 1'b0;
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:136.16" *) have_last <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:146.16" *) have_last <= 1'b1;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:104.23" *)
+  (* src = "generator/designs/row-fetch.ts:106.23" *)
   always @(posedge clk) begin
     if (rst) begin
       raw_hazard_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:104.23" *) raw_hazard_q <= (raw_hazard | cam_full);
+      (* src = "generator/designs/row-fetch.ts:106.23" *) raw_hazard_q <= (raw_hazard | cam_full);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:105.23" *)
+  (* src = "generator/designs/row-fetch.ts:107.23" *)
   always @(posedge clk) begin
     if (rst) begin
       tok_settled <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:110.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
+      (* src = "generator/designs/row-fetch.ts:112.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
     end
   end
   (* src = "generator/designs/row-fetch.ts:61.16" *)
