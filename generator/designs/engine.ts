@@ -57,8 +57,11 @@ export function engineTop(cfg: EngineConfig) {
 
     const weight = regs.weight;
     const restart = regs.start;
-    // The START cycle resets the job's counters, so no stream is accepted in it.
-    const busy = m.named('running', regs.busy.and(regs.start.not()));
+    // The START cycle resets the job's counters, so no stream is accepted in it: running is BUSY
+    // without START. It is a flip-flop, set from what makes BUSY next (a START is refused while
+    // BUSY, so BUSY stays exactly while the job is not done): as BUSY ∧ ¬START it put two LUTs and
+    // their routes in front of the activation and gradient tready.
+    const busy = m.reg('running', Bool(), { reset: false });
 
     // ---- job bookkeeping ----
     const vecCounter = (nm: string, inc: Expr): Expr => {
@@ -105,7 +108,10 @@ export function engineTop(cfg: EngineConfig) {
     // sent and every B taken (the writer is idle). A host write after DONE is taken, and with
     // nothing in flight, no output can change under a pending handshake.
     const drained = m.named('drained', ln.idle.and(wr.idle).and(rBursts.eq(0)));
-    regs.job_done.set(restart.not().and(doneAll).and(drained));
+    const jobDone = m.named('job_done', restart.not().and(doneAll).and(drained));
+    regs.job_done.set(jobDone);
+    busy.set(regs.busy.and(jobDone.not()));
+    m.assert(busy.eq(regs.busy.and(restart.not())), 'running is BUSY outside the START cycle');
     const rErr = mem.r.valid.and(ln.r_ready).and(mem.r.fields.resp!.ne(0));
     const bErr = mem.b.valid.and(wr.b_ready).and(mem.b.fields.resp!.ne(0));
     // Seen a cycle late: R's ready comes from the lanes' advance, and the error flag behind it
