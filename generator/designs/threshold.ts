@@ -68,14 +68,17 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
 
     // |g| ≥ θ as g ≥ θ (g ≥ 0) or g ≤ −θ (g < 0): two compares side by side, where forming
     // |g| first put a negation's carry chain in front of the compare. θ cannot change during a
-    // job (writes are refused while BUSY), so −θ comes from a register. A kept zero is no
-    // nonzero, so the flag stored is "kept and nonzero", and g' is g where it is set.
-    const negTheta = m.regNext('neg_theta', io.theta.toSInt().neg());
+    // job (writes are refused while BUSY), so ±θ come from registers. A kept zero is no
+    // nonzero, so the flag stored is "kept and nonzero", and g' is g where it is set. The compares
+    // use max(θ, 1), which decides "kept and nonzero" alone: a g ≥ 1 passes g ≥ max(θ, 1) exactly
+    // when it passes g ≥ θ, a g ≤ −1 likewise below, and g = 0 passes neither. A separate g ≠ 0
+    // test put a 16-bit OR and an AND behind the compares' carry chains (the critical path).
+    const thetaNz = m.regNext('theta_nz', mux(io.theta.eq(0), lit(1, UInt(p.gBits)), io.theta));
+    const negThetaNz = m.regNext('neg_theta_nz', mux(io.theta.eq(0), lit(1, UInt(p.gBits)), io.theta).toSInt().neg());
     const keepNz: Expr[] = [];
     for (let i = 0; i < p.P; i++) {
       const g = lane(io.grad_data, i, p.gBits).asSInt();
-      const keep = mux(g.msb(), g.le(negTheta), g.asUInt().ge(io.theta));
-      keepNz.push(m.named(`keep_${i}`, keep.and(g.ne(lit(0, SInt(p.gBits))))));
+      keepNz.push(m.named(`keep_${i}`, mux(g.msb(), g.le(negThetaNz), g.asUInt().ge(thetaNz))));
     }
     m.when(takeA, () => {
       aValid.set(true);

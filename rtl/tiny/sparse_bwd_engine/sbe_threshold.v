@@ -54,113 +54,115 @@ module sbe_threshold (
   wire can_take;
   (* src = "generator/designs/threshold.ts:66.21" *)
   wire take_in;
-  (* src = "generator/designs/threshold.ts:73.24" *)
-  reg [17:0] neg_theta;
-  (* src = "generator/designs/threshold.ts:78.21" *)
+  (* src = "generator/designs/threshold.ts:76.23" *)
+  reg [15:0] theta_nz;
+  (* src = "generator/designs/threshold.ts:77.26" *)
+  reg [17:0] neg_theta_nz;
+  (* src = "generator/designs/threshold.ts:81.21" *)
   wire keep_0;
-  (* src = "generator/designs/threshold.ts:78.21" *)
+  (* src = "generator/designs/threshold.ts:81.21" *)
   wire keep_1;
-  (* src = "generator/designs/threshold.ts:78.21" *)
+  (* src = "generator/designs/threshold.ts:81.21" *)
   wire keep_2;
-  (* src = "generator/designs/threshold.ts:78.21" *)
+  (* src = "generator/designs/threshold.ts:81.21" *)
   wire keep_3;
-  (* src = "generator/designs/threshold.ts:95.25" *)
+  (* src = "generator/designs/threshold.ts:98.25" *)
   wire in_range_0;
-  (* src = "generator/designs/threshold.ts:96.20" *)
+  (* src = "generator/designs/threshold.ts:99.20" *)
   wire nonzero_0;
-  (* src = "generator/designs/threshold.ts:95.25" *)
+  (* src = "generator/designs/threshold.ts:98.25" *)
   wire in_range_1;
-  (* src = "generator/designs/threshold.ts:96.20" *)
+  (* src = "generator/designs/threshold.ts:99.20" *)
   wire nonzero_1;
-  (* src = "generator/designs/threshold.ts:95.25" *)
+  (* src = "generator/designs/threshold.ts:98.25" *)
   wire in_range_2;
-  (* src = "generator/designs/threshold.ts:96.20" *)
+  (* src = "generator/designs/threshold.ts:99.20" *)
   wire nonzero_2;
-  (* src = "generator/designs/threshold.ts:95.25" *)
+  (* src = "generator/designs/threshold.ts:98.25" *)
   wire in_range_3;
-  (* src = "generator/designs/threshold.ts:96.20" *)
+  (* src = "generator/designs/threshold.ts:99.20" *)
   wire nonzero_3;
-  (* src = "generator/designs/threshold.ts:121.24" *)
+  (* src = "generator/designs/threshold.ts:124.24" *)
   reg cnt_fire;
-  (* src = "generator/designs/threshold.ts:124.23" *)
+  (* src = "generator/designs/threshold.ts:127.23" *)
   reg [3:0] cnt_nz_flags;
-  (* src = "generator/designs/threshold.ts:125.22" *)
+  (* src = "generator/designs/threshold.ts:128.22" *)
   reg [3:0] cnt_z_flags;
 
-  (* src = "generator/designs/threshold.ts:76.48" *)
+  (* src = "generator/designs/threshold.ts:80.48" *)
   wire [15:0] _GEN_0;
   assign _GEN_0 = grad_data[15:0];
-  (* src = "generator/designs/threshold.ts:76.48" *)
+  (* src = "generator/designs/threshold.ts:80.48" *)
   wire [15:0] _GEN_1;
   assign _GEN_1 = grad_data[31:16];
-  (* src = "generator/designs/threshold.ts:76.48" *)
+  (* src = "generator/designs/threshold.ts:80.48" *)
   wire [15:0] _GEN_2;
   assign _GEN_2 = grad_data[47:32];
-  (* src = "generator/designs/threshold.ts:76.48" *)
+  (* src = "generator/designs/threshold.ts:80.48" *)
   wire [15:0] _GEN_3;
   assign _GEN_3 = grad_data[63:48];
 
   assign grad_ready = can_take;  // generator/designs/threshold.ts:67.19
-  assign out_valid = (held & needs_queue);  // generator/designs/threshold.ts:116.18
-  assign out_vals = vals;  // generator/designs/threshold.ts:117.17
-  assign out_visit = visit;  // generator/designs/threshold.ts:118.18
-  assign out_beat = beat_out;  // generator/designs/threshold.ts:119.17
-  assign out_last = last;  // generator/designs/threshold.ts:120.17
-  assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:121.18
-  assign cnt_nonzero = ((({2'd0, cnt_nz_flags[0]} + {2'd0, cnt_nz_flags[1]}) + {2'd0, cnt_nz_flags[2]}) + {2'd0, cnt_nz_flags[3]});  // generator/designs/threshold.ts:129.20
-  assign cnt_zero = ((({2'd0, cnt_z_flags[0]} + {2'd0, cnt_z_flags[1]}) + {2'd0, cnt_z_flags[2]}) + {2'd0, cnt_z_flags[3]});  // generator/designs/threshold.ts:130.17
+  assign out_valid = (held & needs_queue);  // generator/designs/threshold.ts:119.18
+  assign out_vals = vals;  // generator/designs/threshold.ts:120.17
+  assign out_visit = visit;  // generator/designs/threshold.ts:121.18
+  assign out_beat = beat_out;  // generator/designs/threshold.ts:122.17
+  assign out_last = last;  // generator/designs/threshold.ts:123.17
+  assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:124.18
+  assign cnt_nonzero = ((({2'd0, cnt_nz_flags[0]} + {2'd0, cnt_nz_flags[1]}) + {2'd0, cnt_nz_flags[2]}) + {2'd0, cnt_nz_flags[3]});  // generator/designs/threshold.ts:132.20
+  assign cnt_zero = ((({2'd0, cnt_z_flags[0]} + {2'd0, cnt_z_flags[1]}) + {2'd0, cnt_z_flags[2]}) + {2'd0, cnt_z_flags[3]});  // generator/designs/threshold.ts:133.17
   assign needs_queue = ((|visit) | last);  // generator/designs/threshold.ts:48.26
   assign leaving = (held & ((~needs_queue) | out_ready));  // generator/designs/threshold.ts:49.23
   assign take = ((in_valid & (~restart)) & ((~held) | leaving));  // generator/designs/threshold.ts:58.20
   assign can_take = ((accept & (~restart)) & out_room);  // generator/designs/threshold.ts:63.23
   assign take_in = (can_take & grad_valid);  // generator/designs/threshold.ts:66.21
-  assign keep_0 = ((_GEN_0[15] ? ($signed({{2{grad_data[15]}}, _GEN_0}) <= $signed(neg_theta)) : (_GEN_0 >= theta)) & (_GEN_0 != 16'd0));  // generator/designs/threshold.ts:78.21
-  assign keep_1 = ((_GEN_1[15] ? ($signed({{2{grad_data[31]}}, _GEN_1}) <= $signed(neg_theta)) : (_GEN_1 >= theta)) & (_GEN_1 != 16'd0));  // generator/designs/threshold.ts:78.21
-  assign keep_2 = ((_GEN_2[15] ? ($signed({{2{grad_data[47]}}, _GEN_2}) <= $signed(neg_theta)) : (_GEN_2 >= theta)) & (_GEN_2 != 16'd0));  // generator/designs/threshold.ts:78.21
-  assign keep_3 = ((_GEN_3[15] ? ($signed({{2{grad_data[63]}}, _GEN_3}) <= $signed(neg_theta)) : (_GEN_3 >= theta)) & (_GEN_3 != 16'd0));  // generator/designs/threshold.ts:78.21
-  assign in_range_0 = ({beat, 2'd0} < rows);  // generator/designs/threshold.ts:95.25
-  assign nonzero_0 = (in_keep[0] & in_range_0);  // generator/designs/threshold.ts:96.20
-  assign in_range_1 = ({beat, 2'd1} < rows);  // generator/designs/threshold.ts:95.25
-  assign nonzero_1 = (in_keep[1] & in_range_1);  // generator/designs/threshold.ts:96.20
-  assign in_range_2 = ({beat, 2'd2} < rows);  // generator/designs/threshold.ts:95.25
-  assign nonzero_2 = (in_keep[2] & in_range_2);  // generator/designs/threshold.ts:96.20
-  assign in_range_3 = ({beat, 2'd3} < rows);  // generator/designs/threshold.ts:95.25
-  assign nonzero_3 = (in_keep[3] & in_range_3);  // generator/designs/threshold.ts:96.20
+  assign keep_0 = (_GEN_0[15] ? ($signed({{2{grad_data[15]}}, _GEN_0}) <= $signed(neg_theta_nz)) : (_GEN_0 >= theta_nz));  // generator/designs/threshold.ts:81.21
+  assign keep_1 = (_GEN_1[15] ? ($signed({{2{grad_data[31]}}, _GEN_1}) <= $signed(neg_theta_nz)) : (_GEN_1 >= theta_nz));  // generator/designs/threshold.ts:81.21
+  assign keep_2 = (_GEN_2[15] ? ($signed({{2{grad_data[47]}}, _GEN_2}) <= $signed(neg_theta_nz)) : (_GEN_2 >= theta_nz));  // generator/designs/threshold.ts:81.21
+  assign keep_3 = (_GEN_3[15] ? ($signed({{2{grad_data[63]}}, _GEN_3}) <= $signed(neg_theta_nz)) : (_GEN_3 >= theta_nz));  // generator/designs/threshold.ts:81.21
+  assign in_range_0 = ({beat, 2'd0} < rows);  // generator/designs/threshold.ts:98.25
+  assign nonzero_0 = (in_keep[0] & in_range_0);  // generator/designs/threshold.ts:99.20
+  assign in_range_1 = ({beat, 2'd1} < rows);  // generator/designs/threshold.ts:98.25
+  assign nonzero_1 = (in_keep[1] & in_range_1);  // generator/designs/threshold.ts:99.20
+  assign in_range_2 = ({beat, 2'd2} < rows);  // generator/designs/threshold.ts:98.25
+  assign nonzero_2 = (in_keep[2] & in_range_2);  // generator/designs/threshold.ts:99.20
+  assign in_range_3 = ({beat, 2'd3} < rows);  // generator/designs/threshold.ts:98.25
+  assign nonzero_3 = (in_keep[3] & in_range_3);  // generator/designs/threshold.ts:99.20
 
   (* src = "generator/designs/threshold.ts:40.20" *)
   always @(posedge clk) begin
     if (rst) begin
       held <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
-        (* src = "generator/designs/threshold.ts:108.12" *) held <= 1'b1;
+      (* src = "generator/designs/threshold.ts:110.7" *) if (take) begin
+        (* src = "generator/designs/threshold.ts:111.12" *) held <= 1'b1;
       end else if (leaving) begin
-        (* src = "generator/designs/threshold.ts:114.37" *) held <= 1'b0;
+        (* src = "generator/designs/threshold.ts:117.37" *) held <= 1'b0;
       end
     end
   end
   (* src = "generator/designs/threshold.ts:41.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:109.12" *) vals <= {(in_keep[3] ? in_data[63:48] : 16'd0), (in_keep[2] ? in_data[47:32] : 16'd0), (in_keep[1] ? in_data[31:16] : 16'd0), (in_keep[0] ? in_data[15:0] : 16'd0)};
+    (* src = "generator/designs/threshold.ts:110.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:112.12" *) vals <= {(in_keep[3] ? in_data[63:48] : 16'd0), (in_keep[2] ? in_data[47:32] : 16'd0), (in_keep[1] ? in_data[31:16] : 16'd0), (in_keep[0] ? in_data[15:0] : 16'd0)};
     end
   end
   (* src = "generator/designs/threshold.ts:42.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:110.13" *) visit <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
+    (* src = "generator/designs/threshold.ts:110.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:113.13" *) visit <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
     end
   end
   (* src = "generator/designs/threshold.ts:43.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:112.15" *) beat_out <= beat[3:0];
+    (* src = "generator/designs/threshold.ts:110.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:115.15" *) beat_out <= beat[3:0];
     end
   end
   (* src = "generator/designs/threshold.ts:44.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:107.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:113.12" *) last <= in_last;
+    (* src = "generator/designs/threshold.ts:110.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:116.12" *) last <= in_last;
     end
   end
   (* src = "generator/designs/threshold.ts:46.20" *)
@@ -168,13 +170,13 @@ module sbe_threshold (
     if (rst) begin
       beat <= 5'd0;
     end else begin
-      (* src = "generator/designs/threshold.ts:103.7" *) if (restart) begin
-        (* src = "generator/designs/threshold.ts:103.35" *) beat <= 5'd0;
+      (* src = "generator/designs/threshold.ts:106.7" *) if (restart) begin
+        (* src = "generator/designs/threshold.ts:106.35" *) beat <= 5'd0;
       end else if (take) begin
-        (* src = "generator/designs/threshold.ts:105.9" *) if (in_last) begin
-          (* src = "generator/designs/threshold.ts:105.32" *) beat <= 5'd0;
+        (* src = "generator/designs/threshold.ts:108.9" *) if (in_last) begin
+          (* src = "generator/designs/threshold.ts:108.32" *) beat <= 5'd0;
         end else if ((beat < 5'd16)) begin
-          (* src = "generator/designs/threshold.ts:105.81" *) beat <= (beat + 5'd1);
+          (* src = "generator/designs/threshold.ts:108.81" *) beat <= (beat + 5'd1);
         end
       end
     end
@@ -184,49 +186,53 @@ module sbe_threshold (
     if (rst) begin
       in_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:80.7" *) if (take_in) begin
-        (* src = "generator/designs/threshold.ts:81.14" *) in_valid <= 1'b1;
+      (* src = "generator/designs/threshold.ts:83.7" *) if (take_in) begin
+        (* src = "generator/designs/threshold.ts:84.14" *) in_valid <= 1'b1;
       end else if (take) begin
-        (* src = "generator/designs/threshold.ts:85.36" *) in_valid <= 1'b0;
+        (* src = "generator/designs/threshold.ts:88.36" *) in_valid <= 1'b0;
       end
     end
   end
   (* src = "generator/designs/threshold.ts:55.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:80.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:82.13" *) in_data <= grad_data;
+    (* src = "generator/designs/threshold.ts:83.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:85.13" *) in_data <= grad_data;
     end
   end
   (* src = "generator/designs/threshold.ts:56.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:80.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:83.13" *) in_keep <= {keep_3, keep_2, keep_1, keep_0};
+    (* src = "generator/designs/threshold.ts:83.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:86.13" *) in_keep <= {keep_3, keep_2, keep_1, keep_0};
     end
   end
   (* src = "generator/designs/threshold.ts:57.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:80.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:84.13" *) in_last <= grad_last;
+    (* src = "generator/designs/threshold.ts:83.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:87.13" *) in_last <= grad_last;
     end
   end
-  (* src = "generator/designs/threshold.ts:73.24" *)
+  (* src = "generator/designs/threshold.ts:76.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:73.24" *) neg_theta <= (-{1'b0, {1'b0, theta}});
+    (* src = "generator/designs/threshold.ts:76.23" *) theta_nz <= ((theta == 16'd0) ? 16'd1 : theta);
   end
-  (* src = "generator/designs/threshold.ts:121.24" *)
+  (* src = "generator/designs/threshold.ts:77.26" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/threshold.ts:77.26" *) neg_theta_nz <= (-{1'b0, {1'b0, ((theta == 16'd0) ? 16'd1 : theta)}});
+  end
+  (* src = "generator/designs/threshold.ts:124.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cnt_fire <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:121.24" *) cnt_fire <= take;
+      (* src = "generator/designs/threshold.ts:124.24" *) cnt_fire <= take;
     end
   end
-  (* src = "generator/designs/threshold.ts:124.23" *)
+  (* src = "generator/designs/threshold.ts:127.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:124.23" *) cnt_nz_flags <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
+    (* src = "generator/designs/threshold.ts:127.23" *) cnt_nz_flags <= {nonzero_3, nonzero_2, nonzero_1, nonzero_0};
   end
-  (* src = "generator/designs/threshold.ts:125.22" *)
+  (* src = "generator/designs/threshold.ts:128.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:125.22" *) cnt_z_flags <= {(in_range_3 & (~nonzero_3)), (in_range_2 & (~nonzero_2)), (in_range_1 & (~nonzero_1)), (in_range_0 & (~nonzero_0))};
+    (* src = "generator/designs/threshold.ts:128.22" *) cnt_z_flags <= {(in_range_3 & (~nonzero_3)), (in_range_2 & (~nonzero_2)), (in_range_1 & (~nonzero_1)), (in_range_0 & (~nonzero_0))};
   end
 endmodule
