@@ -46,7 +46,11 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     const beat = m.reg('beat', UInt(log2Up(p.beatsMax + 1)), { reset: 0 });
 
     const needsQueue = m.named('needs_queue', visit.orR().or(last));
-    const leaving = m.named('leaving', held.and(needsQueue.not().or(io.out_ready)));
+    // A held beat leaves in the cycle after it is taken: dropped if it needs no queue entry, else
+    // taken by the queue, which reserves room for it (the assumption below, proven at the top).
+    // So `leaving` is `held` alone: the queue's full flag in front of stage A's take was a
+    // critical path, and a beat offered against a full queue would be lost, not delayed.
+    const leaving = m.named('leaving', held);
 
     // Stage A: a beat from the port and its compares, registered. |g| ≥ θ and g ≠ 0 computed in
     // the same cycle as the zeroing, the range check and the flags behind them was the critical
