@@ -2,12 +2,12 @@
  * The N-lane MAC datapath. Each lane group of a row runs through these stages:
  *   C0  take N operands from the bus beat, read the y word (data) or a word (weight)
  *   C1  full-width products g'·W or g'·a (registered inside the iCE40 DSP)
- *   C2  saturating add into the result register
+ *   C2  add into the result register (one bit wider; saturated as it leaves)
  *   C3  the result register writes y back, or on the vector's last row goes out on
  *       the result stream; in weight mode it is the updated G word for the write-back.
- * One result register serves both uses, so each sum LUT drives exactly one flip-flop
- * and an iCE40 packs them into one logic cell (a sum that also fed the RAM's write
- * port directly would need a cell of its own for its flip-flop). C1–C3 stall only
+ * One result register serves both uses, so each sum bit drives exactly one flip-flop
+ * and an iCE40 packs them into one logic cell, the adder's (a sum that also fed the
+ * RAM's write port directly would need a cell of its own for its flip-flop). C1–C3 stall only
  * while the result register holds a beat the consumer has not taken; C0's step in such
  * a cycle is dropped and retried (below).
  */

@@ -118,11 +118,11 @@ export function rowFetch(p: EngineParams, prefix: string) {
     // The row issuing this cycle is the previous row of a token taken in the same cycle.
     const prevAddr = m.named('prev_addr', mux(issue, acc, lastAddr));
     const onward = m.named('onward', haveLast.or(issue).and(io.tok_j.gt(lastJ)));
-    // While free for a row, the multiplier's operands load from the
-    // token in front whether or not it is taken: unused loads are overwritten before any read (the
-    // address is read only at the issue, after steps that follow a take). So the take, the end of
-    // the token's path through the hazard check and `can_row`, drives only the busy and done flags
-    // and the row register, not some seventy operand flip-flops.
+    // While free for a row, the multiplier's operands load from the token in front whether or not
+    // it is taken: a load without a take is overwritten before any read (the address is read only
+    // at the issue, after the steps that follow a take). So the take, the end of the token's path
+    // through the hazard check and `can_row`, drives only the busy and done flags and the row
+    // register, not some seventy operand flip-flops.
     m.when(mulFree, () => {
       acc.set(mux(onward, prevAddr, io.base));
       mcand.set(io.stride);

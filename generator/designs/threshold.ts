@@ -77,8 +77,9 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     // use max(θ, 1), which decides "kept and nonzero" alone: a g ≥ 1 passes g ≥ max(θ, 1) exactly
     // when it passes g ≥ θ, a g ≤ −1 likewise below, and g = 0 passes neither. A separate g ≠ 0
     // test put a 16-bit OR and an AND behind the compares' carry chains (the critical path).
-    const thetaNz = m.regNext('theta_nz', mux(io.theta.eq(0), lit(1, UInt(p.gBits)), io.theta));
-    const negThetaNz = m.regNext('neg_theta_nz', mux(io.theta.eq(0), lit(1, UInt(p.gBits)), io.theta).toSInt().neg());
+    const thetaAtLeast1 = m.named('theta_at_least_1', mux(io.theta.eq(0), lit(1, UInt(p.gBits)), io.theta));
+    const thetaNz = m.regNext('theta_nz', thetaAtLeast1);
+    const negThetaNz = m.regNext('neg_theta_nz', thetaAtLeast1.toSInt().neg());
     const keepNz: Expr[] = [];
     for (let i = 0; i < p.P; i++) {
       const g = lane(io.grad_data, i, p.gBits).asSInt();
