@@ -51,6 +51,8 @@ export function thresholdUnit(p: EngineParams, prefix: string) {
     // So `leaving` is `held` alone: the queue's full flag in front of stage A's take was a
     // critical path, and a beat offered against a full queue would be lost, not delayed.
     const leaving = m.named('leaving', held);
+    // The queue's ready is read only by that assumption (a formal property, not hardware).
+    m.unused(io.out_ready);
 
     // Stage A: a beat from the port and its compares, registered. |g| ≥ θ and g ≠ 0 computed in
     // the same cycle as the zeroing, the range check and the flags behind them was the critical

@@ -40,180 +40,184 @@ module dbe_threshold (
   wire needs_queue;
   (* src = "generator/designs/threshold.ts:53.23" *)
   wire leaving;
-  (* src = "generator/designs/threshold.ts:58.22" *)
+  (* src = "generator/designs/threshold.ts:60.22" *)
   reg in_valid;
-  (* src = "generator/designs/threshold.ts:59.21" *)
-  reg [127:0] in_data;
-  (* src = "generator/designs/threshold.ts:60.21" *)
-  reg [7:0] in_keep;
   (* src = "generator/designs/threshold.ts:61.21" *)
+  reg [127:0] in_data;
+  (* src = "generator/designs/threshold.ts:62.21" *)
+  reg [7:0] in_keep;
+  (* src = "generator/designs/threshold.ts:63.21" *)
   reg in_last;
-  (* src = "generator/designs/threshold.ts:62.20" *)
+  (* src = "generator/designs/threshold.ts:64.20" *)
   wire take;
-  (* src = "generator/designs/threshold.ts:67.23" *)
+  (* src = "generator/designs/threshold.ts:69.23" *)
   wire can_take;
-  (* src = "generator/designs/threshold.ts:70.21" *)
+  (* src = "generator/designs/threshold.ts:72.21" *)
   wire take_in;
-  (* src = "generator/designs/threshold.ts:80.29" *)
+  (* src = "generator/designs/threshold.ts:82.29" *)
   wire [15:0] theta_at_least_1;
-  (* src = "generator/designs/threshold.ts:81.23" *)
+  (* src = "generator/designs/threshold.ts:83.23" *)
   reg [15:0] theta_nz;
-  (* src = "generator/designs/threshold.ts:82.26" *)
+  (* src = "generator/designs/threshold.ts:84.26" *)
   reg [17:0] neg_theta_nz;
-  (* src = "generator/designs/threshold.ts:86.21" *)
+  (* src = "generator/designs/threshold.ts:88.21" *)
   wire keep_0;
-  (* src = "generator/designs/threshold.ts:86.21" *)
+  (* src = "generator/designs/threshold.ts:88.21" *)
   wire keep_1;
-  (* src = "generator/designs/threshold.ts:86.21" *)
+  (* src = "generator/designs/threshold.ts:88.21" *)
   wire keep_2;
-  (* src = "generator/designs/threshold.ts:86.21" *)
+  (* src = "generator/designs/threshold.ts:88.21" *)
   wire keep_3;
-  (* src = "generator/designs/threshold.ts:86.21" *)
+  (* src = "generator/designs/threshold.ts:88.21" *)
   wire keep_4;
-  (* src = "generator/designs/threshold.ts:86.21" *)
+  (* src = "generator/designs/threshold.ts:88.21" *)
   wire keep_5;
-  (* src = "generator/designs/threshold.ts:86.21" *)
+  (* src = "generator/designs/threshold.ts:88.21" *)
   wire keep_6;
-  (* src = "generator/designs/threshold.ts:86.21" *)
+  (* src = "generator/designs/threshold.ts:88.21" *)
   wire keep_7;
-  (* src = "generator/designs/threshold.ts:103.25" *)
+  (* src = "generator/designs/threshold.ts:105.25" *)
   wire in_range_0;
-  (* src = "generator/designs/threshold.ts:104.20" *)
+  (* src = "generator/designs/threshold.ts:106.20" *)
   wire nonzero_0;
-  (* src = "generator/designs/threshold.ts:103.25" *)
+  (* src = "generator/designs/threshold.ts:105.25" *)
   wire in_range_1;
-  (* src = "generator/designs/threshold.ts:104.20" *)
+  (* src = "generator/designs/threshold.ts:106.20" *)
   wire nonzero_1;
-  (* src = "generator/designs/threshold.ts:103.25" *)
+  (* src = "generator/designs/threshold.ts:105.25" *)
   wire in_range_2;
-  (* src = "generator/designs/threshold.ts:104.20" *)
+  (* src = "generator/designs/threshold.ts:106.20" *)
   wire nonzero_2;
-  (* src = "generator/designs/threshold.ts:103.25" *)
+  (* src = "generator/designs/threshold.ts:105.25" *)
   wire in_range_3;
-  (* src = "generator/designs/threshold.ts:104.20" *)
+  (* src = "generator/designs/threshold.ts:106.20" *)
   wire nonzero_3;
-  (* src = "generator/designs/threshold.ts:103.25" *)
+  (* src = "generator/designs/threshold.ts:105.25" *)
   wire in_range_4;
-  (* src = "generator/designs/threshold.ts:104.20" *)
+  (* src = "generator/designs/threshold.ts:106.20" *)
   wire nonzero_4;
-  (* src = "generator/designs/threshold.ts:103.25" *)
+  (* src = "generator/designs/threshold.ts:105.25" *)
   wire in_range_5;
-  (* src = "generator/designs/threshold.ts:104.20" *)
+  (* src = "generator/designs/threshold.ts:106.20" *)
   wire nonzero_5;
-  (* src = "generator/designs/threshold.ts:103.25" *)
+  (* src = "generator/designs/threshold.ts:105.25" *)
   wire in_range_6;
-  (* src = "generator/designs/threshold.ts:104.20" *)
+  (* src = "generator/designs/threshold.ts:106.20" *)
   wire nonzero_6;
-  (* src = "generator/designs/threshold.ts:103.25" *)
+  (* src = "generator/designs/threshold.ts:105.25" *)
   wire in_range_7;
-  (* src = "generator/designs/threshold.ts:104.20" *)
+  (* src = "generator/designs/threshold.ts:106.20" *)
   wire nonzero_7;
-  (* src = "generator/designs/threshold.ts:129.24" *)
+  (* src = "generator/designs/threshold.ts:131.24" *)
   reg cnt_fire;
-  (* src = "generator/designs/threshold.ts:132.23" *)
+  (* src = "generator/designs/threshold.ts:134.23" *)
   reg [7:0] cnt_nz_flags;
-  (* src = "generator/designs/threshold.ts:133.22" *)
+  (* src = "generator/designs/threshold.ts:135.22" *)
   reg [7:0] cnt_z_flags;
 
-  (* src = "generator/designs/threshold.ts:85.48" *)
+  (* src = "generator/designs/threshold.ts:87.48" *)
   wire [15:0] _GEN_0;
   assign _GEN_0 = grad_data[15:0];
-  (* src = "generator/designs/threshold.ts:85.48" *)
+  (* src = "generator/designs/threshold.ts:87.48" *)
   wire [15:0] _GEN_1;
   assign _GEN_1 = grad_data[31:16];
-  (* src = "generator/designs/threshold.ts:85.48" *)
+  (* src = "generator/designs/threshold.ts:87.48" *)
   wire [15:0] _GEN_2;
   assign _GEN_2 = grad_data[47:32];
-  (* src = "generator/designs/threshold.ts:85.48" *)
+  (* src = "generator/designs/threshold.ts:87.48" *)
   wire [15:0] _GEN_3;
   assign _GEN_3 = grad_data[63:48];
-  (* src = "generator/designs/threshold.ts:85.48" *)
+  (* src = "generator/designs/threshold.ts:87.48" *)
   wire [15:0] _GEN_4;
   assign _GEN_4 = grad_data[79:64];
-  (* src = "generator/designs/threshold.ts:85.48" *)
+  (* src = "generator/designs/threshold.ts:87.48" *)
   wire [15:0] _GEN_5;
   assign _GEN_5 = grad_data[95:80];
-  (* src = "generator/designs/threshold.ts:85.48" *)
+  (* src = "generator/designs/threshold.ts:87.48" *)
   wire [15:0] _GEN_6;
   assign _GEN_6 = grad_data[111:96];
-  (* src = "generator/designs/threshold.ts:85.48" *)
+  (* src = "generator/designs/threshold.ts:87.48" *)
   wire [15:0] _GEN_7;
   assign _GEN_7 = grad_data[127:112];
 
-  assign grad_ready = can_take;  // generator/designs/threshold.ts:71.19
-  assign out_valid = (held & needs_queue);  // generator/designs/threshold.ts:124.18
-  assign out_vals = vals;  // generator/designs/threshold.ts:125.17
-  assign out_visit = visit;  // generator/designs/threshold.ts:126.18
-  assign out_beat = beat_out;  // generator/designs/threshold.ts:127.17
-  assign out_last = last;  // generator/designs/threshold.ts:128.17
-  assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:129.18
-  assign cnt_nonzero = ((((((({3'd0, cnt_nz_flags[0]} + {3'd0, cnt_nz_flags[1]}) + {3'd0, cnt_nz_flags[2]}) + {3'd0, cnt_nz_flags[3]}) + {3'd0, cnt_nz_flags[4]}) + {3'd0, cnt_nz_flags[5]}) + {3'd0, cnt_nz_flags[6]}) + {3'd0, cnt_nz_flags[7]});  // generator/designs/threshold.ts:137.20
-  assign cnt_zero = ((((((({3'd0, cnt_z_flags[0]} + {3'd0, cnt_z_flags[1]}) + {3'd0, cnt_z_flags[2]}) + {3'd0, cnt_z_flags[3]}) + {3'd0, cnt_z_flags[4]}) + {3'd0, cnt_z_flags[5]}) + {3'd0, cnt_z_flags[6]}) + {3'd0, cnt_z_flags[7]});  // generator/designs/threshold.ts:138.17
+  // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
+  wire _unused_bits;
+  assign _unused_bits = ^{out_ready};
+
+  assign grad_ready = can_take;  // generator/designs/threshold.ts:73.19
+  assign out_valid = (held & needs_queue);  // generator/designs/threshold.ts:126.18
+  assign out_vals = vals;  // generator/designs/threshold.ts:127.17
+  assign out_visit = visit;  // generator/designs/threshold.ts:128.18
+  assign out_beat = beat_out;  // generator/designs/threshold.ts:129.17
+  assign out_last = last;  // generator/designs/threshold.ts:130.17
+  assign cnt_valid = cnt_fire;  // generator/designs/threshold.ts:131.18
+  assign cnt_nonzero = ((((((({3'd0, cnt_nz_flags[0]} + {3'd0, cnt_nz_flags[1]}) + {3'd0, cnt_nz_flags[2]}) + {3'd0, cnt_nz_flags[3]}) + {3'd0, cnt_nz_flags[4]}) + {3'd0, cnt_nz_flags[5]}) + {3'd0, cnt_nz_flags[6]}) + {3'd0, cnt_nz_flags[7]});  // generator/designs/threshold.ts:139.20
+  assign cnt_zero = ((((((({3'd0, cnt_z_flags[0]} + {3'd0, cnt_z_flags[1]}) + {3'd0, cnt_z_flags[2]}) + {3'd0, cnt_z_flags[3]}) + {3'd0, cnt_z_flags[4]}) + {3'd0, cnt_z_flags[5]}) + {3'd0, cnt_z_flags[6]}) + {3'd0, cnt_z_flags[7]});  // generator/designs/threshold.ts:140.17
   assign needs_queue = ((|visit) | last);  // generator/designs/threshold.ts:48.26
   assign leaving = held;  // generator/designs/threshold.ts:53.23
-  assign take = ((in_valid & (~restart)) & ((~held) | leaving));  // generator/designs/threshold.ts:62.20
-  assign can_take = ((accept & (~restart)) & out_room);  // generator/designs/threshold.ts:67.23
-  assign take_in = (can_take & grad_valid);  // generator/designs/threshold.ts:70.21
-  assign theta_at_least_1 = ((theta == 16'd0) ? 16'd1 : theta);  // generator/designs/threshold.ts:80.29
-  assign keep_0 = (_GEN_0[15] ? ($signed({{2{grad_data[15]}}, _GEN_0}) <= $signed(neg_theta_nz)) : (_GEN_0 >= theta_nz));  // generator/designs/threshold.ts:86.21
-  assign keep_1 = (_GEN_1[15] ? ($signed({{2{grad_data[31]}}, _GEN_1}) <= $signed(neg_theta_nz)) : (_GEN_1 >= theta_nz));  // generator/designs/threshold.ts:86.21
-  assign keep_2 = (_GEN_2[15] ? ($signed({{2{grad_data[47]}}, _GEN_2}) <= $signed(neg_theta_nz)) : (_GEN_2 >= theta_nz));  // generator/designs/threshold.ts:86.21
-  assign keep_3 = (_GEN_3[15] ? ($signed({{2{grad_data[63]}}, _GEN_3}) <= $signed(neg_theta_nz)) : (_GEN_3 >= theta_nz));  // generator/designs/threshold.ts:86.21
-  assign keep_4 = (_GEN_4[15] ? ($signed({{2{grad_data[79]}}, _GEN_4}) <= $signed(neg_theta_nz)) : (_GEN_4 >= theta_nz));  // generator/designs/threshold.ts:86.21
-  assign keep_5 = (_GEN_5[15] ? ($signed({{2{grad_data[95]}}, _GEN_5}) <= $signed(neg_theta_nz)) : (_GEN_5 >= theta_nz));  // generator/designs/threshold.ts:86.21
-  assign keep_6 = (_GEN_6[15] ? ($signed({{2{grad_data[111]}}, _GEN_6}) <= $signed(neg_theta_nz)) : (_GEN_6 >= theta_nz));  // generator/designs/threshold.ts:86.21
-  assign keep_7 = (_GEN_7[15] ? ($signed({{2{grad_data[127]}}, _GEN_7}) <= $signed(neg_theta_nz)) : (_GEN_7 >= theta_nz));  // generator/designs/threshold.ts:86.21
-  assign in_range_0 = ({beat, 3'd0} < rows);  // generator/designs/threshold.ts:103.25
-  assign nonzero_0 = (in_keep[0] & in_range_0);  // generator/designs/threshold.ts:104.20
-  assign in_range_1 = ({beat, 3'd1} < rows);  // generator/designs/threshold.ts:103.25
-  assign nonzero_1 = (in_keep[1] & in_range_1);  // generator/designs/threshold.ts:104.20
-  assign in_range_2 = ({beat, 3'd2} < rows);  // generator/designs/threshold.ts:103.25
-  assign nonzero_2 = (in_keep[2] & in_range_2);  // generator/designs/threshold.ts:104.20
-  assign in_range_3 = ({beat, 3'd3} < rows);  // generator/designs/threshold.ts:103.25
-  assign nonzero_3 = (in_keep[3] & in_range_3);  // generator/designs/threshold.ts:104.20
-  assign in_range_4 = ({beat, 3'd4} < rows);  // generator/designs/threshold.ts:103.25
-  assign nonzero_4 = (in_keep[4] & in_range_4);  // generator/designs/threshold.ts:104.20
-  assign in_range_5 = ({beat, 3'd5} < rows);  // generator/designs/threshold.ts:103.25
-  assign nonzero_5 = (in_keep[5] & in_range_5);  // generator/designs/threshold.ts:104.20
-  assign in_range_6 = ({beat, 3'd6} < rows);  // generator/designs/threshold.ts:103.25
-  assign nonzero_6 = (in_keep[6] & in_range_6);  // generator/designs/threshold.ts:104.20
-  assign in_range_7 = ({beat, 3'd7} < rows);  // generator/designs/threshold.ts:103.25
-  assign nonzero_7 = (in_keep[7] & in_range_7);  // generator/designs/threshold.ts:104.20
+  assign take = ((in_valid & (~restart)) & ((~held) | leaving));  // generator/designs/threshold.ts:64.20
+  assign can_take = ((accept & (~restart)) & out_room);  // generator/designs/threshold.ts:69.23
+  assign take_in = (can_take & grad_valid);  // generator/designs/threshold.ts:72.21
+  assign theta_at_least_1 = ((theta == 16'd0) ? 16'd1 : theta);  // generator/designs/threshold.ts:82.29
+  assign keep_0 = (_GEN_0[15] ? ($signed({{2{grad_data[15]}}, _GEN_0}) <= $signed(neg_theta_nz)) : (_GEN_0 >= theta_nz));  // generator/designs/threshold.ts:88.21
+  assign keep_1 = (_GEN_1[15] ? ($signed({{2{grad_data[31]}}, _GEN_1}) <= $signed(neg_theta_nz)) : (_GEN_1 >= theta_nz));  // generator/designs/threshold.ts:88.21
+  assign keep_2 = (_GEN_2[15] ? ($signed({{2{grad_data[47]}}, _GEN_2}) <= $signed(neg_theta_nz)) : (_GEN_2 >= theta_nz));  // generator/designs/threshold.ts:88.21
+  assign keep_3 = (_GEN_3[15] ? ($signed({{2{grad_data[63]}}, _GEN_3}) <= $signed(neg_theta_nz)) : (_GEN_3 >= theta_nz));  // generator/designs/threshold.ts:88.21
+  assign keep_4 = (_GEN_4[15] ? ($signed({{2{grad_data[79]}}, _GEN_4}) <= $signed(neg_theta_nz)) : (_GEN_4 >= theta_nz));  // generator/designs/threshold.ts:88.21
+  assign keep_5 = (_GEN_5[15] ? ($signed({{2{grad_data[95]}}, _GEN_5}) <= $signed(neg_theta_nz)) : (_GEN_5 >= theta_nz));  // generator/designs/threshold.ts:88.21
+  assign keep_6 = (_GEN_6[15] ? ($signed({{2{grad_data[111]}}, _GEN_6}) <= $signed(neg_theta_nz)) : (_GEN_6 >= theta_nz));  // generator/designs/threshold.ts:88.21
+  assign keep_7 = (_GEN_7[15] ? ($signed({{2{grad_data[127]}}, _GEN_7}) <= $signed(neg_theta_nz)) : (_GEN_7 >= theta_nz));  // generator/designs/threshold.ts:88.21
+  assign in_range_0 = ({beat, 3'd0} < rows);  // generator/designs/threshold.ts:105.25
+  assign nonzero_0 = (in_keep[0] & in_range_0);  // generator/designs/threshold.ts:106.20
+  assign in_range_1 = ({beat, 3'd1} < rows);  // generator/designs/threshold.ts:105.25
+  assign nonzero_1 = (in_keep[1] & in_range_1);  // generator/designs/threshold.ts:106.20
+  assign in_range_2 = ({beat, 3'd2} < rows);  // generator/designs/threshold.ts:105.25
+  assign nonzero_2 = (in_keep[2] & in_range_2);  // generator/designs/threshold.ts:106.20
+  assign in_range_3 = ({beat, 3'd3} < rows);  // generator/designs/threshold.ts:105.25
+  assign nonzero_3 = (in_keep[3] & in_range_3);  // generator/designs/threshold.ts:106.20
+  assign in_range_4 = ({beat, 3'd4} < rows);  // generator/designs/threshold.ts:105.25
+  assign nonzero_4 = (in_keep[4] & in_range_4);  // generator/designs/threshold.ts:106.20
+  assign in_range_5 = ({beat, 3'd5} < rows);  // generator/designs/threshold.ts:105.25
+  assign nonzero_5 = (in_keep[5] & in_range_5);  // generator/designs/threshold.ts:106.20
+  assign in_range_6 = ({beat, 3'd6} < rows);  // generator/designs/threshold.ts:105.25
+  assign nonzero_6 = (in_keep[6] & in_range_6);  // generator/designs/threshold.ts:106.20
+  assign in_range_7 = ({beat, 3'd7} < rows);  // generator/designs/threshold.ts:105.25
+  assign nonzero_7 = (in_keep[7] & in_range_7);  // generator/designs/threshold.ts:106.20
 
   (* src = "generator/designs/threshold.ts:40.20" *)
   always @(posedge clk) begin
     if (rst) begin
       held <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:115.7" *) if (take) begin
-        (* src = "generator/designs/threshold.ts:116.12" *) held <= 1'b1;
+      (* src = "generator/designs/threshold.ts:117.7" *) if (take) begin
+        (* src = "generator/designs/threshold.ts:118.12" *) held <= 1'b1;
       end else if (leaving) begin
-        (* src = "generator/designs/threshold.ts:122.37" *) held <= 1'b0;
+        (* src = "generator/designs/threshold.ts:124.37" *) held <= 1'b0;
       end
     end
   end
   (* src = "generator/designs/threshold.ts:41.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:115.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:117.12" *) vals <= {(in_keep[7] ? in_data[127:112] : 16'd0), (in_keep[6] ? in_data[111:96] : 16'd0), (in_keep[5] ? in_data[95:80] : 16'd0), (in_keep[4] ? in_data[79:64] : 16'd0), (in_keep[3] ? in_data[63:48] : 16'd0), (in_keep[2] ? in_data[47:32] : 16'd0), (in_keep[1] ? in_data[31:16] : 16'd0), (in_keep[0] ? in_data[15:0] : 16'd0)};
+    (* src = "generator/designs/threshold.ts:117.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:119.12" *) vals <= {(in_keep[7] ? in_data[127:112] : 16'd0), (in_keep[6] ? in_data[111:96] : 16'd0), (in_keep[5] ? in_data[95:80] : 16'd0), (in_keep[4] ? in_data[79:64] : 16'd0), (in_keep[3] ? in_data[63:48] : 16'd0), (in_keep[2] ? in_data[47:32] : 16'd0), (in_keep[1] ? in_data[31:16] : 16'd0), (in_keep[0] ? in_data[15:0] : 16'd0)};
     end
   end
   (* src = "generator/designs/threshold.ts:42.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:115.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:118.13" *) visit <= {in_range_7, in_range_6, in_range_5, in_range_4, in_range_3, in_range_2, in_range_1, in_range_0};
+    (* src = "generator/designs/threshold.ts:117.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:120.13" *) visit <= {in_range_7, in_range_6, in_range_5, in_range_4, in_range_3, in_range_2, in_range_1, in_range_0};
     end
   end
   (* src = "generator/designs/threshold.ts:43.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:115.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:120.15" *) beat_out <= beat[8:0];
+    (* src = "generator/designs/threshold.ts:117.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:122.15" *) beat_out <= beat[8:0];
     end
   end
   (* src = "generator/designs/threshold.ts:44.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:115.7" *) if (take) begin
-      (* src = "generator/designs/threshold.ts:121.12" *) last <= in_last;
+    (* src = "generator/designs/threshold.ts:117.7" *) if (take) begin
+      (* src = "generator/designs/threshold.ts:123.12" *) last <= in_last;
     end
   end
   (* src = "generator/designs/threshold.ts:46.20" *)
@@ -221,69 +225,69 @@ module dbe_threshold (
     if (rst) begin
       beat <= 10'd0;
     end else begin
-      (* src = "generator/designs/threshold.ts:111.7" *) if (restart) begin
-        (* src = "generator/designs/threshold.ts:111.35" *) beat <= 10'd0;
+      (* src = "generator/designs/threshold.ts:113.7" *) if (restart) begin
+        (* src = "generator/designs/threshold.ts:113.35" *) beat <= 10'd0;
       end else if (take) begin
-        (* src = "generator/designs/threshold.ts:113.9" *) if (in_last) begin
-          (* src = "generator/designs/threshold.ts:113.32" *) beat <= 10'd0;
+        (* src = "generator/designs/threshold.ts:115.9" *) if (in_last) begin
+          (* src = "generator/designs/threshold.ts:115.32" *) beat <= 10'd0;
         end else if ((beat < 10'd512)) begin
-          (* src = "generator/designs/threshold.ts:113.81" *) beat <= (beat + 10'd1);
+          (* src = "generator/designs/threshold.ts:115.81" *) beat <= (beat + 10'd1);
         end
       end
     end
   end
-  (* src = "generator/designs/threshold.ts:58.22" *)
+  (* src = "generator/designs/threshold.ts:60.22" *)
   always @(posedge clk) begin
     if (rst) begin
       in_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:88.7" *) if (take_in) begin
-        (* src = "generator/designs/threshold.ts:89.14" *) in_valid <= 1'b1;
+      (* src = "generator/designs/threshold.ts:90.7" *) if (take_in) begin
+        (* src = "generator/designs/threshold.ts:91.14" *) in_valid <= 1'b1;
       end else if (take) begin
-        (* src = "generator/designs/threshold.ts:93.36" *) in_valid <= 1'b0;
+        (* src = "generator/designs/threshold.ts:95.36" *) in_valid <= 1'b0;
       end
-    end
-  end
-  (* src = "generator/designs/threshold.ts:59.21" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:88.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:90.13" *) in_data <= grad_data;
-    end
-  end
-  (* src = "generator/designs/threshold.ts:60.21" *)
-  always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:88.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:91.13" *) in_keep <= {keep_7, keep_6, keep_5, keep_4, keep_3, keep_2, keep_1, keep_0};
     end
   end
   (* src = "generator/designs/threshold.ts:61.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:88.7" *) if (take_in) begin
-      (* src = "generator/designs/threshold.ts:92.13" *) in_last <= grad_last;
+    (* src = "generator/designs/threshold.ts:90.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:92.13" *) in_data <= grad_data;
     end
   end
-  (* src = "generator/designs/threshold.ts:81.23" *)
+  (* src = "generator/designs/threshold.ts:62.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:81.23" *) theta_nz <= theta_at_least_1;
+    (* src = "generator/designs/threshold.ts:90.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:93.13" *) in_keep <= {keep_7, keep_6, keep_5, keep_4, keep_3, keep_2, keep_1, keep_0};
+    end
   end
-  (* src = "generator/designs/threshold.ts:82.26" *)
+  (* src = "generator/designs/threshold.ts:63.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:82.26" *) neg_theta_nz <= (-{1'b0, {1'b0, theta_at_least_1}});
+    (* src = "generator/designs/threshold.ts:90.7" *) if (take_in) begin
+      (* src = "generator/designs/threshold.ts:94.13" *) in_last <= grad_last;
+    end
   end
-  (* src = "generator/designs/threshold.ts:129.24" *)
+  (* src = "generator/designs/threshold.ts:83.23" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/threshold.ts:83.23" *) theta_nz <= theta_at_least_1;
+  end
+  (* src = "generator/designs/threshold.ts:84.26" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/threshold.ts:84.26" *) neg_theta_nz <= (-{1'b0, {1'b0, theta_at_least_1}});
+  end
+  (* src = "generator/designs/threshold.ts:131.24" *)
   always @(posedge clk) begin
     if (rst) begin
       cnt_fire <= 1'b0;
     end else begin
-      (* src = "generator/designs/threshold.ts:129.24" *) cnt_fire <= take;
+      (* src = "generator/designs/threshold.ts:131.24" *) cnt_fire <= take;
     end
   end
-  (* src = "generator/designs/threshold.ts:132.23" *)
+  (* src = "generator/designs/threshold.ts:134.23" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:132.23" *) cnt_nz_flags <= {nonzero_7, nonzero_6, nonzero_5, nonzero_4, nonzero_3, nonzero_2, nonzero_1, nonzero_0};
+    (* src = "generator/designs/threshold.ts:134.23" *) cnt_nz_flags <= {nonzero_7, nonzero_6, nonzero_5, nonzero_4, nonzero_3, nonzero_2, nonzero_1, nonzero_0};
   end
-  (* src = "generator/designs/threshold.ts:133.22" *)
+  (* src = "generator/designs/threshold.ts:135.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/threshold.ts:133.22" *) cnt_z_flags <= {(in_range_7 & (~nonzero_7)), (in_range_6 & (~nonzero_6)), (in_range_5 & (~nonzero_5)), (in_range_4 & (~nonzero_4)), (in_range_3 & (~nonzero_3)), (in_range_2 & (~nonzero_2)), (in_range_1 & (~nonzero_1)), (in_range_0 & (~nonzero_0))};
+    (* src = "generator/designs/threshold.ts:135.22" *) cnt_z_flags <= {(in_range_7 & (~nonzero_7)), (in_range_6 & (~nonzero_6)), (in_range_5 & (~nonzero_5)), (in_range_4 & (~nonzero_4)), (in_range_3 & (~nonzero_3)), (in_range_2 & (~nonzero_2)), (in_range_1 & (~nonzero_1)), (in_range_0 & (~nonzero_0))};
   end
 endmodule

@@ -76,231 +76,231 @@ module sbe_lanes (
   wire tok_pop;
   (* src = "generator/designs/lanes.ts:108.18" *)
   wire [1:0] tok_count;
-  (* src = "generator/designs/lanes.ts:109.23" *)
+  (* src = "generator/designs/lanes.ts:111.23" *)
   wire tok_fill;
-  (* src = "generator/designs/lanes.ts:120.21" *)
+  (* src = "generator/designs/lanes.ts:122.21" *)
   reg in_row;
-  (* src = "generator/designs/lanes.ts:121.23" *)
+  (* src = "generator/designs/lanes.ts:123.23" *)
   reg last_col;
-  (* src = "generator/designs/lanes.ts:122.26" *)
+  (* src = "generator/designs/lanes.ts:124.26" *)
   reg at_span_last;
-  (* src = "generator/designs/lanes.ts:128.21" *)
+  (* src = "generator/designs/lanes.ts:130.21" *)
   wire need_r;
-  (* src = "generator/designs/lanes.ts:129.22" *)
+  (* src = "generator/designs/lanes.ts:131.22" *)
   wire bank_ok;
-  (* src = "generator/designs/lanes.ts:131.24" *)
+  (* src = "generator/designs/lanes.ts:133.24" *)
   reg r_slot_full;
-  (* src = "generator/designs/lanes.ts:132.21" *)
+  (* src = "generator/designs/lanes.ts:134.21" *)
   wire r_have;
-  (* src = "generator/designs/lanes.ts:133.18" *)
+  (* src = "generator/designs/lanes.ts:135.18" *)
   wire go;
-  (* src = "generator/designs/lanes.ts:135.25" *)
+  (* src = "generator/designs/lanes.ts:137.25" *)
   wire last_group;
-  (* src = "generator/designs/lanes.ts:136.22" *)
+  (* src = "generator/designs/lanes.ts:138.22" *)
   wire active;
-  (* src = "generator/designs/lanes.ts:137.20" *)
+  (* src = "generator/designs/lanes.ts:139.20" *)
   wire fetch_group;
-  (* src = "generator/designs/lanes.ts:139.25" *)
+  (* src = "generator/designs/lanes.ts:141.25" *)
   wire fetch_group_taken;
-  (* src = "generator/designs/lanes.ts:140.26" *)
+  (* src = "generator/designs/lanes.ts:142.26" *)
   wire [1:0] beat_groups;
-  (* src = "generator/designs/lanes.ts:143.22" *)
+  (* src = "generator/designs/lanes.ts:145.22" *)
   reg sub_beat_last;
-  (* src = "generator/designs/lanes.ts:144.22" *)
+  (* src = "generator/designs/lanes.ts:146.22" *)
   wire sub_beat_wrap;
-  (* src = "generator/designs/lanes.ts:147.22" *)
+  (* src = "generator/designs/lanes.ts:149.22" *)
   wire r_take;
-  (* src = "generator/designs/lanes.ts:149.21" *)
+  (* src = "generator/designs/lanes.ts:151.21" *)
   wire r_fire;
-  (* src = "generator/designs/lanes.ts:167.22" *)
+  (* src = "generator/designs/lanes.ts:169.22" *)
   wire vec_end;
-  (* src = "generator/designs/lanes.ts:168.24" *)
+  (* src = "generator/designs/lanes.ts:170.24" *)
   wire vec_end_taken;
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg [5:0] group_before;
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg [1:0] sub_beat_before;
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg sub_beat_last_before;
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg in_row_before;
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg last_col_before;
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg at_span_last_before;
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg a_bank_before;
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   reg first_row_before;
-  (* src = "generator/designs/lanes.ts:183.18" *)
+  (* src = "generator/designs/lanes.ts:185.18" *)
   reg [767:0] y_old;
-  (* src = "generator/designs/lanes.ts:184.18" *)
+  (* src = "generator/designs/lanes.ts:186.18" *)
   reg [255:0] a_word;
-  (* src = "generator/designs/lanes.ts:197.20" *)
+  (* src = "generator/designs/lanes.ts:199.20" *)
   reg [767:0] r_slot;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_0;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_1;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_2;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_3;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_4;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_5;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_6;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_7;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_8;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_9;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_10;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_11;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_12;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_13;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_14;
-  (* src = "generator/designs/lanes.ts:203.55" *)
+  (* src = "generator/designs/lanes.ts:205.55" *)
   wire k_in_15;
-  (* src = "generator/designs/lanes.ts:208.19" *)
-  reg c1_valid;
-  (* src = "generator/designs/lanes.ts:209.19" *)
-  reg [15:0] c1_g;
   (* src = "generator/designs/lanes.ts:210.19" *)
+  reg c1_valid;
+  (* src = "generator/designs/lanes.ts:211.19" *)
+  reg [15:0] c1_g;
+  (* src = "generator/designs/lanes.ts:212.19" *)
   reg [255:0] c1_w;
-  (* src = "generator/designs/lanes.ts:211.20" *)
+  (* src = "generator/designs/lanes.ts:213.20" *)
   reg [767:0] c1_gold;
-  (* src = "generator/designs/lanes.ts:212.22" *)
+  (* src = "generator/designs/lanes.ts:214.22" *)
   reg [15:0] c1_mask;
-  (* src = "generator/designs/lanes.ts:213.19" *)
+  (* src = "generator/designs/lanes.ts:215.19" *)
   reg [5:0] c1_group;
-  (* src = "generator/designs/lanes.ts:214.21" *)
+  (* src = "generator/designs/lanes.ts:216.21" *)
   reg c1_eov;
-  (* src = "generator/designs/lanes.ts:215.23" *)
+  (* src = "generator/designs/lanes.ts:217.23" *)
   reg c1_fresh;
-  (* src = "generator/designs/lanes.ts:216.22" *)
+  (* src = "generator/designs/lanes.ts:218.22" *)
   reg c1_last;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_0;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_1;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_2;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_3;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_4;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_5;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_6;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_7;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_8;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_9;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_10;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_11;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_12;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_13;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_14;
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   reg [31:0] c2_prod_15;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_0;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_1;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_2;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_3;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_4;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_5;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_6;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_7;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_8;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_9;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_10;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_11;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_12;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_13;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_14;
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   reg [47:0] c2_old_15;
-  (* src = "generator/designs/lanes.ts:230.19" *)
-  reg c2_valid;
-  (* src = "generator/designs/lanes.ts:231.22" *)
-  reg c2_push;
   (* src = "generator/designs/lanes.ts:232.19" *)
-  reg [5:0] c2_group;
+  reg c2_valid;
   (* src = "generator/designs/lanes.ts:233.22" *)
+  reg c2_push;
+  (* src = "generator/designs/lanes.ts:234.19" *)
+  reg [5:0] c2_group;
+  (* src = "generator/designs/lanes.ts:235.22" *)
   reg c2_last;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_0;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_1;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_2;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_3;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_4;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_5;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_6;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_7;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_8;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_9;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_10;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_11;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_12;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_13;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_14;
-  (* src = "generator/designs/lanes.ts:255.56" *)
+  (* src = "generator/designs/lanes.ts:257.56" *)
   wire [48:0] sum_15;
-  (* src = "generator/designs/lanes.ts:258.19" *)
+  (* src = "generator/designs/lanes.ts:260.19" *)
   reg [783:0] res;
-  (* src = "generator/designs/lanes.ts:259.24" *)
+  (* src = "generator/designs/lanes.ts:261.24" *)
   reg res_write;
-  (* src = "generator/designs/lanes.ts:260.24" *)
+  (* src = "generator/designs/lanes.ts:262.24" *)
   reg [5:0] res_group;
-  (* src = "generator/designs/lanes.ts:261.23" *)
+  (* src = "generator/designs/lanes.ts:263.23" *)
   reg res_last;
-  (* src = "generator/designs/lanes.ts:263.22" *)
+  (* src = "generator/designs/lanes.ts:265.22" *)
   wire [767:0] res_sat;
   (* src = "generator/designs/lanes.ts:69.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -309,195 +309,195 @@ module sbe_lanes (
   (* no_rw_check, rw_addr_collision = "no" *)
   reg [255:0] a_ram [0:127];
 
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_0;
   assign _GEN_0 = res[783:735];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_1;
   assign _GEN_1 = res[734:686];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_2;
   assign _GEN_2 = res[685:637];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_3;
   assign _GEN_3 = res[636:588];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_4;
   assign _GEN_4 = res[587:539];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_5;
   assign _GEN_5 = res[538:490];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_6;
   assign _GEN_6 = res[489:441];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_7;
   assign _GEN_7 = res[440:392];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_8;
   assign _GEN_8 = res[391:343];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_9;
   assign _GEN_9 = res[342:294];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_10;
   assign _GEN_10 = res[293:245];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_11;
   assign _GEN_11 = res[244:196];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_12;
   assign _GEN_12 = res[195:147];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_13;
   assign _GEN_13 = res[146:98];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_14;
   assign _GEN_14 = res[97:49];
-  (* src = "generator/designs/lanes.ts:263.119" *)
+  (* src = "generator/designs/lanes.ts:265.119" *)
   wire [48:0] _GEN_15;
   assign _GEN_15 = res[48:0];
   (* src = "generator/designs/lanes.ts:96.31" *)
   wire [11:0] _GEN_16;
   assign _GEN_16 = ({1'b0, cols} + 12'd15);
-  (* src = "generator/designs/lanes.ts:116.18" *)
+  (* src = "generator/designs/lanes.ts:118.18" *)
   wire [6:0] _GEN_17;
   assign _GEN_17 = {1'b0, group};
-  (* src = "generator/designs/lanes.ts:195.22" *)
+  (* src = "generator/designs/lanes.ts:197.22" *)
   wire [767:0] _GEN_18;
   assign _GEN_18 = {r_data[1007:960], r_data[943:896], r_data[879:832], r_data[815:768], r_data[751:704], r_data[687:640], r_data[623:576], r_data[559:512], r_data[495:448], r_data[431:384], r_data[367:320], r_data[303:256], r_data[239:192], r_data[175:128], r_data[111:64], r_data[47:0]};
-  (* src = "generator/designs/lanes.ts:189.39" *)
+  (* src = "generator/designs/lanes.ts:191.39" *)
   wire [255:0] _GEN_19;
   assign _GEN_19 = (sub_beat[1] ? (sub_beat[0] ? r_data[1023:768] : r_data[767:512]) : (sub_beat[0] ? r_data[511:256] : r_data[255:0]));
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_20;
   assign _GEN_20 = (c1_mask[0] ? (weight ? a_word[15:0] : c1_w[15:0]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_21;
   assign _GEN_21 = (c1_mask[1] ? (weight ? a_word[31:16] : c1_w[31:16]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_22;
   assign _GEN_22 = (c1_mask[2] ? (weight ? a_word[47:32] : c1_w[47:32]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_23;
   assign _GEN_23 = (c1_mask[3] ? (weight ? a_word[63:48] : c1_w[63:48]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_24;
   assign _GEN_24 = (c1_mask[4] ? (weight ? a_word[79:64] : c1_w[79:64]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_25;
   assign _GEN_25 = (c1_mask[5] ? (weight ? a_word[95:80] : c1_w[95:80]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_26;
   assign _GEN_26 = (c1_mask[6] ? (weight ? a_word[111:96] : c1_w[111:96]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_27;
   assign _GEN_27 = (c1_mask[7] ? (weight ? a_word[127:112] : c1_w[127:112]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_28;
   assign _GEN_28 = (c1_mask[8] ? (weight ? a_word[143:128] : c1_w[143:128]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_29;
   assign _GEN_29 = (c1_mask[9] ? (weight ? a_word[159:144] : c1_w[159:144]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_30;
   assign _GEN_30 = (c1_mask[10] ? (weight ? a_word[175:160] : c1_w[175:160]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_31;
   assign _GEN_31 = (c1_mask[11] ? (weight ? a_word[191:176] : c1_w[191:176]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_32;
   assign _GEN_32 = (c1_mask[12] ? (weight ? a_word[207:192] : c1_w[207:192]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_33;
   assign _GEN_33 = (c1_mask[13] ? (weight ? a_word[223:208] : c1_w[223:208]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_34;
   assign _GEN_34 = (c1_mask[14] ? (weight ? a_word[239:224] : c1_w[239:224]) : 16'd0);
-  (* src = "generator/designs/lanes.ts:241.17" *)
+  (* src = "generator/designs/lanes.ts:243.17" *)
   wire [15:0] _GEN_35;
   assign _GEN_35 = (c1_mask[15] ? (weight ? a_word[255:240] : c1_w[255:240]) : 16'd0);
 
   // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
   wire _unused_bits;
-  assign _unused_bits = ^{_GEN_0[46:0], _GEN_1[46:0], _GEN_2[46:0], _GEN_3[46:0], _GEN_4[46:0], _GEN_5[46:0], _GEN_6[46:0], _GEN_7[46:0], _GEN_8[46:0], _GEN_9[46:0], _GEN_10[46:0], _GEN_11[46:0], _GEN_12[46:0], _GEN_13[46:0], _GEN_14[46:0], _GEN_15[46:0], _GEN_16[3:0], _GEN_16[11]};
+  assign _unused_bits = ^{tok_count, _GEN_0[46:0], _GEN_1[46:0], _GEN_2[46:0], _GEN_3[46:0], _GEN_4[46:0], _GEN_5[46:0], _GEN_6[46:0], _GEN_7[46:0], _GEN_8[46:0], _GEN_9[46:0], _GEN_10[46:0], _GEN_11[46:0], _GEN_12[46:0], _GEN_13[46:0], _GEN_14[46:0], _GEN_15[46:0], _GEN_16[3:0], _GEN_16[11]};
 
-  assign lt_pop = tok_fill;  // generator/designs/lanes.ts:112.15
-  assign r_ready = r_take;  // generator/designs/lanes.ts:148.14
-  assign a_release = vec_end_taken;  // generator/designs/lanes.ts:170.18
-  assign o_valid = res_out;  // generator/designs/lanes.ts:269.16
-  assign o_data = {{{16{res_sat[767]}}, res_sat[767:720]}, {{16{res_sat[719]}}, res_sat[719:672]}, {{16{res_sat[671]}}, res_sat[671:624]}, {{16{res_sat[623]}}, res_sat[623:576]}, {{16{res_sat[575]}}, res_sat[575:528]}, {{16{res_sat[527]}}, res_sat[527:480]}, {{16{res_sat[479]}}, res_sat[479:432]}, {{16{res_sat[431]}}, res_sat[431:384]}, {{16{res_sat[383]}}, res_sat[383:336]}, {{16{res_sat[335]}}, res_sat[335:288]}, {{16{res_sat[287]}}, res_sat[287:240]}, {{16{res_sat[239]}}, res_sat[239:192]}, {{16{res_sat[191]}}, res_sat[191:144]}, {{16{res_sat[143]}}, res_sat[143:96]}, {{16{res_sat[95]}}, res_sat[95:48]}, {{16{res_sat[47]}}, res_sat[47:0]}};  // generator/designs/lanes.ts:271.15
-  assign o_last = res_last;  // generator/designs/lanes.ts:272.15
-  assign row_done = (fetch_group_taken & last_col);  // generator/designs/lanes.ts:166.17
-  assign vec_done = vec_end_taken;  // generator/designs/lanes.ts:169.17
-  assign mac_count = (fetch_group_taken ? ((((((((((((((({4'd0, k_in_0} + {4'd0, k_in_1}) + {4'd0, k_in_2}) + {4'd0, k_in_3}) + {4'd0, k_in_4}) + {4'd0, k_in_5}) + {4'd0, k_in_6}) + {4'd0, k_in_7}) + {4'd0, k_in_8}) + {4'd0, k_in_9}) + {4'd0, k_in_10}) + {4'd0, k_in_11}) + {4'd0, k_in_12}) + {4'd0, k_in_13}) + {4'd0, k_in_14}) + {4'd0, k_in_15}) : 5'd0);  // generator/designs/lanes.ts:204.18
-  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:274.13
+  assign lt_pop = tok_fill;  // generator/designs/lanes.ts:114.15
+  assign r_ready = r_take;  // generator/designs/lanes.ts:150.14
+  assign a_release = vec_end_taken;  // generator/designs/lanes.ts:172.18
+  assign o_valid = res_out;  // generator/designs/lanes.ts:271.16
+  assign o_data = {{{16{res_sat[767]}}, res_sat[767:720]}, {{16{res_sat[719]}}, res_sat[719:672]}, {{16{res_sat[671]}}, res_sat[671:624]}, {{16{res_sat[623]}}, res_sat[623:576]}, {{16{res_sat[575]}}, res_sat[575:528]}, {{16{res_sat[527]}}, res_sat[527:480]}, {{16{res_sat[479]}}, res_sat[479:432]}, {{16{res_sat[431]}}, res_sat[431:384]}, {{16{res_sat[383]}}, res_sat[383:336]}, {{16{res_sat[335]}}, res_sat[335:288]}, {{16{res_sat[287]}}, res_sat[287:240]}, {{16{res_sat[239]}}, res_sat[239:192]}, {{16{res_sat[191]}}, res_sat[191:144]}, {{16{res_sat[143]}}, res_sat[143:96]}, {{16{res_sat[95]}}, res_sat[95:48]}, {{16{res_sat[47]}}, res_sat[47:0]}};  // generator/designs/lanes.ts:273.15
+  assign o_last = res_last;  // generator/designs/lanes.ts:274.15
+  assign row_done = (fetch_group_taken & last_col);  // generator/designs/lanes.ts:168.17
+  assign vec_done = vec_end_taken;  // generator/designs/lanes.ts:171.17
+  assign mac_count = (fetch_group_taken ? ((((((((((((((({4'd0, k_in_0} + {4'd0, k_in_1}) + {4'd0, k_in_2}) + {4'd0, k_in_3}) + {4'd0, k_in_4}) + {4'd0, k_in_5}) + {4'd0, k_in_6}) + {4'd0, k_in_7}) + {4'd0, k_in_8}) + {4'd0, k_in_9}) + {4'd0, k_in_10}) + {4'd0, k_in_11}) + {4'd0, k_in_12}) + {4'd0, k_in_13}) + {4'd0, k_in_14}) + {4'd0, k_in_15}) : 5'd0);  // generator/designs/lanes.ts:206.18
+  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:276.13
   assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:82.19
-  assign tok_in_valid = lt_valid;  // generator/designs/lanes.ts:110.19
+  assign tok_in_valid = lt_valid;  // generator/designs/lanes.ts:112.19
   assign tok_in_ready = (~tok_held_1);  // generator/designs/lanes.ts:108.18
-  assign tok_in_data = lt_data;  // generator/designs/lanes.ts:111.13
+  assign tok_in_data = lt_data;  // generator/designs/lanes.ts:113.13
   assign tok_push = (tok_in_valid & tok_in_ready);  // generator/designs/lanes.ts:108.18
-  assign tok_pop_ready = ((go & advance) & last_group);  // generator/designs/lanes.ts:165.20
+  assign tok_pop_ready = ((go & advance) & last_group);  // generator/designs/lanes.ts:167.20
   assign tok_data = tok_slot_0;  // generator/designs/lanes.ts:108.18
   assign tok_valid = tok_held_0;  // generator/designs/lanes.ts:108.18
   assign tok_pop = (tok_valid & tok_pop_ready);  // generator/designs/lanes.ts:108.18
   assign tok_count = ({1'b0, tok_held_0} + {1'b0, tok_held_1});  // generator/designs/lanes.ts:108.18
-  assign tok_fill = (lt_valid & (~tok_held_1));  // generator/designs/lanes.ts:109.23
-  assign need_r = ((~tok_data[17]) & in_row);  // generator/designs/lanes.ts:128.21
-  assign bank_ok = ((~weight) | a_bank_ready);  // generator/designs/lanes.ts:129.22
-  assign r_have = (r_slot_full | r_valid);  // generator/designs/lanes.ts:132.21
-  assign go = ((((~c0_dropped) & tok_valid) & ((~need_r) | r_have)) & bank_ok);  // generator/designs/lanes.ts:133.18
-  assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:135.25
-  assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:136.22
-  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:137.20
-  assign fetch_group_taken = (fetch_group & advance);  // generator/designs/lanes.ts:139.25
-  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:140.26
-  assign sub_beat_wrap = (sub_beat_last | last_col);  // generator/designs/lanes.ts:144.22
-  assign r_take = ((((((~c0_dropped) & tok_valid) & need_r) & bank_ok) & sub_beat_wrap) & (~r_slot_full));  // generator/designs/lanes.ts:147.22
-  assign r_fire = (r_take & r_valid);  // generator/designs/lanes.ts:149.21
-  assign vec_end = (((go & last_group) & tok_data[16]) & weight);  // generator/designs/lanes.ts:167.22
-  assign vec_end_taken = (vec_end & advance);  // generator/designs/lanes.ts:168.24
-  assign k_in_0 = ({1'b0, {group, 4'd0}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_1 = ({1'b0, {group, 4'd1}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_2 = ({1'b0, {group, 4'd2}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_3 = ({1'b0, {group, 4'd3}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_4 = ({1'b0, {group, 4'd4}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_5 = ({1'b0, {group, 4'd5}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_6 = ({1'b0, {group, 4'd6}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_7 = ({1'b0, {group, 4'd7}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_8 = ({1'b0, {group, 4'd8}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_9 = ({1'b0, {group, 4'd9}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_10 = ({1'b0, {group, 4'd10}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_11 = ({1'b0, {group, 4'd11}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_12 = ({1'b0, {group, 4'd12}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_13 = ({1'b0, {group, 4'd13}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_14 = ({1'b0, {group, 4'd14}} < cols);  // generator/designs/lanes.ts:203.55
-  assign k_in_15 = ({1'b0, {group, 4'd15}} < cols);  // generator/designs/lanes.ts:203.55
-  assign sum_0 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});  // generator/designs/lanes.ts:255.56
-  assign sum_1 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});  // generator/designs/lanes.ts:255.56
-  assign sum_2 = ({c2_old_2[47], c2_old_2} + {{17{c2_prod_2[31]}}, c2_prod_2});  // generator/designs/lanes.ts:255.56
-  assign sum_3 = ({c2_old_3[47], c2_old_3} + {{17{c2_prod_3[31]}}, c2_prod_3});  // generator/designs/lanes.ts:255.56
-  assign sum_4 = ({c2_old_4[47], c2_old_4} + {{17{c2_prod_4[31]}}, c2_prod_4});  // generator/designs/lanes.ts:255.56
-  assign sum_5 = ({c2_old_5[47], c2_old_5} + {{17{c2_prod_5[31]}}, c2_prod_5});  // generator/designs/lanes.ts:255.56
-  assign sum_6 = ({c2_old_6[47], c2_old_6} + {{17{c2_prod_6[31]}}, c2_prod_6});  // generator/designs/lanes.ts:255.56
-  assign sum_7 = ({c2_old_7[47], c2_old_7} + {{17{c2_prod_7[31]}}, c2_prod_7});  // generator/designs/lanes.ts:255.56
-  assign sum_8 = ({c2_old_8[47], c2_old_8} + {{17{c2_prod_8[31]}}, c2_prod_8});  // generator/designs/lanes.ts:255.56
-  assign sum_9 = ({c2_old_9[47], c2_old_9} + {{17{c2_prod_9[31]}}, c2_prod_9});  // generator/designs/lanes.ts:255.56
-  assign sum_10 = ({c2_old_10[47], c2_old_10} + {{17{c2_prod_10[31]}}, c2_prod_10});  // generator/designs/lanes.ts:255.56
-  assign sum_11 = ({c2_old_11[47], c2_old_11} + {{17{c2_prod_11[31]}}, c2_prod_11});  // generator/designs/lanes.ts:255.56
-  assign sum_12 = ({c2_old_12[47], c2_old_12} + {{17{c2_prod_12[31]}}, c2_prod_12});  // generator/designs/lanes.ts:255.56
-  assign sum_13 = ({c2_old_13[47], c2_old_13} + {{17{c2_prod_13[31]}}, c2_prod_13});  // generator/designs/lanes.ts:255.56
-  assign sum_14 = ({c2_old_14[47], c2_old_14} + {{17{c2_prod_14[31]}}, c2_prod_14});  // generator/designs/lanes.ts:255.56
-  assign sum_15 = ({c2_old_15[47], c2_old_15} + {{17{c2_prod_15[31]}}, c2_prod_15});  // generator/designs/lanes.ts:255.56
-  assign res_sat = {((_GEN_0[48] != _GEN_0[47]) ? (_GEN_0[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[782:735]), ((_GEN_1[48] != _GEN_1[47]) ? (_GEN_1[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[733:686]), ((_GEN_2[48] != _GEN_2[47]) ? (_GEN_2[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[684:637]), ((_GEN_3[48] != _GEN_3[47]) ? (_GEN_3[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[635:588]), ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[586:539]), ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[537:490]), ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[488:441]), ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[439:392]), ((_GEN_8[48] != _GEN_8[47]) ? (_GEN_8[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[390:343]), ((_GEN_9[48] != _GEN_9[47]) ? (_GEN_9[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[341:294]), ((_GEN_10[48] != _GEN_10[47]) ? (_GEN_10[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[292:245]), ((_GEN_11[48] != _GEN_11[47]) ? (_GEN_11[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[243:196]), ((_GEN_12[48] != _GEN_12[47]) ? (_GEN_12[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[194:147]), ((_GEN_13[48] != _GEN_13[47]) ? (_GEN_13[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[145:98]), ((_GEN_14[48] != _GEN_14[47]) ? (_GEN_14[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[96:49]), ((_GEN_15[48] != _GEN_15[47]) ? (_GEN_15[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[47:0])};  // generator/designs/lanes.ts:263.22
+  assign tok_fill = (lt_valid & (~tok_held_1));  // generator/designs/lanes.ts:111.23
+  assign need_r = ((~tok_data[17]) & in_row);  // generator/designs/lanes.ts:130.21
+  assign bank_ok = ((~weight) | a_bank_ready);  // generator/designs/lanes.ts:131.22
+  assign r_have = (r_slot_full | r_valid);  // generator/designs/lanes.ts:134.21
+  assign go = ((((~c0_dropped) & tok_valid) & ((~need_r) | r_have)) & bank_ok);  // generator/designs/lanes.ts:135.18
+  assign last_group = (weight ? (tok_data[17] | last_col) : at_span_last);  // generator/designs/lanes.ts:137.25
+  assign active = ((go & in_row) & (~(weight & tok_data[17])));  // generator/designs/lanes.ts:138.22
+  assign fetch_group = (go & need_r);  // generator/designs/lanes.ts:139.20
+  assign fetch_group_taken = (fetch_group & advance);  // generator/designs/lanes.ts:141.25
+  assign beat_groups = (weight ? 2'd0 : 2'd3);  // generator/designs/lanes.ts:142.26
+  assign sub_beat_wrap = (sub_beat_last | last_col);  // generator/designs/lanes.ts:146.22
+  assign r_take = ((((((~c0_dropped) & tok_valid) & need_r) & bank_ok) & sub_beat_wrap) & (~r_slot_full));  // generator/designs/lanes.ts:149.22
+  assign r_fire = (r_take & r_valid);  // generator/designs/lanes.ts:151.21
+  assign vec_end = (((go & last_group) & tok_data[16]) & weight);  // generator/designs/lanes.ts:169.22
+  assign vec_end_taken = (vec_end & advance);  // generator/designs/lanes.ts:170.24
+  assign k_in_0 = ({1'b0, {group, 4'd0}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_1 = ({1'b0, {group, 4'd1}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_2 = ({1'b0, {group, 4'd2}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_3 = ({1'b0, {group, 4'd3}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_4 = ({1'b0, {group, 4'd4}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_5 = ({1'b0, {group, 4'd5}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_6 = ({1'b0, {group, 4'd6}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_7 = ({1'b0, {group, 4'd7}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_8 = ({1'b0, {group, 4'd8}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_9 = ({1'b0, {group, 4'd9}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_10 = ({1'b0, {group, 4'd10}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_11 = ({1'b0, {group, 4'd11}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_12 = ({1'b0, {group, 4'd12}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_13 = ({1'b0, {group, 4'd13}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_14 = ({1'b0, {group, 4'd14}} < cols);  // generator/designs/lanes.ts:205.55
+  assign k_in_15 = ({1'b0, {group, 4'd15}} < cols);  // generator/designs/lanes.ts:205.55
+  assign sum_0 = ({c2_old_0[47], c2_old_0} + {{17{c2_prod_0[31]}}, c2_prod_0});  // generator/designs/lanes.ts:257.56
+  assign sum_1 = ({c2_old_1[47], c2_old_1} + {{17{c2_prod_1[31]}}, c2_prod_1});  // generator/designs/lanes.ts:257.56
+  assign sum_2 = ({c2_old_2[47], c2_old_2} + {{17{c2_prod_2[31]}}, c2_prod_2});  // generator/designs/lanes.ts:257.56
+  assign sum_3 = ({c2_old_3[47], c2_old_3} + {{17{c2_prod_3[31]}}, c2_prod_3});  // generator/designs/lanes.ts:257.56
+  assign sum_4 = ({c2_old_4[47], c2_old_4} + {{17{c2_prod_4[31]}}, c2_prod_4});  // generator/designs/lanes.ts:257.56
+  assign sum_5 = ({c2_old_5[47], c2_old_5} + {{17{c2_prod_5[31]}}, c2_prod_5});  // generator/designs/lanes.ts:257.56
+  assign sum_6 = ({c2_old_6[47], c2_old_6} + {{17{c2_prod_6[31]}}, c2_prod_6});  // generator/designs/lanes.ts:257.56
+  assign sum_7 = ({c2_old_7[47], c2_old_7} + {{17{c2_prod_7[31]}}, c2_prod_7});  // generator/designs/lanes.ts:257.56
+  assign sum_8 = ({c2_old_8[47], c2_old_8} + {{17{c2_prod_8[31]}}, c2_prod_8});  // generator/designs/lanes.ts:257.56
+  assign sum_9 = ({c2_old_9[47], c2_old_9} + {{17{c2_prod_9[31]}}, c2_prod_9});  // generator/designs/lanes.ts:257.56
+  assign sum_10 = ({c2_old_10[47], c2_old_10} + {{17{c2_prod_10[31]}}, c2_prod_10});  // generator/designs/lanes.ts:257.56
+  assign sum_11 = ({c2_old_11[47], c2_old_11} + {{17{c2_prod_11[31]}}, c2_prod_11});  // generator/designs/lanes.ts:257.56
+  assign sum_12 = ({c2_old_12[47], c2_old_12} + {{17{c2_prod_12[31]}}, c2_prod_12});  // generator/designs/lanes.ts:257.56
+  assign sum_13 = ({c2_old_13[47], c2_old_13} + {{17{c2_prod_13[31]}}, c2_prod_13});  // generator/designs/lanes.ts:257.56
+  assign sum_14 = ({c2_old_14[47], c2_old_14} + {{17{c2_prod_14[31]}}, c2_prod_14});  // generator/designs/lanes.ts:257.56
+  assign sum_15 = ({c2_old_15[47], c2_old_15} + {{17{c2_prod_15[31]}}, c2_prod_15});  // generator/designs/lanes.ts:257.56
+  assign res_sat = {((_GEN_0[48] != _GEN_0[47]) ? (_GEN_0[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[782:735]), ((_GEN_1[48] != _GEN_1[47]) ? (_GEN_1[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[733:686]), ((_GEN_2[48] != _GEN_2[47]) ? (_GEN_2[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[684:637]), ((_GEN_3[48] != _GEN_3[47]) ? (_GEN_3[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[635:588]), ((_GEN_4[48] != _GEN_4[47]) ? (_GEN_4[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[586:539]), ((_GEN_5[48] != _GEN_5[47]) ? (_GEN_5[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[537:490]), ((_GEN_6[48] != _GEN_6[47]) ? (_GEN_6[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[488:441]), ((_GEN_7[48] != _GEN_7[47]) ? (_GEN_7[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[439:392]), ((_GEN_8[48] != _GEN_8[47]) ? (_GEN_8[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[390:343]), ((_GEN_9[48] != _GEN_9[47]) ? (_GEN_9[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[341:294]), ((_GEN_10[48] != _GEN_10[47]) ? (_GEN_10[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[292:245]), ((_GEN_11[48] != _GEN_11[47]) ? (_GEN_11[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[243:196]), ((_GEN_12[48] != _GEN_12[47]) ? (_GEN_12[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[194:147]), ((_GEN_13[48] != _GEN_13[47]) ? (_GEN_13[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[145:98]), ((_GEN_14[48] != _GEN_14[47]) ? (_GEN_14[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[96:49]), ((_GEN_15[48] != _GEN_15[47]) ? (_GEN_15[48] ? 48'h800000000000 : 48'h7FFFFFFFFFFF) : res[47:0])};  // generator/designs/lanes.ts:265.22
 
   (* src = "generator/designs/lanes.ts:81.22" *)
   always @(posedge clk) begin
     if (rst) begin
       res_out <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:265.7" *) if (advance) begin
-        (* src = "generator/designs/lanes.ts:265.30" *) res_out <= (c2_valid & c2_push);
+      (* src = "generator/designs/lanes.ts:267.7" *) if (advance) begin
+        (* src = "generator/designs/lanes.ts:267.30" *) res_out <= (c2_valid & c2_push);
       end
     end
   end
@@ -506,7 +506,7 @@ module sbe_lanes (
     if (rst) begin
       c0_dropped <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:134.13" *) c0_dropped <= ((go & (~advance)) & (~restart));
+      (* src = "generator/designs/lanes.ts:136.13" *) c0_dropped <= ((go & (~advance)) & (~restart));
     end
   end
   (* src = "generator/designs/lanes.ts:85.17" *)
@@ -514,13 +514,13 @@ module sbe_lanes (
     if (rst) begin
       group <= 6'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:157.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:157.32" *) group <= 6'd0;
+      (* src = "generator/designs/lanes.ts:159.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:159.32" *) group <= 6'd0;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:157.61" *) group <= (last_group ? 6'd0 : (group + 6'd1));
+        (* src = "generator/designs/lanes.ts:159.61" *) group <= (last_group ? 6'd0 : (group + 6'd1));
       end
-      (* src = "generator/designs/lanes.ts:178.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:178.53" *) group <= group_before;
+      (* src = "generator/designs/lanes.ts:180.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:180.53" *) group <= group_before;
       end
     end
   end
@@ -529,13 +529,13 @@ module sbe_lanes (
     if (rst) begin
       sub_beat <= 2'd0;
     end else begin
-      (* src = "generator/designs/lanes.ts:150.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:151.10" *) sub_beat <= 2'd0;
+      (* src = "generator/designs/lanes.ts:152.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:153.10" *) sub_beat <= 2'd0;
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:154.10" *) sub_beat <= (sub_beat_wrap ? 2'd0 : (sub_beat + 2'd1));
+        (* src = "generator/designs/lanes.ts:156.10" *) sub_beat <= (sub_beat_wrap ? 2'd0 : (sub_beat + 2'd1));
       end
-      (* src = "generator/designs/lanes.ts:178.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:178.53" *) sub_beat <= sub_beat_before;
+      (* src = "generator/designs/lanes.ts:180.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:180.53" *) sub_beat <= sub_beat_before;
       end
     end
   end
@@ -544,13 +544,13 @@ module sbe_lanes (
     if (rst) begin
       a_bank <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:171.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:171.38" *) a_bank <= 1'b0;
+      (* src = "generator/designs/lanes.ts:173.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:173.38" *) a_bank <= 1'b0;
       end else if (vec_end) begin
-        (* src = "generator/designs/lanes.ts:171.81" *) a_bank <= (~a_bank);
+        (* src = "generator/designs/lanes.ts:173.81" *) a_bank <= (~a_bank);
       end
-      (* src = "generator/designs/lanes.ts:178.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:178.53" *) a_bank <= a_bank_before;
+      (* src = "generator/designs/lanes.ts:180.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:180.53" *) a_bank <= a_bank_before;
       end
     end
   end
@@ -559,13 +559,13 @@ module sbe_lanes (
     if (rst) begin
       first_row <= 1'b1;
     end else begin
-      (* src = "generator/designs/lanes.ts:173.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:173.39" *) first_row <= 1'b1;
+      (* src = "generator/designs/lanes.ts:175.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:175.39" *) first_row <= 1'b1;
       end else if ((go & last_group)) begin
-        (* src = "generator/designs/lanes.ts:173.93" *) first_row <= tok_data[16];
+        (* src = "generator/designs/lanes.ts:175.93" *) first_row <= tok_data[16];
       end
-      (* src = "generator/designs/lanes.ts:178.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:178.53" *) first_row <= first_row_before;
+      (* src = "generator/designs/lanes.ts:180.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:180.53" *) first_row <= first_row_before;
       end
     end
   end
@@ -609,505 +609,505 @@ module sbe_lanes (
       (* src = "generator/designs/lanes.ts:108.18" *) tok_held_1 <= (tok_pop ? (1'b0 | (tok_push & tok_held_1)) : (tok_held_1 | (tok_push & tok_held_0)));
     end
   end
-  (* src = "generator/designs/lanes.ts:120.21" *)
+  (* src = "generator/designs/lanes.ts:122.21" *)
   always @(posedge clk) begin
     if (rst) begin
       in_row <= 1'b1;
     end else begin
-      (* src = "generator/designs/lanes.ts:158.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:124.13" *) in_row <= 1'b1;
+      (* src = "generator/designs/lanes.ts:160.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:126.13" *) in_row <= 1'b1;
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:159.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:124.13" *) in_row <= 1'b1;
+        (* src = "generator/designs/lanes.ts:161.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:126.13" *) in_row <= 1'b1;
         end else begin
-          (* src = "generator/designs/lanes.ts:160.15" *) in_row <= (in_row & (~last_col));
+          (* src = "generator/designs/lanes.ts:162.15" *) in_row <= (in_row & (~last_col));
         end
       end
-      (* src = "generator/designs/lanes.ts:178.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:178.53" *) in_row <= in_row_before;
+      (* src = "generator/designs/lanes.ts:180.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:180.53" *) in_row <= in_row_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:121.23" *)
+  (* src = "generator/designs/lanes.ts:123.23" *)
   always @(posedge clk) begin
     if (rst) begin
       last_col <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:158.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:125.15" *) last_col <= (groups == 7'd1);
+      (* src = "generator/designs/lanes.ts:160.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:127.15" *) last_col <= (groups == 7'd1);
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:159.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:125.15" *) last_col <= (groups == 7'd1);
+        (* src = "generator/designs/lanes.ts:161.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:127.15" *) last_col <= (groups == 7'd1);
         end else begin
-          (* src = "generator/designs/lanes.ts:161.17" *) last_col <= (_GEN_17 == groups_last_prev);
+          (* src = "generator/designs/lanes.ts:163.17" *) last_col <= (_GEN_17 == groups_last_prev);
         end
       end
-      (* src = "generator/designs/lanes.ts:178.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:178.53" *) last_col <= last_col_before;
+      (* src = "generator/designs/lanes.ts:180.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:180.53" *) last_col <= last_col_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:122.26" *)
+  (* src = "generator/designs/lanes.ts:124.26" *)
   always @(posedge clk) begin
     if (rst) begin
       at_span_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:158.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:126.18" *) at_span_last <= (span_last == 7'd0);
+      (* src = "generator/designs/lanes.ts:160.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:128.18" *) at_span_last <= (span_last == 7'd0);
       end else if (go) begin
-        (* src = "generator/designs/lanes.ts:159.9" *) if (last_group) begin
-          (* src = "generator/designs/lanes.ts:126.18" *) at_span_last <= (span_last == 7'd0);
+        (* src = "generator/designs/lanes.ts:161.9" *) if (last_group) begin
+          (* src = "generator/designs/lanes.ts:128.18" *) at_span_last <= (span_last == 7'd0);
         end else begin
-          (* src = "generator/designs/lanes.ts:162.20" *) at_span_last <= (_GEN_17 == span_last_prev);
+          (* src = "generator/designs/lanes.ts:164.20" *) at_span_last <= (_GEN_17 == span_last_prev);
         end
       end
-      (* src = "generator/designs/lanes.ts:178.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:178.53" *) at_span_last <= at_span_last_before;
+      (* src = "generator/designs/lanes.ts:180.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:180.53" *) at_span_last <= at_span_last_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:131.24" *)
+  (* src = "generator/designs/lanes.ts:133.24" *)
   always @(posedge clk) begin
     if (rst) begin
       r_slot_full <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:198.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:198.39" *) r_slot_full <= 1'b0;
+      (* src = "generator/designs/lanes.ts:200.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:200.39" *) r_slot_full <= 1'b0;
       end else if ((r_fire & (~advance))) begin
-        (* src = "generator/designs/lanes.ts:200.16" *) r_slot_full <= 1'b1;
+        (* src = "generator/designs/lanes.ts:202.16" *) r_slot_full <= 1'b1;
       end else if (fetch_group_taken) begin
-        (* src = "generator/designs/lanes.ts:201.43" *) r_slot_full <= 1'b0;
+        (* src = "generator/designs/lanes.ts:203.43" *) r_slot_full <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:143.22" *)
+  (* src = "generator/designs/lanes.ts:145.22" *)
   always @(posedge clk) begin
     if (rst) begin
       sub_beat_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/lanes.ts:150.7" *) if (restart) begin
-        (* src = "generator/designs/lanes.ts:152.14" *) sub_beat_last <= (beat_groups == 2'd0);
+      (* src = "generator/designs/lanes.ts:152.7" *) if (restart) begin
+        (* src = "generator/designs/lanes.ts:154.14" *) sub_beat_last <= (beat_groups == 2'd0);
       end else if (fetch_group) begin
-        (* src = "generator/designs/lanes.ts:155.14" *) sub_beat_last <= (sub_beat_wrap ? (beat_groups == 2'd0) : (sub_beat == (beat_groups - 2'd1)));
+        (* src = "generator/designs/lanes.ts:157.14" *) sub_beat_last <= (sub_beat_wrap ? (beat_groups == 2'd0) : (sub_beat == (beat_groups - 2'd1)));
       end
-      (* src = "generator/designs/lanes.ts:178.9" *) if ((c0_dropped & (~restart))) begin
-        (* src = "generator/designs/lanes.ts:178.53" *) sub_beat_last <= sub_beat_last_before;
+      (* src = "generator/designs/lanes.ts:180.9" *) if ((c0_dropped & (~restart))) begin
+        (* src = "generator/designs/lanes.ts:180.53" *) sub_beat_last <= sub_beat_last_before;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:177.24" *) group_before <= group;
+    (* src = "generator/designs/lanes.ts:179.24" *) group_before <= group;
   end
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:177.24" *) sub_beat_before <= sub_beat;
+    (* src = "generator/designs/lanes.ts:179.24" *) sub_beat_before <= sub_beat;
   end
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:177.24" *) sub_beat_last_before <= sub_beat_last;
+    (* src = "generator/designs/lanes.ts:179.24" *) sub_beat_last_before <= sub_beat_last;
   end
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:177.24" *) in_row_before <= in_row;
+    (* src = "generator/designs/lanes.ts:179.24" *) in_row_before <= in_row;
   end
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:177.24" *) last_col_before <= last_col;
+    (* src = "generator/designs/lanes.ts:179.24" *) last_col_before <= last_col;
   end
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:177.24" *) at_span_last_before <= at_span_last;
+    (* src = "generator/designs/lanes.ts:179.24" *) at_span_last_before <= at_span_last;
   end
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:177.24" *) a_bank_before <= a_bank;
+    (* src = "generator/designs/lanes.ts:179.24" *) a_bank_before <= a_bank;
   end
-  (* src = "generator/designs/lanes.ts:177.24" *)
+  (* src = "generator/designs/lanes.ts:179.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:177.24" *) first_row_before <= first_row;
+    (* src = "generator/designs/lanes.ts:179.24" *) first_row_before <= first_row;
   end
-  (* src = "generator/designs/lanes.ts:197.20" *)
+  (* src = "generator/designs/lanes.ts:199.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:198.7" *) if (restart) begin
+    (* src = "generator/designs/lanes.ts:200.7" *) if (restart) begin
     end else if ((r_fire & (~advance))) begin
-      (* src = "generator/designs/lanes.ts:199.12" *) r_slot <= {_GEN_18[767:256], (weight ? _GEN_18[255:0] : _GEN_19)};
+      (* src = "generator/designs/lanes.ts:201.12" *) r_slot <= {_GEN_18[767:256], (weight ? _GEN_18[255:0] : _GEN_19)};
     end
   end
-  (* src = "generator/designs/lanes.ts:208.19" *)
+  (* src = "generator/designs/lanes.ts:210.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c1_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:217.9" *) c1_valid <= active;
+        (* src = "generator/designs/lanes.ts:219.9" *) c1_valid <= active;
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:209.19" *)
+  (* src = "generator/designs/lanes.ts:211.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:218.9" *) c1_g <= (tok_data[17] ? 16'd0 : tok_data[15:0]);
+      (* src = "generator/designs/lanes.ts:220.9" *) c1_g <= (tok_data[17] ? 16'd0 : tok_data[15:0]);
     end
   end
-  (* src = "generator/designs/lanes.ts:210.19" *)
+  (* src = "generator/designs/lanes.ts:212.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:219.9" *) c1_w <= (r_slot_full ? r_slot[255:0] : _GEN_19);
+      (* src = "generator/designs/lanes.ts:221.9" *) c1_w <= (r_slot_full ? r_slot[255:0] : _GEN_19);
     end
   end
-  (* src = "generator/designs/lanes.ts:211.20" *)
+  (* src = "generator/designs/lanes.ts:213.20" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:220.10" *) c1_gold <= (r_slot_full ? r_slot : _GEN_18);
+      (* src = "generator/designs/lanes.ts:222.10" *) c1_gold <= (r_slot_full ? r_slot : _GEN_18);
     end
   end
-  (* src = "generator/designs/lanes.ts:212.22" *)
+  (* src = "generator/designs/lanes.ts:214.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:221.12" *) c1_mask <= {k_in_15, k_in_14, k_in_13, k_in_12, k_in_11, k_in_10, k_in_9, k_in_8, k_in_7, k_in_6, k_in_5, k_in_4, k_in_3, k_in_2, k_in_1, k_in_0};
+      (* src = "generator/designs/lanes.ts:223.12" *) c1_mask <= {k_in_15, k_in_14, k_in_13, k_in_12, k_in_11, k_in_10, k_in_9, k_in_8, k_in_7, k_in_6, k_in_5, k_in_4, k_in_3, k_in_2, k_in_1, k_in_0};
     end
   end
-  (* src = "generator/designs/lanes.ts:213.19" *)
+  (* src = "generator/designs/lanes.ts:215.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:222.9" *) c1_group <= group;
+      (* src = "generator/designs/lanes.ts:224.9" *) c1_group <= group;
     end
   end
-  (* src = "generator/designs/lanes.ts:214.21" *)
+  (* src = "generator/designs/lanes.ts:216.21" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:223.11" *) c1_eov <= tok_data[16];
+      (* src = "generator/designs/lanes.ts:225.11" *) c1_eov <= tok_data[16];
     end
   end
-  (* src = "generator/designs/lanes.ts:215.23" *)
+  (* src = "generator/designs/lanes.ts:217.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:224.13" *) c1_fresh <= first_row;
+      (* src = "generator/designs/lanes.ts:226.13" *) c1_fresh <= first_row;
     end
   end
-  (* src = "generator/designs/lanes.ts:216.22" *)
+  (* src = "generator/designs/lanes.ts:218.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:225.12" *) c1_last <= last_col;
+      (* src = "generator/designs/lanes.ts:227.12" *) c1_last <= last_col;
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_20[15]}}, _GEN_20}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_0 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_20[15]}}, _GEN_20}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_21[15]}}, _GEN_21}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_1 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_21[15]}}, _GEN_21}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_22[15]}}, _GEN_22}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_2 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_22[15]}}, _GEN_22}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_23[15]}}, _GEN_23}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_3 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_23[15]}}, _GEN_23}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_4 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_24[15]}}, _GEN_24}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_4 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_24[15]}}, _GEN_24}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_5 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_25[15]}}, _GEN_25}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_5 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_25[15]}}, _GEN_25}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_6 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_26[15]}}, _GEN_26}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_6 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_26[15]}}, _GEN_26}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_7 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_27[15]}}, _GEN_27}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_7 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_27[15]}}, _GEN_27}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_8 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_28[15]}}, _GEN_28}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_8 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_28[15]}}, _GEN_28}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_9 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_29[15]}}, _GEN_29}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_9 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_29[15]}}, _GEN_29}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_10 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_30[15]}}, _GEN_30}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_10 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_30[15]}}, _GEN_30}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_11 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_31[15]}}, _GEN_31}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_11 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_31[15]}}, _GEN_31}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_12 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_32[15]}}, _GEN_32}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_12 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_32[15]}}, _GEN_32}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_13 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_33[15]}}, _GEN_33}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_13 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_33[15]}}, _GEN_33}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_14 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_34[15]}}, _GEN_34}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_14 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_34[15]}}, _GEN_34}));
     end
   end
-  (* src = "generator/designs/lanes.ts:228.58" *)
+  (* src = "generator/designs/lanes.ts:230.58" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:242.18" *) c2_prod_15 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_35[15]}}, _GEN_35}));
+      (* src = "generator/designs/lanes.ts:244.18" *) c2_prod_15 <= ($signed({{16{c1_g[15]}}, c1_g}) * $signed({{16{_GEN_35[15]}}, _GEN_35}));
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_0 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[0])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_0 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_0 <= (weight ? c1_gold[47:0] : y_old[47:0]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_1 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[1])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_1 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_1 <= (weight ? c1_gold[95:48] : y_old[95:48]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[2])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_2 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[2])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_2 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_2 <= (weight ? c1_gold[143:96] : y_old[143:96]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_2 <= (weight ? c1_gold[143:96] : y_old[143:96]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[3])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_3 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[3])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_3 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_3 <= (weight ? c1_gold[191:144] : y_old[191:144]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_3 <= (weight ? c1_gold[191:144] : y_old[191:144]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[4])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_4 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[4])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_4 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_4 <= (weight ? c1_gold[239:192] : y_old[239:192]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_4 <= (weight ? c1_gold[239:192] : y_old[239:192]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[5])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_5 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[5])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_5 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_5 <= (weight ? c1_gold[287:240] : y_old[287:240]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_5 <= (weight ? c1_gold[287:240] : y_old[287:240]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[6])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_6 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[6])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_6 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_6 <= (weight ? c1_gold[335:288] : y_old[335:288]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_6 <= (weight ? c1_gold[335:288] : y_old[335:288]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[7])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_7 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[7])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_7 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_7 <= (weight ? c1_gold[383:336] : y_old[383:336]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_7 <= (weight ? c1_gold[383:336] : y_old[383:336]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[8])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_8 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[8])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_8 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_8 <= (weight ? c1_gold[431:384] : y_old[431:384]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_8 <= (weight ? c1_gold[431:384] : y_old[431:384]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[9])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_9 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[9])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_9 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_9 <= (weight ? c1_gold[479:432] : y_old[479:432]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_9 <= (weight ? c1_gold[479:432] : y_old[479:432]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[10])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_10 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[10])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_10 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_10 <= (weight ? c1_gold[527:480] : y_old[527:480]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_10 <= (weight ? c1_gold[527:480] : y_old[527:480]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[11])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_11 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[11])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_11 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_11 <= (weight ? c1_gold[575:528] : y_old[575:528]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_11 <= (weight ? c1_gold[575:528] : y_old[575:528]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[12])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_12 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[12])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_12 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_12 <= (weight ? c1_gold[623:576] : y_old[623:576]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_12 <= (weight ? c1_gold[623:576] : y_old[623:576]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[13])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_13 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[13])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_13 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_13 <= (weight ? c1_gold[671:624] : y_old[671:624]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_13 <= (weight ? c1_gold[671:624] : y_old[671:624]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[14])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_14 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[14])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_14 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_14 <= (weight ? c1_gold[719:672] : y_old[719:672]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_14 <= (weight ? c1_gold[719:672] : y_old[719:672]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:229.57" *)
+  (* src = "generator/designs/lanes.ts:231.57" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:245.9" *) if (((~weight) & (c1_fresh | (~c1_mask[15])))) begin
-        (* src = "generator/designs/lanes.ts:245.73" *) c2_old_15 <= 48'd0;
+      (* src = "generator/designs/lanes.ts:247.9" *) if (((~weight) & (c1_fresh | (~c1_mask[15])))) begin
+        (* src = "generator/designs/lanes.ts:247.73" *) c2_old_15 <= 48'd0;
       end else begin
-        (* src = "generator/designs/lanes.ts:246.36" *) c2_old_15 <= (weight ? c1_gold[767:720] : y_old[767:720]);
+        (* src = "generator/designs/lanes.ts:248.36" *) c2_old_15 <= (weight ? c1_gold[767:720] : y_old[767:720]);
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:230.19" *)
+  (* src = "generator/designs/lanes.ts:232.19" *)
   always @(posedge clk) begin
     if (rst) begin
       c2_valid <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:234.9" *) c2_valid <= c1_valid;
+        (* src = "generator/designs/lanes.ts:236.9" *) c2_valid <= c1_valid;
       end
-    end
-  end
-  (* src = "generator/designs/lanes.ts:231.22" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:235.12" *) c2_push <= (weight | c1_eov);
-    end
-  end
-  (* src = "generator/designs/lanes.ts:232.19" *)
-  always @(posedge clk) begin
-    if (advance) begin
-      (* src = "generator/designs/lanes.ts:248.9" *) c2_group <= c1_group;
     end
   end
   (* src = "generator/designs/lanes.ts:233.22" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:249.12" *) c2_last <= c1_last;
+      (* src = "generator/designs/lanes.ts:237.12" *) c2_push <= (weight | c1_eov);
     end
   end
-  (* src = "generator/designs/lanes.ts:258.19" *)
+  (* src = "generator/designs/lanes.ts:234.19" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:262.9" *) res <= {sum_15, sum_14, sum_13, sum_12, sum_11, sum_10, sum_9, sum_8, sum_7, sum_6, sum_5, sum_4, sum_3, sum_2, sum_1, sum_0};
+      (* src = "generator/designs/lanes.ts:250.9" *) c2_group <= c1_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:259.24" *)
+  (* src = "generator/designs/lanes.ts:235.22" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:251.12" *) c2_last <= c1_last;
+    end
+  end
+  (* src = "generator/designs/lanes.ts:260.19" *)
+  always @(posedge clk) begin
+    if (advance) begin
+      (* src = "generator/designs/lanes.ts:264.9" *) res <= {sum_15, sum_14, sum_13, sum_12, sum_11, sum_10, sum_9, sum_8, sum_7, sum_6, sum_5, sum_4, sum_3, sum_2, sum_1, sum_0};
+    end
+  end
+  (* src = "generator/designs/lanes.ts:261.24" *)
   always @(posedge clk) begin
     if (rst) begin
       res_write <= 1'b0;
     end else begin
       if (advance) begin
-        (* src = "generator/designs/lanes.ts:264.14" *) res_write <= (c2_valid & (~c2_push));
+        (* src = "generator/designs/lanes.ts:266.14" *) res_write <= (c2_valid & (~c2_push));
       end
     end
   end
-  (* src = "generator/designs/lanes.ts:260.24" *)
+  (* src = "generator/designs/lanes.ts:262.24" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:266.14" *) res_group <= c2_group;
+      (* src = "generator/designs/lanes.ts:268.14" *) res_group <= c2_group;
     end
   end
-  (* src = "generator/designs/lanes.ts:261.23" *)
+  (* src = "generator/designs/lanes.ts:263.23" *)
   always @(posedge clk) begin
     if (advance) begin
-      (* src = "generator/designs/lanes.ts:267.13" *) res_last <= ((~weight) & c2_last);
+      (* src = "generator/designs/lanes.ts:269.13" *) res_last <= ((~weight) & c2_last);
     end
   end
   (* src = "generator/designs/lanes.ts:69.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:268.7" *) if (res_write) begin
-      (* src = "generator/designs/lanes.ts:268.33" *) y_ram[res_group] <= res_sat;
+    (* src = "generator/designs/lanes.ts:270.7" *) if (res_write) begin
+      (* src = "generator/designs/lanes.ts:270.33" *) y_ram[res_group] <= res_sat;
     end
   end
 `ifndef SYNTHESIS
@@ -1116,16 +1116,16 @@ module sbe_lanes (
   always @* begin
     y_ram__sim_we0 = 1'b0;
     y_ram__sim_wa0 = 6'd0;
-    (* src = "generator/designs/lanes.ts:268.7" *) if (res_write) begin
+    (* src = "generator/designs/lanes.ts:270.7" *) if (res_write) begin
       y_ram__sim_we0 = 1'b1;
       y_ram__sim_wa0 = res_group;
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:183.18" *)
+  (* src = "generator/designs/lanes.ts:185.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:182.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:183.18" *) y_old <= y_ram[group];
+    (* src = "generator/designs/lanes.ts:184.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:185.18" *) y_old <= y_ram[group];
 `ifndef SYNTHESIS
       if ((y_ram__sim_we0 && y_ram__sim_wa0 == group)) y_old <= ~y_ram[group];
 `endif
@@ -1149,10 +1149,10 @@ module sbe_lanes (
     end
   end
 `endif
-  (* src = "generator/designs/lanes.ts:184.18" *)
+  (* src = "generator/designs/lanes.ts:186.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/lanes.ts:182.7" *) if (advance) begin
-      (* src = "generator/designs/lanes.ts:184.18" *) a_word <= a_ram[{a_bank, group}];
+    (* src = "generator/designs/lanes.ts:184.7" *) if (advance) begin
+      (* src = "generator/designs/lanes.ts:186.18" *) a_word <= a_ram[{a_bank, group}];
 `ifndef SYNTHESIS
       if ((a_ram__sim_we0 && a_ram__sim_wa0 == {a_bank, group})) a_word <= ~a_ram[{a_bank, group}];
 `endif
