@@ -31,8 +31,8 @@ async function faultyRtl(file: string, edit: (text: string) => string): Promise<
   return dir;
 }
 
-/** g' = |g| < θ ? 0 : g becomes its opposite: both compares (g ≥ θ, g ≤ −θ) flipped. */
-const flipThreshold = (v: string) => v.replace(/ >= theta\)/g, ' < theta)').replace(/ <= \$signed\(neg_theta\)/g, ' > $signed(neg_theta)');
+/** g' = |g| < θ ? 0 : g becomes its opposite: both compares (g ≥ max(θ, 1), g ≤ −max(θ, 1)) flipped. */
+const flipThreshold = (v: string) => v.replace(/ >= theta_nz\)/g, ' < theta_nz)').replace(/ <= \$signed\(neg_theta_nz\)/g, ' > $signed(neg_theta_nz)');
 
 /** The first sign-extended product added to an accumulator is replaced by zero of the same width. */
 function dropProductTerm(v: string): string {
