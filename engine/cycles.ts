@@ -11,15 +11,16 @@ import type { EngineJob, EngineMode } from './jobs.ts';
  * the START cycle itself (it clears the job's counters, so no stream beat is taken in
  * it) → threshold compares → threshold register → beat queue write/read → picker →
  * token register slice → AR issue (the first row's memory latency is added separately)
- * → C0 select off the R channel → C1 multiply → C2 saturating add → DONE. Agreed with generator/designs
+ * → C0 select off the R channel → C1 multiply → C2 saturating add → the job's end seen a
+ * cycle late → DONE. Agreed with generator/designs
  * (docs/engine-microarchitecture.md, "Cycle budget") and measured on rtl/tiny:
  * a one-row job has CYCLES_BUSY = bound + fixedLatency exactly for L = 2..40
  * (test/engine-model/rtl-latency.test.ts, which fails when the RTL pipeline changes;
- * it went from 8 to 10 when the streams started waiting out the START cycle, and to 11
+ * it went from 8 to 10 when the streams started waiting out the START cycle, to 11
  * with the Fmax work: the threshold's compares and the tokens gained a register each,
- * and R beats lost theirs).
+ * and R beats lost theirs; and to 12 when the job's end was registered in front of DONE).
  */
-export const PIPELINE_STAGES = 11;
+export const PIPELINE_STAGES = 12;
 /**
  * Weight mode: a row is taken only after its token has waited one cycle for the
  * registered read-after-write hazard check (generator/designs/row-fetch.ts).
@@ -30,11 +31,12 @@ export const DATA_DRAIN = 2;
 
 /**
  * A job whose gradients are all zero reads no row: its eov-only tokens skip the AR
- * issue and the memory, but pass the lane-token queue (block RAM, two cycles) and the
- * lanes' own two-entry token queue; DONE waits for no memory round trip.
+ * issue and the memory, but pass the lane-token queue (a registered push, then block
+ * RAM, two cycles) and the lanes' own two-entry token queue; DONE waits for no memory
+ * round trip, only the registered view of the job's end that every job has.
  * Measured on rtl/tiny like PIPELINE_STAGES (test/engine-model/rtl-latency.test.ts).
  */
-export const ROWLESS_LATENCY = { data: 15, weight: 11 } as const;
+export const ROWLESS_LATENCY = { data: 17, weight: 13 } as const;
 
 /**
  * Fixed latency of one job: the pipeline, one memory round trip for the first row

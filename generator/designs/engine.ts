@@ -108,7 +108,15 @@ export function engineTop(cfg: EngineConfig) {
     // sent and every B taken (the writer is idle). A host write after DONE is taken, and with
     // nothing in flight, no output can change under a pending handshake.
     const drained = m.named('drained', ln.idle.and(wr.idle).and(rBursts.eq(0)));
-    const jobDone = m.named('job_done', restart.not().and(doneAll).and(drained));
+    // Seen a cycle late, at the cost of one cycle per job: the blocks' idle flags, the vector count
+    // and the AND of them in front of BUSY, DONE and `running` were eight LUTs (the critical path).
+    // Once every vector is done and nothing is in flight, nothing of the job can start again (no
+    // stream owes a vector), so the late view is never stale. It is masked in the START cycle,
+    // where it still shows the previous job's end, and not taken from it: the vector count is
+    // loaded only as that cycle ends.
+    const finished = m.regNext('job_finished', restart.not().and(doneAll).and(drained), { reset: false });
+    const jobDone = m.named('job_done', restart.not().and(finished));
+    m.assert(finished.not().or(regs.busy.not()).or(restart).or(doneAll.and(drained)), 'a finished job stays drained until DONE');
     regs.job_done.set(jobDone);
     busy.set(regs.busy.and(jobDone.not()));
     m.assert(busy.eq(regs.busy.and(restart.not())), 'running is BUSY outside the START cycle');

@@ -57,8 +57,8 @@ export function rowFetch(p: EngineParams, prefix: string) {
     // In block RAM: its eight entries in flip-flops, with their read select, took about 200 of the
     // UP5K's logic cells. The lanes hold the token they walk in a register of their own, so the
     // queue's extra cycle of latency is hidden behind the row's memory read.
-    // One entry more than the tokens it must hold: its room flag (below) keeps one back.
-    const tq = bramQueue(m, 'lane_tokens', { payload: tok }, p.tokenDepth + 1);
+    // Two entries more than the tokens it must hold: its room flag (below) keeps two back.
+    const tq = bramQueue(m, 'lane_tokens', { payload: tok }, p.tokenDepth + 2);
     const split = burstSplitter(m, 'ar', p.addrBits, p.rowBeatBits, p.busBytes);
     const outstanding = m.reg('outstanding', UInt(outBits), { reset: 0 });
 
@@ -78,11 +78,11 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const nextSlot = m.named('cam_next_slot', camTail.addWrap(allocPending.asUInt().resize(camBits)));
     const camFull = m.named('cam_full', select(nextSlot, camLive.map((l): Expr => l)));
 
-    // Room registered from the fill a cycle ago, a slot short of full (one push a cycle at most, so
-    // it never overstates): the pointer compare of the full flag sat in front of the take and the
-    // token skid's load.
-    const tqRoom = m.named('token_room', m.regNext('token_room_q', tq.count.le(tq.depth - 2), { reset: true }));
-    m.assert(tqRoom.not().or(tq.in.ready), 'the registered token room never offers a push the queue cannot take');
+    // Room registered from the fill a cycle ago, two slots short of full: the pointer compare of
+    // the full flag sat in front of the take and the token skid's load. A take is pushed a cycle
+    // later (below), so when the room is read, the fill it came from misses at most the push in
+    // that cycle, the push of the take before, and this take's: one push a cycle, never overstated.
+    const tqRoom = m.named('token_room', m.regNext('token_room_q', tq.count.le(tq.depth - 3), { reset: true }));
     // base + j·stride by shift-and-add, two bits per cycle: a full multiplier costs hundreds
     // of LUTs on a DSP-less iCE40. Rows of a vector come in increasing j, so the address
     // steps on from the previous row by (j − j_prev)·stride: one cycle for adjacent rows.
@@ -147,8 +147,17 @@ export function rowFetch(p: EngineParams, prefix: string) {
       lastAddr.set(acc);
     });
 
-    tq.in.valid.set(takeRow.or(takeRowless));
-    tq.in.setPayload({ g: io.tok_g, eov: io.tok_eov, rowless: io.tok_rowless });
+    // The take reaches the queue a cycle later: the take's path (the burst splitter's busy, the
+    // multiplier's issue, can_row, the skid's valid) ran on into the block RAM's write enable.
+    // The tokens only have to be in the lanes before their row's data, a memory round trip later.
+    const push = m.regNext('lane_token_push', takeRow.or(takeRowless), { reset: false });
+    m.assert(push.not().or(tq.in.ready), 'the registered token room never offers a push the queue cannot take');
+    tq.in.valid.set(push);
+    tq.in.setPayload({
+      g: m.regNext('lane_token_g', io.tok_g),
+      eov: m.regNext('lane_token_eov', io.tok_eov),
+      rowless: m.regNext('lane_token_rowless', io.tok_rowless),
+    });
     tq.out.ready.set(io.lt_pop);
     io.lt_valid.set(tq.out.valid);
     m.assume(io.lt_pop.not().or(io.lt_valid), 'the lanes pop a lane token only while one is offered (lt_valid)');

@@ -32,6 +32,8 @@ export interface InlineQueue<T extends PayloadType = PayloadType> {
   out: Stream<T>;
   /** Beats held, pushes counted at once. */
   count: Signal;
+  /** Nothing held and nothing in flight (count = 0), without the count's subtraction where the queue can avoid it. */
+  empty: Expr;
   full: Expr;
   depth: number;
 }
@@ -88,7 +90,7 @@ export function regQueue<T extends PayloadType>(m: ModuleBuilder, name: string, 
   m.when(push.and(pop.not()), () => count.set(count.addWrap(1))).elsewhen(pop.and(push.not()), () => count.set(count.subWrap(1)));
   m.assert(count.le(depth), `FIFO ${name}: count within its depth ${depth}`);
   m.assert(wptr.subWrap(rptr).eq(count.resize(pw)), `FIFO ${name}: count equals write pointer minus read pointer`);
-  return { in: input, out, count, full, depth };
+  return { in: input, out, count, empty: count.eq(0), full, depth };
 }
 
 /** A queue in flip-flops whose head is always the first slot (see the file comment). */
@@ -119,7 +121,7 @@ export function shiftQueue<T extends PayloadType>(m: ModuleBuilder, name: string
   });
   const count = m.named(`${name}_count`, held.map((h) => h.asUInt().resize(log2Up(depth) + 1)).reduce((x, y) => x.addWrap(y)));
   m.assert(held.slice(1).map((h, i) => h.not().or(held[i]!)).reduce((x, y) => x.and(y)), `FIFO ${name}: the held flags fill from the head`);
-  return { in: input, out, count, full, depth };
+  return { in: input, out, count, empty: held[0]!.not(), full, depth };
 }
 
 /** A queue in one block RAM, the read address one entry ahead while popping (see the file comment). */
@@ -137,6 +139,10 @@ export function bramQueue<T extends PayloadType>(m: ModuleBuilder, name: string,
   // subtraction's carry chain in front of the producer's ready.
   const full = m.named(`${name}_full`, wptr.bit(pw).ne(rptr.bit(pw)).and(wptr.bits(pw - 1, 0).eq(rptr.bits(pw - 1, 0))));
   m.assert(full.eq(count.eq(depth)), `FIFO ${name}: full exactly when it holds ${depth} entries`);
+  // Empty by pointer equality too: count = 0 put the subtraction's carry chain in front of its user
+  // (the G writer's idle, and behind it DONE).
+  const empty = wptr.eq(rptr);
+  m.assert(empty.eq(count.eq(0)), `FIFO ${name}: empty exactly when it holds nothing`);
   input.ready.set(full.not());
   const push = m.named(`${name}_push`, input.fire());
   m.when(push, () => {
@@ -156,5 +162,5 @@ export function bramQueue<T extends PayloadType>(m: ModuleBuilder, name: string,
   m.assert(count.le(depth), `FIFO ${name}: count within its depth ${depth}`);
   m.assert(wptrSeen.subWrap(rptr).le(count), `FIFO ${name}: the entries the reader sees were all pushed`);
   m.assert(wptr.subWrap(wptrSeen).le(1), `FIFO ${name}: the reader's copy of the write pointer lags by at most one push`);
-  return { in: input, out, count, full, depth };
+  return { in: input, out, count, empty, full, depth };
 }

@@ -387,37 +387,39 @@ module sparse_bwd_engine (
   reg r_last_fire;
   (* src = "generator/designs/engine.ts:110.23" *)
   wire drained;
-  (* src = "generator/designs/engine.ts:111.23" *)
+  (* src = "generator/designs/engine.ts:117.24" *)
+  reg job_finished;
+  (* src = "generator/designs/engine.ts:118.23" *)
   wire job_done;
-  (* src = "generator/designs/engine.ts:120.26" *)
+  (* src = "generator/designs/engine.ts:128.26" *)
   reg axi_error_q;
-  (* src = "generator/designs/engine.ts:167.24" *)
+  (* src = "generator/designs/engine.ts:175.24" *)
   reg [6:0] row_beats;
-  (* src = "generator/designs/engine.ts:172.23" *)
+  (* src = "generator/designs/engine.ts:180.23" *)
   wire [27:0] tok_word;
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   reg tok_valid;
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   reg [27:0] tok_data;
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   reg tok_skid_valid;
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   reg [27:0] tok_skid_data;
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   wire tok_ready;
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   wire tok_can_load;
-  (* src = "generator/designs/engine.ts:183.24" *)
+  (* src = "generator/designs/engine.ts:191.24" *)
   reg fetch_weight;
-  (* src = "generator/designs/engine.ts:190.26" *)
+  (* src = "generator/designs/engine.ts:198.26" *)
   reg row_done_q;
-  (* src = "generator/designs/engine.ts:193.29" *)
+  (* src = "generator/designs/engine.ts:201.29" *)
   reg row_retired_q;
 
-  (* src = "generator/designs/engine.ts:165.17" *)
+  (* src = "generator/designs/engine.ts:173.17" *)
   wire [9:0] _GEN_0;
   assign _GEN_0 = ({1'b0, u_regs_cols} + 10'd3);
-  (* src = "generator/designs/engine.ts:165.17" *)
+  (* src = "generator/designs/engine.ts:173.17" *)
   wire [9:0] _GEN_1;
   assign _GEN_1 = ({1'b0, u_regs_cols} + 10'd15);
 
@@ -425,108 +427,108 @@ module sparse_bwd_engine (
   wire _unused_bits;
   assign _unused_bits = ^{_GEN_0[1:0], _GEN_0[9], _GEN_1[3:0]};
 
-  assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:143.16
-  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:215.15
-  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:227.15
-  assign m_axis_res_tdata = {u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:228.14
-  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:229.15
-  assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:125.19
-  assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:129.18
-  assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:130.25
-  assign s_axil_bvalid = u_regs_bvalid;  // generator/designs/engine.ts:131.18
-  assign s_axil_arready = u_regs_arready;  // generator/designs/engine.ts:135.19
-  assign s_axil_rdata = u_regs_rdata;  // generator/designs/engine.ts:136.25
-  assign s_axil_rresp = u_regs_rresp;  // generator/designs/engine.ts:137.25
-  assign s_axil_rvalid = u_regs_rvalid;  // generator/designs/engine.ts:138.18
-  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:195.25
-  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:196.24
-  assign m_axi_arsize = 3'd5;  // generator/designs/engine.ts:197.25
-  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:198.26
-  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:199.18
-  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:208.17
-  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:240.25
-  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:241.24
-  assign m_axi_awsize = 3'd5;  // generator/designs/engine.ts:242.25
-  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:243.26
-  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:244.18
-  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:245.24
-  assign m_axi_wstrb = 32'hFFFFFFFF;  // generator/designs/engine.ts:246.24
-  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:247.24
-  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:248.17
-  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:251.17
-  assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:123.17
-  assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:124.18
-  assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:126.16
-  assign u_regs_wstrb = s_axil_wstrb;  // generator/designs/engine.ts:127.16
-  assign u_regs_wvalid = s_axil_wvalid;  // generator/designs/engine.ts:128.17
-  assign u_regs_bready = s_axil_bready;  // generator/designs/engine.ts:132.17
-  assign u_regs_araddr = s_axil_araddr;  // generator/designs/engine.ts:133.17
-  assign u_regs_arvalid = s_axil_arvalid;  // generator/designs/engine.ts:134.18
-  assign u_regs_rready = s_axil_rready;  // generator/designs/engine.ts:139.17
-  assign u_regs_job_done = job_done;  // generator/designs/engine.ts:112.19
-  assign u_regs_axi_error = axi_error_q;  // generator/designs/engine.ts:120.20
-  assign u_regs_cnt_valid = u_threshold_cnt_valid;  // generator/designs/engine.ts:157.20
-  assign u_regs_cnt_nonzero = u_threshold_cnt_nonzero;  // generator/designs/engine.ts:158.22
-  assign u_regs_cnt_zero = u_threshold_cnt_zero;  // generator/designs/engine.ts:159.19
-  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:212.20
-  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:200.18
-  assign u_threshold_grad_valid = s_axis_grad_tvalid;  // generator/designs/engine.ts:142.20
-  assign u_threshold_grad_data = s_axis_grad_tdata;  // generator/designs/engine.ts:144.19
-  assign u_threshold_grad_last = s_axis_grad_tlast;  // generator/designs/engine.ts:145.19
-  assign u_threshold_accept = (running & grad_vectors_owed);  // generator/designs/engine.ts:146.16
-  assign u_threshold_restart = u_regs_start;  // generator/designs/engine.ts:147.17
-  assign u_threshold_theta = u_regs_theta;  // generator/designs/engine.ts:148.15
-  assign u_threshold_rows = u_regs_rows;  // generator/designs/engine.ts:149.14
-  assign u_threshold_out_ready = u_index_queue_in_ready;  // generator/designs/engine.ts:151.19
-  assign u_threshold_out_room = u_index_queue_in_room;  // generator/designs/engine.ts:152.18
-  assign u_index_queue_in_valid = u_threshold_out_valid;  // generator/designs/engine.ts:150.16
-  assign u_index_queue_in_vals = u_threshold_out_vals;  // generator/designs/engine.ts:153.15
-  assign u_index_queue_in_visit = u_threshold_out_visit;  // generator/designs/engine.ts:154.16
-  assign u_index_queue_in_beat = u_threshold_out_beat;  // generator/designs/engine.ts:155.15
-  assign u_index_queue_in_last = u_threshold_out_last;  // generator/designs/engine.ts:156.15
-  assign u_index_queue_tok_ready = (~tok_skid_valid);  // generator/designs/engine.ts:173.17
-  assign u_row_fetch_tok_valid = tok_valid;  // generator/designs/engine.ts:174.21
-  assign u_row_fetch_tok_j = tok_data[27:18];  // generator/designs/engine.ts:176.17
-  assign u_row_fetch_tok_g = tok_data[17:2];  // generator/designs/engine.ts:177.17
-  assign u_row_fetch_tok_eov = tok_data[1];  // generator/designs/engine.ts:178.19
-  assign u_row_fetch_tok_rowless = tok_data[0];  // generator/designs/engine.ts:179.23
-  assign u_row_fetch_weight = fetch_weight;  // generator/designs/engine.ts:183.18
-  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:184.19
-  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:185.16
-  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:186.18
-  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:187.21
-  assign u_row_fetch_row_done = row_done_q;  // generator/designs/engine.ts:190.20
-  assign u_row_fetch_row_retired = row_retired_q;  // generator/designs/engine.ts:193.23
-  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:194.20
-  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:205.18
-  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:236.19
-  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:203.17
-  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:204.16
-  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:206.16
-  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:207.15
-  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:209.15
-  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:210.13
-  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:211.16
-  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:221.13
-  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:222.16
-  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:223.16
-  assign u_lanes_a_bank_ready = u_act_loader_bank_ready;  // generator/designs/engine.ts:224.21
-  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:230.16
-  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:214.22
-  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:216.21
-  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:217.21
-  assign u_act_loader_accept = ((running & u_regs_weight) & act_vectors_owed);  // generator/designs/engine.ts:218.19
-  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:219.20
-  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:220.25
-  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:232.20
-  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:233.19
-  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:234.18
-  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:235.22
-  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:237.16
-  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:238.15
-  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:239.17
-  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:249.16
-  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:250.16
+  assign s_axis_grad_tready = u_threshold_grad_ready;  // generator/designs/engine.ts:151.16
+  assign s_axis_act_tready = u_act_loader_act_ready;  // generator/designs/engine.ts:223.15
+  assign m_axis_res_tvalid = (u_lanes_o_valid & (~u_regs_weight));  // generator/designs/engine.ts:235.15
+  assign m_axis_res_tdata = {u_lanes_o_data[239:192], u_lanes_o_data[175:128], u_lanes_o_data[111:64], u_lanes_o_data[47:0]};  // generator/designs/engine.ts:236.14
+  assign m_axis_res_tlast = u_lanes_o_last;  // generator/designs/engine.ts:237.15
+  assign s_axil_awready = u_regs_awready;  // generator/designs/engine.ts:133.19
+  assign s_axil_wready = u_regs_wready;  // generator/designs/engine.ts:137.18
+  assign s_axil_bresp = u_regs_bresp;  // generator/designs/engine.ts:138.25
+  assign s_axil_bvalid = u_regs_bvalid;  // generator/designs/engine.ts:139.18
+  assign s_axil_arready = u_regs_arready;  // generator/designs/engine.ts:143.19
+  assign s_axil_rdata = u_regs_rdata;  // generator/designs/engine.ts:144.25
+  assign s_axil_rresp = u_regs_rresp;  // generator/designs/engine.ts:145.25
+  assign s_axil_rvalid = u_regs_rvalid;  // generator/designs/engine.ts:146.18
+  assign m_axi_araddr = u_row_fetch_ar_addr;  // generator/designs/engine.ts:203.25
+  assign m_axi_arlen = u_row_fetch_ar_len;  // generator/designs/engine.ts:204.24
+  assign m_axi_arsize = 3'd5;  // generator/designs/engine.ts:205.25
+  assign m_axi_arburst = 2'd1;  // generator/designs/engine.ts:206.26
+  assign m_axi_arvalid = u_row_fetch_ar_valid;  // generator/designs/engine.ts:207.18
+  assign m_axi_rready = u_lanes_r_ready;  // generator/designs/engine.ts:216.17
+  assign m_axi_awaddr = u_g_writer_aw_addr;  // generator/designs/engine.ts:248.25
+  assign m_axi_awlen = u_g_writer_aw_len;  // generator/designs/engine.ts:249.24
+  assign m_axi_awsize = 3'd5;  // generator/designs/engine.ts:250.25
+  assign m_axi_awburst = 2'd1;  // generator/designs/engine.ts:251.26
+  assign m_axi_awvalid = u_g_writer_aw_valid;  // generator/designs/engine.ts:252.18
+  assign m_axi_wdata = u_g_writer_w_data;  // generator/designs/engine.ts:253.24
+  assign m_axi_wstrb = 32'hFFFFFFFF;  // generator/designs/engine.ts:254.24
+  assign m_axi_wlast = u_g_writer_w_last;  // generator/designs/engine.ts:255.24
+  assign m_axi_wvalid = u_g_writer_w_valid;  // generator/designs/engine.ts:256.17
+  assign m_axi_bready = u_g_writer_b_ready;  // generator/designs/engine.ts:259.17
+  assign u_regs_awaddr = s_axil_awaddr;  // generator/designs/engine.ts:131.17
+  assign u_regs_awvalid = s_axil_awvalid;  // generator/designs/engine.ts:132.18
+  assign u_regs_wdata = s_axil_wdata;  // generator/designs/engine.ts:134.16
+  assign u_regs_wstrb = s_axil_wstrb;  // generator/designs/engine.ts:135.16
+  assign u_regs_wvalid = s_axil_wvalid;  // generator/designs/engine.ts:136.17
+  assign u_regs_bready = s_axil_bready;  // generator/designs/engine.ts:140.17
+  assign u_regs_araddr = s_axil_araddr;  // generator/designs/engine.ts:141.17
+  assign u_regs_arvalid = s_axil_arvalid;  // generator/designs/engine.ts:142.18
+  assign u_regs_rready = s_axil_rready;  // generator/designs/engine.ts:147.17
+  assign u_regs_job_done = job_done;  // generator/designs/engine.ts:120.19
+  assign u_regs_axi_error = axi_error_q;  // generator/designs/engine.ts:128.20
+  assign u_regs_cnt_valid = u_threshold_cnt_valid;  // generator/designs/engine.ts:165.20
+  assign u_regs_cnt_nonzero = u_threshold_cnt_nonzero;  // generator/designs/engine.ts:166.22
+  assign u_regs_cnt_zero = u_threshold_cnt_zero;  // generator/designs/engine.ts:167.19
+  assign u_regs_mac_count = u_lanes_mac_count;  // generator/designs/engine.ts:220.20
+  assign u_regs_fetched = u_row_fetch_fetched;  // generator/designs/engine.ts:208.18
+  assign u_threshold_grad_valid = s_axis_grad_tvalid;  // generator/designs/engine.ts:150.20
+  assign u_threshold_grad_data = s_axis_grad_tdata;  // generator/designs/engine.ts:152.19
+  assign u_threshold_grad_last = s_axis_grad_tlast;  // generator/designs/engine.ts:153.19
+  assign u_threshold_accept = (running & grad_vectors_owed);  // generator/designs/engine.ts:154.16
+  assign u_threshold_restart = u_regs_start;  // generator/designs/engine.ts:155.17
+  assign u_threshold_theta = u_regs_theta;  // generator/designs/engine.ts:156.15
+  assign u_threshold_rows = u_regs_rows;  // generator/designs/engine.ts:157.14
+  assign u_threshold_out_ready = u_index_queue_in_ready;  // generator/designs/engine.ts:159.19
+  assign u_threshold_out_room = u_index_queue_in_room;  // generator/designs/engine.ts:160.18
+  assign u_index_queue_in_valid = u_threshold_out_valid;  // generator/designs/engine.ts:158.16
+  assign u_index_queue_in_vals = u_threshold_out_vals;  // generator/designs/engine.ts:161.15
+  assign u_index_queue_in_visit = u_threshold_out_visit;  // generator/designs/engine.ts:162.16
+  assign u_index_queue_in_beat = u_threshold_out_beat;  // generator/designs/engine.ts:163.15
+  assign u_index_queue_in_last = u_threshold_out_last;  // generator/designs/engine.ts:164.15
+  assign u_index_queue_tok_ready = (~tok_skid_valid);  // generator/designs/engine.ts:181.17
+  assign u_row_fetch_tok_valid = tok_valid;  // generator/designs/engine.ts:182.21
+  assign u_row_fetch_tok_j = tok_data[27:18];  // generator/designs/engine.ts:184.17
+  assign u_row_fetch_tok_g = tok_data[17:2];  // generator/designs/engine.ts:185.17
+  assign u_row_fetch_tok_eov = tok_data[1];  // generator/designs/engine.ts:186.19
+  assign u_row_fetch_tok_rowless = tok_data[0];  // generator/designs/engine.ts:187.23
+  assign u_row_fetch_weight = fetch_weight;  // generator/designs/engine.ts:191.18
+  assign u_row_fetch_restart = u_regs_start;  // generator/designs/engine.ts:192.19
+  assign u_row_fetch_base = (u_regs_weight ? u_regs_g_base : u_regs_w_base);  // generator/designs/engine.ts:193.16
+  assign u_row_fetch_stride = (u_regs_weight ? u_regs_g_stride : u_regs_w_stride);  // generator/designs/engine.ts:194.18
+  assign u_row_fetch_row_beats = row_beats;  // generator/designs/engine.ts:195.21
+  assign u_row_fetch_row_done = row_done_q;  // generator/designs/engine.ts:198.20
+  assign u_row_fetch_row_retired = row_retired_q;  // generator/designs/engine.ts:201.23
+  assign u_row_fetch_ar_ready = m_axi_arready;  // generator/designs/engine.ts:202.20
+  assign u_row_fetch_lt_pop = u_lanes_lt_pop;  // generator/designs/engine.ts:213.18
+  assign u_row_fetch_wb_room = u_g_writer_burst_room;  // generator/designs/engine.ts:244.19
+  assign u_lanes_lt_valid = u_row_fetch_lt_valid;  // generator/designs/engine.ts:211.17
+  assign u_lanes_lt_data = u_row_fetch_lt_data;  // generator/designs/engine.ts:212.16
+  assign u_lanes_r_valid = m_axi_rvalid;  // generator/designs/engine.ts:214.16
+  assign u_lanes_r_data = m_axi_rdata;  // generator/designs/engine.ts:215.15
+  assign u_lanes_weight = u_regs_weight;  // generator/designs/engine.ts:217.15
+  assign u_lanes_cols = u_regs_cols;  // generator/designs/engine.ts:218.13
+  assign u_lanes_restart = u_regs_start;  // generator/designs/engine.ts:219.16
+  assign u_lanes_a_we = u_act_loader_a_we;  // generator/designs/engine.ts:229.13
+  assign u_lanes_a_waddr = u_act_loader_a_waddr;  // generator/designs/engine.ts:230.16
+  assign u_lanes_a_wdata = u_act_loader_a_wdata;  // generator/designs/engine.ts:231.16
+  assign u_lanes_a_bank_ready = u_act_loader_bank_ready;  // generator/designs/engine.ts:232.21
+  assign u_lanes_o_ready = (u_regs_weight ? u_g_writer_d_ready : m_axis_res_tready);  // generator/designs/engine.ts:238.16
+  assign u_act_loader_act_valid = s_axis_act_tvalid;  // generator/designs/engine.ts:222.22
+  assign u_act_loader_act_data = s_axis_act_tdata;  // generator/designs/engine.ts:224.21
+  assign u_act_loader_act_last = s_axis_act_tlast;  // generator/designs/engine.ts:225.21
+  assign u_act_loader_accept = ((running & u_regs_weight) & act_vectors_owed);  // generator/designs/engine.ts:226.19
+  assign u_act_loader_restart = u_regs_start;  // generator/designs/engine.ts:227.20
+  assign u_act_loader_bank_release = u_lanes_a_release;  // generator/designs/engine.ts:228.25
+  assign u_g_writer_burst_valid = u_row_fetch_wb_valid;  // generator/designs/engine.ts:240.20
+  assign u_g_writer_burst_addr = u_row_fetch_wb_addr;  // generator/designs/engine.ts:241.19
+  assign u_g_writer_burst_len = u_row_fetch_wb_len;  // generator/designs/engine.ts:242.18
+  assign u_g_writer_burst_row_end = u_row_fetch_wb_row_end;  // generator/designs/engine.ts:243.22
+  assign u_g_writer_d_valid = (u_lanes_o_valid & u_regs_weight);  // generator/designs/engine.ts:245.16
+  assign u_g_writer_d_data = u_lanes_o_data;  // generator/designs/engine.ts:246.15
+  assign u_g_writer_aw_ready = m_axi_awready;  // generator/designs/engine.ts:247.17
+  assign u_g_writer_w_ready = m_axi_wready;  // generator/designs/engine.ts:257.16
+  assign u_g_writer_b_valid = m_axi_bvalid;  // generator/designs/engine.ts:258.16
   assign grad_fire = ((s_axis_grad_tvalid & u_threshold_grad_ready) & s_axis_grad_tlast);  // generator/designs/engine.ts:85.24
   assign act_fire = ((s_axis_act_tvalid & u_act_loader_act_ready) & s_axis_act_tlast);  // generator/designs/engine.ts:86.23
   assign res_last_fire = ((m_axis_res_tvalid & m_axis_res_tready) & m_axis_res_tlast);  // generator/designs/engine.ts:87.23
@@ -534,17 +536,17 @@ module sparse_bwd_engine (
   assign done_all = ((vectors_left[31:1] == 31'd0) & (vectors_left[0] == vec_done_late));  // generator/designs/engine.ts:97.23
   assign ar_fire = (u_row_fetch_ar_valid & m_axi_arready);  // generator/designs/engine.ts:100.22
   assign drained = ((u_lanes_idle & u_g_writer_idle) & (read_bursts == 9'd0));  // generator/designs/engine.ts:110.23
-  assign job_done = (((~u_regs_start) & done_all) & drained);  // generator/designs/engine.ts:111.23
-  assign tok_word = {u_index_queue_tok_j, u_index_queue_tok_g, u_index_queue_tok_eov, u_index_queue_tok_rowless};  // generator/designs/engine.ts:172.23
-  assign tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:175.15
-  assign tok_can_load = ((~tok_valid) | tok_ready);  // generator/designs/engine.ts:173.17
+  assign job_done = ((~u_regs_start) & job_finished);  // generator/designs/engine.ts:118.23
+  assign tok_word = {u_index_queue_tok_j, u_index_queue_tok_g, u_index_queue_tok_eov, u_index_queue_tok_rowless};  // generator/designs/engine.ts:180.23
+  assign tok_ready = u_row_fetch_tok_ready;  // generator/designs/engine.ts:183.15
+  assign tok_can_load = ((~tok_valid) | tok_ready);  // generator/designs/engine.ts:181.17
 
   (* src = "generator/designs/engine.ts:64.20" *)
   always @(posedge aclk) begin
     if (rst) begin
       running <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:113.10" *) running <= (u_regs_busy & (~job_done));
+      (* src = "generator/designs/engine.ts:121.10" *) running <= (u_regs_busy & (~job_done));
     end
   end
   (* src = "generator/designs/engine.ts:77.28" *)
@@ -639,87 +641,95 @@ module sparse_bwd_engine (
       (* src = "generator/designs/engine.ts:103.25" *) r_last_fire <= ((m_axi_rvalid & u_lanes_r_ready) & m_axi_rlast);
     end
   end
-  (* src = "generator/designs/engine.ts:120.26" *)
+  (* src = "generator/designs/engine.ts:117.24" *)
+  always @(posedge aclk) begin
+    if (rst) begin
+      job_finished <= 1'b0;
+    end else begin
+      (* src = "generator/designs/engine.ts:117.24" *) job_finished <= (((~u_regs_start) & done_all) & drained);
+    end
+  end
+  (* src = "generator/designs/engine.ts:128.26" *)
   always @(posedge aclk) begin
     if (rst) begin
       axi_error_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:120.26" *) axi_error_q <= (((m_axi_rvalid & u_lanes_r_ready) & (m_axi_rresp != 2'd0)) | ((m_axi_bvalid & u_g_writer_b_ready) & (m_axi_bresp != 2'd0)));
+      (* src = "generator/designs/engine.ts:128.26" *) axi_error_q <= (((m_axi_rvalid & u_lanes_r_ready) & (m_axi_rresp != 2'd0)) | ((m_axi_bvalid & u_g_writer_b_ready) & (m_axi_bresp != 2'd0)));
     end
   end
-  (* src = "generator/designs/engine.ts:167.24" *)
+  (* src = "generator/designs/engine.ts:175.24" *)
   always @(posedge aclk) begin
-    (* src = "generator/designs/engine.ts:167.24" *) row_beats <= (u_regs_weight ? _GEN_0[8:2] : {1'b0, _GEN_1[9:4]});
+    (* src = "generator/designs/engine.ts:175.24" *) row_beats <= (u_regs_weight ? _GEN_0[8:2] : {1'b0, _GEN_1[9:4]});
   end
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   always @(posedge aclk) begin
     if (rst) begin
       tok_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:173.17" *) if (tok_can_load) begin
-        (* src = "generator/designs/engine.ts:173.17" *) if (tok_skid_valid) begin
-          (* src = "generator/designs/engine.ts:173.17" *) tok_valid <= 1'b1;
+      (* src = "generator/designs/engine.ts:181.17" *) if (tok_can_load) begin
+        (* src = "generator/designs/engine.ts:181.17" *) if (tok_skid_valid) begin
+          (* src = "generator/designs/engine.ts:181.17" *) tok_valid <= 1'b1;
         end else begin
-          (* src = "generator/designs/engine.ts:173.17" *) tok_valid <= u_index_queue_tok_valid;
+          (* src = "generator/designs/engine.ts:181.17" *) tok_valid <= u_index_queue_tok_valid;
         end
       end
     end
   end
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   always @(posedge aclk) begin
-    (* src = "generator/designs/engine.ts:173.17" *) if (tok_can_load) begin
-      (* src = "generator/designs/engine.ts:173.17" *) if (tok_skid_valid) begin
-        (* src = "generator/designs/engine.ts:173.17" *) tok_data <= tok_skid_data;
+    (* src = "generator/designs/engine.ts:181.17" *) if (tok_can_load) begin
+      (* src = "generator/designs/engine.ts:181.17" *) if (tok_skid_valid) begin
+        (* src = "generator/designs/engine.ts:181.17" *) tok_data <= tok_skid_data;
       end else begin
-        (* src = "generator/designs/engine.ts:173.17" *) if (u_index_queue_tok_valid) begin
-          (* src = "generator/designs/engine.ts:173.17" *) tok_data <= tok_word;
+        (* src = "generator/designs/engine.ts:181.17" *) if (u_index_queue_tok_valid) begin
+          (* src = "generator/designs/engine.ts:181.17" *) tok_data <= tok_word;
         end
       end
     end
   end
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   always @(posedge aclk) begin
     if (rst) begin
       tok_skid_valid <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:173.17" *) if (tok_can_load) begin
-        (* src = "generator/designs/engine.ts:173.17" *) if (tok_skid_valid) begin
-          (* src = "generator/designs/engine.ts:173.17" *) tok_skid_valid <= 1'b0;
+      (* src = "generator/designs/engine.ts:181.17" *) if (tok_can_load) begin
+        (* src = "generator/designs/engine.ts:181.17" *) if (tok_skid_valid) begin
+          (* src = "generator/designs/engine.ts:181.17" *) tok_skid_valid <= 1'b0;
         end
       end else if ((u_index_queue_tok_valid & u_index_queue_tok_ready)) begin
-        (* src = "generator/designs/engine.ts:173.17" *) tok_skid_valid <= 1'b1;
+        (* src = "generator/designs/engine.ts:181.17" *) tok_skid_valid <= 1'b1;
       end
     end
   end
-  (* src = "generator/designs/engine.ts:173.17" *)
+  (* src = "generator/designs/engine.ts:181.17" *)
   always @(posedge aclk) begin
-    (* src = "generator/designs/engine.ts:173.17" *) if (tok_can_load) begin
+    (* src = "generator/designs/engine.ts:181.17" *) if (tok_can_load) begin
     end else if ((u_index_queue_tok_valid & u_index_queue_tok_ready)) begin
-      (* src = "generator/designs/engine.ts:173.17" *) tok_skid_data <= tok_word;
+      (* src = "generator/designs/engine.ts:181.17" *) tok_skid_data <= tok_word;
     end
   end
-  (* src = "generator/designs/engine.ts:183.24" *)
+  (* src = "generator/designs/engine.ts:191.24" *)
   always @(posedge aclk) begin
     if (rst) begin
       fetch_weight <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:183.24" *) fetch_weight <= u_regs_weight;
+      (* src = "generator/designs/engine.ts:191.24" *) fetch_weight <= u_regs_weight;
     end
   end
-  (* src = "generator/designs/engine.ts:190.26" *)
+  (* src = "generator/designs/engine.ts:198.26" *)
   always @(posedge aclk) begin
     if (rst) begin
       row_done_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:190.26" *) row_done_q <= u_lanes_row_done;
+      (* src = "generator/designs/engine.ts:198.26" *) row_done_q <= u_lanes_row_done;
     end
   end
-  (* src = "generator/designs/engine.ts:193.29" *)
+  (* src = "generator/designs/engine.ts:201.29" *)
   always @(posedge aclk) begin
     if (rst) begin
       row_retired_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/engine.ts:193.29" *) row_retired_q <= u_g_writer_row_retired;
+      (* src = "generator/designs/engine.ts:201.29" *) row_retired_q <= u_g_writer_row_retired;
     end
   end
 

@@ -154,6 +154,10 @@ module dbe_g_writer (
   wire _GEN_0;
   assign _GEN_0 = (bursts_wptr_seen != bursts_rptr);
 
+  // Bits the design drops on purpose (e.g. fraction bits below a rounding point).
+  wire _unused_bits;
+  assign _unused_bits = ^{bursts_count};
+
   assign burst_room = bursts_in_ready;  // generator/designs/g-writer.ts:47.19
   assign d_ready = (w_burst_on & w_ready);  // generator/designs/g-writer.ts:88.16
   assign aw_valid = aw_go;  // generator/designs/g-writer.ts:53.17
@@ -164,7 +168,7 @@ module dbe_g_writer (
   assign w_last = w_last_beat;  // generator/designs/g-writer.ts:87.15
   assign b_ready = ends_valid;  // generator/designs/g-writer.ts:90.16
   assign row_retired = ((b_valid & ends_valid) & ends_data);  // generator/designs/g-writer.ts:93.20
-  assign idle = ((((bursts_count == 4'd0) & (~lens_valid)) & (~w_burst_on)) & (~ends_valid));  // generator/designs/g-writer.ts:94.13
+  assign idle = ((((bursts_wptr == bursts_rptr) & (~lens_valid)) & (~w_burst_on)) & (~ends_valid));  // generator/designs/g-writer.ts:96.13
   assign bursts_in_valid = burst_valid;  // generator/designs/g-writer.ts:45.21
   assign bursts_in_ready = (~bursts_full);  // generator/designs/g-writer.ts:42.20
   assign bursts_in_data = {burst_row_end, burst_len, burst_addr};  // generator/designs/g-writer.ts:46.15

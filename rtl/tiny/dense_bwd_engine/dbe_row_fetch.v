@@ -114,9 +114,9 @@ module dbe_row_fetch (
   wire [1:0] cam_next_slot;
   (* src = "generator/designs/row-fetch.ts:79.23" *)
   wire cam_full;
-  (* src = "generator/designs/row-fetch.ts:84.44" *)
+  (* src = "generator/designs/row-fetch.ts:85.44" *)
   reg token_room_q;
-  (* src = "generator/designs/row-fetch.ts:84.22" *)
+  (* src = "generator/designs/row-fetch.ts:85.22" *)
   wire token_room;
   (* src = "generator/designs/row-fetch.ts:90.23" *)
   reg addr_busy;
@@ -158,9 +158,17 @@ module dbe_row_fetch (
   wire [31:0] prev_addr;
   (* src = "generator/designs/row-fetch.ts:120.22" *)
   wire onward;
-  (* src = "generator/designs/row-fetch.ts:160.21" *)
+  (* src = "generator/designs/row-fetch.ts:153.20" *)
+  reg lane_token_push;
+  (* src = "generator/designs/row-fetch.ts:157.12" *)
+  reg [15:0] lane_token_g;
+  (* src = "generator/designs/row-fetch.ts:158.14" *)
+  reg lane_token_eov;
+  (* src = "generator/designs/row-fetch.ts:159.18" *)
+  reg lane_token_rowless;
+  (* src = "generator/designs/row-fetch.ts:169.21" *)
   wire ar_offer;
-  (* src = "generator/designs/row-fetch.ts:161.22" *)
+  (* src = "generator/designs/row-fetch.ts:170.22" *)
   wire ar_fire_1;
   (* src = "generator/designs/row-fetch.ts:61.16" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -183,37 +191,37 @@ module dbe_row_fetch (
   assign _GEN_4 = {5'd0, _GEN_1};
 
   assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:113.18
-  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:163.17
-  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:164.16
-  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:165.15
-  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:153.17
-  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:155.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:183.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:184.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:185.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:186.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:187.16
-  assign lane_tokens_in_valid = (take_row | take_rowless);  // generator/designs/row-fetch.ts:150.17
+  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:172.17
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:173.16
+  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:174.15
+  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:162.17
+  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:164.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:192.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:193.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:194.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:195.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:196.16
+  assign lane_tokens_in_valid = lane_token_push;  // generator/designs/row-fetch.ts:155.17
   assign lane_tokens_in_ready = (~lane_tokens_full);  // generator/designs/row-fetch.ts:61.16
-  assign lane_tokens_in_data = {tok_rowless, tok_eov, tok_g};  // generator/designs/row-fetch.ts:151.11
+  assign lane_tokens_in_data = {lane_token_rowless, lane_token_eov, lane_token_g};  // generator/designs/row-fetch.ts:156.11
   assign lane_tokens_count = (lane_tokens_wptr - lane_tokens_rptr);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_full = ((lane_tokens_wptr[3] != lane_tokens_rptr[3]) & (lane_tokens_wptr[2:0] == lane_tokens_rptr[2:0]));  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_push = (lane_tokens_in_valid & lane_tokens_in_ready);  // generator/designs/row-fetch.ts:61.16
-  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:152.18
+  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:161.18
   assign lane_tokens_pop = (_GEN_0 & lane_tokens_pop_ready);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_rnext = (lane_tokens_rptr + 4'd1);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_raddr = (lane_tokens_pop ? lane_tokens_rnext[2:0] : lane_tokens_rptr[2:0]);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_data = lane_tokens_head;  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_valid = _GEN_0;  // generator/designs/row-fetch.ts:61.16
-  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:157.17
-  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:158.21
-  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:159.22
-  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:162.16
+  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:166.17
+  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:167.21
+  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:168.22
+  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:171.16
   assign ar_last_of_row = (ar_burst == {5'd0, ar_left});  // generator/designs/hw.ts:103.23
   assign raw_hazard = ((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_alloc_q & (cam_alloc_row == tok_j))) & weight);  // generator/designs/row-fetch.ts:77.19
   assign cam_next_slot = (cam_tail + {1'b0, cam_alloc_q});  // generator/designs/row-fetch.ts:78.24
   assign cam_full = (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_3 : cam_live_2) : (cam_next_slot[0] ? cam_live_1 : cam_live_0));  // generator/designs/row-fetch.ts:79.23
-  assign token_room = token_room_q;  // generator/designs/row-fetch.ts:84.22
+  assign token_room = token_room_q;  // generator/designs/row-fetch.ts:85.22
   assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:98.21
   assign addr_free = ((~addr_busy) | addr_issue);  // generator/designs/row-fetch.ts:100.23
   assign can_row = (((addr_free & (outstanding < 2'd2)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:108.22
@@ -224,8 +232,8 @@ module dbe_row_fetch (
   assign addr_rest = {2'd0, addr_mplier[5:2]};  // generator/designs/row-fetch.ts:117.20
   assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:119.24
   assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:120.22
-  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:160.21
-  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:161.22
+  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:169.21
+  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:170.22
 
   (* src = "generator/designs/row-fetch.ts:61.16" *)
   always @(posedge clk) begin
@@ -298,42 +306,42 @@ module dbe_row_fetch (
     if (rst) begin
       outstanding <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:167.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:167.62" *) outstanding <= (outstanding + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:176.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:176.62" *) outstanding <= (outstanding + 2'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:168.67" *) outstanding <= (outstanding - 2'd1);
+        (* src = "generator/designs/row-fetch.ts:177.67" *) outstanding <= (outstanding - 2'd1);
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 2'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_0 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:181.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:182.34" *) if ((cam_tail == 2'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:182.82" *) cam_row_0 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 2'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_1 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:181.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:182.34" *) if ((cam_tail == 2'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:182.82" *) cam_row_1 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 2'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_2 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:181.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:182.34" *) if ((cam_tail == 2'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:182.82" *) cam_row_2 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:173.34" *) if ((cam_tail == 2'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:173.82" *) cam_row_3 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:181.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:182.34" *) if ((cam_tail == 2'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:182.82" *) cam_row_3 <= cam_alloc_row;
       end
     end
   end
@@ -342,10 +350,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 2'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:187.9" *) if ((cam_alloc_q & (cam_tail == 2'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:187.57" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:188.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
@@ -354,10 +362,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 2'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:187.9" *) if ((cam_alloc_q & (cam_tail == 2'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:187.57" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:188.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
@@ -366,10 +374,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 2'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:187.9" *) if ((cam_alloc_q & (cam_tail == 2'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:187.57" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:188.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
@@ -378,10 +386,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:178.9" *) if ((cam_alloc_q & (cam_tail == 2'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:178.57" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:187.9" *) if ((cam_alloc_q & (cam_tail == 2'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:187.57" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:179.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:188.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
@@ -390,8 +398,8 @@ module dbe_row_fetch (
     if (rst) begin
       cam_head <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:181.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:181.42" *) cam_head <= (cam_head + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:190.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:190.42" *) cam_head <= (cam_head + 2'd1);
       end
     end
   end
@@ -400,8 +408,8 @@ module dbe_row_fetch (
     if (rst) begin
       cam_tail <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:172.7" *) if (cam_alloc_q) begin
-        (* src = "generator/designs/row-fetch.ts:174.15" *) cam_tail <= (cam_tail + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:181.7" *) if (cam_alloc_q) begin
+        (* src = "generator/designs/row-fetch.ts:183.15" *) cam_tail <= (cam_tail + 2'd1);
       end
     end
   end
@@ -410,21 +418,21 @@ module dbe_row_fetch (
     if (rst) begin
       cam_alloc_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:170.18" *) cam_alloc_q <= (take_row & weight);
+      (* src = "generator/designs/row-fetch.ts:179.18" *) cam_alloc_q <= (take_row & weight);
     end
   end
   (* src = "generator/designs/row-fetch.ts:75.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:171.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:171.36" *) cam_alloc_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:180.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:180.36" *) cam_alloc_row <= tok_j;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:84.44" *)
+  (* src = "generator/designs/row-fetch.ts:85.44" *)
   always @(posedge clk) begin
     if (rst) begin
       token_room_q <= 1'b1;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:84.44" *) token_room_q <= (lane_tokens_count <= 4'd6);
+      (* src = "generator/designs/row-fetch.ts:85.44" *) token_room_q <= (lane_tokens_count <= 4'd5);
     end
   end
   (* src = "generator/designs/row-fetch.ts:90.23" *)
@@ -520,6 +528,26 @@ module dbe_row_fetch (
     end else begin
       (* src = "generator/designs/row-fetch.ts:112.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
     end
+  end
+  (* src = "generator/designs/row-fetch.ts:153.20" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      lane_token_push <= 1'b0;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:153.20" *) lane_token_push <= (take_row | take_rowless);
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:157.12" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:157.12" *) lane_token_g <= tok_g;
+  end
+  (* src = "generator/designs/row-fetch.ts:158.14" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:158.14" *) lane_token_eov <= tok_eov;
+  end
+  (* src = "generator/designs/row-fetch.ts:159.18" *)
+  always @(posedge clk) begin
+    (* src = "generator/designs/row-fetch.ts:159.18" *) lane_token_rowless <= tok_rowless;
   end
   (* src = "generator/designs/row-fetch.ts:61.16" *)
   always @(posedge clk) begin
