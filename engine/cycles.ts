@@ -18,9 +18,10 @@ import type { EngineJob, EngineMode } from './jobs.ts';
  * (test/engine-model/rtl-latency.test.ts, which fails when the RTL pipeline changes;
  * it went from 8 to 10 when the streams started waiting out the START cycle, to 11
  * with the Fmax work: the threshold's compares and the tokens gained a register each,
- * and R beats lost theirs; and to 12 when the job's end was registered in front of DONE).
+ * and R beats lost theirs; to 12 when the job's end was registered in front of DONE, and
+ * to 13 when the row address multiplier registered its partial sums).
  */
-export const PIPELINE_STAGES = 12;
+export const PIPELINE_STAGES = 13;
 /**
  * Weight mode: a row is taken only after its token has waited one cycle for the
  * registered read-after-write hazard check (generator/designs/row-fetch.ts).

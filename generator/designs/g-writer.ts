@@ -48,7 +48,11 @@ export function gWriter(p: EngineParams, prefix: string) {
     m.assume(io.burst_valid.not().or(io.burst_room), 'the row fetcher records a burst only while burst_room is high');
 
     const head = bursts.out.payload;
-    const room = m.named('room', lens.in.ready.and(ends.in.ready));
+    // Room in the length and row-end queues, registered from their fill a cycle ago a slot short of
+    // full (one push a cycle at most, so it never overstates): their full compares sat between
+    // AWVALID, the handshake and the queues' write enables (the critical path).
+    const room = m.named('room', m.regNext('room_q', lens.count.le(lens.depth - 2).and(ends.count.le(ends.depth - 2)), { reset: true }));
+    m.assert(room.not().or(lens.in.ready.and(ends.in.ready)), 'the registered room never offers an AW the length and row-end queues cannot record');
     const awValid = m.named('aw_go', bursts.out.valid.and(room));
     io.aw_valid.set(awValid);
     io.aw_addr.set(head.addr);

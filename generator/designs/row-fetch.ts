@@ -113,7 +113,12 @@ export function rowFetch(p: EngineParams, prefix: string) {
     io.tok_ready.set(m.named('tok_accept', io.tok_rowless.and(tqRoom).or(io.tok_rowless.not().and(canRow))));
 
     const zero = lit(0, UInt(p.addrBits));
+    // Each two-bit step's partial sum is registered before it is added in: the step's adder and
+    // the accumulator's in one cycle were two carry chains in series (the critical path). It
+    // costs one cycle per row, hidden behind the rows ahead except for a job's first.
     const step = m.named('addr_step', mux(mplier.bit(0), mcand, zero).addWrap(mux(mplier.bit(1), mcand.shl(1).resize(p.addrBits), zero)));
+    const stepQ = m.reg('addr_step_q', UInt(p.addrBits));
+    const lastStep = m.reg('addr_last_step', Bool(), { reset: false });
     const rest = m.named('addr_rest', mplier.shr(2).resize(mBits));
     // The row issuing this cycle is the previous row of a token taken in the same cycle.
     const prevAddr = m.named('prev_addr', mux(issue, acc, lastAddr));
@@ -125,19 +130,23 @@ export function rowFetch(p: EngineParams, prefix: string) {
     // register, not some seventy operand flip-flops.
     m.when(mulFree, () => {
       acc.set(mux(onward, prevAddr, io.base));
+      stepQ.set(zero);
       mcand.set(io.stride);
       mplier.set(mux(onward, io.tok_j.subWrap(lastJ), io.tok_j).resize(mBits));
     }).elsewhen(mulBusy.and(mulDone.not()), () => {
-      acc.set(acc.addWrap(step));
+      acc.set(acc.addWrap(stepQ));
+      stepQ.set(step);
       mcand.set(mcand.shl(2).resize(p.addrBits));
       mplier.set(rest);
     });
     m.when(takeRow, () => {
       mulBusy.set(true);
       mulDone.set(false);
+      lastStep.set(false);
       lastJ.set(io.tok_j);
     }).elsewhen(mulBusy.and(mulDone.not()), () => {
-      m.when(rest.eq(0), () => mulDone.set(true));
+      // The last partial sum is registered when the multiplier's bits run out, and added a cycle later.
+      m.when(lastStep, () => mulDone.set(true)).elsewhen(rest.eq(0), () => lastStep.set(true));
     }).elsewhen(issue, () => {
       mulBusy.set(false);
       mulDone.set(false);
