@@ -51,13 +51,19 @@ export function gWriter(p: EngineParams, prefix: string) {
     // Room in the length and row-end queues, registered from their fill a cycle ago a slot short of
     // full (one push a cycle at most, so it never overstates): their full compares sat between
     // AWVALID, the handshake and the queues' write enables (the critical path).
-    const room = m.named('room', m.regNext('room_q', lens.count.le(lens.depth - 2).and(ends.count.le(ends.depth - 2)), { reset: true }));
+    // An AW on offer and not taken keeps its room (AWVALID must stay until the handshake, AXI
+    // A3.2.1): the registered room can fall under it, from a push of the cycle before, but only a
+    // handshake pushes, so the queues still have the room they had.
+    const awWaiting = m.reg('aw_waiting', Bool(), { reset: false });
+    const room = m.named('room', m.regNext('room_q', lens.count.le(lens.depth - 2).and(ends.count.le(ends.depth - 2)), { reset: true }).or(awWaiting));
     m.assert(room.not().or(lens.in.ready.and(ends.in.ready)), 'the registered room never offers an AW the length and row-end queues cannot record');
     const awValid = m.named('aw_go', bursts.out.valid.and(room));
     io.aw_valid.set(awValid);
     io.aw_addr.set(head.addr);
     io.aw_len.set(head.len);
     const awFire = m.named('aw_fire', awValid.and(io.aw_ready));
+    awWaiting.set(awValid.and(io.aw_ready.not()));
+    m.assertNext(awValid.and(io.aw_ready.not()), awValid, 'an AW on offer stays, unchanged, until its handshake (AXI A3.2.1)', [head.addr, head.len]);
     bursts.out.ready.set(room.and(io.aw_ready));
     lens.in.valid.set(awFire);
     lens.in.setPayload(head.len);
