@@ -96,8 +96,11 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const lastAddr = m.reg('last_addr', UInt(p.addrBits));
     const haveLast = m.reg('have_last', Bool(), { reset: false });
     const issue = m.named('addr_issue', mulDone.and(split.busy.not()));
-    // Free for a row: idle, or issuing its last.
-    const mulFree = m.named('addr_free', mulBusy.not().or(issue));
+    // Free for a row once it has issued its last (a flip-flop): taking a row in the cycle of the
+    // issue put the burst splitter's busy and the issue in front of can_row, the take and the
+    // token skid's enables (the critical path of both engines). A row then takes four cycles
+    // here at least; the lanes spend at least four on a data-mode row (G, or the span of 4).
+    const mulFree = m.named('addr_free', mulBusy.not());
     // The hazard check is registered: in weight mode a row is taken only once its token has been
     // in front of the fetcher for a cycle, so the registered check is the token's own. Nothing
     // enters the CAM meanwhile (only a take allocates), and a retirement in between only makes
@@ -120,16 +123,22 @@ export function rowFetch(p: EngineParams, prefix: string) {
     const stepQ = m.reg('addr_step_q', UInt(p.addrBits));
     const lastStep = m.reg('addr_last_step', Bool(), { reset: false });
     const rest = m.named('addr_rest', mplier.shr(2).resize(mBits));
-    // The row issuing this cycle is the previous row of a token taken in the same cycle.
-    const prevAddr = m.named('prev_addr', mux(issue, acc, lastAddr));
-    const onward = m.named('onward', haveLast.or(issue).and(io.tok_j.gt(lastJ)));
+    // A row is taken only after the one before has issued, so its address is the last one's. Rows
+    // of a vector come in increasing j, so the step from the last row is taken within a vector
+    // and a vector's first row starts from the base: a flag set by the token that ends a vector,
+    // where the compare j > j_prev put a carry chain in front of the multiplier's operand. (The
+    // index queue's picker gives that order; a row out of it would read a wrong address, which
+    // the bit-exact co-simulation would show.)
+    const vecStart = m.reg('vector_start', Bool(), { reset: true });
+    m.when(io.restart, () => vecStart.set(true)).elsewhen(takeRow.or(takeRowless), () => vecStart.set(io.tok_eov));
+    const onward = m.named('onward', haveLast.and(vecStart.not()));
     // While free for a row, the multiplier's operands load from the token in front whether or not
     // it is taken: a load without a take is overwritten before any read (the address is read only
     // at the issue, after the steps that follow a take). So the take, the end of the token's path
     // through the hazard check and `can_row`, drives only the busy and done flags and the row
     // register, not some seventy operand flip-flops.
     m.when(mulFree, () => {
-      acc.set(mux(onward, prevAddr, io.base));
+      acc.set(mux(onward, lastAddr, io.base));
       stepQ.set(zero);
       mcand.set(io.stride);
       mplier.set(mux(onward, io.tok_j.subWrap(lastJ), io.tok_j).resize(mBits));

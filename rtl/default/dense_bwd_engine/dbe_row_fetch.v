@@ -152,43 +152,43 @@ module dbe_row_fetch (
   reg have_last;
   (* src = "generator/designs/row-fetch.ts:98.21" *)
   wire addr_issue;
-  (* src = "generator/designs/row-fetch.ts:100.23" *)
+  (* src = "generator/designs/row-fetch.ts:103.23" *)
   wire addr_free;
-  (* src = "generator/designs/row-fetch.ts:106.23" *)
+  (* src = "generator/designs/row-fetch.ts:109.23" *)
   reg raw_hazard_q;
-  (* src = "generator/designs/row-fetch.ts:107.23" *)
-  reg tok_settled;
-  (* src = "generator/designs/row-fetch.ts:108.22" *)
-  wire can_row;
   (* src = "generator/designs/row-fetch.ts:110.23" *)
+  reg tok_settled;
+  (* src = "generator/designs/row-fetch.ts:111.22" *)
+  wire can_row;
+  (* src = "generator/designs/row-fetch.ts:113.23" *)
   wire take_row;
-  (* src = "generator/designs/row-fetch.ts:111.27" *)
+  (* src = "generator/designs/row-fetch.ts:114.27" *)
   wire take_rowless;
-  (* src = "generator/designs/row-fetch.ts:113.24" *)
+  (* src = "generator/designs/row-fetch.ts:116.24" *)
   wire tok_accept;
-  (* src = "generator/designs/row-fetch.ts:119.20" *)
-  wire [31:0] addr_step;
-  (* src = "generator/designs/row-fetch.ts:120.21" *)
-  reg [31:0] addr_step_q;
-  (* src = "generator/designs/row-fetch.ts:121.24" *)
-  reg addr_last_step;
   (* src = "generator/designs/row-fetch.ts:122.20" *)
-  wire [9:0] addr_rest;
+  wire [31:0] addr_step;
+  (* src = "generator/designs/row-fetch.ts:123.21" *)
+  reg [31:0] addr_step_q;
   (* src = "generator/designs/row-fetch.ts:124.24" *)
-  wire [31:0] prev_addr;
-  (* src = "generator/designs/row-fetch.ts:125.22" *)
+  reg addr_last_step;
+  (* src = "generator/designs/row-fetch.ts:125.20" *)
+  wire [9:0] addr_rest;
+  (* src = "generator/designs/row-fetch.ts:132.24" *)
+  reg vector_start;
+  (* src = "generator/designs/row-fetch.ts:134.22" *)
   wire onward;
-  (* src = "generator/designs/row-fetch.ts:162.20" *)
+  (* src = "generator/designs/row-fetch.ts:171.20" *)
   reg lane_token_push;
-  (* src = "generator/designs/row-fetch.ts:166.12" *)
+  (* src = "generator/designs/row-fetch.ts:175.12" *)
   reg [15:0] lane_token_g;
-  (* src = "generator/designs/row-fetch.ts:167.14" *)
+  (* src = "generator/designs/row-fetch.ts:176.14" *)
   reg lane_token_eov;
-  (* src = "generator/designs/row-fetch.ts:168.18" *)
+  (* src = "generator/designs/row-fetch.ts:177.18" *)
   reg lane_token_rowless;
-  (* src = "generator/designs/row-fetch.ts:178.21" *)
+  (* src = "generator/designs/row-fetch.ts:187.21" *)
   wire ar_offer;
-  (* src = "generator/designs/row-fetch.ts:179.22" *)
+  (* src = "generator/designs/row-fetch.ts:188.22" *)
   wire ar_fire_1;
   (* src = "generator/designs/row-fetch.ts:61.16" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -210,50 +210,49 @@ module dbe_row_fetch (
   wire [8:0] _GEN_4;
   assign _GEN_4 = {2'd0, _GEN_1};
 
-  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:113.18
-  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:181.17
-  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:182.16
-  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:183.15
-  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:171.17
-  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:173.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:201.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:202.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:203.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:204.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:205.16
-  assign lane_tokens_in_valid = lane_token_push;  // generator/designs/row-fetch.ts:164.17
+  assign tok_ready = tok_accept;  // generator/designs/row-fetch.ts:116.18
+  assign ar_valid = ar_offer;  // generator/designs/row-fetch.ts:190.17
+  assign ar_addr = ar_next_addr;  // generator/designs/row-fetch.ts:191.16
+  assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:192.15
+  assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:180.17
+  assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:182.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:210.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:211.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:212.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:213.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:214.16
+  assign lane_tokens_in_valid = lane_token_push;  // generator/designs/row-fetch.ts:173.17
   assign lane_tokens_in_ready = (~lane_tokens_full);  // generator/designs/row-fetch.ts:61.16
-  assign lane_tokens_in_data = {lane_token_rowless, lane_token_eov, lane_token_g};  // generator/designs/row-fetch.ts:165.11
+  assign lane_tokens_in_data = {lane_token_rowless, lane_token_eov, lane_token_g};  // generator/designs/row-fetch.ts:174.11
   assign lane_tokens_count = (lane_tokens_wptr - lane_tokens_rptr);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_full = ((lane_tokens_wptr[3] != lane_tokens_rptr[3]) & (lane_tokens_wptr[2:0] == lane_tokens_rptr[2:0]));  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_push = (lane_tokens_in_valid & lane_tokens_in_ready);  // generator/designs/row-fetch.ts:61.16
-  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:170.18
+  assign lane_tokens_pop_ready = lt_pop;  // generator/designs/row-fetch.ts:179.18
   assign lane_tokens_pop = (_GEN_0 & lane_tokens_pop_ready);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_rnext = (lane_tokens_rptr + 4'd1);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_raddr = (lane_tokens_pop ? lane_tokens_rnext[2:0] : lane_tokens_rptr[2:0]);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_data = lane_tokens_head;  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_valid = _GEN_0;  // generator/designs/row-fetch.ts:61.16
-  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:175.17
-  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:176.21
-  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:177.22
-  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:180.16
+  assign ar_start = addr_issue;  // generator/designs/row-fetch.ts:184.17
+  assign ar_start_addr = addr_acc;  // generator/designs/row-fetch.ts:185.21
+  assign ar_start_beats = row_beats;  // generator/designs/row-fetch.ts:186.22
+  assign ar_fire = ar_fire_1;  // generator/designs/row-fetch.ts:189.16
   assign ar_last_of_row = (ar_burst == {2'd0, ar_left});  // generator/designs/hw.ts:103.23
   assign raw_hazard = ((((((((((cam_live_0 & (cam_row_0 == tok_j)) | (cam_live_1 & (cam_row_1 == tok_j))) | (cam_live_2 & (cam_row_2 == tok_j))) | (cam_live_3 & (cam_row_3 == tok_j))) | (cam_live_4 & (cam_row_4 == tok_j))) | (cam_live_5 & (cam_row_5 == tok_j))) | (cam_live_6 & (cam_row_6 == tok_j))) | (cam_live_7 & (cam_row_7 == tok_j))) | (cam_alloc_q & (cam_alloc_row == tok_j))) & weight);  // generator/designs/row-fetch.ts:77.19
   assign cam_next_slot = (cam_tail + {2'd0, cam_alloc_q});  // generator/designs/row-fetch.ts:78.24
   assign cam_full = (cam_next_slot[2] ? (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_7 : cam_live_6) : (cam_next_slot[0] ? cam_live_5 : cam_live_4)) : (cam_next_slot[1] ? (cam_next_slot[0] ? cam_live_3 : cam_live_2) : (cam_next_slot[0] ? cam_live_1 : cam_live_0)));  // generator/designs/row-fetch.ts:79.23
   assign token_room = token_room_q;  // generator/designs/row-fetch.ts:85.22
   assign addr_issue = (addr_done & (~ar_busy));  // generator/designs/row-fetch.ts:98.21
-  assign addr_free = ((~addr_busy) | addr_issue);  // generator/designs/row-fetch.ts:100.23
-  assign can_row = (((addr_free & (outstanding < 3'd4)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:108.22
-  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:110.23
-  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:111.27
-  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:113.24
-  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:119.20
-  assign addr_rest = {2'd0, addr_mplier[9:2]};  // generator/designs/row-fetch.ts:122.20
-  assign prev_addr = (addr_issue ? addr_acc : last_addr);  // generator/designs/row-fetch.ts:124.24
-  assign onward = ((have_last | addr_issue) & (tok_j > last_row));  // generator/designs/row-fetch.ts:125.22
-  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:178.21
-  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:179.22
+  assign addr_free = (~addr_busy);  // generator/designs/row-fetch.ts:103.23
+  assign can_row = (((addr_free & (outstanding < 3'd4)) & token_room) & ((~weight) | (tok_settled & (~raw_hazard_q))));  // generator/designs/row-fetch.ts:111.22
+  assign take_row = ((tok_valid & (~tok_rowless)) & can_row);  // generator/designs/row-fetch.ts:113.23
+  assign take_rowless = ((tok_valid & tok_rowless) & token_room);  // generator/designs/row-fetch.ts:114.27
+  assign tok_accept = ((tok_rowless & token_room) | ((~tok_rowless) & can_row));  // generator/designs/row-fetch.ts:116.24
+  assign addr_step = ((addr_mplier[0] ? addr_mcand : 32'd0) + (addr_mplier[1] ? {addr_mcand[30:0], 1'b0} : 32'd0));  // generator/designs/row-fetch.ts:122.20
+  assign addr_rest = {2'd0, addr_mplier[9:2]};  // generator/designs/row-fetch.ts:125.20
+  assign onward = (have_last & (~vector_start));  // generator/designs/row-fetch.ts:134.22
+  assign ar_offer = (ar_busy & ((~weight) | wb_room));  // generator/designs/row-fetch.ts:187.21
+  assign ar_fire_1 = (ar_offer & ar_ready);  // generator/designs/row-fetch.ts:188.22
 
   (* src = "generator/designs/row-fetch.ts:61.16" *)
   always @(posedge clk) begin
@@ -326,74 +325,74 @@ module dbe_row_fetch (
     if (rst) begin
       outstanding <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:185.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:185.62" *) outstanding <= (outstanding + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:194.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:194.62" *) outstanding <= (outstanding + 3'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:186.67" *) outstanding <= (outstanding - 3'd1);
+        (* src = "generator/designs/row-fetch.ts:195.67" *) outstanding <= (outstanding - 3'd1);
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:191.34" *) if ((cam_tail == 3'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:191.82" *) cam_row_0 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 3'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_0 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:191.34" *) if ((cam_tail == 3'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:191.82" *) cam_row_1 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 3'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_1 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:191.34" *) if ((cam_tail == 3'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:191.82" *) cam_row_2 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 3'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_2 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:191.34" *) if ((cam_tail == 3'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:191.82" *) cam_row_3 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 3'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_3 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:191.34" *) if ((cam_tail == 3'd4)) begin
-        (* src = "generator/designs/row-fetch.ts:191.82" *) cam_row_4 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 3'd4)) begin
+        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_4 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:191.34" *) if ((cam_tail == 3'd5)) begin
-        (* src = "generator/designs/row-fetch.ts:191.82" *) cam_row_5 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 3'd5)) begin
+        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_5 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:191.34" *) if ((cam_tail == 3'd6)) begin
-        (* src = "generator/designs/row-fetch.ts:191.82" *) cam_row_6 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 3'd6)) begin
+        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_6 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:191.34" *) if ((cam_tail == 3'd7)) begin
-        (* src = "generator/designs/row-fetch.ts:191.82" *) cam_row_7 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 3'd7)) begin
+        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_7 <= cam_alloc_row;
       end
     end
   end
@@ -402,10 +401,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:196.9" *) if ((cam_alloc_q & (cam_tail == 3'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:196.57" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 3'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:197.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
@@ -414,10 +413,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:196.9" *) if ((cam_alloc_q & (cam_tail == 3'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:196.57" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 3'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:197.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
@@ -426,10 +425,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:196.9" *) if ((cam_alloc_q & (cam_tail == 3'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:196.57" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 3'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:197.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
@@ -438,10 +437,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:196.9" *) if ((cam_alloc_q & (cam_tail == 3'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:196.57" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 3'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:197.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
@@ -450,10 +449,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:196.9" *) if ((cam_alloc_q & (cam_tail == 3'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:196.57" *) cam_live_4 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 3'd4))) begin
+        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_4 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:197.64" *) cam_live_4 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_4 <= 1'b0;
       end
     end
   end
@@ -462,10 +461,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:196.9" *) if ((cam_alloc_q & (cam_tail == 3'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:196.57" *) cam_live_5 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 3'd5))) begin
+        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_5 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:197.64" *) cam_live_5 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_5 <= 1'b0;
       end
     end
   end
@@ -474,10 +473,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:196.9" *) if ((cam_alloc_q & (cam_tail == 3'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:196.57" *) cam_live_6 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 3'd6))) begin
+        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_6 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:197.64" *) cam_live_6 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_6 <= 1'b0;
       end
     end
   end
@@ -486,10 +485,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:196.9" *) if ((cam_alloc_q & (cam_tail == 3'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:196.57" *) cam_live_7 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 3'd7))) begin
+        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_7 <= 1'b1;
       end else if ((row_retired & (cam_head == 3'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:197.64" *) cam_live_7 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_7 <= 1'b0;
       end
     end
   end
@@ -498,8 +497,8 @@ module dbe_row_fetch (
     if (rst) begin
       cam_head <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:199.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:199.42" *) cam_head <= (cam_head + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:208.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:208.42" *) cam_head <= (cam_head + 3'd1);
       end
     end
   end
@@ -508,8 +507,8 @@ module dbe_row_fetch (
     if (rst) begin
       cam_tail <= 3'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:190.7" *) if (cam_alloc_q) begin
-        (* src = "generator/designs/row-fetch.ts:192.15" *) cam_tail <= (cam_tail + 3'd1);
+      (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
+        (* src = "generator/designs/row-fetch.ts:201.15" *) cam_tail <= (cam_tail + 3'd1);
       end
     end
   end
@@ -518,13 +517,13 @@ module dbe_row_fetch (
     if (rst) begin
       cam_alloc_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:188.18" *) cam_alloc_q <= (take_row & weight);
+      (* src = "generator/designs/row-fetch.ts:197.18" *) cam_alloc_q <= (take_row & weight);
     end
   end
   (* src = "generator/designs/row-fetch.ts:75.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:189.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:189.36" *) cam_alloc_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:198.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:198.36" *) cam_alloc_row <= tok_j;
     end
   end
   (* src = "generator/designs/row-fetch.ts:85.44" *)
@@ -540,11 +539,11 @@ module dbe_row_fetch (
     if (rst) begin
       addr_busy <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:143.15" *) addr_busy <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:151.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:152.15" *) addr_busy <= 1'b1;
       end else if ((addr_busy & (~addr_done))) begin
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:151.15" *) addr_busy <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:160.15" *) addr_busy <= 1'b0;
       end
     end
   end
@@ -553,52 +552,52 @@ module dbe_row_fetch (
     if (rst) begin
       addr_done <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:144.15" *) addr_done <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:151.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:153.15" *) addr_done <= 1'b0;
       end else if ((addr_busy & (~addr_done))) begin
-        (* src = "generator/designs/row-fetch.ts:149.9" *) if (addr_last_step) begin
-          (* src = "generator/designs/row-fetch.ts:149.38" *) addr_done <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:158.9" *) if (addr_last_step) begin
+          (* src = "generator/designs/row-fetch.ts:158.38" *) addr_done <= 1'b1;
         end
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:152.15" *) addr_done <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:161.15" *) addr_done <= 1'b0;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:92.19" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:131.7" *) if (addr_free) begin
-      (* src = "generator/designs/row-fetch.ts:132.11" *) addr_acc <= (onward ? prev_addr : base);
+    (* src = "generator/designs/row-fetch.ts:140.7" *) if (addr_free) begin
+      (* src = "generator/designs/row-fetch.ts:141.11" *) addr_acc <= (onward ? last_addr : base);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:137.11" *) addr_acc <= (addr_acc + addr_step_q);
+      (* src = "generator/designs/row-fetch.ts:146.11" *) addr_acc <= (addr_acc + addr_step_q);
     end
   end
   (* src = "generator/designs/row-fetch.ts:93.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:131.7" *) if (addr_free) begin
-      (* src = "generator/designs/row-fetch.ts:134.13" *) addr_mcand <= stride;
+    (* src = "generator/designs/row-fetch.ts:140.7" *) if (addr_free) begin
+      (* src = "generator/designs/row-fetch.ts:143.13" *) addr_mcand <= stride;
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:139.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
+      (* src = "generator/designs/row-fetch.ts:148.13" *) addr_mcand <= {addr_mcand[29:0], 2'd0};
     end
   end
   (* src = "generator/designs/row-fetch.ts:94.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:131.7" *) if (addr_free) begin
-      (* src = "generator/designs/row-fetch.ts:135.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
+    (* src = "generator/designs/row-fetch.ts:140.7" *) if (addr_free) begin
+      (* src = "generator/designs/row-fetch.ts:144.14" *) addr_mplier <= (onward ? (tok_j - last_row) : tok_j);
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:140.14" *) addr_mplier <= addr_rest;
+      (* src = "generator/designs/row-fetch.ts:149.14" *) addr_mplier <= addr_rest;
     end
   end
   (* src = "generator/designs/row-fetch.ts:95.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:142.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:146.13" *) last_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:151.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:155.13" *) last_row <= tok_j;
     end
   end
   (* src = "generator/designs/row-fetch.ts:96.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:154.7" *) if (restart) begin
+    (* src = "generator/designs/row-fetch.ts:163.7" *) if (restart) begin
     end else if (addr_issue) begin
-      (* src = "generator/designs/row-fetch.ts:156.16" *) last_addr <= addr_acc;
+      (* src = "generator/designs/row-fetch.ts:165.16" *) last_addr <= addr_acc;
     end
   end
   (* src = "generator/designs/row-fetch.ts:97.24" *)
@@ -606,71 +605,83 @@ module dbe_row_fetch (
     if (rst) begin
       have_last <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:154.7" *) if (restart) begin
-        (* src = "generator/designs/row-fetch.ts:154.39" *) have_last <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:163.7" *) if (restart) begin
+        (* src = "generator/designs/row-fetch.ts:163.39" *) have_last <= 1'b0;
       end else if (addr_issue) begin
-        (* src = "generator/designs/row-fetch.ts:155.16" *) have_last <= 1'b1;
+        (* src = "generator/designs/row-fetch.ts:164.16" *) have_last <= 1'b1;
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:106.23" *)
+  (* src = "generator/designs/row-fetch.ts:109.23" *)
   always @(posedge clk) begin
     if (rst) begin
       raw_hazard_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:106.23" *) raw_hazard_q <= (raw_hazard | cam_full);
+      (* src = "generator/designs/row-fetch.ts:109.23" *) raw_hazard_q <= (raw_hazard | cam_full);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:107.23" *)
+  (* src = "generator/designs/row-fetch.ts:110.23" *)
   always @(posedge clk) begin
     if (rst) begin
       tok_settled <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:112.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
+      (* src = "generator/designs/row-fetch.ts:115.13" *) tok_settled <= (tok_valid & (~(take_row | take_rowless)));
     end
   end
-  (* src = "generator/designs/row-fetch.ts:120.21" *)
+  (* src = "generator/designs/row-fetch.ts:123.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:131.7" *) if (addr_free) begin
-      (* src = "generator/designs/row-fetch.ts:133.13" *) addr_step_q <= 32'd0;
+    (* src = "generator/designs/row-fetch.ts:140.7" *) if (addr_free) begin
+      (* src = "generator/designs/row-fetch.ts:142.13" *) addr_step_q <= 32'd0;
     end else if ((addr_busy & (~addr_done))) begin
-      (* src = "generator/designs/row-fetch.ts:138.13" *) addr_step_q <= addr_step;
+      (* src = "generator/designs/row-fetch.ts:147.13" *) addr_step_q <= addr_step;
     end
   end
-  (* src = "generator/designs/row-fetch.ts:121.24" *)
+  (* src = "generator/designs/row-fetch.ts:124.24" *)
   always @(posedge clk) begin
     if (rst) begin
       addr_last_step <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:142.7" *) if (take_row) begin
-        (* src = "generator/designs/row-fetch.ts:145.16" *) addr_last_step <= 1'b0;
+      (* src = "generator/designs/row-fetch.ts:151.7" *) if (take_row) begin
+        (* src = "generator/designs/row-fetch.ts:154.16" *) addr_last_step <= 1'b0;
       end else if ((addr_busy & (~addr_done))) begin
-        (* src = "generator/designs/row-fetch.ts:149.9" *) if (addr_last_step) begin
+        (* src = "generator/designs/row-fetch.ts:158.9" *) if (addr_last_step) begin
         end else if ((addr_rest == 10'd0)) begin
-          (* src = "generator/designs/row-fetch.ts:149.85" *) addr_last_step <= 1'b1;
+          (* src = "generator/designs/row-fetch.ts:158.85" *) addr_last_step <= 1'b1;
         end
       end
     end
   end
-  (* src = "generator/designs/row-fetch.ts:162.20" *)
+  (* src = "generator/designs/row-fetch.ts:132.24" *)
+  always @(posedge clk) begin
+    if (rst) begin
+      vector_start <= 1'b1;
+    end else begin
+      (* src = "generator/designs/row-fetch.ts:133.7" *) if (restart) begin
+        (* src = "generator/designs/row-fetch.ts:133.39" *) vector_start <= 1'b1;
+      end else if ((take_row | take_rowless)) begin
+        (* src = "generator/designs/row-fetch.ts:133.99" *) vector_start <= tok_eov;
+      end
+    end
+  end
+  (* src = "generator/designs/row-fetch.ts:171.20" *)
   always @(posedge clk) begin
     if (rst) begin
       lane_token_push <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:162.20" *) lane_token_push <= (take_row | take_rowless);
+      (* src = "generator/designs/row-fetch.ts:171.20" *) lane_token_push <= (take_row | take_rowless);
     end
   end
-  (* src = "generator/designs/row-fetch.ts:166.12" *)
+  (* src = "generator/designs/row-fetch.ts:175.12" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:166.12" *) lane_token_g <= tok_g;
+    (* src = "generator/designs/row-fetch.ts:175.12" *) lane_token_g <= tok_g;
   end
-  (* src = "generator/designs/row-fetch.ts:167.14" *)
+  (* src = "generator/designs/row-fetch.ts:176.14" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:167.14" *) lane_token_eov <= tok_eov;
+    (* src = "generator/designs/row-fetch.ts:176.14" *) lane_token_eov <= tok_eov;
   end
-  (* src = "generator/designs/row-fetch.ts:168.18" *)
+  (* src = "generator/designs/row-fetch.ts:177.18" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:168.18" *) lane_token_rowless <= tok_rowless;
+    (* src = "generator/designs/row-fetch.ts:177.18" *) lane_token_rowless <= tok_rowless;
   end
   (* src = "generator/designs/row-fetch.ts:61.16" *)
   always @(posedge clk) begin
