@@ -9,6 +9,7 @@ import { srcAttr, type SourceLoc } from '../core/loc.ts';
 import type { Instance, Memory, ModuleDef, Stmt } from '../core/module.ts';
 import { pruneStmts, walkStmts } from '../core/stmt-tree.ts';
 import { blackBoxOf } from '../core/blackbox.ts';
+import { knownValue } from '../core/value-range.ts';
 
 export interface ClockNeeds {
   clock: boolean;
@@ -78,6 +79,12 @@ export class ExprEmitter {
   private readonly defining = new Set<Expr>();
 
   private emitInline(e: Expr): string {
+    // A value its structure fixes (e.g. `&{4'd0, x}`, or a comparison with such a value,
+    // warned about where it was built) is emitted as that constant: Verilator folds it
+    // anyway, and fails -Wall on a comparison that became constant (UNSIGNED, CMPCONST).
+    // The unused check reads nothing through it either, so the two agree.
+    const known = e.op === 'const' ? undefined : knownValue(e);
+    if (known !== undefined) return verilogConst(known, e.width);
     const a = e.args;
     switch (e.op) {
       case 'ref': return this.nameOf(e as Signal);

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../core/errors.ts';
 import type { Expr, Signal } from '../core/expr.ts';
 import type { ModuleBuilder } from '../core/module.ts';
 import { walkStmts } from '../core/stmt-tree.ts';
+import { knownValue } from '../core/value-range.ts';
 
 export function checkUnused(m: ModuleBuilder): Diagnostic[] {
   const used = new Map<Signal, boolean[]>();
@@ -22,6 +23,8 @@ export function checkUnused(m: ModuleBuilder): Diagnostic[] {
     }
     if (seen.has(e)) return;
     seen.add(e);
+    // The back end emits a value its structure fixes as a constant, reading nothing.
+    if (e.op !== 'const' && knownValue(e) !== undefined) return;
     if (e.op === 'ref') mark(e as Signal, e.width - 1, 0);
     for (const a of e.args) visit(a);
   };

@@ -6,8 +6,10 @@
  *   shr(n) drops n bits; UInt and SInt never mix silently.
  */
 import { designError, designWarning } from './errors.ts';
+import { fromSigned } from './eval.ts';
 import { captureLoc, formatLoc, type SourceLoc } from './loc.ts';
 import { Bool, Ground, SInt, UInt, signedBitsFor, unsignedBitsFor } from './types.ts';
+import { comparisonOutcome, knownValue, rangeOf, type CompareOp } from './value-range.ts';
 
 export type Op =
   | 'const' | 'ref'
@@ -301,41 +303,24 @@ function bitwise(op: 'and' | 'or' | 'xor', a: Expr, b: Operand): Expr {
   return new Expr(Ground.make(kind, Math.max(x.width, y.width)), op, [x, y], loc);
 }
 
-type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-
 function compare(op: CompareOp, a: Expr, b: Operand): Expr {
   const loc = captureLoc();
   const [x, y] = sameKind(op, a, b, loc, op === 'eq' || op === 'ne');
-  const outcome = constantOutcome(op, x, y);
-  if (outcome !== undefined) {
-    const [v, c] = x.op === 'const' ? [y, x] : [x, y];
-    designWarning('constant', loc, `${op}(${describe(x)}, ${describe(y)}) is always ${outcome}: ${describe(v)} only takes values ${rangeText(v)}, so the comparison with ${c.param.value} cannot change; drop it or widen the signal`);
-  }
-  return new Expr(Bool(), op, [x, y], loc);
+  const e = new Expr(Bool(), op, [x, y], loc);
+  const outcome = comparisonOutcome(e);
+  if (outcome !== undefined) designWarning('constant', loc, `${op}(${describe(x)}, ${describe(y)}) is always ${outcome}: ${whyConstant(x, y)}; drop it or widen the signal`);
+  return e;
 }
 
-function valueRange(e: Expr): [bigint, bigint] {
-  const w = BigInt(e.width);
-  return e.type.signed ? [-(1n << (w - 1n)), (1n << (w - 1n)) - 1n] : [0n, (1n << w) - 1n];
-}
-const rangeText = (e: Expr): string => valueRange(e).join('..');
-
-/** true/false when a comparison with a constant cannot depend on the other side (Verilator reports some of these as UNSIGNED or CMPCONST). */
-function constantOutcome(op: CompareOp, x: Expr, y: Expr): boolean | undefined {
-  if ((x.op === 'const') === (y.op === 'const')) return undefined;
-  // Put the variable on the left, mirroring the operator when the constant was there.
-  const mirror: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
-  const [v, c, o] = x.op === 'const' ? [y, x, mirror[op]] : [x, y, op];
-  const k = c.param.value!;
-  const [lo, hi] = valueRange(v);
-  switch (o) {
-    case 'eq': return k < lo || k > hi ? false : undefined;
-    case 'ne': return k < lo || k > hi ? true : undefined;
-    case 'lt': return k <= lo ? false : k > hi ? true : undefined;
-    case 'le': return k < lo ? false : k >= hi ? true : undefined;
-    case 'gt': return k >= hi ? false : k < lo ? true : undefined;
-    case 'ge': return k > hi ? false : k <= lo ? true : undefined;
-  }
+/** Why a comparison cannot change, in the words of its operands. */
+function whyConstant(x: Expr, y: Expr): string {
+  const numberOf = (e: Expr, k: bigint): bigint => (e.type.signed ? fromSigned(k, e.width) : k);
+  const fixed = (e: Expr, k: bigint): string => (e.op === 'const' ? `${numberOf(e, k)}` : `the ${e.type} side, which is ${numberOf(e, k)} whatever the inputs (its structure fixes every bit)`);
+  const kx = knownValue(x);
+  const ky = knownValue(y);
+  if (kx !== undefined && ky !== undefined) return `it compares ${fixed(x, kx)}${x.op === 'const' ? '' : ','} with ${fixed(y, ky)}`;
+  const [v, c, k] = kx !== undefined ? [y, x, kx] : [x, y, ky!];
+  return `${describe(v)} only takes values ${rangeOf(v).join('..')}, so the comparison with ${fixed(c, k)}${c.op === 'const' ? '' : ','} cannot change`;
 }
 
 function checkShift(n: number, loc: SourceLoc, max: number): void {

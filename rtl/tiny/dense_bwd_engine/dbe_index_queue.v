@@ -111,7 +111,7 @@ module dbe_index_queue (
   assign pick = (head_visit[0] ? 2'd0 : (head_visit[1] ? 2'd1 : (head_visit[2] ? 2'd2 : 2'd3)));  // generator/designs/index-queue.ts:52.19
   assign rest = (head_visit & (head_visit - 4'd1));  // generator/designs/index-queue.ts:54.20
   assign head_empty = (head_visit == 4'd0);  // generator/designs/index-queue.ts:55.21
-  assign head_last_visit = ((((1'b1 & 1'b1) & (~(head_visit[0] & head_visit[1]))) & ((1'b1 & 1'b1) & (~(head_visit[2] & head_visit[3])))) & (~((head_visit[0] | head_visit[1]) & (head_visit[2] | head_visit[3]))));  // generator/designs/index-queue.ts:58.25
+  assign head_last_visit = (((1'b1 & (~(head_visit[0] & head_visit[1]))) & (1'b1 & (~(head_visit[2] & head_visit[3])))) & (~((head_visit[0] | head_visit[1]) & (head_visit[2] | head_visit[3]))));  // generator/designs/index-queue.ts:58.25
   assign emit = (head_valid & tok_ready);  // generator/designs/index-queue.ts:59.20
   assign head_done = ((~head_valid) | (emit & head_last_visit));  // generator/designs/index-queue.ts:60.24
 

@@ -123,7 +123,7 @@ module sbe_index_queue (
   assign pick = (head_visit[0] ? 3'd0 : (head_visit[1] ? 3'd1 : (head_visit[2] ? 3'd2 : (head_visit[3] ? 3'd3 : (head_visit[4] ? 3'd4 : (head_visit[5] ? 3'd5 : (head_visit[6] ? 3'd6 : 3'd7)))))));  // generator/designs/index-queue.ts:52.19
   assign rest = (head_visit & (head_visit - 8'd1));  // generator/designs/index-queue.ts:54.20
   assign head_empty = (head_visit == 8'd0);  // generator/designs/index-queue.ts:55.21
-  assign head_last_visit = ((((((1'b1 & 1'b1) & (~(head_visit[0] & head_visit[1]))) & ((1'b1 & 1'b1) & (~(head_visit[2] & head_visit[3])))) & (~(_GEN_1 & _GEN_2))) & ((((1'b1 & 1'b1) & (~(head_visit[4] & head_visit[5]))) & ((1'b1 & 1'b1) & (~(head_visit[6] & head_visit[7])))) & (~(_GEN_3 & _GEN_4)))) & (~((_GEN_1 | _GEN_2) & (_GEN_3 | _GEN_4))));  // generator/designs/index-queue.ts:58.25
+  assign head_last_visit = (((((1'b1 & (~(head_visit[0] & head_visit[1]))) & (1'b1 & (~(head_visit[2] & head_visit[3])))) & (~(_GEN_1 & _GEN_2))) & (((1'b1 & (~(head_visit[4] & head_visit[5]))) & (1'b1 & (~(head_visit[6] & head_visit[7])))) & (~(_GEN_3 & _GEN_4)))) & (~((_GEN_1 | _GEN_2) & (_GEN_3 | _GEN_4))));  // generator/designs/index-queue.ts:58.25
   assign emit = (head_valid & tok_ready);  // generator/designs/index-queue.ts:59.20
   assign head_done = ((~head_valid) | (emit & head_last_visit));  // generator/designs/index-queue.ts:60.24
 
