@@ -13,6 +13,7 @@ import { addExecutorOptions, slurmCampaignOf } from '../cluster/cli.ts';
 import { formatReportTable } from './table.ts';
 import { boardFlowCommand, isBoardTop } from './board-flow.ts';
 import { boardNames, parseTarget, resolveBoard, resolveDevices, TARGET_NAMES } from './targets.ts';
+import { PNR_SEED } from './pnr.ts';
 
 const optionsSchema = z.object({
   preset: z.string().optional(),
@@ -27,6 +28,7 @@ const optionsSchema = z.object({
   breakdown: z.boolean().optional(),
   jobs: z.number().int().min(1).max(64, '--jobs above 64 is more runs at once than any FPGA flow here needs'),
   timings: z.string().min(1).optional(),
+  seed: z.number().int(),
 });
 
 function splitList(v: string, prev: string[] = []): string[] {
@@ -55,6 +57,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'bundle folder to write')
     .option('--breakdown', 'also synthesise with the hierarchy kept and report area by module')
     .option('--jobs <n>', 'design × device runs at once (Yosys and nextpnr use one core each); the report does not depend on it', intArg('--jobs', 1), Math.max(1, availableParallelism()))
+    .option('--seed <n>', 'nextpnr placement seed: a netlist at ~96 % fill closes MHz apart from seed to seed, so compare seeds, not one run', intArg('--seed', 1), PNR_SEED)
     .option('--timings <file>', 'write the wall-clock time of every synthesis and place-and-route step as JSON (kept out of the bundle, whose files are byte-identical run to run)')
     .option('--no-progress', 'no progress bar'))
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
@@ -70,7 +73,7 @@ export function register(program: Command): void {
       const designs: ResolvedDesigns = o.rtl ? { specs: await designsFromDir(o.rtl, o.top, o.rtl) } : await presetDesigns(o.preset ?? 'default', o.top);
       const { report, timings } = await runFpgaFlowTimed({
         designs: designs.specs,
-        settings: { target, devices, clockMHz: o.clock, ...(board ? { board } : {}) },
+        settings: { target, devices, clockMHz: o.clock, seed: o.seed, ...(board ? { board } : {}) },
         outDir: o.out,
         ...(o.rtl ? {} : { preset: o.preset }),
         ...(designs.config ? { engine: designs.config } : {}),

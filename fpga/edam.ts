@@ -51,6 +51,7 @@ export interface EdamInput {
   parameters: Record<string, number | string>;
   clockMHz: number;
   board?: Board;
+  seed?: number;
 }
 
 export function edamPath(device: Device): string {
@@ -74,8 +75,8 @@ function synthOptions(device: Device): string[] {
   return device.yosysSynth.split(' ').slice(1);
 }
 
-export function nextpnrOptions(device: Device, clockMHz: number): string[] {
-  return [...device.nextpnrArgs!, '--freq', String(clockMHz), '--seed', String(PNR_SEED), '--timing-allow-fail'];
+export function nextpnrOptions(device: Device, clockMHz: number, seed = PNR_SEED): string[] {
+  return [...device.nextpnrArgs!, '--freq', String(clockMHz), '--seed', String(seed), '--timing-allow-fail'];
 }
 
 export function edam(device: Device, d: EdamInput): Edam {
@@ -89,7 +90,7 @@ export function edam(device: Device, d: EdamInput): Edam {
     options = {
       pnr: 'next',
       yosys_synth_options: synthOptions(device),
-      nextpnr_options: nextpnrOptions(device, d.clockMHz),
+      nextpnr_options: nextpnrOptions(device, d.clockMHz, d.seed),
       icetime_options: ['-d', device.name, '-P', device.packageName, '-t'],
     };
     tools = {

@@ -21,7 +21,7 @@ import { stableJson } from '../util/json.ts';
 import { designBundle, rtlPath, vivadoTclPath, type BundleSettings, type DesignSpec } from './bundle.ts';
 import { HARNESS_INSTANCE, harnessModuleName, planHarness } from './io-harness.ts';
 import { runYosysScript, synthPaths } from './synth.ts';
-import { DoesNotFitError, runNextpnr } from './pnr.ts';
+import { DoesNotFitError, PNR_SEED, runNextpnr } from './pnr.ts';
 import { bindingBound, exceeds, lutFfPairs, type FitBound } from './fit-bound.ts';
 import { mapCriticalPath, NetlistSrc, VerilogSrcIndex, type MappedPath } from './srcmap.ts';
 import { percentChange, type Resources } from './resources.ts';
@@ -97,6 +97,8 @@ export interface FpgaReport {
   target: BundleSettings['target'];
   clockMHz: number;
   board?: string;
+  /** nextpnr's placement seed. */
+  seed: number;
   tools: Record<string, { version?: string; missing?: string }>;
   notRun: string[];
   designs: Array<{ role: DesignSpec['role']; top: string; origin: string; sources: number }>;
@@ -304,7 +306,7 @@ async function runDevice(dir: string, d: DesignSpec, dev: Device, s: BundleSetti
       });
       r.pnr.lowerBound = bound;
       if (exceeds(bound)) throw new DoesNotFitError(dev, bound.resource, bound);
-      const p = await timed('place-and-route', onPhase, () => runNextpnr(dir, dev, s.clockMHz, s.board, harnessModuleName(d.top), plan.clock));
+      const p = await timed('place-and-route', onPhase, () => runNextpnr(dir, dev, s.clockMHz, s.board, harnessModuleName(d.top), plan.clock, s.seed));
       r.pnr = {
         status: 'ok',
         fits: true,
@@ -433,6 +435,7 @@ export async function runFpgaFlowTimed(run: FpgaRun): Promise<{ report: FpgaRepo
       target: s.target,
       clockMHz: s.clockMHz,
       ...(s.board ? { board: s.board.name } : {}),
+      seed: s.seed ?? PNR_SEED,
       tools,
       notRun,
       designs: run.designs.map((d) => ({ role: d.role, top: d.top, origin: d.origin, sources: d.files.length })),

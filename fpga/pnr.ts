@@ -12,7 +12,7 @@ import type { Board, Device } from './targets.ts';
 import { sanitizeLog } from './logs.ts';
 import { boundText, type FitBound } from './fit-bound.ts';
 
-/** Fixed so place and route, and with it Fmax, is reproducible. */
+/** The default seed, fixed so place and route, and with it Fmax, is reproducible (`fpga --seed` picks another). */
 export const PNR_SEED = 1;
 
 export interface PnrPaths {
@@ -27,19 +27,19 @@ export function pnrPaths(device: Device): PnrPaths {
   return { script: `nextpnr/${device.name}.sh`, report: `${b}/nextpnr-report.json`, log: `${b}/nextpnr.log`, asc: `${b}/harness.asc` };
 }
 
-export function nextpnrArgs(device: Device, clockMHz: number, board: Board | undefined, top: string): string[] {
+export function nextpnrArgs(device: Device, clockMHz: number, board: Board | undefined, top: string, seed = PNR_SEED): string[] {
   if (!device.nextpnrArgs) throw new Error(`no nextpnr for ${device.name}`);
   const p = pnrPaths(device);
   const netlist = synthPaths(device, 'harness').netlist!;
-  const args = [...device.nextpnrArgs, '--json', netlist, '--top', top, '--freq', String(clockMHz), '--seed', String(PNR_SEED)];
+  const args = [...device.nextpnrArgs, '--json', netlist, '--top', top, '--freq', String(clockMHz), '--seed', String(seed)];
   // Timing that misses the target is a result to report, not a reason to stop.
   args.push('--timing-allow-fail', '--report', p.report);
   if (board && board.device === device.name) args.push('--pcf', `constraints/${board.name}.pcf`, '--asc', p.asc);
   return args;
 }
 
-export function nextpnrScript(device: Device, clockMHz: number, board: Board | undefined, top: string): string {
-  const args = nextpnrArgs(device, clockMHz, board, top);
+export function nextpnrScript(device: Device, clockMHz: number, board: Board | undefined, top: string, seed = PNR_SEED): string {
+  const args = nextpnrArgs(device, clockMHz, board, top, seed);
   const lines = ['#!/bin/sh', `# Place and route on ${device.label}; run from this design folder after yosys -s ${synthPaths(device, 'harness').script}.`, 'set -e'];
   lines.push(`mkdir -p build/${device.name}`);
   lines.push(`nextpnr-ice40 ${args.join(' ')}`);
@@ -124,9 +124,9 @@ export function parseNextpnrReport(text: string, clockPort: string): PnrOutcome 
   };
 }
 
-export async function runNextpnr(designDir: string, device: Device, clockMHz: number, board: Board | undefined, top: string, clockPort: string): Promise<PnrOutcome> {
+export async function runNextpnr(designDir: string, device: Device, clockMHz: number, board: Board | undefined, top: string, clockPort: string, seed = PNR_SEED): Promise<PnrOutcome> {
   const p = pnrPaths(device);
-  const r = await runTool('nextpnr-ice40', ['-q', ...nextpnrArgs(device, clockMHz, board, top)], { cwd: designDir });
+  const r = await runTool('nextpnr-ice40', ['-q', ...nextpnrArgs(device, clockMHz, board, top, seed)], { cwd: designDir });
   const log = String(r.all ?? '');
   await writeFile(join(designDir, p.log), sanitizeLog(log));
   if (r.exitCode !== 0) {

@@ -2,6 +2,7 @@
 import type { FpgaReport, FpgaRun } from './flow.ts';
 import { nextpnrCommandLine } from './bundle.ts';
 import { harnessModuleName } from './io-harness.ts';
+import { PNR_SEED } from './pnr.ts';
 import { formatReportTable } from './table.ts';
 import { devicesFor } from './targets.ts';
 
@@ -9,7 +10,7 @@ export function bundleReadme(run: FpgaRun, rep: FpgaReport): string {
   const s = run.settings;
   const L: string[] = [];
   L.push(`# FPGA bundle${run.preset ? `: preset \`${run.preset}\`` : ''}`, '');
-  L.push(`Written by \`sparsegrad fpga\` for target \`${s.target}\` (${s.devices.map((d) => d.label).join(', ')}), clock ${s.clockMHz} MHz${s.board ? `, board ${s.board.name}` : ''}.`);
+  L.push(`Written by \`sparsegrad fpga\` for target \`${s.target}\` (${s.devices.map((d) => d.label).join(', ')}), clock ${s.clockMHz} MHz${s.board ? `, board ${s.board.name}` : ''}${s.seed !== undefined && s.seed !== PNR_SEED ? `, nextpnr seed ${s.seed}` : ''}.`);
   L.push('`manifest.json` holds the SHA-256 of every source and of the generator and flow code that produced them; `report.json` the measured figures.', '');
   L.push('## Designs', '');
   for (const d of run.designs) L.push(`- \`${d.top}/\` (${d.role}): ${d.files.length} Verilog file(s) from ${d.origin}`);

@@ -69,6 +69,7 @@ export function formatReportTable(rep: FpgaReport): string {
   const out = [pad(rows)];
   const units = UNITS[rep.target];
   out.push(`BRAM: ${units.bram} blocks; DSP: ${units.dsp}.`);
+  if (rep.results.some((r) => r.pnr.fmaxMHz !== undefined)) out.push(`Fmax: nextpnr seed ${rep.seed}; another seed (--seed) moves it by a MHz or two at high fill.`);
   if (tp) out.push(...throughputNote(tp));
   if (xilinx) {
     out.push('LUTs are logic LUTs only; LUT-RAM (distributed RAM) and SRL (shift registers) are LUTs of SLICEMs used as memory.');

@@ -158,6 +158,8 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
       [['--target', 'stratix'], /unknown FPGA target 'stratix'; use one of: ice40, xilinx7, generic/],
       [['--clock', 'fast'], /--clock must be a number of MHz/],
       [['--jobs', '0'], /--jobs expects an integer ≥ 1, got '0'/],
+      [['--seed', '0'], /--seed expects an integer ≥ 1, got '0'/],
+      [['--seed', '2.5'], /--seed expects an integer ≥ 1, got '2.5'/],
       [['--rtl', join(work, 'nope')], /is not a folder of Verilog files/],
       [['--rtl', fixture, '--top', 'no_such_top'], /no module 'no_such_top'/],
     ];
@@ -173,6 +175,22 @@ describe('sparsegrad fpga on a fixture engine pair', function () {
     const r = await execa(bin, ['fpga', '--rtl', fixture, '--out', taken], { cwd: root, reject: false });
     assert.match(r.stderr, /exists and is not an FPGA bundle; give --out an empty or new folder/);
     assert.equal(await readFile(join(taken, 'notes.txt'), 'utf8'), 'mine');
+  });
+
+  it('places with the --seed given, and says so in the report, the nextpnr script and the EDAM', async () => {
+    // Fmax at high fill moves by MHz from seed to seed; a figure quoted for seed N must be one
+    // command away. A wrong seed in any of the three would make the bundle disagree with the report.
+    const out = join(work, 'seed7');
+    const r = await execa(bin, ['fpga', '--rtl', fixture, '--top', 'sparse_bwd_engine', '--target', 'ice40', '--device', 'up5k', '--clock', '30', '--seed', '7', '--no-progress', '--out', out], { cwd: root });
+    assert.match(r.stdout, /Fmax: nextpnr seed 7/);
+    const rep = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as FpgaReport;
+    assert.equal(rep.seed, 7);
+    assert.ok(rep.results[0]!.pnr.fmaxMHz! > 0, 'placed and timed');
+    const d = join(out, 'sparse_bwd_engine');
+    assert.match(await readFile(join(d, 'nextpnr/up5k.sh'), 'utf8'), / --seed 7 /);
+    const edam = JSON.parse(await readFile(join(d, 'edalize/up5k.edam.json'), 'utf8'));
+    assert.deepEqual(edam.tool_options.icestorm.nextpnr_options, ['--up5k', '--package', 'sg48', '--freq', '30', '--seed', '7', '--timing-allow-fail']);
+    assert.match(await readFile(join(out, 'README.md'), 'utf8'), /nextpnr seed 7/);
   });
 
   it('reports Xilinx 7-series resources from synth_xilinx', async () => {

@@ -53,6 +53,7 @@ describe('fpga dense-equivalent throughput', () => {
       version: 1,
       target: 'ice40',
       clockMHz: 25,
+      seed: 1,
       tools: {},
       notRun: [],
       designs: [],
