@@ -269,6 +269,10 @@ export function lanes(p: EngineParams, prefix: string) {
     resLast.set(io.weight.not().and(c2last));
     m.when(resWrite, () => ymem.write(resGroup, resSat));
     io.o_valid.set(resOut);
+    // The result is a master's offer (W in weight mode through the G writer, the result stream in
+    // data mode): held, unchanged, until taken (AXI A3.2.1, AXI4-Stream 2.2.1). Proven here for
+    // any neighbour, not only to the depth the engine top is bounded to.
+    m.assertNext(resOut.and(io.o_ready.not()), resOut, 'a result on offer stays, unchanged, until it is taken', [res, resLast]);
     // Accumulators leave sign-extended to int64: G's memory word, and the result stream's lane width.
     io.o_data.set(cat(...Array.from({ length: N }, (_, i) => lane(resSat, i, p.accBits).asSInt().resize(64).asUInt()).reverse()));
     io.o_last.set(resLast);

@@ -230,12 +230,12 @@ module dbe_lanes (
   assign r_ready = r_take;  // generator/designs/lanes.ts:150.14
   assign a_release = vec_end_taken;  // generator/designs/lanes.ts:172.18
   assign o_valid = res_out;  // generator/designs/lanes.ts:271.16
-  assign o_data = {{{16{res_sat[95]}}, res_sat[95:48]}, {{16{res_sat[47]}}, res_sat[47:0]}};  // generator/designs/lanes.ts:273.15
-  assign o_last = res_last;  // generator/designs/lanes.ts:274.15
+  assign o_data = {{{16{res_sat[95]}}, res_sat[95:48]}, {{16{res_sat[47]}}, res_sat[47:0]}};  // generator/designs/lanes.ts:277.15
+  assign o_last = res_last;  // generator/designs/lanes.ts:278.15
   assign row_done = (fetch_group_taken & last_col);  // generator/designs/lanes.ts:168.17
   assign vec_done = vec_end_taken;  // generator/designs/lanes.ts:171.17
   assign mac_count = (fetch_group_taken ? ({1'b0, k_in_0} + {1'b0, k_in_1}) : 2'd0);  // generator/designs/lanes.ts:206.18
-  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:276.13
+  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:280.13
   assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:82.19
   assign tok_in_valid = lt_valid;  // generator/designs/lanes.ts:112.19
   assign tok_in_ready = (~tok_held_1);  // generator/designs/lanes.ts:108.18

@@ -426,12 +426,12 @@ module sbe_lanes (
   assign r_ready = r_take;  // generator/designs/lanes.ts:150.14
   assign a_release = vec_end_taken;  // generator/designs/lanes.ts:172.18
   assign o_valid = res_out;  // generator/designs/lanes.ts:271.16
-  assign o_data = {{{16{res_sat[767]}}, res_sat[767:720]}, {{16{res_sat[719]}}, res_sat[719:672]}, {{16{res_sat[671]}}, res_sat[671:624]}, {{16{res_sat[623]}}, res_sat[623:576]}, {{16{res_sat[575]}}, res_sat[575:528]}, {{16{res_sat[527]}}, res_sat[527:480]}, {{16{res_sat[479]}}, res_sat[479:432]}, {{16{res_sat[431]}}, res_sat[431:384]}, {{16{res_sat[383]}}, res_sat[383:336]}, {{16{res_sat[335]}}, res_sat[335:288]}, {{16{res_sat[287]}}, res_sat[287:240]}, {{16{res_sat[239]}}, res_sat[239:192]}, {{16{res_sat[191]}}, res_sat[191:144]}, {{16{res_sat[143]}}, res_sat[143:96]}, {{16{res_sat[95]}}, res_sat[95:48]}, {{16{res_sat[47]}}, res_sat[47:0]}};  // generator/designs/lanes.ts:273.15
-  assign o_last = res_last;  // generator/designs/lanes.ts:274.15
+  assign o_data = {{{16{res_sat[767]}}, res_sat[767:720]}, {{16{res_sat[719]}}, res_sat[719:672]}, {{16{res_sat[671]}}, res_sat[671:624]}, {{16{res_sat[623]}}, res_sat[623:576]}, {{16{res_sat[575]}}, res_sat[575:528]}, {{16{res_sat[527]}}, res_sat[527:480]}, {{16{res_sat[479]}}, res_sat[479:432]}, {{16{res_sat[431]}}, res_sat[431:384]}, {{16{res_sat[383]}}, res_sat[383:336]}, {{16{res_sat[335]}}, res_sat[335:288]}, {{16{res_sat[287]}}, res_sat[287:240]}, {{16{res_sat[239]}}, res_sat[239:192]}, {{16{res_sat[191]}}, res_sat[191:144]}, {{16{res_sat[143]}}, res_sat[143:96]}, {{16{res_sat[95]}}, res_sat[95:48]}, {{16{res_sat[47]}}, res_sat[47:0]}};  // generator/designs/lanes.ts:277.15
+  assign o_last = res_last;  // generator/designs/lanes.ts:278.15
   assign row_done = (fetch_group_taken & last_col);  // generator/designs/lanes.ts:168.17
   assign vec_done = vec_end_taken;  // generator/designs/lanes.ts:171.17
   assign mac_count = (fetch_group_taken ? ((((((((((((((({4'd0, k_in_0} + {4'd0, k_in_1}) + {4'd0, k_in_2}) + {4'd0, k_in_3}) + {4'd0, k_in_4}) + {4'd0, k_in_5}) + {4'd0, k_in_6}) + {4'd0, k_in_7}) + {4'd0, k_in_8}) + {4'd0, k_in_9}) + {4'd0, k_in_10}) + {4'd0, k_in_11}) + {4'd0, k_in_12}) + {4'd0, k_in_13}) + {4'd0, k_in_14}) + {4'd0, k_in_15}) : 5'd0);  // generator/designs/lanes.ts:206.18
-  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:276.13
+  assign idle = (((((~r_slot_full) & (~c1_valid)) & (~c2_valid)) & (~res_out)) & (~res_write));  // generator/designs/lanes.ts:280.13
   assign advance = ((~res_out) | o_ready);  // generator/designs/lanes.ts:82.19
   assign tok_in_valid = lt_valid;  // generator/designs/lanes.ts:112.19
   assign tok_in_ready = (~tok_held_1);  // generator/designs/lanes.ts:108.18
