@@ -347,6 +347,14 @@ export class ModuleBuilder implements SignalOwner {
   assertNext(trigger: Expr, cond: Expr, message: string, stable: readonly Expr[] = []): void {
     this.property({ kind: 'assert', cond, message, loc: captureLoc(), after: trigger, stable });
   }
+  /**
+   * The neighbours promise that in the cycle after one where `trigger` holds, `cond` holds and
+   * each of `stable` keeps its value (e.g. a stream's producer keeps its beat until it is taken).
+   * Like `assume`, it reads ports only, and the parent's proof checks it as an assertion.
+   */
+  assumeNext(trigger: Expr, cond: Expr, message: string, stable: readonly Expr[] = []): void {
+    this.property({ kind: 'assume', cond, message, loc: captureLoc(), after: trigger, stable });
+  }
   private property(p: FormalProperty): void {
     this.checkOpen(p.loc);
     recordProperty(this, p, this.stack.length > 1);

@@ -46,6 +46,9 @@ export function gWriter(p: EngineParams, prefix: string) {
     bursts.in.setPayload({ addr: io.burst_addr, len: io.burst_len, end: io.burst_row_end });
     io.burst_room.set(bursts.in.ready);
     m.assume(io.burst_valid.not().or(io.burst_room), 'the row fetcher records a burst only while burst_room is high');
+    // The row fetcher offers AR on this room in weight mode; only a recorded burst takes it away,
+    // so an AR on offer keeps it until its handshake (the fetcher proves AR's hold from this).
+    m.assertNext(io.burst_room.and(io.burst_valid.not()), io.burst_room, 'burst room, once offered, stays until a burst is recorded');
 
     const head = bursts.out.payload;
     // Room in the length and row-end queues, registered from their fill a cycle ago a slot short of
@@ -92,6 +95,10 @@ export function gWriter(p: EngineParams, prefix: string) {
         lastBeat.set(left.eq(1));
       });
     m.assert(burstOn.not().or(lastBeat.eq(left.eq(0))), 'WLAST is set exactly on the burst\'s last beat');
+    // W carries the lanes' result as it stands, so W's hold (AXI A3.2.1) rests on theirs, which
+    // the lanes prove; the burst's state moves only on a W handshake.
+    m.assumeNext(io.d_valid.and(io.d_ready.not()), io.d_valid, 'the lanes keep a result on offer, unchanged, until it is taken', [io.d_data]);
+    m.assertNext(wValid.and(io.w_ready.not()), wValid, 'a W beat on offer stays, unchanged, until its handshake (AXI A3.2.1)', [io.d_data, lastBeat]);
     io.w_valid.set(wValid);
     io.w_data.set(io.d_data);
     io.w_last.set(lastBeat);

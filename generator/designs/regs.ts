@@ -251,6 +251,9 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
       araddr.set(io.araddr);
     }).elsewhen(rPending, () => rPending.set(false));
     m.when(rPending, () => rvalid.set(true)).elsewhen(io.rready, () => rvalid.set(false));
+    // AXI A3.2.1 on the two responses: R and B stay, unchanged, until taken.
+    m.assertNext(rvalid.and(io.rready.not()), rvalid, 'a read response on offer stays, unchanged, until RREADY', [rdata]);
+    m.assertNext(bvalid.and(io.bready.not()), bvalid, 'a write response on offer stays, unchanged, until BREADY', [refused]);
     const geo = geometry(p.cfg);
     const readable: [number, Expr][] = [
       [REG.STATUS, cat(error.asUInt(), done.asUInt(), busy.asUInt())],

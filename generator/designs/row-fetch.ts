@@ -190,6 +190,11 @@ export function rowFetch(p: EngineParams, prefix: string) {
     io.ar_valid.set(offer);
     io.ar_addr.set(split.addr);
     io.ar_len.set(split.len);
+    // AR must stay, unchanged, until its handshake (AXI A3.2.1). The splitter moves only on it; the
+    // offer also needs the G writer's room in weight mode, which the G writer keeps while no burst
+    // is recorded (proven there), and MODE, which no write changes during a job.
+    m.assumeNext(io.ar_valid.and(io.ar_ready.not()), io.weight.not().or(io.wb_room), 'the G writer keeps its burst room, and MODE its value, while an AR waits', [io.weight]);
+    m.assertNext(offer.and(io.ar_ready.not()), offer, 'an AR on offer stays, unchanged, until its handshake (AXI A3.2.1)', [split.addr, split.len]);
 
     m.when(takeRow.and(io.row_done.not()), () => outstanding.set(outstanding.addWrap(1)))
       .elsewhen(io.row_done.and(takeRow.not()), () => outstanding.set(outstanding.subWrap(1)));

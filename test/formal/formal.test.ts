@@ -18,7 +18,7 @@ import { getPreset } from '../../engine/config.ts';
 import { defineModule, type ModuleDef } from '../../generator/core/module.ts';
 import { Bool, UInt } from '../../generator/core/types.ts';
 import { requireTool } from '../../toolchain/index.ts';
-import { COUNTER_ASSERT_MESSAGE, burstMaster, coveredCounter, limitedCounter, overflowingFifo, promisedChild, silencedSink, streamSource } from './fixtures/broken-designs.ts';
+import { COUNTER_ASSERT_MESSAGE, HOLD_PROMISE, burstMaster, heldBeatConsumer, coveredCounter, limitedCounter, overflowingFifo, promisedChild, silencedSink, streamSource } from './fixtures/broken-designs.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'sparsegrad-formal-'));
 const opts = { depth: 12, coverDepth: 12, unbounded: true, timeout: 60, workDir: work };
@@ -138,6 +138,17 @@ describe('formal: cover goals show the proofs are not vacuous', () => {
     };
     assert.equal((await proveParent(true)).proof, 'proven');
     assertRefuted(await proveParent(false), /u_child assumes: go comes only while the child is not busy/, /broken-designs\.ts/);
+  });
+
+  it('checks a promise about the next cycle (m.assumeNext) in the parent: a producer that holds its beat passes, one that drops it fails at the child\'s line', async () => {
+    const proveParent = async (keep: boolean): Promise<ProofResult> => {
+      const def = heldBeatConsumer(keep);
+      const job = planDesignJobs(def, 'fixture', opts).find((j) => j.wrapper.module === def.name);
+      assert.ok(job, `a proof job for ${def.name}`);
+      return prove(job);
+    };
+    assert.equal((await proveParent(true)).proof, 'proven');
+    assertRefuted(await proveParent(false), new RegExp(`u_consumer assumes: ${HOLD_PROMISE}`), /broken-designs\.ts/);
   });
 
   it('refuses an assumption over a module\'s insides, which its parent could not check', () => {

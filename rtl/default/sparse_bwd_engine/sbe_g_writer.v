@@ -142,29 +142,29 @@ module sbe_g_writer (
   wire ends_valid;
   (* src = "generator/designs/g-writer.ts:44.18" *)
   wire ends_pop;
-  (* src = "generator/designs/g-writer.ts:57.25" *)
+  (* src = "generator/designs/g-writer.ts:60.25" *)
   reg aw_waiting;
-  (* src = "generator/designs/g-writer.ts:58.36" *)
+  (* src = "generator/designs/g-writer.ts:61.36" *)
   reg room_q;
-  (* src = "generator/designs/g-writer.ts:58.20" *)
+  (* src = "generator/designs/g-writer.ts:61.20" *)
   wire room;
-  (* src = "generator/designs/g-writer.ts:60.23" *)
+  (* src = "generator/designs/g-writer.ts:63.23" *)
   wire aw_go;
-  (* src = "generator/designs/g-writer.ts:64.22" *)
+  (* src = "generator/designs/g-writer.ts:67.22" *)
   wire aw_fire;
-  (* src = "generator/designs/g-writer.ts:77.23" *)
+  (* src = "generator/designs/g-writer.ts:80.23" *)
   reg w_burst_on;
-  (* src = "generator/designs/g-writer.ts:78.20" *)
+  (* src = "generator/designs/g-writer.ts:81.20" *)
   reg [7:0] w_left;
-  (* src = "generator/designs/g-writer.ts:79.24" *)
+  (* src = "generator/designs/g-writer.ts:82.24" *)
   reg w_last_beat;
-  (* src = "generator/designs/g-writer.ts:80.22" *)
+  (* src = "generator/designs/g-writer.ts:83.22" *)
   wire w_go;
-  (* src = "generator/designs/g-writer.ts:81.21" *)
+  (* src = "generator/designs/g-writer.ts:84.21" *)
   wire w_fire;
-  (* src = "generator/designs/g-writer.ts:82.25" *)
+  (* src = "generator/designs/g-writer.ts:85.25" *)
   wire w_finishing;
-  (* src = "generator/designs/g-writer.ts:83.25" *)
+  (* src = "generator/designs/g-writer.ts:86.25" *)
   wire w_next_burst;
   (* src = "generator/designs/g-writer.ts:42.20" *)
   (* no_rw_check, rw_addr_collision = "no" *)
@@ -179,51 +179,51 @@ module sbe_g_writer (
   assign _unused_bits = ^{bursts_count};
 
   assign burst_room = bursts_in_ready;  // generator/designs/g-writer.ts:47.19
-  assign d_ready = (w_burst_on & w_ready);  // generator/designs/g-writer.ts:98.16
-  assign aw_valid = aw_go;  // generator/designs/g-writer.ts:61.17
-  assign aw_addr = bursts_data[31:0];  // generator/designs/g-writer.ts:62.16
-  assign aw_len = bursts_data[39:32];  // generator/designs/g-writer.ts:63.15
-  assign w_valid = w_go;  // generator/designs/g-writer.ts:95.16
-  assign w_data = d_data;  // generator/designs/g-writer.ts:96.15
-  assign w_last = w_last_beat;  // generator/designs/g-writer.ts:97.15
-  assign b_ready = ends_valid;  // generator/designs/g-writer.ts:100.16
-  assign row_retired = ((b_valid & ends_valid) & ends_data);  // generator/designs/g-writer.ts:103.20
-  assign idle = ((((bursts_wptr == bursts_rptr) & (~lens_valid)) & (~w_burst_on)) & (~ends_valid));  // generator/designs/g-writer.ts:106.13
+  assign d_ready = (w_burst_on & w_ready);  // generator/designs/g-writer.ts:105.16
+  assign aw_valid = aw_go;  // generator/designs/g-writer.ts:64.17
+  assign aw_addr = bursts_data[31:0];  // generator/designs/g-writer.ts:65.16
+  assign aw_len = bursts_data[39:32];  // generator/designs/g-writer.ts:66.15
+  assign w_valid = w_go;  // generator/designs/g-writer.ts:102.16
+  assign w_data = d_data;  // generator/designs/g-writer.ts:103.15
+  assign w_last = w_last_beat;  // generator/designs/g-writer.ts:104.15
+  assign b_ready = ends_valid;  // generator/designs/g-writer.ts:107.16
+  assign row_retired = ((b_valid & ends_valid) & ends_data);  // generator/designs/g-writer.ts:110.20
+  assign idle = ((((bursts_wptr == bursts_rptr) & (~lens_valid)) & (~w_burst_on)) & (~ends_valid));  // generator/designs/g-writer.ts:113.13
   assign bursts_in_valid = burst_valid;  // generator/designs/g-writer.ts:45.21
   assign bursts_in_ready = (~bursts_full);  // generator/designs/g-writer.ts:42.20
   assign bursts_in_data = {burst_row_end, burst_len, burst_addr};  // generator/designs/g-writer.ts:46.15
   assign bursts_count = (bursts_wptr - bursts_rptr);  // generator/designs/g-writer.ts:42.20
   assign bursts_full = ((bursts_wptr[4] != bursts_rptr[4]) & (bursts_wptr[3:0] == bursts_rptr[3:0]));  // generator/designs/g-writer.ts:42.20
   assign bursts_push = (bursts_in_valid & bursts_in_ready);  // generator/designs/g-writer.ts:42.20
-  assign bursts_pop_ready = (room & aw_ready);  // generator/designs/g-writer.ts:67.22
+  assign bursts_pop_ready = (room & aw_ready);  // generator/designs/g-writer.ts:70.22
   assign bursts_pop = (_GEN_0 & bursts_pop_ready);  // generator/designs/g-writer.ts:42.20
   assign bursts_rnext = (bursts_rptr + 5'd1);  // generator/designs/g-writer.ts:42.20
   assign bursts_raddr = (bursts_pop ? bursts_rnext[3:0] : bursts_rptr[3:0]);  // generator/designs/g-writer.ts:42.20
   assign bursts_data = bursts_head;  // generator/designs/g-writer.ts:42.20
   assign bursts_valid = _GEN_0;  // generator/designs/g-writer.ts:42.20
-  assign lens_in_valid = aw_fire;  // generator/designs/g-writer.ts:68.19
+  assign lens_in_valid = aw_fire;  // generator/designs/g-writer.ts:71.19
   assign lens_in_ready = (~(lens_count == 3'd4));  // generator/designs/g-writer.ts:43.18
-  assign lens_in_data = bursts_data[39:32];  // generator/designs/g-writer.ts:69.13
+  assign lens_in_data = bursts_data[39:32];  // generator/designs/g-writer.ts:72.13
   assign lens_push = (lens_in_valid & lens_in_ready);  // generator/designs/g-writer.ts:43.18
-  assign lens_pop_ready = w_next_burst;  // generator/designs/g-writer.ts:84.20
+  assign lens_pop_ready = w_next_burst;  // generator/designs/g-writer.ts:87.20
   assign lens_data = (lens_rptr[1] ? (lens_rptr[0] ? lens_slot_3 : lens_slot_2) : (lens_rptr[0] ? lens_slot_1 : lens_slot_0));  // generator/designs/g-writer.ts:43.18
   assign lens_valid = (lens_count != 3'd0);  // generator/designs/g-writer.ts:43.18
   assign lens_pop = (lens_valid & lens_pop_ready);  // generator/designs/g-writer.ts:43.18
-  assign ends_in_valid = aw_fire;  // generator/designs/g-writer.ts:70.19
+  assign ends_in_valid = aw_fire;  // generator/designs/g-writer.ts:73.19
   assign ends_in_ready = (~(ends_count == 5'd16));  // generator/designs/g-writer.ts:44.18
-  assign ends_in_data = bursts_data[40];  // generator/designs/g-writer.ts:71.13
+  assign ends_in_data = bursts_data[40];  // generator/designs/g-writer.ts:74.13
   assign ends_push = (ends_in_valid & ends_in_ready);  // generator/designs/g-writer.ts:44.18
-  assign ends_pop_ready = b_valid;  // generator/designs/g-writer.ts:101.20
+  assign ends_pop_ready = b_valid;  // generator/designs/g-writer.ts:108.20
   assign ends_data = (ends_rptr[3] ? (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_15 : ends_slot_14) : (ends_rptr[0] ? ends_slot_13 : ends_slot_12)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_11 : ends_slot_10) : (ends_rptr[0] ? ends_slot_9 : ends_slot_8))) : (ends_rptr[2] ? (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_7 : ends_slot_6) : (ends_rptr[0] ? ends_slot_5 : ends_slot_4)) : (ends_rptr[1] ? (ends_rptr[0] ? ends_slot_3 : ends_slot_2) : (ends_rptr[0] ? ends_slot_1 : ends_slot_0))));  // generator/designs/g-writer.ts:44.18
   assign ends_valid = (ends_count != 5'd0);  // generator/designs/g-writer.ts:44.18
   assign ends_pop = (ends_valid & ends_pop_ready);  // generator/designs/g-writer.ts:44.18
-  assign room = (room_q | aw_waiting);  // generator/designs/g-writer.ts:58.20
-  assign aw_go = (bursts_valid & room);  // generator/designs/g-writer.ts:60.23
-  assign aw_fire = (aw_go & aw_ready);  // generator/designs/g-writer.ts:64.22
-  assign w_go = (d_valid & w_burst_on);  // generator/designs/g-writer.ts:80.22
-  assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:81.21
-  assign w_finishing = (w_fire & w_last_beat);  // generator/designs/g-writer.ts:82.25
-  assign w_next_burst = (lens_valid & ((~w_burst_on) | w_finishing));  // generator/designs/g-writer.ts:83.25
+  assign room = (room_q | aw_waiting);  // generator/designs/g-writer.ts:61.20
+  assign aw_go = (bursts_valid & room);  // generator/designs/g-writer.ts:63.23
+  assign aw_fire = (aw_go & aw_ready);  // generator/designs/g-writer.ts:67.22
+  assign w_go = (d_valid & w_burst_on);  // generator/designs/g-writer.ts:83.22
+  assign w_fire = (w_go & w_ready);  // generator/designs/g-writer.ts:84.21
+  assign w_finishing = (w_fire & w_last_beat);  // generator/designs/g-writer.ts:85.25
+  assign w_next_burst = (lens_valid & ((~w_burst_on) | w_finishing));  // generator/designs/g-writer.ts:86.25
 
   (* src = "generator/designs/g-writer.ts:42.20" *)
   always @(posedge clk) begin
@@ -477,53 +477,53 @@ module sbe_g_writer (
       end
     end
   end
-  (* src = "generator/designs/g-writer.ts:57.25" *)
+  (* src = "generator/designs/g-writer.ts:60.25" *)
   always @(posedge clk) begin
     if (rst) begin
       aw_waiting <= 1'b0;
     end else begin
-      (* src = "generator/designs/g-writer.ts:65.15" *) aw_waiting <= (aw_go & (~aw_ready));
+      (* src = "generator/designs/g-writer.ts:68.15" *) aw_waiting <= (aw_go & (~aw_ready));
     end
   end
-  (* src = "generator/designs/g-writer.ts:58.36" *)
+  (* src = "generator/designs/g-writer.ts:61.36" *)
   always @(posedge clk) begin
     if (rst) begin
       room_q <= 1'b1;
     end else begin
-      (* src = "generator/designs/g-writer.ts:58.36" *) room_q <= ((lens_count <= 3'd2) & (ends_count <= 5'd14));
+      (* src = "generator/designs/g-writer.ts:61.36" *) room_q <= ((lens_count <= 3'd2) & (ends_count <= 5'd14));
     end
   end
-  (* src = "generator/designs/g-writer.ts:77.23" *)
+  (* src = "generator/designs/g-writer.ts:80.23" *)
   always @(posedge clk) begin
     if (rst) begin
       w_burst_on <= 1'b0;
     end else begin
-      (* src = "generator/designs/g-writer.ts:85.7" *) if (w_next_burst) begin
-        (* src = "generator/designs/g-writer.ts:86.15" *) w_burst_on <= 1'b1;
+      (* src = "generator/designs/g-writer.ts:88.7" *) if (w_next_burst) begin
+        (* src = "generator/designs/g-writer.ts:89.15" *) w_burst_on <= 1'b1;
       end else if (w_finishing) begin
-        (* src = "generator/designs/g-writer.ts:89.42" *) w_burst_on <= 1'b0;
+        (* src = "generator/designs/g-writer.ts:92.42" *) w_burst_on <= 1'b0;
       end
     end
   end
-  (* src = "generator/designs/g-writer.ts:78.20" *)
+  (* src = "generator/designs/g-writer.ts:81.20" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/g-writer.ts:85.7" *) if (w_next_burst) begin
-      (* src = "generator/designs/g-writer.ts:87.12" *) w_left <= lens_data;
+    (* src = "generator/designs/g-writer.ts:88.7" *) if (w_next_burst) begin
+      (* src = "generator/designs/g-writer.ts:90.12" *) w_left <= lens_data;
     end else if (w_finishing) begin
     end else if (w_fire) begin
-      (* src = "generator/designs/g-writer.ts:91.14" *) w_left <= (w_left - 8'd1);
+      (* src = "generator/designs/g-writer.ts:94.14" *) w_left <= (w_left - 8'd1);
     end
   end
-  (* src = "generator/designs/g-writer.ts:79.24" *)
+  (* src = "generator/designs/g-writer.ts:82.24" *)
   always @(posedge clk) begin
     if (rst) begin
       w_last_beat <= 1'b0;
     end else begin
-      (* src = "generator/designs/g-writer.ts:85.7" *) if (w_next_burst) begin
-        (* src = "generator/designs/g-writer.ts:88.16" *) w_last_beat <= (lens_data == 8'd0);
+      (* src = "generator/designs/g-writer.ts:88.7" *) if (w_next_burst) begin
+        (* src = "generator/designs/g-writer.ts:91.16" *) w_last_beat <= (lens_data == 8'd0);
       end else if (w_finishing) begin
       end else if (w_fire) begin
-        (* src = "generator/designs/g-writer.ts:92.18" *) w_last_beat <= (w_left == 8'd1);
+        (* src = "generator/designs/g-writer.ts:95.18" *) w_last_beat <= (w_left == 8'd1);
       end
     end
   end

@@ -248,17 +248,17 @@ module sbe_regs (
   assign rdata = rdata_r;  // generator/designs/regs.ts:247.14
   assign rresp = 2'd0;  // generator/designs/regs.ts:248.14
   assign rvalid = rvalid_r;  // generator/designs/regs.ts:246.15
-  assign start = start_r;  // generator/designs/regs.ts:273.14
-  assign busy = busy_r;  // generator/designs/regs.ts:274.13
-  assign weight = mode;  // generator/designs/regs.ts:275.15
-  assign theta = theta_q;  // generator/designs/regs.ts:276.14
-  assign rows = rows_r;  // generator/designs/regs.ts:277.13
-  assign cols = cols_r;  // generator/designs/regs.ts:278.13
-  assign vectors = vectors_r;  // generator/designs/regs.ts:279.16
-  assign w_base = w_base_r;  // generator/designs/regs.ts:280.15
-  assign w_stride = w_stride_r;  // generator/designs/regs.ts:281.17
-  assign g_base = g_base_r;  // generator/designs/regs.ts:282.15
-  assign g_stride = g_stride_r;  // generator/designs/regs.ts:283.17
+  assign start = start_r;  // generator/designs/regs.ts:276.14
+  assign busy = busy_r;  // generator/designs/regs.ts:277.13
+  assign weight = mode;  // generator/designs/regs.ts:278.15
+  assign theta = theta_q;  // generator/designs/regs.ts:279.14
+  assign rows = rows_r;  // generator/designs/regs.ts:280.13
+  assign cols = cols_r;  // generator/designs/regs.ts:281.13
+  assign vectors = vectors_r;  // generator/designs/regs.ts:282.16
+  assign w_base = w_base_r;  // generator/designs/regs.ts:283.15
+  assign w_stride = w_stride_r;  // generator/designs/regs.ts:284.17
+  assign g_base = g_base_r;  // generator/designs/regs.ts:285.15
+  assign g_stride = g_stride_r;  // generator/designs/regs.ts:286.17
   assign aw_ready = ((~aw_held) & (~bvalid_r));  // generator/designs/regs.ts:119.23
   assign w_ready = ((~w_held) & (~bvalid_r));  // generator/designs/regs.ts:120.22
   assign w_pending = (aw_held & w_held);  // generator/designs/regs.ts:124.23
@@ -890,73 +890,73 @@ module sbe_regs (
   end
   (* src = "generator/designs/regs.ts:242.21" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/regs.ts:267.7" *) if (r_pending) begin
-      (* src = "generator/designs/regs.ts:268.20" *) case (araddr_q)
+    (* src = "generator/designs/regs.ts:270.7" *) if (r_pending) begin
+      (* src = "generator/designs/regs.ts:271.20" *) case (araddr_q)
         8'd4: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= {29'd0, {error_r, done_r, busy_r}};
         end
         8'd8: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {31'd0, mode};
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= {31'd0, mode};
         end
         8'd12: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {16'd0, theta_q};
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= {16'd0, theta_q};
         end
         8'd16: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {21'd0, rows_r};
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= {21'd0, rows_r};
         end
         8'd20: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= {23'd0, cols_r};
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= {23'd0, cols_r};
         end
         8'd24: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= vectors_r;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= vectors_r;
         end
         8'd28: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= w_base_r;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= w_base_r;
         end
         8'd32: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= w_stride_r;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= w_stride_r;
         end
         8'd36: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= g_base_r;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= g_base_r;
         end
         8'd40: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= g_stride_r;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= g_stride_r;
         end
         8'd64: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= cycles_busy;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= cycles_busy;
         end
         8'd68: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= macs_issued;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= macs_issued;
         end
         8'd72: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= macs_skipped;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= macs_skipped;
         end
         8'd76: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= rows_fetched;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= rows_fetched;
         end
         8'd80: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= stall_cycles;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= stall_cycles;
         end
         8'd84: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= nonzeros;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= nonzeros;
         end
         8'd88: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= zeros;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= zeros;
         end
         8'd96: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= 32'h53474245;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= 32'h53474245;
         end
         8'd100: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= 32'h10404;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= 32'h10404;
         end
         8'd104: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= 32'h400;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= 32'h400;
         end
         8'd108: begin
-          (* src = "generator/designs/regs.ts:269.79" *) rdata_r <= 32'd256;
+          (* src = "generator/designs/regs.ts:272.79" *) rdata_r <= 32'd256;
         end
         default: begin
-          (* src = "generator/designs/regs.ts:270.30" *) rdata_r <= 32'd0;
+          (* src = "generator/designs/regs.ts:273.30" *) rdata_r <= 32'd0;
         end
       endcase
     end

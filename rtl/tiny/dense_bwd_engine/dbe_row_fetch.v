@@ -200,11 +200,11 @@ module dbe_row_fetch (
   assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:192.15
   assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:180.17
   assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:182.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:210.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:211.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:212.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:213.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:214.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:215.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:216.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:217.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:218.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:219.16
   assign lane_tokens_in_valid = lane_token_push;  // generator/designs/row-fetch.ts:173.17
   assign lane_tokens_in_ready = (~lane_tokens_full);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_in_data = {lane_token_rowless, lane_token_eov, lane_token_g};  // generator/designs/row-fetch.ts:174.11
@@ -309,42 +309,42 @@ module dbe_row_fetch (
     if (rst) begin
       outstanding <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:194.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:194.62" *) outstanding <= (outstanding + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:199.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:199.62" *) outstanding <= (outstanding + 2'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:195.67" *) outstanding <= (outstanding - 2'd1);
+        (* src = "generator/designs/row-fetch.ts:200.67" *) outstanding <= (outstanding - 2'd1);
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 2'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_0 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 2'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_0 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 2'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_1 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 2'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_1 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 2'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_2 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 2'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_2 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 2'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_3 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 2'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_3 <= cam_alloc_row;
       end
     end
   end
@@ -353,10 +353,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 2'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 2'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
@@ -365,10 +365,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 2'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 2'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
@@ -377,10 +377,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 2'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 2'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
@@ -389,10 +389,10 @@ module dbe_row_fetch (
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 2'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 2'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 2'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
@@ -401,8 +401,8 @@ module dbe_row_fetch (
     if (rst) begin
       cam_head <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:208.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:208.42" *) cam_head <= (cam_head + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:213.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:213.42" *) cam_head <= (cam_head + 2'd1);
       end
     end
   end
@@ -411,8 +411,8 @@ module dbe_row_fetch (
     if (rst) begin
       cam_tail <= 2'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-        (* src = "generator/designs/row-fetch.ts:201.15" *) cam_tail <= (cam_tail + 2'd1);
+      (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+        (* src = "generator/designs/row-fetch.ts:206.15" *) cam_tail <= (cam_tail + 2'd1);
       end
     end
   end
@@ -421,13 +421,13 @@ module dbe_row_fetch (
     if (rst) begin
       cam_alloc_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:197.18" *) cam_alloc_q <= (take_row & weight);
+      (* src = "generator/designs/row-fetch.ts:202.18" *) cam_alloc_q <= (take_row & weight);
     end
   end
   (* src = "generator/designs/row-fetch.ts:75.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:198.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:198.36" *) cam_alloc_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:203.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:203.36" *) cam_alloc_row <= tok_j;
     end
   end
   (* src = "generator/designs/row-fetch.ts:85.44" *)

@@ -248,11 +248,11 @@ module sbe_row_fetch (
   assign ar_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:192.15
   assign lt_valid = lane_tokens_valid;  // generator/designs/row-fetch.ts:180.17
   assign lt_data = lane_tokens_data;  // generator/designs/row-fetch.ts:182.16
-  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:210.17
-  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:211.16
-  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:212.15
-  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:213.19
-  assign fetched = take_row;  // generator/designs/row-fetch.ts:214.16
+  assign wb_valid = (ar_fire_1 & weight);  // generator/designs/row-fetch.ts:215.17
+  assign wb_addr = ar_next_addr;  // generator/designs/row-fetch.ts:216.16
+  assign wb_len = (ar_burst[7:0] - 8'd1);  // generator/designs/row-fetch.ts:217.15
+  assign wb_row_end = ar_last_of_row;  // generator/designs/row-fetch.ts:218.19
+  assign fetched = take_row;  // generator/designs/row-fetch.ts:219.16
   assign lane_tokens_in_valid = lane_token_push;  // generator/designs/row-fetch.ts:173.17
   assign lane_tokens_in_ready = (~lane_tokens_full);  // generator/designs/row-fetch.ts:61.16
   assign lane_tokens_in_data = {lane_token_rowless, lane_token_eov, lane_token_g};  // generator/designs/row-fetch.ts:174.11
@@ -357,138 +357,138 @@ module sbe_row_fetch (
     if (rst) begin
       outstanding <= 4'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:194.7" *) if ((take_row & (~row_done))) begin
-        (* src = "generator/designs/row-fetch.ts:194.62" *) outstanding <= (outstanding + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:199.7" *) if ((take_row & (~row_done))) begin
+        (* src = "generator/designs/row-fetch.ts:199.62" *) outstanding <= (outstanding + 4'd1);
       end else if ((row_done & (~take_row))) begin
-        (* src = "generator/designs/row-fetch.ts:195.67" *) outstanding <= (outstanding - 4'd1);
+        (* src = "generator/designs/row-fetch.ts:200.67" *) outstanding <= (outstanding - 4'd1);
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd0)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_0 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd0)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_0 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd1)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_1 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd1)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_1 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd2)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_2 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd2)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_2 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd3)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_3 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd3)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_3 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd4)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_4 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd4)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_4 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd5)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_5 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd5)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_5 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd6)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_6 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd6)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_6 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd7)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_7 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd7)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_7 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd8)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_8 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd8)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_8 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd9)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_9 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd9)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_9 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd10)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_10 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd10)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_10 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd11)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_11 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd11)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_11 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd12)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_12 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd12)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_12 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd13)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_13 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd13)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_13 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd14)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_14 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd14)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_14 <= cam_alloc_row;
       end
     end
   end
   (* src = "generator/designs/row-fetch.ts:66.22" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-      (* src = "generator/designs/row-fetch.ts:200.34" *) if ((cam_tail == 4'd15)) begin
-        (* src = "generator/designs/row-fetch.ts:200.82" *) cam_row_15 <= cam_alloc_row;
+    (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+      (* src = "generator/designs/row-fetch.ts:205.34" *) if ((cam_tail == 4'd15)) begin
+        (* src = "generator/designs/row-fetch.ts:205.82" *) cam_row_15 <= cam_alloc_row;
       end
     end
   end
@@ -497,10 +497,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_0 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_0 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd0))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_0 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd0))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_0 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_0 <= 1'b0;
       end
     end
   end
@@ -509,10 +509,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_1 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_1 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd1))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_1 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd1))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_1 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_1 <= 1'b0;
       end
     end
   end
@@ -521,10 +521,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_2 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_2 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd2))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_2 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd2))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_2 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_2 <= 1'b0;
       end
     end
   end
@@ -533,10 +533,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_3 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_3 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd3))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_3 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd3))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_3 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_3 <= 1'b0;
       end
     end
   end
@@ -545,10 +545,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_4 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_4 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd4))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_4 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd4))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_4 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_4 <= 1'b0;
       end
     end
   end
@@ -557,10 +557,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_5 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_5 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd5))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_5 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd5))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_5 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_5 <= 1'b0;
       end
     end
   end
@@ -569,10 +569,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_6 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_6 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd6))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_6 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd6))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_6 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_6 <= 1'b0;
       end
     end
   end
@@ -581,10 +581,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_7 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_7 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd7))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_7 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd7))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_7 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_7 <= 1'b0;
       end
     end
   end
@@ -593,10 +593,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_8 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd8))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_8 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd8))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_8 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd8))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_8 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_8 <= 1'b0;
       end
     end
   end
@@ -605,10 +605,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_9 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd9))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_9 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd9))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_9 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd9))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_9 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_9 <= 1'b0;
       end
     end
   end
@@ -617,10 +617,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_10 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd10))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_10 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd10))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_10 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd10))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_10 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_10 <= 1'b0;
       end
     end
   end
@@ -629,10 +629,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_11 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd11))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_11 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd11))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_11 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd11))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_11 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_11 <= 1'b0;
       end
     end
   end
@@ -641,10 +641,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_12 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd12))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_12 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd12))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_12 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd12))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_12 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_12 <= 1'b0;
       end
     end
   end
@@ -653,10 +653,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_13 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd13))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_13 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd13))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_13 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd13))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_13 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_13 <= 1'b0;
       end
     end
   end
@@ -665,10 +665,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_14 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd14))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_14 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd14))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_14 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd14))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_14 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_14 <= 1'b0;
       end
     end
   end
@@ -677,10 +677,10 @@ module sbe_row_fetch (
     if (rst) begin
       cam_live_15 <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:205.9" *) if ((cam_alloc_q & (cam_tail == 4'd15))) begin
-        (* src = "generator/designs/row-fetch.ts:205.57" *) cam_live_15 <= 1'b1;
+      (* src = "generator/designs/row-fetch.ts:210.9" *) if ((cam_alloc_q & (cam_tail == 4'd15))) begin
+        (* src = "generator/designs/row-fetch.ts:210.57" *) cam_live_15 <= 1'b1;
       end else if ((row_retired & (cam_head == 4'd15))) begin
-        (* src = "generator/designs/row-fetch.ts:206.64" *) cam_live_15 <= 1'b0;
+        (* src = "generator/designs/row-fetch.ts:211.64" *) cam_live_15 <= 1'b0;
       end
     end
   end
@@ -689,8 +689,8 @@ module sbe_row_fetch (
     if (rst) begin
       cam_head <= 4'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:208.7" *) if (row_retired) begin
-        (* src = "generator/designs/row-fetch.ts:208.42" *) cam_head <= (cam_head + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:213.7" *) if (row_retired) begin
+        (* src = "generator/designs/row-fetch.ts:213.42" *) cam_head <= (cam_head + 4'd1);
       end
     end
   end
@@ -699,8 +699,8 @@ module sbe_row_fetch (
     if (rst) begin
       cam_tail <= 4'd0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:199.7" *) if (cam_alloc_q) begin
-        (* src = "generator/designs/row-fetch.ts:201.15" *) cam_tail <= (cam_tail + 4'd1);
+      (* src = "generator/designs/row-fetch.ts:204.7" *) if (cam_alloc_q) begin
+        (* src = "generator/designs/row-fetch.ts:206.15" *) cam_tail <= (cam_tail + 4'd1);
       end
     end
   end
@@ -709,13 +709,13 @@ module sbe_row_fetch (
     if (rst) begin
       cam_alloc_q <= 1'b0;
     end else begin
-      (* src = "generator/designs/row-fetch.ts:197.18" *) cam_alloc_q <= (take_row & weight);
+      (* src = "generator/designs/row-fetch.ts:202.18" *) cam_alloc_q <= (take_row & weight);
     end
   end
   (* src = "generator/designs/row-fetch.ts:75.24" *)
   always @(posedge clk) begin
-    (* src = "generator/designs/row-fetch.ts:198.7" *) if (take_row) begin
-      (* src = "generator/designs/row-fetch.ts:198.36" *) cam_alloc_row <= tok_j;
+    (* src = "generator/designs/row-fetch.ts:203.7" *) if (take_row) begin
+      (* src = "generator/designs/row-fetch.ts:203.36" *) cam_alloc_row <= tok_j;
     end
   end
   (* src = "generator/designs/row-fetch.ts:85.44" *)
