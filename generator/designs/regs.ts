@@ -255,11 +255,16 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     m.assertNext(rvalid.and(io.rready.not()), rvalid, 'a read response on offer stays, unchanged, until RREADY', [rdata]);
     m.assertNext(bvalid.and(io.bready.not()), bvalid, 'a write response on offer stays, unchanged, until BREADY', [refused]);
     const geo = geometry(p.cfg);
+    // Without jobReadback the wide job registers are write-only (they read 0, like an unmapped
+    // address): the host wrote them, and their 185 bits were most of the read select's width.
+    // MODE stays readable (one bit: which mode the engine was left in).
+    const jobReadback: [number, Expr][] = p.cfg.jobReadback
+      ? [[REG.THETA, theta], [REG.ROWS, rows], [REG.COLS, cols], [REG.VECTORS, vectors], [REG.W_BASE, wBase], [REG.W_STRIDE, wStride], [REG.G_BASE, gBase], [REG.G_STRIDE, gStride]]
+      : [];
     const readable: [number, Expr][] = [
       [REG.STATUS, cat(error.asUInt(), done.asUInt(), busy.asUInt())],
       [REG.MODE, mode.asUInt()],
-      [REG.THETA, theta], [REG.ROWS, rows], [REG.COLS, cols], [REG.VECTORS, vectors],
-      [REG.W_BASE, wBase], [REG.W_STRIDE, wStride], [REG.G_BASE, gBase], [REG.G_STRIDE, gStride],
+      ...jobReadback,
       ...counters,
       [REG.ID, lit(ENGINE_ID, UInt(32))],
       [REG.GEOMETRY, lit(geo.geometryReg, UInt(32))],
@@ -285,5 +290,5 @@ function engineRegsDef(p: EngineParams, prefix: string, record: RecordRegister) 
     io.g_base.set(gBase);
     io.g_stride.set(gStride);
     return io;
-  }, { skipping: p.skipping });
+  }, { skipping: p.skipping, jobReadback: p.cfg.jobReadback });
 }

@@ -33,6 +33,8 @@ import type { LiteCommand, SimResult } from '../../sim/harness/job.ts';
 import { prepareTestbench, runSimJob, type Testbench } from '../../sim/harness/run.ts';
 import { findTopDescription } from '../../generator/backend/manifest.ts';
 import { randomProblem, rtlFiles, testSeed, type ProblemShape } from './helpers.ts';
+import { engineTop } from '../../generator/designs/index.ts';
+import { simulate } from '../../sim/simulate/index.ts';
 
 const PRESET = 'tiny';
 const DONE_MONITOR = 'done_monitor';
@@ -317,5 +319,32 @@ describe('engine RTL: the register contract (tiny preset, Verilator)', function 
       assertBitExact(ej, p, o.driverView, what);
       if (mode === 'weight') assert.ok(r.writeBursts.length > 0, 'weight mode wrote G back');
     }
+  });
+});
+
+describe('register readback (jobReadback)', function () {
+  this.timeout(300_000);
+  // Written values chosen to fit every job register's width on tiny (ROWS 7 bits, COLS 5, the
+  // bases bus-aligned), so with readback each reads exactly what was written.
+  const written: [keyof typeof REG, number][] = [
+    ['MODE', 1], ['THETA', 0x1234], ['ROWS', 33], ['COLS', 9], ['VECTORS', 0x00c0ffee],
+    ['W_BASE', 0x1230], ['W_STRIDE', 0x40], ['G_BASE', 0x45670], ['G_STRIDE', 0x80],
+  ];
+  const readBack = async (jobReadback: boolean): Promise<Record<string, number>> => {
+    const cfg = { ...getPreset(PRESET), jobReadback };
+    const run = await simulate(engineTop(cfg), {
+      registers: [...written.map(([r, data]) => ({ write: r, data })), ...written.map(([r]) => ({ read: r }))],
+      backpressure: 'none', seed: 1, printWarnings: false,
+    });
+    return Object.fromEntries(run.reads.map((r) => [r.register ?? hex(r.addr), r.data >>> 0]));
+  };
+
+  it('reads back every job register where the config keeps readback (tiny, wide), and only MODE where it does not (default)', async () => {
+    assert.equal(getPreset('tiny').jobReadback, true);
+    assert.equal(getPreset('wide').jobReadback, true);
+    assert.equal(getPreset('default').jobReadback, false);
+    assert.deepEqual(await readBack(true), Object.fromEntries(written));
+    // Write-only: the writes are taken (the job would run with them) and read 0, like an unmapped address.
+    assert.deepEqual(await readBack(false), Object.fromEntries(written.map(([r, v]) => [r, r === 'MODE' ? v : 0])));
   });
 });
