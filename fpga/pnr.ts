@@ -124,18 +124,30 @@ export function parseNextpnrReport(text: string, clockPort: string): PnrOutcome 
   };
 }
 
+/**
+ * What a failed nextpnr run means, from its log: the design does not fit (out of sites), the
+ * legaliser gave up near the limit (another seed may place it), or a tool failure; one line each.
+ */
+export function nextpnrFailure(log: string, device: Device, seed: number, logPath: string): UserError {
+  const err = log.split('\n').find((l) => /^ERROR:/.test(l)) ?? log.trim().split('\n').pop() ?? '';
+  // The HeAP placer and the legaliser word "too big" differently.
+  const full = /no BELs remaining to implement cell type '(\w+)'/.exec(err) ?? /Failed to expand region .* of \d+ (\w+)s/.exec(err);
+  if (full) return new DoesNotFitError(device, full[1]!);
+  // Near full, the legaliser can fail on one seed and succeed on another: not a tool fault, and
+  // not proof that the design cannot fit.
+  if (/Unable to find legal placement|utili[sz]ation limit/i.test(err)) {
+    return new UserError(`nextpnr-ice40 found no legal placement on ${device.label} with seed ${seed} (the design is near the device's limit): ${err.replace(/^ERROR:\s*/, '').trim().replace(/\.$/, '')}; another --seed may place it, or use a smaller preset; see ${logPath} in the bundle`);
+  }
+  return new UserError(`nextpnr-ice40 failed on ${device.label}: ${err}; see ${logPath} in the bundle`);
+}
+
+
 export async function runNextpnr(designDir: string, device: Device, clockMHz: number, board: Board | undefined, top: string, clockPort: string, seed = PNR_SEED): Promise<PnrOutcome> {
   const p = pnrPaths(device);
   const r = await runTool('nextpnr-ice40', ['-q', ...nextpnrArgs(device, clockMHz, board, top, seed)], { cwd: designDir });
   const log = String(r.all ?? '');
   await writeFile(join(designDir, p.log), sanitizeLog(log));
-  if (r.exitCode !== 0) {
-    const err = log.split('\n').find((l) => /^ERROR:/.test(l)) ?? log.trim().split('\n').pop() ?? '';
-    // The HeAP placer and the legaliser word "too big" differently.
-    const full = /no BELs remaining to implement cell type '(\w+)'/.exec(err) ?? /Failed to expand region .* of \d+ (\w+)s/.exec(err);
-    if (full) throw new DoesNotFitError(device, full[1]!);
-    throw new UserError(`nextpnr-ice40 failed on ${device.label}: ${err}; see ${basename(designDir)}/${p.log} in the bundle`);
-  }
+  if (r.exitCode !== 0) throw nextpnrFailure(log, device, seed, `${basename(designDir)}/${p.log}`);
   if (board && board.device === device.name) {
     const pack = await runTool('icepack', [p.asc, `build/${device.name}/harness.bin`], { cwd: designDir });
     if (pack.exitCode !== 0) throw new UserError(`icepack failed on ${join(designDir, p.asc)}: ${String(pack.all ?? '').trim().split('\n')[0]}`);

@@ -7,7 +7,7 @@ import { checkIverilog } from '../../toolchain/index.ts';
 import { emitHarness, planHarness, type TopPort } from '../../fpga/io-harness.ts';
 import { readTopPorts } from '../../fpga/ports.ts';
 import { classifyCells } from '../../fpga/resources.ts';
-import { parseNextpnrReport } from '../../fpga/pnr.ts';
+import { DoesNotFitError, nextpnrFailure, parseNextpnrReport } from '../../fpga/pnr.ts';
 import { mapCriticalPath, NetlistSrc, tsLocations, VerilogSrcIndex, HARNESS } from '../../fpga/srcmap.ts';
 import { resolveBoard, resolveDevices } from '../../fpga/targets.ts';
 import { sanitizeLog } from '../../fpga/logs.ts';
@@ -205,6 +205,20 @@ describe('fpga units', () => {
     assert.throws(() => resolveDevices('ice40', ['xc7a35t']), /not a ice40 device; use one of: up5k, hx8k/);
     assert.throws(() => resolveBoard('icebreaker', resolveDevices('ice40', ['hx8k'])), /carries an up5k; add --device up5k/);
     assert.throws(() => resolveBoard('nope', resolveDevices('ice40', undefined)), /unknown board 'nope'/);
+  });
+
+  it('tells a failed place and route apart: out of sites (does not fit), no legal placement near the limit (try another seed), a tool failure', () => {
+    const [up5k] = resolveDevices('ice40', ['up5k']);
+    const outOfSites = nextpnrFailure("Info: x\nERROR: Failed to expand region (0, 0) |_> (25, 31) of 5321 ICESTORM_LCs\n", up5k!, 1, 'd/nextpnr.log');
+    assert.ok(outOfSites instanceof DoesNotFitError);
+    assert.match(outOfSites.message, /does not fit iCE40UP5K-SG48.*ran out of ICESTORM_LC sites/);
+    // nextpnr 0.4's HeAP legaliser, seen on the default engine at 96 % with seeds 1 and 3 (seed 2 placed it).
+    const nearLimit = nextpnrFailure('Info: x\nERROR: Unable to find legal placement for all cells, design is probably at utilisation limit.\n', up5k!, 3, 'd/nextpnr.log');
+    assert.ok(!(nearLimit instanceof DoesNotFitError));
+    assert.match(nearLimit.message, /^nextpnr-ice40 found no legal placement on iCE40UP5K-SG48 with seed 3 .*design is probably at utilisation limit; another --seed may place it, or use a smaller preset; see d\/nextpnr\.log/);
+    assert.doesNotMatch(nearLimit.message, /\n/);
+    assert.match(nextpnrFailure('ERROR: Unable to find legal placement for cell \'x\' after 2049 attempts, check constraints and utilisation.\n', up5k!, 1, 'l').message, /another --seed may place it/);
+    assert.match(nextpnrFailure('terminate called after throwing\n', up5k!, 1, 'd/nextpnr.log').message, /^nextpnr-ice40 failed on iCE40UP5K-SG48: terminate called after throwing; see d\/nextpnr\.log in the bundle$/);
   });
 
   it('drops run times from logs so bundles stay byte-identical', () => {
