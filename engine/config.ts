@@ -39,8 +39,8 @@ export const engineConfigSchema = z
     skipping: z.boolean(),
     /**
      * true: THETA, ROWS, COLS, VECTORS and the bases and strides read back over AXI4-Lite; false:
-     * they are write-only (read 0). Readback is a 21-way read select where the counters need
-     * only 13; on the iCE40 UP5K it is 134 LUTs of a design at 96 % fill (docs/engine-microarchitecture.md).
+     * they are write-only (read 0). Their readback makes the read select 21-way instead of 13-way;
+     * on the iCE40 UP5K that is 134 LUTs of a design at 96 % fill (docs/engine-microarchitecture.md, step 38).
      */
     jobReadback: z.boolean().default(true),
   })

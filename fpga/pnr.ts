@@ -141,7 +141,6 @@ export function nextpnrFailure(log: string, device: Device, seed: number, logPat
   return new UserError(`nextpnr-ice40 failed on ${device.label}: ${err}; see ${logPath} in the bundle`);
 }
 
-
 export async function runNextpnr(designDir: string, device: Device, clockMHz: number, board: Board | undefined, top: string, clockPort: string, seed = PNR_SEED): Promise<PnrOutcome> {
   const p = pnrPaths(device);
   const r = await runTool('nextpnr-ice40', ['-q', ...nextpnrArgs(device, clockMHz, board, top, seed)], { cwd: designDir });

@@ -28,6 +28,13 @@ async function proveDesign(def: ModuleDef): Promise<ProofResult> {
   return prove(job!);
 }
 
+/** The proof of a parent alone (its wrapper asserts what its children assume over what it connects). */
+async function proveParent(def: ModuleDef): Promise<ProofResult> {
+  const job = planDesignJobs(def, 'fixture', opts).find((j) => j.wrapper.module === def.name);
+  assert.ok(job, `a proof job for ${def.name}`);
+  return prove(job);
+}
+
 /** A refuted design: BMC failed, the VCD exists, and the failing property is the expected rule at the expected TS file. */
 function assertRefuted(r: ProofResult, rule: RegExp, file: RegExp): void {
   assert.equal(r.bmc, 'failed', `expected a counterexample, got ${JSON.stringify(r)}`);
@@ -130,25 +137,13 @@ describe('formal: cover goals show the proofs are not vacuous', () => {
   });
 
   it('checks what a child assumes as an assertion in its parent: the promise kept passes, the promise broken fails at the child\'s line', async () => {
-    const proveParent = async (keep: boolean): Promise<ProofResult> => {
-      const def = promisedChild(keep);
-      const job = planDesignJobs(def, 'fixture', opts).find((j) => j.wrapper.module === def.name);
-      assert.ok(job, `a proof job for ${def.name}`);
-      return prove(job);
-    };
-    assert.equal((await proveParent(true)).proof, 'proven');
-    assertRefuted(await proveParent(false), /u_child assumes: go comes only while the child is not busy/, /broken-designs\.ts/);
+    assert.equal((await proveParent(promisedChild(true))).proof, 'proven');
+    assertRefuted(await proveParent(promisedChild(false)), /u_child assumes: go comes only while the child is not busy/, /broken-designs\.ts/);
   });
 
   it('checks a promise about the next cycle (m.assumeNext) in the parent: a producer that holds its beat passes, one that drops it fails at the child\'s line', async () => {
-    const proveParent = async (keep: boolean): Promise<ProofResult> => {
-      const def = heldBeatConsumer(keep);
-      const job = planDesignJobs(def, 'fixture', opts).find((j) => j.wrapper.module === def.name);
-      assert.ok(job, `a proof job for ${def.name}`);
-      return prove(job);
-    };
-    assert.equal((await proveParent(true)).proof, 'proven');
-    assertRefuted(await proveParent(false), new RegExp(`u_consumer assumes: ${HOLD_PROMISE}`), /broken-designs\.ts/);
+    assert.equal((await proveParent(heldBeatConsumer(true))).proof, 'proven');
+    assertRefuted(await proveParent(heldBeatConsumer(false)), new RegExp(`u_consumer assumes: ${HOLD_PROMISE}`), /broken-designs\.ts/);
   });
 
   it('refuses an assumption over a module\'s insides, which its parent could not check', () => {
